@@ -1,0 +1,33 @@
+// The table of subcommands: each cmd_<name>.cpp defines one setup function that adds its options
+// to the subcommand and sets its callback.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+
+namespace sockit::cli {
+
+void setup_connect(CLI::App& cmd, context& ctx);
+void setup_listen(CLI::App& cmd, context& ctx);
+void setup_echo(CLI::App& cmd, context& ctx);
+void setup_udp(CLI::App& cmd, context& ctx);
+void setup_probe(CLI::App& cmd, context& ctx);
+void setup_serve(CLI::App& cmd, context& ctx);
+
+struct command {
+  const char* name;
+  const char* summary;
+  void (*setup)(CLI::App& cmd, context& ctx);
+};
+
+inline constexpr command commands[] = {
+    {"serve", "Run the classic services (echo, discard, daytime, chargen) on one event loop", setup_serve},
+    {"connect", "Netcat-style client: stdin to a TCP/UDP peer, the peer to stdout", setup_connect},
+    {"listen", "Netcat-style server for one peer (or many in turn with -k)", setup_listen},
+    {"echo", "RFC 862 echo server over TCP and UDP", setup_echo},
+    {"udp", "Send a datagram and print the reply, or print datagrams as they arrive", setup_udp},
+    {"probe", "Check which TCP ports accept connections, like nc -zv", setup_probe},
+};
+
+}  // namespace sockit::cli

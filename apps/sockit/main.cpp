@@ -1,0 +1,49 @@
+// sockit: one binary, one subcommand per job (see commands.hpp).
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sockit::cli;
+  context ctx;
+  CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};
+  app.set_version_flag("--version", "sockit 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr with timestamps (-vv: debug)");
+  app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, like ncat --hex-dump");
+  app.add_flag("--json", ctx.json, "Print results as JSON (one object, or one per line for streams)");
+  app.footer(
+      "Examples:\n"
+      "  sockit serve                      # echo/discard/daytime/chargen on 127.0.0.1\n"
+      "  sockit connect localhost 7007     # like nc localhost 7007\n"
+      "  sockit probe 127.0.0.1 20-25,80   # like nc -zv\n"
+      "Run 'sockit <command> --help' for a command's options and examples.");
+  for (const auto& c : commands) {
+    auto* sub = app.add_subcommand(c.name, c.summary);
+    c.setup(*sub, ctx);
+  }
+  // A peer that goes away must give EPIPE on our writes to stdout, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "sockit: %s\n", e.what());
+    return exit_usage;
+  }
+  setup_logging(ctx.verbosity);
+  int code = ctx.run ? ctx.run() : exit_usage;
+  std::fflush(stdout);
+  return code;
+}

@@ -1,0 +1,82 @@
+// sockit/endpoint.hpp: an IPv4 or IPv6 socket address, the parser for the text forms people type
+// (host:port, [v6]:port, :port, port) and name resolution through getaddrinfo.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/socket.h>
+
+#include "sockit/result.hpp"
+
+namespace sockit {
+
+class endpoint {
+ public:
+  endpoint() noexcept;
+  // Copies a kernel address; only AF_INET and AF_INET6 are accepted.
+  static result<endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
+  // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name.
+  static result<endpoint> numeric(std::string_view host, std::uint16_t port);
+  static endpoint loopback_v4(std::uint16_t port) noexcept;
+  static endpoint loopback_v6(std::uint16_t port) noexcept;
+  static endpoint any_v4(std::uint16_t port) noexcept;
+  static endpoint any_v6(std::uint16_t port) noexcept;
+
+  int family() const noexcept;  // AF_INET, AF_INET6, or AF_UNSPEC when empty
+  bool is_v4() const noexcept { return family() == AF_INET; }
+  bool is_v6() const noexcept { return family() == AF_INET6; }
+  bool empty() const noexcept { return family() == AF_UNSPEC; }
+  bool is_loopback() const noexcept;
+  bool is_unspecified() const noexcept;  // 0.0.0.0 or ::
+
+  std::uint16_t port() const noexcept;
+  void set_port(std::uint16_t port) noexcept;
+
+  // "127.0.0.1" / "::1" (no brackets, no port).
+  std::string address() const;
+  // "127.0.0.1:80" / "[::1]:80": the form parse_host_port reads back.
+  std::string to_string() const;
+
+  const sockaddr* data() const noexcept { return reinterpret_cast<const sockaddr*>(&storage_); }
+  sockaddr* data() noexcept { return reinterpret_cast<sockaddr*>(&storage_); }
+  socklen_t size() const noexcept;
+  static constexpr socklen_t capacity() noexcept { return sizeof(sockaddr_storage); }
+
+  friend bool operator==(const endpoint& a, const endpoint& b) noexcept;
+
+ private:
+  sockaddr_storage storage_;
+};
+
+// A host and port as typed: host is "" for ":port" and "port" (meaning "any" or "loopback", the
+// caller decides), without brackets for IPv6.
+struct host_port {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Parses "host:port", "[v6addr]:port", ":port" or "port". A bare IPv6 address without brackets
+// is refused (its last colon is ambiguous). Errors are errc::bad_address, bad_port or bad_host.
+result<host_port> parse_host_port(std::string_view text);
+// Parses a port number "0".."65535" (no sign, no spaces, no service names).
+result<std::uint16_t> parse_port(std::string_view text);
+
+enum class ip_family { any, v4, v6 };
+
+struct resolve_options {
+  ip_family family = ip_family::any;
+  int socktype = SOCK_STREAM;  // SOCK_STREAM or SOCK_DGRAM
+  bool passive = false;        // for bind: an empty host means the wildcard address
+  bool numeric_only = false;   // never ask a resolver (AI_NUMERICHOST)
+};
+
+// All addresses for host (IPv4 and IPv6, in getaddrinfo's preferred order, duplicates removed).
+// An empty host means loopback, or the wildcard when opts.passive. Numeric hosts never reach a
+// resolver. Failures use resolver_category() (EAI_NONAME, EAI_AGAIN...).
+result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
+                                      const resolve_options& opts = {});
+
+}  // namespace sockit

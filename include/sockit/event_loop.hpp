@@ -1,0 +1,87 @@
+// sockit/event_loop.hpp: the reactor. One thread runs the loop; it watches descriptors through a
+// poller backend (epoll today; select/poll/io_uring plug in behind the same interface), runs
+// one-shot and periodic timers, takes work posted from other threads (eventfd wake-up) and turns
+// SIGINT/SIGTERM into loop events (signalfd) for a graceful stop.
+//
+// Callback contract: a call that fails returns its error and never runs its callback. Callbacks
+// run on the loop thread only. A callback may watch/unwatch any descriptor, including its own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+#include "sockit/result.hpp"
+
+namespace sockit {
+
+// Readiness, folded from each backend's native flags.
+enum io_event : std::uint32_t {
+  io_readable = 1u << 0,
+  io_writable = 1u << 1,
+  io_error = 1u << 2,   // EPOLLERR and friends: the next I/O call reports the error
+  io_hangup = 1u << 3,  // the peer hung up (both directions) or the fd is dead
+};
+
+enum class engine { automatic, epoll };
+// "auto", "epoll"...; errc::bad_address is never used here: unknown names give std::errc::invalid_argument.
+result<engine> parse_engine(std::string_view name);
+std::string_view engine_name(engine e) noexcept;
+
+namespace detail {
+class poller;
+}
+
+class event_loop {
+ public:
+  using io_callback = std::function<void(std::uint32_t events)>;
+  using task = std::function<void()>;
+  using timer_id = std::uint64_t;
+  using duration = std::chrono::steady_clock::duration;
+
+  static result<std::unique_ptr<event_loop>> create(engine e = engine::automatic);
+  ~event_loop();
+  event_loop(const event_loop&) = delete;
+  event_loop& operator=(const event_loop&) = delete;
+
+  std::string_view engine_name() const noexcept;
+
+  // Interest in a descriptor the loop does not own. `events` is a mask of io_readable and
+  // io_writable (errors and hang-ups are always reported).
+  std::error_code watch(int fd, std::uint32_t events, io_callback cb);
+  std::error_code modify(int fd, std::uint32_t events);
+  std::error_code unwatch(int fd);
+  bool watching(int fd) const noexcept;
+
+  timer_id run_after(duration d, task fn);
+  timer_id run_every(duration period, task fn);
+  // Cancelling an unknown or already fired one-shot timer is a no-op.
+  void cancel(timer_id id) noexcept;
+
+  // Delivers the signals through the loop instead of asynchronously. They are blocked in the
+  // calling thread (call this before starting other threads so they inherit the mask).
+  std::error_code on_signals(std::initializer_list<int> signals, std::function<void(int)> cb);
+
+  // Thread-safe: runs fn on the loop thread soon (immediately if called on it, during a turn).
+  void post(task fn);
+  // Thread-safe: run() returns after the current turn.
+  void stop();
+
+  // Runs until stop(). Returns the poller error that ended it, if any.
+  std::error_code run();
+  // One turn: wait at most `max_wait` (or until a timer is due), dispatch. For tests and embedding.
+  std::error_code run_once(duration max_wait);
+
+  bool in_loop_thread() const noexcept;
+  std::size_t watched_count() const noexcept;
+
+ private:
+  explicit event_loop(std::unique_ptr<detail::poller> p);
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sockit

@@ -1,0 +1,37 @@
+// sockit/io.hpp: blocking I/O that never lies. Partial transfers are looped, EINTR retried, EAGAIN
+// waited out up to a deadline, SIGPIPE never raised (MSG_NOSIGNAL); transfers report the bytes that
+// moved together with the error that stopped them. Works on blocking and non-blocking sockets.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "sockit/deadline.hpp"
+#include "sockit/result.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+// Sends every byte or says why not, and how many went.
+transfer send_all(const socket& s, std::span<const std::byte> data, deadline by = {});
+transfer send_all(const socket& s, std::string_view text, deadline by = {});
+
+// Receives exactly data.size() bytes. An orderly close before that yields errc::end_of_stream
+// with bytes = what arrived.
+transfer recv_exact(const socket& s, std::span<std::byte> data, deadline by = {});
+
+// One send/recv of at least one byte. recv_some reports an orderly close as errc::end_of_stream,
+// never as 0 bytes; a deadline that passes gives std::errc::timed_out.
+result<std::size_t> send_some(const socket& s, std::span<const std::byte> data, deadline by = {});
+result<std::size_t> recv_some(const socket& s, std::span<std::byte> data, deadline by = {});
+
+// Waits until fd is readable / writable (or in error, which the next call will report).
+std::error_code wait_readable(int fd, deadline by);
+std::error_code wait_writable(int fd, deadline by);
+
+inline std::span<const std::byte> as_bytes(std::string_view s) noexcept {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+}  // namespace sockit

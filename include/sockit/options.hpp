@@ -1,0 +1,57 @@
+// sockit/options.hpp: socket options. Every setter has a getter that reads back what the kernel
+// really set (which may differ: Linux doubles SO_SNDBUF/SO_RCVBUF and clamps them).
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "sockit/result.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+using std::chrono::microseconds;
+using std::chrono::seconds;
+
+std::error_code set_nonblocking(const socket& s, bool on);
+result<bool> nonblocking(const socket& s);
+
+// SO_RCVTIMEO / SO_SNDTIMEO; zero means no timeout.
+std::error_code set_recv_timeout(const socket& s, microseconds t);
+result<microseconds> recv_timeout(const socket& s);
+std::error_code set_send_timeout(const socket& s, microseconds t);
+result<microseconds> send_timeout(const socket& s);
+
+std::error_code set_tcp_nodelay(const socket& s, bool on);
+result<bool> tcp_nodelay(const socket& s);
+std::error_code set_tcp_cork(const socket& s, bool on);
+result<bool> tcp_cork(const socket& s);
+
+struct keepalive_config {
+  bool enabled = false;
+  seconds idle{7200};    // TCP_KEEPIDLE: quiet time before the first probe
+  seconds interval{75};  // TCP_KEEPINTVL: between probes
+  int count = 9;         // TCP_KEEPCNT: unanswered probes before the connection is dropped
+  friend bool operator==(const keepalive_config&, const keepalive_config&) = default;
+};
+std::error_code set_keepalive(const socket& s, const keepalive_config& k);
+result<keepalive_config> keepalive(const socket& s);
+
+std::error_code set_send_buffer_size(const socket& s, int bytes);
+result<int> send_buffer_size(const socket& s);
+std::error_code set_recv_buffer_size(const socket& s, int bytes);
+result<int> recv_buffer_size(const socket& s);
+
+std::error_code set_reuse_address(const socket& s, bool on);
+result<bool> reuse_address(const socket& s);
+std::error_code set_reuse_port(const socket& s, bool on);
+result<bool> reuse_port(const socket& s);
+std::error_code set_broadcast(const socket& s, bool on);
+result<bool> broadcast(const socket& s);
+
+// SO_LINGER: nullopt = off (close returns at once, the kernel sends what is left);
+// seconds{0} = close resets the connection (RST) and discards unsent data.
+std::error_code set_linger(const socket& s, std::optional<seconds> t);
+result<std::optional<seconds>> linger(const socket& s);
+
+}  // namespace sockit

@@ -1,0 +1,46 @@
+// sockit/tcp.hpp: TCP connect with a deadline, listen and accept.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "sockit/deadline.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/result.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+// Connects within the deadline (non-blocking connect, poll, SO_ERROR). The returned socket is
+// blocking again unless `nonblocking` is set.
+result<socket> tcp_connect(const endpoint& to, deadline by = {}, bool nonblocking = false);
+
+// Tries each address in order until one connects, sharing the deadline; the error is the last
+// address's. `connected_to`, if given, receives the address that answered.
+result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by = {},
+                           endpoint* connected_to = nullptr);
+
+// Resolves host (see resolve()) and connects to the first address that answers.
+result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family = ip_family::any,
+                           deadline by = {}, endpoint* connected_to = nullptr);
+
+struct listen_options {
+  int backlog = 511;
+  bool reuse_address = true;  // SO_REUSEADDR: restart while old connections sit in TIME_WAIT
+  bool reuse_port = false;    // SO_REUSEPORT: several listeners share the port
+  bool v6_only = false;       // for [::]: false = dual-stack (also accepts IPv4-mapped peers)
+  bool nonblocking = false;
+};
+
+result<socket> tcp_listen(const endpoint& at, const listen_options& opts = {});
+
+struct accept_options {
+  bool nonblocking = false;
+  endpoint* peer = nullptr;  // receives the peer address if given
+};
+
+// accept4 with SOCK_CLOEXEC, retrying EINTR and the transient errors accept(2) says to retry.
+// On a non-blocking listener with nothing pending: std::errc::resource_unavailable_try_again.
+result<socket> tcp_accept(const socket& listener, const accept_options& opts = {});
+
+}  // namespace sockit

@@ -1,0 +1,102 @@
+// sockit/tcp_connection.hpp: a buffered TCP connection on an event loop. Input and output buffers
+// grow as needed and shrink back; partial writes are finished when the socket becomes writable;
+// half-close works both ways; and a peer whose output is backed up (it sends but does not read)
+// is not read from until its output drains below the low-water mark.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "sockit/buffer.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+struct connection_limits {
+  std::size_t high_water = 1 << 20;   // output bytes queued before reading pauses
+  std::size_t low_water = 256 << 10;  // output bytes under which reading resumes
+  int max_reads_per_wakeup = 16;      // fairness: one busy peer cannot starve the others
+};
+
+class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
+ public:
+  using limits = connection_limits;
+  using data_handler = std::function<void(tcp_connection&, buffer& input)>;
+  // Called once, when the connection is closed; ec is empty for an orderly close.
+  using close_handler = std::function<void(tcp_connection&, std::error_code ec)>;
+  using event_handler = std::function<void(tcp_connection&)>;
+
+  // The socket must be a connected TCP socket; it is made non-blocking.
+  static std::shared_ptr<tcp_connection> create(event_loop& loop, socket s, endpoint peer,
+                                                limits l = limits{});
+  ~tcp_connection();
+
+  void on_data(data_handler h) { on_data_ = std::move(h); }
+  void on_close(close_handler h) { on_close_ = std::move(h); }
+  // The peer half-closed (EOF). Default: finish sending what is queued, then half-close too.
+  void on_peer_eof(event_handler h) { on_peer_eof_ = std::move(h); }
+  // The output buffer has been fully written.
+  void on_drain(event_handler h) { on_drain_ = std::move(h); }
+
+  // Starts watching the socket; the handlers must be set first.
+  std::error_code start();
+
+  // Queues bytes: written at once if possible, the rest when the socket is writable.
+  void send(std::span<const std::byte> bytes);
+  void send(std::string_view text);
+  // Sends FIN once the queued output is written; reading continues until the peer's EOF.
+  void shutdown_write();
+  // Closes now; queued output is discarded. The close handler runs with `ec`.
+  void close(std::error_code ec = {});
+  // Stops reading, sends what is queued, then closes (or after `by`, whatever is left).
+  void close_after_drain();
+
+  std::size_t output_size() const noexcept { return output_.size(); }
+  bool reading_paused() const noexcept { return paused_; }
+  bool closed() const noexcept { return closed_; }
+  const endpoint& peer() const noexcept { return peer_; }
+  int fd() const noexcept { return socket_.native_handle(); }
+  std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+  event_loop& loop() noexcept { return loop_; }
+
+  // A free slot for the owner's per-connection state (service context, id...).
+  std::shared_ptr<void> context;
+
+  tcp_connection(event_loop& loop, socket s, endpoint peer, limits l);  // use create()
+
+ private:
+  void handle_events(std::uint32_t ev);
+  void handle_read();
+  void handle_write();
+  void update_interest();
+  void maybe_finish();
+
+  event_loop& loop_;
+  socket socket_;
+  endpoint peer_;
+  limits limits_;
+  buffer input_;
+  buffer output_;
+  data_handler on_data_;
+  close_handler on_close_;
+  event_handler on_peer_eof_;
+  event_handler on_drain_;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+  std::uint32_t interest_ = 0;
+  bool started_ = false;
+  bool paused_ = false;         // reading paused for backpressure
+  bool peer_eof_ = false;       // the peer sent FIN
+  bool want_shutdown_ = false;  // FIN to send once output drains
+  bool write_shut_ = false;     // FIN sent
+  bool closing_ = false;        // close once output drains
+  bool closed_ = false;
+};
+
+}  // namespace sockit

@@ -1,0 +1,41 @@
+// sockit/udp.hpp: UDP sockets: bind, send_to / recv_from with deadlines, connected UDP.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "sockit/deadline.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/result.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+struct udp_bind_options {
+  bool reuse_address = false;
+  bool reuse_port = false;
+  bool v6_only = false;
+  bool nonblocking = false;
+};
+
+// An unbound UDP socket of the given family (AF_INET or AF_INET6).
+result<socket> udp_open(int family, bool nonblocking = false);
+result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts = {});
+// A UDP socket connected to `to`: the kernel then drops datagrams from anyone else, and ICMP
+// errors (port unreachable) come back as ECONNREFUSED on the next call.
+result<socket> udp_connect(const endpoint& to);
+
+result<std::size_t> send_to(const socket& s, std::span<const std::byte> data, const endpoint& to,
+                            deadline by = {});
+
+struct datagram {
+  std::size_t size = 0;   // bytes stored in the buffer
+  std::size_t wire_size = 0;  // the datagram's real size (> size when truncated)
+  endpoint from;
+  bool truncated() const noexcept { return wire_size > size; }
+};
+
+// Receives one datagram; waits up to the deadline (std::errc::timed_out).
+result<datagram> recv_from(const socket& s, std::span<std::byte> buffer, deadline by = {});
+
+}  // namespace sockit

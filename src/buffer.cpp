@@ -1,0 +1,85 @@
+// The growable I/O buffer.
+#include "sockit/buffer.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sys/uio.h>
+
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+void buffer::reserve_writable(std::size_t n) {
+  if (capacity_ - write_index_ >= n) return;
+  std::size_t used = size();
+  if (capacity_ - used >= n && read_index_ > 0 && used <= capacity_ / 2) {
+    // Enough room once the consumed front is reclaimed, and cheap to move.
+    std::memmove(data_.get(), data_.get() + read_index_, used);
+  } else {
+    std::size_t cap = std::max({used + n, capacity_ * 2, std::size_t{256}});
+    auto fresh = std::make_unique_for_overwrite<std::byte[]>(cap);
+    if (used) std::memcpy(fresh.get(), data_.get() + read_index_, used);
+    data_ = std::move(fresh);
+    capacity_ = cap;
+  }
+  read_index_ = 0;
+  write_index_ = used;
+}
+
+void buffer::append(std::span<const std::byte> bytes) {
+  if (bytes.empty()) return;
+  reserve_writable(bytes.size());
+  std::memcpy(data_.get() + write_index_, bytes.data(), bytes.size());
+  write_index_ += bytes.size();
+}
+
+void buffer::append(std::string_view text) {
+  append(std::span<const std::byte>(reinterpret_cast<const std::byte*>(text.data()), text.size()));
+}
+
+void buffer::consume(std::size_t n) noexcept {
+  read_index_ += std::min(n, size());
+  if (read_index_ == write_index_) {
+    read_index_ = write_index_ = 0;
+    if (capacity_ > shrink_threshold_) release_if_empty();
+  }
+}
+
+std::span<std::byte> buffer::prepare(std::size_t n) {
+  reserve_writable(n);
+  return {data_.get() + write_index_, capacity_ - write_index_};
+}
+
+void buffer::release_if_empty() noexcept {
+  if (!empty() || !data_) return;
+  data_.reset();
+  capacity_ = read_index_ = write_index_ = 0;
+}
+
+result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
+  constexpr std::size_t spill_size = 64 * 1024;
+  std::byte spill[spill_size];
+  std::size_t room = std::min(capacity_ - write_index_, max_bytes);
+  iovec iov[2];
+  iov[0].iov_base = data_ ? data_.get() + write_index_ : nullptr;
+  iov[0].iov_len = room;
+  iov[1].iov_base = spill;
+  iov[1].iov_len = std::min(spill_size, max_bytes - room);
+  int iovcnt = iov[1].iov_len > 0 ? 2 : 1;
+  ssize_t n;
+  do {
+    n = ::readv(fd, room > 0 ? iov : iov + 1, room > 0 ? iovcnt : 1);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return last_error();
+  auto got = static_cast<std::size_t>(n);
+  if (got <= room) {
+    write_index_ += got;
+  } else {
+    write_index_ += room;
+    append(std::span<const std::byte>(spill, got - room));
+  }
+  return got;
+}
+
+}  // namespace sockit

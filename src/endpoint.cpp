@@ -1,0 +1,229 @@
+// Socket addresses, host:port parsing and getaddrinfo resolution.
+#include "sockit/endpoint.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+endpoint::endpoint() noexcept { std::memset(&storage_, 0, sizeof storage_); }
+
+result<endpoint> endpoint::from_sockaddr(const sockaddr* sa, socklen_t len) {
+  endpoint e;
+  if (sa == nullptr) return std::errc::invalid_argument;
+  if (sa->sa_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    std::memcpy(&e.storage_, sa, sizeof(sockaddr_in));
+  } else if (sa->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    std::memcpy(&e.storage_, sa, sizeof(sockaddr_in6));
+  } else {
+    return std::errc::address_family_not_supported;
+  }
+  return e;
+}
+
+namespace {
+
+endpoint make_v4(in_addr_t host_order_addr, std::uint16_t port) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(host_order_addr);
+  return *endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
+}
+
+endpoint make_v6(const in6_addr& addr, std::uint16_t port) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  sin6.sin6_addr = addr;
+  return *endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&sin6), sizeof sin6);
+}
+
+std::error_code gai_error(int rc) {
+  if (rc == EAI_SYSTEM) return last_error();
+  return {rc, resolver_category()};
+}
+
+}  // namespace
+
+endpoint endpoint::loopback_v4(std::uint16_t port) noexcept { return make_v4(INADDR_LOOPBACK, port); }
+endpoint endpoint::loopback_v6(std::uint16_t port) noexcept { return make_v6(in6addr_loopback, port); }
+endpoint endpoint::any_v4(std::uint16_t port) noexcept { return make_v4(INADDR_ANY, port); }
+endpoint endpoint::any_v6(std::uint16_t port) noexcept { return make_v6(in6addr_any, port); }
+
+result<endpoint> endpoint::numeric(std::string_view host, std::uint16_t port) {
+  resolve_options o;
+  o.numeric_only = true;
+  auto r = resolve(host, port, o);
+  if (!r) return r.error();
+  return r->front();
+}
+
+int endpoint::family() const noexcept { return storage_.ss_family; }
+
+socklen_t endpoint::size() const noexcept {
+  switch (family()) {
+    case AF_INET: return sizeof(sockaddr_in);
+    case AF_INET6: return sizeof(sockaddr_in6);
+    default: return 0;
+  }
+}
+
+std::uint16_t endpoint::port() const noexcept {
+  if (is_v4()) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+  if (is_v6()) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+  return 0;
+}
+
+void endpoint::set_port(std::uint16_t port) noexcept {
+  if (is_v4()) reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
+  if (is_v6()) reinterpret_cast<sockaddr_in6*>(&storage_)->sin6_port = htons(port);
+}
+
+bool endpoint::is_loopback() const noexcept {
+  if (is_v4()) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (is_v6()) {
+    const auto& a = reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+bool endpoint::is_unspecified() const noexcept {
+  if (is_v4()) return reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr == INADDR_ANY;
+  if (is_v6()) {
+    const auto& a = reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
+    return IN6_IS_ADDR_UNSPECIFIED(&a);
+  }
+  return false;
+}
+
+std::string endpoint::address() const {
+  char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {};
+  if (is_v4()) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof buf);
+    return buf;
+  }
+  if (is_v6()) {
+    // getnameinfo keeps the scope id ("fe80::1%lo"), which inet_ntop drops.
+    if (::getnameinfo(data(), size(), buf, sizeof buf, nullptr, 0, NI_NUMERICHOST) == 0) return buf;
+    return "?";
+  }
+  return "";
+}
+
+std::string endpoint::to_string() const {
+  if (is_v4()) return address() + ":" + std::to_string(port());
+  if (is_v6()) return "[" + address() + "]:" + std::to_string(port());
+  return "(none)";
+}
+
+bool operator==(const endpoint& a, const endpoint& b) noexcept {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+result<std::uint16_t> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5) return errc::bad_port;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value > 65535) return errc::bad_port;
+  return static_cast<std::uint16_t>(value);
+}
+
+namespace {
+
+bool valid_host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == ':' || c == '%';
+}
+
+bool valid_host(std::string_view h) {
+  return !h.empty() && h.size() <= 253 && std::all_of(h.begin(), h.end(), valid_host_char);
+}
+
+}  // namespace
+
+result<host_port> parse_host_port(std::string_view text) {
+  if (text.empty()) return errc::bad_address;
+  host_port hp;
+  std::string_view port_text;
+  if (text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return errc::bad_address;
+    }
+    std::string_view host = text.substr(1, close - 1);
+    if (!valid_host(host) || host.find(':') == std::string_view::npos) return errc::bad_host;
+    hp.host = std::string(host);
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos) {
+      port_text = text;
+    } else {
+      if (text.find(':', colon + 1) != std::string_view::npos) return errc::bad_address;  // bare IPv6
+      std::string_view host = text.substr(0, colon);
+      if (!host.empty() && !valid_host(host)) return errc::bad_host;
+      hp.host = std::string(host);
+      port_text = text.substr(colon + 1);
+    }
+  }
+  auto port = parse_port(port_text);
+  if (!port) return port.error();
+  hp.port = *port;
+  return hp;
+}
+
+result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port, const resolve_options& opts) {
+  std::vector<endpoint> out;
+  if (host.empty()) {
+    // No name to resolve: loopback for a client, the wildcard for a server.
+    bool v6 = opts.family == ip_family::v6;
+    if (opts.passive) {
+      out.push_back(v6 ? endpoint::any_v6(port) : endpoint::any_v4(port));
+    } else {
+      out.push_back(v6 ? endpoint::loopback_v6(port) : endpoint::loopback_v4(port));
+    }
+    return out;
+  }
+  if (!valid_host(host)) return errc::bad_host;
+
+  addrinfo hints{};
+  hints.ai_family = opts.family == ip_family::v4 ? AF_INET : opts.family == ip_family::v6 ? AF_INET6 : AF_UNSPEC;
+  hints.ai_socktype = opts.socktype;
+  hints.ai_flags = AI_NUMERICSERV | (opts.passive ? AI_PASSIVE : 0);
+  std::string host_z(host);
+  std::string port_z = std::to_string(port);
+
+  // Numeric first: an address never reaches a resolver, even when names are allowed.
+  addrinfo* list = nullptr;
+  hints.ai_flags |= AI_NUMERICHOST;
+  int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);
+  if (rc != 0 && !opts.numeric_only) {
+    hints.ai_flags &= ~AI_NUMERICHOST;
+    rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);
+  }
+  if (rc != 0) return gai_error(rc);
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(list, &::freeaddrinfo);
+  for (auto* ai = list; ai != nullptr; ai = ai->ai_next) {
+    auto e = endpoint::from_sockaddr(ai->ai_addr, ai->ai_addrlen);
+    if (e && std::find(out.begin(), out.end(), *e) == out.end()) out.push_back(*e);
+  }
+  if (out.empty()) return errc::no_addresses;
+  return out;
+}
+
+}  // namespace sockit

@@ -1,0 +1,70 @@
+// Error categories and rendering.
+#include "sockit/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <netdb.h>
+
+namespace sockit {
+namespace {
+
+class sockit_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "sockit"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+      case errc::end_of_stream: return "connection closed by peer";
+      case errc::bad_address: return "expected host:port, [ipv6]:port, :port or port";
+      case errc::bad_port: return "port must be a number from 0 to 65535";
+      case errc::bad_host: return "malformed host";
+      case errc::fd_out_of_range: return "descriptor too large for this backend";
+      case errc::message_too_long: return "datagram truncated";
+      case errc::no_addresses: return "name has no usable address";
+      case errc::bad_duration: return "duration must be a non-negative number of seconds";
+    }
+    return "unknown sockit error";
+  }
+};
+
+class resolver_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "resolver"; }
+  std::string message(int ev) const override { return ::gai_strerror(ev); }
+};
+
+}  // namespace
+
+const std::error_category& sockit_category() noexcept {
+  static const sockit_category_impl c;
+  return c;
+}
+
+const std::error_category& resolver_category() noexcept {
+  static const resolver_category_impl c;
+  return c;
+}
+
+std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), sockit_category()}; }
+
+std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+std::string_view errno_name(int err) noexcept {
+  const char* n = ::strerrorname_np(err);
+  return n ? std::string_view(n) : std::string_view();
+}
+
+std::string describe(std::string_view what, std::error_code ec) {
+  std::string out(what);
+  if (!out.empty()) out += ": ";
+  out += ec.message();
+  if (ec.category() == std::system_category() || ec.category() == std::generic_category()) {
+    if (auto n = errno_name(ec.value()); !n.empty()) {
+      out += " (";
+      out += n;
+      out += ')';
+    }
+  }
+  return out;
+}
+
+}  // namespace sockit

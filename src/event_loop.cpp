@@ -1,0 +1,272 @@
+// The reactor: dispatch, timers (a min-heap with lazy cancellation), cross-thread wake-up through
+// an eventfd, and signals through a signalfd.
+#include "sockit/event_loop.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "poller/poller.hpp"
+#include "sockit/deadline.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+namespace {
+
+struct watcher {
+  event_loop::io_callback cb;
+  std::uint32_t events;
+};
+
+struct timer {
+  clock::time_point when;
+  event_loop::duration period;  // zero for one-shot
+  event_loop::task fn;
+};
+
+using heap_entry = std::pair<clock::time_point, event_loop::timer_id>;
+
+}  // namespace
+
+struct event_loop::impl {
+  std::unique_ptr<detail::poller> poller;
+  // Indexed by fd. A watcher is heap-allocated so that a callback that watches new descriptors
+  // (growing this vector) or unwatches itself never moves or destroys the function running.
+  std::vector<std::unique_ptr<watcher>> watchers;
+  std::vector<std::unique_ptr<watcher>> graveyard;  // unwatched during this turn
+  std::size_t watched = 0;
+  std::vector<detail::ready_event> ready;
+
+  std::unordered_map<timer_id, timer> timers;
+  std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap;
+  timer_id next_timer = 1;
+
+  int wake_fd = -1;
+  std::mutex mu;
+  std::vector<task> posted;  // guarded by mu
+  std::atomic<bool> stop_requested{false};
+  std::atomic<std::thread::id> owner{std::this_thread::get_id()};
+
+  int signal_fd = -1;
+  sigset_t old_mask{};
+  std::function<void(int)> on_signal;
+
+  void wake() {
+    std::uint64_t one = 1;
+    // A full counter (EAGAIN) still means "awake"; nothing else can fail on an eventfd.
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  int timeout_ms(duration max_wait) {
+    auto now = clock::now();
+    auto limit = now + max_wait;
+    while (!heap.empty()) {
+      auto [when, id] = heap.top();
+      auto it = timers.find(id);
+      if (it == timers.end() || it->second.when != when) {
+        heap.pop();  // cancelled or rescheduled: drop the stale entry
+        continue;
+      }
+      if (when < limit) limit = when;
+      break;
+    }
+    if (limit <= now) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(limit - now).count();
+    return ms > 24 * 3600 * 1000 ? 24 * 3600 * 1000 : static_cast<int>(ms);
+  }
+
+  void run_timers() {
+    auto now = clock::now();
+    while (!heap.empty() && heap.top().first <= now) {
+      auto [when, id] = heap.top();
+      heap.pop();
+      auto it = timers.find(id);
+      if (it == timers.end() || it->second.when != when) continue;
+      // Move the function out while it runs: the callback may cancel its own timer.
+      task fn = std::move(it->second.fn);
+      if (it->second.period == duration::zero()) {
+        timers.erase(it);
+        fn();
+        continue;
+      }
+      auto next = when + it->second.period;
+      if (next <= now) next = now + it->second.period;  // fell behind: do not fire in a burst
+      it->second.when = next;
+      fn();
+      if (auto again = timers.find(id); again != timers.end() && again->second.when == next) {
+        again->second.fn = std::move(fn);
+        heap.push({next, id});
+      }
+    }
+  }
+
+  void run_posted() {
+    std::vector<task> batch;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(posted);
+    }
+    for (auto& t : batch) t();
+  }
+};
+
+event_loop::event_loop(std::unique_ptr<detail::poller> p) : impl_(std::make_unique<impl>()) {
+  impl_->poller = std::move(p);
+}
+
+result<std::unique_ptr<event_loop>> event_loop::create(engine e) {
+  auto p = detail::make_poller(e);
+  if (!p) return p.error();
+  std::unique_ptr<event_loop> loop(new event_loop(std::move(*p)));
+  int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) return last_error();
+  loop->impl_->wake_fd = fd;
+  auto ec = loop->watch(fd, io_readable, [fd](std::uint32_t) {
+    std::uint64_t v;
+    [[maybe_unused]] auto n = ::read(fd, &v, sizeof v);
+  });
+  if (ec) return ec;
+  return loop;
+}
+
+event_loop::~event_loop() {
+  if (impl_->signal_fd >= 0) {
+    ::close(impl_->signal_fd);
+    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
+  }
+  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+}
+
+std::string_view event_loop::engine_name() const noexcept { return impl_->poller->name(); }
+
+std::error_code event_loop::watch(int fd, std::uint32_t events, io_callback cb) {
+  if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+  auto& w = impl_->watchers;
+  if (static_cast<std::size_t>(fd) >= w.size()) w.resize(static_cast<std::size_t>(fd) + 1);
+  if (w[fd]) return std::make_error_code(std::errc::file_exists);
+  if (auto ec = impl_->poller->add(fd, events)) return ec;
+  w[fd] = std::make_unique<watcher>(watcher{std::move(cb), events});
+  ++impl_->watched;
+  return {};
+}
+
+std::error_code event_loop::modify(int fd, std::uint32_t events) {
+  if (!watching(fd)) return std::make_error_code(std::errc::no_such_file_or_directory);
+  auto& w = *impl_->watchers[fd];
+  if (w.events == events) return {};
+  if (auto ec = impl_->poller->modify(fd, events)) return ec;
+  w.events = events;
+  return {};
+}
+
+std::error_code event_loop::unwatch(int fd) {
+  if (!watching(fd)) return std::make_error_code(std::errc::no_such_file_or_directory);
+  auto ec = impl_->poller->remove(fd);
+  impl_->graveyard.push_back(std::move(impl_->watchers[fd]));
+  --impl_->watched;
+  return ec;
+}
+
+bool event_loop::watching(int fd) const noexcept {
+  return fd >= 0 && static_cast<std::size_t>(fd) < impl_->watchers.size() && impl_->watchers[fd] != nullptr;
+}
+
+std::size_t event_loop::watched_count() const noexcept {
+  return impl_->watched - 1 - (impl_->signal_fd >= 0 ? 1 : 0);  // not counting our own fds
+}
+
+event_loop::timer_id event_loop::run_after(duration d, task fn) {
+  auto id = impl_->next_timer++;
+  auto when = clock::now() + d;
+  impl_->timers.emplace(id, timer{when, duration::zero(), std::move(fn)});
+  impl_->heap.push({when, id});
+  return id;
+}
+
+event_loop::timer_id event_loop::run_every(duration period, task fn) {
+  if (period <= duration::zero()) period = std::chrono::milliseconds(1);
+  auto id = impl_->next_timer++;
+  auto when = clock::now() + period;
+  impl_->timers.emplace(id, timer{when, period, std::move(fn)});
+  impl_->heap.push({when, id});
+  return id;
+}
+
+void event_loop::cancel(timer_id id) noexcept { impl_->timers.erase(id); }
+
+std::error_code event_loop::on_signals(std::initializer_list<int> signals, std::function<void(int)> cb) {
+  if (impl_->signal_fd >= 0) return std::make_error_code(std::errc::device_or_resource_busy);
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : signals) sigaddset(&mask, s);
+  if (int rc = ::pthread_sigmask(SIG_BLOCK, &mask, &impl_->old_mask); rc != 0) return {rc, std::system_category()};
+  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) {
+    auto ec = last_error();
+    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
+    return ec;
+  }
+  impl_->signal_fd = fd;
+  impl_->on_signal = std::move(cb);
+  return watch(fd, io_readable, [this, fd](std::uint32_t) {
+    signalfd_siginfo info;
+    while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      if (impl_->on_signal) impl_->on_signal(static_cast<int>(info.ssi_signo));
+    }
+  });
+}
+
+void event_loop::post(task fn) {
+  bool first;
+  {
+    std::lock_guard lock(impl_->mu);
+    first = impl_->posted.empty();
+    impl_->posted.push_back(std::move(fn));
+  }
+  if (first && !in_loop_thread()) impl_->wake();
+}
+
+void event_loop::stop() {
+  impl_->stop_requested = true;
+  if (!in_loop_thread()) impl_->wake();
+}
+
+bool event_loop::in_loop_thread() const noexcept { return impl_->owner.load() == std::this_thread::get_id(); }
+
+std::error_code event_loop::run_once(duration max_wait) {
+  auto& d = *impl_;
+  d.owner = std::this_thread::get_id();
+  {
+    std::lock_guard lock(d.mu);
+    if (!d.posted.empty()) max_wait = duration::zero();
+  }
+  if (auto ec = d.poller->wait(d.ready, d.timeout_ms(max_wait))) return ec;
+  for (const auto& r : d.ready) {
+    if (!watching(r.fd)) continue;  // unwatched by an earlier callback of this turn
+    watcher* w = d.watchers[r.fd].get();
+    w->cb(r.events);
+  }
+  d.run_timers();
+  d.run_posted();
+  d.graveyard.clear();
+  return {};
+}
+
+std::error_code event_loop::run() {
+  std::error_code ec;
+  while (!impl_->stop_requested && !ec) ec = run_once(std::chrono::hours(1));
+  impl_->stop_requested = false;  // a stop() that arrived before run() still counts, once
+  return ec;
+}
+
+}  // namespace sockit

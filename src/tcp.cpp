@@ -1,0 +1,102 @@
+// TCP connect, listen and accept.
+#include "sockit/tcp.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sockit/error.hpp"
+#include "sockit/io.hpp"
+#include "sockit/liveness.hpp"
+#include "sockit/options.hpp"
+
+namespace sockit {
+
+result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking) {
+  auto s = socket::open(to.family(), SOCK_STREAM | SOCK_NONBLOCK);
+  if (!s) return s.error();
+  int rc;
+  do {
+    rc = ::connect(s->native_handle(), to.data(), to.size());
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    if (errno != EINPROGRESS) return last_error();
+    if (auto ec = wait_writable(s->native_handle(), by)) return ec;
+    if (auto ec = pending_error(*s)) return ec;
+  }
+  if (!nonblocking) {
+    if (auto ec = set_nonblocking(*s, false)) return ec;
+  }
+  return std::move(*s);
+}
+
+result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, endpoint* connected_to) {
+  std::error_code last = make_error_code(errc::no_addresses);
+  for (const auto& ep : candidates) {
+    auto s = tcp_connect(ep, by);
+    if (s) {
+      if (connected_to) *connected_to = ep;
+      return s;
+    }
+    last = s.error();
+    if (by.expired()) break;
+  }
+  return last;
+}
+
+result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family, deadline by,
+                           endpoint* connected_to) {
+  resolve_options o;
+  o.family = family;
+  auto eps = resolve(host, port, o);
+  if (!eps) return eps.error();
+  return tcp_connect(*eps, by, connected_to);
+}
+
+result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {
+  auto s = socket::open(at.family(), SOCK_STREAM | (opts.nonblocking ? SOCK_NONBLOCK : 0));
+  if (!s) return s.error();
+  if (opts.reuse_address) {
+    if (auto ec = set_reuse_address(*s, true)) return ec;
+  }
+  if (opts.reuse_port) {
+    if (auto ec = set_reuse_port(*s, true)) return ec;
+  }
+  if (at.is_v6()) {
+    int v6only = opts.v6_only ? 1 : 0;
+    if (::setsockopt(s->native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) {
+      return last_error();
+    }
+  }
+  if (::bind(s->native_handle(), at.data(), at.size()) != 0) return last_error();
+  if (::listen(s->native_handle(), opts.backlog) != 0) return last_error();
+  return std::move(*s);
+}
+
+result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = ::accept4(listener.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
+                       SOCK_CLOEXEC | (opts.nonblocking ? SOCK_NONBLOCK : 0));
+    if (fd >= 0) {
+      socket s(fd);
+      if (opts.peer) {
+        auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+        if (e) *opts.peer = *e;
+      }
+      return s;
+    }
+    // accept(2): these are the new connection's network errors; the listener is fine, try again.
+    switch (errno) {
+      case EINTR: case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
+      case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+        continue;
+      default:
+        return last_error();
+    }
+  }
+}
+
+}  // namespace sockit

@@ -1,0 +1,86 @@
+// Accepting on the event loop, with the reserve-descriptor trick for EMFILE/ENFILE (as in libev
+// and muduo): without it a level-triggered listener with a pending connection and no free
+// descriptor wakes the loop forever.
+#include "sockit/tcp_acceptor.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "sockit/error.hpp"
+
+namespace sockit {
+
+namespace {
+constexpr int max_accepts_per_wakeup = 64;
+int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+}  // namespace
+
+result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::create(event_loop& loop, const endpoint& at,
+                                                           const listen_options& opts,
+                                                           connection_handler on_connection) {
+  auto o = opts;
+  o.nonblocking = true;
+  auto s = tcp_listen(at, o);
+  if (!s) return s.error();
+  auto local = s->local_endpoint();
+  if (!local) return local.error();
+  auto a = std::make_unique<tcp_acceptor>(loop, std::move(*s), *local, std::move(on_connection));
+  auto* raw = a.get();
+  if (auto ec = loop.watch(raw->listener_.native_handle(), io_readable,
+                           [raw](std::uint32_t) { raw->handle_readable(); })) {
+    return ec;
+  }
+  return a;
+}
+
+tcp_acceptor::tcp_acceptor(event_loop& loop, socket listener, endpoint local, connection_handler h)
+    : loop_(loop), listener_(std::move(listener)), local_(local), on_connection_(std::move(h)),
+      reserve_fd_(open_reserve()) {}
+
+tcp_acceptor::~tcp_acceptor() {
+  close();
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
+
+void tcp_acceptor::close() {
+  if (retry_timer_) loop_.cancel(retry_timer_);
+  retry_timer_ = 0;
+  if (!listener_) return;
+  (void)loop_.unwatch(listener_.native_handle());
+  (void)listener_.close();
+}
+
+void tcp_acceptor::handle_readable() {
+  for (int i = 0; i < max_accepts_per_wakeup && listener_; ++i) {
+    endpoint peer;
+    auto s = tcp_accept(listener_, accept_options{.nonblocking = true, .peer = &peer});
+    if (s) {
+      ++accepted_;
+      on_connection_(std::move(*s), peer);
+      continue;
+    }
+    auto ec = s.error();
+    if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) return;
+    if ((ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) &&
+        reserve_fd_ >= 0) {
+      // Free one descriptor, take the connection off the queue and close it at once.
+      ::close(reserve_fd_);
+      reserve_fd_ = -1;
+      if (auto excess = tcp_accept(listener_)) ++shed_;
+      reserve_fd_ = open_reserve();
+      continue;
+    }
+    // Out of memory/buffers, or no reserve: stop watching for a moment instead of spinning.
+    (void)loop_.unwatch(listener_.native_handle());
+    retry_timer_ = loop_.run_after(std::chrono::milliseconds(100), [this] {
+      retry_timer_ = 0;
+      if (listener_ && !loop_.watching(listener_.native_handle())) {
+        (void)loop_.watch(listener_.native_handle(), io_readable, [this](std::uint32_t) { handle_readable(); });
+      }
+    });
+    return;
+  }
+}
+
+}  // namespace sockit

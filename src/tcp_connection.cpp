@@ -1,0 +1,197 @@
+// Buffered TCP connections on the event loop.
+#include "sockit/tcp_connection.hpp"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+#include "sockit/error.hpp"
+#include "sockit/io.hpp"
+#include "sockit/liveness.hpp"
+#include "sockit/options.hpp"
+
+namespace sockit {
+
+namespace {
+constexpr std::size_t read_chunk = 64 * 1024;
+}
+
+std::shared_ptr<tcp_connection> tcp_connection::create(event_loop& loop, socket s, endpoint peer, limits l) {
+  (void)set_nonblocking(s, true);  // cannot fail on a valid socket; a bad one fails at start()
+  return std::make_shared<tcp_connection>(loop, std::move(s), peer, l);
+}
+
+tcp_connection::tcp_connection(event_loop& loop, socket s, endpoint peer, limits l)
+    : loop_(loop), socket_(std::move(s)), peer_(peer), limits_(l) {}
+
+tcp_connection::~tcp_connection() {
+  if (!closed_ && started_) loop_.unwatch(socket_.native_handle());
+}
+
+std::error_code tcp_connection::start() {
+  if (started_) return std::make_error_code(std::errc::already_connected);
+  interest_ = io_readable;
+  std::weak_ptr<tcp_connection> weak = weak_from_this();
+  auto ec = loop_.watch(socket_.native_handle(), interest_, [weak](std::uint32_t ev) {
+    if (auto self = weak.lock()) self->handle_events(ev);
+  });
+  if (!ec) started_ = true;
+  return ec;
+}
+
+void tcp_connection::handle_events(std::uint32_t ev) {
+  bool reading = !paused_ && !peer_eof_ && !closing_;
+  if (reading && (ev & (io_readable | io_hangup | io_error))) handle_read();
+  if (closed_) return;
+  if (!output_.empty() && (ev & (io_writable | io_hangup | io_error))) handle_write();
+  if (closed_) return;
+  // Not reading, so nothing else will notice: a dead socket must be closed here or a
+  // level-triggered poller would report it forever.
+  if ((ev & (io_error | io_hangup)) && (paused_ || peer_eof_ || closing_)) {
+    auto ec = pending_error(socket_);
+    close(ec ? ec : std::make_error_code(std::errc::connection_reset));
+  }
+}
+
+void tcp_connection::handle_read() {
+  for (int i = 0; i < limits_.max_reads_per_wakeup && !closed_; ++i) {
+    auto n = input_.read_from(socket_.native_handle(), read_chunk);
+    if (!n) {
+      auto ec = n.error();
+      if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) break;
+      close(ec);
+      return;
+    }
+    if (*n == 0) {
+      peer_eof_ = true;
+      update_interest();
+      if (on_peer_eof_) {
+        on_peer_eof_(*this);
+      } else {
+        shutdown_write();
+      }
+      maybe_finish();
+      return;
+    }
+    bytes_in_ += *n;
+    if (on_data_) {
+      on_data_(*this, input_);
+    } else {
+      input_.clear();
+    }
+    if (closed_ || paused_ || closing_) break;
+    if (*n < read_chunk) break;  // the kernel buffer is drained: skip the EAGAIN round trip
+  }
+  if (!closed_) input_.release_if_empty();
+}
+
+void tcp_connection::send(std::string_view text) { send(as_bytes(text)); }
+
+void tcp_connection::send(std::span<const std::byte> bytes) {
+  if (closed_ || closing_ || want_shutdown_ || bytes.empty()) return;
+  std::size_t sent = 0;
+  if (output_.empty()) {
+    for (;;) {
+      ssize_t n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        sent = static_cast<std::size_t>(n);
+        break;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      close(last_error());
+      return;
+    }
+    bytes_out_ += sent;
+  }
+  if (sent < bytes.size()) {
+    output_.append(bytes.subspan(sent));
+    if (!paused_ && output_.size() > limits_.high_water) paused_ = true;
+    update_interest();
+  }
+}
+
+void tcp_connection::handle_write() {
+  while (!output_.empty()) {
+    auto data = output_.readable();
+    ssize_t n = ::send(socket_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      close(last_error());
+      return;
+    }
+    bytes_out_ += static_cast<std::size_t>(n);
+    output_.consume(static_cast<std::size_t>(n));
+  }
+  if (paused_ && output_.size() <= limits_.low_water) paused_ = false;
+  if (output_.empty()) {
+    output_.release_if_empty();
+    if (want_shutdown_ && !write_shut_) {
+      write_shut_ = true;
+      (void)socket_.shutdown(shutdown_how::write);
+    }
+    if (closing_) {
+      close();
+      return;
+    }
+    if (on_drain_) on_drain_(*this);
+    if (closed_) return;
+  }
+  update_interest();
+  maybe_finish();
+}
+
+void tcp_connection::update_interest() {
+  if (!started_ || closed_) return;
+  std::uint32_t want = 0;
+  if (!paused_ && !peer_eof_ && !closing_) want |= io_readable;
+  if (!output_.empty()) want |= io_writable;
+  if (want != interest_) {
+    if (auto ec = loop_.modify(socket_.native_handle(), want)) {
+      close(ec);
+      return;
+    }
+    interest_ = want;
+  }
+}
+
+void tcp_connection::maybe_finish() {
+  if (!closed_ && peer_eof_ && write_shut_) close();
+}
+
+void tcp_connection::shutdown_write() {
+  if (closed_ || want_shutdown_) return;
+  want_shutdown_ = true;
+  if (output_.empty()) {
+    write_shut_ = true;
+    (void)socket_.shutdown(shutdown_how::write);
+    maybe_finish();
+  }
+}
+
+void tcp_connection::close_after_drain() {
+  if (closed_) return;
+  closing_ = true;
+  if (output_.empty()) {
+    close();
+  } else {
+    update_interest();
+  }
+}
+
+void tcp_connection::close(std::error_code ec) {
+  if (closed_) return;
+  closed_ = true;
+  // The close handler usually drops the owner's reference: stay alive until we return.
+  auto guard = weak_from_this().lock();
+  if (started_) (void)loop_.unwatch(socket_.native_handle());
+  auto close_ec = socket_.close();
+  if (!ec) ec = close_ec;
+  input_.clear();
+  output_.clear();
+  input_.release_if_empty();
+  output_.release_if_empty();
+  if (on_close_) on_close_(*this, ec);
+}
+
+}  // namespace sockit

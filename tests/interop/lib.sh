@@ -1,0 +1,82 @@
+# Shared helpers for the interop tests. Source it first thing:
+#   . "$SOCKIT_TEST_LIB"
+# Everything a test starts is registered here and cleaned up on exit, by PID (never by name);
+# network namespaces it creates are deleted the same way.
+set -u
+SOCKIT=${SOCKIT:?SOCKIT must name the sockit binary}
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "/tmp/sockit-${TEST_NAME}.XXXXXX")
+_PIDS=()
+_NETNS=()
+_FAILED=0
+
+_cleanup() {
+  local pid ns
+  for pid in "${_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  for ns in "${_NETNS[@]}"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap _cleanup EXIT
+
+# skip REASON: exit 77. In CI a skip counts as a failure unless REASON names something CI cannot
+# have; scripts/test.sh checks that.
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; _FAILED=1; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+finish() { if [ "$_FAILED" -ne 0 ]; then echo "$TEST_NAME: FAILED"; exit 1; fi; echo "$TEST_NAME: ok"; exit 0; }
+
+need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c (not installed)"; done; }
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"; }
+
+# bg CMD...: start in the background, remember its PID in $BG_PID.
+bg() { "$@" & BG_PID=$!; _PIDS+=("$BG_PID"); }
+
+# free_port [tcp|udp]: a port nothing listens on right now (bound race is acceptable in tests).
+free_port() {
+  local proto=${1:-tcp} p flag
+  [ "$proto" = udp ] && flag=-uanH || flag=-tanH
+  for _ in $(seq 100); do
+    p=$(( (RANDOM % 30000) + 20000 ))
+    ss $flag "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+# wait_listen PORT [tcp|udp] [NETNS]: wait up to 10 s until something listens on PORT.
+wait_listen() {
+  local port=$1 proto=${2:-tcp} ns=${3:-} flag
+  [ "$proto" = udp ] && flag=-ulnH || flag=-tlnH
+  for _ in $(seq 100); do
+    if [ -n "$ns" ]; then ip netns exec "$ns" ss $flag "sport = :$port" | grep -q . && return 0
+    else ss $flag "sport = :$port" | grep -q . && return 0; fi
+    sleep 0.1
+  done
+  die "nothing listens on $proto port $port after 10 s"
+}
+
+# run OUT ERR -- CMD...: run with a 30 s cap; sets RC. Stdout/stderr land in files OUT and ERR.
+run() {
+  local out=$1 err=$2; shift 3
+  timeout 30 "$@" >"$out" 2>"$err"
+  RC=$?
+}
+
+# make_netns: a fresh network namespace with lo up; its name in $NS.
+make_netns() {
+  need_root
+  need ip
+  NS="sockit-${TEST_NAME}-$$-$RANDOM"
+  ip netns add "$NS" || skip "cannot create network namespaces here (ip netns add failed)"
+  _NETNS+=("$NS")
+  ip -n "$NS" link set lo up || die "cannot bring lo up in $NS"
+}
+
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
+expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }
+expect_lines() { local n; n=$(wc -l <"$1"); [ "$n" -eq "$2" ] || fail "$3: expected $2 line(s) in $(basename "$1"), got $n: $(head -c 300 "$1")"; }
