@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sockit needs, only those that are missing (a second run is
+# instant). Usage: scripts/deps.sh build|test
+set -euo pipefail
+
+build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev)
+# Tests: GoogleTest, and the real peers the interop tests drive (nc, socat, nft, ip, setpriv).
+test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables iproute2 util-linux procps)
+
+want=("${build_pkgs[@]}")
+[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
