@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds sockit and runs every test: unit, loopback and interop tests (release build), the
 # packaging check (install + a find_package consumer + pkg-config), then the unit, loopback and
-# interop tests again under AddressSanitizer + UndefinedBehaviorSanitizer (long tests left out).
+# interop tests again under AddressSanitizer + UndefinedBehaviorSanitizer (long tests left out),
+# and each libFuzzer target for a bounded time (FUZZ_SECONDS, default 20).
 # Installs missing Debian packages first. In CI (CI=true) a skipped test fails the run unless its
 # reason starts with "CI cannot have:".
 set -uo pipefail
@@ -83,6 +84,28 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 if compgen -G "$asan_logs/*" >/dev/null; then
   echo "sanitizer reports:"
   head -n 40 "$asan_logs"/*
+  total_fail=$((total_fail + 1))
+fi
+
+step "fuzzing (libFuzzer, ${FUZZ_SECONDS:=20} s per target)"
+if cmake --preset fuzz >"$LOGS/configure-fuzz.log" 2>&1 && cmake --build --preset fuzz -j "$JOBS" >"$LOGS/build-fuzz.log" 2>&1; then
+  for target in build/fuzz/fuzz/*_fuzz; do
+    name=$(basename "$target" _fuzz)
+    work=$(mktemp -d)
+    if timeout $((FUZZ_SECONDS + 60)) "$target" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -print_final_stats=1 \
+         -artifact_prefix="$LOGS/fuzz-$name-" "$work" "fuzz/corpus/$name" >"$LOGS/fuzz-$name.log" 2>&1; then
+      echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$LOGS/fuzz-$name.log" | grep -o '[0-9]*$') runs)"
+      total_pass=$((total_pass + 1))
+    else
+      tail -n 30 "$LOGS/fuzz-$name.log"
+      echo "fuzz $name: FAILED (crash input saved under $LOGS)"
+      total_fail=$((total_fail + 1))
+    fi
+    rm -rf "$work"
+  done
+else
+  tail -n 30 "$LOGS/configure-fuzz.log" "$LOGS/build-fuzz.log"
+  echo "fuzz: build FAILED"
   total_fail=$((total_fail + 1))
 fi
 

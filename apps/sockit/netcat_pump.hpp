@@ -1,0 +1,56 @@
+// The relay shared by `sockit connect` and `sockit listen`: stdin to a socket, the socket to stdout,
+// on one poll(2) loop. Private to the CLI.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "hexdump.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit::cli {
+
+// Parses a -w value: seconds, fractions allowed, > 0. On error prints a usage line and sets exit.
+bool parse_wait_arg(std::string_view text, double& seconds, int& exit);
+// Parses a PORT positional ("0".."65535"); on error prints a usage line and sets exit.
+bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit);
+// Rejects host text that cannot be a name or an address before it can reach a resolver: a name
+// never holds ':' so such text must be a numeric IPv6 address. "[::1]" is accepted as "::1".
+bool check_host_arg(std::string& host, int& exit);
+
+struct pump_options {
+  bool udp = false;
+  // UDP only: stop at stdin EOF instead of waiting for more replies (-N).
+  bool udp_exit_on_stdin_eof = false;
+  // Idle timeout (nc -w): give up when neither side moved for this long; <= 0 means none.
+  double idle_seconds = -1;
+  // How the peer is named in error lines ("127.0.0.1:8080").
+  std::string peer_name;
+};
+
+// One relay session. The stdin state outlives a session, so `listen -k` does not read an
+// exhausted stdin again for the next peer.
+class netcat_pump {
+ public:
+  explicit netcat_pump(traffic_dumper& dump) : dump_(dump) {}
+
+  // TCP, or connected UDP: relays until the peer is done (TCP: it closed its side; we half-close
+  // ours at stdin EOF), the idle timeout passes, or an error. Returns an exit code; errors have
+  // been printed. The socket is switched to non-blocking mode.
+  int run(const socket& s, const pump_options& opts);
+
+  // Unconnected UDP (listen -u -k): datagrams from anyone are printed, stdin goes to the most
+  // recent sender, which starts as `peer`.
+  int run_udp_any(const socket& s, endpoint peer, const pump_options& opts);
+
+  bool stdin_eof() const noexcept { return stdin_eof_; }
+
+ private:
+  int relay(const socket& s, const pump_options& opts, endpoint* reply_to);
+
+  traffic_dumper& dump_;
+  bool stdin_eof_ = false;
+};
+
+}  // namespace sockit::cli

@@ -1,0 +1,105 @@
+// Shared helpers for the loopback tests: a listener on 127.0.0.1:0, a connected pair of TCP
+// sockets, random payloads, and a loop runner with a deadline. Test-only, not public API.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sockit/endpoint.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/socket.hpp"
+#include "sockit/tcp.hpp"
+
+namespace sockit::test {
+
+using namespace std::chrono_literals;
+
+// Generous bound for anything that should happen "at once" on loopback.
+inline constexpr auto quick = 10s;
+
+inline std::vector<std::byte> random_bytes(std::size_t n, std::uint32_t seed) {
+  std::vector<std::byte> v(n);
+  std::mt19937 rng(seed);
+  for (auto& b : v) b = static_cast<std::byte>(rng() & 0xff);
+  return v;
+}
+
+// A listener on 127.0.0.1 (or ::1) port 0, with the port the kernel chose.
+struct listener {
+  socket sock;
+  endpoint at;
+};
+
+inline listener listen_loopback(bool v6 = false, listen_options opts = {}) {
+  listener l;
+  auto s = tcp_listen(v6 ? endpoint::loopback_v6(0) : endpoint::loopback_v4(0), opts);
+  EXPECT_TRUE(s) << s.error().message();
+  if (!s) return l;
+  l.sock = std::move(*s);
+  auto e = l.sock.local_endpoint();
+  EXPECT_TRUE(e);
+  if (e) l.at = *e;
+  EXPECT_NE(l.at.port(), 0);
+  return l;
+}
+
+// A connected TCP pair over 127.0.0.1: first = client side, second = server side. Blocking.
+inline std::pair<socket, socket> tcp_pair() {
+  auto l = listen_loopback();
+  auto c = tcp_connect(l.at, deadline::after(quick));
+  EXPECT_TRUE(c) << c.error().message();
+  auto a = tcp_accept(l.sock);
+  EXPECT_TRUE(a) << a.error().message();
+  if (!c || !a) return {};
+  return {std::move(*c), std::move(*a)};
+}
+
+// A port on 127.0.0.1 with nobody listening: bind, read the port, close. (Another process could
+// take it in between, which the tests that use it tolerate only as a failure with a clear text.)
+inline std::uint16_t closed_tcp_port() {
+  auto s = socket::open(AF_INET, SOCK_STREAM);
+  EXPECT_TRUE(s);
+  auto ep = endpoint::loopback_v4(0);
+  EXPECT_EQ(::bind(s->native_handle(), ep.data(), ep.size()), 0);
+  auto local = s->local_endpoint();
+  return local ? local->port() : 0;
+}
+
+inline bool ipv6_loopback_available() {
+  auto s = socket::open(AF_INET6, SOCK_STREAM);
+  if (!s) return false;
+  auto ep = endpoint::loopback_v6(0);
+  return ::bind(s->native_handle(), ep.data(), ep.size()) == 0;
+}
+
+// Runs the loop turn by turn until pred() holds or the bound passes; true when pred held.
+inline bool run_until(event_loop& loop, const std::function<bool()>& pred,
+                      std::chrono::steady_clock::duration bound = quick) {
+  auto end = std::chrono::steady_clock::now() + bound;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    auto ec = loop.run_once(20ms);
+    EXPECT_FALSE(ec) << ec.message();
+    if (ec) return false;
+  }
+  return true;
+}
+
+inline std::unique_ptr<event_loop> make_loop() {
+  auto l = event_loop::create();
+  EXPECT_TRUE(l) << l.error().message();
+  return l ? std::move(*l) : nullptr;
+}
+
+}  // namespace sockit::test
