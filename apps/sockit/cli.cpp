@@ -56,8 +56,9 @@ bool parse_address_arg(std::string_view text, host_port& out, int& exit) {
 }
 
 CLI::Option* add_engine_option(CLI::App& app, engine& e) {
-  static const std::map<std::string, engine> names{{"auto", engine::automatic}, {"epoll", engine::epoll}};
-  return app.add_option("--engine", e, "Event loop backend: auto (the fastest available) or epoll")
+  static const std::map<std::string, engine> names{
+      {"auto", engine::automatic}, {"epoll", engine::epoll}, {"poll", engine::poll}, {"select", engine::select}};
+  return app.add_option("--engine", e, "Event loop backend: auto (the fastest available), epoll, poll or select")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
       ->default_str("auto");
 }

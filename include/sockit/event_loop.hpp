@@ -26,8 +26,9 @@ enum io_event : std::uint32_t {
   io_hangup = 1u << 3,  // the peer hung up (both directions) or the fd is dead
 };
 
-enum class engine { automatic, epoll };
-// "auto", "epoll"...; errc::bad_address is never used here: unknown names give std::errc::invalid_argument.
+// The readiness backend behind a loop. automatic picks the fastest one available (epoll).
+enum class engine { automatic, epoll, poll, select };
+// "auto", "epoll", "poll", "select"; anything else gives std::errc::invalid_argument.
 result<engine> parse_engine(std::string_view name);
 std::string_view engine_name(engine e) noexcept;
 

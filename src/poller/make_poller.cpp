@@ -6,6 +6,8 @@ namespace sockit {
 result<engine> parse_engine(std::string_view name) {
   if (name == "auto") return engine::automatic;
   if (name == "epoll") return engine::epoll;
+  if (name == "poll") return engine::poll;
+  if (name == "select") return engine::select;
   return std::errc::invalid_argument;
 }
 
@@ -13,6 +15,8 @@ std::string_view engine_name(engine e) noexcept {
   switch (e) {
     case engine::automatic: return "auto";
     case engine::epoll: return "epoll";
+    case engine::poll: return "poll";
+    case engine::select: return "select";
   }
   return "?";
 }
@@ -24,6 +28,10 @@ result<std::unique_ptr<poller>> make_poller(engine e) {
     case engine::automatic:
     case engine::epoll:
       return make_epoll_poller();
+    case engine::poll:
+      return make_poll_poller();
+    case engine::select:
+      return make_select_poller();
   }
   return std::errc::invalid_argument;
 }

@@ -32,6 +32,9 @@ class poller {
 };
 
 result<std::unique_ptr<poller>> make_epoll_poller();
+result<std::unique_ptr<poller>> make_poll_poller();
+// Refuses descriptors >= FD_SETSIZE with errc::fd_out_of_range.
+result<std::unique_ptr<poller>> make_select_poller();
 
 // The backend for an engine choice (engine::automatic picks the fastest available).
 result<std::unique_ptr<poller>> make_poller(engine e);

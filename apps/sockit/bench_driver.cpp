@@ -1,0 +1,395 @@
+// The load generator. Each worker thread owns an event loop and a share of the connections; a
+// connection keeps DEPTH messages in flight and sends the next one as soon as one is echoed back
+// whole and verified.
+#include "bench_driver.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "sockit/error.hpp"
+#include "sockit/io.hpp"
+#include "sockit/liveness.hpp"
+#include "sockit/options.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
+
+namespace sockit::cli {
+namespace {
+
+using clk = std::chrono::steady_clock;
+constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ
+constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
+
+// Message k carries pattern bytes [k % 251, k % 251 + size): verifying an echo is one memcmp.
+class pattern {
+ public:
+  explicit pattern(std::size_t size) : bytes_(size + pattern_period) {
+    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>((i * 7 + 13) & 0xff);
+  }
+  const std::byte* message(std::uint64_t k) const { return bytes_.data() + k % pattern_period; }
+
+ private:
+  std::vector<std::byte> bytes_;
+};
+
+struct in_flight {
+  std::uint64_t seq;
+  clk::time_point sent;
+};
+
+struct connection {
+  socket sock;
+  std::vector<in_flight> ring;  // TCP: FIFO of DEPTH send times; UDP: DEPTH slots by sequence
+  std::size_t head = 0, count = 0;
+  std::uint64_t next_send = 0, next_recv = 0;
+  std::size_t recv_off = 0;  // TCP: bytes of the current incoming message seen so far
+  std::vector<std::byte> pending;
+  std::size_t pending_off = 0;
+  bool dead = false;
+};
+
+class worker {
+ public:
+  worker(const bench_config& cfg, const pattern& pat, bench_progress& progress)
+      : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(64 * 1024) {}
+
+  std::error_code init() {
+    auto l = event_loop::create(cfg_.loop_engine);
+    if (!l) return l.error();
+    loop_ = std::move(*l);
+    return {};
+  }
+
+  void add(socket s) {
+    auto c = std::make_unique<connection>();
+    c->sock = std::move(s);
+    c->ring.resize(static_cast<std::size_t>(cfg_.depth));
+    conns_.push_back(std::move(c));
+  }
+
+  // Runs until `stop_at`; measures from `measure_at`.
+  void run(clk::time_point measure_at, clk::time_point stop_at) {
+    for (auto& c : conns_) {
+      connection* raw = c.get();
+      if (auto ec = loop_->watch(raw->sock.native_handle(), io_readable, [this, raw](std::uint32_t ev) { on_event(*raw, ev); })) {
+        fail(*raw, describe("watch", ec));
+        continue;
+      }
+      for (int i = 0; i < cfg_.depth && !raw->dead; ++i) send_next(*raw);
+    }
+    loop_->run_after(measure_at - clk::now(), [this] {
+      measuring_ = true;
+      progress_.measuring = true;
+      window_start_ = clk::now();
+    });
+    loop_->run_after(stop_at - clk::now(), [this] {
+      totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
+      measuring_ = false;
+      loop_->stop();
+    });
+    if (cfg_.udp) {
+      loop_->run_every(std::chrono::milliseconds(50), [this] { expire_udp(); });
+    }
+    (void)loop_->run();
+    // What the window left in flight is neither lost nor delivered.
+  }
+
+  bench_totals& totals() { return totals_; }
+
+ private:
+  void fail(connection& c, std::string why) {
+    if (c.dead) return;
+    c.dead = true;
+    if (loop_->watching(c.sock.native_handle())) (void)loop_->unwatch(c.sock.native_handle());
+    ++totals_.errors;
+    progress_.errors.fetch_add(1, std::memory_order_relaxed);
+    if (totals_.first_error.empty()) totals_.first_error = std::move(why);
+  }
+
+  void send_next(connection& c) {
+    std::uint64_t k = c.next_send++;
+    auto now = clk::now();
+    if (cfg_.udp) {
+      // Reuse the slot of the oldest datagram if the ring is full (expire_udp frees slots).
+      std::vector<std::byte> dgram(cfg_.size);
+      std::memcpy(dgram.data(), &k, seq_bytes);
+      std::memcpy(dgram.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes);
+      auto& slot = c.ring[c.head];
+      slot = {k, now};
+      c.head = (c.head + 1) % c.ring.size();
+      if (measuring_) ++totals_.udp_sent;
+      ssize_t n = ::send(c.sock.native_handle(), dgram.data(), dgram.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+      }
+      return;
+    }
+    c.ring[(c.head + c.count) % c.ring.size()] = {k, now};
+    ++c.count;
+    const std::byte* msg = pat_.message(k);
+    std::size_t sent = 0;
+    if (c.pending_off == c.pending.size()) {
+      ssize_t n = ::send(c.sock.native_handle(), msg, cfg_.size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+        return;
+      }
+      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      if (sent == cfg_.size) return;
+      c.pending.clear();
+      c.pending_off = 0;
+    }
+    c.pending.insert(c.pending.end(), msg + sent, msg + cfg_.size);
+    (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
+  }
+
+  void flush(connection& c) {
+    while (c.pending_off < c.pending.size()) {
+      ssize_t n = ::send(c.sock.native_handle(), c.pending.data() + c.pending_off, c.pending.size() - c.pending_off,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+        return;
+      }
+      c.pending_off += static_cast<std::size_t>(n);
+    }
+    c.pending.clear();
+    c.pending_off = 0;
+    (void)loop_->modify(c.sock.native_handle(), io_readable);
+  }
+
+  void on_event(connection& c, std::uint32_t ev) {
+    if (c.dead) return;
+    if (ev & io_writable) flush(c);
+    if (c.dead) return;
+    if (ev & (io_readable | io_error | io_hangup)) cfg_.udp ? read_udp(c) : read_tcp(c);
+  }
+
+  void complete(connection& c, clk::time_point sent, clk::time_point now) {
+    if (measuring_) {
+      totals_.latency_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count()));
+      ++totals_.messages;
+      totals_.bytes += cfg_.size;
+      progress_.messages.fetch_add(1, std::memory_order_relaxed);
+    }
+    (void)c;
+  }
+
+  void read_tcp(connection& c) {
+    for (int reads = 0; reads < 4; ++reads) {
+      ssize_t n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
+        return;
+      }
+      if (n == 0) {
+        fail(c, describe("recv from " + cfg_.target.to_string(), make_error_code(errc::end_of_stream)));
+        return;
+      }
+      auto now = clk::now();
+      std::size_t pos = 0, got = static_cast<std::size_t>(n);
+      std::size_t completed = 0;
+      while (pos < got) {
+        std::size_t take = std::min(cfg_.size - c.recv_off, got - pos);
+        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.message(c.next_recv) + c.recv_off, take) != 0) {
+          fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})",
+                              cfg_.target.to_string(), c.next_recv, c.recv_off));
+          return;
+        }
+        pos += take;
+        c.recv_off += take;
+        if (c.recv_off == cfg_.size) {
+          c.recv_off = 0;
+          ++c.next_recv;
+          complete(c, c.ring[c.head].sent, now);
+          c.head = (c.head + 1) % c.ring.size();
+          --c.count;
+          ++completed;
+        }
+      }
+      for (std::size_t i = 0; i < completed && !c.dead; ++i) send_next(c);
+      if (got < rbuf_.size()) return;
+    }
+  }
+
+  void read_udp(connection& c) {
+    for (int reads = 0; reads < 16; ++reads) {
+      ssize_t n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
+        return;
+      }
+      auto now = clk::now();
+      std::uint64_t k;
+      if (static_cast<std::size_t>(n) != cfg_.size) {
+        fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), n, cfg_.size));
+        return;
+      }
+      std::memcpy(&k, rbuf_.data(), seq_bytes);
+      if (std::memcmp(rbuf_.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
+        fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target.to_string(), k));
+        return;
+      }
+      // Find the datagram's slot; a late echo of one already counted lost is ignored.
+      auto it = std::find_if(c.ring.begin(), c.ring.end(), [k](const in_flight& f) { return f.seq == k && f.sent != clk::time_point{}; });
+      if (it == c.ring.end()) continue;
+      auto sent = it->sent;
+      it->sent = clk::time_point{};
+      c.head = static_cast<std::size_t>(it - c.ring.begin());
+      complete(c, sent, now);
+      send_next(c);
+    }
+  }
+
+  void expire_udp() {
+    auto now = clk::now();
+    auto limit = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg_.udp_timeout));
+    for (auto& c : conns_) {
+      if (c->dead) continue;
+      for (std::size_t i = 0; i < c->ring.size(); ++i) {
+        auto& f = c->ring[i];
+        if (f.sent != clk::time_point{} && now - f.sent > limit) {
+          if (measuring_) ++totals_.udp_lost;
+          f.sent = clk::time_point{};
+          c->head = i;
+          send_next(*c);
+        }
+      }
+    }
+  }
+
+  const bench_config& cfg_;
+  const pattern& pat_;
+  bench_progress& progress_;
+  std::unique_ptr<event_loop> loop_;
+  std::vector<std::unique_ptr<connection>> conns_;
+  std::vector<std::byte> rbuf_;
+  bench_totals totals_;
+  bool measuring_ = false;
+  clk::time_point window_start_;
+};
+
+// One connection, from 127.0.0.x when `source` is set (many sources lift the ~28k ephemeral
+// ports limit of a single address pair).
+result<socket> open_connection(const bench_config& cfg, const endpoint* source) {
+  auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
+  if (!s) return s.error();
+  if (source) {
+    int one = 1;
+    ::setsockopt(s->native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(s->native_handle(), source->data(), source->size()) != 0) return last_error();
+  }
+  if (cfg.udp) {
+    if (::connect(s->native_handle(), cfg.target.data(), cfg.target.size()) != 0) return last_error();
+    return std::move(*s);
+  }
+  if (auto ec = set_nonblocking(*s, true)) return ec;
+  if (::connect(s->native_handle(), cfg.target.data(), cfg.target.size()) != 0) {
+    if (errno != EINPROGRESS) return last_error();
+    if (auto ec = wait_writable(s->native_handle(), deadline::after(std::chrono::seconds(10)))) return ec;
+    if (auto ec = pending_error(*s)) return ec;
+  }
+  (void)set_tcp_nodelay(*s, true);
+  return std::move(*s);
+}
+
+}  // namespace
+
+double process_cpu_seconds(int pid) {
+  // Sum of every thread's on-CPU nanoseconds (schedstat), finer than the 10 ms ticks of /proc/PID/stat.
+  std::error_code ec;
+  std::filesystem::directory_iterator it(fmt::format("/proc/{}/task", pid), ec);
+  if (ec) return -1;
+  double total = 0;
+  for (const auto& task : it) {
+    std::ifstream f(task.path() / "schedstat");
+    unsigned long long ns = 0;
+    if (f >> ns) total += static_cast<double>(ns) / 1e9;
+  }
+  return total;
+}
+
+bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
+  pattern pat(cfg.size);
+  int nthreads = std::max(1, std::min(cfg.threads, cfg.connections));
+  std::vector<std::unique_ptr<worker>> workers;
+  bench_totals result;
+  for (int t = 0; t < nthreads; ++t) {
+    workers.push_back(std::make_unique<worker>(cfg, pat, progress));
+    if (auto ec = workers.back()->init()) {
+      result.first_error = describe("event loop", ec);
+      result.errors = 1;
+      return result;
+    }
+  }
+
+  bool spread = !cfg.udp && cfg.target.is_v4() && cfg.target.is_loopback() && cfg.connections > 20000;
+  int made = 0;
+  for (int i = 0; i < cfg.connections; ++i) {
+    endpoint src;
+    if (spread) {
+      auto e = endpoint::numeric(fmt::format("127.0.{}.{}", 1 + i / 20000 / 250, 1 + (i / 20000) % 250), 0);
+      if (e) src = *e;
+    }
+    auto s = open_connection(cfg, spread ? &src : nullptr);
+    if (!s) {
+      ++result.connect_failures;
+      ++result.errors;
+      if (result.first_error.empty()) {
+        result.first_error = describe(fmt::format("connect {}", cfg.target.to_string()), s.error());
+      }
+      if (made == 0) return result;  // the first one failed: nothing to measure
+      continue;
+    }
+    workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s));
+    ++made;
+  }
+
+  auto start = clk::now() + std::chrono::milliseconds(20);
+  auto to_dur = [](double s) { return std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(s)); };
+  auto measure_at = start + to_dur(cfg.warmup);
+  auto stop_at = measure_at + to_dur(cfg.seconds);
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back([&w, measure_at, stop_at] { w->run(measure_at, stop_at); });
+
+  if (cfg.server_pid > 0) {
+    std::this_thread::sleep_until(measure_at);
+    double before = process_cpu_seconds(cfg.server_pid);
+    std::this_thread::sleep_until(stop_at);
+    double after = process_cpu_seconds(cfg.server_pid);
+    if (before >= 0 && after >= before) result.server_cpu_seconds = after - before;
+  }
+  for (auto& t : threads) t.join();
+
+  for (auto& w : workers) {
+    auto& t = w->totals();
+    result.messages += t.messages;
+    result.bytes += t.bytes;
+    result.errors += t.errors;
+    result.udp_sent += t.udp_sent;
+    result.udp_lost += t.udp_lost;
+    result.latency_ns.merge(t.latency_ns);
+    result.measured_seconds = std::max(result.measured_seconds, t.measured_seconds);
+    if (result.first_error.empty()) result.first_error = t.first_error;
+  }
+  return result;
+}
+
+}  // namespace sockit::cli

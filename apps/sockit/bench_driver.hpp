@@ -1,0 +1,59 @@
+// The load generator behind `sockit bench`: CONNS connections spread over THREADS event loops,
+// DEPTH messages of SIZE bytes in flight on each, every echoed byte verified, latencies recorded
+// in a histogram. Results are merged when all threads are done.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sockit/endpoint.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/histogram.hpp"
+
+namespace sockit::cli {
+
+struct bench_config {
+  endpoint target;
+  bool udp = false;
+  int connections = 1;
+  int depth = 1;
+  std::size_t size = 64;
+  double seconds = 5.0;
+  double warmup = 1.0;
+  int threads = 1;
+  engine loop_engine = engine::automatic;
+  double udp_timeout = 1.0;  // a datagram not echoed within this is counted lost
+  int server_pid = 0;        // if set, the server's CPU time over the window is measured
+};
+
+struct bench_totals {
+  std::uint64_t messages = 0;      // verified round trips in the measured window
+  std::uint64_t bytes = 0;         // payload bytes echoed back in the window
+  std::uint64_t errors = 0;        // connection failures, resets, corrupted echoes
+  std::uint64_t udp_sent = 0;      // datagrams sent in the window
+  std::uint64_t udp_lost = 0;      // datagrams never echoed within udp_timeout
+  std::uint64_t connect_failures = 0;
+  std::string first_error;         // the first error, rendered with context
+  histogram latency_ns;
+  double measured_seconds = 0;
+  double server_cpu_seconds = -1;  // < 0 when not measured
+};
+
+// Live counters the main thread reads for the progress line.
+struct bench_progress {
+  std::atomic<std::uint64_t> messages{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<bool> measuring{false};
+};
+
+// CPU time (user + system, all threads) a process has used so far, in seconds; < 0 if unknown.
+double process_cpu_seconds(int pid);
+
+// Runs the whole benchmark (connect, warm up, measure, stop). Connection failures count as
+// errors; when no connection at all could be made the result's first_error says why.
+bench_totals run_bench(const bench_config& cfg, bench_progress& progress);
+
+}  // namespace sockit::cli

@@ -1,0 +1,77 @@
+// The poll(2) backend: an array of pollfd plus an fd -> slot index, so add/modify/remove are O(1)
+// (remove swaps the last slot into the hole) and each wait is one pass over the array.
+#include <cerrno>
+#include <poll.h>
+
+#include "poller/poller.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit::detail {
+namespace {
+
+short to_native(std::uint32_t events) {
+  return static_cast<short>(((events & io_readable) ? POLLIN : 0) | ((events & io_writable) ? POLLOUT : 0));
+}
+
+class poll_poller final : public poller {
+ public:
+  std::string_view name() const noexcept override { return "poll"; }
+
+  std::error_code add(int fd, std::uint32_t events) override {
+    if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    if (static_cast<std::size_t>(fd) >= slot_.size()) slot_.resize(static_cast<std::size_t>(fd) + 1, -1);
+    if (slot_[fd] >= 0) return std::make_error_code(std::errc::file_exists);
+    slot_[fd] = static_cast<int>(fds_.size());
+    fds_.push_back({fd, to_native(events), 0});
+    return {};
+  }
+
+  std::error_code modify(int fd, std::uint32_t events) override {
+    int i = index(fd);
+    if (i < 0) return std::make_error_code(std::errc::no_such_file_or_directory);
+    fds_[i].events = to_native(events);
+    return {};
+  }
+
+  std::error_code remove(int fd) override {
+    int i = index(fd);
+    if (i < 0) return std::make_error_code(std::errc::no_such_file_or_directory);
+    fds_[i] = fds_.back();
+    slot_[fds_[i].fd] = i;
+    fds_.pop_back();
+    slot_[fd] = -1;
+    return {};
+  }
+
+  std::error_code wait(std::vector<ready_event>& out, int timeout_ms) override {
+    out.clear();
+    int n = ::poll(fds_.data(), fds_.size(), timeout_ms);
+    if (n < 0) return errno == EINTR ? std::error_code{} : last_error();
+    for (const auto& p : fds_) {
+      if (n == 0) break;
+      if (p.revents == 0) continue;
+      --n;
+      std::uint32_t m = 0;
+      if (p.revents & (POLLIN | POLLPRI | POLLRDHUP)) m |= io_readable;
+      if (p.revents & POLLOUT) m |= io_writable;
+      if (p.revents & (POLLERR | POLLNVAL)) m |= io_error;
+      if (p.revents & POLLHUP) m |= io_hangup;
+      out.push_back({p.fd, m});
+    }
+    return {};
+  }
+
+ private:
+  int index(int fd) const noexcept {
+    return fd >= 0 && static_cast<std::size_t>(fd) < slot_.size() ? slot_[fd] : -1;
+  }
+
+  std::vector<pollfd> fds_;
+  std::vector<int> slot_;  // fd -> index in fds_, or -1
+};
+
+}  // namespace
+
+result<std::unique_ptr<poller>> make_poll_poller() { return std::unique_ptr<poller>(new poll_poller()); }
+
+}  // namespace sockit::detail
