@@ -26,6 +26,7 @@ namespace {
 struct watcher {
   event_loop::io_callback cb;
   std::uint32_t events;
+  std::uint64_t born;  // the turn during which it was registered
 };
 
 struct timer {
@@ -46,6 +47,10 @@ struct event_loop::impl {
   std::vector<std::unique_ptr<watcher>> graveyard;  // unwatched during this turn
   std::size_t watched = 0;
   std::vector<detail::ready_event> ready;
+  // Counts turns. A watcher registered during the current turn's dispatch gets no event from
+  // this turn's batch: any entry for its fd number belongs to a descriptor closed earlier in the
+  // turn whose number was reused.
+  std::uint64_t turn = 0;
 
   std::unordered_map<timer_id, timer> timers;
   std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap;
@@ -155,7 +160,7 @@ std::error_code event_loop::watch(int fd, std::uint32_t events, io_callback cb) 
   if (static_cast<std::size_t>(fd) >= w.size()) w.resize(static_cast<std::size_t>(fd) + 1);
   if (w[fd]) return std::make_error_code(std::errc::file_exists);
   if (auto ec = impl_->poller->add(fd, events)) return ec;
-  w[fd] = std::make_unique<watcher>(watcher{std::move(cb), events});
+  w[fd] = std::make_unique<watcher>(watcher{std::move(cb), events, impl_->turn});
   ++impl_->watched;
   return {};
 }
@@ -238,7 +243,10 @@ void event_loop::post(task fn) {
 
 void event_loop::stop() {
   impl_->stop_requested = true;
-  if (!in_loop_thread()) impl_->wake();
+  // Always wake, even from what looks like the loop thread: before run() has taken over the
+  // loop, the owner is still the creating thread, and a skipped wake-up would leave a just
+  // started run() asleep for an hour.
+  impl_->wake();
 }
 
 bool event_loop::in_loop_thread() const noexcept { return impl_->owner.load() == std::this_thread::get_id(); }
@@ -250,10 +258,12 @@ std::error_code event_loop::run_once(duration max_wait) {
     std::lock_guard lock(d.mu);
     if (!d.posted.empty()) max_wait = duration::zero();
   }
+  ++d.turn;
   if (auto ec = d.poller->wait(d.ready, d.timeout_ms(max_wait))) return ec;
   for (const auto& r : d.ready) {
     if (!watching(r.fd)) continue;  // unwatched by an earlier callback of this turn
     watcher* w = d.watchers[r.fd].get();
+    if (w->born == d.turn) continue;  // a reused fd number: the event was for its predecessor
     w->cb(r.events);
   }
   d.run_timers();
@@ -263,6 +273,7 @@ std::error_code event_loop::run_once(duration max_wait) {
 }
 
 std::error_code event_loop::run() {
+  impl_->owner = std::this_thread::get_id();  // before the first stop check: see stop()
   std::error_code ec;
   while (!impl_->stop_requested && !ec) ec = run_once(std::chrono::hours(1));
   impl_->stop_requested = false;  // a stop() that arrived before run() still counts, once

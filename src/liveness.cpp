@@ -10,6 +10,8 @@
 namespace sockit {
 
 result<bool> peer_closed(const socket& s) {
+  // poll(2) silently skips a negative descriptor, which would read as "alive".
+  if (!s.is_open()) return std::make_error_code(std::errc::bad_file_descriptor);
   pollfd p{s.native_handle(), POLLIN | POLLRDHUP, 0};
   int rc;
   do {

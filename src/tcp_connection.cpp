@@ -29,7 +29,8 @@ tcp_connection::~tcp_connection() {
 
 std::error_code tcp_connection::start() {
   if (started_) return std::make_error_code(std::errc::already_connected);
-  interest_ = io_readable;
+  // Output queued by send() before start() must be flushed too, or it would wait for a read.
+  interest_ = io_readable | (output_.empty() ? 0u : static_cast<std::uint32_t>(io_writable));
   std::weak_ptr<tcp_connection> weak = weak_from_this();
   auto ec = loop_.watch(socket_.native_handle(), interest_, [weak](std::uint32_t ev) {
     if (auto self = weak.lock()) self->handle_events(ev);

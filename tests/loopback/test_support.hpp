@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "sockit/endpoint.hpp"
+#include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/tcp.hpp"
@@ -100,6 +101,46 @@ inline std::unique_ptr<event_loop> make_loop() {
   auto l = event_loop::create();
   EXPECT_TRUE(l) << l.error().message();
   return l ? std::move(*l) : nullptr;
+}
+
+}  // namespace sockit::test
+
+#include <thread>
+
+#include "sockit/io.hpp"
+
+namespace sockit::test {
+
+// Pushes `size` random bytes each way at once over one loopback connection (one thread per
+// direction on each side) and checks both arrive byte-exact.
+inline void bidirectional_transfer(std::size_t size, std::chrono::steady_clock::duration bound) {
+  auto [client, server] = tcp_pair();
+  ASSERT_TRUE(client && server);
+  auto up = random_bytes(size, 1);
+  auto down = random_bytes(size, 2);
+  std::vector<std::byte> got_up(size), got_down(size);
+  auto by = deadline::after(bound);
+  transfer sent_up, sent_down, recv_up, recv_down;
+  {
+    std::jthread t1([&] { sent_up = send_all(client, up, by); });
+    std::jthread t2([&] { sent_down = send_all(server, down, by); });
+    std::jthread t3([&] { recv_up = recv_exact(server, got_up, by); });
+    std::jthread t4([&] { recv_down = recv_exact(client, got_down, by); });
+  }
+  EXPECT_TRUE(sent_up.ok()) << sent_up.ec.message();
+  EXPECT_TRUE(sent_down.ok()) << sent_down.ec.message();
+  EXPECT_TRUE(recv_up.ok()) << recv_up.ec.message();
+  EXPECT_TRUE(recv_down.ok()) << recv_down.ec.message();
+  EXPECT_EQ(sent_up.bytes, size);
+  EXPECT_EQ(recv_down.bytes, size);
+  EXPECT_TRUE(got_up == up) << "client to server bytes differ";
+  EXPECT_TRUE(got_down == down) << "server to client bytes differ";
+  // Nothing more than what was sent: the peer's close is the next thing each side sees.
+  ASSERT_FALSE(client.shutdown(shutdown_how::write));
+  ASSERT_FALSE(server.shutdown(shutdown_how::write));
+  std::byte extra[16];
+  auto more = recv_some(server, extra, deadline::after(quick));
+  EXPECT_EQ(more.error(), make_error_code(errc::end_of_stream));
 }
 
 }  // namespace sockit::test

@@ -19,6 +19,8 @@ struct good_case {
   std::uint16_t port;
 };
 
+void PrintTo(const good_case& c, std::ostream* os) { *os << "'" << c.text << "'"; }
+
 class parse_good : public ::testing::TestWithParam<good_case> {};
 
 TEST_P(parse_good, splits_host_and_port) {
@@ -35,12 +37,15 @@ INSTANTIATE_TEST_SUITE_P(
                       good_case{"[::1]:8080", "::1", 8080}, good_case{"[fe80::1%lo]:22", "fe80::1%lo", 22},
                       good_case{"[::]:0", "::", 0}, good_case{":9000", "", 9000}, good_case{"9000", "", 9000},
                       good_case{"0", "", 0}, good_case{"65535", "", 65535}, good_case{"host-name_1:1", "host-name_1", 1},
-                      good_case{"localhost:65535", "localhost", 65535}));
+                      good_case{"localhost:65535", "localhost", 65535}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 struct bad_case {
   std::string text;
   errc expected;
 };
+
+void PrintTo(const bad_case& c, std::ostream* os) { *os << "'" << c.text.substr(0, 40) << "'"; }
 
 class parse_bad : public ::testing::TestWithParam<bad_case> {};
 
@@ -65,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"\x7f:1", errc::bad_host}, bad_case{"host:-1", errc::bad_port}, bad_case{"host:+80", errc::bad_port},
         bad_case{"host:0x50", errc::bad_port}, bad_case{"host:http", errc::bad_port}, bad_case{"[1.2.3.4]:80", errc::bad_host},
         bad_case{std::string(300, 'a') + ":80", errc::bad_host}, bad_case{"a:" + std::string(100000, '9'), errc::bad_port},
-        bad_case{"[" + std::string(5000, ':') + "]:1", errc::bad_host}, bad_case{"h\xc3\xa9:80", errc::bad_host}));
+        bad_case{"[" + std::string(5000, ':') + "]:1", errc::bad_host}, bad_case{"h\xc3\xa9:80", errc::bad_host}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(endpoint, very_long_text_is_refused_not_crashed) {
   std::string huge(1 << 20, 'x');
