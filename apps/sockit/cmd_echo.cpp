@@ -1,10 +1,66 @@
-// PLACEHOLDER: replaced by the real subcommand.
+// sockit echo: an RFC 862 echo server over TCP and UDP (both unless one is chosen), on the event
+// loop, until SIGINT/SIGTERM. The same service as serve's echo, run alone.
+#include <memory>
+#include <string>
+
 #include "commands.hpp"
+#include "services/echo.hpp"
+#include "services/server_args.hpp"
+#include "services/service_host.hpp"
 
 namespace sockit::cli {
 
+namespace {
+struct echo_args {
+  std::string bind = "127.0.0.1";
+  std::string port = "7007";
+  bool tcp = false, udp = false;
+  double udp_rate = 50, udp_burst = 100;
+  std::size_t max_connections = 1000;
+  engine eng = engine::automatic;
+};
+
+int run_echo(const echo_args& a, bool json) {
+  int code = exit_ok;
+  host_options ho;
+  if (!parse_bind_address(a.bind, ho.bind, code)) return code;
+  std::uint16_t port = 0;
+  if (!parse_port_option("--port", a.port, port, code)) return code;
+  ho.eng = a.eng;
+  ho.json = json;
+  ho.guard.rate = a.udp_rate;
+  ho.guard.burst = a.udp_burst;
+  ho.max_connections = a.max_connections;
+  bool both = a.tcp == a.udp;
+  return run_services(ho, {{"echo", port, "--port", both || a.tcp, both || a.udp, echo_open, echo_responder()}});
+}
+}  // namespace
+
 void setup_echo(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("echo: not implemented yet"); }; });
+  auto a = std::make_shared<echo_args>();
+  cmd.add_flag("-t,--tcp", a->tcp, "Serve TCP (default: TCP and UDP)");
+  cmd.add_flag("-u,--udp", a->udp, "Serve UDP (default: TCP and UDP)");
+  cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: any free port")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("--udp-rate", a->udp_rate, "UDP replies per second per source address; 0: unlimited")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  cmd.add_option("--max-connections", a->max_connections, "Open TCP connections; more are closed at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  add_engine_option(cmd, a->eng);
+  cmd.footer(
+      "UDP replies leave from the port the datagram came to; datagrams from source ports below 1024\n"
+      "get no reply, and replies are rate-limited per source address.\n"
+      "Examples:\n"
+      "  sockit echo                        # TCP and UDP on 127.0.0.1:7007\n"
+      "  sockit echo --tcp --port 9000      # TCP only\n"
+      "  sockit echo --bind :: --udp        # UDP on every IPv4 and IPv6 address\n"
+      "  nc -N 127.0.0.1 7007 < file        # a client");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_echo(*a, ctx.json); }; });
 }
 
 }  // namespace sockit::cli

@@ -1,10 +1,111 @@
-// PLACEHOLDER: replaced by the real subcommand.
+// sockit serve: the classic small services (echo, discard, daytime, chargen) over TCP and UDP on
+// one event loop, with the UDP reflection guard, until SIGINT/SIGTERM.
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "services/chargen.hpp"
+#include "services/daytime.hpp"
+#include "services/discard.hpp"
+#include "services/echo.hpp"
+#include "services/server_args.hpp"
+#include "services/service_host.hpp"
 
 namespace sockit::cli {
 
+namespace {
+
+struct serve_args {
+  std::string bind = "127.0.0.1";
+  std::string echo_port = "7007", discard_port = "9009", daytime_port = "13013", chargen_port = "19019";
+  bool standard_ports = false;
+  std::vector<std::string> services{"echo", "discard", "daytime", "chargen"};
+  bool tcp = false, udp = false;
+  double udp_rate = 50, udp_burst = 100;
+  std::size_t max_connections = 1000;
+  engine eng = engine::automatic;
+  CLI::Option* port_opts[4] = {};
+};
+
+int run_serve(const serve_args& a, bool json) {
+  int code = exit_ok;
+  host_options ho;
+  if (!parse_bind_address(a.bind, ho.bind, code)) return code;
+  ho.eng = a.eng;
+  ho.json = json;
+  ho.guard.rate = a.udp_rate;
+  ho.guard.burst = a.udp_burst;
+  ho.max_connections = a.max_connections;
+
+  struct def {
+    const char* name;
+    const std::string* port_text;
+    const char* flag;
+    std::uint16_t standard;
+    tcp_service::open_handler open;
+    udp_service::responder respond;
+  };
+  const def defs[] = {
+      {"echo", &a.echo_port, "--echo-port", 7, echo_open, echo_responder()},
+      {"discard", &a.discard_port, "--discard-port", 9, discard_open, discard_responder()},
+      {"daytime", &a.daytime_port, "--daytime-port", 13, daytime_open, daytime_responder()},
+      {"chargen", &a.chargen_port, "--chargen-port", 19, chargen_open, chargen_responder()},
+  };
+  bool both = a.tcp == a.udp;  // neither flag (or both): both protocols
+  std::vector<service_spec> specs;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto& d = defs[i];
+    std::uint16_t port = 0;
+    if (!parse_port_option(d.flag, *d.port_text, port, code)) return code;
+    if (a.standard_ports && a.port_opts[i]->count() == 0) port = d.standard;
+    bool wanted = false;
+    for (const auto& s : a.services) wanted = wanted || s == d.name;
+    if (!wanted) continue;
+    specs.push_back({d.name, port, d.flag, both || a.tcp, both || a.udp, d.open, d.respond});
+  }
+  return run_services(ho, specs);
+}
+
+}  // namespace
+
 void setup_serve(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("serve: not implemented yet"); }; });
+  auto a = std::make_shared<serve_args>();
+  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  a->port_opts[0] = cmd.add_option("--echo-port", a->echo_port, "Echo (RFC 862) port; 0: any free port")->capture_default_str();
+  a->port_opts[1] = cmd.add_option("--discard-port", a->discard_port, "Discard (RFC 863) port")->capture_default_str();
+  a->port_opts[2] = cmd.add_option("--daytime-port", a->daytime_port, "Daytime (RFC 867) port")->capture_default_str();
+  a->port_opts[3] = cmd.add_option("--chargen-port", a->chargen_port, "Chargen (RFC 864) port")->capture_default_str();
+  cmd.add_flag("-S,--standard-ports", a->standard_ports,
+               "Use the well-known ports 7, 9, 13, 19 (needs root or CAP_NET_BIND_SERVICE); "
+               "an explicit --<service>-port still wins");
+  cmd.add_option("-s,--services", a->services, "Comma-separated services to run (default: all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"echo", "discard", "daytime", "chargen"}))
+      ->default_str("echo,discard,daytime,chargen");
+  cmd.add_flag("-t,--tcp", a->tcp, "Serve TCP (default: TCP and UDP)");
+  cmd.add_flag("-u,--udp", a->udp, "Serve UDP (default: TCP and UDP)");
+  cmd.add_option("--udp-rate", a->udp_rate, "UDP replies per second per source address; 0: unlimited")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  cmd.add_option("--max-connections", a->max_connections, "Open TCP connections per service; more are closed at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  add_engine_option(cmd, a->eng);
+  cmd.footer(
+      "Default ports: echo 7007, discard 9009, daytime 13013, chargen 19019 (TCP and UDP each).\n"
+      "UDP services never answer source ports below 1024 and rate-limit replies per source address.\n"
+      "Ctrl+C (SIGINT) or SIGTERM stops it and prints per-service totals.\n"
+      "Examples:\n"
+      "  sockit serve                              # all four services on 127.0.0.1\n"
+      "  sockit serve --bind :: --echo-port 7777   # every address, IPv4 and IPv6\n"
+      "  sockit serve --services echo,daytime --tcp\n"
+      "  sudo sockit serve --standard-ports        # 7, 9, 13, 19\n"
+      "  sockit --json serve --echo-port 0         # any free port, table and totals as JSON");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
 }
 
 }  // namespace sockit::cli

@@ -1,10 +1,246 @@
-// PLACEHOLDER: replaced by the real subcommand.
+// sockit udp send / recv: one datagram out and its reply back (from that peer only), or every
+// datagram that arrives on a port, printed with its sender as it comes.
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
+#include "hexdump.hpp"
+#include "json.hpp"
+#include "services/server_args.hpp"
+#include "sockit/error.hpp"
+#include "sockit/io.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
 
+namespace {
+
+constexpr std::size_t max_datagram = 65536;
+constexpr std::size_t max_payload = 65507;  // IPv4's limit; IPv6 allows 65527
+
+std::string_view as_text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// One datagram for the user: raw payload, "FROM: payload" or a JSON line.
+enum class format { labelled, raw, json };
+
+std::error_code print_datagram(format f, const endpoint& from, std::string_view data, std::size_t wire_size) {
+  std::string out;
+  switch (f) {
+    case format::raw:
+      out.assign(data);
+      break;
+    case format::labelled:
+      out = from.to_string() + ": ";
+      out += data;
+      if (data.empty() || data.back() != '\n') out += '\n';
+      break;
+    case format::json: {
+      json_object o;
+      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add("data", data);
+      if (wire_size > data.size()) o.add("truncated", true);
+      out = o.str() + "\n";
+      break;
+    }
+  }
+  return write_fd(STDOUT_FILENO, out);  // unbuffered: each datagram is out before the next read
+}
+
+struct send_args {
+  std::string target;
+  std::string message;
+  bool from_stdin = true;  // no MESSAGE given
+  double wait = 2.0;
+  bool v4 = false, v6 = false;
+  bool raw = false;
+};
+
+int run_send(const send_args& a, const context& ctx) {
+  int code = exit_ok;
+  host_port hp;
+  if (!parse_address_arg(a.target, hp, code)) return code;
+  std::string payload = a.message;
+  if (a.from_stdin) {
+    payload.clear();
+    char buf[8192];
+    for (;;) {
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail("read stdin", last_error());
+      if (n == 0) break;
+      payload.append(buf, static_cast<std::size_t>(n));
+      if (payload.size() > max_payload) {
+        return fail_message(fmt::format("udp send: message longer than {} bytes", max_payload), exit_usage);
+      }
+    }
+  }
+  resolve_options ro;
+  ro.socktype = SOCK_DGRAM;
+  ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  auto addrs = resolve(hp.host, hp.port, ro);
+  if (!addrs) return fail("resolve " + (hp.host.empty() ? std::string("localhost") : hp.host), addrs.error());
+  if (addrs->empty()) return fail("resolve " + hp.host, make_error_code(errc::no_addresses));
+  const endpoint& peer = addrs->front();
+  std::string what = "udp " + peer.to_string();
+
+  // Connected: the kernel drops datagrams from anyone but the peer (a reply from another port or
+  // address never reaches us), and an ICMP port unreachable comes back as ECONNREFUSED.
+  auto s = udp_connect(peer);
+  if (!s) return fail(what, s.error());
+  traffic_dumper dump(ctx.hexdump);
+  auto by = deadline::after_seconds(a.wait);
+  auto sent = send_to(*s, sockit::as_bytes(payload), endpoint{}, by);
+  if (!sent) return fail(what + ": send", sent.error());
+  dump.sent(payload);
+  spdlog::info("sent {} bytes to {}", *sent, peer.to_string());
+
+  auto buf = std::make_unique<std::byte[]>(max_datagram);
+  auto d = recv_from(*s, std::span<std::byte>(buf.get(), max_datagram), by);
+  if (!d) {
+    if (d.error() == std::errc::timed_out) {
+      return fail_message(fmt::format("{}: no reply within {} s", what, a.wait), exit_failure);
+    }
+    return fail(what + ": no reply", d.error());
+  }
+  std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
+  dump.received(data);
+  format f = ctx.json ? format::json : format::raw;
+  if (auto ec = print_datagram(f, d->from, data, d->wire_size)) return fail("write stdout", ec);
+  return exit_ok;
+}
+
+struct recv_args {
+  std::string address;
+  std::uint64_t count = 0;  // 0: no limit
+  double wait = -1;         // < 0: no limit
+  bool raw = false;
+  engine eng = engine::automatic;
+};
+
+int run_recv(const recv_args& a, const context& ctx) {
+  int code = exit_ok;
+  host_port hp;
+  if (!parse_address_arg(a.address, hp, code)) return code;
+  endpoint at = endpoint::loopback_v4(hp.port);
+  if (!hp.host.empty() && !parse_bind_address(hp.host, at, code, "address")) return code;
+  at.set_port(hp.port);
+
+  udp_bind_options bo;
+  bo.nonblocking = true;
+  auto s = udp_bind(at, bo);
+  if (!s) return fail("bind udp " + at.to_string(), s.error());
+  auto local = s->local_endpoint();
+  if (local) spdlog::info("receiving on udp {}", local->to_string());
+
+  auto loop_r = event_loop::create(a.eng);
+  if (!loop_r) return fail("event loop", loop_r.error());
+  auto& loop = **loop_r;
+  if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&loop](int) { loop.stop(); })) return fail("signalfd", ec);
+
+  format f = ctx.json ? format::json : a.raw ? format::raw : format::labelled;
+  traffic_dumper dump(ctx.hexdump);
+  auto buf = std::make_unique<std::byte[]>(max_datagram);
+  std::uint64_t received = 0;
+  int result = exit_ok;
+  bool timed_out = false;
+  event_loop::timer_id idle = 0;
+  auto arm_idle = [&] {
+    if (a.wait < 0) return;
+    if (idle) loop.cancel(idle);
+    idle = loop.run_after(std::chrono::duration_cast<event_loop::duration>(std::chrono::duration<double>(a.wait)),
+                          [&] {
+                            idle = 0;
+                            timed_out = true;
+                            loop.stop();
+                          });
+  };
+  auto ec = loop.watch(s->native_handle(), io_readable, [&](std::uint32_t) {
+    for (int i = 0; i < 32; ++i) {
+      auto d = recv_from(*s, std::span<std::byte>(buf.get(), max_datagram), deadline::after(clock::duration::zero()));
+      if (!d) {
+        auto e = d.error();
+        if (e == std::errc::timed_out || e == std::errc::resource_unavailable_try_again) break;
+        spdlog::debug("{}", describe("recvfrom", e));
+        continue;
+      }
+      std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
+      dump.received(data);
+      if (auto we = print_datagram(f, d->from, data, d->wire_size)) {
+        result = fail("write stdout", we);
+        loop.stop();
+        return;
+      }
+      arm_idle();
+      if (a.count && ++received >= a.count) {
+        loop.stop();
+        return;
+      }
+    }
+  });
+  if (ec) return fail("watch", ec);
+  arm_idle();
+  if (auto rec = loop.run()) return fail("event loop", rec);
+  if (result != exit_ok) return result;
+  if (timed_out && a.count && received < a.count) {
+    return fail_message(fmt::format("udp recv: {} of {} datagrams within {} s of silence", received, a.count, a.wait),
+                        exit_failure);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
 void setup_udp(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("udp: not implemented yet"); }; });
+  cmd.require_subcommand(1);
+  cmd.footer(
+      "Examples:\n"
+      "  sockit udp send 127.0.0.1:7007 hello          # prints the echo\n"
+      "  sockit udp recv 5555                          # prints datagrams sent to 127.0.0.1:5555\n"
+      "Run 'sockit udp send --help' or 'sockit udp recv --help' for details.");
+
+  auto* send = cmd.add_subcommand("send", "Send one datagram and print the reply (from that peer only)");
+  auto sa = std::make_shared<send_args>();
+  send->add_option("target", sa->target, "HOST:PORT, [v6]:PORT, or PORT for localhost")->required();
+  auto* msg = send->add_option("message", sa->message, "The payload (default: read stdin, up to 65507 bytes)");
+  send->add_option("-w,--wait", sa->wait, "Seconds to wait for the reply (fractions allowed)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  auto* o4 = send->add_flag("-4,--ipv4", sa->v4, "IPv4 only");
+  send->add_flag("-6,--ipv6", sa->v6, "IPv6 only")->excludes(o4);
+  send->footer(
+      "The reply is written to stdout exactly as received (with --json: one object).\n"
+      "Exit 1 when no reply comes within --wait or the port is closed (ICMP port unreachable).\n"
+      "Examples:\n"
+      "  sockit udp send 127.0.0.1:7007 hello\n"
+      "  printf 'time?' | sockit udp send -w 0.5 [::1]:13013\n"
+      "  sockit --json udp send localhost:7007 ping");
+  send->callback([sa, msg, &ctx] {
+    sa->from_stdin = msg->count() == 0;
+    ctx.run = [sa, &ctx] { return run_send(*sa, ctx); };
+  });
+
+  auto* recv = cmd.add_subcommand("recv", "Print each datagram that arrives, with its sender");
+  auto ra = std::make_shared<recv_args>();
+  recv->add_option("address", ra->address, "[ADDR:]PORT to bind (default address 127.0.0.1)")->required();
+  recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(CLI::PositiveNumber);
+  recv->add_option("-w,--wait", ra->wait, "Exit after SECS without a datagram (fractions allowed)")
+      ->check(CLI::NonNegativeNumber);
+  recv->add_flag("-r,--raw", ra->raw, "Print only the payloads, byte for byte, nothing added");
+  add_engine_option(*recv, ra->eng);
+  recv->footer(
+      "Each datagram is printed as 'FROM: PAYLOAD' (a newline added if the payload lacks one),\n"
+      "or with --json one object per line: {\"from\":\"127.0.0.1:5555\",\"size\":5,\"data\":\"hello\"}.\n"
+      "Examples:\n"
+      "  sockit udp recv 5555\n"
+      "  sockit udp recv --count 1 --wait 5 [::1]:5555\n"
+      "  sockit --json udp recv 0.0.0.0:5555");
+  recv->callback([ra, &ctx] { ctx.run = [ra, &ctx] { return run_recv(*ra, ctx); }; });
 }
 
 }  // namespace sockit::cli

@@ -41,9 +41,12 @@ struct sockpair {
 
 TEST(event_loop, engine_names) {
   auto loop = test::make_loop();
-  EXPECT_EQ(loop->engine_name(), "epoll");
+  EXPECT_EQ(loop->engine_name(), test::expected_engine_name());
   EXPECT_EQ(*parse_engine("auto"), engine::automatic);
   EXPECT_EQ(*parse_engine("epoll"), engine::epoll);
+  EXPECT_EQ(*parse_engine("poll"), engine::poll);
+  EXPECT_EQ(*parse_engine("select"), engine::select);
+  EXPECT_EQ(engine_name(engine::select), "select");
   auto bad = parse_engine("kqueue");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error(), std::errc::invalid_argument);

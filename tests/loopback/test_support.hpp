@@ -2,6 +2,8 @@
 // sockets, random payloads, and a loop runner with a deadline. Test-only, not public API.
 #pragma once
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -97,8 +99,23 @@ inline bool run_until(event_loop& loop, const std::function<bool()>& pred,
   return true;
 }
 
+// The engine under test: SOCKIT_TEST_ENGINE (set by ctest, which runs the loop-based tests once
+// per backend), or the default.
+inline engine engine_under_test() {
+  const char* name = std::getenv("SOCKIT_TEST_ENGINE");
+  if (name == nullptr) return engine::automatic;
+  auto e = parse_engine(name);
+  EXPECT_TRUE(e) << "SOCKIT_TEST_ENGINE=" << name;
+  return e ? *e : engine::automatic;
+}
+
+inline std::string_view expected_engine_name() {
+  auto e = engine_under_test();
+  return e == engine::automatic ? "epoll" : engine_name(e);
+}
+
 inline std::unique_ptr<event_loop> make_loop() {
-  auto l = event_loop::create();
+  auto l = event_loop::create(engine_under_test());
   EXPECT_TRUE(l) << l.error().message();
   return l ? std::move(*l) : nullptr;
 }

@@ -1,0 +1,109 @@
+// A UDP service: read a bounded batch per wake-up, ask the guard, reply without blocking.
+#include "udp_service.hpp"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include "sockit/error.hpp"
+#include "sockit/udp.hpp"
+
+namespace sockit::cli {
+
+namespace {
+constexpr std::size_t max_datagram = 65536;
+// Fairness: one flooding source cannot keep the loop from the TCP services.
+constexpr int max_datagrams_per_wakeup = 32;
+
+const char* verdict_name(udp_guard::verdict v) {
+  switch (v) {
+    case udp_guard::verdict::privileged_port: return "privileged source port";
+    case udp_guard::verdict::own_port: return "source is one of our own ports";
+    case udp_guard::verdict::rate_limited: return "rate limited";
+    case udp_guard::verdict::table_full: return "rate-limit table full";
+    default: return "allowed";
+  }
+}
+}  // namespace
+
+result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::string name, const endpoint& at,
+                                                         udp_guard& guard, responder respond) {
+  udp_bind_options bo;
+  bo.nonblocking = true;
+  bo.v6_only = false;
+  auto s = udp_bind(at, bo);
+  if (!s) return s.error();
+  auto local = s->local_endpoint();
+  if (!local) return local.error();
+  auto svc = std::make_unique<udp_service>(loop, std::move(name), std::move(*s), guard, std::move(respond));
+  svc->stats_.local = *local;
+  guard.add_own(*local);
+  auto* raw = svc.get();
+  if (auto ec = loop.watch(raw->socket_.native_handle(), io_readable, [raw](std::uint32_t) { raw->handle_readable(); })) {
+    return ec;
+  }
+  return svc;
+}
+
+udp_service::udp_service(event_loop& loop, std::string name, socket s, udp_guard& guard, responder respond)
+    : loop_(loop), socket_(std::move(s)), guard_(guard), respond_(std::move(respond)),
+      buf_(std::make_unique<std::byte[]>(max_datagram)) {
+  stats_.service = std::move(name);
+  stats_.proto = "udp";
+}
+
+udp_service::~udp_service() { close(); }
+
+void udp_service::close() {
+  if (!socket_) return;
+  (void)loop_.unwatch(socket_.native_handle());
+  (void)socket_.close();
+}
+
+void udp_service::handle_readable() {
+  for (int i = 0; i < max_datagrams_per_wakeup && socket_; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ssize_t n = ::recvfrom(socket_.native_handle(), buf_.get(), max_datagram, MSG_DONTWAIT,
+                           reinterpret_cast<sockaddr*>(&ss), &len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // An unconnected socket may still carry an ICMP error for an earlier reply: count it, go on.
+      ++stats_.errors;
+      spdlog::debug("{} udp: {}", stats_.service, describe("recvfrom", last_error()));
+      continue;
+    }
+    ++stats_.datagrams;
+    stats_.bytes_in += static_cast<std::uint64_t>(n);
+    auto from = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+    if (!from || !respond_) continue;
+    auto v = guard_.check(*from);
+    if (v != udp_guard::verdict::allow) {
+      ++stats_.dropped;
+      spdlog::debug("{} udp: no reply to {}: {}", stats_.service, from->to_string(), verdict_name(v));
+      continue;
+    }
+    reply_.clear();
+    if (!respond_(std::span<const std::byte>(buf_.get(), static_cast<std::size_t>(n)), reply_)) continue;
+    ssize_t sent;
+    do {
+      sent = ::sendto(socket_.native_handle(), reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                      from->data(), from->size());
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      // A full socket buffer drops the reply, as the network would: never block the loop on UDP.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        ++stats_.dropped;
+      } else {
+        ++stats_.errors;
+        spdlog::debug("{} udp: {}", stats_.service, describe("sendto " + from->to_string(), last_error()));
+      }
+      continue;
+    }
+    stats_.bytes_out += static_cast<std::uint64_t>(sent);
+  }
+}
+
+}  // namespace sockit::cli

@@ -1,0 +1,46 @@
+// One UDP service on the event loop: a non-blocking socket, a responder that turns a datagram
+// into an optional reply, and the reflection guard consulted before any reply goes out. Replies
+// leave from the socket the datagram came in on, so from the service's own port.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "service_stats.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/socket.hpp"
+#include "udp_guard.hpp"
+
+namespace sockit::cli {
+
+class udp_service {
+ public:
+  // Fills `reply` for the datagram `in`; returns false to send nothing.
+  using responder = std::function<bool(std::span<const std::byte> in, std::string& reply)>;
+
+  // A null responder never replies (discard). `guard` must outlive the service.
+  static result<std::unique_ptr<udp_service>> create(event_loop& loop, std::string name, const endpoint& at,
+                                                     udp_guard& guard, responder respond);
+  ~udp_service();
+
+  const endpoint& local_endpoint() const noexcept { return stats_.local; }
+  const service_stats& totals() const noexcept { return stats_; }
+  void close();
+
+  udp_service(event_loop& loop, std::string name, socket s, udp_guard& guard, responder respond);  // use create()
+
+ private:
+  void handle_readable();
+
+  event_loop& loop_;
+  socket socket_;
+  udp_guard& guard_;
+  responder respond_;
+  std::unique_ptr<std::byte[]> buf_;
+  std::string reply_;
+  service_stats stats_;
+};
+
+}  // namespace sockit::cli

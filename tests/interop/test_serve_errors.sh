@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Bad input to sockit serve / echo gives exactly one clear stderr line and the documented exit
+# code, never a crash: port in use (exit 1), --standard-ports without the privilege (exit 1, with
+# a hint; success instead where ip_unprivileged_port_start allows it), malformed --bind and
+# out-of-range ports (exit 2).
+. "$SOCKIT_TEST_LIB"
+
+one_line_error() {  # WHAT PATTERN: stderr is one line matching PATTERN
+  expect_lines "$TMP/err" 1 "$1: stderr"
+  grep -Eq -- "$2" "$TMP/err" || fail "$1: stderr '$(cat "$TMP/err")' does not match /$2/"
+  grep -q "Assertion\|terminate\|Sanitizer" "$TMP/err" && fail "$1: crashed: $(cat "$TMP/err")"
+}
+
+# Port in use: a second serve on the same ports.
+E=$(free_port); D=$(free_port); T=$(free_port); C=$(free_port)
+bg "$SOCKIT" serve --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C" >"$TMP/first" 2>&1
+wait_listen "$C" udp
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C"
+expect_rc 1 "serve on ports in use"
+one_line_error "serve on ports in use" "^sockit: bind echo tcp 127\.0\.0\.1:$E: Address already in use \(EADDRINUSE\); .*--echo-port"
+[ -s "$TMP/out" ] && fail "serve on ports in use printed a table: $(cat "$TMP/out")"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" echo --udp --port "$E"
+expect_rc 1 "echo --udp on a port in use"
+one_line_error "echo on a port in use" "^sockit: bind echo udp 127\.0\.0\.1:$E: Address already in use \(EADDRINUSE\)"
+
+# Malformed --bind, bad ports: usage errors.
+for b in 999.1.1.1 1.2.3.4.5 "::1::2" "[::1" "bad host!" ""; do
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --bind "$b" --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0
+  expect_rc 2 "serve --bind '$b'"
+  one_line_error "serve --bind '$b'" "^sockit: bad --bind address"
+done
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --echo-port 70000
+expect_rc 2 "serve --echo-port 70000"
+one_line_error "serve --echo-port 70000" "^sockit: bad --echo-port '70000': port must be a number from 0 to 65535"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" echo --port -1
+expect_rc 2 "echo --port -1"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --services echo,gopher
+expect_rc 2 "serve --services echo,gopher"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --udp-burst 0
+expect_rc 2 "serve --udp-burst 0"
+
+# --standard-ports without root or CAP_NET_BIND_SERVICE: refused with the reason and a hint.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+  # nobody must be able to run the binary (a build tree under /root may not allow it).
+  if setpriv --reuid=nobody --regid=nogroup --clear-groups "$SOCKIT" --version >/dev/null 2>&1; then
+    run "$TMP/out" "$TMP/err" -- setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+      --bounding-set=-net_bind_service "$SOCKIT" serve --standard-ports --services echo --tcp
+    if [ "$start" -le 7 ]; then
+      # The sysctl lets anyone bind port 7: expect success (then the timeout ends it).
+      [ "$RC" -eq 124 ] || [ "$RC" -eq 0 ] || fail "--standard-ports with ip_unprivileged_port_start=$start: exit $RC"
+    else
+      expect_rc 1 "--standard-ports as nobody"
+      one_line_error "--standard-ports as nobody" \
+        "^sockit: bind echo tcp 127\.0\.0\.1:7: Permission denied \(EACCES\); ports below $start need root or CAP_NET_BIND_SERVICE"
+    fi
+  else
+    echo "note: user nobody cannot execute $SOCKIT here; --standard-ports check skipped"
+  fi
+else
+  # Not root: we are the unprivileged user already.
+  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+  if [ "$start" -gt 7 ] && ! grep -q 'CapEff:.*[1-9a-f]' /proc/self/status; then
+    run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --standard-ports --services echo --tcp
+    expect_rc 1 "--standard-ports unprivileged"
+    one_line_error "--standard-ports unprivileged" "Permission denied \(EACCES\); ports below"
+  fi
+fi
+finish

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# sockit serve stops cleanly on SIGINT and SIGTERM: exit 0 within a second or two, even with a
+# client still connected, and its totals (text and --json) match exactly what the test sent.
+. "$SOCKIT_TEST_LIB"
+need nc socat jq
+
+free_both() { local p; for _ in $(seq 50); do p=$(free_port tcp); ss -uanH "sport = :$p" | grep -q . || { echo "$p"; return; }; done; die "no free port"; }
+
+stop_and_wait() {  # PID SIGNAL: sends it, waits up to 3 s, sets RC
+  local start=$SECONDS
+  kill -"$2" "$1"
+  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then fail "serve still running 3 s after SIG$2"; kill -9 "$1"; fi
+  wait "$1"; RC=$?
+}
+
+# Text totals after SIGINT.
+E=$(free_both); D=$(free_both); T=$(free_both); C=$(free_both)
+bg "$SOCKIT" serve --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C" >"$TMP/out" 2>"$TMP/err"
+SERVE=$BG_PID
+wait_listen "$C" udp
+head -c 1000 /dev/urandom >"$TMP/a"
+timeout 10 nc -N 127.0.0.1 "$E" <"$TMP/a" >/dev/null || fail "echo client exited $?"
+head -c 2500 /dev/urandom | timeout 10 nc -N 127.0.0.1 "$D" >/dev/null || fail "discard client exited $?"
+head -c 2500 /dev/urandom | timeout 10 nc -N 127.0.0.1 "$D" >/dev/null || fail "discard client exited $?"
+printf 'hello' | timeout 5 socat -t 1 - "UDP:127.0.0.1:$E" >/dev/null
+printf '12345678' | timeout 5 socat -t 1 - "UDP:127.0.0.1:$D" >/dev/null
+# A client left connected (idle) must not hold the shutdown up.
+mkfifo "$TMP/idle"; exec 3<>"$TMP/idle"
+bg nc 127.0.0.1 "$E" <"$TMP/idle" >/dev/null 2>&1
+sleep 0.3
+stop_and_wait "$SERVE" INT
+expect_rc 0 "serve after SIGINT"
+row() { awk -v s="$1" -v p="$2" 'NF == 8 && $1 == s && $2 == p' "$TMP/out"; }
+# SERVICE PROTO CONNECTIONS DATAGRAMS BYTES_IN BYTES_OUT DROPPED ERRORS
+expect_eq "$(row echo tcp | awk '{print $3, $5, $6, $8}')" "2 1000 1000 0" "echo tcp totals (connections bytes_in bytes_out errors)"
+expect_eq "$(row echo udp | awk '{print $4, $5, $6}')" "1 5 5" "echo udp totals (datagrams bytes_in bytes_out)"
+expect_eq "$(row discard tcp | awk '{print $3, $5, $6}')" "2 5000 0" "discard tcp totals"
+expect_eq "$(row discard udp | awk '{print $4, $5, $6}')" "1 8 0" "discard udp totals"
+expect_eq "$(row daytime tcp | awk '{print $3}')" "0" "daytime tcp connections"
+[ -s "$TMP/err" ] && fail "serve wrote to stderr: $(head -c 300 "$TMP/err")"
+
+# JSON after SIGTERM: one "listening" object, then one "totals" object.
+E=$(free_both)
+bg "$SOCKIT" --json serve --services echo --echo-port "$E" >"$TMP/json" 2>"$TMP/err"
+SERVE=$BG_PID
+wait_listen "$E" tcp; wait_listen "$E" udp
+printf 'abc' | timeout 10 nc -N 127.0.0.1 "$E" >/dev/null
+stop_and_wait "$SERVE" TERM
+expect_rc 0 "serve --json after SIGTERM"
+expect_lines "$TMP/json" 2 "JSON output"
+jq -se '.[0].event == "listening" and (.[0].services | length == 2 and .[0].service == "echo" and .[0].proto == "tcp")' \
+  "$TMP/json" >/dev/null || fail "listening object: $(head -1 "$TMP/json")"
+got=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | [.connections, .bytes_in, .bytes_out, .errors]' "$TMP/json")
+expect_eq "$got" "[1,3,3,0]" "JSON echo tcp totals"
+addr=$(jq -r 'select(.event == "totals") | .services[0].address' "$TMP/json")
+expect_eq "$addr" "127.0.0.1:$E" "JSON address"
+finish

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# sockit serve's UDP reflection guard: a datagram from a well-known source port (19, as chargen
+# would send) gets no reply while the same from a high port does; a burst from one source draws
+# fewer replies than it sent (token bucket per source address); the totals count what was held back.
+. "$SOCKIT_TEST_LIB"
+need socat
+
+E=$(free_port udp); D=$(free_port udp); T=$(free_port udp); C=$(free_port udp)
+bg "$SOCKIT" --json serve --udp --udp-rate 5 --udp-burst 10 \
+  --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C" >"$TMP/out" 2>"$TMP/err"
+SERVE=$BG_PID
+wait_listen "$C" udp
+
+# From a high port: answered.
+echo hi | timeout 5 socat -T 1 - "UDP:127.0.0.1:$E" >"$TMP/high"
+expect_eq "$(cat "$TMP/high")" "hi" "echo reply to a high source port"
+
+# From source port 19 (binding it needs root): silence, for every answering service.
+guarded=0
+if [ "$(id -u)" -eq 0 ]; then
+  for port in "$E" "$T" "$C"; do
+    echo loop | timeout 5 socat -T 1 - "UDP:127.0.0.1:$port,sourceport=19,reuseaddr" >"$TMP/low.$port" 2>"$TMP/low.err" \
+      || fail "socat from source port 19 failed: $(head -c 200 "$TMP/low.err")"
+    [ -s "$TMP/low.$port" ] && fail "port $port answered a datagram from source port 19: $(head -c 80 "$TMP/low.$port")"
+    guarded=$((guarded + 1))
+  done
+else
+  echo "note: not root, cannot bind source port 19; the low-port rule is left to the totals check"
+fi
+
+# Rate limit: a burst of 60 datagrams from one source (burst 10, 5/s) gets far fewer replies.
+# Sent quickly from one socket; replies are counted on that same socket.
+N=60
+# socat -b 4 reads stdin 4 bytes at a time and sends each read as one datagram, back to back.
+replies=$(
+  for i in $(seq $N); do printf 'b%03d' "$i"; done |
+    timeout 10 socat -T 2 -b 4 - "UDP:127.0.0.1:$E" | tr -cd 'b' | wc -c
+)
+echo "burst of $N datagrams drew $replies replies"
+[ "$replies" -gt 0 ] || fail "the burst drew no reply at all"
+[ "$replies" -lt "$N" ] || fail "the burst of $N drew $replies replies: no rate limit"
+[ "$replies" -le 16 ] || fail "the burst drew $replies replies, more than burst 10 (+5/s) allows"
+
+kill -TERM "$SERVE"
+for _ in $(seq 50); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+wait "$SERVE"; RC=$?
+expect_rc 0 "serve after SIGTERM"
+totals=$(grep '"event":"totals"' "$TMP/out")
+[ -n "$totals" ] || fail "no totals line: $(cat "$TMP/out")"
+if command -v jq >/dev/null; then
+  dropped=$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")
+  min=$(( N - replies + guarded ))
+  [ "$dropped" -ge "$min" ] || fail "totals count $dropped dropped replies, expected at least $min: $totals"
+fi
+finish

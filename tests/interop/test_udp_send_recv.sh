@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# sockit udp send / recv against socat and against each other: send prints the reply; a reply
+# from another port or another address is ignored (connected socket), so it times out with exit 1;
+# no server (ICMP port unreachable) gives exit 1 at once; recv prints each datagram with its
+# sender, as text, raw bytes or JSON lines, and --count ends it.
+. "$SOCKIT_TEST_LIB"
+need socat
+
+# send against a socat echo server.
+P=$(free_port udp)
+bg socat -T 2 "UDP-RECVFROM:$P,bind=127.0.0.1,fork" EXEC:cat
+wait_listen "$P" udp
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "127.0.0.1:$P" "hello there"
+expect_rc 0 "udp send to socat echo"
+expect_eq "$(cat "$TMP/out")" "hello there" "udp send reply"
+# Binary payload from stdin, byte-exact.
+head -c 1200 /dev/urandom >"$TMP/bin"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "127.0.0.1:$P" <"$TMP/bin"
+expect_rc 0 "udp send of stdin"
+cmp -s "$TMP/bin" "$TMP/out" || fail "binary datagram not echoed byte-exact"
+# --json
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json udp send "127.0.0.1:$P" hello
+expect_eq "$(cat "$TMP/out")" "{\"from\":\"127.0.0.1:$P\",\"size\":5,\"data\":\"hello\"}" "udp send --json"
+
+# A reply from another port (socat answers from a fresh socket) is ignored: timeout, exit 1.
+Q=$(free_port udp)
+# (A script file: socat would split an inline SYSTEM command at its colons and commas.)
+cat >"$TMP/other_port.sh" <<'SH'
+echo wrong | socat -u - "UDP-SENDTO:127.0.0.1:$SOCAT_PEERPORT" && echo sent >>"$SPOOF_LOG"
+SH
+export SPOOF_LOG="$TMP/spoof.log"
+bg socat "UDP-RECVFROM:$Q,bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_port.sh"
+wait_listen "$Q" udp
+start=$SECONDS
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send --wait 1 "127.0.0.1:$Q" hi
+expect_rc 1 "reply from another port"
+[ -s "$TMP/out" ] && fail "printed a reply from another port: $(cat "$TMP/out")"
+expect_lines "$TMP/err" 1 "timeout stderr"
+expect_contains "$TMP/err" "no reply within 1 s" "timeout message"
+[ $((SECONDS - start)) -le 4 ] || fail "--wait 1 took $((SECONDS - start)) s"
+# A reply from the right port but another address (127.0.0.2) is ignored too.
+R=$(free_port udp)
+cat >"$TMP/other_addr.sh" <<'SH'
+echo spoof | socat -u - "UDP-SENDTO:127.0.0.1:$SOCAT_PEERPORT,bind=127.0.0.2:$SPOOF_PORT" && echo sent >>"$SPOOF_LOG"
+SH
+export SPOOF_PORT=$R
+bg socat "UDP-RECVFROM:$R,bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_addr.sh"
+wait_listen "$R" udp
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 1 "127.0.0.1:$R" hi
+expect_rc 1 "reply from another address"
+[ -s "$TMP/out" ] && fail "printed a reply from another address: $(cat "$TMP/out")"
+# Both impostors really answered (else the two checks above would prove nothing).
+expect_eq "$(grep -c sent "$SPOOF_LOG" 2>/dev/null)" "2" "impostor replies sent"
+
+# Nothing listens: ICMP port unreachable comes back as ECONNREFUSED, exit 1, no waiting.
+Z=$(free_port udp)
+start=$SECONDS
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 5 "127.0.0.1:$Z" hi
+expect_rc 1 "udp send to a closed port"
+expect_lines "$TMP/err" 1 "refused stderr"
+expect_contains "$TMP/err" "ECONNREFUSED" "refused message"
+[ $((SECONDS - start)) -le 2 ] || fail "refusal took $((SECONDS - start)) s (should not wait for --wait)"
+# Usage errors.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "127.0.0.1:70000" hi
+expect_rc 2 "udp send to port 70000"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "::1:80" hi
+expect_rc 2 "udp send to an unbracketed IPv6 address"
+
+# recv: datagrams from socat, labelled with the sender.
+U=$(free_port udp)
+bg "$SOCKIT" udp recv --count 2 "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+RECV=$BG_PID
+wait_listen "$U" udp
+printf 'one\n' | socat -u - "UDP-SENDTO:127.0.0.1:$U,sourceport=$(free_port udp)"
+S2=$(free_port udp)
+printf 'two' | socat -u - "UDP-SENDTO:127.0.0.1:$U,sourceport=$S2"
+for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv --count 2"
+expect_lines "$TMP/recv" 2 "udp recv output"
+grep -Eq '^127\.0\.0\.1:[0-9]+: one$' "$TMP/recv" || fail "first datagram line: $(head -1 "$TMP/recv")"
+expect_eq "$(tail -1 "$TMP/recv")" "127.0.0.1:$S2: two" "second datagram line"
+
+# recv --json, fed by sockit udp send (no reply comes: send times out, that is expected).
+U=$(free_port udp)
+bg "$SOCKIT" --json udp recv --count 1 "127.0.0.1:$U" >"$TMP/recv" 2>"$TMP/recv.err"
+RECV=$BG_PID
+wait_listen "$U" udp
+"$SOCKIT" udp send -w 0.2 "127.0.0.1:$U" 'hello "json"' >/dev/null 2>&1
+for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv --json --count 1"
+grep -Eq '^\{"from":"127\.0\.0\.1:[0-9]+","size":12,"data":"hello \\"json\\""\}$' "$TMP/recv" \
+  || fail "recv --json line: $(cat "$TMP/recv")"
+
+# recv --raw is byte-exact for binary payloads.
+U=$(free_port udp)
+bg "$SOCKIT" udp recv --raw --count 1 "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+RECV=$BG_PID
+wait_listen "$U" udp
+socat -u - "UDP-SENDTO:127.0.0.1:$U" <"$TMP/bin"
+for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv --raw"
+cmp -s "$TMP/bin" "$TMP/recv" || fail "recv --raw not byte-exact ($(stat -c %s "$TMP/recv") bytes)"
+
+# send and recv against each other: recv answers nothing, send times out; recv stops on SIGTERM.
+U=$(free_port udp)
+bg "$SOCKIT" udp recv "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+RECV=$BG_PID
+wait_listen "$U" udp
+"$SOCKIT" udp send -w 0.2 "127.0.0.1:$U" ping >/dev/null 2>&1
+for _ in $(seq 20); do [ -s "$TMP/recv" ] && break; sleep 0.1; done
+grep -q ': ping$' "$TMP/recv" || fail "recv did not print (or flush) 'ping' as it arrived: $(cat "$TMP/recv")"
+kill -TERM "$RECV"
+for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv after SIGTERM"
+# --wait with --count not reached: exit 1.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp recv --count 1 --wait 0.3 "$(free_port udp)"
+expect_rc 1 "udp recv --wait expiring"
+expect_lines "$TMP/err" 1 "udp recv --wait stderr"
+finish
