@@ -58,6 +58,7 @@ void buffer::release_if_empty() noexcept {
 }
 
 result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
+  if (max_bytes == 0) return std::errc::invalid_argument;  // 0 would read as end of stream
   constexpr std::size_t spill_size = 64 * 1024;
   std::byte spill[spill_size];
   std::size_t room = std::min(capacity_ - write_index_, max_bytes);

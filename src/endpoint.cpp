@@ -62,6 +62,7 @@ endpoint endpoint::any_v4(std::uint16_t port) noexcept { return make_v4(INADDR_A
 endpoint endpoint::any_v6(std::uint16_t port) noexcept { return make_v6(in6addr_any, port); }
 
 result<endpoint> endpoint::numeric(std::string_view host, std::uint16_t port) {
+  if (host.empty()) return errc::bad_host;
   resolve_options o;
   o.numeric_only = true;
   auto r = resolve(host, port, o);

@@ -74,6 +74,9 @@ struct event_loop::impl {
 
   int timeout_ms(duration max_wait) {
     auto now = clock::now();
+    // Clamp first: now + duration::max() would overflow.
+    if (max_wait > std::chrono::hours(24)) max_wait = std::chrono::hours(24);
+    if (max_wait < duration::zero()) max_wait = duration::zero();
     auto limit = now + max_wait;
     while (!heap.empty()) {
       auto [when, id] = heap.top();
@@ -221,14 +224,20 @@ std::error_code event_loop::on_signals(std::initializer_list<int> signals, std::
     ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
     return ec;
   }
-  impl_->signal_fd = fd;
-  impl_->on_signal = std::move(cb);
-  return watch(fd, io_readable, [this, fd](std::uint32_t) {
+  auto ec = watch(fd, io_readable, [this, fd](std::uint32_t) {
     signalfd_siginfo info;
     while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
       if (impl_->on_signal) impl_->on_signal(static_cast<int>(info.ssi_signo));
     }
   });
+  if (ec) {
+    ::close(fd);
+    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
+    return ec;
+  }
+  impl_->signal_fd = fd;
+  impl_->on_signal = std::move(cb);
+  return {};
 }
 
 void event_loop::post(task fn) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "sockit/result.hpp"
 
@@ -25,8 +26,18 @@ class buffer {
 
   explicit buffer(std::size_t shrink_threshold = default_shrink_threshold) noexcept
       : shrink_threshold_(shrink_threshold) {}
-  buffer(buffer&&) noexcept = default;
-  buffer& operator=(buffer&&) noexcept = default;
+  // A moved-from buffer is empty and usable.
+  buffer(buffer&& other) noexcept { *this = std::move(other); }
+  buffer& operator=(buffer&& other) noexcept {
+    if (this != &other) {
+      data_ = std::move(other.data_);
+      capacity_ = std::exchange(other.capacity_, 0);
+      read_index_ = std::exchange(other.read_index_, 0);
+      write_index_ = std::exchange(other.write_index_, 0);
+      shrink_threshold_ = other.shrink_threshold_;
+    }
+    return *this;
+  }
 
   std::size_t size() const noexcept { return write_index_ - read_index_; }
   bool empty() const noexcept { return size() == 0; }
@@ -48,7 +59,8 @@ class buffer {
   void commit(std::size_t n) noexcept { write_index_ += n; }
 
   // One readv(2) into the free space plus a 64 KiB stack spill area, so a burst is read in one
-  // call without FIONREAD; at most max_bytes. 0 bytes read means end of stream.
+  // call without FIONREAD; at most max_bytes (which must be > 0: std::errc::invalid_argument
+  // otherwise). 0 bytes read means end of stream.
   result<std::size_t> read_from(int fd, std::size_t max_bytes = 1 << 20);
 
   // Frees the storage if empty (whatever its size).

@@ -18,7 +18,8 @@ class endpoint {
   endpoint() noexcept;
   // Copies a kernel address; only AF_INET and AF_INET6 are accepted.
   static result<endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
-  // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name.
+  // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name. An empty host
+  // is errc::bad_host (resolve() is the one that gives "" a meaning).
   static result<endpoint> numeric(std::string_view host, std::uint16_t port);
   static endpoint loopback_v4(std::uint16_t port) noexcept;
   static endpoint loopback_v6(std::uint16_t port) noexcept;

@@ -63,10 +63,12 @@ class event_loop {
   void cancel(timer_id id) noexcept;
 
   // Delivers the signals through the loop instead of asynchronously. They are blocked in the
-  // calling thread (call this before starting other threads so they inherit the mask).
+  // calling thread (call this before starting other threads so they inherit the mask); the
+  // destructor restores the previous mask in the thread that destroys the loop.
   std::error_code on_signals(std::initializer_list<int> signals, std::function<void(int)> cb);
 
-  // Thread-safe: runs fn on the loop thread soon (immediately if called on it, during a turn).
+  // Thread-safe: queues fn to run on the loop thread at the end of the current turn (or the next
+  // turn, waking the loop if called from another thread). Never runs fn inside post().
   void post(task fn);
   // Thread-safe: run() returns after the current turn.
   void stop();

@@ -16,6 +16,8 @@ namespace sockit {
 
 class tcp_acceptor {
  public:
+  // Runs on the loop thread for each accepted connection. It must not destroy the acceptor
+  // (call close() instead, or destroy it from a posted task).
   using connection_handler = std::function<void(socket s, const endpoint& peer)>;
 
   static result<std::unique_ptr<tcp_acceptor>> create(event_loop& loop, const endpoint& at,

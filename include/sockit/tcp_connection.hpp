@@ -40,7 +40,8 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void on_close(close_handler h) { on_close_ = std::move(h); }
   // The peer half-closed (EOF). Default: finish sending what is queued, then half-close too.
   void on_peer_eof(event_handler h) { on_peer_eof_ = std::move(h); }
-  // The output buffer has been fully written.
+  // Output that had to be queued has now been fully written. (A send() the kernel takes whole
+  // never queues, so it raises no drain event: producers keep going on their own then.)
   void on_drain(event_handler h) { on_drain_ = std::move(h); }
 
   // Starts watching the socket; the handlers must be set first.
@@ -53,7 +54,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void shutdown_write();
   // Closes now; queued output is discarded. The close handler runs with `ec`.
   void close(std::error_code ec = {});
-  // Stops reading, sends what is queued, then closes (or after `by`, whatever is left).
+  // Stops reading, sends what is queued, then closes.
   void close_after_drain();
 
   std::size_t output_size() const noexcept { return output_.size(); }

@@ -1,6 +1,7 @@
 // The poll(2) backend: an array of pollfd plus an fd -> slot index, so add/modify/remove are O(1)
 // (remove swaps the last slot into the hole) and each wait is one pass over the array.
 #include <cerrno>
+#include <fcntl.h>
 #include <poll.h>
 
 #include "poller/poller.hpp"
@@ -18,7 +19,8 @@ class poll_poller final : public poller {
   std::string_view name() const noexcept override { return "poll"; }
 
   std::error_code add(int fd, std::uint32_t events) override {
-    if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    // poll and select would silently accept a closed descriptor; refuse it as epoll does.
+    if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
     if (static_cast<std::size_t>(fd) >= slot_.size()) slot_.resize(static_cast<std::size_t>(fd) + 1, -1);
     if (slot_[fd] >= 0) return std::make_error_code(std::errc::file_exists);
     slot_[fd] = static_cast<int>(fds_.size());

@@ -2,6 +2,7 @@
 // above it is refused with errc::fd_out_of_range instead of writing past the set (the chapter's
 // select server had no such guard).
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/select.h>
 
 #include "poller/poller.hpp"
@@ -21,7 +22,8 @@ class select_poller final : public poller {
   std::string_view name() const noexcept override { return "select"; }
 
   std::error_code add(int fd, std::uint32_t events) override {
-    if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    // poll and select would silently accept a closed descriptor; refuse it as epoll does.
+    if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
     if (fd >= FD_SETSIZE) return make_error_code(errc::fd_out_of_range);
     if (FD_ISSET(fd, &watched_)) return std::make_error_code(std::errc::file_exists);
     FD_SET(fd, &watched_);

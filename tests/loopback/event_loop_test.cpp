@@ -113,11 +113,14 @@ TEST(event_loop, hangup_is_reported_without_asking) {
   auto loop = test::make_loop();
   sockpair p;
   std::uint32_t got = 0;
-  ASSERT_FALSE(loop->watch(p.a, 0, [&](std::uint32_t ev) { got |= ev; }));
+  // select(2) has no hang-up bit: there a hang-up shows only as readability, so it needs read
+  // interest (documented in docs/design.md). epoll and poll report it with no interest at all.
+  bool is_select = test::engine_under_test() == engine::select;
+  ASSERT_FALSE(loop->watch(p.a, is_select ? io_readable : 0, [&](std::uint32_t ev) { got |= ev; }));
   ::close(p.b);
   p.b = -1;
   ASSERT_TRUE(run_until(*loop, [&] { return got != 0; }));
-  EXPECT_TRUE(got & io_hangup);
+  EXPECT_TRUE(got & (is_select ? io_readable : io_hangup));
 }
 
 TEST(event_loop, callback_unwatching_itself) {

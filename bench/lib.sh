@@ -1,0 +1,108 @@
+# shellcheck shell=bash disable=SC2034   # the variables set here are read by the scripts that source it
+# Shared by bench/smoke.sh and bench/compare.sh (sourced, not run): the list of servers, and starting,
+# waiting for and stopping them. Every process started here is recorded and killed by PID on exit.
+# Traffic stays on 127.0.0.1.
+
+bench_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_refs="$bench_repo/build/bench-refs"
+SOCKIT=${SOCKIT:-$bench_repo/build/release/sockit}
+SOCKIT_ENGINE=${SOCKIT_ENGINE-epoll}   # empty: run `sockit echo` without --engine
+
+# Server names in table order: the hand-written reference first (every ratio is against it), sockit next.
+# Display names are what the tables show.
+bench_servers=(epoll_ref sockit asio libevent libuv)
+declare -A bench_display=(
+    [epoll_ref]="hand-written epoll echo (C)"
+    [sockit]="sockit echo${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
+    [asio]="asio example (1 KiB buffer)"
+    [libevent]="libevent bufferevent example"
+    [libuv]="libuv docs example"
+)
+
+# Sets server_argv to the command that serves echo on 127.0.0.1:PORT for server NAME.
+server_cmd() {   # name port
+    case $1 in
+        epoll_ref) server_argv=("$bench_refs/epoll_echo" "$2") ;;
+        asio) server_argv=("$bench_refs/asio_echo" "$2") ;;
+        libevent) server_argv=("$bench_refs/libevent_echo" "$2") ;;
+        libuv) server_argv=("$bench_refs/libuv_echo" "$2") ;;
+        # The references have no connection cap, so lift sockit's (default 1000) for the 10k case.
+        sockit)
+            server_argv=("$SOCKIT" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000)
+            [[ -n $SOCKIT_ENGINE ]] && server_argv+=(--engine "$SOCKIT_ENGINE")
+            ;;
+        *) return 1 ;;
+    esac
+    return 0
+}
+
+bench_pids=()
+forget_pid() {   # pid: no longer ours to kill (it has been waited for)
+    local keep=() p
+    for p in "${bench_pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    bench_pids=("${keep[@]}")
+}
+bench_cleanup() {
+    local pid
+    for pid in "${bench_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${bench_pids[@]}"; do
+        # Bounded: a server that ignores SIGTERM for 2 s gets SIGKILL.
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    bench_pids=()
+}
+
+# True once something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# Start server NAME on PORT, optionally pinned (CPU list as for taskset -c; empty: not pinned).
+# Sets server_pid. Fails if the port is already taken or the server is not listening within 5 s.
+# taskset execs the server, so $! is the server's own PID (what --server-pid and /proc need).
+start_server() {   # name port [cpus] [logfile]
+    local name=$1 port=$2 cpus=${3:-} log=${4:-/dev/null}
+    server_cmd "$name" "$port" || { echo "unknown server $name" >&2; return 1; }
+    if port_open "$port"; then
+        echo "port $port already in use" >&2
+        return 1
+    fi
+    if [[ -n $cpus ]]; then
+        taskset -c "$cpus" "${server_argv[@]}" >"$log" 2>&1 </dev/null &
+    else
+        "${server_argv[@]}" >"$log" 2>&1 </dev/null &
+    fi
+    server_pid=$!
+    bench_pids+=("$server_pid")
+
+    for _ in $(seq 50); do
+        port_open "$port" && return 0
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "$name did not start listening on 127.0.0.1:$port (log: $log)" >&2
+    stop_server "$server_pid"
+    return 1
+}
+
+# SIGTERM, wait at most 5 s, then SIGKILL. Sets server_status to the exit status (137: it was killed).
+# Not to be called in $(...): only the shell that started the server can wait for it.
+stop_server() {   # pid
+    local pid=$1 status=0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || status=$?
+    forget_pid "$pid"
+    server_status=$status
+}
+
+# A port below the ephemeral range (32768+ by default), so a load generator's own source ports never
+# collide with it.
+pick_port() { echo $((20000 + RANDOM % 12000)); }
+
+# Kilobytes from a /proc/PID/status field (VmRSS, VmHWM); empty if the process is gone.
+proc_kb() {   # pid field
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true
+}
