@@ -213,6 +213,8 @@ result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
   addrinfo* list = nullptr;
   hints.ai_flags |= AI_NUMERICHOST;
   int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);
+  // Not numeric, yet with ':' or '%': a typo ("1.2.3.4:80" as a host), never a name to send to DNS.
+  if (rc != 0 && !opts.numeric_only && host.find_first_of(":%") != std::string_view::npos) return errc::bad_host;
   if (rc != 0 && !opts.numeric_only) {
     hints.ai_flags &= ~AI_NUMERICHOST;
     rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);

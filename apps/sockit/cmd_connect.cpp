@@ -1,10 +1,99 @@
-// PLACEHOLDER: replaced by the real subcommand.
+// sockit connect HOST PORT: the netcat-style client (nc HOST PORT).
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
+#include "netcat_pump.hpp"
+#include "sockit/error.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
+namespace {
+
+struct connect_args {
+  std::string host;
+  std::string port;
+  bool udp = false;
+  bool v4 = false;
+  bool v6 = false;
+  std::string wait;
+  bool shutdown_on_eof = false;
+};
+
+int run_connect(const connect_args& a, const context& ctx) {
+  int code = exit_ok;
+  std::string host = a.host;
+  std::uint16_t port = 0;
+  double wait_s = -1;
+  if (!check_host_arg(host, code) || !parse_port_arg(a.port, port, code)) return code;
+  if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  if (!a.wait.empty() && !parse_wait_arg(a.wait, wait_s, code)) return code;
+
+  resolve_options ro;
+  ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  ro.socktype = a.udp ? SOCK_DGRAM : SOCK_STREAM;
+  auto eps = resolve(host, port, ro);
+  if (!eps) {
+    if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
+    return fail("resolve " + host, eps.error());
+  }
+  for (const auto& ep : *eps) spdlog::debug("{} resolves to {}", host, ep.to_string());
+
+  socket s;
+  endpoint peer;
+  if (a.udp) {
+    // A connected UDP socket: the kernel drops datagrams from anyone else and turns ICMP port
+    // unreachable into ECONNREFUSED. Connecting UDP sends nothing, so the first address is the one.
+    peer = eps->front();
+    auto r = udp_connect(peer);
+    if (!r) return fail("connect udp " + peer.to_string(), r.error());
+    s = std::move(*r);
+  } else {
+    auto r = tcp_connect(*eps, deadline::after_seconds(wait_s), &peer);
+    if (!r) {
+      std::string what = eps->size() == 1 ? eps->front().to_string() : host + " port " + std::to_string(port);
+      return fail("connect " + what, r.error());
+    }
+    s = std::move(*r);
+  }
+  spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
+
+  traffic_dumper dump(ctx.hexdump);
+  netcat_pump pump(dump);
+  pump_options po;
+  po.udp = a.udp;
+  po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
+  po.idle_seconds = wait_s;
+  po.peer_name = peer.to_string();
+  return pump.run(s, po);
+}
+
+}  // namespace
 
 void setup_connect(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("connect: not implemented yet"); }; });
+  auto a = std::make_shared<connect_args>();
+  cmd.add_option("host", a->host, "Host name or address to connect to")->required();
+  cmd.add_option("port", a->port, "Port number (1-65535)")->required();
+  cmd.add_flag("-u,--udp", a->udp, "Use UDP: each read from stdin is sent as one datagram");
+  auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "Use IPv4 addresses only");
+  auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "Use IPv6 addresses only");
+  o4->excludes(o6);
+  cmd.add_option("-w,--wait", a->wait,
+                 "Connect timeout and idle timeout in seconds, fractions allowed (default: none)")
+      ->option_text("SECS");
+  cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
+               "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
+  cmd.footer(
+      "Examples:\n"
+      "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
+      "  sockit connect -w 2 localhost 8080 < request.bin   # give up after 2 s without an answer\n"
+      "  printf 'ping' | sockit connect -u -w 0.5 ::1 7007  # one UDP datagram, wait 0.5 s for replies\n"
+      "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
+      "Exit status: 0 done, 1 runtime failure (unknown host, refused, timeout), 2 usage error.");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
 }
 
 }  // namespace sockit::cli

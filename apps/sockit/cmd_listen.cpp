@@ -1,10 +1,157 @@
-// PLACEHOLDER: replaced by the real subcommand.
+// sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT). Binds loopback unless
+// told otherwise: a relay of the user's terminal should not be reachable from the network by
+// accident.
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <sys/socket.h>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
+#include "netcat_pump.hpp"
+#include "sockit/error.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
+namespace {
+
+struct listen_args {
+  std::vector<std::string> positionals;  // [ADDR] PORT
+  bool udp = false;
+  bool keep_open = false;
+  bool v4 = false;
+  bool v6 = false;
+};
+
+// Where to bind: ADDR resolved (passive), or loopback of the chosen family.
+result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const listen_args& a) {
+  if (addr.empty()) return a.v6 ? endpoint::loopback_v6(port) : endpoint::loopback_v4(port);
+  resolve_options ro;
+  ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  ro.socktype = a.udp ? SOCK_DGRAM : SOCK_STREAM;
+  ro.passive = true;
+  auto eps = resolve(addr, port, ro);
+  if (!eps) return eps.error();
+  return eps->front();
+}
+
+// "listening on ..." goes to stderr always when the port was chosen by the kernel (port 0: the
+// user cannot know it otherwise), and with -v otherwise; nc -l is quiet by default.
+void announce(const endpoint& at, bool udp, bool port_was_zero) {
+  if (port_was_zero) {
+    fail_message(fmt::format("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp"), 0);
+  } else {
+    spdlog::info("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp");
+  }
+}
+
+int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
+  auto l = tcp_listen(at);
+  if (!l) return fail("listen " + at.to_string(), l.error());
+  auto local = l->local_endpoint();
+  announce(local ? *local : at, false, port_was_zero);
+
+  traffic_dumper dump(ctx.hexdump);
+  netcat_pump pump(dump);
+  for (;;) {
+    endpoint peer;
+    accept_options ao;
+    ao.peer = &peer;
+    auto c = tcp_accept(*l, ao);
+    if (!c) return fail("accept on " + at.to_string(), c.error());
+    spdlog::info("connection from {}", peer.to_string());
+    if (!a.keep_open) {
+      l->close();  // one peer only: later clients are refused instead of queueing unanswered
+    }
+    pump_options po;
+    po.peer_name = peer.to_string();
+    int code = pump.run(*c, po);
+    if (!a.keep_open) return code;
+    spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
+  }
+}
+
+int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
+  udp_bind_options bo;
+  bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
+  auto s = udp_bind(at, bo);
+  if (!s) return fail("bind udp " + at.to_string(), s.error());
+  auto local = s->local_endpoint();
+  announce(local ? *local : at, true, port_was_zero);
+
+  // The first datagram tells us who the peer is; stdin is not read before that.
+  std::vector<std::byte> buf(65536);
+  auto d = recv_from(*s, buf);
+  if (!d) return fail("receive on " + at.to_string(), d.error());
+  spdlog::info("datagram from {}", d->from.to_string());
+  traffic_dumper dump(ctx.hexdump);
+  std::string_view first(reinterpret_cast<const char*>(buf.data()), d->size);
+  dump.received(first);
+  if (auto ec = write_fd(1, first); ec && ec != std::errc::broken_pipe) return fail("write to stdout", ec);
+
+  netcat_pump pump(dump);
+  pump_options po;
+  po.udp = true;
+  po.peer_name = d->from.to_string();
+  if (a.keep_open) return pump.run_udp_any(*s, d->from, po);
+  // One peer: connect the socket to it, so the kernel drops everyone else's datagrams.
+  if (::connect(s->native_handle(), d->from.data(), d->from.size()) != 0) {
+    return fail("connect udp " + d->from.to_string(), last_error());
+  }
+  return pump.run(*s, po);
+}
+
+int run_listen(const listen_args& a, const context& ctx) {
+  int code = exit_ok;
+  std::string addr;
+  std::string port_text;
+  if (a.positionals.size() == 1) {
+    port_text = a.positionals[0];
+  } else {
+    addr = a.positionals[0];
+    port_text = a.positionals[1];
+    if (!check_host_arg(addr, code)) return code;
+  }
+  std::uint16_t port = 0;
+  if (!parse_port_arg(port_text, port, code)) return code;
+  auto at = bind_address(addr, port, a);
+  if (!at) {
+    if (code_for(at.error()) == exit_usage) return usage_error("bad address", addr, at.error());
+    return fail("resolve " + addr, at.error());
+  }
+  return a.udp ? run_udp(*at, port == 0, a, ctx) : run_tcp(*at, port == 0, a, ctx);
+}
+
+}  // namespace
 
 void setup_listen(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("listen: not implemented yet"); }; });
+  auto a = std::make_shared<listen_args>();
+  cmd.add_option("addr_port", a->positionals,
+                 "[ADDR] PORT: address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0 or :: for all) "
+                 "and port (0: the kernel picks one, printed on stderr)")
+      ->required()
+      ->expected(1, 2)
+      ->option_text("[ADDR] PORT");
+  cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
+  cmd.add_flag("-k,--keep-open", a->keep_open,
+               "After a peer leaves, accept the next one (UDP: take datagrams from any peer, reply to the latest)");
+  auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "Use IPv4 (the default without ADDR)");
+  auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "Use IPv6 (binds ::1 without ADDR)");
+  o4->excludes(o6);
+  cmd.footer(
+      "Examples:\n"
+      "  sockit listen 9000 > received.bin           # one TCP peer on 127.0.0.1:9000, save what it sends\n"
+      "  sockit listen 0.0.0.0 9000 < reply.txt       # all interfaces; send reply.txt to the peer\n"
+      "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
+      "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
+      "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
+      "Exit status: 0 done, 1 runtime failure (port in use, permission denied), 2 usage error.");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });
 }
 
 }  // namespace sockit::cli

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# sockit connect against real servers: nc -l (netcat-openbsd) and socat, TCP and UDP.
+# Proves: 16 MiB byte-exact both ways, half-close (the reply after our EOF still arrives), output
+# reaches a pipe at once, UDP datagrams and replies, ICMP refusal reported, the -x dump layout.
+# labels: long
+. "$SOCKIT_TEST_LIB"
+need nc socat cmp head timeout
+
+head -c 16M /dev/urandom >"$TMP/data"
+
+# 1. sockit -> nc: 16 MiB from stdin, then our half-close ends nc's listen.
+P=$(free_port)
+bg sh -c "exec nc -l 127.0.0.1 $P >'$TMP/nc_got' </dev/null"; NC=$BG_PID
+wait_listen "$P"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" <"$TMP/data"
+expect_rc 0 "connect sending 16 MiB to nc"
+wait "$NC" 2>/dev/null
+cmp -s "$TMP/data" "$TMP/nc_got" || fail "nc received $(stat -c %s "$TMP/nc_got") bytes, not the 16 MiB sent"
+
+# 2. nc -> sockit: nc sends 16 MiB and shuts down (-N). nc -l quits as soon as its peer
+# half-closes, and we half-close at stdin EOF, so our stdin (a pipe) stays open until the whole
+# file has arrived (bounded: 20 s), then ends.
+P=$(free_port)
+bg sh -c "exec nc -N -l 127.0.0.1 $P <'$TMP/data' >/dev/null"
+wait_listen "$P"
+: >"$TMP/got"
+run "$TMP/got" "$TMP/err" -- sh -c "for i in \$(seq 200); do [ \$(stat -c %s '$TMP/got') -ge 16777216 ] && break; sleep 0.1; done | '$SOCKIT' connect 127.0.0.1 $P"
+expect_rc 0 "connect receiving 16 MiB from nc"
+cmp -s "$TMP/data" "$TMP/got" || fail "connect received $(stat -c %s "$TMP/got") bytes, not 16 MiB"
+
+# 3. Half-close: the server reads to EOF and only then replies; the reply must still arrive.
+P=$(free_port)
+bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"cat >'$TMP/srv_got'; echo reply-after-eof"
+wait_listen "$P"
+printf 'request' >"$TMP/req"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" <"$TMP/req"
+expect_rc 0 "half-close"
+expect_eq "$(cat "$TMP/out")" "reply-after-eof" "reply after our EOF"
+sleep 0.2
+expect_eq "$(cat "$TMP/srv_got" 2>/dev/null)" "request" "server got our request before EOF"
+
+# 4. What arrives is written at once, even into a pipe: the first line is readable while the
+# connection is still open (the server waits 3 s before its second line).
+P=$(free_port)
+bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"echo first; sleep 3; echo second" 2>/dev/null
+wait_listen "$P"
+start=$(date +%s%N)
+line=$( (timeout 10 "$SOCKIT" connect 127.0.0.1 "$P" </dev/null | { IFS= read -r -t 2 l; echo "$l"; cat >/dev/null; }) )
+expect_eq "$line" "first" "first line through a pipe within 2 s"
+
+# 5. -x: a hex dump of both directions on stderr, ncat --hex-dump layout; stdout stays clean.
+P=$(free_port)
+bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"cat >/dev/null; printf world"
+wait_listen "$P"
+printf 'hello' >"$TMP/hello"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" -x connect 127.0.0.1 "$P" <"$TMP/hello"
+expect_rc 0 "connect -x"
+expect_eq "$(cat "$TMP/out")" "world" "stdout with -x"
+grep -qxF '> [00000000]  68 65 6C 6C 6F                                    hello' "$TMP/err" \
+  || fail "sent dump line not in stderr: $(cat "$TMP/err")"
+grep -qxF '< [00000000]  77 6F 72 6C 64                                    world' "$TMP/err" \
+  || fail "received dump line not in stderr: $(cat "$TMP/err")"
+
+# 6. UDP: one datagram out, the echo back, then the 0.5 s idle timeout ends it (exit 0).
+P=$(free_port udp)
+bg socat -T 5 UDP4-LISTEN:"$P",bind=127.0.0.1 PIPE
+wait_listen "$P" udp
+printf 'ping' >"$TMP/ping"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u -w 0.5 127.0.0.1 "$P" <"$TMP/ping"
+expect_rc 0 "connect -u"
+expect_eq "$(cat "$TMP/out")" "ping" "UDP echo through socat"
+
+# 7. UDP with nothing listening: ICMP port unreachable comes back as one clear line, exit 1.
+P=$(free_port udp)
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u -w 2 127.0.0.1 "$P" <"$TMP/ping"
+expect_rc 1 "connect -u to a closed port"
+expect_lines "$TMP/err" 1 "connect -u refused"
+expect_contains "$TMP/err" "ECONNREFUSED" "connect -u refused"
+
+# 8. -u -N: exits at stdin EOF without waiting for replies (no -w needed).
+P=$(free_port udp)
+bg sh -c "exec socat -T 5 UDP4-LISTEN:$P,bind=127.0.0.1 PIPE 2>/dev/null"
+wait_listen "$P" udp
+start=$(date +%s)
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u -N 127.0.0.1 "$P" <"$TMP/ping"
+expect_rc 0 "connect -u -N"
+[ $(( $(date +%s) - start )) -le 2 ] || fail "connect -u -N did not exit at stdin EOF"
+
+# 9. IPv6 loopback, -6.
+if [ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo | grep -q '::1'; then
+  P=$(free_port)
+  bg sh -c "exec nc -6 -l ::1 $P >'$TMP/nc6' </dev/null"; NC=$BG_PID
+  wait_listen "$P"
+  printf 'six' >"$TMP/six"
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -6 ::1 "$P" <"$TMP/six"
+  expect_rc 0 "connect -6 ::1"
+  wait "$NC" 2>/dev/null
+  expect_eq "$(cat "$TMP/nc6")" "six" "IPv6 payload"
+fi
+
+finish

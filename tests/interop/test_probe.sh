@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# sockit probe: open, closed and filtered ports in one run, as text and as --json, inside a test
+# network namespace where an nftables rule drops SYNs to one port (so nothing leaves the machine).
+# Also: the connect deadline (-w) against the same dropped port, ranges, and the exit codes.
+. "$SOCKIT_TEST_LIB"
+need nft timeout
+make_netns
+ip netns exec "$NS" nft add table inet t &&
+  ip netns exec "$NS" nft add chain inet t in '{ type filter hook input priority 0; }' ||
+  skip "nftables unavailable in a network namespace here"
+
+OPEN=20001 CLOSED=20002 DROPPED=20003
+ip netns exec "$NS" nft add rule inet t in tcp dport "$DROPPED" drop || die "cannot add the drop rule"
+bg ip netns exec "$NS" "$SOCKIT" listen -k 127.0.0.1 "$OPEN" </dev/null >/dev/null
+wait_listen "$OPEN" tcp "$NS"
+
+# Text: one line per port, in the order given.
+start=$(date +%s%N)
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -w 1 127.0.0.1 "$OPEN,$CLOSED,$DROPPED"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "probe with an open port"
+expect_lines "$TMP/out" 3 "probe text"
+grep -Eq "^127\.0\.0\.1 port $OPEN/tcp open \([0-9.]+ ms\)$" "$TMP/out" || fail "open line: $(cat "$TMP/out")"
+grep -Eq "^127\.0\.0\.1 port $CLOSED/tcp closed \(Connection refused\)$" "$TMP/out" || fail "closed line: $(cat "$TMP/out")"
+grep -Eq "^127\.0\.0\.1 port $DROPPED/tcp filtered \(no answer within 1 s\)$" "$TMP/out" || fail "filtered line: $(cat "$TMP/out")"
+[ "$(sed -n 1p "$TMP/out" | cut -d' ' -f3)" = "$OPEN/tcp" ] || fail "results not in the order given"
+[ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ] || fail "probe -w 1 took ${elapsed} ms"
+[ -s "$TMP/err" ] && fail "probe wrote to stderr: $(cat "$TMP/err")"
+
+# JSON: one object per line with the documented keys.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" --json probe -w 0.5 127.0.0.1 "$OPEN,$CLOSED,$DROPPED"
+expect_rc 0 "probe --json"
+expect_lines "$TMP/out" 3 "probe --json"
+grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$OPEN,\"state\":\"open\",\"rtt_ms\":[0-9.e-]+,\"error\":null\}$" "$TMP/out" \
+  || fail "json open: $(cat "$TMP/out")"
+grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$CLOSED,\"state\":\"closed\",\"rtt_ms\":[0-9.e-]+,\"error\":\"ECONNREFUSED\"\}$" "$TMP/out" \
+  || fail "json closed: $(cat "$TMP/out")"
+grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$DROPPED,\"state\":\"filtered\",\"rtt_ms\":null,\"error\":\"ETIMEDOUT\"\}$" "$TMP/out" \
+  || fail "json filtered: $(cat "$TMP/out")"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/out" || fail "probe --json is not JSON"
+fi
+
+# A range, many connects in flight (-c 8 over 200 ports): exactly one open, the rest closed.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -c 8 -w 2 127.0.0.1 "$((OPEN - 100))-$((OPEN + 1)),$((OPEN + 3))-$((OPEN + 100))"
+expect_rc 0 "probe range"
+expect_lines "$TMP/out" 200 "probe range"
+[ "$(grep -c ' open ' "$TMP/out")" -eq 1 ] || fail "probe range: expected one open port"
+[ "$(grep -c ' closed ' "$TMP/out")" -eq 199 ] || fail "probe range: expected 199 closed ports"
+
+# No open port: exit 1 (as nc -z), still no stderr noise.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -w 0.3 127.0.0.1 "$CLOSED,$DROPPED"
+expect_rc 1 "probe without an open port"
+expect_lines "$TMP/out" 2 "probe without an open port"
+
+# The connect deadline: -w 0.5 against the dropped port gives up in about 0.5 s, one line, exit 1.
+start=$(date +%s%N)
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" connect -w 0.5 127.0.0.1 "$DROPPED"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 1 "connect -w 0.5 to a dropped port"
+expect_lines "$TMP/err" 1 "connect timeout"
+expect_contains "$TMP/err" "^sockit: connect 127.0.0.1:$DROPPED: Connection timed out (ETIMEDOUT)$" "connect timeout"
+[ "$elapsed" -ge 450 ] && [ "$elapsed" -lt 2500 ] || fail "connect -w 0.5 took ${elapsed} ms"
+
+finish
