@@ -115,7 +115,10 @@ int run(const bench_options& o, context& ctx) {
     runner.join();
   }
 
-  if (t.messages == 0 && !t.first_error.empty()) return fail_message(t.first_error);
+  // Nothing measured: say why on stderr (JSON still gets its object, with first_error set).
+  bool nothing = t.messages == 0 && !t.first_error.empty();
+  if (nothing) fail_message(t.first_error);
+  if (nothing && !ctx.json) return exit_failure;
   double secs = t.measured_seconds > 0 ? t.measured_seconds : cfg.seconds;
   double rate = static_cast<double>(t.messages) / secs;
   double mbps = static_cast<double>(t.bytes) / secs / 1e6;
