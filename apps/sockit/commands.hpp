@@ -15,6 +15,7 @@ void setup_udp(CLI::App& cmd, context& ctx);
 void setup_probe(CLI::App& cmd, context& ctx);
 void setup_serve(CLI::App& cmd, context& ctx);
 void setup_bench(CLI::App& cmd, context& ctx);
+void setup_proto(CLI::App& cmd, context& ctx);
 
 struct command {
   const char* name;
@@ -29,6 +30,7 @@ inline constexpr command commands[] = {
     {"echo", "RFC 862 echo server over TCP and UDP", setup_echo},
     {"udp", "Send a datagram and print the reply, or print datagrams as they arrive", setup_udp},
     {"probe", "Check which TCP ports accept connections, like nc -zv", setup_probe},
+    {"proto", "The chapter's framed command protocol (ECHO/TIME/PING/QUIT): server and client", setup_proto},
     {"bench", "Load an echo server: messages/s, MB/s, latency percentiles, server CPU per message", setup_bench},
 };
 
