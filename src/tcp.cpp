@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "detail/bound_socket.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -55,21 +56,8 @@ result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family 
 }
 
 result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {
-  auto s = socket::open(at.family(), SOCK_STREAM | (opts.nonblocking ? SOCK_NONBLOCK : 0));
+  auto s = detail::open_bound(at, {SOCK_STREAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
   if (!s) return s.error();
-  if (opts.reuse_address) {
-    if (auto ec = set_reuse_address(*s, true)) return ec;
-  }
-  if (opts.reuse_port) {
-    if (auto ec = set_reuse_port(*s, true)) return ec;
-  }
-  if (at.is_v6()) {
-    int v6only = opts.v6_only ? 1 : 0;
-    if (::setsockopt(s->native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) {
-      return last_error();
-    }
-  }
-  if (::bind(s->native_handle(), at.data(), at.size()) != 0) return last_error();
   if (::listen(s->native_handle(), opts.backlog) != 0) return last_error();
   return std::move(*s);
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "detail/bound_socket.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
@@ -16,22 +17,7 @@ result<socket> udp_open(int family, bool nonblocking) {
 }
 
 result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts) {
-  auto s = udp_open(at.family(), opts.nonblocking);
-  if (!s) return s.error();
-  if (opts.reuse_address) {
-    if (auto ec = set_reuse_address(*s, true)) return ec;
-  }
-  if (opts.reuse_port) {
-    if (auto ec = set_reuse_port(*s, true)) return ec;
-  }
-  if (at.is_v6()) {
-    int v6only = opts.v6_only ? 1 : 0;
-    if (::setsockopt(s->native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) {
-      return last_error();
-    }
-  }
-  if (::bind(s->native_handle(), at.data(), at.size()) != 0) return last_error();
-  return std::move(*s);
+  return detail::open_bound(at, {SOCK_DGRAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
 }
 
 result<socket> udp_connect(const endpoint& to) {

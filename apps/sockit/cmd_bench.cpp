@@ -17,17 +17,12 @@
 namespace sockit::cli {
 namespace {
 
+// What the command line gives: the target and --threads as typed, the rest straight into the
+// driver's configuration.
 struct bench_options {
   std::string target;
-  bool udp = false;
-  int connections = 1;
-  int depth = 1;
-  std::size_t size = 64;
-  double seconds = 5;
-  double warmup = 1;
   std::string threads = "1";
-  int server_pid = 0;
-  engine loop_engine = engine::automatic;
+  bench_config cfg;
 };
 
 // Room for every connection plus slack; as root the hard limit may be raised too.
@@ -50,21 +45,13 @@ int run(const bench_options& o, context& ctx) {
   int code = exit_ok;
   if (!parse_address_arg(o.target, hp, code)) return code;
   resolve_options ro;
-  ro.socktype = o.udp ? SOCK_DGRAM : SOCK_STREAM;
+  ro.socktype = o.cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(hp.host, hp.port, ro);
   if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
-  if (o.udp && o.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
+  if (o.cfg.udp && o.cfg.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
 
-  bench_config cfg;
+  bench_config cfg = o.cfg;
   cfg.target = eps->front();
-  cfg.udp = o.udp;
-  cfg.connections = o.connections;
-  cfg.depth = o.depth;
-  cfg.size = o.size;
-  cfg.seconds = o.seconds;
-  cfg.warmup = o.warmup;
-  cfg.loop_engine = o.loop_engine;
-  cfg.server_pid = o.server_pid;
   if (o.threads == "auto") {
     cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   } else {
@@ -75,15 +62,15 @@ int run(const bench_options& o, context& ctx) {
     }
     if (cfg.threads < 1 || cfg.threads > 1024) return fail_message("bench: --threads takes a number from 1 to 1024 or 'auto'", exit_usage);
   }
-  if (o.server_pid > 0 && process_cpu_seconds(o.server_pid) < 0) {
-    return fail_message(fmt::format("bench: --server-pid {}: no such process", o.server_pid), exit_usage);
+  if (cfg.server_pid > 0 && process_cpu_seconds(cfg.server_pid) < 0) {
+    return fail_message(fmt::format("bench: --server-pid {}: no such process", cfg.server_pid), exit_usage);
   }
-  raise_fd_limit(static_cast<std::size_t>(o.connections) + 64);
+  raise_fd_limit(static_cast<std::size_t>(cfg.connections) + 64);
 
   bool tty = ::isatty(STDERR_FILENO) && !ctx.json;
   if (!ctx.json) {
     fmt::print("sockit bench {}: {}, {} connection{}, depth {}, {} B messages, {:g} s (+{:g} s warm-up), {} thread{}\n",
-               cfg.target.to_string(), o.udp ? "udp" : "tcp", cfg.connections, cfg.connections == 1 ? "" : "s",
+               cfg.target.to_string(), cfg.udp ? "udp" : "tcp", cfg.connections, cfg.connections == 1 ? "" : "s",
                cfg.depth, cfg.size, cfg.seconds, cfg.warmup, cfg.threads, cfg.threads == 1 ? "" : "s");
     std::fflush(stdout);
   }
@@ -130,7 +117,7 @@ int run(const bench_options& o, context& ctx) {
     json_object lat;
     lat.add("p50", p(50)).add("p90", p(90)).add("p99", p(99)).add("p999", p(99.9)).add("max", static_cast<double>(h.max()) / 1000.0);
     json_object j;
-    j.add("target", cfg.target.to_string()).add("proto", o.udp ? "udp" : "tcp").add("connections", cfg.connections)
+    j.add("target", cfg.target.to_string()).add("proto", cfg.udp ? "udp" : "tcp").add("connections", cfg.connections)
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
@@ -144,8 +131,8 @@ int run(const bench_options& o, context& ctx) {
     fmt::print("  latency      p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n", us(h.percentile(50)), us(h.percentile(90)),
                us(h.percentile(99)), us(h.percentile(99.9)), us(h.max()));
     fmt::print("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
-    if (o.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
-    if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, o.server_pid);
+    if (cfg.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
+    if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
   }
   return t.errors ? exit_failure : exit_ok;
 }
@@ -155,15 +142,15 @@ int run(const bench_options& o, context& ctx) {
 void setup_bench(CLI::App& cmd, context& ctx) {
   auto o = std::make_shared<bench_options>();
   cmd.add_option("target", o->target, "Echo server to load: HOST:PORT, [v6]:PORT or PORT")->required();
-  cmd.add_flag("-u,--udp", o->udp, "Send datagrams instead of a TCP stream");
-  cmd.add_option("-c,--connections", o->connections, "Concurrent connections (UDP: sockets)")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd.add_option("-d,--depth", o->depth, "Messages in flight per connection")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd.add_option("-s,--size", o->size, "Message size in bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
-  cmd.add_option("-t,--time", o->seconds, "Seconds to measure")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
-  cmd.add_option("--warmup", o->warmup, "Seconds of warm-up before measuring")->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  cmd.add_flag("-u,--udp", o->cfg.udp, "Send datagrams instead of a TCP stream");
+  cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd.add_option("-s,--size", o->cfg.size, "Message size in bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
+  cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
+  cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(CLI::Range(0.0, 3600.0))->capture_default_str();
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
-  cmd.add_option("--server-pid", o->server_pid, "Also report this server process's CPU time per message")->check(CLI::PositiveNumber);
-  add_engine_option(cmd, o->loop_engine);
+  cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(CLI::PositiveNumber);
+  add_engine_option(cmd, o->cfg.loop_engine);
   cmd.footer(
       "Every echoed byte is verified; latency is measured per message from send to complete echo.\n"
       "Examples:\n"
