@@ -35,7 +35,9 @@ run_ctest() {
   total_skip=$((total_skip + n_skip))
   local t reason
   for t in "${skipped[@]}"; do
-    reason=$(ctest --preset "$preset" -R "^${t//./\\.}\$" -V 2>&1 | grep -E 'SKIP:|Skipped' | grep -v '^.*Test command' | sed 's/^[0-9]*: //' | grep -v '(Skipped)' | head -2 | tr '\n' ' ')
+    # Scripts print "SKIP: reason"; GoogleTest prints "file:line: Skipped" and the reason below it.
+    reason=$(ctest --preset "$preset" -R "^${t//./\\.}\$" -V 2>&1 | sed 's/^[0-9]*: //' |
+             grep -E -A1 'SKIP:|: Skipped$' | grep -v -E '^--$|: Skipped$|Test #' | head -2 | tr '\n' ' ')
     echo "skipped: $t: ${reason:-no reason given}"
     if [ "${CI:-}" = true ] && [[ "$reason" != *"CI cannot have:"* ]]; then
       echo "  ^ counts as a failure in CI: the reason does not name something CI cannot have"
