@@ -1,6 +1,7 @@
 // sockit: one binary, one subcommand per job (see commands.hpp).
 #include <csignal>
 #include <cstdio>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -27,6 +28,19 @@ int main(int argc, char** argv) {
   for (const auto& c : commands) {
     auto* sub = app.add_subcommand(c.name, c.summary);
     c.setup(*sub, ctx);
+  }
+  // Global flags take no values, so the first word that is not a flag must name a command; say so
+  // plainly instead of CLI11's "A subcommand is required".
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.starts_with("-")) continue;
+    bool known = false;
+    for (const auto& c : commands) known = known || arg == c.name;
+    if (!known) {
+      std::fprintf(stderr, "sockit: unknown command '%s' (run 'sockit --help' for the list)\n", argv[i]);
+      return exit_usage;
+    }
+    break;
   }
   // A peer that goes away must give EPIPE on our writes to stdout, not kill us.
   std::signal(SIGPIPE, SIG_IGN);

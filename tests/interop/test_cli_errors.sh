@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad input through the CLI for connect, listen and probe: each case gives exactly one stderr line
+# Bad input through the CLI (connect, listen, probe, and unknown commands): each case gives exactly one stderr line
 # naming what and why, the documented exit code (2 usage, 1 runtime), and never a crash (< 128).
 # Name resolution is only tried inside a test network namespace that has nothing but lo, so no
 # DNS query can leave the machine.
@@ -38,6 +38,9 @@ check "connect unknown flag" 2 "^sockit: .*--bogus" "$SOCKIT" connect --bogus 12
 check "connect missing port" 2 "^sockit: .*port" "$SOCKIT" connect 127.0.0.1
 check "connect -4 -6" 2 "^sockit: .*(excludes|ipv)" "$SOCKIT" connect -4 -6 127.0.0.1 80
 check "listen too many args" 2 "^sockit: " "$SOCKIT" listen 127.0.0.1 80 90
+check "unknown command" 2 "^sockit: unknown command 'conect' \(run 'sockit --help' for the list\)$" "$SOCKIT" conect 127.0.0.1 80
+check "unknown command after a global flag" 2 "^sockit: unknown command 'bogus'" "$SOCKIT" -v bogus
+check "no command" 2 "^sockit: " "$SOCKIT"
 
 # Runtime failures: exit 1.
 P=$(free_port)
