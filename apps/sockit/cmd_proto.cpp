@@ -1,10 +1,118 @@
-// PLACEHOLDER: `sockit proto serve|call` is being written (issue 4).
+// sockit proto: the chapter's framed command protocol (ECHO/TIME/PING/QUIT). `serve` runs a server
+// on the event loop, byte-compatible with the chapter's programs; `call` is its client. Both speak
+// sockit's v2 frame with --v2. The wire format is in docs/protocol.md.
+#include <memory>
+#include <string>
+
 #include "commands.hpp"
+#include "proto/client.hpp"
+#include "proto/server.hpp"
+#include "services/server_args.hpp"
+#include "sockit/frame_codec.hpp"
 
 namespace sockit::cli {
 
+namespace {
+
+struct serve_args {
+  std::string bind = "127.0.0.1";
+  std::string port = "8080";
+  proto::server_options opts;
+};
+
+int run_serve(serve_args& a, bool json) {
+  int code = exit_ok;
+  if (!parse_bind_address(a.bind, a.opts.at, code)) return code;
+  std::uint16_t port = 0;
+  if (!parse_port_option("--port", a.port, port, code)) return code;
+  a.opts.at.set_port(port);
+  a.opts.json = json;
+  return proto::run_server(a.opts);
+}
+
+void setup_serve_sub(CLI::App& cmd, context& ctx) {
+  auto a = std::make_shared<serve_args>();
+  cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("--max-payload", a->opts.max_payload,
+                 "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535)")
+      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->capture_default_str();
+  cmd.add_option("--max-payload-v2", a->opts.max_payload_v2, "Largest v2 payload accepted and sent, in bytes")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd.add_flag("--v2", a->opts.v2, "Also accept v2 frames (told apart by their magic bytes C5 53 4B)");
+  cmd.add_option("--idle-timeout", a->opts.idle_timeout, "Close connections silent for SECS; 0: never")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--drain-timeout", a->opts.drain_timeout,
+                 "After an error or QUIT, read and discard the peer's input for at most SECS before closing")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--time-format", a->opts.time_format,
+                 "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
+  add_engine_option(cmd, a->opts.eng);
+  cmd.footer(
+      "Examples:\n"
+      "  sockit proto serve                              # 127.0.0.1:8080, v1 only\n"
+      "  sockit proto serve --v2 --port 9000             # v1 and v2 clients\n"
+      "  sockit proto serve --time-format '%-d-%-m-%y %H:%M:%S'   # the chapter's TIME text\n"
+      "  printf '\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00' | nc -N 127.0.0.1 8080 | od -An -tx1");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
+}
+
+void setup_call_sub(CLI::App& cmd, context& ctx) {
+  auto a = std::make_shared<proto::client_options>();
+  cmd.add_option("address", a->address, "Server HOST:PORT")->required();
+  cmd.add_option("command", a->words, "ping | echo TEXT | time | quit | raw CODE [TEXT]; none: read stdin");
+  cmd.add_flag("--v2", a->v2, "Speak v2 frames (request ids, CRC32C)");
+  cmd.add_option("-w,--timeout", a->timeout, "Seconds to connect, and to wait for each response")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--heartbeat", a->heartbeat,
+                 "PING an idle connection every SECS; no PONG within SECS (or a keepalive failure) is a dead peer")
+      ->check(CLI::NonNegativeNumber);
+  auto* count = cmd.add_option("-c,--count", a->count, "Send the command N times and print latency statistics")
+                    ->check(CLI::Range(1L, 100000000L));
+  cmd.add_option("-i,--interval", a->interval, "Seconds between repeated commands")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-payload", a->max_payload, "Largest v1 response accepted, in bytes")
+      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->capture_default_str();
+  cmd.add_option("--max-payload-v2", a->max_payload_v2, "Largest v2 response accepted, in bytes")
+      ->capture_default_str();
+  cmd.positionals_at_end(false);
+  cmd.footer(
+      "Prints one line per response: the status (OK or ERROR) and the payload; --json prints one object\n"
+      "per response. Exit status 1 if any response was an ERROR or the connection failed.\n"
+      "Examples:\n"
+      "  sockit proto call 127.0.0.1:8080 ping\n"
+      "  sockit proto call 127.0.0.1:8080 echo hello world\n"
+      "  sockit proto call 127.0.0.1:8080 raw 99 x        # any command byte\n"
+      "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping\n"
+      "  printf 'ping\\ntime\\nquit\\n' | sockit proto call 127.0.0.1:8080   # pipelined\n"
+      "  sockit proto call 127.0.0.1:8080 --heartbeat 5   # REPL; dead peer detected within 5-10 s");
+  cmd.callback([a, count, &ctx] {
+    ctx.run = [a, count, &ctx] {
+      a->json = ctx.json;
+      a->hexdump = ctx.hexdump;
+      a->count_given = count->count() > 0;
+      return proto::run_client(*a);
+    };
+  });
+}
+
+}  // namespace
+
 void setup_proto(CLI::App& cmd, context& ctx) {
-  cmd.callback([&ctx] { ctx.run = [] { return fail_message("proto: not implemented yet"); }; });
+  cmd.require_subcommand(1);
+  setup_serve_sub(*cmd.add_subcommand("serve", "Serve the protocol on the event loop (many clients, pipelining)"), ctx);
+  setup_call_sub(*cmd.add_subcommand("call", "Send commands and print the responses"), ctx);
+  cmd.footer(
+      "Examples:\n"
+      "  sockit proto serve &\n"
+      "  sockit proto call 127.0.0.1:8080 time");
 }
 
 }  // namespace sockit::cli

@@ -178,6 +178,31 @@ TEST(FrameCodec, V2RoundTripAndMagicDetection) {
   EXPECT_EQ(parse_frame(wire, v1only).ec, frame_errc::payload_too_large);
 }
 
+// The v2 hex dumps of docs/protocol.md, computed independently (a bitwise CRC32C in Python).
+TEST(FrameCodec, V2GoldenBytes) {
+  auto ping = hex("c5 53 4b 02 04 00 00 00 00 00 00 00 01 00 00 00 e8 72 b1 a7");
+  auto pong = hex("c5 53 4b 02 00 00 00 00 04 00 00 00 01 00 00 00 25 ba fa 03 50 4f 4e 47");
+  buffer b;
+  encode_v2(b, cmd_ping, 0, 1, {});
+  EXPECT_EQ(std::vector<std::byte>(b.readable().begin(), b.readable().end()), ping);
+  buffer b2;
+  encode_v2(b2, status_ok, 0, 1, bytes_of("PONG"));
+  EXPECT_EQ(std::vector<std::byte>(b2.readable().begin(), b2.readable().end()), pong);
+  auto r = parse_frame(pong);
+  ASSERT_EQ(r.kind, parse_result::frame);
+  EXPECT_EQ(r.view.request_id, 1u);
+  EXPECT_EQ(r.view.text(), "PONG");
+  // A v1 PING followed by a v2 PING in one stream: the decoder switches frame by frame.
+  auto mixed = hex("04 00 00 00 00 00 00 00");
+  mixed.insert(mixed.end(), ping.begin(), ping.end());
+  auto first = parse_frame(mixed);
+  ASSERT_EQ(first.kind, parse_result::frame);
+  EXPECT_EQ(first.view.version, 1);
+  auto second = parse_frame(std::span(mixed).subspan(first.consumed));
+  ASSERT_EQ(second.kind, parse_result::frame);
+  EXPECT_EQ(second.view.version, 2);
+}
+
 TEST(FrameCodec, V2LengthLimit) {
   buffer b;
   std::vector<std::byte> big(2000, std::byte{7});

@@ -1,0 +1,388 @@
+// The proto client: one poll loop over the socket and (in stdin mode) stdin. Requests are queued
+// in order; responses are matched to the oldest pending request (and, in v2, by request id).
+#include "client.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <poll.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "../cli.hpp"
+#include "../hexdump.hpp"
+#include "../json.hpp"
+#include "request.hpp"
+#include "sockit/buffer.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/error.hpp"
+#include "sockit/frame_codec.hpp"
+#include "sockit/histogram.hpp"
+#include "sockit/io.hpp"
+#include "sockit/liveness.hpp"
+#include "sockit/options.hpp"
+#include "sockit/tcp.hpp"
+
+namespace sockit::cli::proto {
+
+namespace sp = sockit::proto;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+std::chrono::nanoseconds secs(double s) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
+}
+double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
+
+struct pending {
+  std::string name;
+  std::uint32_t id = 0;
+  std::uint64_t seq = 0;
+  steady::time_point sent;
+  bool heartbeat = false;
+};
+
+class session {
+ public:
+  session(const client_options& o, std::string peer_text)
+      : o_(o), peer_(std::move(peer_text)), dump_(o.hexdump) {
+    limits_.accept_v1 = !o.v2;
+    limits_.accept_v2 = o.v2;
+    limits_.max_payload_v1 = o.max_payload;
+    limits_.max_payload_v2 = o.max_payload_v2;
+  }
+
+  int run(socket s) {
+    sock_ = std::move(s);
+    (void)set_nonblocking(sock_, true);
+    (void)set_tcp_nodelay(sock_, true);  // requests are small and wanted at once
+    if (o_.heartbeat > 0) {
+      // TCP keepalive as a second detector: a peer whose kernel is gone shows up as ETIMEDOUT.
+      keepalive_config k;
+      k.enabled = true;
+      k.idle = std::chrono::seconds(std::max<long>(1, std::lround(o_.heartbeat)));
+      k.interval = std::chrono::seconds(1);
+      k.count = 3;
+      (void)set_keepalive(sock_, k);
+    }
+    stdin_mode_ = o_.words.empty();
+    tty_ = stdin_mode_ && ::isatty(0);
+    if (!stdin_mode_) {
+      std::string line;
+      for (const auto& w : o_.words) line += (line.empty() ? "" : " ") + w;
+      std::string err;
+      if (!parse_request(line, argv_req_, err)) return fail_message(err + "; " + std::string(request_help), exit_usage);
+      remaining_ = o_.count;
+    }
+    last_activity_ = steady::now();
+    next_send_ = steady::now();
+    if (tty_) prompt();
+    int rc = loop();
+    if (rc == exit_ok && had_error_status_) rc = exit_failure;
+    if (o_.count_given) print_summary();
+    return rc;
+  }
+
+ private:
+  void prompt() {
+    fmt::print(stderr, "proto> ");
+    std::fflush(stderr);
+  }
+
+  void queue(const request& r, bool heartbeat) {
+    std::uint32_t id = ++next_id_;
+    if (o_.v2) {
+      sp::encode_v2(out_, r.code, 0, id, sockit::as_bytes(std::string_view(r.payload)));
+    } else {
+      sp::encode_v1(out_, r.code, sockit::as_bytes(std::string_view(r.payload)));
+    }
+    pending p{r.name, id, heartbeat ? 0 : ++seq_, steady::now(), heartbeat};
+    pending_.push_back(p);
+    last_activity_ = p.sent;
+    if (!heartbeat) ++sent_;
+    if (r.code == sp::cmd_quit) quit_sent_ = true;
+  }
+
+  // Returns false on a fatal socket error (already reported in rc_).
+  bool flush() {
+    while (!out_.empty()) {
+      auto data = out_.readable();
+      ssize_t n = ::send(sock_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        rc_ = lost(last_error());
+        return false;
+      }
+      dump_.sent({reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(n)});
+      out_.consume(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  int lost(std::error_code ec) {
+    if (o_.heartbeat > 0) return fail_message(describe("peer " + peer_ + " is dead (connection lost)", ec));
+    return fail("connection to " + peer_, ec);
+  }
+
+  void read_stdin() {
+    char chunk[4096];
+    ssize_t n = ::read(0, chunk, sizeof chunk);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) return;
+      stdin_eof_ = true;
+      return;
+    }
+    if (n == 0) {
+      stdin_eof_ = true;
+      if (!line_.empty()) take_line(std::exchange(line_, {}));
+      return;
+    }
+    line_.append(chunk, static_cast<std::size_t>(n));
+    std::size_t pos;
+    while ((pos = line_.find('\n')) != std::string::npos && !quit_sent_) {
+      std::string one = line_.substr(0, pos);
+      line_.erase(0, pos + 1);
+      take_line(std::move(one));
+    }
+  }
+
+  void take_line(std::string one) {
+    ++line_no_;
+    if (!one.empty() && one.back() == '\r') one.pop_back();
+    auto first = one.find_first_not_of(" \t");
+    if (first == std::string::npos || one[first] == '#') {
+      if (tty_ && pending_.empty()) prompt();
+      return;
+    }
+    if (one.substr(first) == "help") {
+      fmt::print(stderr, "{}\n", request_help);
+      if (tty_) prompt();
+      return;
+    }
+    request r;
+    std::string err;
+    if (!parse_request(one, r, err)) {
+      fmt::print(stderr, "sockit: line {}: {}; {}\n", line_no_, err, request_help);
+      bad_lines_ = true;
+      if (tty_ && pending_.empty()) prompt();
+      return;
+    }
+    queue(r, false);
+  }
+
+  void handle_response(const sp::frame_view& f) {
+    auto now = steady::now();
+    last_activity_ = now;
+    if (pending_.empty()) {
+      rc_ = fail_message(fmt::format("unexpected response from {} (no request pending)", peer_));
+      done_ = true;
+      return;
+    }
+    auto p = pending_.front();
+    pending_.pop_front();
+    if (o_.v2 && f.request_id != p.id) {
+      rc_ = fail_message(fmt::format("response from {} carries request id {}, expected {}", peer_, f.request_id, p.id));
+      done_ = true;
+      return;
+    }
+    if (p.heartbeat) {
+      spdlog::debug("proto: heartbeat answered in {:.3f} ms", ms(now - p.sent));
+      return;
+    }
+    ++received_;
+    auto rtt = now - p.sent;
+    hist_.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(rtt).count()));
+    if (f.code != sp::status_ok) had_error_status_ = true;
+    std::string status = f.code == sp::status_ok ? "OK" : f.code == sp::status_error ? "ERROR" : fmt::format("STATUS {}", f.code);
+    if (o_.json) {
+      json_object j;
+      j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
+      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
+      j.add("version", static_cast<int>(f.version));
+      if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
+      print_json(j);
+    } else {
+      std::string line = status;
+      line += ' ';
+      line.append(f.text());
+      if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
+      line += '\n';
+      (void)write_fd(1, line);
+    }
+    if (tty_ && pending_.empty() && !quit_sent_) prompt();
+  }
+
+  bool read_socket() {
+    for (int i = 0; i < 16; ++i) {
+      auto n = in_.read_from(sock_.native_handle(), 1 << 20);
+      if (!n) {
+        auto ec = n.error();
+        if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) break;
+        if (ec == std::errc::interrupted) continue;
+        rc_ = lost(ec);
+        return false;
+      }
+      if (*n == 0) {
+        peer_eof_ = true;
+        break;
+      }
+      auto v = in_.view();
+      dump_.received(v.substr(v.size() - *n));
+    }
+    for (;;) {
+      auto r = sp::parse_frame(in_.readable(), limits_);
+      if (r.kind == sp::parse_result::need_more) break;
+      if (r.kind == sp::parse_result::error) {
+        rc_ = fail_message(describe("bad response from " + peer_, r.ec));
+        return false;
+      }
+      handle_response(r.view);
+      in_.consume(r.consumed);
+      if (done_) return false;
+    }
+    if (peer_eof_) {
+      if (!in_.empty()) {
+        rc_ = fail_message(fmt::format("{} closed the connection in the middle of a response", peer_));
+        return false;
+      }
+      if (!pending_.empty()) {
+        rc_ = fail_message(fmt::format("{} closed the connection with {} request(s) unanswered", peer_, pending_.size()));
+        return false;
+      }
+      bool more = stdin_mode_ ? !stdin_eof_ : remaining_ > 0;
+      if (more && !quit_sent_) {
+        rc_ = fail_message(fmt::format("{} closed the connection", peer_));
+        return false;
+      }
+      done_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  int loop() {
+    while (!done_) {
+      auto now = steady::now();
+      // Commands from the arguments: one every interval.
+      if (!stdin_mode_ && remaining_ > 0 && now >= next_send_ && !quit_sent_) {
+        queue(argv_req_, false);
+        --remaining_;
+        next_send_ += secs(o_.interval);
+        if (next_send_ < now) next_send_ = now;
+      }
+      // Heartbeat on an idle connection.
+      if (o_.heartbeat > 0 && pending_.empty() && !quit_sent_ && now - last_activity_ >= secs(o_.heartbeat)) {
+        queue(request{"ping", sp::cmd_ping, {}}, true);
+      }
+      if (!flush()) return rc_;
+      // A request pending too long: the heartbeat's PING within its interval, others within --timeout.
+      if (!pending_.empty()) {
+        const auto& p = pending_.front();
+        double limit = p.heartbeat ? o_.heartbeat : o_.timeout;
+        if (limit > 0 && now - p.sent >= secs(limit)) {
+          if (p.heartbeat)
+            return fail_message(fmt::format("peer {} is dead: no PONG within {} s", peer_, o_.heartbeat));
+          return fail_message(fmt::format("no response from {} to '{}' within {} s", peer_, p.name, o_.timeout));
+        }
+      }
+      bool finished_input = stdin_mode_ ? (stdin_eof_ || quit_sent_) : (remaining_ == 0 || quit_sent_);
+      if (finished_input && pending_.empty() && out_.empty()) return exit_ok;
+
+      // How long to sleep: until the next send, heartbeat or deadline.
+      auto wake = now + std::chrono::seconds(1);
+      if (!stdin_mode_ && remaining_ > 0) wake = std::min(wake, next_send_);
+      if (!pending_.empty()) {
+        const auto& p = pending_.front();
+        wake = std::min(wake, p.sent + secs(p.heartbeat ? o_.heartbeat : o_.timeout));
+      } else if (o_.heartbeat > 0) {
+        wake = std::min(wake, last_activity_ + secs(o_.heartbeat));
+      }
+      int timeout_ms = static_cast<int>(std::max<long long>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
+      pollfd fds[2];
+      fds[0] = {sock_.native_handle(), static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};
+      // Stdin: a terminal is read one line at a time after the answer; a pipe as fast as the
+      // output allows (bounded, so a huge script cannot queue unbounded memory).
+      bool want_stdin = stdin_mode_ && !stdin_eof_ && !quit_sent_ &&
+                        (tty_ ? pending_.empty() : (pending_.size() < 4096 && out_.size() < (1u << 20)));
+      fds[1] = {0, POLLIN, 0};
+      int n = ::poll(fds, want_stdin ? 2 : 1, timeout_ms);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail("poll", last_error());
+      }
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (!read_socket()) return done_ && rc_ == exit_ok ? exit_ok : rc_;
+      }
+      if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_stdin();
+    }
+    return rc_;
+  }
+
+  void print_summary() {
+    double loss = sent_ ? 100.0 * static_cast<double>(sent_ - received_) / static_cast<double>(sent_) : 0;
+    auto f = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e6; };
+    if (o_.json) {
+      json_object j;
+      j.add("event", "summary").add("sent", sent_).add("received", received_).add("loss_percent", loss);
+      j.add("min_ms", f(hist_.min())).add("avg_ms", hist_.mean() / 1e6).add("max_ms", f(hist_.max()));
+      j.add("p50_ms", f(hist_.percentile(50))).add("p90_ms", f(hist_.percentile(90))).add("p99_ms", f(hist_.percentile(99)));
+      print_json(j);
+      return;
+    }
+    std::string s = fmt::format("--- {} proto statistics ---\n{} requests sent, {} answered, {:.0f}% lost\n", peer_,
+                                sent_, received_, loss);
+    if (received_) {
+      s += fmt::format("rtt min/avg/max/p50/p90/p99 = {:.3f}/{:.3f}/{:.3f}/{:.3f}/{:.3f}/{:.3f} ms\n", f(hist_.min()),
+                       hist_.mean() / 1e6, f(hist_.max()), f(hist_.percentile(50)), f(hist_.percentile(90)),
+                       f(hist_.percentile(99)));
+    }
+    (void)write_fd(1, s);
+  }
+
+  const client_options& o_;
+  std::string peer_;
+  traffic_dumper dump_;
+  sp::frame_limits limits_;
+  socket sock_;
+  buffer out_, in_;
+  std::deque<pending> pending_;
+  request argv_req_;
+  long remaining_ = 0;
+  bool stdin_mode_ = false, tty_ = false, stdin_eof_ = false, peer_eof_ = false;
+  bool quit_sent_ = false, done_ = false, had_error_status_ = false, bad_lines_ = false;
+  std::string line_;
+  std::uint64_t line_no_ = 0;
+  std::uint32_t next_id_ = 0;
+  std::uint64_t seq_ = 0, sent_ = 0, received_ = 0;
+  steady::time_point last_activity_, next_send_;
+  histogram hist_;
+  int rc_ = exit_ok;
+
+ public:
+  bool bad_lines() const { return bad_lines_; }
+};
+
+}  // namespace
+
+int run_client(const client_options& o) {
+  int code = exit_ok;
+  host_port hp;
+  if (!parse_address_arg(o.address, hp, code)) return code;
+  if (hp.host.empty()) hp.host = "127.0.0.1";
+  endpoint connected;
+  auto s = tcp_connect(hp.host, hp.port, ip_family::any, deadline::after_seconds(o.timeout), &connected);
+  if (!s) return fail(fmt::format("connect {}:{}", hp.host, hp.port), s.error());
+  session sess(o, connected.to_string());
+  int rc = sess.run(std::move(*s));
+  if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
+  return rc;
+}
+
+}  // namespace sockit::cli::proto

@@ -1,0 +1,30 @@
+// `sockit proto serve`: the chapter's framed command protocol served on the event loop, for many
+// clients at once. Each response is encoded whole (header + payload) before one send; bad input
+// gets a RESP_ERROR frame with the reason, then a FIN and a bounded drain of the peer's input, so
+// the close is never a RST while the peer is still sending.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "sockit/endpoint.hpp"
+#include "sockit/event_loop.hpp"
+
+namespace sockit::cli::proto {
+
+struct server_options {
+  endpoint at;
+  engine eng = engine::automatic;
+  std::size_t max_payload = 4096;       // v1 limit, requests and responses (at most 65535)
+  std::size_t max_payload_v2 = 1 << 20;
+  bool v2 = false;                      // also accept v2 frames (detected by their magic)
+  double idle_timeout = 0;              // seconds; 0: never
+  double drain_timeout = 2;             // seconds to read-and-discard after an error or QUIT
+  std::string time_format;              // strftime; empty: ISO 8601 with the UTC offset
+  bool json = false;
+};
+
+// Runs until SIGINT/SIGTERM; prints the listening address first. Returns the exit code.
+int run_server(const server_options& opts);
+
+}  // namespace sockit::cli::proto

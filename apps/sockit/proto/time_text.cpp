@@ -1,0 +1,29 @@
+// TIME's text: strftime on the local time, with the ISO 8601 offset colon strftime lacks.
+#include "time_text.hpp"
+
+#include <array>
+
+namespace sockit::cli::proto {
+
+std::string format_time(std::string_view pattern, std::time_t when) {
+  std::tm tm{};
+  ::localtime_r(&when, &tm);
+  std::array<char, 512> out{};
+  if (pattern.empty()) {
+    // %z gives "+0100"; ISO 8601's extended form wants "+01:00".
+    std::size_t n = std::strftime(out.data(), out.size(), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    std::string s(out.data(), n);
+    if (s.size() >= 5) s.insert(s.size() - 2, ":");
+    return s;
+  }
+  std::string fmt(pattern);
+  // strftime returns 0 both for "too long" and for an empty result: the marker tells them apart.
+  fmt += '\x01';
+  std::size_t n = std::strftime(out.data(), out.size(), fmt.c_str(), &tm);
+  if (n == 0) return {};
+  return std::string(out.data(), n - 1);
+}
+
+std::string format_time_now(std::string_view pattern) { return format_time(pattern, std::time(nullptr)); }
+
+}  // namespace sockit::cli::proto

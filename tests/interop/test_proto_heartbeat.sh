@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# sockit proto call --heartbeat: PINGs an idle connection and reports a dead peer. Inside a test
+# network namespace, once the connection is up and heartbeats are answered, an nftables rule makes
+# every packet of the connection vanish: the client must say the peer is dead and exit 1 within
+# about two intervals (no sleep-based fake: the server process is alive, the network is not).
+. "$SOCKIT_TEST_LIB"
+need nft
+make_netns
+P=$(free_port)
+bg ip netns exec "$NS" "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
+wait_listen "$P" tcp "$NS"
+ip netns exec "$NS" nft add table inet t || skip "nftables unavailable in the namespace"
+ip netns exec "$NS" nft add chain inet t in '{ type filter hook input priority 0; }'
+
+# The client's stdin: a FIFO held open read-write here, so the client sees no EOF: it is idle, not
+# finished (opening a FIFO read-write never blocks on Linux).
+mkfifo "$TMP/in"
+exec 3<>"$TMP/in"
+# (sh -c: a background command's stdin would otherwise be /dev/null.)
+bg sh -c 'exec "$@" <&3' sh ip netns exec "$NS" "$SOCKIT" -vv proto call "127.0.0.1:$P" --heartbeat 0.5 \
+  >"$TMP/out" 2>"$TMP/err"
+CLIENT=$BG_PID
+for _ in $(seq 50); do grep -q "heartbeat answered" "$TMP/err" && break; sleep 0.1; done
+expect_contains "$TMP/err" "heartbeat answered" "heartbeats answered while the network works"
+kill -0 "$CLIENT" 2>/dev/null || fail "client exited early: $(cat "$TMP/err")"
+
+ip netns exec "$NS" nft add rule inet t in tcp dport "$P" drop
+ip netns exec "$NS" nft add rule inet t in tcp sport "$P" drop
+start=$(date +%s%N)
+for _ in $(seq 100); do kill -0 "$CLIENT" 2>/dev/null || break; sleep 0.1; done
+wait "$CLIENT"; RC=$?
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 1 "dead peer"
+expect_contains "$TMP/err" "is dead: no PONG within 0.5 s" "dead-peer message"
+[ "$elapsed" -lt 3000 ] || fail "dead peer noticed after $elapsed ms (interval 0.5 s)"
+echo "dead peer noticed after $elapsed ms"
+finish
