@@ -2,6 +2,8 @@
 #include "sockit/tcp_connection.hpp"
 
 #include <cerrno>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "sockit/error.hpp"
@@ -35,11 +37,20 @@ std::error_code tcp_connection::start() {
   auto ec = loop_.watch(socket_.native_handle(), interest_, [weak](std::uint32_t ev) {
     if (auto self = weak.lock()) self->handle_events(ev);
   });
-  if (!ec) started_ = true;
+  if (!ec) {
+    started_ = true;
+    last_activity_ = std::chrono::steady_clock::now();
+  }
   return ec;
 }
 
 void tcp_connection::handle_events(std::uint32_t ev) {
+  auto moved = bytes_in_ + bytes_out_;
+  handle_io(ev);
+  if (!closed_ && bytes_in_ + bytes_out_ != moved) last_activity_ = std::chrono::steady_clock::now();
+}
+
+void tcp_connection::handle_io(std::uint32_t ev) {
   bool reading = !paused_ && !peer_eof_ && !closing_;
   if (reading && (ev & (io_readable | io_hangup | io_error))) handle_read();
   if (closed_) return;
@@ -65,7 +76,9 @@ void tcp_connection::handle_read() {
     if (*n == 0) {
       peer_eof_ = true;
       update_interest();
-      if (on_peer_eof_) {
+      if (lingering_) {
+        // FIN is already on its way once the output drains; the peer's EOF ends it.
+      } else if (on_peer_eof_) {
         on_peer_eof_(*this);
       } else {
         shutdown_write();
@@ -74,7 +87,7 @@ void tcp_connection::handle_read() {
       return;
     }
     bytes_in_ += *n;
-    if (on_data_) {
+    if (on_data_ && !lingering_) {
       on_data_(*this, input_);
     } else {
       input_.clear();
@@ -178,6 +191,22 @@ void tcp_connection::close_after_drain() {
   } else {
     update_interest();
   }
+}
+
+void tcp_connection::linger() {
+  if (closed_ || lingering_) return;
+  lingering_ = true;
+  paused_ = false;  // read (and discard) so that the peer's data cannot turn our close into a reset
+  input_.clear();
+  input_.release_if_empty();
+  shutdown_write();
+  if (!closed_) update_interest();
+}
+
+std::size_t tcp_connection::kernel_unsent() const noexcept {
+  int n = 0;
+  if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 void tcp_connection::close(std::error_code ec) {

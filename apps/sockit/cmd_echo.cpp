@@ -16,7 +16,7 @@ struct echo_args {
   std::string port = "7007";
   bool tcp = false, udp = false;
   double udp_rate = 50, udp_burst = 100;
-  std::size_t max_connections = 1000;
+  server_flags srv;
   engine eng = engine::automatic;
 };
 
@@ -30,7 +30,7 @@ int run_echo(const echo_args& a, bool json) {
   ho.json = json;
   ho.guard.rate = a.udp_rate;
   ho.guard.burst = a.udp_burst;
-  ho.max_connections = a.max_connections;
+  if (!apply_server_flags(a.srv, ho, code)) return code;
   bool both = a.tcp == a.udp;
   return run_services(ho, {{"echo", port, "--port", both || a.tcp, both || a.udp, echo_open, echo_responder()}});
 }
@@ -48,9 +48,7 @@ void setup_echo(CLI::App& cmd, context& ctx) {
   cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
-  cmd.add_option("--max-connections", a->max_connections, "Open TCP connections; more are closed at once")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-      ->capture_default_str();
+  add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);
   cmd.footer(
       "UDP replies leave from the port the datagram came to; datagrams from source ports below 1024\n"
@@ -59,6 +57,8 @@ void setup_echo(CLI::App& cmd, context& ctx) {
       "  sockit echo                        # TCP and UDP on 127.0.0.1:7007\n"
       "  sockit echo --tcp --port 9000      # TCP only\n"
       "  sockit echo --bind :: --udp        # UDP on every IPv4 and IPv6 address\n"
+      "  sockit echo --tcp --threads 2      # two loops sharing the port\n"
+      "  sockit echo --idle-timeout 10      # close connections silent for 10 s\n"
       "  nc -N 127.0.0.1 7007 < file        # a client");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_echo(*a, ctx.json); }; });
 }

@@ -1,5 +1,5 @@
 // sockit serve: the classic small services (echo, discard, daytime, chargen) over TCP and UDP on
-// one event loop, with the UDP reflection guard, until SIGINT/SIGTERM.
+// one event loop (or N with --threads), with the UDP reflection guard, until SIGINT/SIGTERM.
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +23,7 @@ struct serve_args {
   std::vector<std::string> services{"echo", "discard", "daytime", "chargen"};
   bool tcp = false, udp = false;
   double udp_rate = 50, udp_burst = 100;
-  std::size_t max_connections = 1000;
+  server_flags srv;
   engine eng = engine::automatic;
   CLI::Option* port_opts[4] = {};
 };
@@ -36,7 +36,7 @@ int run_serve(const serve_args& a, bool json) {
   ho.json = json;
   ho.guard.rate = a.udp_rate;
   ho.guard.burst = a.udp_burst;
-  ho.max_connections = a.max_connections;
+  if (!apply_server_flags(a.srv, ho, code)) return code;
 
   struct def {
     const char* name;
@@ -91,19 +91,19 @@ void setup_serve(CLI::App& cmd, context& ctx) {
   cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
-  cmd.add_option("--max-connections", a->max_connections, "Open TCP connections per service; more are closed at once")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-      ->capture_default_str();
+  add_server_flags(cmd, a->srv, true);
   add_engine_option(cmd, a->eng);
   cmd.footer(
       "Default ports: echo 7007, discard 9009, daytime 13013, chargen 19019 (TCP and UDP each).\n"
       "UDP services never answer source ports below 1024 and rate-limit replies per source address.\n"
-      "Ctrl+C (SIGINT) or SIGTERM stops it and prints per-service totals.\n"
+      "Ctrl+C (SIGINT) or SIGTERM stops accepting, drains queued output (--drain-timeout), prints totals.\n"
       "Examples:\n"
       "  sockit serve                              # all four services on 127.0.0.1\n"
       "  sockit serve --bind :: --echo-port 7777   # every address, IPv4 and IPv6\n"
       "  sockit serve --services echo,daytime --tcp\n"
       "  sudo sockit serve --standard-ports        # 7, 9, 13, 19\n"
+      "  sockit serve --threads auto --max-conns 10000  # one loop per core\n"
+      "  sockit serve --idle-timeout 30 --drain-timeout 2\n"
       "  sockit --json serve --echo-port 0         # any free port, table and totals as JSON");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
 }

@@ -4,6 +4,7 @@
 // is not read from until its output drains below the low-water mark.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,13 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void close(std::error_code ec = {});
   // Stops reading, sends what is queued, then closes.
   void close_after_drain();
+  // Graceful stop of a server: nothing new is queued and input is read and thrown away (unread
+  // input would make the final close send a reset that destroys the output still in flight);
+  // queued output is sent, then FIN. It closes itself on the peer's EOF; otherwise the owner
+  // closes it once kernel_unsent() reaches 0, or at its deadline.
+  void linger();
+  // Bytes the kernel still holds for the peer, unsent or unacknowledged (SIOCOUTQ); 0 on error.
+  std::size_t kernel_unsent() const noexcept;
 
   std::size_t output_size() const noexcept { return output_.size(); }
   bool reading_paused() const noexcept { return paused_; }
@@ -64,6 +72,9 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   int fd() const noexcept { return socket_.native_handle(); }
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+  // When bytes last moved either way (or start()): what an idle timeout compares against. One
+  // clock read per wake-up that moved bytes, nothing else: timers are the owner's business.
+  std::chrono::steady_clock::time_point last_activity() const noexcept { return last_activity_; }
   event_loop& loop() noexcept { return loop_; }
 
   // A free slot for the owner's per-connection state (service context, id...).
@@ -73,6 +84,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
 
  private:
   void handle_events(std::uint32_t ev);
+  void handle_io(std::uint32_t ev);
   void handle_read();
   void handle_write();
   void update_interest();
@@ -90,6 +102,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   event_handler on_drain_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
+  std::chrono::steady_clock::time_point last_activity_{};
   std::uint32_t interest_ = 0;
   bool started_ = false;
   bool paused_ = false;         // reading paused for backpressure
@@ -97,6 +110,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   bool want_shutdown_ = false;  // FIN to send once output drains
   bool write_shut_ = false;     // FIN sent
   bool closing_ = false;        // close once output drains
+  bool lingering_ = false;      // graceful stop: discard input, drain, FIN
   bool closed_ = false;
 };
 

@@ -1,6 +1,8 @@
 // Argument parsing for the server subcommands.
 #include "server_args.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <string>
 
 #include "../cli.hpp"
@@ -50,6 +52,47 @@ bool parse_port_option(std::string_view flag, std::string_view text, std::uint16
     return false;
   }
   out = *p;
+  return true;
+}
+
+void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
+  cmd.add_option("--threads", f.threads,
+                 "Event loops, each on its own thread with its own listening sockets (SO_REUSEPORT): "
+                 "a number or 'auto' (one per core)")
+      ->capture_default_str();
+  cmd.add_option("--max-conns,--max-connections", f.max_connections,
+                 per_service ? "Open TCP connections per service and loop; more are refused (clean close)"
+                             : "Open TCP connections per loop; more are refused (clean close)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  cmd.add_option("--idle-timeout", f.idle_timeout,
+                 "Close a TCP connection after SECS with no byte in or out; 0: never")
+      ->check(CLI::Range(0.0, 86400.0 * 365))
+      ->capture_default_str();
+  cmd.add_option("--drain-timeout", f.drain_timeout,
+                 "On SIGINT/SIGTERM, let queued output leave for up to SECS before closing")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+}
+
+bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
+  if (f.threads == "auto") {
+    ho.threads = 0;
+  } else {
+    int n = 0;
+    auto* end = f.threads.data() + f.threads.size();
+    auto [p, ec] = std::from_chars(f.threads.data(), end, n);
+    if (ec != std::errc{} || p != end || n < 1 || n > 1024) {
+      exit = fail_message("bad --threads '" + f.threads + "': a number from 1 to 1024 or 'auto'", exit_usage);
+      return false;
+    }
+    ho.threads = n;
+  }
+  ho.max_connections = f.max_connections;
+  using ms = std::chrono::milliseconds;
+  // A positive timeout never rounds down to "off".
+  ho.idle_timeout = f.idle_timeout > 0 ? std::max(ms(1), ms(static_cast<std::int64_t>(f.idle_timeout * 1000))) : ms(0);
+  ho.drain_timeout = ms(static_cast<std::int64_t>(f.drain_timeout * 1000));
   return true;
 }
 

@@ -1,10 +1,14 @@
 // Argument parsing shared by the server subcommands (serve, echo, udp recv): the --bind address
-// and port options, with the CLI's error lines and exit codes.
+// and port options, and the load/abuse options of serve and echo (--threads, --max-conns,
+// --idle-timeout, --drain-timeout), with the CLI's error lines and exit codes.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
+
+#include "service_host.hpp"
 #include "sockit/endpoint.hpp"
 
 namespace sockit::cli {
@@ -16,5 +20,17 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
 
 // A port option's value "0".."65535"; otherwise a usage error naming the flag.
 bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
+
+// The options serve and echo share about loops, limits and stopping.
+struct server_flags {
+  std::string threads = "1";
+  std::size_t max_connections = 1000;
+  double idle_timeout = 0;   // seconds; 0: off
+  double drain_timeout = 5;  // seconds
+};
+// `per_service`: serve's limit is per service ("Open TCP connections per service").
+void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service);
+// Fills ho's threads/limits/timeouts; false (with `exit` set) on a bad --threads.
+bool apply_server_flags(const server_flags& f, host_options& ho, int& exit);
 
 }  // namespace sockit::cli

@@ -1,10 +1,13 @@
-// The serve/echo runner: bind everything, print the table, run the loop, print the totals.
+// The serve/echo runner: bind everything on every loop, print the table, run the loops, drain on a
+// signal, print the totals.
 #include "service_host.hpp"
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +15,8 @@
 #include "../cli.hpp"
 #include "../json.hpp"
 #include "sockit/error.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
 
@@ -74,59 +79,196 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
   std::fflush(stdout);
 }
 
+
+// One event loop and everything it serves. Loop 0 runs on the calling thread and owns the
+// signals; the others run on their own threads.
+struct shard {
+  std::unique_ptr<event_loop> loop;
+  std::vector<std::unique_ptr<tcp_service>> tcps;
+  std::vector<std::unique_ptr<udp_service>> udps;
+  std::vector<std::pair<tcp_service*, udp_service*>> rows;  // in the order of the table
+  bool draining = false;
+  std::error_code loop_error;
+
+  std::vector<service_stats> totals() const {
+    std::vector<service_stats> out;
+    for (const auto& [t, u] : rows) out.push_back(t ? t->totals() : u->totals());
+    return out;
+  }
+
+  std::size_t sweep() {
+    std::size_t left = 0;
+    for (auto& t : tcps) left += t->sweep_drained();
+    return left;
+  }
+
+  void finish() {
+    for (auto& t : tcps) t->close_all();
+    for (auto& u : udps) u->close();
+    loop->stop();
+  }
+
+  // Graceful stop, on this shard's loop thread: no new connections or datagrams; queued output
+  // leaves; the loop stops once every connection is gone or at the deadline.
+  void begin_drain(std::chrono::milliseconds deadline) {
+    if (draining) return;
+    draining = true;
+    for (auto& t : tcps) t->begin_drain();
+    for (auto& u : udps) u->close();
+    if (sweep() == 0) return finish();
+    loop->run_after(deadline, [this] {
+      std::size_t left = 0;
+      for (auto& t : tcps) left += t->live();
+      if (left) spdlog::info("drain deadline: closing {} connection(s) with output still queued", left);
+      finish();
+    });
+    // The kernel raises no event when a socket's send queue empties: look ten times a second.
+    loop->run_every(std::chrono::milliseconds(50), [this] {
+      if (sweep() == 0) finish();
+    });
+  }
+};
+
+// Binds `at` once without SO_REUSEPORT first: a port someone else holds must fail as usual
+// (with SO_REUSEPORT another process of the same user could silently share it), and port 0 is
+// resolved to the one real port every loop then shares.
+result<std::uint16_t> probe_port(const endpoint& at, bool tcp) {
+  if (tcp) {
+    listen_options lo;
+    lo.v6_only = false;
+    auto s = tcp_listen(at, lo);
+    if (!s) return s.error();
+    auto l = s->local_endpoint();
+    if (!l) return l.error();
+    return l->port();
+  }
+  udp_bind_options bo;
+  bo.v6_only = false;
+  auto s = udp_bind(at, bo);
+  if (!s) return s.error();
+  auto l = s->local_endpoint();
+  if (!l) return l.error();
+  return l->port();
+}
+
 }  // namespace
 
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int run_services(const host_options& opts, const std::vector<service_spec>& specs) {
-  auto loop_r = event_loop::create(opts.eng);
-  if (!loop_r) return fail("event loop", loop_r.error());
-  auto& loop = **loop_r;
-  // Signals first: a SIGINT that arrives while we bind must still stop us cleanly.
+  const int n = resolve_threads(opts.threads);
+  const bool shared = n > 1;
+  std::vector<shard> shards(static_cast<std::size_t>(n));
+  for (auto& sh : shards) {
+    auto loop_r = event_loop::create(opts.eng);
+    if (!loop_r) return fail("event loop", loop_r.error());
+    sh.loop = std::move(*loop_r);
+  }
+  // Signals first, before any thread starts (they inherit the mask): a SIGINT that arrives while
+  // we bind must still stop us cleanly. A second signal skips the drain.
   bool stopped_by_signal = false;
-  if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&](int sig) {
-        spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  auto& first = shards.front();
+  if (auto ec = first.loop->on_signals({SIGINT, SIGTERM}, [&](int sig) {
+        bool again = stopped_by_signal;
         stopped_by_signal = true;
-        loop.stop();
+        spdlog::info("{}: {}", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                     again ? "stopping now" : "stopping (draining connections)");
+        for (auto& sh : shards) {
+          shard* p = &sh;
+          if (again) {
+            sh.loop->post([p] { p->finish(); });
+          } else {
+            sh.loop->post([p, d = opts.drain_timeout] { p->begin_drain(d); });
+          }
+        }
       })) {
     return fail("signalfd", ec);
   }
 
   udp_guard guard(opts.guard);
-  std::vector<std::unique_ptr<tcp_service>> tcps;
-  std::vector<std::unique_ptr<udp_service>> udps;
-  struct row {
-    tcp_service* t;
-    udp_service* u;
-  };
-  std::vector<row> rows;
-  for (const auto& s : specs) {
-    endpoint at = opts.bind;
-    at.set_port(s.port);
-    if (s.tcp) {
-      auto t = tcp_service::create(loop, s.name, at, s.on_open, opts.max_connections);
-      if (!t) return bind_failure(s, "tcp", at, t.error());
-      rows.push_back({t->get(), nullptr});
-      tcps.push_back(std::move(*t));
-    }
-    if (s.udp) {
-      auto u = udp_service::create(loop, s.name, at, guard, s.respond);
-      if (!u) return bind_failure(s, "udp", at, u.error());
-      rows.push_back({nullptr, u->get()});
-      udps.push_back(std::move(*u));
+  tcp_service_options to;
+  to.max_connections = opts.max_connections;
+  to.idle_timeout = opts.idle_timeout;
+  to.reuse_port = shared;
+  // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
+  std::vector<endpoint> tcp_at, udp_at;
+  for (std::size_t k = 0; k < shards.size(); ++k) {
+    auto& sh = shards[k];
+    std::size_t ti = 0, ui = 0;
+    for (const auto& s : specs) {
+      endpoint at = opts.bind;
+      at.set_port(s.port);
+      if (s.tcp) {
+        if (k > 0) {
+          at = tcp_at[ti++];
+        } else if (shared) {
+          auto p = probe_port(at, true);
+          if (!p) return bind_failure(s, "tcp", at, p.error());
+          at.set_port(*p);
+        }
+        auto t = tcp_service::create(*sh.loop, s.name, at, s.on_open, to);
+        if (!t) return bind_failure(s, "tcp", at, t.error());
+        if (k == 0) tcp_at.push_back((*t)->local_endpoint());
+        sh.rows.push_back({t->get(), nullptr});
+        sh.tcps.push_back(std::move(*t));
+      }
+      if (s.udp) {
+        at = opts.bind;
+        at.set_port(s.port);
+        if (k > 0) {
+          at = udp_at[ui++];
+        } else if (shared) {
+          auto p = probe_port(at, false);
+          if (!p) return bind_failure(s, "udp", at, p.error());
+          at.set_port(*p);
+        }
+        auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared);
+        if (!u) return bind_failure(s, "udp", at, u.error());
+        if (k == 0) udp_at.push_back((*u)->local_endpoint());
+        sh.rows.push_back({nullptr, u->get()});
+        sh.udps.push_back(std::move(*u));
+      }
     }
   }
-  auto collect = [&] {
-    std::vector<service_stats> out;
-    for (const auto& r : rows) out.push_back(r.t ? r.t->totals() : r.u->totals());
-    return out;
-  };
-  print_report("listening", collect(), opts.json, false);
-  spdlog::info("serving on the {} engine; Ctrl+C stops", loop.engine_name());
+  print_report("listening", first.totals(), opts.json, false);
+  spdlog::info("serving on the {} engine, {} loop{}; Ctrl+C stops", first.loop->engine_name(), n, n == 1 ? "" : "s");
 
-  auto ec = loop.run();
-  for (auto& t : tcps) t->close_all();
-  for (auto& u : udps) u->close();
-  print_report("totals", collect(), opts.json, true);
-  if (ec) return fail("event loop", ec);
+  std::vector<std::thread> threads;
+  for (std::size_t k = 1; k < shards.size(); ++k) {
+    shard* p = &shards[k];
+    threads.emplace_back([p] {
+      p->loop_error = p->loop->run();
+      // On its own thread: everything still open goes with the loop that watched it.
+      for (auto& t : p->tcps) t->close_all();
+      for (auto& u : p->udps) u->close();
+    });
+  }
+  first.loop_error = first.loop->run();
+  for (auto& t : first.tcps) t->close_all();
+  for (auto& u : first.udps) u->close();
+  // A loop that failed on its own leaves the others running: stop them.
+  for (auto& sh : shards) sh.loop->stop();
+  for (auto& t : threads) t.join();
+
+  auto sum = first.totals();
+  for (std::size_t k = 1; k < shards.size(); ++k) {
+    auto part = shards[k].totals();
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+      sum[i].connections += part[i].connections;
+      sum[i].datagrams += part[i].datagrams;
+      sum[i].bytes_in += part[i].bytes_in;
+      sum[i].bytes_out += part[i].bytes_out;
+      sum[i].dropped += part[i].dropped;
+      sum[i].errors += part[i].errors;
+    }
+  }
+  print_report("totals", sum, opts.json, true);
+  for (auto& sh : shards) {
+    if (sh.loop_error) return fail("event loop", sh.loop_error);
+  }
   return stopped_by_signal ? exit_ok : exit_failure;
 }
 

@@ -1,79 +1,148 @@
 // A TCP service: accept, hand over to the service's open handler, count, and own the connections.
 #include "tcp_service.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include "sockit/error.hpp"
 
 namespace sockit::cli {
 
+namespace {
+using std::chrono::milliseconds;
+
+// The wheel's granularity: a tenth of the timeout, between 10 ms and 1 s, so a connection goes
+// between SECS and SECS + one tick after its last byte.
+milliseconds idle_tick(milliseconds timeout) { return std::clamp(timeout / 10, milliseconds(10), milliseconds(1000)); }
+constexpr std::size_t idle_slots = 512;
+}  // namespace
+
 result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::string name, const endpoint& at,
-                                                         open_handler on_open, std::size_t max_connections) {
-  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(on_open), max_connections);
+                                                         open_handler on_open, const tcp_service_options& opts) {
+  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(on_open), opts);
   auto* raw = svc.get();
   listen_options lo;
   lo.v6_only = false;  // [::] also serves IPv4 clients
+  lo.reuse_port = opts.reuse_port;
   auto a = tcp_acceptor::create(loop, at, lo, [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
   if (!a) return a.error();
   svc->acceptor_ = std::move(*a);
   svc->stats_.local = svc->acceptor_->local_endpoint();
+  if (opts.idle_timeout.count() > 0) {
+    auto tick = idle_tick(opts.idle_timeout);
+    svc->idle_wheel_ = std::make_unique<timer_wheel>(tick, idle_slots);
+    svc->idle_timer_ = loop.run_every(tick, [raw] { raw->on_idle_tick(); });
+  }
   return svc;
 }
 
-tcp_service::tcp_service(event_loop& loop, std::string name, open_handler on_open, std::size_t max_connections)
-    : loop_(loop), on_open_(std::move(on_open)), max_connections_(max_connections) {
+tcp_service::tcp_service(event_loop& loop, std::string name, open_handler on_open, const tcp_service_options& opts)
+    : loop_(loop), on_open_(std::move(on_open)), opts_(opts) {
   stats_.service = std::move(name);
   stats_.proto = "tcp";
 }
 
 tcp_service::~tcp_service() { close_all(); }
 
+void tcp_service::refuse(socket s, const endpoint& peer) {
+  // A clean refusal: FIN first, and whatever the peer already sent is read away, so that the
+  // close is not turned into a reset by unread data.
+  ++stats_.dropped;
+  spdlog::warn("{} tcp: refusing {}: {} connections already open", stats_.service, peer.to_string(), live_.size());
+  (void)s.shutdown(shutdown_how::write);
+  char sink[4096];
+  for (int i = 0; i < 16; ++i) {
+    ssize_t n = ::recv(s.native_handle(), sink, sizeof sink, MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && errno == EINTR)) break;
+  }
+}
+
 void tcp_service::accept(socket s, const endpoint& peer) {
   ++stats_.connections;
-  if (live_.size() >= max_connections_) {
-    // Shed at once: the socket closes here. Bounded memory beats serving everyone slowly.
-    ++stats_.dropped;
-    spdlog::warn("{} tcp: refusing {}: {} connections already open", stats_.service, peer.to_string(), live_.size());
-    return;
-  }
+  if (live_.size() >= opts_.max_connections) return refuse(std::move(s), peer);
   auto conn = tcp_connection::create(loop_, std::move(s), peer);
   auto* key = conn.get();
   conn->on_close([this](tcp_connection& c, std::error_code ec) {
     stats_.bytes_in += c.bytes_in();
     stats_.bytes_out += c.bytes_out();
     // A reset or a broken pipe is how clients usually leave a stream (chargen); not our error.
-    bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
+    bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe ||
+                  ec == std::errc::timed_out;
     if (!normal) ++stats_.errors;
     spdlog::debug("{} tcp: {} closed ({} in, {} out){}", stats_.service, c.peer().to_string(), c.bytes_in(),
                   c.bytes_out(), ec ? ": " + ec.message() : "");
     live_.erase(&c);  // the connection keeps itself alive until close() returns
   });
-  live_.emplace(key, conn);
+  auto& sl = *live_.emplace(key, std::make_unique<slot>()).first->second;
+  sl.conn = conn;
   if (auto ec = conn->start()) {
     ++stats_.errors;
     spdlog::warn("{} tcp: {}", stats_.service, describe("watch " + peer.to_string(), ec));
     live_.erase(key);
     return;
   }
+  if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
   spdlog::debug("{} tcp: connection from {}", stats_.service, peer.to_string());
   on_open_(*conn);
 }
 
+void tcp_service::on_idle_tick() {
+  auto now = timer_wheel::clock::now();
+  idle_wheel_->advance(now, [&](timer_wheel::entry& e) {
+    auto& sl = static_cast<slot&>(e);
+    auto due = sl.conn->last_activity() + opts_.idle_timeout;
+    if (due > now) {
+      idle_wheel_->schedule(sl, due);  // active since it was filed: file it again, no close
+      return;
+    }
+    ++stats_.dropped;
+    spdlog::info("{} tcp: closing {}: idle for {} ms", stats_.service, sl.conn->peer().to_string(),
+                 opts_.idle_timeout.count());
+    auto conn = sl.conn;  // the close handler destroys the slot
+    conn->close(std::make_error_code(std::errc::timed_out));
+  });
+}
+
 service_stats tcp_service::totals() const {
   auto t = stats_;
-  for (const auto& [_, c] : live_) {
-    t.bytes_in += c->bytes_in();
-    t.bytes_out += c->bytes_out();
+  if (acceptor_) t.dropped += acceptor_->shed();  // shed at descriptor exhaustion
+  for (const auto& [_, s] : live_) {
+    t.bytes_in += s->conn->bytes_in();
+    t.bytes_out += s->conn->bytes_out();
   }
   return t;
 }
 
+void tcp_service::begin_drain() {
+  if (acceptor_) acceptor_->close();
+  if (idle_timer_) loop_.cancel(idle_timer_);
+  idle_timer_ = 0;
+  std::vector<std::shared_ptr<tcp_connection>> all;
+  all.reserve(live_.size());
+  for (auto& [_, s] : live_) all.push_back(s->conn);
+  for (auto& c : all) c->linger();
+}
+
+std::size_t tcp_service::sweep_drained() {
+  std::vector<std::shared_ptr<tcp_connection>> done;
+  for (auto& [_, s] : live_) {
+    if (s->conn->output_size() == 0 && s->conn->kernel_unsent() == 0) done.push_back(s->conn);
+  }
+  for (auto& c : done) c->close();
+  return live_.size();
+}
+
 void tcp_service::close_all() {
   if (acceptor_) acceptor_->close();
+  if (idle_timer_) loop_.cancel(idle_timer_);
+  idle_timer_ = 0;
   // close() runs the close handler, which erases from live_: iterate over a copy.
   std::vector<std::shared_ptr<tcp_connection>> all;
   all.reserve(live_.size());
-  for (auto& [_, c] : live_) all.push_back(c);
+  for (auto& [_, s] : live_) all.push_back(s->conn);
   for (auto& c : all) c->close();
   live_.clear();
 }

@@ -1,8 +1,10 @@
-// One TCP service on the event loop: an acceptor plus the connections it owns. The service's
+// One TCP service on one event loop: an acceptor plus the connections it owns. The service's
 // behaviour (echo, discard...) is an open handler that installs the connection's callbacks; this
-// class owns lifetimes, caps the number of connections and keeps the totals.
+// class owns lifetimes, caps the number of connections, closes idle ones (a timer wheel: no
+// per-read timer work, no scan), drains them on a graceful stop and keeps the totals.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,8 +14,15 @@
 #include "sockit/event_loop.hpp"
 #include "sockit/tcp_acceptor.hpp"
 #include "sockit/tcp_connection.hpp"
+#include "sockit/timer_wheel.hpp"
 
 namespace sockit::cli {
+
+struct tcp_service_options {
+  std::size_t max_connections = 1000;
+  std::chrono::milliseconds idle_timeout{0};  // 0: never
+  bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
+};
 
 class tcp_service {
  public:
@@ -21,25 +30,39 @@ class tcp_service {
   using open_handler = std::function<void(tcp_connection&)>;
 
   static result<std::unique_ptr<tcp_service>> create(event_loop& loop, std::string name, const endpoint& at,
-                                                     open_handler on_open, std::size_t max_connections);
+                                                     open_handler on_open, const tcp_service_options& opts);
   ~tcp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
   // Totals so far, live connections included.
   service_stats totals() const;
-  // Stops accepting and closes every connection (their bytes are counted).
+  std::size_t live() const noexcept { return live_.size(); }
+  // Graceful stop, first step: stop accepting; every connection lingers (sends what is queued,
+  // then FIN, discarding input).
+  void begin_drain();
+  // Closes the lingering connections whose output has fully left; returns how many remain.
+  std::size_t sweep_drained();
+  // Stops accepting and closes every connection now (their bytes are counted).
   void close_all();
 
-  tcp_service(event_loop& loop, std::string name, open_handler on_open, std::size_t max_connections);  // use create()
+  tcp_service(event_loop& loop, std::string name, open_handler on_open, const tcp_service_options& opts);  // use create()
 
  private:
+  // A live connection and its idle timer (intrusive: it must not move, hence the unique_ptr).
+  struct slot : timer_wheel::entry {
+    std::shared_ptr<tcp_connection> conn;
+  };
   void accept(socket s, const endpoint& peer);
+  void refuse(socket s, const endpoint& peer);
+  void on_idle_tick();
 
   event_loop& loop_;
   open_handler on_open_;
-  std::size_t max_connections_;
+  tcp_service_options opts_;
   std::unique_ptr<tcp_acceptor> acceptor_;
-  std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> live_;
+  std::unordered_map<tcp_connection*, std::unique_ptr<slot>> live_;
+  std::unique_ptr<timer_wheel> idle_wheel_;  // only with an idle timeout
+  event_loop::timer_id idle_timer_ = 0;
   service_stats stats_;
 };
 

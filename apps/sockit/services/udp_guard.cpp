@@ -42,6 +42,7 @@ void udp_guard::evict_idle(clock::time_point now) {
 }
 
 udp_guard::verdict udp_guard::check(const endpoint& from, clock::time_point now) {
+  std::lock_guard lock(mu_);
   if (from.port() < opts_.min_source_port) return verdict::privileged_port;
   if (is_own(from)) return verdict::own_port;
   if (opts_.rate <= 0) return verdict::allow;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,10 +34,16 @@ class udp_guard {
   explicit udp_guard(udp_guard_options o = {}) : opts_(o) {}
 
   // One of our own UDP endpoints: a datagram from it is never answered.
-  void add_own(const endpoint& e) { own_.push_back(e); }
+  void add_own(const endpoint& e) {
+    std::lock_guard lock(mu_);
+    own_.push_back(e);
+  }
   // Decides whether `from` may get one reply now, and takes its token if so.
   verdict check(const endpoint& from, clock::time_point now = clock::now());
-  std::size_t sources() const noexcept { return buckets_.size(); }
+  std::size_t sources() const {
+    std::lock_guard lock(mu_);
+    return buckets_.size();
+  }
 
  private:
   struct bucket {
@@ -46,6 +53,9 @@ class udp_guard {
   bool is_own(const endpoint& from) const noexcept;
   void evict_idle(clock::time_point now);
 
+  // With --threads N every loop's UDP sockets share one guard, so a source's budget is the same
+  // whichever loop its datagrams land on: a short, rarely contended lock per datagram.
+  mutable std::mutex mu_;
   udp_guard_options opts_;
   std::vector<endpoint> own_;
   std::unordered_map<std::string, bucket> buckets_;  // key: the raw address bytes

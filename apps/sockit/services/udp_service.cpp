@@ -28,8 +28,9 @@ const char* verdict_name(udp_guard::verdict v) {
 }  // namespace
 
 result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::string name, const endpoint& at,
-                                                         udp_guard& guard, responder respond) {
+                                                         udp_guard& guard, responder respond, bool reuse_port) {
   udp_bind_options bo;
+  bo.reuse_port = reuse_port;
   bo.nonblocking = true;
   bo.v6_only = false;
   auto s = udp_bind(at, bo);

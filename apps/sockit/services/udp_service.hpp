@@ -22,7 +22,8 @@ class udp_service {
 
   // A null responder never replies (discard). `guard` must outlive the service.
   static result<std::unique_ptr<udp_service>> create(event_loop& loop, std::string name, const endpoint& at,
-                                                     udp_guard& guard, responder respond);
+                                                     udp_guard& guard, responder respond,
+                                                     bool reuse_port = false);
   ~udp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
