@@ -188,15 +188,22 @@ class worker {
     (void)c;
   }
 
+  // One non-blocking recv into rbuf_: false when nothing is left to read now, or the connection
+  // failed (then it is already marked dead).
+  bool receive(connection& c, ssize_t& n) {
+    for (;;) {
+      n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
+      if (n >= 0) return true;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
+      return false;
+    }
+  }
+
   void read_tcp(connection& c) {
     for (int reads = 0; reads < 4; ++reads) {
-      ssize_t n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
-        return;
-      }
+      ssize_t n;
+      if (!receive(c, n)) return;
       if (n == 0) {
         fail(c, describe("recv from " + cfg_.target.to_string(), make_error_code(errc::end_of_stream)));
         return;
@@ -229,13 +236,8 @@ class worker {
 
   void read_udp(connection& c) {
     for (int reads = 0; reads < 16; ++reads) {
-      ssize_t n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
-        return;
-      }
+      ssize_t n;
+      if (!receive(c, n)) return;
       auto now = clk::now();
       std::uint64_t k;
       if (static_cast<std::size_t>(n) != cfg_.size) {

@@ -14,8 +14,6 @@ namespace {
 struct echo_args {
   std::string bind = "127.0.0.1";
   std::string port = "7007";
-  bool tcp = false, udp = false;
-  double udp_rate = 50, udp_burst = 100;
   server_flags srv;
   engine eng = engine::automatic;
 };
@@ -28,26 +26,16 @@ int run_echo(const echo_args& a, bool json) {
   if (!parse_port_option("--port", a.port, port, code)) return code;
   ho.eng = a.eng;
   ho.json = json;
-  ho.guard.rate = a.udp_rate;
-  ho.guard.burst = a.udp_burst;
   if (!apply_server_flags(a.srv, ho, code)) return code;
-  bool both = a.tcp == a.udp;
-  return run_services(ho, {{"echo", port, "--port", both || a.tcp, both || a.udp, echo_open, echo_responder()}});
+  bool both = a.srv.tcp == a.srv.udp;
+  return run_services(ho, {{"echo", port, "--port", both || a.srv.tcp, both || a.srv.udp, echo_open, echo_responder()}});
 }
 }  // namespace
 
 void setup_echo(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<echo_args>();
-  cmd.add_flag("-t,--tcp", a->tcp, "Serve TCP (default: TCP and UDP)");
-  cmd.add_flag("-u,--udp", a->udp, "Serve UDP (default: TCP and UDP)");
   cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: any free port")->capture_default_str();
   cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
-  cmd.add_option("--udp-rate", a->udp_rate, "UDP replies per second per source address; 0: unlimited")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
   add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);
   cmd.footer(

@@ -21,8 +21,6 @@ struct serve_args {
   std::string echo_port = "7007", discard_port = "9009", daytime_port = "13013", chargen_port = "19019";
   bool standard_ports = false;
   std::vector<std::string> services{"echo", "discard", "daytime", "chargen"};
-  bool tcp = false, udp = false;
-  double udp_rate = 50, udp_burst = 100;
   server_flags srv;
   engine eng = engine::automatic;
   CLI::Option* port_opts[4] = {};
@@ -34,8 +32,6 @@ int run_serve(const serve_args& a, bool json) {
   if (!parse_bind_address(a.bind, ho.bind, code)) return code;
   ho.eng = a.eng;
   ho.json = json;
-  ho.guard.rate = a.udp_rate;
-  ho.guard.burst = a.udp_burst;
   if (!apply_server_flags(a.srv, ho, code)) return code;
 
   struct def {
@@ -52,7 +48,7 @@ int run_serve(const serve_args& a, bool json) {
       {"daytime", &a.daytime_port, "--daytime-port", 13, daytime_open, daytime_responder()},
       {"chargen", &a.chargen_port, "--chargen-port", 19, chargen_open, chargen_responder()},
   };
-  bool both = a.tcp == a.udp;  // neither flag (or both): both protocols
+  bool both = a.srv.tcp == a.srv.udp;  // neither flag (or both): both protocols
   std::vector<service_spec> specs;
   for (std::size_t i = 0; i < 4; ++i) {
     const auto& d = defs[i];
@@ -62,7 +58,7 @@ int run_serve(const serve_args& a, bool json) {
     bool wanted = false;
     for (const auto& s : a.services) wanted = wanted || s == d.name;
     if (!wanted) continue;
-    specs.push_back({d.name, port, d.flag, both || a.tcp, both || a.udp, d.open, d.respond});
+    specs.push_back({d.name, port, d.flag, both || a.srv.tcp, both || a.srv.udp, d.open, d.respond});
   }
   return run_services(ho, specs);
 }
@@ -83,14 +79,6 @@ void setup_serve(CLI::App& cmd, context& ctx) {
       ->delimiter(',')
       ->check(CLI::IsMember({"echo", "discard", "daytime", "chargen"}))
       ->default_str("echo,discard,daytime,chargen");
-  cmd.add_flag("-t,--tcp", a->tcp, "Serve TCP (default: TCP and UDP)");
-  cmd.add_flag("-u,--udp", a->udp, "Serve UDP (default: TCP and UDP)");
-  cmd.add_option("--udp-rate", a->udp_rate, "UDP replies per second per source address; 0: unlimited")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd.add_option("--udp-burst", a->udp_burst, "UDP replies a quiet source may draw at once")
-      ->check(CLI::Range(1.0, 1e9))
-      ->capture_default_str();
   add_server_flags(cmd, a->srv, true);
   add_engine_option(cmd, a->eng);
   cmd.footer(

@@ -56,6 +56,14 @@ bool parse_port_option(std::string_view flag, std::string_view text, std::uint16
 }
 
 void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
+  cmd.add_flag("-t,--tcp", f.tcp, "Serve TCP (default: TCP and UDP)");
+  cmd.add_flag("-u,--udp", f.udp, "Serve UDP (default: TCP and UDP)");
+  cmd.add_option("--udp-rate", f.udp_rate, "UDP replies per second per source address; 0: unlimited")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--udp-burst", f.udp_burst, "UDP replies a quiet source may draw at once")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
   cmd.add_option("--threads", f.threads,
                  "Event loops, each on its own thread with its own listening sockets (SO_REUSEPORT): "
                  "a number or 'auto' (one per core)")
@@ -76,6 +84,8 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
 }
 
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
+  ho.guard.rate = f.udp_rate;
+  ho.guard.burst = f.udp_burst;
   if (f.threads == "auto") {
     ho.threads = 0;
   } else {

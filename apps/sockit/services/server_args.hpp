@@ -21,8 +21,10 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
 // A port option's value "0".."65535"; otherwise a usage error naming the flag.
 bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
 
-// The options serve and echo share about loops, limits and stopping.
+// The options serve and echo share: protocols, the UDP guard, loops, limits and stopping.
 struct server_flags {
+  bool tcp = false, udp = false;  // neither (or both): serve both protocols
+  double udp_rate = 50, udp_burst = 100;
   std::string threads = "1";
   std::size_t max_connections = 1000;
   double idle_timeout = 0;   // seconds; 0: off
@@ -30,7 +32,7 @@ struct server_flags {
 };
 // `per_service`: serve's limit is per service ("Open TCP connections per service").
 void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service);
-// Fills ho's threads/limits/timeouts; false (with `exit` set) on a bad --threads.
+// Fills ho's guard/threads/limits/timeouts; false (with `exit` set) on a bad --threads.
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit);
 
 }  // namespace sockit::cli
