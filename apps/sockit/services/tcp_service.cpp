@@ -116,14 +116,22 @@ service_stats tcp_service::totals() const {
   return t;
 }
 
-void tcp_service::begin_drain() {
+void tcp_service::stop_accepting() {
   if (acceptor_) acceptor_->close();
   if (idle_timer_) loop_.cancel(idle_timer_);
   idle_timer_ = 0;
+}
+
+std::vector<std::shared_ptr<tcp_connection>> tcp_service::live_connections() const {
   std::vector<std::shared_ptr<tcp_connection>> all;
   all.reserve(live_.size());
-  for (auto& [_, s] : live_) all.push_back(s->conn);
-  for (auto& c : all) c->linger();
+  for (const auto& [_, s] : live_) all.push_back(s->conn);
+  return all;
+}
+
+void tcp_service::begin_drain() {
+  stop_accepting();
+  for (auto& c : live_connections()) c->linger();
 }
 
 std::size_t tcp_service::sweep_drained() {
@@ -136,14 +144,8 @@ std::size_t tcp_service::sweep_drained() {
 }
 
 void tcp_service::close_all() {
-  if (acceptor_) acceptor_->close();
-  if (idle_timer_) loop_.cancel(idle_timer_);
-  idle_timer_ = 0;
-  // close() runs the close handler, which erases from live_: iterate over a copy.
-  std::vector<std::shared_ptr<tcp_connection>> all;
-  all.reserve(live_.size());
-  for (auto& [_, s] : live_) all.push_back(s->conn);
-  for (auto& c : all) c->close();
+  stop_accepting();
+  for (auto& c : live_connections()) c->close();
   live_.clear();
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 #include <unordered_map>
 
@@ -54,6 +55,10 @@ class tcp_service {
   };
   void accept(socket s, const endpoint& peer);
   void refuse(socket s, const endpoint& peer);
+  // Closes the listener and the idle timer: no new connections, no idle closes.
+  void stop_accepting();
+  // The live connections, copied: closing one runs its close handler, which erases from live_.
+  std::vector<std::shared_ptr<tcp_connection>> live_connections() const;
   void on_idle_tick();
 
   event_loop& loop_;
