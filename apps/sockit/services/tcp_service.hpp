@@ -7,9 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <vector>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "service_stats.hpp"
 #include "sockit/event_loop.hpp"
