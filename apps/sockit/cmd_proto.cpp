@@ -1,8 +1,11 @@
 // sockit proto: the chapter's framed command protocol (ECHO/TIME/PING/QUIT). `serve` runs a server
 // on the event loop, byte-compatible with the chapter's programs; `call` is its client. Both speak
 // sockit's v2 frame with --v2. The wire format is in docs/protocol.md.
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "proto/client.hpp"
@@ -61,43 +64,124 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
 }
 
+// The options of `call`, also accepted after a command that takes no text (`ping -c 5`).
+CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
+  cmd.add_flag("--v2", a.v2, "Speak v2 frames (request ids, CRC32C)");
+  cmd.add_option("-w,--timeout", a.timeout, "Seconds to connect, and to wait for each response")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--heartbeat", a.heartbeat,
+                 "PING an idle connection every SECS; no byte from the peer within SECS of a request (the PING "
+                 "or any other), or a TCP failure within 2xSECS, is a dead peer")
+      ->check(CLI::NonNegativeNumber);
+  auto* count = cmd.add_option("-c,--count", a.count, "Send the command N times and print latency statistics")
+                    ->check(CLI::Range(1L, 100000000L));
+  cmd.add_option("-i,--interval", a.interval, "Seconds between repeated commands")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-payload", a.max_payload, "Largest v1 response accepted, in bytes")
+      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->capture_default_str();
+  cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 response accepted, in bytes")
+      ->capture_default_str();
+  return count;
+}
+
+bool takes_text(std::string word) {
+  for (auto& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return word == "echo" || word == "raw";
+}
+
+// `rest` is everything CLI11 left unparsed (prefix command, no fallthrough): global flags placed
+// before the command word, then the word and all that follows it, untouched. After `echo` or
+// `raw` it is all text, dashes included (a `--` right after the word is dropped, so the form
+// `echo -- -x` also works); after a word without text, options may follow (`ping -c 5`).
+int split_command(std::vector<std::string> rest, proto::client_options& a, context& ctx, bool& count_given) {
+  std::size_t i = 0;
+  for (; i < rest.size() && rest[i].size() > 1 && rest[i][0] == '-'; ++i) {
+    const auto& f = rest[i];
+    if (f == "--") {
+      ++i;
+      break;
+    }
+    if (f == "-x" || f == "--hexdump") {
+      ctx.hexdump = true;
+    } else if (f == "--json") {
+      ctx.json = true;
+    } else if (f == "--verbose") {
+      ++ctx.verbosity;
+    } else if (f.find_first_not_of('v', 1) == std::string::npos) {
+      ctx.verbosity += static_cast<int>(f.size() - 1);  // -v, -vv
+    } else {
+      return fail_message("proto call: unknown option " + f, exit_usage);
+    }
+  }
+  rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i));
+  if (rest.empty()) return exit_ok;
+  a.words = {rest.front()};
+  std::vector<std::string> tail(rest.begin() + 1, rest.end());
+  if (takes_text(rest.front())) {
+    if (!tail.empty() && tail.front() == "--") tail.erase(tail.begin());
+    a.words.insert(a.words.end(), tail.begin(), tail.end());
+    return exit_ok;
+  }
+  CLI::App opts("options after the command", "sockit proto call ADDR " + rest.front());
+  auto* count = add_call_options(opts, a);
+  opts.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex");
+  opts.add_flag("--json", ctx.json, "One JSON object per line");
+  opts.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr");
+  std::vector<std::string> stray;  // handed to parse_request, which says this command takes no text
+  opts.add_option("text", stray, "");
+  opts.set_help_flag();
+  std::reverse(tail.begin(), tail.end());  // CLI11 takes a vector in reverse order
+  try {
+    opts.parse(tail);
+  } catch (const CLI::ParseError& e) {
+    return fail_message(e.what(), exit_usage);
+  }
+  a.words.insert(a.words.end(), stray.begin(), stray.end());
+  count_given = count_given || count->count() > 0;
+  return exit_ok;
+}
+
 void setup_call_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<proto::client_options>();
   cmd.add_option("address", a->address, "Server HOST:PORT")->required();
-  cmd.add_option("command", a->words, "ping | echo TEXT | time | quit | raw CODE [TEXT]; none: read stdin");
-  cmd.add_flag("--v2", a->v2, "Speak v2 frames (request ids, CRC32C)");
-  cmd.add_option("-w,--timeout", a->timeout, "Seconds to connect, and to wait for each response")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd.add_option("--heartbeat", a->heartbeat,
-                 "PING an idle connection every SECS; no PONG within SECS (or a keepalive failure) is a dead peer")
-      ->check(CLI::NonNegativeNumber);
-  auto* count = cmd.add_option("-c,--count", a->count, "Send the command N times and print latency statistics")
-                    ->check(CLI::Range(1L, 100000000L));
-  cmd.add_option("-i,--interval", a->interval, "Seconds between repeated commands")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd.add_option("--max-payload", a->max_payload, "Largest v1 response accepted, in bytes")
-      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
-      ->capture_default_str();
-  cmd.add_option("--max-payload-v2", a->max_payload_v2, "Largest v2 response accepted, in bytes")
-      ->capture_default_str();
+  auto* count = add_call_options(cmd, *a);
+  // Everything from the command word on is left to split_command: CLI11 would otherwise read
+  // `echo -x` as the global --hexdump flag and send an empty ECHO.
+  cmd.prefix_command();
+  cmd.fallthrough(false);
   cmd.positionals_at_end(false);
+  // A hidden positional that refuses every value: it keeps a free positional slot, so that CLI11
+  // hands a `--` before the command word (`call ADDR -- echo -x`) to the leftovers instead of
+  // giving it back to `proto`, which would then see `echo` as a stray word.
+  cmd.add_option("command", a->never_filled)
+      ->check(CLI::Validator([](std::string&) { return std::string("never"); }, ""))
+      ->group("");
+  cmd.validate_positionals();
   cmd.footer(
+      "ping, time and quit may be followed by options; after echo and raw everything is text, even words\n"
+      "that start with '-' (options go before the command word). No command: commands are read from stdin.\n"
       "Prints one line per response: the status (OK or ERROR) and the payload; --json prints one object\n"
       "per response. Exit status 1 if any response was an ERROR or the connection failed.\n"
       "Examples:\n"
       "  sockit proto call 127.0.0.1:8080 ping\n"
       "  sockit proto call 127.0.0.1:8080 echo hello world\n"
+      "  sockit proto call 127.0.0.1:8080 echo -x --y      # sends '-x --y'\n"
       "  sockit proto call 127.0.0.1:8080 raw 99 x        # any command byte\n"
-      "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping\n"
+      "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping; Ctrl+C stops\n"
       "  printf 'ping\\ntime\\nquit\\n' | sockit proto call 127.0.0.1:8080   # pipelined\n"
       "  sockit proto call 127.0.0.1:8080 --heartbeat 5   # REPL; dead peer detected within 5-10 s");
-  cmd.callback([a, count, &ctx] {
-    ctx.run = [a, count, &ctx] {
+  cmd.callback([a, count, &cmd, &ctx] {
+    // Split here, during parsing: a -v among the leftovers must count before logging is set up.
+    bool count_given = count->count() > 0;
+    int split_rc = split_command(cmd.remaining(), *a, ctx, count_given);
+    ctx.run = [a, count_given, split_rc, &ctx] {
+      if (split_rc != exit_ok) return split_rc;
       a->json = ctx.json;
       a->hexdump = ctx.hexdump;
-      a->count_given = count->count() > 0;
+      a->count_given = count_given;
       return proto::run_client(*a);
     };
   });

@@ -58,7 +58,7 @@ expect_contains "$TMP/out" "5 requests sent, 5 answered, 0% lost" "count summary
 expect_contains "$TMP/out" "rtt min/avg/max/p50/p90/p99 = " "count rtt line"
 
 # v2 on both sides; the ids come back.
-c --json proto call "127.0.0.1:$P" --v2 echo v2 -c 2 -i 0; expect_rc 0 "v2"
+c --json proto call "127.0.0.1:$P" --v2 -c 2 -i 0 echo v2; expect_rc 0 "v2"
 expect_contains "$TMP/out" '"version":2' "v2 answer"
 expect_contains "$TMP/out" '"id":2' "v2 request id"
 # A v2 client against a v1-only server gets a refusal, not a hang.

@@ -6,8 +6,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <deque>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -16,6 +20,7 @@
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
+#include "json_text.hpp"
 #include "request.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
@@ -39,6 +44,11 @@ std::chrono::nanoseconds secs(double s) {
 }
 double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
+// Ctrl+C during --count: stop and print the statistics, as ping does. SIGINT stays blocked except
+// inside ppoll, so a signal can only land while the loop sleeps there (no lost wake-up).
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_sigint(int) { interrupted = 1; }
+
 struct pending {
   std::string name;
   std::uint32_t id = 0;
@@ -51,7 +61,9 @@ class session {
  public:
   session(const client_options& o, std::string peer_text)
       : o_(o), peer_(std::move(peer_text)), dump_(o.hexdump) {
-    limits_.accept_v1 = !o.v2;
+    // A v2 client still reads v1 frames: a v1-only server refuses the v2 header with a v1
+    // RESP_ERROR, whose reason is worth showing (handle_response then stops).
+    limits_.accept_v1 = true;
     limits_.accept_v2 = o.v2;
     limits_.max_payload_v1 = o.max_payload;
     limits_.max_payload_v2 = o.max_payload_v2;
@@ -69,6 +81,11 @@ class session {
       k.interval = std::chrono::seconds(1);
       k.count = 3;
       (void)set_keepalive(sock_, k);
+      // Keepalive only probes an idle connection. With a request in flight the kernel retransmits
+      // it for many minutes; TCP_USER_TIMEOUT bounds that to two intervals (then ETIMEDOUT).
+      unsigned user_timeout_ms = static_cast<unsigned>(std::max(1.0, 2000 * o_.heartbeat));
+      (void)::setsockopt(sock_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+                         sizeof user_timeout_ms);
     }
     stdin_mode_ = o_.words.empty();
     tty_ = stdin_mode_ && ::isatty(0);
@@ -80,11 +97,32 @@ class session {
       remaining_ = o_.count;
     }
     last_activity_ = steady::now();
+    last_rx_ = last_activity_;
     next_send_ = steady::now();
     if (tty_) prompt();
+    sigset_t old_mask;
+    if (o_.count_given) {
+      struct sigaction sa {};
+      sa.sa_handler = on_sigint;
+      ::sigemptyset(&sa.sa_mask);
+      ::sigaction(SIGINT, &sa, nullptr);
+      sigset_t block;
+      ::sigemptyset(&block);
+      ::sigaddset(&block, SIGINT);
+      ::sigprocmask(SIG_BLOCK, &block, &old_mask);
+      poll_mask_ = old_mask;
+      ::sigdelset(&poll_mask_, SIGINT);
+      use_poll_mask_ = true;
+    }
     int rc = loop();
-    if (rc == exit_ok && had_error_status_) rc = exit_failure;
+    if (interrupted) {
+      // As iputils ping: interrupted, the run succeeded if anything was answered.
+      rc = received_ > 0 && !had_error_status_ ? exit_ok : exit_failure;
+    } else if (rc == exit_ok && had_error_status_) {
+      rc = exit_failure;
+    }
     if (o_.count_given) print_summary();
+    if (use_poll_mask_) ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return rc;
   }
 
@@ -186,6 +224,13 @@ class session {
     }
     auto p = pending_.front();
     pending_.pop_front();
+    if (o_.v2 && f.version != 2) {
+      // A v1-only server read our v2 header as a v1 one; its v1 answer says what it made of it.
+      rc_ = fail_message(fmt::format("{} answered in v1 (a server without --v2?): {} {}", peer_,
+                                     f.code == sp::status_ok ? "OK" : "ERROR", f.text()));
+      done_ = true;
+      return;
+    }
     if (o_.v2 && f.request_id != p.id) {
       rc_ = fail_message(fmt::format("response from {} carries request id {}, expected {}", peer_, f.request_id, p.id));
       done_ = true;
@@ -203,7 +248,7 @@ class session {
     if (o_.json) {
       json_object j;
       j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
-      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
+      j.add("ok", f.code == sp::status_ok).add_raw("payload", json_text(f.text())).add("rtt_ms", ms(rtt));
       j.add("version", static_cast<int>(f.version));
       if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
       print_json(j);
@@ -232,6 +277,7 @@ class session {
         peer_eof_ = true;
         break;
       }
+      last_rx_ = steady::now();
       auto v = in_.view();
       dump_.received(v.substr(v.size() - *n));
     }
@@ -281,15 +327,19 @@ class session {
         queue(request{"ping", sp::cmd_ping, {}}, true);
       }
       if (!flush()) return rc_;
-      // A request pending too long: the heartbeat's PING within its interval, others within --timeout.
+      // A request pending too long: within --timeout, and with --heartbeat the peer must also
+      // show a sign of life (any byte) within SECS of the request, or it is dead, request in
+      // flight or not.
       if (!pending_.empty()) {
         const auto& p = pending_.front();
-        double limit = p.heartbeat ? o_.heartbeat : o_.timeout;
-        if (limit > 0 && now - p.sent >= secs(limit)) {
+        if (o_.heartbeat > 0 && now >= silence_deadline(p)) {
           if (p.heartbeat)
             return fail_message(fmt::format("peer {} is dead: no PONG within {} s", peer_, o_.heartbeat));
-          return fail_message(fmt::format("no response from {} to '{}' within {} s", peer_, p.name, o_.timeout));
+          return fail_message(fmt::format("peer {} is dead: no response to '{}' within {} s (--heartbeat)", peer_,
+                                          p.name, o_.heartbeat));
         }
+        if (!p.heartbeat && now - p.sent >= secs(o_.timeout))
+          return fail_message(fmt::format("no response from {} to '{}' within {} s", peer_, p.name, o_.timeout));
       }
       bool finished_input = stdin_mode_ ? (stdin_eof_ || quit_sent_) : (remaining_ == 0 || quit_sent_);
       if (finished_input && pending_.empty() && out_.empty()) return exit_ok;
@@ -299,7 +349,8 @@ class session {
       if (!stdin_mode_ && remaining_ > 0) wake = std::min(wake, next_send_);
       if (!pending_.empty()) {
         const auto& p = pending_.front();
-        wake = std::min(wake, p.sent + secs(p.heartbeat ? o_.heartbeat : o_.timeout));
+        if (!p.heartbeat) wake = std::min(wake, p.sent + secs(o_.timeout));
+        if (o_.heartbeat > 0) wake = std::min(wake, silence_deadline(p));
       } else if (o_.heartbeat > 0) {
         wake = std::min(wake, last_activity_ + secs(o_.heartbeat));
       }
@@ -312,7 +363,9 @@ class session {
       bool want_stdin = stdin_mode_ && !stdin_eof_ && !quit_sent_ &&
                         (tty_ ? pending_.empty() : (pending_.size() < 4096 && out_.size() < (1u << 20)));
       fds[1] = {0, POLLIN, 0};
-      int n = ::poll(fds, want_stdin ? 2 : 1, timeout_ms);
+      timespec ts{timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L};
+      int n = ::ppoll(fds, want_stdin ? 2 : 1, &ts, use_poll_mask_ ? &poll_mask_ : nullptr);
+      if (interrupted) return exit_ok;  // run() turns it into the summary and ping's exit status
       if (n < 0) {
         if (errno == EINTR) continue;
         return fail("poll", last_error());
@@ -323,6 +376,11 @@ class session {
       if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_stdin();
     }
     return rc_;
+  }
+
+  // The oldest request must see a byte from the peer within one heartbeat interval.
+  steady::time_point silence_deadline(const pending& p) const {
+    return std::max(p.sent, last_rx_) + secs(o_.heartbeat);
   }
 
   void print_summary() {
@@ -362,6 +420,9 @@ class session {
   std::uint32_t next_id_ = 0;
   std::uint64_t seq_ = 0, sent_ = 0, received_ = 0;
   steady::time_point last_activity_, next_send_;
+  steady::time_point last_rx_;  // the last byte read from the peer
+  sigset_t poll_mask_{};
+  bool use_poll_mask_ = false;
   histogram hist_;
   int rc_ = exit_ok;
 

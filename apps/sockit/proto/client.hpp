@@ -23,6 +23,7 @@ struct client_options {
   double interval = 1;
   std::size_t max_payload = 65535;  // largest response accepted (v1 cannot say more)
   std::size_t max_payload_v2 = 1 << 20;
+  std::string never_filled;         // storage for a parsing device in cmd_proto.cpp
 };
 
 int run_client(const client_options& opts);

@@ -1,5 +1,6 @@
 // The proto server: one acceptor, connections keyed by pointer, one parse-and-answer pass per
 // read. All the answers to one read are encoded into one buffer and handed to one send().
+// Idle connections are found by a hashed timer wheel, not by scanning them all.
 #include "server.hpp"
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "sockit/frame_codec.hpp"
 #include "sockit/tcp_acceptor.hpp"
 #include "sockit/tcp_connection.hpp"
+#include "sockit/timer_wheel.hpp"
 #include "time_text.hpp"
 
 namespace sockit::cli::proto {
@@ -35,7 +37,19 @@ std::uint32_t peek_u32le(std::span<const std::byte> b, std::size_t at) {
   return v;
 }
 
-struct conn_state {
+// The wheel's granularity: a tenth of the idle timeout, between 10 ms and 1 s, so a silent
+// connection goes between SECS and SECS + one tick after its last byte.
+std::chrono::milliseconds idle_tick(double timeout) {
+  auto t = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(timeout));
+  return std::clamp(t / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+constexpr std::size_t idle_slots = 512;
+
+// Filed in the idle wheel once per connection; activity only records the time (no timer work per
+// read), and the entry is re-filed when it comes due if the connection spoke since.
+struct conn_state : timer_wheel::entry {
+  explicit conn_state(tcp_connection* c) : conn(c) {}
+  tcp_connection* conn;  // the connection owns this state, so it outlives neither
   steady_clock::time_point last_active = steady_clock::now();
   bool finishing = false;  // an error or QUIT was answered: FIN sent or pending, input discarded
   event_loop::timer_id drain_timer = 0;
@@ -56,8 +70,10 @@ class server {
     if (!a) return a.error();
     acceptor_ = std::move(*a);
     if (opts_.idle_timeout > 0) {
-      auto period = std::chrono::duration<double>(std::clamp(opts_.idle_timeout / 4, 0.01, 1.0));
-      loop_.run_every(std::chrono::duration_cast<event_loop::duration>(period), [this] { sweep_idle(); });
+      idle_ = std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(opts_.idle_timeout));
+      auto tick = idle_tick(opts_.idle_timeout);
+      wheel_ = std::make_unique<timer_wheel>(tick, idle_slots);
+      loop_.run_every(tick, [this] { on_idle_tick(); });
     }
     return {};
   }
@@ -79,11 +95,13 @@ class server {
   void accept(socket s, const endpoint& peer) {
     ++connections;
     auto conn = tcp_connection::create(loop_, std::move(s), peer);
-    conn->context = std::make_shared<conn_state>();
+    auto fresh = std::make_shared<conn_state>(conn.get());
+    conn->context = fresh;
     conn->on_data([this](tcp_connection& c, buffer& in) { on_data(c, in); });
     conn->on_close([this](tcp_connection& c, std::error_code ec) {
       auto& st = state(c);
       if (st.drain_timer) loop_.cancel(st.drain_timer);
+      st.cancel();  // out of the wheel now: the state may outlive the server
       bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
       if (normal) {
         spdlog::debug("proto: {} closed after {} request(s){}", c.peer().to_string(), st.requests,
@@ -100,6 +118,7 @@ class server {
       live_.erase(key);
       return;
     }
+    if (wheel_) wheel_->schedule(*fresh, fresh->last_active + idle_);
     spdlog::debug("proto: connection from {}", peer.to_string());
   }
 
@@ -135,7 +154,24 @@ class server {
     if (st.finishing && !c.closed()) finish(c);
   }
 
-  void reply(buffer& out, const sp::frame_view& req, std::uint8_t status, std::string_view text) {
+  // Every answer is built here, so the payload limit holds for all of them (the chapter's client
+  // refuses more than it expects). An OK answer that would not fit becomes a RESP_ERROR and the
+  // connection finishes; an error reason that would not fit is cut to the limit.
+  void reply(tcp_connection& c, buffer& out, const sp::frame_view& req, std::uint8_t status, std::string_view text,
+             std::string_view what = {}) {
+    std::size_t limit = req.version == 2 ? opts_.max_payload_v2 : opts_.max_payload;
+    std::string why;
+    if (text.size() > limit) {
+      if (status == sp::status_ok) {
+        why = fmt::format("Response too large: {} would answer {} bytes (limit {})", what, text.size(), limit);
+        spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
+        ++errors;
+        state(c).finishing = true;
+        status = sp::status_error;
+        text = why;
+      }
+      text = text.substr(0, limit);
+    }
     if (req.version == 2) {
       sp::encode_v2(out, status, 0, req.request_id, bytes_of(text));
     } else {
@@ -145,39 +181,27 @@ class server {
 
   void answer(tcp_connection& c, buffer& out, const sp::frame_view& req) {
     auto& st = state(c);
-    std::size_t limit = req.version == 2 ? opts_.max_payload_v2 : opts_.max_payload;
     switch (req.code) {
       case sp::cmd_echo: {
-        std::size_t size = 6 + req.payload.size();
-        if (size > limit) {
-          // The chapter answered a 4096-byte ECHO with 4102 bytes its own client refuses.
-          auto why = fmt::format("Response too large: ECHO of {} bytes would answer {} bytes (limit {})",
-                                 req.payload.size(), size, limit);
-          spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
-          ++errors;
-          reply(out, req, sp::status_error, why);
-          st.finishing = true;
-          return;
-        }
         std::string text = "Echo: ";
         text.append(req.text());
-        reply(out, req, sp::status_ok, text);
+        reply(c, out, req, sp::status_ok, text, fmt::format("ECHO of {} bytes", req.payload.size()));
         return;
       }
       case sp::cmd_time:
-        reply(out, req, sp::status_ok, format_time_now(opts_.time_format));
+        reply(c, out, req, sp::status_ok, format_time_now(opts_.time_format), "TIME");
         return;
       case sp::cmd_ping:
-        reply(out, req, sp::status_ok, "PONG");
+        reply(c, out, req, sp::status_ok, "PONG", "PING");
         return;
       case sp::cmd_quit:
-        reply(out, req, sp::status_ok, "Goodbye");
+        reply(c, out, req, sp::status_ok, "Goodbye", "QUIT");
         st.finishing = true;
         spdlog::debug("proto: {} sent QUIT", c.peer().to_string());
         return;
       default:
         spdlog::info("proto: {}: unknown command {}", c.peer().to_string(), req.code);
-        reply(out, req, sp::status_error, "Unknown command");
+        reply(c, out, req, sp::status_error, "Unknown command");
         return;
     }
   }
@@ -210,8 +234,12 @@ class server {
     spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
     sp::frame_view v;
     v.version = r.version == 2 ? 2 : 1;
-    if (v.version == 2 && at.size() >= 16) v.request_id = peek_u32le(at, 12);
-    reply(out, v, sp::status_error, why);
+    // The request id is echoed only from a frame whose layout is known: a v2 frame with a bad CRC
+    // or length. An unknown version says nothing about where (or whether) an id is, so its
+    // answer always carries id 0, however many bytes had arrived.
+    if (v.version == 2 && e != fe::bad_version && r.ec.category() == sp::frame_category() && at.size() >= 16)
+      v.request_id = peek_u32le(at, 12);
+    reply(c, out, v, sp::status_error, why);
     st.finishing = true;
   }
 
@@ -232,24 +260,29 @@ class server {
     });
   }
 
-  void sweep_idle() {
+  void on_idle_tick() {
     auto now = steady_clock::now();
-    auto idle = std::chrono::duration<double>(opts_.idle_timeout);
-    std::vector<std::shared_ptr<tcp_connection>> expired;
-    for (auto& [_, c] : live_) {
-      auto& st = state(*c);
-      if (!st.finishing && now - st.last_active >= idle) expired.push_back(c);
-    }
-    for (auto& c : expired) {
-      spdlog::info("proto: {}: idle for {} s; closing", c->peer().to_string(), opts_.idle_timeout);
-      finish(*c);
-    }
+    wheel_->advance(now, [&](timer_wheel::entry& e) {
+      auto& st = static_cast<conn_state&>(e);
+      if (st.finishing) return;  // the drain deadline closes it
+      auto due = st.last_active + idle_;
+      if (due > now) {
+        wheel_->schedule(st, due);  // spoke since it was filed: file it again
+        return;
+      }
+      auto keep = st.conn->shared_from_this();  // finish() may close it, which frees st
+      spdlog::info("proto: {}: idle for {} s; closing", keep->peer().to_string(), opts_.idle_timeout);
+      finish(*keep);
+    });
   }
 
   event_loop& loop_;
   server_options opts_;
   sp::frame_limits limits_;
   std::unique_ptr<tcp_acceptor> acceptor_;
+  // Declared before live_ so that it is destroyed after the connections filed in it.
+  std::unique_ptr<timer_wheel> wheel_;  // only with --idle-timeout
+  steady_clock::duration idle_{};
   std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> live_;
 };
 
