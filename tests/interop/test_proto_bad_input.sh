@@ -2,19 +2,27 @@
 # sockit proto serve against every kind of bad input, through the real server process: a bad
 # checksum, an empty payload whose checksum is not 0, a length over --max-payload (header alone,
 # and with all its bytes sent), an ECHO whose answer would exceed the limit, a v2 frame with a bad
-# CRC. Each gets a RESP_ERROR frame with the reason, then a clean close (EOF, never a RST, even
-# though the peer's extra bytes were still arriving), a log line, and the server keeps serving.
+# CRC, a v2 length over --max-payload-v2, a v2 ECHO whose answer would exceed it, an unknown v2
+# version (answered with id 0 even though the id's bytes arrived), and a v2 frame sent to a v1-only
+# server (its v1 answer says what it made of the magic). Each gets a RESP_ERROR frame with the
+# reason, then a clean close (EOF, never a RST, even though the peer's extra bytes were still
+# arriving), one log line with the reason, and the server keeps serving.
 # Also: --idle-timeout closes a silent client but not one that PINGs often enough.
 . "$SOCKIT_TEST_LIB"
 need python3
 P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" --v2 --idle-timeout 1 >"$TMP/server.out" 2>"$TMP/server.err"
+bg "$SOCKIT" -v proto serve --port "$P" --v2 --max-payload-v2 1000 --idle-timeout 1 >"$TMP/server.out" 2>"$TMP/server.err"
 SERVER=$BG_PID
+P1=$(free_port)
+bg "$SOCKIT" proto serve --port "$P1" >/dev/null 2>"$TMP/server1.err"
+SERVER1=$BG_PID
 wait_listen "$P"
+wait_listen "$P1"
 
 cat >"$TMP/peer.py" <<'EOF'
 import socket, struct, sys, time
 port = int(sys.argv[1])
+port_v1_only = int(sys.argv[2])
 failed = False
 
 def crc32c(data, crc=0):
@@ -28,13 +36,13 @@ def crc32c(data, crc=0):
 def v1(code, payload=b'', csum=None):
     return struct.pack('<BHBI', code, len(payload), 0, sum(payload) if csum is None else csum) + payload
 
-def v2(code, rid, payload=b'', bad=False):
-    h = bytes([0xC5, 0x53, 0x4B, 2, code, 0, 0, 0]) + struct.pack('<II', len(payload), rid)
+def v2(code, rid, payload=b'', bad=False, length=None):
+    h = bytes([0xC5, 0x53, 0x4B, 2, code, 0, 0, 0]) + struct.pack('<II', len(payload) if length is None else length, rid)
     c = crc32c(payload, crc32c(h)) ^ (1 if bad else 0)
     return h + struct.pack('<I', c) + payload
 
-def connect():
-    return socket.create_connection(('127.0.0.1', port), timeout=5)
+def connect(to=None):
+    return socket.create_connection(('127.0.0.1', to or port), timeout=5)
 
 def read_all(s):
     """Everything until EOF; 'reset' if the connection was reset instead."""
@@ -108,11 +116,42 @@ s.shutdown(socket.SHUT_WR)
 data, how = read_all(s)
 ok = len(data) >= 20 and data[:3] == b'\xc5\x53\x4b' and data[4] == 1 and struct.unpack('<I', data[12:16])[0] == 77 and b'CRC32C' in data[20:]
 check('v2 bad crc', ok and how == 'eof', repr(data[:60]))
-# v2 frame with an unknown version byte.
+# v2 frame with an unknown version byte: the answer's id is 0, although bytes 12-15 (55) arrived.
 s = connect()
-s.sendall(bytes([0xC5, 0x53, 0x4B, 9]) + b'\0' * 16)
+s.sendall(bytes([0xC5, 0x53, 0x4B, 9]) + b'\0' * 8 + struct.pack('<I', 55) + b'\0' * 4)
 data, how = read_all(s)
 check('v2 unknown version', b'Unsupported protocol version 9' in data and how == 'eof', repr(data[:60]))
+check('v2 unknown version answered with id 0', len(data) >= 20 and struct.unpack('<I', data[12:16])[0] == 0, repr(data[:60]))
+
+def v2_bad_case(name, request, rid, expect_reason):
+    s = connect()
+    s.sendall(request)
+    s.shutdown(socket.SHUT_WR)
+    data, how = read_all(s)
+    s.close()
+    ok = len(data) >= 20 and data[:4] == b'\xc5\x53\x4b\x02' and data[4] == 1
+    ok = ok and struct.unpack('<I', data[12:16])[0] == rid and len(data) == 20 + struct.unpack('<I', data[8:12])[0]
+    check(name + ' answered', ok and expect_reason in data[20:].decode(), repr(data[:120]))
+    check(name + ' clean close', how == 'eof', how)
+
+# --max-payload-v2 1000: a longer v2 length is refused from its header; an ECHO of 995 bytes
+# would be answered with 1001.
+v2_bad_case('v2 length 1001, header only', v2(1, 31, length=1001), 31, 'Payload too large: 1001 bytes (limit 1000)')
+v2_bad_case('v2 echo 995: answer too large', v2(1, 32, b'A' * 995), 32,
+            'Response too large: ECHO of 995 bytes would answer 1001 bytes (limit 1000)')
+s = connect()
+s.sendall(v2(1, 33, b'A' * 994) + v2(3, 34))
+data, how = read_all(s)
+check('v2 echo 994 fits', len(data) == 20 + 1000 + 20 + 7 and data[20:26] == b'Echo: ' and how == 'eof', repr(data[:40]))
+
+# A v1-only server reads the v2 magic as a v1 header: command 0xC5 with 0x4B53 = 19283 bytes.
+s = connect(port_v1_only)
+s.sendall(v2(4, 1))
+s.shutdown(socket.SHUT_WR)
+data, how = read_all(s)
+fr = frames_v1(data)
+check('v1-only server answers a v2 frame in v1', len(fr) == 1 and fr[0][0] == 1 and
+      fr[0][1] == b'Payload too large: 19283 bytes (limit 4096)' and how == 'eof', repr((data[:80], how)))
 
 # Unknown command: RESP_ERROR and the connection stays usable.
 s = connect()
@@ -142,15 +181,29 @@ data, how = read_all(busy)
 check('pinging client still served', frames_v1(data) == [(0, b'Goodbye')], repr(data))
 sys.exit(1 if failed else 0)
 EOF
-timeout 40 python3 "$TMP/peer.py" "$P" >"$TMP/peer.out" 2>&1 || fail "peer script: $(grep -v '^ok' "$TMP/peer.out" | head -c 1500)"
+timeout 40 python3 "$TMP/peer.py" "$P" "$P1" >"$TMP/peer.out" 2>&1 || fail "peer script: $(grep -v '^ok' "$TMP/peer.out" | head -c 1500)"
 cat "$TMP/peer.out"
 kill -0 "$SERVER" 2>/dev/null || fail "the server died"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" proto call "127.0.0.1:$P" ping
 expect_eq "$(cat "$TMP/out")" "OK PONG" "server still serves after bad input"
-# One log line per bad input, with the reason and the peer.
-expect_contains "$TMP/server.err" "Bad checksum: header says 0, payload sums to 294; closing" "log line"
-expect_contains "$TMP/server.err" "Payload too large: 5000 bytes (limit 4096)" "log line"
-expect_contains "$TMP/server.err" "Response too large" "log line"
+# One log line per bad input, with the peer and the whole reason.
+for reason in "Bad checksum: header says 0, payload sums to 294" \
+  "Bad checksum: header says 3735928559, payload sums to 0" \
+  "Payload too large: 4097 bytes (limit 4096)" \
+  "Payload too large: 65535 bytes (limit 4096)" \
+  "Payload too large: 5000 bytes (limit 4096)" \
+  "Response too large: ECHO of 4091 bytes would answer 4097 bytes (limit 4096)" \
+  "Bad checksum: header says 1, payload sums to 294" \
+  "Bad CRC32C" \
+  "Unsupported protocol version 9" \
+  "Payload too large: 1001 bytes (limit 1000)" \
+  "Response too large: ECHO of 995 bytes would answer 1001 bytes (limit 1000)"; do
+  n=$(grep -c "warning proto: 127.0.0.1:[0-9]*: $reason; closing" "$TMP/server.err")
+  [ "$n" -eq 1 ] || fail "log: expected one line '$reason; closing', found $n"
+done
+expect_contains "$TMP/server.err" "unknown command 99" "log: unknown command (-v)"
+expect_contains "$TMP/server.err" "idle for 1 s; closing" "log: idle client (-v)"
+expect_contains "$TMP/server1.err" "Payload too large: 19283 bytes (limit 4096); closing" "log: v1-only server"
 kill -TERM "$SERVER"
 wait "$SERVER"; RC=$?
 expect_rc 0 "server exits 0 on SIGTERM"
