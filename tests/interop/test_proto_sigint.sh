@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# sockit proto call --count N --interval SECS stopped by SIGINT (Ctrl+C), as ping: the loop stops,
+# the statistics are printed, and the exit status is 0 if anything was answered, 1 otherwise
+# (iputils). The second case talks to a server that accepts but never answers.
+. "$SOCKIT_TEST_LIB"
+need python3
+P=$(free_port)
+bg "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
+wait_listen "$P"
+
+# interrupt OUT ERR ADDR: start a long --count run, let it go for a while, send SIGINT; sets RC.
+interrupt() {
+  local out=$1 err=$2 addr=$3 waited=0
+  bg "$SOCKIT" proto call "$addr" ping -c 1000 -i 0.1 >"$out" 2>"$err"
+  local pid=$BG_PID
+  sleep 0.6
+  kill -INT "$pid"
+  # Bounded wait: a client that ignores SIGINT fails here instead of hanging the test.
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then fail "the client did not stop within 5 s of SIGINT"; kill -9 "$pid"; fi
+  wait "$pid"; RC=$?
+}
+
+interrupt "$TMP/out" "$TMP/err" "127.0.0.1:$P"
+expect_rc 0 "interrupted after some answers"
+grep -q '^OK PONG  seq=1 ' "$TMP/out" || fail "no answer printed before SIGINT: $(cat "$TMP/out")"
+expect_contains "$TMP/out" "^--- 127.0.0.1:$P proto statistics ---$" "summary header"
+grep -Eq '^([0-9]+) requests sent, \1 answered, 0% lost$' "$TMP/out" || fail "summary counts: $(tail -3 "$TMP/out")"
+sent=$(sed -n 's/^\([0-9]*\) requests sent.*/\1/p' "$TMP/out")
+[ "${sent:-0}" -ge 2 ] && [ "${sent:-0}" -lt 1000 ] || fail "sent $sent requests: not stopped mid-run"
+expect_contains "$TMP/out" "rtt min/avg/max/p50/p90/p99 = " "rtt line"
+
+# A server that never answers: nothing received, exit 1, still a summary.
+cat >"$TMP/mute.py" <<'PYEOF'
+import socket, sys, time
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen(5)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)  # held open, never read or answered
+PYEOF
+bg python3 "$TMP/mute.py" >"$TMP/mute.port"
+for _ in $(seq 50); do [ -s "$TMP/mute.port" ] && break; sleep 0.1; done
+MP=$(cat "$TMP/mute.port")
+interrupt "$TMP/out2" "$TMP/err2" "127.0.0.1:$MP"
+expect_rc 1 "interrupted with nothing answered"
+grep -Eq '^[0-9]+ requests sent, 0 answered, 100% lost$' "$TMP/out2" || fail "silent server summary: $(cat "$TMP/out2")"
+finish
