@@ -43,6 +43,23 @@ expect_contains "$TMP/out" '"payload":"Echo: a\\"b"' "json payload"
 expect_contains "$TMP/out" '"rtt_ms":' "json rtt"
 if command -v jq >/dev/null; then jq -e . "$TMP/out" >/dev/null || fail "--json is not JSON: $(cat "$TMP/out")"; fi
 
+# Everything after echo/raw is text, dashes included; never our own options (-x is the hexdump).
+c proto call "127.0.0.1:$P" echo -x --y;       expect_rc 0 "echo -x --y"
+expect_eq "$(cat "$TMP/out")" "OK Echo: -x --y" "echo -x --y sends the text"
+[ -s "$TMP/err" ] && fail "echo -x --y wrote to stderr (hexdump turned on?): $(head -c 200 "$TMP/err")"
+c proto call "127.0.0.1:$P" echo -- -x;        expect_eq "$(cat "$TMP/out")" "OK Echo: -x" "echo -- -x"
+c proto call "127.0.0.1:$P" -- echo -x;        expect_eq "$(cat "$TMP/out")" "OK Echo: -x" "-- echo -x"
+c proto call "127.0.0.1:$P" echo -c 3 -w 1;    expect_eq "$(cat "$TMP/out")" "OK Echo: -c 3 -w 1" "echo text that looks like options"
+c proto call "127.0.0.1:$P" raw 1 -v;          expect_eq "$(cat "$TMP/out")" "OK Echo: -v" "raw text after the code"
+c proto call "127.0.0.1:$P" ping -c 2 -i 0 --json; expect_rc 0 "options after ping"
+expect_lines "$TMP/out" 3 "ping -c 2 --json: two answers and a summary"
+c proto call "127.0.0.1:$P" ping --bogus;      expect_rc 2 "unknown option after ping"
+# --json keeps UTF-8 text as it is; other bytes are escaped one by one.
+c --json proto call "127.0.0.1:$P" echo 'héllo wörld';  expect_rc 0 "json utf-8"
+expect_contains "$TMP/out" '"payload":"Echo: héllo wörld"' "json keeps valid UTF-8"
+c --json proto call "127.0.0.1:$P" echo "$(printf 'a\xffb')";  expect_rc 0 "json non-UTF-8"
+expect_contains "$TMP/out" '"payload":"Echo: a\\u00ffb"' "json escapes a byte that is not UTF-8"
+
 # Pipelined stdin: every answer, in order.
 printf 'ping\necho one two\n\n# a comment\nraw 4\ntime\nquit\n' >"$TMP/script"
 run "$TMP/out" "$TMP/err" -- sh -c "'$SOCKIT' proto call 127.0.0.1:$P <'$TMP/script'"
@@ -68,6 +85,8 @@ wait_listen "$P1"
 c proto call "127.0.0.1:$P1" time; expect_rc 0 "chapter time format"
 grep -Eq '^OK [0-9]{1,2}-[0-9]{1,2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' "$TMP/out" || fail "--time-format: $(cat "$TMP/out")"
 c proto call "127.0.0.1:$P1" --v2 -w 3 ping;  expect_rc 1 "v2 client, v1-only server"
+expect_contains "$TMP/err" "answered in v1 (a server without --v2?): ERROR Payload too large: 19283 bytes (limit 4096)" \
+  "v2 client shows the v1-only server's own reason"
 
 kill -0 "$SERVER" 2>/dev/null || fail "server died"
 finish
