@@ -38,10 +38,11 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
   cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
   cmd.add_option("--max-payload", a->opts.max_payload,
-                 "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535)")
+                 "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535). Every "
+                 "answer is held to it: one that does not fit becomes a RESP_ERROR, a reason is cut to fit")
       ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
       ->capture_default_str();
-  cmd.add_option("--max-payload-v2", a->opts.max_payload_v2, "Largest v2 payload accepted and sent, in bytes")
+  cmd.add_option("--max-payload-v2", a->opts.max_payload_v2, "Largest v2 payload accepted and sent, in bytes (same rule)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
       ->capture_default_str();
   cmd.add_flag("--v2", a->opts.v2, "Also accept v2 frames (told apart by their magic bytes C5 53 4B)");

@@ -163,7 +163,9 @@ class server {
     std::string why;
     if (text.size() > limit) {
       if (status == sp::status_ok) {
-        why = fmt::format("Response too large: {} would answer {} bytes (limit {})", what, text.size(), limit);
+        // Named only on this rare path, so an ordinary ECHO formats nothing.
+        auto name = what == "ECHO" ? fmt::format("ECHO of {} bytes", req.payload.size()) : std::string(what);
+        why = fmt::format("Response too large: {} would answer {} bytes (limit {})", name, text.size(), limit);
         spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
         ++errors;
         state(c).finishing = true;
@@ -185,7 +187,7 @@ class server {
       case sp::cmd_echo: {
         std::string text = "Echo: ";
         text.append(req.text());
-        reply(c, out, req, sp::status_ok, text, fmt::format("ECHO of {} bytes", req.payload.size()));
+        reply(c, out, req, sp::status_ok, text, "ECHO");
         return;
       }
       case sp::cmd_time:
