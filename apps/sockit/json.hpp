@@ -7,7 +7,12 @@
 
 namespace sockit::cli {
 
+// A quoted JSON string: valid UTF-8 is kept as it is (only '"', '\\' and control characters
+// escaped); any other input is escaped byte by byte as \u00XX.
 std::string json_escape(std::string_view s);
+
+// Whether s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view s);
 
 class json_object {
  public:
