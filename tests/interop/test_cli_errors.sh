@@ -61,7 +61,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
   unpriv=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-net_bind_service)
   if [ "$start" -gt 7 ]; then
-    check "listen port 7 unprivileged" 1 "^sockit: listen 127\.0\.0\.1:7: Permission denied \(EACCES\)$" "${unpriv[@]}" "$SOCKIT" listen 7
+    check "listen port 7 unprivileged" 1 "^sockit: listen 127\.0\.0\.1:7: Permission denied \(EACCES\); ports below $start need root or CAP_NET_BIND_SERVICE" "${unpriv[@]}" "$SOCKIT" listen 7
   elif ! ss -tlnH 'sport = :7' | grep -q .; then
     bg "${unpriv[@]}" "$SOCKIT" listen 7 </dev/null >/dev/null
     wait_listen 7
