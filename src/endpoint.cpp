@@ -155,6 +155,25 @@ bool valid_host(std::string_view h) {
   return !h.empty() && h.size() <= 253 && std::all_of(h.begin(), h.end(), valid_host_char);
 }
 
+// True when a host can only have been meant as an IPv4 address: every dot-separated label is
+// decimal digits, 0x-hex or empty ("127.1", "0x7f.1", "1.2.3.4.5", "2130706433", "1..2", "1.2.3.4.").
+// No DNS name looks like this (a top-level domain is never all-numeric), so such a host must
+// never reach a resolver.
+bool looks_like_v4(std::string_view h) {
+  while (true) {
+    auto dot = h.find('.');
+    std::string_view label = h.substr(0, dot);
+    bool hex = label.size() >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X');
+    std::string_view digits = hex ? label.substr(2) : label;
+    auto is_digit = [hex](char c) {
+      return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    };
+    if (!std::all_of(digits.begin(), digits.end(), is_digit)) return false;
+    if (dot == std::string_view::npos) return true;
+    h.remove_prefix(dot + 1);
+  }
+}
+
 }  // namespace
 
 result<host_port> parse_host_port(std::string_view text) {
@@ -201,12 +220,20 @@ result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
     return out;
   }
   if (!valid_host(host)) return errc::bad_host;
+  std::string host_z(host);
+  // getaddrinfo's AI_NUMERICHOST takes inet_aton's shorthand ("127.1" is 127.0.0.1, "1.2.3" is
+  // 1.2.0.3, "0x7f.1" is hex, "010" octal) and sends what it refuses ("1.2.3.4.5") to DNS. Only
+  // the dotted quad inet_pton accepts is an IPv4 address here; it also refuses leading zeros
+  // ("01.2.3.4"), which some tools read as octal and others as decimal.
+  if (looks_like_v4(host)) {
+    in_addr a4{};
+    if (::inet_pton(AF_INET, host_z.c_str(), &a4) != 1) return errc::bad_host;
+  }
 
   addrinfo hints{};
   hints.ai_family = opts.family == ip_family::v4 ? AF_INET : opts.family == ip_family::v6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = opts.socktype;
   hints.ai_flags = AI_NUMERICSERV | (opts.passive ? AI_PASSIVE : 0);
-  std::string host_z(host);
   std::string port_z = std::to_string(port);
 
   // Numeric first: an address never reaches a resolver, even when names are allowed.
@@ -214,7 +241,15 @@ result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
   hints.ai_flags |= AI_NUMERICHOST;
   int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);
   // Not numeric, yet with ':' or '%': a typo ("1.2.3.4:80" as a host), never a name to send to DNS.
-  if (rc != 0 && !opts.numeric_only && host.find_first_of(":%") != std::string_view::npos) return errc::bad_host;
+  // A good IPv6 address refused only by the family filter (-4 ::1) keeps getaddrinfo's error.
+  if (rc != 0 && host.find_first_of(":%") != std::string_view::npos) {
+    addrinfo any_hints = hints;
+    any_hints.ai_family = AF_UNSPEC;
+    addrinfo* probe = nullptr;
+    if (::getaddrinfo(host_z.c_str(), port_z.c_str(), &any_hints, &probe) != 0) return errc::bad_host;
+    ::freeaddrinfo(probe);
+    return gai_error(rc);
+  }
   if (rc != 0 && !opts.numeric_only) {
     hints.ai_flags &= ~AI_NUMERICHOST;
     rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);

@@ -1,6 +1,7 @@
 // Shared by every subcommand: global flags, exit codes, error lines, argument parsing helpers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -42,6 +43,23 @@ int code_for(std::error_code ec);
 
 // Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
 bool parse_address_arg(std::string_view text, host_port& out, int& exit);
+
+// Every count of seconds a user types (-w, --wait, --idle-timeout, --drain-timeout) goes through
+// one check: a finite decimal number, not negative (and above 0 unless zero means something), at
+// most `max` (one year unless the flag says less), so converting it can never overflow.
+inline constexpr double max_seconds = 365.0 * 24 * 3600;
+// Why `text` is not such a number, or "" when it is: "must be a number of seconds from 0 to ...".
+std::string seconds_problem(std::string_view text, bool zero_ok, double max = max_seconds);
+// Parses seconds; on error prints "sockit: bad <what> '<text>': <why>" and sets exit_usage.
+bool parse_seconds_arg(std::string_view what, std::string_view text, double& out, int& exit, bool zero_ok,
+                       double max = max_seconds);
+// The same check as a CLI11 validator for options parsed straight into a double.
+CLI::Validator seconds_check(bool zero_ok, double max = max_seconds);
+// A finite number from min to max (CLI::Range lets "nan" through and prints DBL_MAX bounds);
+// `what` names the unit in the message ("replies per second").
+CLI::Validator number_check(double min, double max, std::string what);
+// Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
+std::chrono::milliseconds seconds_to_ms(double seconds);
 
 // Adds --engine (auto|epoll...) to a subcommand that runs an event loop.
 CLI::Option* add_engine_option(CLI::App& app, engine& e);

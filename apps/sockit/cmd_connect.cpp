@@ -30,7 +30,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   double wait_s = -1;
   if (!check_host_arg(host, code) || !parse_port_arg(a.port, port, code)) return code;
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
-  if (!a.wait.empty() && !parse_wait_arg(a.wait, wait_s, code)) return code;
+  if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
 
   resolve_options ro;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;

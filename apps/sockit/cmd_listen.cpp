@@ -2,6 +2,7 @@
 // told otherwise: a relay of the user's terminal should not be reachable from the network by
 // accident.
 #include <cerrno>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +22,8 @@ namespace sockit::cli {
 namespace {
 
 struct listen_args {
-  std::vector<std::string> positionals;  // [ADDR] PORT
+  std::string addr;  // "" without ADDR
+  std::string port;
   bool udp = false;
   bool keep_open = false;
   bool v4 = false;
@@ -40,6 +42,17 @@ result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const
   return eps->front();
 }
 
+// The bind error, with a hint where the errno alone does not say what to do (as serve and echo).
+int bind_failure(const std::string& what, std::error_code ec) {
+  auto line = describe(what, ec);
+  if (ec == std::errc::permission_denied) {
+    int start = 1024;
+    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> start;
+    line += fmt::format("; ports below {} need root or CAP_NET_BIND_SERVICE (choose another, or 0)", start);
+  }
+  return fail_message(line, exit_failure);
+}
+
 // "listening on ..." goes to stderr always when the port was chosen by the kernel (port 0: the
 // user cannot know it otherwise), and with -v otherwise; nc -l is quiet by default.
 void announce(const endpoint& at, bool udp, bool port_was_zero) {
@@ -52,7 +65,7 @@ void announce(const endpoint& at, bool udp, bool port_was_zero) {
 
 int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
   auto l = tcp_listen(at);
-  if (!l) return fail("listen " + at.to_string(), l.error());
+  if (!l) return bind_failure("listen " + at.to_string(), l.error());
   auto local = l->local_endpoint();
   announce(local ? *local : at, false, port_was_zero);
 
@@ -80,7 +93,7 @@ int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
   udp_bind_options bo;
   bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
   auto s = udp_bind(at, bo);
-  if (!s) return fail("bind udp " + at.to_string(), s.error());
+  if (!s) return bind_failure("bind udp " + at.to_string(), s.error());
   auto local = s->local_endpoint();
   announce(local ? *local : at, true, port_was_zero);
 
@@ -106,17 +119,19 @@ int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
   return pump.run(*s, po);
 }
 
+struct listen_usage : CLI::Formatter {
+  std::string make_usage(const CLI::App*, std::string name) const override {
+    return "Usage: " + name + " [OPTIONS] [ADDR] PORT\n";
+  }
+};
+
 int run_listen(const listen_args& a, const context& ctx) {
   int code = exit_ok;
-  std::string addr;
-  std::string port_text;
-  if (a.positionals.size() == 1) {
-    port_text = a.positionals[0];
-  } else {
-    addr = a.positionals[0];
-    port_text = a.positionals[1];
-    if (!check_host_arg(addr, code)) return code;
-  }
+  // One word is PORT, two are ADDR PORT (see setup_listen).
+  std::string addr = a.port.empty() ? std::string() : a.addr;
+  std::string port_text = a.port.empty() ? a.addr : a.port;
+  if (port_text.empty()) return fail_message("port is required (usage: sockit listen [ADDR] PORT)", exit_usage);
+  if (!addr.empty() && !check_host_arg(addr, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
   auto at = bind_address(addr, port, a);
@@ -131,12 +146,11 @@ int run_listen(const listen_args& a, const context& ctx) {
 
 void setup_listen(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<listen_args>();
-  cmd.add_option("addr_port", a->positionals,
-                 "[ADDR] PORT: address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0 or :: for all) "
-                 "and port (0: the kernel picks one, printed on stderr)")
-      ->required()
-      ->expected(1, 2)
-      ->option_text("[ADDR] PORT");
+  // CLI11 2.1 fills positionals in order, so both are optional here and run_listen reads one word
+  // as PORT; the usage line says what a user types.
+  cmd.add_option("ADDR", a->addr, "Address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0 or :: for all)");
+  cmd.add_option("PORT", a->port, "Port (0: the kernel picks one, printed on stderr)");
+  cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,
                "After a peer leaves, accept the next one (UDP: take datagrams from any peer, reply to the latest)");

@@ -295,7 +295,7 @@ int run_probe(const probe_args& a, const context& ctx) {
     return fail_message("bad ports '" + a.ports + "': expected ports 1-65535 like 22, 80,443 or 8000-8100",
                         exit_usage);
   }
-  if (!a.wait.empty() && !parse_wait_arg(a.wait, wait_s, code)) return code;
+  if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
 
   resolve_options ro;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;

@@ -64,6 +64,12 @@ struct send_args {
 int run_send(const send_args& a, const context& ctx) {
   int code = exit_ok;
   host_port hp;
+  // "udp send 127.0.0.1 hi": the host alone is read as a bad port; say what was expected instead.
+  bool looks_like_bare_host = a.target.find(':') == std::string::npos && !parse_port(a.target);
+  if (looks_like_bare_host) {
+    return fail_message("bad target '" + a.target + "': expected HOST:PORT, [v6]:PORT or PORT (e.g. 127.0.0.1:7007)",
+                        exit_usage);
+  }
   if (!parse_address_arg(a.target, hp, code)) return code;
   std::string payload = a.message;
   if (a.from_stdin) {
@@ -84,6 +90,7 @@ int run_send(const send_args& a, const context& ctx) {
   ro.socktype = SOCK_DGRAM;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
   auto addrs = resolve(hp.host, hp.port, ro);
+  if (!addrs && code_for(addrs.error()) == exit_usage) return usage_error("bad host", hp.host, addrs.error());
   if (!addrs) return fail("resolve " + (hp.host.empty() ? std::string("localhost") : hp.host), addrs.error());
   if (addrs->empty()) return fail("resolve " + hp.host, make_error_code(errc::no_addresses));
   const endpoint& peer = addrs->front();
@@ -135,8 +142,10 @@ int run_recv(const recv_args& a, const context& ctx) {
   bo.nonblocking = true;
   auto s = udp_bind(at, bo);
   if (!s) return fail("bind udp " + at.to_string(), s.error());
+  // Always on stderr (stdout carries only datagrams, also with --json): with port 0 or a busy
+  // script the user cannot otherwise know where to send.
   auto local = s->local_endpoint();
-  if (local) spdlog::info("receiving on udp {}", local->to_string());
+  fail_message(fmt::format("listening on {} (udp)", (local ? *local : at).to_string()), exit_ok);
 
   auto loop_r = event_loop::create(a.eng);
   if (!loop_r) return fail("event loop", loop_r.error());
@@ -153,8 +162,8 @@ int run_recv(const recv_args& a, const context& ctx) {
   auto arm_idle = [&] {
     if (a.wait < 0) return;
     if (idle) loop.cancel(idle);
-    idle = loop.run_after(std::chrono::duration_cast<event_loop::duration>(std::chrono::duration<double>(a.wait)),
-                          [&] {
+    // Clamped (at most a year): a cast of 1e300 seconds would overflow the duration.
+    idle = loop.run_after(std::chrono::duration_cast<event_loop::duration>(seconds_to_ms(a.wait)), [&] {
                             idle = 0;
                             timed_out = true;
                             loop.stop();
@@ -209,7 +218,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   send->add_option("target", sa->target, "HOST:PORT, [v6]:PORT, or PORT for localhost")->required();
   auto* msg = send->add_option("message", sa->message, "The payload (default: read stdin, up to 65507 bytes)");
   send->add_option("-w,--wait", sa->wait, "Seconds to wait for the reply (fractions allowed)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(seconds_check(true))
       ->capture_default_str();
   auto* o4 = send->add_flag("-4,--ipv4", sa->v4, "IPv4 only");
   send->add_flag("-6,--ipv6", sa->v6, "IPv6 only")->excludes(o4);
@@ -230,7 +239,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   recv->add_option("address", ra->address, "[ADDR:]PORT to bind (default address 127.0.0.1)")->required();
   recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(CLI::PositiveNumber);
   recv->add_option("-w,--wait", ra->wait, "Exit after SECS without a datagram (fractions allowed)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check(true));
   recv->add_flag("-r,--raw", ra->raw, "Print only the payloads, byte for byte, nothing added");
   add_engine_option(*recv, ra->eng);
   recv->footer(

@@ -19,18 +19,6 @@
 
 namespace sockit::cli {
 
-bool parse_wait_arg(std::string_view text, double& seconds, int& exit) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v) || v <= 0) {
-    exit = fail_message("bad wait '" + std::string(text) + "': must be a number of seconds greater than 0 (e.g. 0.5)",
-                        exit_usage);
-    return false;
-  }
-  seconds = v;
-  return true;
-}
-
 bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
   auto p = parse_port(text);
   if (!p) {
@@ -44,7 +32,12 @@ bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
 bool check_host_arg(std::string& host, int& exit) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   bool bad = host.empty();
-  if (!bad && host.find(':') != std::string::npos) bad = !endpoint::numeric(host, 0).has_value();
+  // numeric() never asks a resolver: a name fails with a resolver error, only text that must have
+  // been an address (and is not one) fails with bad_host.
+  if (!bad) {
+    auto e = endpoint::numeric(host, 0);
+    bad = !e && e.error() == make_error_code(errc::bad_host);
+  }
   if (bad) {
     exit = fail_message("bad host '" + host + "': expected a host name, an IPv4 address or an IPv6 address",
                         exit_usage);

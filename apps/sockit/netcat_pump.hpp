@@ -11,12 +11,11 @@
 
 namespace sockit::cli {
 
-// Parses a -w value: seconds, fractions allowed, > 0. On error prints a usage line and sets exit.
-bool parse_wait_arg(std::string_view text, double& seconds, int& exit);
 // Parses a PORT positional ("0".."65535"); on error prints a usage line and sets exit.
 bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit);
-// Rejects host text that cannot be a name or an address before it can reach a resolver: a name
-// never holds ':' so such text must be a numeric IPv6 address. "[::1]" is accepted as "::1".
+// Rejects host text that cannot be a name or an address before it can reach a resolver: text
+// with ':' or made of digits and dots must be a strict numeric address ("127.1" and "1.2.3.4.5"
+// are refused, see sockit::resolve). "[::1]" is accepted as "::1".
 bool check_host_arg(std::string& host, int& exit);
 
 struct pump_options {

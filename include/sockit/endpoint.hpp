@@ -18,8 +18,9 @@ class endpoint {
   endpoint() noexcept;
   // Copies a kernel address; only AF_INET and AF_INET6 are accepted.
   static result<endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
-  // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name. An empty host
-  // is errc::bad_host (resolve() is the one that gives "" a meaning).
+  // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name. An empty host,
+  // inet_aton shorthand ("127.1") or a malformed address is errc::bad_host (resolve() is the one
+  // that gives "" a meaning).
   static result<endpoint> numeric(std::string_view host, std::uint16_t port);
   static endpoint loopback_v4(std::uint16_t port) noexcept;
   static endpoint loopback_v6(std::uint16_t port) noexcept;
@@ -76,7 +77,10 @@ struct resolve_options {
 
 // All addresses for host (IPv4 and IPv6, in getaddrinfo's preferred order, duplicates removed).
 // An empty host means loopback, or the wildcard when opts.passive. Numeric hosts never reach a
-// resolver. Failures use resolver_category() (EAI_NONAME, EAI_AGAIN...).
+// resolver. A host that looks numeric (only digits and dots, 0x-hex labels, or a ':' or '%') must
+// be a strict address, else errc::bad_host: an IPv4 address is the dotted quad inet_pton reads
+// (no "127.1" shorthand, no hex or octal, no leading zeros as in "01.2.3.4"); an IPv6 address may
+// carry a scope ("fe80::1%lo"). Other failures use resolver_category() (EAI_NONAME, EAI_AGAIN...).
 result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
                                       const resolve_options& opts = {});
 

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Bad input to sockit serve / echo gives exactly one clear stderr line and the documented exit
-# code, never a crash: port in use (exit 1), --standard-ports without the privilege (exit 1, with
-# a hint; success instead where ip_unprivileged_port_start allows it), malformed --bind and
-# out-of-range ports (exit 2).
+# code, never a crash: port in use (exit 1), malformed --bind (also inet_aton shorthand such as
+# 127.1), out-of-range ports and bad numbers (exit 2).
 . "$SOCKIT_TEST_LIB"
 
 one_line_error() {  # WHAT PATTERN: stderr is one line matching PATTERN
@@ -39,31 +38,5 @@ expect_rc 2 "serve --services echo,gopher"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --udp-burst 0
 expect_rc 2 "serve --udp-burst 0"
 
-# --standard-ports without root or CAP_NET_BIND_SERVICE: refused with the reason and a hint.
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
-  # nobody must be able to run the binary (a build tree under /root may not allow it).
-  if setpriv --reuid=nobody --regid=nogroup --clear-groups "$SOCKIT" --version >/dev/null 2>&1; then
-    run "$TMP/out" "$TMP/err" -- setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
-      --bounding-set=-net_bind_service "$SOCKIT" serve --standard-ports --services echo --tcp
-    if [ "$start" -le 7 ]; then
-      # The sysctl lets anyone bind port 7: expect success (then the timeout ends it).
-      [ "$RC" -eq 124 ] || [ "$RC" -eq 0 ] || fail "--standard-ports with ip_unprivileged_port_start=$start: exit $RC"
-    else
-      expect_rc 1 "--standard-ports as nobody"
-      one_line_error "--standard-ports as nobody" \
-        "^sockit: bind echo tcp 127\.0\.0\.1:7: Permission denied \(EACCES\); ports below $start need root or CAP_NET_BIND_SERVICE"
-    fi
-  else
-    echo "note: user nobody cannot execute $SOCKIT here; --standard-ports check skipped"
-  fi
-else
-  # Not root: we are the unprivileged user already.
-  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
-  if [ "$start" -gt 7 ] && ! grep -q 'CapEff:.*[1-9a-f]' /proc/self/status; then
-    run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --standard-ports --services echo --tcp
-    expect_rc 1 "--standard-ports unprivileged"
-    one_line_error "--standard-ports unprivileged" "Permission denied \(EACCES\); ports below"
-  fi
-fi
+# --standard-ports without root or CAP_NET_BIND_SERVICE: test_privileged_ports.sh.
 finish

@@ -65,9 +65,15 @@ timeout 10 nc 127.0.0.1 "$C" </dev/null | head -c $((200 * 74)) >"$TMP/chargen.t
 cmp -s "$TMP/chargen.expected" "$TMP/chargen.tcp" || fail "chargen TCP does not follow the RFC 864 pattern: $(head -2 "$TMP/chargen.tcp" | od -An -c | head -4)"
 
 # chargen over UDP: each datagram gets one reply of 0..512 bytes cut from the same pattern.
-for i in 1 2 3; do
-  echo x | timeout 5 socat -t 1 - "UDP:127.0.0.1:$C" >"$TMP/chargen.udp.$i"
+# sockit udp send exits 0 only when a reply (even an empty one) came back, so a server that never
+# answers fails here; and at least one of the replies must carry characters.
+nonempty=0
+for i in 1 2 3 4 5; do
+  timeout 5 "$SOCKIT" udp send -w 2 "127.0.0.1:$C" x >"$TMP/chargen.udp.$i" 2>"$TMP/chargen.udp.err"
+  rc=$?
+  [ "$rc" -eq 0 ] || fail "chargen UDP datagram $i: no reply (exit $rc: $(cat "$TMP/chargen.udp.err"))"
   n=$(stat -c %s "$TMP/chargen.udp.$i")
+  [ "$n" -gt 0 ] && nonempty=$((nonempty + 1))
   [ "$n" -le 512 ] || fail "chargen UDP reply of $n bytes (> 512)"
   if [ "$n" -gt 0 ]; then
     # Every line of the reply (the last may be cut short) is a window of the ring.
@@ -76,6 +82,7 @@ for i in 1 2 3; do
     done | grep -q bad && fail "chargen UDP reply $i is not the pattern: $(head -c 100 "$TMP/chargen.udp.$i")"
   fi
 done
+[ "$nonempty" -gt 0 ] || fail "chargen UDP: all 5 replies were empty"
 
 kill -INT "$SERVE"
 for _ in $(seq 50); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done

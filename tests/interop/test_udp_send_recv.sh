@@ -119,5 +119,33 @@ expect_rc 0 "udp recv after SIGTERM"
 # --wait with --count not reached: exit 1.
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp recv --count 1 --wait 0.3 "$(free_port udp)"
 expect_rc 1 "udp recv --wait expiring"
-expect_lines "$TMP/err" 1 "udp recv --wait stderr"
+expect_lines "$TMP/err" 2 "udp recv --wait stderr (listening on, then the shortfall)"
+grep -q 'of 1 datagrams within 0.3 s' "$TMP/err" || fail "udp recv --wait message: $(cat "$TMP/err")"
+
+# recv always says where it listens, on stderr (stdout keeps only datagrams, --json too): with
+# port 0 that line is the only way to learn the port. Send to the announced port to prove it.
+for json in "" --json; do
+  bg "$SOCKIT" $json udp recv --count 1 --wait 10 0 >"$TMP/recv0" 2>"$TMP/recv0.err"
+  RECV=$BG_PID
+  N=
+  for _ in $(seq 50); do
+    N=$(sed -n 's/^sockit: listening on 127\.0\.0\.1:\([0-9]*\) (udp)$/\1/p' "$TMP/recv0.err")
+    [ -n "$N" ] && break; sleep 0.1
+  done
+  if [ -z "$N" ] || [ "$N" -eq 0 ]; then
+    fail "udp recv $json 0: no 'listening on 127.0.0.1:N (udp)' line: $(cat "$TMP/recv0.err")"
+    continue
+  fi
+  printf 'to-announced' | socat -u - "UDP-SENDTO:127.0.0.1:$N"
+  for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
+  wait "$RECV"; RC=$?
+  expect_rc 0 "udp recv $json 0 got the datagram sent to the announced port"
+  grep -q 'to-announced' "$TMP/recv0" || fail "udp recv $json 0 stdout: $(cat "$TMP/recv0")"
+  grep -q 'listening' "$TMP/recv0" && fail "udp recv $json: 'listening on' leaked to stdout"
+done
+
+# A host without :PORT is named as such, not as a bad port.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send 127.0.0.1 hi
+expect_rc 2 "udp send HOST without PORT"
+expect_contains "$TMP/err" "bad target '127.0.0.1': expected HOST:PORT" "udp send HOST without PORT message"
 finish

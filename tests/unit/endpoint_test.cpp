@@ -172,6 +172,34 @@ TEST(endpoint, resolve_refuses_malformed_hosts_before_any_resolver) {
   }
 }
 
+// inet_aton's shorthand and anything else that only looks like an IPv4 address is refused as a
+// malformed host, never resolved (numeric or not) and never sent to DNS.
+TEST(endpoint, numeric_looking_hosts_must_be_strict_dotted_quads) {
+  for (const char* h : {"1.2.3", "127.1", "0x7f.1", "0x7f000001", "2130706433", "1.2.3.4.5", "01.2.3.4",
+                        "127.0.0.01", "999.1.1.1", "1.2.3.256", "1..2.3", "1.2.3.4.", "1:2:zz", "::1::2",
+                        "1.2.3.4%lo"}) {
+    for (bool numeric_only : {false, true}) {
+      resolve_options o;
+      o.numeric_only = numeric_only;
+      auto r = resolve(h, 1, o);
+      ASSERT_FALSE(r) << h << " gave " << r->front().to_string();
+      EXPECT_EQ(r.error(), make_error_code(errc::bad_host)) << h << ": " << r.error().message();
+    }
+    auto e = endpoint::numeric(h, 1);
+    ASSERT_FALSE(e) << h;
+    EXPECT_EQ(e.error(), make_error_code(errc::bad_host)) << h;
+  }
+  // The strict forms still work, and a good address of the wrong family is not "malformed".
+  for (const char* h : {"1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.10", "::1", "::ffff:1.2.3.4"}) {
+    EXPECT_TRUE(endpoint::numeric(h, 1)) << h;
+  }
+  resolve_options v4;
+  v4.family = ip_family::v4;
+  auto r = resolve("::1", 1, v4);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error(), make_error_code(errc::bad_host));
+}
+
 TEST(endpoint, formatting_round_trips_through_the_parser) {
   const char* hosts[] = {"127.0.0.1", "10.1.2.3", "0.0.0.0", "::1", "::", "2001:db8::42", "::ffff:127.0.0.1"};
   for (const char* h : hosts) {

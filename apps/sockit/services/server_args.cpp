@@ -21,11 +21,10 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
     out = *e;
     return true;
   }
-  // Not a numeric address: let the host:port parser judge the syntax of a name.
-  bool numeric_looking = !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
-  bool has_colon = host.find(':') != std::string::npos;
+  // Not a numeric address: let the host:port parser judge the syntax of a name. Text that only
+  // looks like an address ("127.1", "1.2.3.4.5", "1:2:zz") is refused by resolve() as bad_host.
   auto hp = parse_host_port(host + ":0");
-  if (host.empty() || numeric_looking || has_colon || !hp || hp->host != host) {
+  if (!hp || hp->host != host) {
     exit = usage_error("bad " + std::string(what), text,
                        hp ? make_error_code(errc::bad_host) : hp.error());
     return false;
@@ -34,6 +33,10 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
   ro.passive = true;
   auto r = resolve(host, 0, ro);
   if (!r) {
+    if (code_for(r.error()) == exit_usage) {
+      exit = usage_error("bad " + std::string(what), text, r.error());
+      return false;
+    }
     exit = fail("resolve " + host, r.error());
     return false;
   }
@@ -59,10 +62,10 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
   cmd.add_flag("-t,--tcp", f.tcp, "Serve TCP (default: TCP and UDP)");
   cmd.add_flag("-u,--udp", f.udp, "Serve UDP (default: TCP and UDP)");
   cmd.add_option("--udp-rate", f.udp_rate, "UDP replies per second per source address; 0: unlimited")
-      ->check(CLI::NonNegativeNumber)
+      ->check(number_check(0, 1e9, "replies per second"))
       ->capture_default_str();
   cmd.add_option("--udp-burst", f.udp_burst, "UDP replies a quiet source may draw at once")
-      ->check(CLI::Range(1.0, 1e9))
+      ->check(number_check(1, 1e9, "replies"))
       ->capture_default_str();
   cmd.add_option("--threads", f.threads,
                  "Event loops, each on its own thread with its own listening sockets (SO_REUSEPORT): "
@@ -75,11 +78,11 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
       ->capture_default_str();
   cmd.add_option("--idle-timeout", f.idle_timeout,
                  "Close a TCP connection after SECS with no byte in or out; 0: never")
-      ->check(CLI::Range(0.0, 86400.0 * 365))
+      ->check(seconds_check(true))
       ->capture_default_str();
   cmd.add_option("--drain-timeout", f.drain_timeout,
                  "On SIGINT/SIGTERM, let queued output leave for up to SECS before closing")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(seconds_check(true, 3600))
       ->capture_default_str();
 }
 
@@ -99,10 +102,9 @@ bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
     ho.threads = n;
   }
   ho.max_connections = f.max_connections;
-  using ms = std::chrono::milliseconds;
-  // A positive timeout never rounds down to "off".
-  ho.idle_timeout = f.idle_timeout > 0 ? std::max(ms(1), ms(static_cast<std::int64_t>(f.idle_timeout * 1000))) : ms(0);
-  ho.drain_timeout = ms(static_cast<std::int64_t>(f.drain_timeout * 1000));
+  // seconds_to_ms clamps, and a positive timeout never rounds down to "off".
+  ho.idle_timeout = seconds_to_ms(f.idle_timeout);
+  ho.drain_timeout = seconds_to_ms(f.drain_timeout);
   return true;
 }
 

@@ -15,7 +15,7 @@ namespace sockit::cli {
 
 // "127.0.0.1", "::1", "[::1]", "0.0.0.0", "::" or a host name ("localhost"). Malformed text is a
 // usage error (exit 2); a name that does not resolve is a runtime failure (exit 1). Text that
-// could only be a mistyped address (digits and dots) never reaches a resolver.
+// could only be a mistyped address (digits and dots, "127.1") never reaches a resolver.
 bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what = "--bind address");
 
 // A port option's value "0".."65535"; otherwise a usage error naming the flag.

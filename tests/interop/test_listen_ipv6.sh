@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# sockit listen -6 binds ::1 (not 127.0.0.1, not ::) and relays what an IPv6 peer sends. Its own
+# test so that a machine without an IPv6 loopback reports a skip with the reason.
+. "$SOCKIT_TEST_LIB"
+need nc timeout ip ss
+[ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
+  || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+
+P=$(free_port)
+bg sh -c "exec timeout 20 '$SOCKIT' listen -6 $P >'$TMP/got' </dev/null"; L=$BG_PID
+wait_listen "$P"
+ss -tlnH "sport = :$P" | grep -q '\[::1\]' || fail "listen -6 is not bound to ::1: $(ss -tlnH "sport = :$P")"
+printf 'six' | timeout 10 nc -N ::1 "$P" >/dev/null
+wait "$L"
+expect_eq "$(cat "$TMP/got")" "six" "listen -6"
+finish
