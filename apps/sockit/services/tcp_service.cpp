@@ -85,7 +85,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     return;
   }
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
-  spdlog::debug("{} tcp: connection from {}", stats_.service, peer.to_string());
+  spdlog::debug("{} tcp: connection from {} on loop {}", stats_.service, peer.to_string(), opts_.loop_index);
   on_open_(*conn);
 }
 

@@ -23,6 +23,7 @@ struct tcp_service_options {
   std::size_t max_connections = 1000;
   std::chrono::milliseconds idle_timeout{0};  // 0: never
   bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
+  std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
 };
 
 class tcp_service {
