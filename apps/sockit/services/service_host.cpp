@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "../cli.hpp"
+#include "../fd_limit.hpp"
 #include "../json.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
@@ -175,6 +176,9 @@ int resolve_threads(int requested) {
 }
 
 int run_services(const host_options& opts, const std::vector<service_spec>& specs) {
+  // A stock soft limit of 1024 would cap connections far below what the loops can serve.
+  auto lim = raise_fd_limit();
+  spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
   const int n = resolve_threads(opts.threads);
   const bool shared = n > 1;
   std::vector<shard> shards(static_cast<std::size_t>(n));
