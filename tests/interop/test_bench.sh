@@ -88,7 +88,7 @@ expect_rc 2 "bench to port 70000"
 # 6. select cannot watch descriptors >= FD_SETSIZE (1024): with 1100 connections the server must
 #    refuse the excess cleanly, keep serving the rest, and not crash.
 P=$(free_port)
-bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port $P --engine select --max-connections 100000 2>\"\$1\"" "$SOCKIT" "$TMP/select.err"
+bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port $P --engine select --max-connections 100000 >\"\$1.out\" 2>\"\$1.err\"" "$SOCKIT" "$TMP/select"
 SEL_PID=$BG_PID
 wait_listen "$P"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 1100 -t 1 --warmup 0.5
@@ -100,6 +100,14 @@ errs=$(json_num "$TMP/out" errors)
 printf 'ping\n' | timeout 5 nc -N 127.0.0.1 "$P" >"$TMP/ping" 2>/dev/null
 expect_eq "$(cat "$TMP/ping")" "ping" "select echo still serves after the excess was refused"
 expect_contains "$TMP/select.err" "descriptor too large for this backend" "select names why it refused"
+# The refusals are a capacity limit, like shedding: DROPPED, not ERRORS; and the warning is
+# rate-limited (one a second with a count), not one line per refused connection.
+kill -TERM "$SEL_PID"; wait "$SEL_PID" 2>/dev/null
+read -r dropped errors <<<"$(awk 'NF == 8 && $1 == "echo" && $2 == "tcp" {print $7, $8}' "$TMP/select.out")"
+[ "${dropped:-0}" -ge 50 ] || fail "select refusals not counted as DROPPED (dropped=${dropped:-?}): $(cat "$TMP/select.out")"
+expect_eq "${errors:-}" 0 "select refusals are not ERRORS"
+warned=$(grep -c "descriptor too large" "$TMP/select.err")
+[ "$warned" -le 5 ] || fail "select logged $warned refusal warnings for $dropped refusals (not rate-limited)"
 
 # 7. More connections than RLIMIT_NOFILE allows (and cannot be raised past a hard limit of 200):
 #    one line with the numbers, exit 1, no connection attempted (no flood of EMFILE errors).

@@ -51,7 +51,7 @@ int highest_open_fd() {
   ::getrlimit(RLIMIT_NOFILE, &lim);
   lim.rlim_cur = soft;
   if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) rep.setup_error = errno;
-  auto loop = event_loop::create();
+  auto loop = event_loop::create(test::engine_under_test());  // each backend sheds on its own
   std::vector<std::shared_ptr<tcp_connection>> held;
   std::uint64_t echoed = 0;
   std::unique_ptr<tcp_acceptor> acceptor;
