@@ -3,6 +3,8 @@
 
 #include <sys/resource.h>
 
+#include <fstream>
+
 namespace sockit::cli {
 
 fd_limits raise_fd_limit(std::uint64_t wanted) {
@@ -10,6 +12,9 @@ fd_limits raise_fd_limit(std::uint64_t wanted) {
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return {};
   auto as_u64 = [](rlim_t v) { return v == RLIM_INFINITY ? UINT64_MAX : static_cast<std::uint64_t>(v); };
   if (wanted == 0) wanted = as_u64(rl.rlim_max);
+  // An unlimited hard limit still stops at fs.nr_open: asking for more fails outright.
+  std::uint64_t nr_open = 0;
+  if (wanted == UINT64_MAX && (std::ifstream("/proc/sys/fs/nr_open") >> nr_open) && nr_open > 0) wanted = nr_open;
   if (as_u64(rl.rlim_cur) < wanted) {
     rlimit want = rl;
     want.rlim_cur = static_cast<rlim_t>(wanted);
