@@ -52,6 +52,9 @@ void tcp_acceptor::close() {
 }
 
 void tcp_acceptor::handle_readable() {
+  // The reserve is lost when another thread takes the descriptor it freed (or none was free at
+  // construction): take one back before any accept can, or shedding stays off for good.
+  if (reserve_fd_ < 0) reserve_fd_ = open_reserve();
   for (int i = 0; i < max_accepts_per_wakeup && listener_; ++i) {
     endpoint peer;
     auto s = tcp_accept(listener_, accept_options{.nonblocking = true, .peer = &peer});
@@ -75,6 +78,7 @@ void tcp_acceptor::handle_readable() {
     (void)loop_.unwatch(listener_.native_handle());
     retry_timer_ = loop_.run_after(std::chrono::milliseconds(100), [this] {
       retry_timer_ = 0;
+      if (reserve_fd_ < 0) reserve_fd_ = open_reserve();  // see handle_readable
       if (listener_ && !loop_.watching(listener_.native_handle())) {
         (void)loop_.watch(listener_.native_handle(), io_readable, [this](std::uint32_t) { handle_readable(); });
       }

@@ -288,8 +288,8 @@ class worker {
   clk::time_point window_start_;
 };
 
-// One connection, from 127.0.0.x when `source` is set (many sources lift the ~28k ephemeral
-// ports limit of a single address pair).
+// One connection, from `source` when set (an address only: IP_BIND_ADDRESS_NO_PORT leaves the
+// port to connect(), which may then reuse a port other targets use).
 result<socket> open_connection(const bench_config& cfg, const endpoint* source) {
   auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
   if (!s) return s.error();
@@ -342,15 +342,34 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     }
   }
 
-  bool spread = !cfg.udp && cfg.target.is_v4() && cfg.target.is_loopback() && cfg.connections > 20000;
+  // TCP to 127.0.0.0/8: one source address reaches one target through ip_local_port_range only
+  // (~28k ports). Connections come from 127.0.0.1, then 127.0.0.2... each source used until its
+  // ports run out (connect fails with EADDRNOTAVAIL) or it holds --per-source connections.
+  const bool spread = !cfg.udp && cfg.target.is_v4() && cfg.target.is_loopback();
+  constexpr int max_sources = 254;  // 127.0.0.1 .. 127.0.0.254
+  int src_index = 0, on_source = 0;
+  auto source = [&] { return *endpoint::numeric(fmt::format("127.0.0.{}", 1 + src_index), 0); };
+  auto next_source = [&] {
+    if (src_index + 1 >= max_sources) return false;
+    ++src_index;
+    on_source = 0;
+    return true;
+  };
+  auto connect_one = [&]() -> sockit::result<socket> {
+    if (!spread) return open_connection(cfg, nullptr);
+    if (cfg.per_source > 0 && on_source >= cfg.per_source) (void)next_source();
+    for (;;) {
+      endpoint src = source();
+      auto s = open_connection(cfg, &src);
+      // Out of ports on this source (and it is not the first try on a fresh one): next source.
+      if (!s && s.error() == std::errc::address_not_available && on_source > 0 && next_source()) continue;
+      if (s) ++on_source;
+      return s;
+    }
+  };
   int made = 0;
   for (int i = 0; i < cfg.connections; ++i) {
-    endpoint src;
-    if (spread) {
-      auto e = endpoint::numeric(fmt::format("127.0.{}.{}", 1 + i / 20000 / 250, 1 + (i / 20000) % 250), 0);
-      if (e) src = *e;
-    }
-    auto s = open_connection(cfg, spread ? &src : nullptr);
+    auto s = connect_one();
     if (!s) {
       ++result.connect_failures;
       ++result.errors;
@@ -363,6 +382,8 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s));
     ++made;
   }
+  result.connected = static_cast<std::uint64_t>(made);
+  result.sources = static_cast<std::uint64_t>(src_index + 1);
 
   auto start = clk::now() + std::chrono::milliseconds(20);
   auto to_dur = [](double s) { return std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(s)); };

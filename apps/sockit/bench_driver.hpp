@@ -27,6 +27,9 @@ struct bench_config {
   engine loop_engine = engine::automatic;
   double udp_timeout = 1.0;  // a datagram not echoed within this is counted lost
   int server_pid = 0;        // if set, the server's CPU time over the window is measured
+  // TCP to 127.0.0.0/8: connections per source address 127.0.0.x before moving to the next
+  // (0: until its ephemeral ports run out, i.e. connect fails with EADDRNOTAVAIL).
+  int per_source = 0;
 };
 
 struct bench_totals {
@@ -36,6 +39,8 @@ struct bench_totals {
   std::uint64_t udp_sent = 0;      // datagrams sent in the window
   std::uint64_t udp_lost = 0;      // datagrams never echoed within udp_timeout
   std::uint64_t connect_failures = 0;
+  std::uint64_t connected = 0;     // connections actually open (connections - connect_failures)
+  std::uint64_t sources = 1;       // source addresses used (more than one when spread over 127.0.0.x)
   std::string first_error;         // the first error, rendered with context
   histogram latency_ns;
   double measured_seconds = 0;

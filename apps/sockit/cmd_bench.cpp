@@ -1,9 +1,9 @@
 // sockit bench: the project's load generator (wrk/iperf3-style flags). Opens CONNS connections,
 // keeps DEPTH messages of SIZE bytes in flight on each, verifies every echoed byte, and reports
 // messages/s, MB/s, latency percentiles, errors, UDP loss and optionally the server's CPU per message.
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -11,6 +11,7 @@
 
 #include "bench_driver.hpp"
 #include "commands.hpp"
+#include "fd_limit.hpp"
 #include "json.hpp"
 #include "sockit/error.hpp"
 
@@ -25,18 +26,10 @@ struct bench_options {
   bench_config cfg;
 };
 
-// Room for every connection plus slack; as root the hard limit may be raised too.
-void raise_fd_limit(std::size_t needed) {
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= needed) return;
-  rlimit want = rl;
-  want.rlim_cur = needed;
-  if (want.rlim_max < needed) want.rlim_max = needed;
-  if (::setrlimit(RLIMIT_NOFILE, &want) != 0) {
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
+// Descriptors beyond the connections: stdio, the loops' epoll/eventfd/timerfd, a resolver...
+constexpr std::uint64_t fd_slack = 64;
+// The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
+constexpr std::size_t max_udp_payload = 65507;
 
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
 
@@ -49,6 +42,11 @@ int run(const bench_options& o, context& ctx) {
   auto eps = resolve(hp.host, hp.port, ro);
   if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
   if (o.cfg.udp && o.cfg.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
+  if (o.cfg.udp && o.cfg.size > max_udp_payload) {
+    return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram can carry ({} bytes)", o.cfg.size,
+                                    max_udp_payload),
+                        exit_usage);
+  }
 
   bench_config cfg = o.cfg;
   cfg.target = eps->front();
@@ -65,7 +63,14 @@ int run(const bench_options& o, context& ctx) {
   if (cfg.server_pid > 0 && process_cpu_seconds(cfg.server_pid) < 0) {
     return fail_message(fmt::format("bench: --server-pid {}: no such process", cfg.server_pid), exit_usage);
   }
-  raise_fd_limit(static_cast<std::size_t>(cfg.connections) + 64);
+  // Fail up front, with the numbers, rather than with thousands of EMFILE connect errors.
+  const std::uint64_t needed = static_cast<std::uint64_t>(cfg.connections) + fd_slack;
+  if (auto lim = raise_fd_limit(needed); lim.soft < needed) {
+    return fail_message(fmt::format("bench: -c {} needs {} descriptors; RLIMIT_NOFILE allows {} (hard limit {}); "
+                                    "lower -c, or raise the hard limit (limits.conf, systemd LimitNOFILE=, or as root)",
+                                    cfg.connections, needed, lim.soft, lim.hard),
+                        exit_failure);
+  }
 
   bool tty = ::isatty(STDERR_FILENO) && !ctx.json;
   if (!ctx.json) {
@@ -82,7 +87,7 @@ int run(const bench_options& o, context& ctx) {
     // Progress once a second on a terminal, overwritten in place.
     std::uint64_t last = 0;
     auto begin = std::chrono::steady_clock::now();
-    bool done = false;
+    std::atomic<bool> done{false};  // written here, read by the ticker thread
     std::thread ticker([&] {
       while (!done) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -117,7 +122,7 @@ int run(const bench_options& o, context& ctx) {
     json_object lat;
     lat.add("p50", p(50)).add("p90", p(90)).add("p99", p(99)).add("p999", p(99.9)).add("max", static_cast<double>(h.max()) / 1000.0);
     json_object j;
-    j.add("target", cfg.target.to_string()).add("proto", cfg.udp ? "udp" : "tcp").add("connections", cfg.connections)
+    j.add("target", cfg.target.to_string()).add("proto", cfg.udp ? "udp" : "tcp").add("connections", cfg.connections).add("connected", t.connected).add("sources", t.sources)
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
@@ -151,6 +156,11 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
   cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(CLI::PositiveNumber);
   add_engine_option(cmd, o->cfg.loop_engine);
+  // Hidden (empty group), for tests: a low value makes a few hundred connections use several
+  // source addresses, which otherwise happens only when a source runs out of ephemeral ports.
+  cmd.add_option("--per-source", o->cfg.per_source, "Connections per 127.0.0.x source address before the next")
+      ->check(CLI::PositiveNumber)
+      ->group("");
   cmd.footer(
       "Every echoed byte is verified; latency is measured per message from send to complete echo.\n"
       "Examples:\n"

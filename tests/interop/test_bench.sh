@@ -23,9 +23,15 @@ for engine in epoll poll select; do
   msgs=$(json_num "$TMP/out" messages)
   [ "${msgs:-0}" -gt 100 ] || fail "bench tcp ($engine): only ${msgs:-0} messages in 1 s"
   expect_eq "$(json_num "$TMP/out" errors)" 0 "bench tcp errors ($engine)"
-  for key in target proto connections depth size duration_s msgs_per_s mb_per_s latency_us p50 p99 p999 max udp_lost server_cpu_us_per_msg; do
+  for key in target proto connections connected sources depth size duration_s msgs_per_s mb_per_s latency_us p50 p99 p999 max udp_lost server_cpu_us_per_msg; do
     expect_contains "$TMP/out" "\"$key\":" "bench JSON key $key"
   done
+  expect_eq "$(json_num "$TMP/out" connected)" 4 "bench tcp: connections open ($engine)"
+  # Percentiles of one histogram cannot decrease.
+  lat=$(sed -n 's/.*"latency_us":{\([^}]*\)}.*/\1/p' "$TMP/out")
+  awk -v l="$lat" 'BEGIN { n = split(l, kv, ","); for (i = 1; i <= n; i++) { split(kv[i], p, ":"); v[i] = p[2] + 0 }
+    for (i = 2; i <= n; i++) if (v[i] < v[i - 1]) exit 1 }' || fail "bench latency percentiles not in order p50 <= p90 <= p99 <= p999 <= max ($engine): $lat"
+  expect_contains "$TMP/out" '"latency_us":{"p50":[0-9.]*,"p90":[0-9.]*,"p99":[0-9.]*,"p999":[0-9.]*,"max":[0-9.]*}' "latency keys in order ($engine)"
   cpu=$(json_num "$TMP/out" server_cpu_us_per_msg)
   [ -n "$cpu" ] || fail "bench --server-pid gave no server CPU figure ($engine): $(cat "$TMP/out")"
   kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
@@ -54,6 +60,9 @@ lost=$(json_num "$TMP/out" udp_lost)
 [ "${lost:-1}" -le $(( msgs / 10 )) ] || fail "bench udp: $lost lost of $msgs on loopback"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --udp -s 4 -t 0.5
 expect_rc 2 "bench --udp with a message too small for its sequence number"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --udp -s 70000 -t 0.5
+expect_rc 2 "bench --udp with a message larger than a UDP datagram (65507)"
+expect_contains "$TMP/err" "65507" "bench --udp -s 70000 names the maximum"
 
 # 4. A server that corrupts every byte: bench must notice, say so once, exit 1.
 P=$(free_port)
@@ -79,7 +88,7 @@ expect_rc 2 "bench to port 70000"
 # 6. select cannot watch descriptors >= FD_SETSIZE (1024): with 1100 connections the server must
 #    refuse the excess cleanly, keep serving the rest, and not crash.
 P=$(free_port)
-bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port $P --engine select --max-connections 100000 2>\"\$1\"" "$SOCKIT" "$TMP/select.err"
+bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port $P --engine select --max-connections 100000 >\"\$1.out\" 2>\"\$1.err\"" "$SOCKIT" "$TMP/select"
 SEL_PID=$BG_PID
 wait_listen "$P"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 1100 -t 1 --warmup 0.5
@@ -91,5 +100,49 @@ errs=$(json_num "$TMP/out" errors)
 printf 'ping\n' | timeout 5 nc -N 127.0.0.1 "$P" >"$TMP/ping" 2>/dev/null
 expect_eq "$(cat "$TMP/ping")" "ping" "select echo still serves after the excess was refused"
 expect_contains "$TMP/select.err" "descriptor too large for this backend" "select names why it refused"
+# The refusals are a capacity limit, like shedding: DROPPED, not ERRORS; and the warning is
+# rate-limited (one a second with a count), not one line per refused connection.
+kill -TERM "$SEL_PID"; wait "$SEL_PID" 2>/dev/null
+read -r dropped errors <<<"$(awk 'NF == 8 && $1 == "echo" && $2 == "tcp" {print $7, $8}' "$TMP/select.out")"
+[ "${dropped:-0}" -ge 50 ] || fail "select refusals not counted as DROPPED (dropped=${dropped:-?}): $(cat "$TMP/select.out")"
+expect_eq "${errors:-}" 0 "select refusals are not ERRORS"
+warned=$(grep -c "descriptor too large" "$TMP/select.err")
+[ "$warned" -le 5 ] || fail "select logged $warned refusal warnings for $dropped refusals (not rate-limited)"
+
+# 7. More connections than RLIMIT_NOFILE allows (and cannot be raised past a hard limit of 200):
+#    one line with the numbers, exit 1, no connection attempted (no flood of EMFILE errors).
+P=$(free_port)
+start_echo "$P" --tcp
+wait_listen "$P"
+run "$TMP/out" "$TMP/err" -- bash -c 'ulimit -n 200 && exec "$0" bench "127.0.0.1:$1" -c 500 -t 0.5' "$SOCKIT" "$P"
+expect_rc 1 "bench -c 500 under a hard limit of 200 descriptors"
+expect_lines "$TMP/err" 1 "bench -c 500 under ulimit -n 200: one error line"
+expect_contains "$TMP/err" "needs 564 descriptors; RLIMIT_NOFILE allows 200" "bench names the descriptor shortfall"
+kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
+# A server started under a soft limit of 256 raises it to the hard limit: 400 connections work.
+P=$(free_port)
+bg bash -c 'ulimit -Sn 256 && exec "$0" echo --tcp --port "$1" --max-conns 1000' "$SOCKIT" "$P"
+ECHO_PID=$BG_PID
+wait_listen "$P"
+soft=$(awk '/Max open files/ {print $4}' "/proc/$ECHO_PID/limits")
+hard=$(awk '/Max open files/ {print $5}' "/proc/$ECHO_PID/limits")
+expect_eq "$soft" "$hard" "echo raised its soft RLIMIT_NOFILE to the hard limit"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 400 -t 0.5 --warmup 0
+expect_rc 0 "bench -c 400 against echo started with ulimit -Sn 256"
+expect_eq "$(json_num "$TMP/out" connected)" 400 "echo under ulimit -Sn 256 serves 400 connections"
+
+# 8. Source addresses: --per-source (hidden, for tests) makes 300 connections use 127.0.0.1..3;
+#    ss must see them. (test_bench_sources.sh covers the real trigger, ports running out.)
+bg "$SOCKIT" --json bench "127.0.0.1:$P" -c 300 --per-source 100 -t 2 --warmup 0 >"$TMP/out" 2>"$TMP/err"
+BENCH=$BG_PID
+for _ in $(seq 20); do
+  sleep 0.1
+  ss -tnH state established "dport = :$P" | awk '{split($3, a, ":"); print a[1]}' | sort -u >"$TMP/sources"
+  [ "$(wc -l <"$TMP/sources")" -ge 3 ] && break
+done
+wait "$BENCH"; RC=$?
+expect_rc 0 "bench --per-source 100 -c 300"
+expect_eq "$(json_num "$TMP/out" sources)" 3 "bench --per-source 100 -c 300: sources"
+expect_eq "$(tr '\n' ' ' <"$TMP/sources")" "127.0.0.1 127.0.0.2 127.0.0.3 " "source addresses ss saw"
 
 finish

@@ -10,13 +10,16 @@ need socat nc
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-for cmd in echo serve; do
+# Every engine pauses reading the same way (the connection's watch mask); serve on the default.
+for run in echo:epoll echo:poll echo:select serve:auto; do
+  cmd=${run%%:*} eng=${run#*:}
   P=$(free_port)
   if [ "$cmd" = echo ]; then
-    bg "$SOCKIT" echo --tcp --port "$P" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
+    bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
   else
-    bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
+    bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
   fi
+  cmd="$cmd ($eng)"
   SERVER=$BG_PID
   wait_listen "$P" tcp
   before=$(rss_kib "$SERVER")

@@ -5,38 +5,48 @@
 . "$SOCKIT_TEST_LIB"
 need nc socat cmp
 
-P=$(free_port)
-ss -uanH "sport = :$P" | grep -q . && P=$(free_port)
-bg "$SOCKIT" echo --port "$P" >"$TMP/out" 2>"$TMP/err"
-SERVER=$BG_PID
-wait_listen "$P" tcp; wait_listen "$P" udp
-grep -Eq "^echo +tcp +127\.0\.0\.1:$P$" "$TMP/out" || fail "no tcp line in the table: $(cat "$TMP/out")"
-grep -Eq "^echo +udp +127\.0\.0\.1:$P$" "$TMP/out" || fail "no udp line in the table: $(cat "$TMP/out")"
+# Every engine (50 clients stay far below select's FD_SETSIZE).
+for eng in epoll poll select; do
+  P=$(free_port)
+  ss -uanH "sport = :$P" | grep -q . && P=$(free_port)
+  bg "$SOCKIT" echo --port "$P" --engine "$eng" >"$TMP/out" 2>"$TMP/err"
+  SERVER=$BG_PID
+  wait_listen "$P" tcp; wait_listen "$P" udp
+  grep -Eq "^echo +tcp +127\.0\.0\.1:$P$" "$TMP/out" || fail "$eng: no tcp line in the table: $(cat "$TMP/out")"
+  grep -Eq "^echo +udp +127\.0\.0\.1:$P$" "$TMP/out" || fail "$eng: no udp line in the table: $(cat "$TMP/out")"
 
-N=50
-pids=()
-for i in $(seq $N); do
-  head -c 262144 /dev/urandom >"$TMP/in.$i"
-  if [ $((i % 2)) -eq 0 ]; then
-    timeout 30 nc -N 127.0.0.1 "$P" <"$TMP/in.$i" >"$TMP/back.$i" &
-  else
-    timeout 30 socat -t 10 - "TCP:127.0.0.1:$P" <"$TMP/in.$i" >"$TMP/back.$i" &
-  fi
-  pids+=($!)
-done
-bad=0
-for i in $(seq $N); do
-  wait "${pids[$((i - 1))]}" || { fail "client $i exited $?"; }
-  cmp -s "$TMP/in.$i" "$TMP/back.$i" || { bad=$((bad + 1)); fail "client $i: $(stat -c %s "$TMP/back.$i") of 262144 bytes, not byte-exact"; }
-done
-echo "$N concurrent clients, $bad mismatched"
+  N=50
+  pids=()
+  for i in $(seq $N); do
+    head -c 262144 /dev/urandom >"$TMP/in.$i"
+    if [ $((i % 2)) -eq 0 ]; then
+      timeout 30 nc -N 127.0.0.1 "$P" <"$TMP/in.$i" >"$TMP/back.$i" &
+    else
+      timeout 30 socat -t 10 - "TCP:127.0.0.1:$P" <"$TMP/in.$i" >"$TMP/back.$i" &
+    fi
+    pids+=($!)
+  done
+  bad=0
+  for i in $(seq $N); do
+    wait "${pids[$((i - 1))]}" || { fail "$eng: client $i exited $?"; }
+    cmp -s "$TMP/in.$i" "$TMP/back.$i" || { bad=$((bad + 1)); fail "$eng: client $i: $(stat -c %s "$TMP/back.$i") of 262144 bytes, not byte-exact"; }
+  done
+  echo "$eng: $N concurrent clients, $bad mismatched"
 
-# UDP: the reply comes from the echo port itself (socat's UDP: address is connected to it, so it
-# would not see a reply from anywhere else).
-for i in 1 2 3; do
-  printf "datagram $i" | timeout 5 socat -t 1 - "UDP:127.0.0.1:$P" >"$TMP/udp.$i"
-  expect_eq "$(cat "$TMP/udp.$i")" "datagram $i" "UDP echo $i"
+  # UDP: the reply comes from the echo port itself (socat's UDP: address is connected to it, so it
+  # would not see a reply from anywhere else).
+  for i in 1 2 3; do
+    printf "datagram $i" | timeout 5 socat -t 1 - "UDP:127.0.0.1:$P" >"$TMP/udp.$i"
+    expect_eq "$(cat "$TMP/udp.$i")" "datagram $i" "$eng: UDP echo $i"
+  done
+  kill -INT "$SERVER"
+  for _ in $(seq 30); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
+  wait "$SERVER"; RC=$?
+  expect_rc 0 "$eng: echo after SIGINT"
+  expect_eq "$(awk 'NF == 8 && $1 == "echo" && $2 == "tcp" {print $3, $5, $6}' "$TMP/out")" \
+    "$N $((N * 262144)) $((N * 262144))" "$eng: echo tcp totals"
 done
+
 # IPv6 clients are not served on the default 127.0.0.1 bind; on --bind ::1 they are.
 P6=$(free_port)
 if bg "$SOCKIT" echo --tcp --bind ::1 --port "$P6" >/dev/null 2>"$TMP/err6"; then
@@ -48,10 +58,4 @@ if bg "$SOCKIT" echo --tcp --bind ::1 --port "$P6" >/dev/null 2>"$TMP/err6"; the
   fi
 fi
 
-kill -INT "$SERVER"
-for _ in $(seq 30); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
-wait "$SERVER"; RC=$?
-expect_rc 0 "echo after SIGINT"
-expect_eq "$(awk 'NF == 8 && $1 == "echo" && $2 == "tcp" {print $3, $5, $6}' "$TMP/out")" \
-  "$N $((N * 262144)) $((N * 262144))" "echo tcp totals"
 finish

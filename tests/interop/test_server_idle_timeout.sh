@@ -5,9 +5,14 @@
 . "$SOCKIT_TEST_LIB"
 need python3
 
-for eng in epoll poll select; do
+for run in echo:epoll echo:poll echo:select serve:epoll serve:poll serve:select; do
+  cmd=${run%%:*} eng=${run#*:}
   P=$(free_port)
-  bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
+  if [ "$cmd" = echo ]; then
+    bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
+  else
+    bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
+  fi
   SERVER=$BG_PID
   wait_listen "$P" tcp
   # silent: connects and sends nothing; active: sends a byte every 0.3 s for 2.5 s.
@@ -32,13 +37,14 @@ alive = active.recv(16) == b"y"
 print("closed_at=%s active_alive=%s" % (closed_at and round(closed_at, 2), alive))
 PY
 )
+  eng="$cmd $eng"
   echo "$eng: $res"
   case $res in *"active_alive=True"*) ;; *) fail "$eng: the active connection was closed: $res";; esac
   at=$(sed -n 's/.*closed_at=\([0-9.]*\).*/\1/p' <<<"$res")
   [ -n "$at" ] || fail "$eng: the silent connection was not closed after 1 s of idleness: $res"
   [ -n "$at" ] && ! awk -v t="$at" 'BEGIN { exit !(t >= 0.95 && t <= 1.8) }' && fail "$eng: silent closed at ${at}s, expected ~1 s"
   kill -TERM "$SERVER"; wait "$SERVER"; RC=$?
-  expect_rc 0 "$eng: echo after SIGTERM"
+  expect_rc 0 "$eng: after SIGTERM"
   dropped=$(awk 'NF == 8 && $1 == "echo" && $2 == "tcp" {print $7}' "$TMP/out")
   expect_eq "$dropped" "1" "$eng: DROPPED counts the idle close"
 done

@@ -66,7 +66,7 @@ PY
 done
 
 # --max-conns 5: the sixth to eighth are refused with a clean close.
-for eng in epoll select; do
+for eng in epoll poll select; do
   P=$(free_port)
   bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" --max-conns 5 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID

@@ -51,7 +51,7 @@ int highest_open_fd() {
   ::getrlimit(RLIMIT_NOFILE, &lim);
   lim.rlim_cur = soft;
   if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) rep.setup_error = errno;
-  auto loop = event_loop::create();
+  auto loop = event_loop::create(test::engine_under_test());  // each backend sheds on its own
   std::vector<std::shared_ptr<tcp_connection>> held;
   std::uint64_t echoed = 0;
   std::unique_ptr<tcp_acceptor> acceptor;
@@ -197,6 +197,104 @@ TEST(tcp_acceptor_long, accept_storm_out_of_descriptors_sheds_without_spinning) 
   EXPECT_GE(rep.echoed, 6u);
   EXPECT_GT(closed, 0);
   EXPECT_LE(static_cast<std::uint64_t>(closed), rep.shed);
+}
+
+}  // namespace
+}  // namespace sockit
+
+namespace sockit {
+namespace {
+
+// The child for the lost-reserve case: its acceptor is created with no descriptor free for the
+// reserve (the state a race leaves behind), then two descriptors are freed. Reports shed/accepted.
+[[noreturn]] void run_reserve_child(int port_pipe, int report_pipe) {
+  storm_report rep;
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = static_cast<rlim_t>(highest_open_fd() + 16);
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) rep.setup_error = errno;
+  auto loop = event_loop::create(test::engine_under_test());
+  if (!loop) rep.setup_error = loop.error().value();
+  std::vector<int> filler;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+  // One free descriptor: the listener takes it, the reserve gets none.
+  if (!filler.empty()) {
+    ::close(filler.back());
+    filler.pop_back();
+  }
+  std::unique_ptr<tcp_acceptor> acceptor;
+  std::vector<socket> held;  // accepted connections keep their descriptors
+  std::uint16_t port = 0;
+  if (!rep.setup_error) {
+    auto a = tcp_acceptor::create(**loop, endpoint::loopback_v4(0), {},
+                                  [&](socket s, const endpoint&) { held.push_back(std::move(s)); });
+    if (a) {
+      acceptor = std::move(*a);
+      port = acceptor->local_endpoint().port();
+    } else {
+      rep.setup_error = a.error().value();
+    }
+  }
+  (void)!::write(port_pipe, &port, sizeof port);
+  if (acceptor) {
+    auto until = [&](auto d) {
+      auto end = std::chrono::steady_clock::now() + d;
+      while (std::chrono::steady_clock::now() < end) (void)(*loop)->run_once(20ms);
+    };
+    until(500ms);  // connections wait in the backlog: EMFILE with no reserve, the retry path
+    // Two descriptors free again: whichever order the retry timer and the listener take them in,
+    // one goes to an accept and one back to the reserve.
+    for (int i = 0; i < 2 && !filler.empty(); ++i) {
+      ::close(filler.back());
+      filler.pop_back();
+    }
+    until(1500ms);
+    rep.accepted = acceptor->accepted();
+    rep.shed = acceptor->shed();
+  }
+  (void)!::write(report_pipe, &rep, sizeof rep);
+  ::_exit(0);
+}
+
+TEST(tcp_acceptor_long, lost_reserve_is_taken_back_and_shedding_resumes) {
+  if (sanitized) GTEST_SKIP() << "descriptor exhaustion breaks the sanitizer runtime (needs a non-sanitizer build)";
+  int port_pipe[2], report_pipe[2];
+  ASSERT_EQ(::pipe2(port_pipe, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(report_pipe, O_CLOEXEC), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(port_pipe[0]);
+    ::close(report_pipe[0]);
+    run_reserve_child(port_pipe[1], report_pipe[1]);
+  }
+  ::close(port_pipe[1]);
+  ::close(report_pipe[1]);
+  std::uint16_t port = 0;
+  pollfd pp{port_pipe[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&pp, 1, 10000), 1);
+  ASSERT_EQ(::read(port_pipe[0], &port, sizeof port), static_cast<ssize_t>(sizeof port));
+  ::close(port_pipe[0]);
+  std::vector<socket> clients;
+  if (port != 0) {
+    for (int i = 0; i < 5; ++i) {
+      auto c = tcp_connect(endpoint::loopback_v4(port), deadline::after(quick));
+      if (c) clients.push_back(std::move(*c));
+    }
+  }
+  storm_report rep;
+  pollfd rp{report_pipe[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&rp, 1, 30000), 1) << "child never reported";
+  ASSERT_EQ(::read(report_pipe[0], &rep, sizeof rep), static_cast<ssize_t>(sizeof rep));
+  ::close(report_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_EQ(rep.setup_error, 0) << std::strerror(rep.setup_error);
+  ASSERT_EQ(clients.size(), 5u);
+  // With the reserve taken back: one accepted, the other four shed. Without: both free
+  // descriptors are spent on accepts and the other three wait in the backlog forever.
+  EXPECT_EQ(rep.accepted, 1u);
+  EXPECT_EQ(rep.shed, 4u) << "the lost reserve was never taken back";
 }
 
 }  // namespace

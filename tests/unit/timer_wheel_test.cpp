@@ -153,6 +153,32 @@ TEST(TimerWheel, ManyEntriesStayCheap) {
   std::size_t fired = 0;
   for (auto t = t0; t <= t0 + 31s; t += 100ms) fired += w.advance(t, [](auto&) {});
   EXPECT_EQ(fired, 100000u);
+  // All within one turn of the wheel: each entry looked at exactly once, when it fired.
+  EXPECT_EQ(w.visited(), 100000u);
+}
+
+TEST(TimerWheel, AdvanceCostTracksTheSlotsPassedNotTheEntriesHeld) {
+  tp t0{};
+  timer_wheel w(100ms, 512, t0);
+  // 100,000 far-future entries, all in the slot of tick 36000 (36000 % 512 = 160), and ten due at
+  // tick 3: fifty ticks of advancing (slots 1..50) must look at the ten and nothing else.
+  std::vector<item> far(100000);
+  for (auto& e : far) w.schedule(e, t0 + 1h);
+  std::vector<item> near(10);
+  for (auto& e : near) w.schedule(e, t0 + 300ms);
+  std::size_t fired = 0;
+  for (auto t = t0 + 100ms; t <= t0 + 5s; t += 100ms) {
+    auto before = w.visited();
+    fired += w.advance(t, [](auto&) {});
+    EXPECT_LE(w.visited() - before, 10u) << "one tick looked at entries outside its slot";
+  }
+  EXPECT_EQ(fired, 10u);
+  EXPECT_EQ(w.visited(), 10u);
+  EXPECT_EQ(w.size(), 100000u);
+  // When their slot comes round before their round (tick 160), each is re-filed once, not fired.
+  fired = w.advance(t0 + 16s, [](auto&) {});
+  EXPECT_EQ(fired, 0u);
+  EXPECT_EQ(w.visited(), 10u + 100000u);
 }
 
 }  // namespace

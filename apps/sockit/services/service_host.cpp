@@ -4,8 +4,9 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <algorithm>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "../cli.hpp"
+#include "../fd_limit.hpp"
 #include "../json.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
@@ -81,14 +83,19 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
 
 
 // One event loop and everything it serves. Loop 0 runs on the calling thread and owns the
-// signals; the others run on their own threads.
+// signals; the others run on their own threads. Each loop drains on its own, to its own
+// deadline: one loop that has finished early must not cut the others' drains short.
 struct shard {
   std::unique_ptr<event_loop> loop;
   std::vector<std::unique_ptr<tcp_service>> tcps;
   std::vector<std::unique_ptr<udp_service>> udps;
   std::vector<std::pair<tcp_service*, udp_service*>> rows;  // in the order of the table
   bool draining = false;
+  bool finished = false;
+  event_loop::timer_id deadline_timer = 0, sweep_timer = 0;
   std::error_code loop_error;
+  // Runs on this loop's thread once everything it served is closed (see run_services).
+  std::function<void()> on_finished;
 
   std::vector<service_stats> totals() const {
     std::vector<service_stats> out;
@@ -102,28 +109,38 @@ struct shard {
     return left;
   }
 
-  void finish() {
+  void close_everything() {
     for (auto& t : tcps) t->close_all();
     for (auto& u : udps) u->close();
-    loop->stop();
+  }
+
+  // Idempotent: the deadline, the sweep, a second signal and a failing sibling may all ask.
+  void finish() {
+    if (finished) return;
+    finished = true;
+    if (deadline_timer) loop->cancel(deadline_timer);
+    if (sweep_timer) loop->cancel(sweep_timer);
+    close_everything();
+    if (on_finished) on_finished();
   }
 
   // Graceful stop, on this shard's loop thread: no new connections or datagrams; queued output
-  // leaves; the loop stops once every connection is gone or at the deadline.
+  // leaves; the shard finishes once every connection is gone or at the deadline.
   void begin_drain(std::chrono::milliseconds deadline) {
-    if (draining) return;
+    if (draining || finished) return;
     draining = true;
     for (auto& t : tcps) t->begin_drain();
     for (auto& u : udps) u->close();
     if (sweep() == 0) return finish();
-    loop->run_after(deadline, [this] {
+    deadline_timer = loop->run_after(deadline, [this] {
+      deadline_timer = 0;
       std::size_t left = 0;
       for (auto& t : tcps) left += t->live();
       if (left) spdlog::info("drain deadline: closing {} connection(s) with output still queued", left);
       finish();
     });
-    // The kernel raises no event when a socket's send queue empties: look ten times a second.
-    loop->run_every(std::chrono::milliseconds(50), [this] {
+    // The kernel raises no event when a socket's send queue empties: look twenty times a second.
+    sweep_timer = loop->run_every(std::chrono::milliseconds(50), [this] {
       if (sweep() == 0) finish();
     });
   }
@@ -159,6 +176,9 @@ int resolve_threads(int requested) {
 }
 
 int run_services(const host_options& opts, const std::vector<service_spec>& specs) {
+  // A stock soft limit of 1024 would cap connections far below what the loops can serve.
+  auto lim = raise_fd_limit();
+  spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
   const int n = resolve_threads(opts.threads);
   const bool shared = n > 1;
   std::vector<shard> shards(static_cast<std::size_t>(n));
@@ -197,6 +217,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   std::vector<endpoint> tcp_at, udp_at;
   for (std::size_t k = 0; k < shards.size(); ++k) {
     auto& sh = shards[k];
+    to.loop_index = k;
     std::size_t ti = 0, ui = 0;
     for (const auto& s : specs) {
       endpoint at = opts.bind;
@@ -236,21 +257,46 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   print_report("listening", first.totals(), opts.json, false);
   spdlog::info("serving on the {} engine, {} loop{}; Ctrl+C stops", first.loop->engine_name(), n, n == 1 ? "" : "s");
 
+  // Loop 0 keeps running until every shard has finished, so that a second signal still reaches
+  // the loops that are draining; `running` lives on loop 0's thread only.
+  std::size_t running = shards.size();
+  auto one_finished = [&] {
+    if (--running == 0) first.loop->stop();
+  };
+  // Failure (a loop whose poller broke) is the one case that stops the siblings early.
+  auto abort_all = [&] {
+    for (auto& sh : shards) {
+      shard* p = &sh;
+      sh.loop->post([p] { p->finish(); });
+    }
+  };
+  first.on_finished = one_finished;
+  for (std::size_t k = 1; k < shards.size(); ++k) {
+    shard* p = &shards[k];
+    p->on_finished = [p] { p->loop->stop(); };
+  }
   std::vector<std::thread> threads;
   for (std::size_t k = 1; k < shards.size(); ++k) {
     shard* p = &shards[k];
-    threads.emplace_back([p] {
+    threads.emplace_back([p, &first, &one_finished, &abort_all] {
       p->loop_error = p->loop->run();
       // On its own thread: everything still open goes with the loop that watched it.
-      for (auto& t : p->tcps) t->close_all();
-      for (auto& u : p->udps) u->close();
+      p->on_finished = nullptr;
+      p->finish();
+      if (p->loop_error) abort_all();
+      first.loop->post(one_finished);
     });
   }
   first.loop_error = first.loop->run();
-  for (auto& t : first.tcps) t->close_all();
-  for (auto& u : first.udps) u->close();
-  // A loop that failed on its own leaves the others running: stop them.
-  for (auto& sh : shards) sh.loop->stop();
+  if (first.loop_error) {
+    // Loop 0 can no longer count the others down: close them now and wait.
+    for (std::size_t k = 1; k < shards.size(); ++k) {
+      shard* p = &shards[k];
+      p->loop->post([p] { p->finish(); });
+    }
+  }
+  first.on_finished = nullptr;
+  first.finish();
   for (auto& t : threads) t.join();
 
   auto sum = first.totals();

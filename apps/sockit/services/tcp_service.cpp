@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <sys/socket.h>
 
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "sockit/error.hpp"
@@ -60,6 +61,21 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
   }
 }
 
+void tcp_service::refuse_too_high(const endpoint& peer, std::error_code ec) {
+  // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE: dropped, not
+  // an error. Under a flood that would be a warning per connection: one a second, with a count.
+  ++stats_.dropped;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log_ < std::chrono::seconds(1)) {
+    ++refusals_unlogged_;
+    return;
+  }
+  std::string more = refusals_unlogged_ ? fmt::format(" (and {} more since the last report)", refusals_unlogged_) : "";
+  spdlog::warn("{} tcp: refusing {}{}", stats_.service, describe(peer.to_string(), ec), more);
+  last_refusal_log_ = now;
+  refusals_unlogged_ = 0;
+}
+
 void tcp_service::accept(socket s, const endpoint& peer) {
   ++stats_.connections;
   if (live_.size() >= opts_.max_connections) return refuse(std::move(s), peer);
@@ -79,13 +95,14 @@ void tcp_service::accept(socket s, const endpoint& peer) {
   auto& sl = *live_.emplace(key, std::make_unique<slot>()).first->second;
   sl.conn = conn;
   if (auto ec = conn->start()) {
+    live_.erase(key);
+    if (ec == make_error_code(errc::fd_out_of_range)) return refuse_too_high(peer, ec);
     ++stats_.errors;
     spdlog::warn("{} tcp: {}", stats_.service, describe("watch " + peer.to_string(), ec));
-    live_.erase(key);
     return;
   }
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
-  spdlog::debug("{} tcp: connection from {}", stats_.service, peer.to_string());
+  spdlog::debug("{} tcp: connection from {} on loop {}", stats_.service, peer.to_string(), opts_.loop_index);
   on_open_(*conn);
 }
 

@@ -23,6 +23,7 @@ struct tcp_service_options {
   std::size_t max_connections = 1000;
   std::chrono::milliseconds idle_timeout{0};  // 0: never
   bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
+  std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
 };
 
 class tcp_service {
@@ -55,6 +56,8 @@ class tcp_service {
   };
   void accept(socket s, const endpoint& peer);
   void refuse(socket s, const endpoint& peer);
+  // The connection was accepted but the engine cannot watch its descriptor.
+  void refuse_too_high(const endpoint& peer, std::error_code ec);
   // Closes the listener and the idle timer: no new connections, no idle closes.
   void stop_accepting();
   // The live connections, copied: closing one runs its close handler, which erases from live_.
@@ -69,6 +72,8 @@ class tcp_service {
   std::unique_ptr<timer_wheel> idle_wheel_;  // only with an idle timeout
   event_loop::timer_id idle_timer_ = 0;
   service_stats stats_;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
+  std::uint64_t refusals_unlogged_ = 0;
 };
 
 }  // namespace sockit::cli
