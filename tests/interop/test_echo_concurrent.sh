@@ -47,15 +47,4 @@ for eng in epoll poll select; do
     "$N $((N * 262144)) $((N * 262144))" "$eng: echo tcp totals"
 done
 
-# IPv6 clients are not served on the default 127.0.0.1 bind; on --bind ::1 they are.
-P6=$(free_port)
-if bg "$SOCKIT" echo --tcp --bind ::1 --port "$P6" >/dev/null 2>"$TMP/err6"; then
-  for _ in $(seq 50); do ss -tlnH "sport = :$P6" | grep -q . && break; sleep 0.1; done
-  if ss -tlnH "sport = :$P6" | grep -q .; then
-    expect_eq "$(printf v6 | timeout 5 nc -N ::1 "$P6")" "v6" "echo over IPv6"
-  else
-    echo "note: no IPv6 loopback here ($(head -c 200 "$TMP/err6"))"
-  fi
-fi
-
 finish

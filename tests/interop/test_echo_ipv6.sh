@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# sockit echo --bind ::1 serves IPv6 clients (nc -6), and its default 127.0.0.1 bind does not. Its
+# own test so that a machine without an IPv6 loopback reports a skip with the reason.
+. "$SOCKIT_TEST_LIB"
+need nc timeout ip ss
+[ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
+  || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+
+P6=$(free_port)
+bg "$SOCKIT" echo --tcp --bind ::1 --port "$P6" >/dev/null 2>"$TMP/err6"
+wait_listen "$P6"
+expect_eq "$(printf v6 | timeout 5 nc -N ::1 "$P6")" "v6" "echo over IPv6"
+
+P4=$(free_port)
+bg "$SOCKIT" echo --tcp --port "$P4" >/dev/null 2>"$TMP/err4"
+wait_listen "$P4"
+ss -tlnH "sport = :$P4" | grep -q '127\.0\.0\.1' || fail "default bind is not 127.0.0.1: $(ss -tlnH "sport = :$P4")"
+printf v6 | timeout 5 nc -N ::1 "$P4" >"$TMP/out4" 2>/dev/null
+[ -s "$TMP/out4" ] && fail "the default 127.0.0.1 bind answered an IPv6 client"
+finish
