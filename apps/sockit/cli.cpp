@@ -128,7 +128,13 @@ CLI::Option* add_engine_option(CLI::App& app, engine& e) {
       {"auto", engine::automatic}, {"epoll", engine::epoll}, {"poll", engine::poll}, {"select", engine::select}};
   return app
       .add_option_function<std::string>(
-          "--engine", [&e](const std::string& name) { e = names.find(name)->second; },
+          "--engine",
+          [&e](const std::string& name) {
+            // The check below judged a lowered copy; the value arrives here as typed ("POLL").
+            std::string lowered(name);
+            std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (auto it = names.find(lowered); it != names.end()) e = it->second;
+          },
           "Event loop backend: auto (the fastest available), epoll, poll or select")
       ->check(CLI::Validator(
           [](std::string& name) -> std::string {
