@@ -34,7 +34,7 @@ int run_echo(const echo_args& a, bool json) {
 
 void setup_echo(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<echo_args>();
-  cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: any free port")->capture_default_str();
+  cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: a free port (the same for both when it can)")->capture_default_str();
   cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
   add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);

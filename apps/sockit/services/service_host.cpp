@@ -239,14 +239,26 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       if (s.udp) {
         at = opts.bind;
         at.set_port(s.port);
+        // Port 0 for both protocols: UDP takes the port the kernel gave TCP when it is free, so
+        // "--port 0" still means one port for the service; any free one otherwise.
+        const bool follow_tcp = k == 0 && s.port == 0 && s.tcp;
+        if (follow_tcp) at.set_port(tcp_at.back().port());
         if (k > 0) {
           at = udp_at[ui++];
         } else if (shared) {
           auto p = probe_port(at, false);
+          if (!p && follow_tcp && p.error() == std::errc::address_in_use) {
+            at.set_port(0);
+            p = probe_port(at, false);
+          }
           if (!p) return bind_failure(s, "udp", at, p.error());
           at.set_port(*p);
         }
         auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared);
+        if (!u && follow_tcp && !shared && u.error() == std::errc::address_in_use) {
+          at.set_port(0);
+          u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared);
+        }
         if (!u) return bind_failure(s, "udp", at, u.error());
         if (k == 0) udp_at.push_back((*u)->local_endpoint());
         sh.rows.push_back({nullptr, u->get()});
