@@ -5,6 +5,8 @@
 set -u
 SOCKIT=${SOCKIT:?SOCKIT must name the sockit binary}
 TEST_NAME=$(basename "$0" .sh)
+# Python test peers import their helpers (proto_frames.py) from this folder.
+export PYTHONPATH="$(dirname "$SOCKIT_TEST_LIB")${PYTHONPATH:+:$PYTHONPATH}"
 TMP=$(mktemp -d "/tmp/sockit-${TEST_NAME}.XXXXXX")
 _PIDS=()
 _NETNS=()
@@ -32,6 +34,10 @@ finish() { if [ "$_FAILED" -ne 0 ]; then echo "$TEST_NAME: FAILED"; exit 1; fi; 
 
 need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c (not installed)"; done; }
 need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"; }
+need_ipv6() {
+  [ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
+    || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+}
 
 # bg CMD...: start in the background, remember its PID in $BG_PID.
 bg() { "$@" & BG_PID=$!; _PIDS+=("$BG_PID"); }

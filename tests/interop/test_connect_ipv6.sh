@@ -3,8 +3,7 @@
 # machine without an IPv6 loopback reports a skip with the reason instead of passing silently.
 . "$SOCKIT_TEST_LIB"
 need nc timeout ip
-[ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
-  || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+need_ipv6
 
 P=$(free_port)
 bg sh -c "exec nc -6 -l ::1 $P >'$TMP/nc6' </dev/null"; NC=$BG_PID

@@ -3,8 +3,7 @@
 # own test so that a machine without an IPv6 loopback reports a skip with the reason.
 . "$SOCKIT_TEST_LIB"
 need nc timeout ip ss
-[ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
-  || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+need_ipv6
 
 P6=$(free_port)
 bg "$SOCKIT" echo --tcp --bind ::1 --port "$P6" >/dev/null 2>"$TMP/err6"

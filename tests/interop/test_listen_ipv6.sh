@@ -3,8 +3,7 @@
 # test so that a machine without an IPv6 loopback reports a skip with the reason.
 . "$SOCKIT_TEST_LIB"
 need nc timeout ip ss
-[ -e /proc/net/if_inet6 ] && ip -6 addr show dev lo 2>/dev/null | grep -q '::1' \
-  || skip "CI cannot have: IPv6 is disabled here (no ::1 on lo)"
+need_ipv6
 
 P=$(free_port)
 bg sh -c "exec timeout 20 '$SOCKIT' listen -6 $P >'$TMP/got' </dev/null"; L=$BG_PID

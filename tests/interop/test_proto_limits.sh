@@ -13,24 +13,10 @@ wait_listen "$P"
 
 cat >"$TMP/peer.py" <<'PYEOF'
 import socket, struct, sys
+from proto_frames import crc32c, v1, v2
 port = int(sys.argv[1])
 LIMIT1, LIMIT2 = 8, 4
 failed = False
-
-def crc32c(data, crc=0):
-    crc ^= 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-
-def v1(code, payload=b'', csum=None):
-    return struct.pack('<BHBI', code, len(payload), 0, sum(payload) if csum is None else csum) + payload
-
-def v2(code, rid, payload=b'', length=None):
-    h = bytes([0xC5, 0x53, 0x4B, 2, code, 0, 0, 0]) + struct.pack('<II', len(payload) if length is None else length, rid)
-    return h + struct.pack('<I', crc32c(payload, crc32c(h))) + payload
 
 def check(name, cond, detail=''):
     global failed

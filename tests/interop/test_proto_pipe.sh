@@ -7,6 +7,7 @@
 need python3
 cat >"$TMP/gate.py" <<'PYEOF'
 import socket, struct, sys
+from proto_frames import v1
 N = 5
 s = socket.socket()
 s.bind(('127.0.0.1', 0))
@@ -23,7 +24,6 @@ while len(frames) < N:
         code, ln, _, _ = struct.unpack('<BHBI', buf[:8])
         if len(buf) < 8 + ln: break
         frames.append((code, buf[8:8 + ln])); buf = buf[8 + ln:]
-def v1(code, p): return struct.pack('<BHBI', code, len(p), 0, sum(p)) + p
 out = b''
 for code, p in frames:
     out += v1(0, {1: b'Echo: ' + p, 2: b'noon', 3: b'Goodbye', 4: b'PONG'}.get(code, b'?'))

@@ -10,10 +10,9 @@ ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 cat >"$TMP/peer.py" <<'EOF'
 import selectors, socket, struct, sys, time
+from proto_frames import v1
 port, clients = int(sys.argv[1]), int(sys.argv[2])
 failed = False
-def v1(code, payload=b''):
-    return struct.pack('<BHBI', code, len(payload), 0, sum(payload)) + payload
 def check(name, cond, detail=''):
     global failed
     print(('ok ' if cond else 'FAIL ') + name + ('' if cond else ' ' + str(detail)[:300]))
