@@ -10,29 +10,31 @@
 . "$SOCKIT_TEST_LIB"
 need python3
 
-for eng in epoll poll select; do
-  P=$(free_port)
-  bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
-  SERVER=$BG_PID
-  wait_listen "$P" tcp
-  # The reader: sends 8 MiB (as much as the server takes), waits for the go file, then reads
-  # everything that comes back and reports the byte count and how the stream ended.
-  rm -f "$TMP/go" "$TMP/sent"
-  timeout 30 python3 - "$P" "$TMP" >"$TMP/reader" 2>&1 <<'PY' &
+# A reader: sends up to SIZE MiB for SECS seconds (as much as the server takes), notes its source
+# port and what it sent in sent<TAG>, waits for the go file (then delay<TAG> seconds, if given),
+# reads everything that comes back and prints what it sent, what it got and how the stream ended.
+# A small RCVBUF keeps most of the echo in the server's own output queue (what a loop stopped too
+# early loses), rather than in kernel buffers (which close() still delivers).
+cat >"$TMP/reader.py" <<'PY'
 import os, socket, sys, time
-port, tmp = int(sys.argv[1]), sys.argv[2]
-s = socket.create_connection(("127.0.0.1", port))
+port, tmp, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+size, secs, rcvbuf = int(sys.argv[4]) << 20, float(sys.argv[5]), int(sys.argv[6])
+s = socket.socket()
+if rcvbuf: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+s.connect(("127.0.0.1", port))
 s.setblocking(False)
 sent, chunk = 0, b"z" * 65536
-deadline = time.monotonic() + 5
-while sent < 8 << 20 and time.monotonic() < deadline:
+deadline = time.monotonic() + secs
+while sent < size and time.monotonic() < deadline:
     try:
-        sent += s.send(chunk[: min(len(chunk), (8 << 20) - sent)])
+        sent += s.send(chunk[: min(len(chunk), size - sent)])
     except BlockingIOError:
         time.sleep(0.01)
-open(tmp + "/sent", "w").write(str(sent))
+open(tmp + "/sent" + tag, "w").write("%d %d" % (s.getsockname()[1], sent))
 while not os.path.exists(tmp + "/go"):
     time.sleep(0.02)
+if os.path.exists(tmp + "/delay" + tag):
+    time.sleep(float(open(tmp + "/delay" + tag).read()))
 s.setblocking(True); s.settimeout(5)
 got, end = 0, "eof"
 try:
@@ -44,6 +46,15 @@ except OSError as e:
     end = type(e).__name__
 print(sent, got, end)
 PY
+
+for eng in epoll poll select; do
+  P=$(free_port)
+  bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
+  SERVER=$BG_PID
+  wait_listen "$P" tcp
+  # One reader (above): 8 MiB within 5 s, the default receive buffer.
+  rm -f "$TMP/go" "$TMP/sent"
+  timeout 30 python3 "$TMP/reader.py" "$P" "$TMP" "" 8 5 0 >"$TMP/reader" 2>&1 &
   READER=$!; _PIDS+=("$READER")
   # The never-reader: sends what the server takes of 8 MiB, stays connected, never reads.
   timeout 30 python3 -c "
@@ -96,37 +107,7 @@ READERS=()
 N=12
 for i in $(seq 0 $((N - 1))); do
   rm -f "$TMP/sent$i" "$TMP/delay$i"
-  timeout 40 python3 - "$P" "$TMP" "$i" >"$TMP/reader$i" 2>&1 <<'PY' &
-import os, socket, sys, time
-port, tmp, i = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-s = socket.socket()
-# A small receive window keeps most of the echo in the server's own output queue (what a loop
-# stopped too early loses), rather than in kernel buffers (which close() still delivers).
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
-s.connect(("127.0.0.1", port))
-s.setblocking(False)
-sent, chunk = 0, b"t" * 65536
-deadline = time.monotonic() + 3
-while sent < 5 << 20 and time.monotonic() < deadline:
-    try:
-        sent += s.send(chunk[: min(len(chunk), (5 << 20) - sent)])
-    except BlockingIOError:
-        time.sleep(0.01)
-open(tmp + "/sent%d" % i, "w").write("%d %d" % (s.getsockname()[1], sent))
-while not os.path.exists(tmp + "/go"):
-    time.sleep(0.02)
-time.sleep(float(open(tmp + "/delay%d" % i).read()))
-s.setblocking(True); s.settimeout(5)
-got, end = 0, "eof"
-try:
-    while True:
-        b = s.recv(1 << 20)
-        if not b: break
-        got += len(b)
-except OSError as e:
-    end = type(e).__name__
-print(sent, got, end)
-PY
+  timeout 40 python3 "$TMP/reader.py" "$P" "$TMP" "$i" 5 3 16384 >"$TMP/reader$i" 2>&1 &
   READERS+=($!); _PIDS+=($!)
 done
 on1=0
