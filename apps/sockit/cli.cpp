@@ -24,9 +24,13 @@ int fail(std::string_view what, std::error_code ec) {
   return code_for(ec);
 }
 
-int fail_message(std::string_view message, int code) {
+void notice(std::string_view message) {
   fmt::print(stderr, "sockit: {}\n", message);
   std::fflush(stderr);
+}
+
+int fail_message(std::string_view message, int code) {
+  notice(message);
   return code;
 }
 

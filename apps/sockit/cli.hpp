@@ -33,6 +33,9 @@ struct context {
 
 // Prints "sockit: <what>: <message> (ENAME)" to stderr and returns exit_failure.
 int fail(std::string_view what, std::error_code ec);
+// Prints "sockit: <message>" to stderr: what the user must know that is not output (where a
+// server listens when the kernel chose the port).
+void notice(std::string_view message);
 // Prints "sockit: <message>" to stderr and returns the code.
 int fail_message(std::string_view message, int code = exit_failure);
 // A malformed argument: "sockit: bad address 'x': ..." and exit_usage.

@@ -64,7 +64,8 @@ int run(const bench_options& o, context& ctx) {
     return fail_message(fmt::format("bench: --server-pid {}: no such process", cfg.server_pid), exit_usage);
   }
   // Fail up front, with the numbers, rather than with thousands of EMFILE connect errors.
-  const std::uint64_t needed = static_cast<std::uint64_t>(cfg.connections) + fd_slack;
+  // Each load generator thread's loop holds descriptors of its own (poller, wake-up eventfd).
+  const std::uint64_t needed = static_cast<std::uint64_t>(cfg.connections) + fd_slack + 2 * static_cast<std::uint64_t>(cfg.threads);
   if (auto lim = raise_fd_limit(needed); lim.soft < needed) {
     return fail_message(fmt::format("bench: -c {} needs {} descriptors; RLIMIT_NOFILE allows {} (hard limit {}); "
                                     "lower -c, or raise the hard limit (limits.conf, systemd LimitNOFILE=, or as root)",

@@ -57,7 +57,7 @@ int bind_failure(const std::string& what, std::error_code ec) {
 // user cannot know it otherwise), and with -v otherwise; nc -l is quiet by default.
 void announce(const endpoint& at, bool udp, bool port_was_zero) {
   if (port_was_zero) {
-    fail_message(fmt::format("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp"), 0);
+    notice(fmt::format("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp"));
   } else {
     spdlog::info("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp");
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "fd_limit.hpp"
 #include "proto/client.hpp"
 #include "proto/server.hpp"
 #include "services/server_args.hpp"
@@ -30,6 +31,7 @@ int run_serve(serve_args& a, bool json) {
   if (!parse_port_option("--port", a.port, port, code)) return code;
   a.opts.at.set_port(port);
   a.opts.json = json;
+  raise_fd_limit();  // as the other servers: a stock soft limit of 1024 must not cap clients
   return proto::run_server(a.opts);
 }
 
@@ -47,11 +49,11 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
       ->capture_default_str();
   cmd.add_flag("--v2", a->opts.v2, "Also accept v2 frames (told apart by their magic bytes C5 53 4B)");
   cmd.add_option("--idle-timeout", a->opts.idle_timeout, "Close connections silent for SECS; 0: never")
-      ->check(CLI::NonNegativeNumber)
+      ->check(seconds_check(true))
       ->capture_default_str();
   cmd.add_option("--drain-timeout", a->opts.drain_timeout,
                  "After an error or QUIT, read and discard the peer's input for at most SECS before closing")
-      ->check(CLI::NonNegativeNumber)
+      ->check(seconds_check(true, 3600))
       ->capture_default_str();
   cmd.add_option("--time-format", a->opts.time_format,
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
@@ -69,16 +71,16 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
 CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
   cmd.add_flag("--v2", a.v2, "Speak v2 frames (request ids, CRC32C)");
   cmd.add_option("-w,--timeout", a.timeout, "Seconds to connect, and to wait for each response")
-      ->check(CLI::PositiveNumber)
+      ->check(seconds_check(false))
       ->capture_default_str();
   cmd.add_option("--heartbeat", a.heartbeat,
                  "PING an idle connection every SECS; no byte from the peer within SECS of a request (the PING "
                  "or any other), or a TCP failure within 2xSECS, is a dead peer")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_check(true));
   auto* count = cmd.add_option("-c,--count", a.count, "Send the command N times and print latency statistics")
                     ->check(CLI::Range(1L, 100000000L));
   cmd.add_option("-i,--interval", a.interval, "Seconds between repeated commands")
-      ->check(CLI::NonNegativeNumber)
+      ->check(seconds_check(true))
       ->capture_default_str();
   cmd.add_option("--max-payload", a.max_payload, "Largest v1 response accepted, in bytes")
       ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
@@ -128,9 +130,13 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
   }
   CLI::App opts("options after the command", "sockit proto call ADDR " + rest.front());
   auto* count = add_call_options(opts, a);
-  opts.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex");
-  opts.add_flag("--json", ctx.json, "One JSON object per line");
-  opts.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr");
+  // Counted into locals and added: CLI11's counting flag overwrites its variable, which would drop
+  // a -v given before the command word.
+  bool hexdump = false, json = false;
+  int verbosity = 0;
+  opts.add_flag("-x,--hexdump", hexdump, "Dump traffic to stderr in hex");
+  opts.add_flag("--json", json, "One JSON object per line");
+  opts.add_flag("-v,--verbose", verbosity, "Log to stderr");
   std::vector<std::string> stray;  // handed to parse_request, which says this command takes no text
   opts.add_option("text", stray, "");
   opts.set_help_flag();
@@ -141,6 +147,9 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     return fail_message(e.what(), exit_usage);
   }
   a.words.insert(a.words.end(), stray.begin(), stray.end());
+  ctx.hexdump = ctx.hexdump || hexdump;
+  ctx.json = ctx.json || json;
+  ctx.verbosity += verbosity;
   count_given = count_given || count->count() > 0;
   return exit_ok;
 }

@@ -117,7 +117,7 @@ wait_listen "$P"
 run "$TMP/out" "$TMP/err" -- bash -c 'ulimit -n 200 && exec "$0" bench "127.0.0.1:$1" -c 500 -t 0.5' "$SOCKIT" "$P"
 expect_rc 1 "bench -c 500 under a hard limit of 200 descriptors"
 expect_lines "$TMP/err" 1 "bench -c 500 under ulimit -n 200: one error line"
-expect_contains "$TMP/err" "needs 564 descriptors; RLIMIT_NOFILE allows 200" "bench names the descriptor shortfall"
+expect_contains "$TMP/err" "needs 566 descriptors; RLIMIT_NOFILE allows 200" "bench names the descriptor shortfall"
 kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
 # A server started under a soft limit of 256 raises it to the hard limit: 400 connections work.
 P=$(free_port)

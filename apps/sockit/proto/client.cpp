@@ -82,7 +82,7 @@ class session {
       (void)set_keepalive(sock_, k);
       // Keepalive only probes an idle connection. With a request in flight the kernel retransmits
       // it for many minutes; TCP_USER_TIMEOUT bounds that to two intervals (then ETIMEDOUT).
-      unsigned user_timeout_ms = static_cast<unsigned>(std::max(1.0, 2000 * o_.heartbeat));
+      unsigned user_timeout_ms = static_cast<unsigned>(std::clamp(2000 * o_.heartbeat, 1.0, 4e9));
       (void)::setsockopt(sock_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
                          sizeof user_timeout_ms);
     }
@@ -247,7 +247,7 @@ class session {
     if (o_.json) {
       json_object j;
       j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
-      j.add("ok", f.code == sp::status_ok).add_raw("payload", json_escape(f.text())).add("rtt_ms", ms(rtt));
+      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
       j.add("version", static_cast<int>(f.version));
       if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
       print_json(j);
