@@ -126,21 +126,16 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 }
 
 CLI::Option* add_engine_option(CLI::App& app, engine& e) {
-  // A plain check rather than CLI::CheckedTransformer: that one also takes the enum's numbers
+  // A plain transform rather than CLI::CheckedTransformer: that one also takes the enum's numbers
   // ("--engine 3") and, on a bad name, prints its internal map ("{auto->0,...}").
   static const std::map<std::string, engine, std::less<>> names{
       {"auto", engine::automatic}, {"epoll", engine::epoll}, {"poll", engine::poll}, {"select", engine::select}};
   return app
       .add_option_function<std::string>(
-          "--engine",
-          [&e](const std::string& name) {
-            // The check below judged a lowered copy; the value arrives here as typed ("POLL").
-            std::string lowered(name);
-            std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (auto it = names.find(lowered); it != names.end()) e = it->second;
-          },
+          "--engine", [&e](const std::string& name) { e = names.find(name)->second; },
           "Event loop backend: auto (the fastest available), epoll, poll or select")
-      ->check(CLI::Validator(
+      // A transform hands the lowered name on to the function above, which then always finds it.
+      ->transform(CLI::Validator(
           [](std::string& name) -> std::string {
             std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
             if (names.find(name) != names.end()) return "";
