@@ -1,11 +1,14 @@
 // Shared CLI helpers.
 #include "cli.hpp"
 
+#include <fstream>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <unistd.h>
@@ -22,6 +25,18 @@ int fail(std::string_view what, std::error_code ec) {
   fmt::print(stderr, "sockit: {}\n", describe(what, ec));
   std::fflush(stderr);
   return code_for(ec);
+}
+
+int bind_failure(std::string_view what, std::error_code ec, std::string_view choose) {
+  auto line = describe(what, ec);
+  if (ec == std::errc::permission_denied) {
+    int start = 1024;
+    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> start;
+    line += fmt::format("; ports below {} need root or CAP_NET_BIND_SERVICE ({})", start, choose);
+  } else if (ec == std::errc::address_in_use) {
+    line += fmt::format("; another program holds it ({})", choose);
+  }
+  return fail_message(line, exit_failure);
 }
 
 void notice(std::string_view message) {

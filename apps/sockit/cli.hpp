@@ -38,6 +38,10 @@ int fail(std::string_view what, std::error_code ec);
 void notice(std::string_view message);
 // Prints "sockit: <message>" to stderr and returns the code.
 int fail_message(std::string_view message, int code = exit_failure);
+// A failed bind, in one line with a hint where the errno alone does not say what to do: for
+// EACCES the lowest unprivileged port, for EADDRINUSE that someone holds it; `choose` says how to
+// pick another ("choose another with --echo-port").
+int bind_failure(std::string_view what, std::error_code ec, std::string_view choose);
 // A malformed argument: "sockit: bad address 'x': ..." and exit_usage.
 int usage_error(std::string_view what, std::string_view text, std::error_code ec);
 

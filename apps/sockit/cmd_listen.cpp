@@ -2,7 +2,6 @@
 // told otherwise: a relay of the user's terminal should not be reachable from the network by
 // accident.
 #include <cerrno>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,17 +41,6 @@ result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const
   return eps->front();
 }
 
-// The bind error, with a hint where the errno alone does not say what to do (as serve and echo).
-int bind_failure(const std::string& what, std::error_code ec) {
-  auto line = describe(what, ec);
-  if (ec == std::errc::permission_denied) {
-    int start = 1024;
-    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> start;
-    line += fmt::format("; ports below {} need root or CAP_NET_BIND_SERVICE (choose another, or 0)", start);
-  }
-  return fail_message(line, exit_failure);
-}
-
 // "listening on ..." goes to stderr always when the port was chosen by the kernel (port 0: the
 // user cannot know it otherwise), and with -v otherwise; nc -l is quiet by default.
 void announce(const endpoint& at, bool udp, bool port_was_zero) {
@@ -65,7 +53,7 @@ void announce(const endpoint& at, bool udp, bool port_was_zero) {
 
 int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
   auto l = tcp_listen(at);
-  if (!l) return bind_failure("listen " + at.to_string(), l.error());
+  if (!l) return bind_failure("listen " + at.to_string(), l.error(), "choose another, or 0");
   auto local = l->local_endpoint();
   announce(local ? *local : at, false, port_was_zero);
 
@@ -93,7 +81,7 @@ int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
   udp_bind_options bo;
   bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
   auto s = udp_bind(at, bo);
-  if (!s) return bind_failure("bind udp " + at.to_string(), s.error());
+  if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
   auto local = s->local_endpoint();
   announce(local ? *local : at, true, port_was_zero);
 

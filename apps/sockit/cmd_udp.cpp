@@ -141,7 +141,7 @@ int run_recv(const recv_args& a, const context& ctx) {
   udp_bind_options bo;
   bo.nonblocking = true;
   auto s = udp_bind(at, bo);
-  if (!s) return fail("bind udp " + at.to_string(), s.error());
+  if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
   // Always on stderr (stdout carries only datagrams, also with --json): with port 0 or a busy
   // script the user cannot otherwise know where to send.
   auto local = s->local_endpoint();

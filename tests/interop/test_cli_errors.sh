@@ -90,11 +90,12 @@ check "connect refused" 1 "^sockit: connect 127\.0\.0\.1:$P: Connection refused 
 P=$(free_port)
 bg "$SOCKIT" listen "$P" </dev/null >/dev/null
 wait_listen "$P"
-check "listen port in use" 1 "^sockit: listen 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\)$" "$SOCKIT" listen "$P"
+check "listen port in use" 1 "^sockit: listen 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" listen "$P"
 P=$(free_port udp)
 bg "$SOCKIT" listen -u "$P" </dev/null >/dev/null
 wait_listen "$P" udp
-check "listen -u port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\)$" "$SOCKIT" listen -u "$P"
+check "listen -u port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" listen -u "$P"
+check "udp recv port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" udp recv -w 1 "$P"
 
 # Binding port 7 without the privilege: test_privileged_ports.sh. An unknown host:
 # test_cli_unknown_host.sh (in a namespace). Each skips with its reason where it cannot run.

@@ -5,7 +5,6 @@
 #include <csignal>
 #include <cstdio>
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -24,18 +23,9 @@ namespace sockit::cli {
 
 namespace {
 
-// One line, with a hint where the errno alone does not say what to do.
 int bind_failure(const service_spec& s, const char* proto, const endpoint& at, std::error_code ec) {
-  auto line = describe(fmt::format("bind {} {} {}", s.name, proto, at.to_string()), ec);
-  if (ec == std::errc::permission_denied) {
-    int start = 1024;
-    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> start;
-    line += fmt::format("; ports below {} need root or CAP_NET_BIND_SERVICE (choose another with {})", start,
-                        s.port_flag);
-  } else if (ec == std::errc::address_in_use) {
-    line += fmt::format("; another program holds it (choose another with {})", s.port_flag);
-  }
-  return fail_message(line, exit_failure);
+  return cli::bind_failure(fmt::format("bind {} {} {}", s.name, proto, at.to_string()), ec,
+                           "choose another with " + s.port_flag);
 }
 
 std::string stats_json(const service_stats& t, bool with_totals) {
