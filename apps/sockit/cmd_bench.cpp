@@ -14,6 +14,7 @@
 #include "fd_limit.hpp"
 #include "json.hpp"
 #include "sockit/error.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -29,7 +30,6 @@ struct bench_options {
 // Descriptors beyond the connections: stdio, the loops' epoll/eventfd/timerfd, a resolver...
 constexpr std::uint64_t fd_slack = 64;
 // The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
-constexpr std::size_t max_udp_payload = 65507;
 
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
 
@@ -42,9 +42,9 @@ int run(const bench_options& o, context& ctx) {
   auto eps = resolve(hp.host, hp.port, ro);
   if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
   if (o.cfg.udp && o.cfg.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
-  if (o.cfg.udp && o.cfg.size > max_udp_payload) {
-    return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram can carry ({} bytes)", o.cfg.size,
-                                    max_udp_payload),
+  if (o.cfg.udp && o.cfg.size > max_udp_payload(eps->front())) {
+    return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram to {} can carry ({} bytes)",
+                                    o.cfg.size, eps->front().to_string(), max_udp_payload(eps->front())),
                         exit_usage);
   }
 

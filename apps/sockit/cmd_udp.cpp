@@ -23,7 +23,6 @@ namespace sockit::cli {
 namespace {
 
 constexpr std::size_t max_datagram = 65536;
-constexpr std::size_t max_payload = 65507;  // IPv4's limit; IPv6 allows 65527
 
 std::string_view as_text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
@@ -81,8 +80,8 @@ int run_send(const send_args& a, const context& ctx) {
       if (n < 0) return fail("read stdin", last_error());
       if (n == 0) break;
       payload.append(buf, static_cast<std::size_t>(n));
-      if (payload.size() > max_payload) {
-        return fail_message(fmt::format("udp send: message longer than {} bytes", max_payload), exit_usage);
+      if (payload.size() > max_udp_payload_v6) {  // checked against the peer's family below
+        return fail_message(fmt::format("udp send: message longer than {} bytes", max_udp_payload_v6), exit_usage);
       }
     }
   }
@@ -95,6 +94,11 @@ int run_send(const send_args& a, const context& ctx) {
   if (addrs->empty()) return fail("resolve " + hp.host, make_error_code(errc::no_addresses));
   const endpoint& peer = addrs->front();
   std::string what = "udp " + peer.to_string();
+  if (payload.size() > max_udp_payload(peer)) {
+    return fail_message(fmt::format("udp send: message of {} bytes is longer than a UDP datagram to {} can carry ({} bytes)",
+                                    payload.size(), peer.to_string(), max_udp_payload(peer)),
+                        exit_usage);
+  }
 
   // Connected: the kernel drops datagrams from anyone but the peer (a reply from another port or
   // address never reaches us), and an ICMP port unreachable comes back as ECONNREFUSED.
@@ -216,7 +220,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   auto* send = cmd.add_subcommand("send", "Send one datagram and print the reply (from that peer only)");
   auto sa = std::make_shared<send_args>();
   send->add_option("target", sa->target, "HOST:PORT, [v6]:PORT, or PORT for localhost")->required();
-  auto* msg = send->add_option("message", sa->message, "The payload (default: read stdin, up to 65507 bytes)");
+  auto* msg = send->add_option("message", sa->message, "The payload (default: read stdin; up to 65507 bytes over IPv4, 65527 over IPv6)");
   send->add_option("-w,--wait", sa->wait, "Seconds to wait for the reply (fractions allowed)")
       ->check(seconds_check(true))
       ->capture_default_str();

@@ -16,6 +16,7 @@
 #include "cli.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
+#include "sockit/udp.hpp"
 
 namespace sockit::cli {
 
@@ -50,8 +51,8 @@ namespace {
 
 bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
-// The largest UDP payload over IPv4; one stdin read becomes one datagram, so read no more.
-constexpr std::size_t max_datagram = 65507;
+// One stdin read becomes one datagram, so read no more than any peer's datagram carries.
+constexpr std::size_t max_datagram = max_udp_payload_v4;
 
 }  // namespace
 

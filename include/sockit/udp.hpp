@@ -11,6 +11,12 @@
 
 namespace sockit {
 
+// The largest payload one datagram carries: 65535 less the UDP header (8) and, over IPv4, the IP
+// header (20); IPv6's length field leaves its header out, so 65527 there (jumbograms aside).
+inline constexpr std::size_t max_udp_payload_v4 = 65507;
+inline constexpr std::size_t max_udp_payload_v6 = 65527;
+inline std::size_t max_udp_payload(const endpoint& to) { return to.is_v6() ? max_udp_payload_v6 : max_udp_payload_v4; }
+
 struct udp_bind_options {
   bool reuse_address = false;
   bool reuse_port = false;

@@ -97,6 +97,12 @@ wait_listen "$P" udp
 check "listen -u port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" listen -u "$P"
 check "udp recv port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" udp recv -w 1 "$P"
 
+# A datagram larger than IPv4 can carry (IPv6 would take it): a usage error naming the limit.
+check "udp send over IPv4's datagram limit" 2 "^sockit: udp send: message of 65510 bytes is longer than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
+  "$SOCKIT" udp send 127.0.0.1:9 "$(head -c 65510 /dev/zero | tr '\0' a)"
+check "bench --udp over IPv4's datagram limit" 2 "^sockit: bench: --udp --size 65510 is larger than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
+  "$SOCKIT" bench --udp -s 65510 127.0.0.1:9
+
 # Binding port 7 without the privilege: test_privileged_ports.sh. An unknown host:
 # test_cli_unknown_host.sh (in a namespace). Each skips with its reason where it cannot run.
 
