@@ -14,6 +14,7 @@
 
 #include "../cli.hpp"
 #include "../json.hpp"
+#include "../services/idle_wheel.hpp"
 #include "sockit/error.hpp"
 #include "sockit/frame_codec.hpp"
 #include "sockit/tcp_acceptor.hpp"
@@ -37,20 +38,11 @@ std::uint32_t peek_u32le(std::span<const std::byte> b, std::size_t at) {
   return v;
 }
 
-// The wheel's granularity: a tenth of the idle timeout, between 10 ms and 1 s, so a silent
-// connection goes between SECS and SECS + one tick after its last byte.
-std::chrono::milliseconds idle_tick(double timeout) {
-  auto t = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(timeout));
-  return std::clamp(t / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-}
-constexpr std::size_t idle_slots = 512;
-
-// Filed in the idle wheel once per connection; activity only records the time (no timer work per
-// read), and the entry is re-filed when it comes due if the connection spoke since.
+// Filed in the idle wheel once per connection; the connection records the time of its last byte
+// (no timer work per read), and the entry is re-filed when it comes due if it spoke since.
 struct conn_state : timer_wheel::entry {
   explicit conn_state(tcp_connection* c) : conn(c) {}
   tcp_connection* conn;  // the connection owns this state, so it outlives neither
-  steady_clock::time_point last_active = steady_clock::now();
   bool finishing = false;  // an error or QUIT was answered: FIN sent or pending, input discarded
   event_loop::timer_id drain_timer = 0;
   std::uint64_t requests = 0;
@@ -70,10 +62,9 @@ class server {
     if (!a) return a.error();
     acceptor_ = std::move(*a);
     if (opts_.idle_timeout > 0) {
-      idle_ = std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(opts_.idle_timeout));
-      auto tick = idle_tick(opts_.idle_timeout);
-      wheel_ = std::make_unique<timer_wheel>(tick, idle_slots);
-      loop_.run_every(tick, [this] { on_idle_tick(); });
+      idle_ = seconds_to_ms(opts_.idle_timeout);
+      wheel_ = make_idle_wheel(idle_);
+      loop_.run_every(wheel_->tick(), [this] { on_idle_tick(); });
     }
     return {};
   }
@@ -118,13 +109,12 @@ class server {
       live_.erase(key);
       return;
     }
-    if (wheel_) wheel_->schedule(*fresh, fresh->last_active + idle_);
+    if (wheel_) wheel_->schedule(*fresh, conn->last_activity() + idle_);
     spdlog::debug("proto: connection from {}", peer.to_string());
   }
 
   void on_data(tcp_connection& c, buffer& in) {
     auto& st = state(c);
-    st.last_active = steady_clock::now();
     if (st.finishing) {  // draining: read and discard until EOF or the drain deadline
       in.clear();
       return;
@@ -267,7 +257,7 @@ class server {
     wheel_->advance(now, [&](timer_wheel::entry& e) {
       auto& st = static_cast<conn_state&>(e);
       if (st.finishing) return;  // the drain deadline closes it
-      auto due = st.last_active + idle_;
+      auto due = st.conn->last_activity() + idle_;
       if (due > now) {
         wheel_->schedule(st, due);  // spoke since it was filed: file it again
         return;
@@ -284,7 +274,7 @@ class server {
   std::unique_ptr<tcp_acceptor> acceptor_;
   // Declared before live_ so that it is destroyed after the connections filed in it.
   std::unique_ptr<timer_wheel> wheel_;  // only with --idle-timeout
-  steady_clock::duration idle_{};
+  std::chrono::milliseconds idle_{};
   std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> live_;
 };
 

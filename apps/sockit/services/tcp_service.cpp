@@ -8,18 +8,10 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "idle_wheel.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::cli {
-
-namespace {
-using std::chrono::milliseconds;
-
-// The wheel's granularity: a tenth of the timeout, between 10 ms and 1 s, so a connection goes
-// between SECS and SECS + one tick after its last byte.
-milliseconds idle_tick(milliseconds timeout) { return std::clamp(timeout / 10, milliseconds(10), milliseconds(1000)); }
-constexpr std::size_t idle_slots = 512;
-}  // namespace
 
 result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::string name, const endpoint& at,
                                                          open_handler on_open, const tcp_service_options& opts) {
@@ -33,9 +25,8 @@ result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::
   svc->acceptor_ = std::move(*a);
   svc->stats_.local = svc->acceptor_->local_endpoint();
   if (opts.idle_timeout.count() > 0) {
-    auto tick = idle_tick(opts.idle_timeout);
-    svc->idle_wheel_ = std::make_unique<timer_wheel>(tick, idle_slots);
-    svc->idle_timer_ = loop.run_every(tick, [raw] { raw->on_idle_tick(); });
+    svc->idle_wheel_ = make_idle_wheel(opts.idle_timeout);
+    svc->idle_timer_ = loop.run_every(svc->idle_wheel_->tick(), [raw] { raw->on_idle_tick(); });
   }
   return svc;
 }
