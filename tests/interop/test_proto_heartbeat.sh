@@ -14,6 +14,20 @@ wait_listen "$P" tcp "$NS"
 ip netns exec "$NS" nft add table inet t || skip "nftables unavailable in the namespace"
 ip netns exec "$NS" nft add chain inet t in '{ type filter hook input priority 0; }'
 
+# Every packet of the server's port vanishes from now on.
+vanish() {
+  ip netns exec "$NS" nft add rule inet t in tcp dport "$P" drop
+  ip netns exec "$NS" nft add rule inet t in tcp sport "$P" drop
+}
+# await_exit PID: waits up to 10 s for the client to exit; sets RC and elapsed (ms since the call).
+await_exit() {
+  local start
+  start=$(date +%s%N)
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  wait "$1"; RC=$?
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+}
+
 # The client's stdin: a FIFO held open read-write here, so the client sees no EOF: it is idle, not
 # finished (opening a FIFO read-write never blocks on Linux).
 mkfifo "$TMP/in"
@@ -26,12 +40,8 @@ for _ in $(seq 50); do grep -q "heartbeat answered" "$TMP/err" && break; sleep 0
 expect_contains "$TMP/err" "heartbeat answered" "heartbeats answered while the network works"
 kill -0 "$CLIENT" 2>/dev/null || fail "client exited early: $(cat "$TMP/err")"
 
-ip netns exec "$NS" nft add rule inet t in tcp dport "$P" drop
-ip netns exec "$NS" nft add rule inet t in tcp sport "$P" drop
-start=$(date +%s%N)
-for _ in $(seq 100); do kill -0 "$CLIENT" 2>/dev/null || break; sleep 0.1; done
-wait "$CLIENT"; RC=$?
-elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+vanish
+await_exit "$CLIENT"
 expect_rc 1 "dead peer"
 expect_contains "$TMP/err" "is dead: no PONG within 0.5 s" "dead-peer message"
 [ "$elapsed" -lt 3000 ] || fail "dead peer noticed after $elapsed ms (interval 0.5 s)"
@@ -50,13 +60,9 @@ expect_contains "$TMP/err2" "heartbeat answered" "second client: heartbeats answ
 # Right after an answered heartbeat the next one is a whole interval away: the ECHO goes first.
 n=$(grep -c "heartbeat answered" "$TMP/err2")
 for _ in $(seq 30); do [ "$(grep -c "heartbeat answered" "$TMP/err2")" -gt "$n" ] && break; sleep 0.05; done
-ip netns exec "$NS" nft add rule inet t in tcp dport "$P" drop
-ip netns exec "$NS" nft add rule inet t in tcp sport "$P" drop
+vanish
 echo "echo into the void" >&4
-start=$(date +%s%N)
-for _ in $(seq 100); do kill -0 "$CLIENT" 2>/dev/null || break; sleep 0.1; done
-wait "$CLIENT"; RC=$?
-elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+await_exit "$CLIENT"
 expect_rc 1 "dead peer with a request in flight"
 expect_contains "$TMP/err2" "peer 127.0.0.1:$P is dead: no response to 'echo' within 1 s" "dead-peer message, request in flight"
 [ "$elapsed" -lt 3000 ] || fail "dead peer (request in flight) noticed after $elapsed ms (interval 1 s, -w 30)"
