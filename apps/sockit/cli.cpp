@@ -39,6 +39,10 @@ int bind_failure(std::string_view what, std::error_code ec, std::string_view cho
   return fail_message(line, exit_failure);
 }
 
+void announce_listening(const endpoint& at, std::string_view proto, std::string_view service) {
+  notice(fmt::format("listening on {} ({}){}{}", at.to_string(), proto, service.empty() ? "" : " ", service));
+}
+
 void notice(std::string_view message) {
   fmt::print(stderr, "sockit: {}\n", message);
   std::fflush(stderr);

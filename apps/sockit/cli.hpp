@@ -38,6 +38,10 @@ int fail(std::string_view what, std::error_code ec);
 void notice(std::string_view message);
 // Prints "sockit: <message>" to stderr and returns the code.
 int fail_message(std::string_view message, int code = exit_failure);
+// Every server, once a socket is bound, says where on stderr, one line per socket:
+// "sockit: listening on ADDR:PORT (tcp|udp) [SERVICE]", so scripts can start it on port 0 and
+// read the port back.
+void announce_listening(const endpoint& at, std::string_view proto, std::string_view service = {});
 // A failed bind, in one line with a hint where the errno alone does not say what to do: for
 // EACCES the lowest unprivileged port, for EADDRINUSE that someone holds it; `choose` says how to
 // pick another ("choose another with --echo-port").

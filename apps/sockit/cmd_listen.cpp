@@ -41,21 +41,12 @@ result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const
   return eps->front();
 }
 
-// "listening on ..." goes to stderr always when the port was chosen by the kernel (port 0: the
-// user cannot know it otherwise), and with -v otherwise; nc -l is quiet by default.
-void announce(const endpoint& at, bool udp, bool port_was_zero) {
-  if (port_was_zero) {
-    notice(fmt::format("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp"));
-  } else {
-    spdlog::info("listening on {} ({})", at.to_string(), udp ? "udp" : "tcp");
-  }
-}
 
-int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
+int run_tcp(const endpoint& at, const listen_args& a, const context& ctx) {
   auto l = tcp_listen(at);
   if (!l) return bind_failure("listen " + at.to_string(), l.error(), "choose another, or 0");
   auto local = l->local_endpoint();
-  announce(local ? *local : at, false, port_was_zero);
+  announce_listening(local ? *local : at, "tcp");
 
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
@@ -77,13 +68,13 @@ int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
   }
 }
 
-int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const context& ctx) {
+int run_udp(const endpoint& at, const listen_args& a, const context& ctx) {
   udp_bind_options bo;
   bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
   auto s = udp_bind(at, bo);
   if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
   auto local = s->local_endpoint();
-  announce(local ? *local : at, true, port_was_zero);
+  announce_listening(local ? *local : at, "udp");
 
   // The first datagram tells us who the peer is; stdin is not read before that.
   std::vector<std::byte> buf(65536);
@@ -127,7 +118,7 @@ int run_listen(const listen_args& a, const context& ctx) {
     if (code_for(at.error()) == exit_usage) return usage_error("bad address", addr, at.error());
     return fail("resolve " + addr, at.error());
   }
-  return a.udp ? run_udp(*at, port == 0, a, ctx) : run_tcp(*at, port == 0, a, ctx);
+  return a.udp ? run_udp(*at, a, ctx) : run_tcp(*at, a, ctx);
 }
 
 }  // namespace

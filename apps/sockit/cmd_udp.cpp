@@ -149,7 +149,7 @@ int run_recv(const recv_args& a, const context& ctx) {
   // Always on stderr (stdout carries only datagrams, also with --json): with port 0 or a busy
   // script the user cannot otherwise know where to send.
   auto local = s->local_endpoint();
-  notice(fmt::format("listening on {} (udp)", (local ? *local : at).to_string()));
+  announce_listening(local ? *local : at, "udp");
 
   auto loop_r = event_loop::create(a.eng);
   if (!loop_r) return fail("event loop", loop_r.error());

@@ -48,9 +48,12 @@ wait_listen "$E" tcp; wait_listen "$E" udp
 printf 'abc' | timeout 10 nc -N 127.0.0.1 "$E" >/dev/null
 stop_and_wait "$SERVE" TERM
 expect_rc 0 "serve --json after SIGTERM"
-expect_lines "$TMP/json" 2 "JSON output"
-jq -se '.[0].event == "listening" and (.[0].services | length == 2 and .[0].service == "echo" and .[0].proto == "tcp")' \
-  "$TMP/json" >/dev/null || fail "listening object: $(head -1 "$TMP/json")"
+expect_lines "$TMP/json" 3 "JSON output (two listening objects, one per socket, then totals)"
+jq -se '.[0].event == "listening" and .[0].service == "echo" and .[0].proto == "tcp" and .[0].address == "127.0.0.1:'"$E"'"
+        and .[1].event == "listening" and .[1].proto == "udp"' \
+  "$TMP/json" >/dev/null || fail "listening objects: $(head -2 "$TMP/json")"
+grep -qx "sockit: listening on 127.0.0.1:$E (tcp) echo" "$TMP/err" || fail "no stderr listening line for tcp: $(cat "$TMP/err")"
+grep -qx "sockit: listening on 127.0.0.1:$E (udp) echo" "$TMP/err" || fail "no stderr listening line for udp: $(cat "$TMP/err")"
 got=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | [.connections, .bytes_in, .bytes_out, .errors]' "$TMP/json")
 expect_eq "$got" "[1,3,3,0]" "JSON echo tcp totals"
 addr=$(jq -r 'select(.event == "totals") | .services[0].address' "$TMP/json")

@@ -10,8 +10,9 @@ for eng in epoll poll select; do
   bg "$SOCKIT" --json echo --port 0 --threads 2 --engine "$eng" >"$TMP/json" 2>"$TMP/err"
   SERVER=$BG_PID
   for _ in $(seq 50); do [ -s "$TMP/json" ] && break; sleep 0.1; done
-  P=$(jq -r 'select(.event == "listening") | .services[] | select(.proto == "tcp") | .address' "$TMP/json" | sed 's/.*://')
-  U=$(jq -r 'select(.event == "listening") | .services[] | select(.proto == "udp") | .address' "$TMP/json" | sed 's/.*://')
+  for _ in $(seq 50); do [ "$(wc -l <"$TMP/json")" -ge 2 ] && break; sleep 0.1; done
+  P=$(jq -r 'select(.event == "listening" and .proto == "tcp") | .address' "$TMP/json" | sed 's/.*://')
+  U=$(jq -r 'select(.event == "listening" and .proto == "udp") | .address' "$TMP/json" | sed 's/.*://')
   [ -n "$P" ] || die "$eng: no listening line: $(cat "$TMP/json" "$TMP/err")"
   # Two listeners (one per loop) on the one TCP port.
   n=$(ss -tlnH "sport = :$P" | wc -l)

@@ -299,9 +299,11 @@ int run_server(const server_options& opts) {
     return fail_message(line);
   }
   const char* versions = opts.v2 ? "v1+v2" : "v1";
+  announce_listening(srv.local(), "tcp", "proto");
   if (opts.json) {
     json_object o;
-    o.add("event", "listening").add("address", srv.local().to_string()).add("versions", versions);
+    o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", srv.local().to_string());
+    o.add("versions", versions);
     print_json(o);
   } else {
     fmt::print("proto listening on {} ({}, max payload {})\n", srv.local().to_string(), versions, opts.max_payload);

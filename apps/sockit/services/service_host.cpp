@@ -71,6 +71,18 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
   std::fflush(stdout);
 }
 
+// One stderr line per socket (scripts read the port from it); stdout has the table, or with
+// --json one {"event":"listening"} object per socket.
+void print_listening(const std::vector<service_stats>& rows, bool json) {
+  for (const auto& r : rows) announce_listening(r.local, r.proto, r.service);
+  if (!json) return print_report("listening", rows, false, false);
+  for (const auto& r : rows) {
+    json_object o;
+    o.add("event", "listening").add("service", r.service).add("proto", r.proto).add("address", r.local.to_string());
+    print_json(o);
+  }
+}
+
 
 // One event loop and everything it serves. Loop 0 runs on the calling thread and owns the
 // signals; the others run on their own threads. Each loop drains on its own, to its own
@@ -256,7 +268,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       }
     }
   }
-  print_report("listening", first.totals(), opts.json, false);
+  print_listening(first.totals(), opts.json);
   spdlog::info("serving on the {} engine, {} loop{}; Ctrl+C stops", first.loop->engine_name(), n, n == 1 ? "" : "s");
 
   // Loop 0 keeps running until every shard has finished, so that a second signal still reaches
