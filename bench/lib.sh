@@ -18,6 +18,13 @@ declare -A bench_display=(
     [libevent]="libevent bufferevent example"
     [libuv]="libuv docs example"
 )
+# SOCKIT_BASELINE: another sockit binary (e.g. the commit before a change) measured as server
+# "sockit_base", interleaved with the others, to show that a change made nothing slower.
+SOCKIT_BASELINE=${SOCKIT_BASELINE:-}
+if [[ -n $SOCKIT_BASELINE ]]; then
+    bench_servers+=(sockit_base)
+    bench_display[sockit_base]="sockit echo baseline ($(basename "$(dirname "$SOCKIT_BASELINE")"))${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
+fi
 
 # Sets server_argv to the command that serves echo on 127.0.0.1:PORT for server NAME.
 server_cmd() {   # name port
@@ -27,8 +34,10 @@ server_cmd() {   # name port
         libevent) server_argv=("$bench_refs/libevent_echo" "$2") ;;
         libuv) server_argv=("$bench_refs/libuv_echo" "$2") ;;
         # The references have no connection cap, so lift sockit's (default 1000) for the 10k case.
-        sockit)
-            server_argv=("$SOCKIT" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000)
+        sockit | sockit_base)
+            local bin=$SOCKIT
+            [[ $1 == sockit_base ]] && bin=$SOCKIT_BASELINE
+            server_argv=("$bin" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000)
             [[ -n $SOCKIT_ENGINE ]] && server_argv+=(--engine "$SOCKIT_ENGINE")
             ;;
         *) return 1 ;;
