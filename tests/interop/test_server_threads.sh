@@ -48,10 +48,9 @@ done
 
 # Port in use by another server: still EADDRINUSE with --threads (SO_REUSEPORT does not let a
 # second sockit share it silently).
-E=$(free_port)
-bg "$SOCKIT" serve --tcp --services echo --echo-port "$E" --threads 2 >"$TMP/out1" 2>"$TMP/err1"
+bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --threads 2 >"$TMP/out1" 2>"$TMP/err1"
 FIRST=$BG_PID
-wait_listen "$E" tcp
+listening_port E "$TMP/err1" tcp echo
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --tcp --services echo --echo-port "$E" --threads 2
 expect_rc 1 "second serve --threads 2 on a port in use"
 expect_contains "$TMP/err" "Address already in use" "second serve's error"
