@@ -28,7 +28,8 @@ struct bench_options {
   bench_config cfg;
 };
 
-// Descriptors beyond the connections: stdio, the loops' epoll/eventfd/timerfd, a resolver...
+// Descriptors beyond the connections: stdio, each loop's poller (epoll, poll or select), eventfd and
+// timerfd, a resolver...
 constexpr std::uint64_t fd_slack = 64;
 // The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
 

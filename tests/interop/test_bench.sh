@@ -77,6 +77,10 @@ expect_lines "$TMP/err" 1 "bench to a closed port: one error line"
 expect_contains "$TMP/err" "ECONNREFUSED" "bench to a closed port"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:70000"
 expect_rc 2 "bench to port 70000"
+# --threads goes through the servers' parser: what stoi would read as 2 is refused.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --threads 2x -t 0.5
+expect_rc 2 "bench --threads 2x"
+expect_contains "$TMP/err" "^sockit: bad --threads '2x': a number from 1 to 1024 or 'auto'$" "bench --threads 2x message"
 
 # 6. select cannot watch descriptors >= FD_SETSIZE (1024): with 1100 connections the server must
 #    refuse the excess cleanly, keep serving the rest, and not crash.
