@@ -39,7 +39,7 @@ PY
   expect_eq "$got" "dgram" "$eng: UDP echo over 2 loops"
   kill -TERM "$SERVER"; wait "$SERVER"; RC=$?
   expect_rc 0 "$eng: echo --threads 2 after SIGTERM"
-  expect_lines "$TMP/json" 2 "$eng: JSON lines"
+  expect_lines "$TMP/json" 3 "$eng: JSON lines (two listening objects, one per socket, then totals)"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | [.connections, .bytes_in, .bytes_out, .errors]' "$TMP/json")
   expect_eq "$t" "[40,40000,40000,0]" "$eng: TCP totals summed over the loops"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "udp") | [.datagrams, .bytes_in]' "$TMP/json")
