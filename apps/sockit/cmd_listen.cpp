@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
 #include "sockit/error.hpp"

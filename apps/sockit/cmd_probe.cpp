@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "netcat_pump.hpp"
@@ -37,41 +38,6 @@ struct probe_args {
   bool v6 = false;
   int concurrency = default_concurrency;
 };
-
-// "22", "80,443", "8000-8100" and mixes of them; order kept, duplicates dropped, 1..65535.
-result<std::vector<std::uint16_t>> parse_port_list(std::string_view text) {
-  std::vector<std::uint16_t> out;
-  std::unordered_set<std::uint16_t> seen;
-  auto number = [](std::string_view t) -> result<std::uint16_t> {
-    auto p = parse_port(t);
-    if (!p || *p == 0) return errc::bad_port;
-    return *p;
-  };
-  if (text.empty()) return errc::bad_port;
-  while (true) {
-    auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    auto dash = item.find('-');
-    std::uint16_t lo = 0, hi = 0;
-    if (dash == std::string_view::npos) {
-      auto p = number(item);
-      if (!p) return p.error();
-      lo = hi = *p;
-    } else {
-      auto a = number(item.substr(0, dash));
-      auto b = number(item.substr(dash + 1));
-      if (!a || !b || *a > *b) return errc::bad_port;
-      lo = *a;
-      hi = *b;
-    }
-    for (unsigned p = lo; p <= hi; ++p) {
-      if (seen.insert(static_cast<std::uint16_t>(p)).second) out.push_back(static_cast<std::uint16_t>(p));
-    }
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 enum class port_state { pending, open, closed, filtered, error };
 

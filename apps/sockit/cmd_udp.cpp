@@ -10,10 +10,10 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "json.hpp"
-#include "services/server_args.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/udp.hpp"

@@ -20,33 +20,6 @@
 
 namespace sockit::cli {
 
-bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
-  auto p = parse_port(text);
-  if (!p) {
-    exit = usage_error("bad port", text, p.error());
-    return false;
-  }
-  port = *p;
-  return true;
-}
-
-bool check_host_arg(std::string& host, int& exit) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  bool bad = host.empty();
-  // numeric() never asks a resolver: a name fails with a resolver error, only text that must have
-  // been an address (and is not one) fails with bad_host.
-  if (!bad) {
-    auto e = endpoint::numeric(host, 0);
-    bad = !e && e.error() == make_error_code(errc::bad_host);
-  }
-  if (bad) {
-    exit = fail_message("bad host '" + host + "': expected a host name, an IPv4 address or an IPv6 address",
-                        exit_usage);
-    return false;
-  }
-  return true;
-}
-
 namespace {
 
 bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }

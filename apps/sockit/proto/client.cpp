@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "../args.hpp"
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
