@@ -74,7 +74,7 @@ CLI::Option* add_engine_option(CLI::App& app, engine& e);
 // Sets up spdlog on stderr with timestamps, at warn / info (-v) / debug (-vv).
 void setup_logging(int verbosity);
 
-// Writes all of `data` to fd (stdout, a pipe): loops over partial writes, retries EINTR.
+// Writes all of `data` to fd (stdout, a pipe): loops over partial writes and signals.
 std::error_code write_fd(int fd, std::string_view data);
 
 }  // namespace sockit::cli
