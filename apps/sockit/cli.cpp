@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 
 namespace sockit::cli {
 
@@ -70,16 +70,6 @@ void setup_logging(int verbosity) {
   spdlog::set_default_logger(logger);
 }
 
-std::error_code write_fd(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return last_error();
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
+std::error_code write_fd(int fd, std::string_view data) { return write_all(fd, as_bytes(data)).ec; }
 
 }  // namespace sockit::cli

@@ -52,7 +52,7 @@ int code_for(std::error_code ec);
 // Sets up spdlog on stderr with timestamps, at warn / info (-v) / debug (-vv).
 void setup_logging(int verbosity);
 
-// Writes all of `data` to fd (stdout, a pipe): loops over partial writes, retries EINTR.
+// Writes all of `data` to fd (stdout, a pipe): loops over partial writes and signals.
 std::error_code write_fd(int fd, std::string_view data);
 
 }  // namespace sockit::cli
