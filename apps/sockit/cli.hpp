@@ -70,6 +70,8 @@ std::chrono::milliseconds seconds_to_ms(double seconds);
 
 // Adds --engine (auto|epoll...) to a subcommand that runs an event loop.
 CLI::Option* add_engine_option(CLI::App& app, engine& e);
+// Adds the hidden global --engines: prints "NAME MAX_FDS" per available backend and exits 0.
+void add_engines_flag(CLI::App& app);
 
 // Sets up spdlog on stderr with timestamps, at warn / info (-v) / debug (-vv).
 void setup_logging(int verbosity);

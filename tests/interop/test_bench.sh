@@ -13,7 +13,7 @@ start_echo() {  # start_echo PORT ARGS...: sockit echo in the background, PID in
 json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 
 # 1. TCP against sockit echo on each engine: messages flow, nothing is corrupted or lost.
-for engine in epoll poll select; do
+for engine in $(engines); do
   P=$(free_port)
   start_echo "$P" --tcp --engine "$engine"
   wait_listen "$P"

@@ -86,7 +86,7 @@ if clients:
 sys.exit(1 if failed else 0)
 EOF
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   P=$(free_port)
   bg "$SOCKIT" proto serve --port "$P" --engine "$eng" >/dev/null 2>"$TMP/server-$eng.err"
   SERVER=$BG_PID

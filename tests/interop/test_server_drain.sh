@@ -47,7 +47,7 @@ except OSError as e:
 print(sent, got, end)
 PY
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   P=$(free_port)
   bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID

@@ -10,7 +10,7 @@ json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] || skip "needs an RLIMIT_NOFILE hard limit of at least 4096 (have $hard)"
 
-for eng in epoll poll; do
+for eng in $(engines 2048); do
   P=$(free_port)
   bg bash -c 'ulimit -Sn 1024 && exec "$0" echo --tcp --port "$1" --engine "$2" --max-conns 5000' "$SOCKIT" "$P" "$eng"
   SERVER=$BG_PID
