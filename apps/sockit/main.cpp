@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "args.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr with timestamps (-vv: debug)");
   app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, like ncat --hex-dump");
+  add_engines_flag(app);
   app.add_flag("--json", ctx.json, "Print results as JSON (one object, or one per line for streams)");
   app.footer(
       "Examples:\n"
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --engines
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "sockit: %s\n", e.what());
