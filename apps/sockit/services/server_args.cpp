@@ -86,21 +86,26 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
       ->capture_default_str();
 }
 
+bool parse_threads_option(std::string_view text, int& out, int& exit) {
+  if (text == "auto") {
+    out = 0;
+    return true;
+  }
+  int n = 0;
+  auto* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc{} || p != end || n < 1 || n > 1024) {
+    exit = fail_message("bad --threads '" + std::string(text) + "': a number from 1 to 1024 or 'auto'", exit_usage);
+    return false;
+  }
+  out = n;
+  return true;
+}
+
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
   ho.guard.rate = f.udp_rate;
   ho.guard.burst = f.udp_burst;
-  if (f.threads == "auto") {
-    ho.threads = 0;
-  } else {
-    int n = 0;
-    auto* end = f.threads.data() + f.threads.size();
-    auto [p, ec] = std::from_chars(f.threads.data(), end, n);
-    if (ec != std::errc{} || p != end || n < 1 || n > 1024) {
-      exit = fail_message("bad --threads '" + f.threads + "': a number from 1 to 1024 or 'auto'", exit_usage);
-      return false;
-    }
-    ho.threads = n;
-  }
+  if (!parse_threads_option(f.threads, ho.threads, exit)) return false;
   ho.max_connections = f.max_connections;
   // seconds_to_ms clamps, and a positive timeout never rounds down to "off".
   ho.idle_timeout = seconds_to_ms(f.idle_timeout);

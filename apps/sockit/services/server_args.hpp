@@ -21,6 +21,9 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
 // A port option's value "0".."65535"; otherwise a usage error naming the flag.
 bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
 
+// --threads: "1".."1024", or "auto" (0: one per core); otherwise a usage error.
+bool parse_threads_option(std::string_view text, int& out, int& exit);
+
 // The options serve and echo share: protocols, the UDP guard, loops, limits and stopping.
 struct server_flags {
   bool tcp = false, udp = false;  // neither (or both): serve both protocols
