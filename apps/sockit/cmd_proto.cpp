@@ -82,10 +82,11 @@ CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
   cmd.add_option("-i,--interval", a.interval, "Seconds between repeated commands")
       ->check(seconds_check(true))
       ->capture_default_str();
-  cmd.add_option("--max-payload", a.max_payload, "Largest v1 response accepted, in bytes")
+  cmd.add_option("--max-payload", a.max_payload,
+                 "Largest v1 payload sent or accepted, in bytes (a longer text is refused before sending)")
       ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
       ->capture_default_str();
-  cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 response accepted, in bytes")
+  cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 payload sent or accepted, in bytes")
       ->capture_default_str();
   return count;
 }

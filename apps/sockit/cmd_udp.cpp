@@ -70,6 +70,8 @@ int run_send(const send_args& a, const context& ctx) {
                         exit_usage);
   }
   if (!parse_address_arg(a.target, hp, code)) return code;
+  // Port 0 means "any" only when binding; as a destination the kernel would refuse it (EINVAL).
+  if (hp.port == 0) return fail_message("bad port '0': cannot send to port 0", exit_usage);
   std::string payload = a.message;
   if (a.from_stdin) {
     payload.clear();

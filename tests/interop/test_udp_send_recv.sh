@@ -65,6 +65,13 @@ run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "127.0.0.1:70000" hi
 expect_rc 2 "udp send to port 70000"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "::1:80" hi
 expect_rc 2 "udp send to an unbracketed IPv6 address"
+# Port 0 is no destination (as in connect): a usage error before any socket, in every spelling.
+for t in 127.0.0.1:0 '[::1]:0' 0; do
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "$t" x
+  expect_rc 2 "udp send to $t"
+  expect_lines "$TMP/err" 1 "udp send to $t stderr"
+  expect_contains "$TMP/err" "bad port '0'" "udp send to $t message"
+done
 
 # recv: datagrams from socat, labelled with the sender.
 U=$(free_port udp)

@@ -59,7 +59,10 @@ struct pending {
 class session {
  public:
   session(const client_options& o, std::string peer_text)
-      : o_(o), peer_(std::move(peer_text)), dump_(o.hexdump) {
+      : o_(o),
+        peer_(std::move(peer_text)),
+        dump_(o.hexdump),
+        limit_(request_limit(o.v2, o.max_payload, o.max_payload_v2)) {
     // A v2 client still reads v1 frames: a v1-only server refuses the v2 header with a v1
     // RESP_ERROR, whose reason is worth showing (handle_response then stops).
     limits_.accept_v1 = true;
@@ -68,7 +71,8 @@ class session {
     limits_.max_payload_v2 = o.max_payload_v2;
   }
 
-  int run(socket s) {
+  // `argv_req`: the command from the arguments, checked by run_client; null: read stdin.
+  int run(socket s, const request* argv_req) {
     sock_ = std::move(s);
     (void)set_nonblocking(sock_, true);
     (void)set_tcp_nodelay(sock_, true);  // requests are small and wanted at once
@@ -86,13 +90,10 @@ class session {
       (void)::setsockopt(sock_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
                          sizeof user_timeout_ms);
     }
-    stdin_mode_ = o_.words.empty();
+    stdin_mode_ = argv_req == nullptr;
     tty_ = stdin_mode_ && ::isatty(0);
     if (!stdin_mode_) {
-      std::string line;
-      for (const auto& w : o_.words) line += (line.empty() ? "" : " ") + w;
-      std::string err;
-      if (!parse_request(line, argv_req_, err)) return fail_message(err + "; " + std::string(request_help), exit_usage);
+      argv_req_ = *argv_req;
       remaining_ = o_.count;
     }
     last_activity_ = steady::now();
@@ -117,6 +118,8 @@ class session {
     if (interrupted) {
       // As iputils ping: interrupted, the run succeeded if anything was answered.
       rc = received_ > 0 && !had_error_status_ ? exit_ok : exit_failure;
+    } else if (rc == exit_ok && refused_lines_) {
+      rc = exit_usage;
     } else if (rc == exit_ok && had_error_status_) {
       rc = exit_failure;
     }
@@ -177,7 +180,7 @@ class session {
     }
     if (n == 0) {
       stdin_eof_ = true;
-      if (!line_.empty()) take_line(std::exchange(line_, {}));
+      if (!line_.empty() && !overlong_) take_line(std::exchange(line_, {}));
       return;
     }
     line_.append(chunk, static_cast<std::size_t>(n));
@@ -185,8 +188,25 @@ class session {
     while ((pos = line_.find('\n')) != std::string::npos && !quit_sent_) {
       std::string one = line_.substr(0, pos);
       line_.erase(0, pos + 1);
+      if (std::exchange(overlong_, false)) continue;  // the end of a line refused below
       take_line(std::move(one));
     }
+    // A line that cannot fit however it ends is refused now and skipped up to its newline, so
+    // that one endless line cannot fill memory. (The margin: the command word and blanks.)
+    if (!overlong_ && !quit_sent_ && line_.size() > limit_.bytes + 4096) {
+      ++line_no_;
+      refuse_line(fmt::format("a line of more than {} bytes: its text is over the limit of {} bytes ({})",
+                              limit_.bytes + 4096, limit_.bytes, limit_.why));
+      overlong_ = true;
+    }
+    if (overlong_) line_.clear();
+  }
+
+  // A line refused before anything of it is sent: reported, and the session goes on (exit 2).
+  void refuse_line(const std::string& why) {
+    fmt::print(stderr, "sockit: line {}: {}\n", line_no_, why);
+    refused_lines_ = true;
+    if (tty_ && pending_.empty()) prompt();
   }
 
   void take_line(std::string one) {
@@ -208,6 +228,10 @@ class session {
       fmt::print(stderr, "sockit: line {}: {}; {}\n", line_no_, err, request_help);
       bad_lines_ = true;
       if (tty_ && pending_.empty()) prompt();
+      return;
+    }
+    if (auto why = check_request_size(r, limit_); !why.empty()) {
+      refuse_line(why);
       return;
     }
     queue(r, false);
@@ -407,6 +431,7 @@ class session {
   std::string peer_;
   traffic_dumper dump_;
   sp::frame_limits limits_;
+  payload_limit limit_;  // the largest request payload sent
   socket sock_;
   buffer out_, in_;
   std::deque<pending> pending_;
@@ -414,6 +439,8 @@ class session {
   long remaining_ = 0;
   bool stdin_mode_ = false, tty_ = false, stdin_eof_ = false, peer_eof_ = false;
   bool quit_sent_ = false, done_ = false, had_error_status_ = false, bad_lines_ = false;
+  bool refused_lines_ = false;  // a stdin line over the size limit (exit 2)
+  bool overlong_ = false;       // skipping the rest of a refused line up to its newline
   std::string line_;
   std::uint64_t line_no_ = 0;
   std::uint32_t next_id_ = 0;
@@ -435,12 +462,22 @@ int run_client(const client_options& o) {
   int code = exit_ok;
   host_port hp;
   if (!parse_address_arg(o.address, hp, code)) return code;
+  // The command from the arguments is checked before connecting: a usage error sends nothing.
+  request argv_req;
+  if (!o.words.empty()) {
+    std::string line;
+    for (const auto& w : o.words) line += (line.empty() ? "" : " ") + w;
+    std::string err;
+    if (!parse_request(line, argv_req, err)) return fail_message(err + "; " + std::string(request_help), exit_usage);
+    auto why = check_request_size(argv_req, request_limit(o.v2, o.max_payload, o.max_payload_v2));
+    if (!why.empty()) return fail_message(why, exit_usage);
+  }
   if (hp.host.empty()) hp.host = "127.0.0.1";
   endpoint connected;
   auto s = tcp_connect(hp.host, hp.port, ip_family::any, deadline::after_seconds(o.timeout), &connected);
   if (!s) return fail(fmt::format("connect {}:{}", hp.host, hp.port), s.error());
   session sess(o, connected.to_string());
-  int rc = sess.run(std::move(*s));
+  int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req);
   if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
   return rc;
 }
