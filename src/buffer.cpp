@@ -2,10 +2,10 @@
 #include "sockit/buffer.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <sys/uio.h>
 
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
@@ -58,7 +58,7 @@ void buffer::release_if_empty() noexcept {
 }
 
 result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
-  if (max_bytes == 0) return std::errc::invalid_argument;  // 0 would read as end of stream
+  if (max_bytes == 0) return std::errc::invalid_argument;  // nothing to read into
   constexpr std::size_t spill_size = 64 * 1024;
   std::byte spill[spill_size];
   std::size_t room = std::min(capacity_ - write_index_, max_bytes);
@@ -68,12 +68,10 @@ result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
   iov[1].iov_base = spill;
   iov[1].iov_len = std::min(spill_size, max_bytes - room);
   int iovcnt = iov[1].iov_len > 0 ? 2 : 1;
-  ssize_t n;
-  do {
-    n = ::readv(fd, room > 0 ? iov : iov + 1, room > 0 ? iovcnt : 1);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return last_error();
-  auto got = static_cast<std::size_t>(n);
+  auto n = detail::check_size([&] { return ::readv(fd, room > 0 ? iov : iov + 1, room > 0 ? iovcnt : 1); });
+  if (!n) return n.error();
+  if (*n == 0) return errc::end_of_stream;
+  auto got = *n;
   if (got <= room) {
     write_index_ += got;
   } else {

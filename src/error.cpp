@@ -21,8 +21,15 @@ class sockit_category_impl final : public std::error_category {
       case errc::message_too_long: return "datagram truncated";
       case errc::no_addresses: return "name has no usable address";
       case errc::bad_duration: return "duration must be a non-negative number of seconds";
+      case errc::would_block: return "operation would block";
     }
     return "unknown sockit error";
+  }
+  // would_block is EAGAIN under its own name: code that tests for std::errc's spelling (or a
+  // caller of tcp_accept written before it existed) keeps working.
+  std::error_condition default_error_condition(int ev) const noexcept override {
+    if (static_cast<errc>(ev) == errc::would_block) return std::errc::resource_unavailable_try_again;
+    return {ev, *this};
   }
 };
 

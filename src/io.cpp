@@ -1,50 +1,73 @@
-// Looping, deadline-bounded blocking I/O.
+// Looping, deadline-bounded blocking I/O, and the one-shot non-blocking calls it is built on.
 #include "sockit/io.hpp"
 
-#include <cerrno>
-#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit {
 namespace {
 
-std::error_code wait_for(int fd, short events, deadline by) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int rc = ::poll(&p, 1, by.poll_timeout_ms());
-    if (rc > 0) return {};  // ready, or in error: the next call says which
-    if (rc == 0) return std::make_error_code(std::errc::timed_out);
-    if (errno != EINTR) return last_error();
-  }
+std::error_code wait_for(int fd, unsigned want, deadline by) {
+  wait_entry e{fd, want, 0};
+  auto n = wait_any({&e, 1}, by);
+  if (!n) return n.error();
+  if (*n == 0) return std::make_error_code(std::errc::timed_out);
+  return {};  // ready, or in error: the next call says which
 }
-
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 }  // namespace
 
-std::error_code wait_readable(int fd, deadline by) { return wait_for(fd, POLLIN, by); }
-std::error_code wait_writable(int fd, deadline by) { return wait_for(fd, POLLOUT, by); }
+std::error_code wait_readable(int fd, deadline by) { return wait_for(fd, wait_entry::readable, by); }
+std::error_code wait_writable(int fd, deadline by) { return wait_for(fd, wait_entry::writable, by); }
 
-// MSG_DONTWAIT on every call, blocking socket or not, so the deadline is always ours to keep.
+// MSG_DONTWAIT on every call, blocking socket or not, so the caller's deadline is always ours to keep.
+result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {
+  return detail::check_size(
+      [&] { return ::send(s.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT); });
+}
+
+result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
+  auto n = detail::check_size([&] { return ::recv(s.native_handle(), data.data(), data.size(), MSG_DONTWAIT); });
+  if (n && *n == 0 && !data.empty()) return errc::end_of_stream;
+  return n;
+}
+
+result<std::size_t> try_read(int fd, std::span<std::byte> data) {
+  auto n = detail::check_size([&] { return ::read(fd, data.data(), data.size()); });
+  if (n && *n == 0 && !data.empty()) return errc::end_of_stream;
+  return n;
+}
+
+transfer write_all(int fd, std::span<const std::byte> data) {
+  transfer t;
+  while (t.bytes < data.size()) {
+    auto rest = data.subspan(t.bytes);
+    auto n = detail::check_size([&] { return ::write(fd, rest.data(), rest.size()); });
+    if (!n) {
+      t.ec = n.error();
+      break;
+    }
+    t.bytes += *n;
+  }
+  return t;
+}
+
 result<std::size_t> send_some(const socket& s, std::span<const std::byte> data, deadline by) {
   for (;;) {
-    ssize_t n = ::send(s.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (!would_block(errno)) return last_error();
+    auto n = try_send(s, data);
+    if (n || n.error() != errc::would_block) return n;
     if (auto ec = wait_writable(s.native_handle(), by)) return ec;
   }
 }
 
 result<std::size_t> recv_some(const socket& s, std::span<std::byte> data, deadline by) {
   for (;;) {
-    ssize_t n = ::recv(s.native_handle(), data.data(), data.size(), MSG_DONTWAIT);
-    if (n > 0 || (n == 0 && data.empty())) return static_cast<std::size_t>(n);
-    if (n == 0) return make_error_code(errc::end_of_stream);
-    if (errno == EINTR) continue;
-    if (!would_block(errno)) return last_error();
+    auto n = try_recv(s, data);
+    if (n || n.error() != errc::would_block) return n;
     if (auto ec = wait_readable(s.native_handle(), by)) return ec;
   }
 }

@@ -7,42 +7,27 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "detail/sockopt.hpp"
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
 namespace {
 
-template <class T>
-std::error_code setopt(const socket& s, int level, int name, const T& v) {
-  if (::setsockopt(s.native_handle(), level, name, &v, sizeof v) != 0) return last_error();
-  return {};
-}
-
-template <class T>
-result<T> getopt(const socket& s, int level, int name) {
-  T v{};
-  socklen_t len = sizeof v;
-  if (::getsockopt(s.native_handle(), level, name, &v, &len) != 0) return last_error();
-  return v;
-}
-
-std::error_code set_flag(const socket& s, int level, int name, bool on) { return setopt(s, level, name, on ? 1 : 0); }
-
-result<bool> get_flag(const socket& s, int level, int name) {
-  auto v = getopt<int>(s, level, name);
-  if (!v) return v.error();
-  return *v != 0;
-}
+using detail::get_flag;
+using detail::get_opt;
+using detail::set_flag;
+using detail::set_opt;
 
 std::error_code set_timeout(const socket& s, int name, microseconds t) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(t.count() / 1000000);
   tv.tv_usec = static_cast<suseconds_t>(t.count() % 1000000);
-  return setopt(s, SOL_SOCKET, name, tv);
+  return set_opt(s, SOL_SOCKET, name, tv);
 }
 
 result<microseconds> get_timeout(const socket& s, int name) {
-  auto tv = getopt<timeval>(s, SOL_SOCKET, name);
+  auto tv = get_opt<timeval>(s, SOL_SOCKET, name);
   if (!tv) return tv.error();
   return microseconds(static_cast<long long>(tv->tv_sec) * 1000000 + tv->tv_usec);
 }
@@ -50,17 +35,17 @@ result<microseconds> get_timeout(const socket& s, int name) {
 }  // namespace
 
 std::error_code set_nonblocking(const socket& s, bool on) {
-  int flags = ::fcntl(s.native_handle(), F_GETFL);
-  if (flags < 0) return last_error();
-  int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
-  if (want != flags && ::fcntl(s.native_handle(), F_SETFL, want) != 0) return last_error();
-  return {};
+  auto flags = detail::check_res([&] { return ::fcntl(s.native_handle(), F_GETFL); });
+  if (!flags) return flags.error();
+  int want = on ? (*flags | O_NONBLOCK) : (*flags & ~O_NONBLOCK);
+  if (want == *flags) return {};
+  return detail::check_ec([&] { return ::fcntl(s.native_handle(), F_SETFL, want); });
 }
 
 result<bool> nonblocking(const socket& s) {
-  int flags = ::fcntl(s.native_handle(), F_GETFL);
-  if (flags < 0) return last_error();
-  return (flags & O_NONBLOCK) != 0;
+  auto flags = detail::check_res([&] { return ::fcntl(s.native_handle(), F_GETFL); });
+  if (!flags) return flags.error();
+  return (*flags & O_NONBLOCK) != 0;
 }
 
 std::error_code set_recv_timeout(const socket& s, microseconds t) { return set_timeout(s, SO_RCVTIMEO, t); }
@@ -76,17 +61,17 @@ result<bool> tcp_cork(const socket& s) { return get_flag(s, IPPROTO_TCP, TCP_COR
 std::error_code set_keepalive(const socket& s, const keepalive_config& k) {
   if (auto ec = set_flag(s, SOL_SOCKET, SO_KEEPALIVE, k.enabled)) return ec;
   if (!k.enabled) return {};
-  if (auto ec = setopt(s, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(k.idle.count()))) return ec;
-  if (auto ec = setopt(s, IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(k.interval.count()))) return ec;
-  return setopt(s, IPPROTO_TCP, TCP_KEEPCNT, k.count);
+  if (auto ec = set_opt(s, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(k.idle.count()))) return ec;
+  if (auto ec = set_opt(s, IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(k.interval.count()))) return ec;
+  return set_opt(s, IPPROTO_TCP, TCP_KEEPCNT, k.count);
 }
 
 result<keepalive_config> keepalive(const socket& s) {
   keepalive_config k;
   auto on = get_flag(s, SOL_SOCKET, SO_KEEPALIVE);
-  auto idle = getopt<int>(s, IPPROTO_TCP, TCP_KEEPIDLE);
-  auto intvl = getopt<int>(s, IPPROTO_TCP, TCP_KEEPINTVL);
-  auto cnt = getopt<int>(s, IPPROTO_TCP, TCP_KEEPCNT);
+  auto idle = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPIDLE);
+  auto intvl = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPINTVL);
+  auto cnt = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPCNT);
   if (!on) return on.error();
   if (!idle) return idle.error();
   if (!intvl) return intvl.error();
@@ -98,10 +83,10 @@ result<keepalive_config> keepalive(const socket& s) {
   return k;
 }
 
-std::error_code set_send_buffer_size(const socket& s, int bytes) { return setopt(s, SOL_SOCKET, SO_SNDBUF, bytes); }
-result<int> send_buffer_size(const socket& s) { return getopt<int>(s, SOL_SOCKET, SO_SNDBUF); }
-std::error_code set_recv_buffer_size(const socket& s, int bytes) { return setopt(s, SOL_SOCKET, SO_RCVBUF, bytes); }
-result<int> recv_buffer_size(const socket& s) { return getopt<int>(s, SOL_SOCKET, SO_RCVBUF); }
+std::error_code set_send_buffer_size(const socket& s, int bytes) { return set_opt(s, SOL_SOCKET, SO_SNDBUF, bytes); }
+result<int> send_buffer_size(const socket& s) { return get_opt<int>(s, SOL_SOCKET, SO_SNDBUF); }
+std::error_code set_recv_buffer_size(const socket& s, int bytes) { return set_opt(s, SOL_SOCKET, SO_RCVBUF, bytes); }
+result<int> recv_buffer_size(const socket& s) { return get_opt<int>(s, SOL_SOCKET, SO_RCVBUF); }
 
 std::error_code set_reuse_address(const socket& s, bool on) { return set_flag(s, SOL_SOCKET, SO_REUSEADDR, on); }
 result<bool> reuse_address(const socket& s) { return get_flag(s, SOL_SOCKET, SO_REUSEADDR); }
@@ -110,15 +95,32 @@ result<bool> reuse_port(const socket& s) { return get_flag(s, SOL_SOCKET, SO_REU
 std::error_code set_broadcast(const socket& s, bool on) { return set_flag(s, SOL_SOCKET, SO_BROADCAST, on); }
 result<bool> broadcast(const socket& s) { return get_flag(s, SOL_SOCKET, SO_BROADCAST); }
 
+std::error_code set_tcp_user_timeout(const socket& s, milliseconds t) {
+  return set_opt(s, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<unsigned>(t.count()));
+}
+result<milliseconds> tcp_user_timeout(const socket& s) {
+  auto v = get_opt<unsigned>(s, IPPROTO_TCP, TCP_USER_TIMEOUT);
+  if (!v) return v.error();
+  return milliseconds(*v);
+}
+
+std::error_code set_bind_address_no_port(const socket& s, bool on) {
+  return set_flag(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, on);
+}
+result<bool> bind_address_no_port(const socket& s) { return get_flag(s, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT); }
+
+std::error_code set_v6_only(const socket& s, bool on) { return set_flag(s, IPPROTO_IPV6, IPV6_V6ONLY, on); }
+result<bool> v6_only(const socket& s) { return get_flag(s, IPPROTO_IPV6, IPV6_V6ONLY); }
+
 std::error_code set_linger(const socket& s, std::optional<seconds> t) {
   ::linger l{};
   l.l_onoff = t.has_value() ? 1 : 0;
   l.l_linger = t ? static_cast<int>(t->count()) : 0;
-  return setopt(s, SOL_SOCKET, SO_LINGER, l);
+  return set_opt(s, SOL_SOCKET, SO_LINGER, l);
 }
 
 result<std::optional<seconds>> linger(const socket& s) {
-  auto l = getopt<::linger>(s, SOL_SOCKET, SO_LINGER);
+  auto l = get_opt<::linger>(s, SOL_SOCKET, SO_LINGER);
   if (!l) return l.error();
   if (!l->l_onoff) return std::optional<seconds>{};
   return std::optional<seconds>(seconds(l->l_linger));

@@ -1,10 +1,10 @@
 // The descriptor owner.
 #include "sockit/socket.hpp"
 
-#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
@@ -17,9 +17,9 @@ socket& socket::operator=(socket&& other) noexcept {
 socket::~socket() { reset(); }
 
 result<socket> socket::open(int family, int type, int protocol) {
-  int fd = ::socket(family, type | SOCK_CLOEXEC, protocol);
-  if (fd < 0) return last_error();
-  return socket(fd);
+  auto fd = detail::check_res([&] { return ::socket(family, type | SOCK_CLOEXEC, protocol); });
+  if (!fd) return fd.error();
+  return socket(*fd);
 }
 
 int socket::release() noexcept {
@@ -35,29 +35,37 @@ void socket::reset(int fd) noexcept {
 
 std::error_code socket::close() noexcept {
   if (fd_ < 0) return std::make_error_code(std::errc::bad_file_descriptor);
-  int fd = release();
-  // No retry on EINTR: on Linux the descriptor is gone whatever close returns.
-  if (::close(fd) != 0 && errno != EINTR) return last_error();
-  return {};
+  // Not check_res: close must never be retried, since on Linux the descriptor is gone whatever
+  // close returns, and an interrupted close has done its work.
+  if (::close(release()) == 0) return {};
+  auto ec = detail::syscall_error();
+  return ec == std::errc::interrupted ? std::error_code{} : ec;
 }
 
 std::error_code socket::shutdown(shutdown_how how) const noexcept {
-  if (::shutdown(fd_, static_cast<int>(how)) != 0) return last_error();
-  return {};
+  return detail::check_ec([&] { return ::shutdown(fd_, static_cast<int>(how)); });
 }
 
 result<endpoint> socket::local_endpoint() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return last_error();
+  if (auto ec = detail::check_ec([&] { return ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len); })) {
+    return ec;
+  }
   return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
 result<endpoint> socket::peer_endpoint() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return last_error();
+  if (auto ec = detail::check_ec([&] { return ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len); })) {
+    return ec;
+  }
   return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+std::error_code bind(const socket& s, const endpoint& at) {
+  return detail::check_ec([&] { return ::bind(s.native_handle(), at.data(), at.size()); });
 }
 
 }  // namespace sockit

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "detail/bound_socket.hpp"
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -14,17 +15,19 @@
 
 namespace sockit {
 
+std::error_code connect_start(const socket& s, const endpoint& to) {
+  return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
+}
+
+std::error_code connect_finish(const socket& s) { return pending_error(s); }
+
 result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking) {
   auto s = socket::open(to.family(), SOCK_STREAM | SOCK_NONBLOCK);
   if (!s) return s.error();
-  int rc;
-  do {
-    rc = ::connect(s->native_handle(), to.data(), to.size());
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    if (errno != EINPROGRESS) return last_error();
+  if (auto started = connect_start(*s, to)) {
+    if (started != std::errc::operation_in_progress) return started;
     if (auto ec = wait_writable(s->native_handle(), by)) return ec;
-    if (auto ec = pending_error(*s)) return ec;
+    if (auto ec = connect_finish(*s)) return ec;
   }
   if (!nonblocking) {
     if (auto ec = set_nonblocking(*s, false)) return ec;
@@ -58,7 +61,7 @@ result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family 
 result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {
   auto s = detail::open_bound(at, {SOCK_STREAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
   if (!s) return s.error();
-  if (::listen(s->native_handle(), opts.backlog) != 0) return last_error();
+  if (auto ec = detail::check_ec([&] { return ::listen(s->native_handle(), opts.backlog); })) return ec;
   return std::move(*s);
 }
 
@@ -66,10 +69,12 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int fd = ::accept4(listener.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
+    auto fd = detail::check_res([&] {
+      return ::accept4(listener.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
                        SOCK_CLOEXEC | (opts.nonblocking ? SOCK_NONBLOCK : 0));
-    if (fd >= 0) {
-      socket s(fd);
+    });
+    if (fd) {
+      socket s(*fd);
       if (opts.peer) {
         auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
         if (e) *opts.peer = *e;
@@ -77,12 +82,14 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
       return s;
     }
     // accept(2): these are the new connection's network errors; the listener is fine, try again.
-    switch (errno) {
-      case EINTR: case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
+    auto ec = fd.error();
+    if (ec.category() != std::system_category()) return ec;
+    switch (ec.value()) {
+      case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
       case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
         continue;
       default:
-        return last_error();
+        return ec;
     }
   }
 }

@@ -67,13 +67,13 @@ void tcp_connection::handle_io(std::uint32_t ev) {
 void tcp_connection::handle_read() {
   for (int i = 0; i < limits_.max_reads_per_wakeup && !closed_; ++i) {
     auto n = input_.read_from(socket_.native_handle(), read_chunk);
-    if (!n) {
+    if (!n && n.error() != errc::end_of_stream) {
       auto ec = n.error();
-      if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) break;
+      if (ec == errc::would_block) break;
       close(ec);
       return;
     }
-    if (*n == 0) {
+    if (!n) {  // end of stream
       peer_eof_ = true;
       update_interest();
       if (lingering_) {
@@ -104,15 +104,11 @@ void tcp_connection::send(std::span<const std::byte> bytes) {
   if (closed_ || closing_ || want_shutdown_ || bytes.empty()) return;
   std::size_t sent = 0;
   if (output_.empty()) {
-    for (;;) {
-      ssize_t n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        sent = static_cast<std::size_t>(n);
-        break;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      close(last_error());
+    auto n = try_send(socket_, bytes);
+    if (n) {
+      sent = *n;
+    } else if (n.error() != errc::would_block) {
+      close(n.error());
       return;
     }
     bytes_out_ += sent;
@@ -127,15 +123,14 @@ void tcp_connection::send(std::span<const std::byte> bytes) {
 void tcp_connection::handle_write() {
   while (!output_.empty()) {
     auto data = output_.readable();
-    ssize_t n = ::send(socket_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      close(last_error());
+    auto n = try_send(socket_, data);
+    if (!n) {
+      if (n.error() == errc::would_block) break;
+      close(n.error());
       return;
     }
-    bytes_out_ += static_cast<std::size_t>(n);
-    output_.consume(static_cast<std::size_t>(n));
+    bytes_out_ += *n;
+    output_.consume(*n);
   }
   if (paused_ && output_.size() <= limits_.low_water) paused_ = false;
   if (output_.empty()) {

@@ -1,14 +1,14 @@
 // UDP sockets.
 #include "sockit/udp.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "detail/bound_socket.hpp"
+#include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
-#include "sockit/options.hpp"
 
 namespace sockit {
 
@@ -20,42 +20,54 @@ result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts) {
   return detail::open_bound(at, {SOCK_DGRAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
 }
 
+std::error_code udp_connect(const socket& s, const endpoint& to) {
+  return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
+}
+
 result<socket> udp_connect(const endpoint& to) {
   auto s = udp_open(to.family());
   if (!s) return s.error();
-  if (::connect(s->native_handle(), to.data(), to.size()) != 0) return last_error();
+  if (auto ec = udp_connect(*s, to)) return ec;
   return std::move(*s);
+}
+
+result<std::size_t> try_send_to(const socket& s, std::span<const std::byte> data, const endpoint& to) {
+  return detail::check_size([&] {
+    return ::sendto(s.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                    to.empty() ? nullptr : to.data(), to.empty() ? 0 : to.size());
+  });
+}
+
+result<datagram> try_recv_from(const socket& s, std::span<std::byte> buffer) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  // MSG_TRUNC makes recvfrom return the datagram's real length, so truncation is visible.
+  auto n = detail::check_size([&] {
+    return ::recvfrom(s.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
+                      reinterpret_cast<sockaddr*>(&ss), &len);
+  });
+  if (!n) return n.error();
+  datagram d;
+  d.wire_size = *n;
+  d.size = std::min(d.wire_size, buffer.size());
+  if (len > 0) {
+    if (auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len)) d.from = *e;
+  }
+  return d;
 }
 
 result<std::size_t> send_to(const socket& s, std::span<const std::byte> data, const endpoint& to, deadline by) {
   for (;;) {
-    ssize_t n = ::sendto(s.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
-                         to.empty() ? nullptr : to.data(), to.empty() ? 0 : to.size());
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return last_error();
+    auto n = try_send_to(s, data, to);
+    if (n || n.error() != errc::would_block) return n;
     if (auto ec = wait_writable(s.native_handle(), by)) return ec;
   }
 }
 
 result<datagram> recv_from(const socket& s, std::span<std::byte> buffer, deadline by) {
   for (;;) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    // MSG_TRUNC makes recvfrom return the datagram's real length, so truncation is visible.
-    ssize_t n = ::recvfrom(s.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
-                           reinterpret_cast<sockaddr*>(&ss), &len);
-    if (n >= 0) {
-      datagram d;
-      d.wire_size = static_cast<std::size_t>(n);
-      d.size = std::min(d.wire_size, buffer.size());
-      if (len > 0) {
-        if (auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len)) d.from = *e;
-      }
-      return d;
-    }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return last_error();
+    auto d = try_recv_from(s, buffer);
+    if (d || d.error() != errc::would_block) return d;
     if (auto ec = wait_readable(s.native_handle(), by)) return ec;
   }
 }

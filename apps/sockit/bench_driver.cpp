@@ -4,7 +4,6 @@
 #include "bench_driver.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -129,9 +128,9 @@ class worker {
       slot = {k, now};
       c.head = (c.head + 1) % c.ring.size();
       if (measuring_) ++totals_.udp_sent;
-      ssize_t n = ::send(c.sock.native_handle(), dgram.data(), dgram.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+      auto n = try_send(c.sock, dgram);
+      if (!n && n.error() != errc::would_block && n.error() != std::errc::no_buffer_space) {
+        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
       }
       return;
     }
@@ -140,12 +139,12 @@ class worker {
     const std::byte* msg = pat_.message(k);
     std::size_t sent = 0;
     if (c.pending_off == c.pending.size()) {
-      ssize_t n = ::send(c.sock.native_handle(), msg, cfg_.size, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+      auto n = try_send(c.sock, {msg, cfg_.size});
+      if (!n && n.error() != errc::would_block) {
+        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
         return;
       }
-      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      sent = n.value_or(0);
       if (sent == cfg_.size) return;
       c.pending.clear();
       c.pending_off = 0;
@@ -156,15 +155,13 @@ class worker {
 
   void flush(connection& c) {
     while (c.pending_off < c.pending.size()) {
-      ssize_t n = ::send(c.sock.native_handle(), c.pending.data() + c.pending_off, c.pending.size() - c.pending_off,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
+      auto n = try_send(c.sock, std::span(c.pending).subspan(c.pending_off));
+      if (!n) {
+        if (n.error() == errc::would_block) return;
+        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
         return;
       }
-      c.pending_off += static_cast<std::size_t>(n);
+      c.pending_off += *n;
     }
     c.pending.clear();
     c.pending_off = 0;
@@ -191,13 +188,11 @@ class worker {
   // One non-blocking recv into rbuf_: false when nothing is left to read now, or the connection
   // failed (then it is already marked dead).
   bool receive(connection& c, ssize_t& n) {
-    for (;;) {
-      n = ::recv(c.sock.native_handle(), rbuf_.data(), rbuf_.size(), MSG_DONTWAIT);
-      if (n >= 0) return true;
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) fail(c, describe("recv from " + cfg_.target.to_string(), last_error()));
-      return false;
-    }
+    auto r = try_recv(c.sock, rbuf_);
+    n = r ? static_cast<ssize_t>(*r) : 0;  // end of stream (or an empty datagram) is 0 here
+    if (r || r.error() == errc::end_of_stream) return true;
+    if (r.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target.to_string(), r.error()));
+    return false;
   }
 
   void read_tcp(connection& c) {
@@ -294,19 +289,18 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source) 
   auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
   if (!s) return s.error();
   if (source) {
-    int one = 1;
-    ::setsockopt(s->native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    if (::bind(s->native_handle(), source->data(), source->size()) != 0) return last_error();
+    (void)set_bind_address_no_port(*s, true);
+    if (auto ec = bind(*s, *source)) return ec;
   }
   if (cfg.udp) {
-    if (::connect(s->native_handle(), cfg.target.data(), cfg.target.size()) != 0) return last_error();
+    if (auto ec = udp_connect(*s, cfg.target)) return ec;
     return std::move(*s);
   }
   if (auto ec = set_nonblocking(*s, true)) return ec;
-  if (::connect(s->native_handle(), cfg.target.data(), cfg.target.size()) != 0) {
-    if (errno != EINPROGRESS) return last_error();
+  if (auto started = connect_start(*s, cfg.target)) {
+    if (started != std::errc::operation_in_progress) return started;
     if (auto ec = wait_writable(s->native_handle(), deadline::after(std::chrono::seconds(10)))) return ec;
-    if (auto ec = pending_error(*s)) return ec;
+    if (auto ec = connect_finish(*s)) return ec;
   }
   (void)set_tcp_nodelay(*s, true);
   return std::move(*s);

@@ -1,4 +1,5 @@
-// Shared by every subcommand: global flags, exit codes, error lines, argument parsing helpers.
+// Shared by every subcommand: global flags, exit codes, error and notice lines, logging. The
+// argument helpers are in args.hpp.
 #pragma once
 
 #include <chrono>
@@ -42,43 +43,16 @@ int fail_message(std::string_view message, int code = exit_failure);
 // "sockit: listening on ADDR:PORT (tcp|udp) [SERVICE]", so scripts can start it on port 0 and
 // read the port back.
 void announce_listening(const endpoint& at, std::string_view proto, std::string_view service = {});
-// A failed bind, in one line with a hint where the errno alone does not say what to do: for
-// EACCES the lowest unprivileged port, for EADDRINUSE that someone holds it; `choose` says how to
-// pick another ("choose another with --echo-port").
-int bind_failure(std::string_view what, std::error_code ec, std::string_view choose);
 // A malformed argument: "sockit: bad address 'x': ..." and exit_usage.
 int usage_error(std::string_view what, std::string_view text, std::error_code ec);
 
 // Exit code for an error: argument errors (bad address, bad port...) are usage errors.
 int code_for(std::error_code ec);
 
-// Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
-bool parse_address_arg(std::string_view text, host_port& out, int& exit);
-
-// Every count of seconds a user types (-w, --wait, --idle-timeout, --drain-timeout) goes through
-// one check: a finite decimal number, not negative (and above 0 unless zero means something), at
-// most `max` (one year unless the flag says less), so converting it can never overflow.
-inline constexpr double max_seconds = 365.0 * 24 * 3600;
-// Why `text` is not such a number, or "" when it is: "must be a number of seconds from 0 to ...".
-std::string seconds_problem(std::string_view text, bool zero_ok, double max = max_seconds);
-// Parses seconds; on error prints "sockit: bad <what> '<text>': <why>" and sets exit_usage.
-bool parse_seconds_arg(std::string_view what, std::string_view text, double& out, int& exit, bool zero_ok,
-                       double max = max_seconds);
-// The same check as a CLI11 validator for options parsed straight into a double.
-CLI::Validator seconds_check(bool zero_ok, double max = max_seconds);
-// A finite number from min to max (CLI::Range lets "nan" through and prints DBL_MAX bounds);
-// `what` names the unit in the message ("replies per second").
-CLI::Validator number_check(double min, double max, std::string what);
-// Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
-std::chrono::milliseconds seconds_to_ms(double seconds);
-
-// Adds --engine (auto|epoll...) to a subcommand that runs an event loop.
-CLI::Option* add_engine_option(CLI::App& app, engine& e);
-
 // Sets up spdlog on stderr with timestamps, at warn / info (-v) / debug (-vv).
 void setup_logging(int verbosity);
 
-// Writes all of `data` to fd (stdout, a pipe): loops over partial writes, retries EINTR.
+// Writes all of `data` to fd (stdout, a pipe): loops over partial writes and signals.
 std::error_code write_fd(int fd, std::string_view data);
 
 }  // namespace sockit::cli

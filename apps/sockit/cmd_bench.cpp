@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "bench_driver.hpp"
+#include "args.hpp"
 #include "commands.hpp"
 #include "fd_limit.hpp"
 #include "json.hpp"
@@ -27,7 +28,8 @@ struct bench_options {
   bench_config cfg;
 };
 
-// Descriptors beyond the connections: stdio, the loops' epoll/eventfd/timerfd, a resolver...
+// Descriptors beyond the connections: stdio, each loop's poller (epoll, poll or select), eventfd and
+// timerfd, a resolver...
 constexpr std::uint64_t fd_slack = 64;
 // The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
 
@@ -50,16 +52,7 @@ int run(const bench_options& o, context& ctx) {
 
   bench_config cfg = o.cfg;
   cfg.target = eps->front();
-  if (o.threads == "auto") {
-    cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  } else {
-    try {
-      cfg.threads = std::stoi(o.threads);
-    } catch (...) {
-      cfg.threads = 0;
-    }
-    if (cfg.threads < 1 || cfg.threads > 1024) return fail_message("bench: --threads takes a number from 1 to 1024 or 'auto'", exit_usage);
-  }
+  if (!parse_threads_arg(o.threads, cfg.threads, code)) return code;
   if (cfg.server_pid > 0 && process_cpu_seconds(cfg.server_pid) < 0) {
     return fail_message(fmt::format("bench: --server-pid {}: no such process", cfg.server_pid), exit_usage);
   }

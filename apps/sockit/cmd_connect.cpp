@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
 #include "sockit/error.hpp"

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "services/echo.hpp"
 #include "services/server_args.hpp"

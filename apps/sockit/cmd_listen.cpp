@@ -1,7 +1,6 @@
 // sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT). Binds loopback unless
 // told otherwise: a relay of the user's terminal should not be reachable from the network by
 // accident.
-#include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
 #include "sockit/error.hpp"
@@ -92,9 +92,7 @@ int run_udp(const endpoint& at, const listen_args& a, const context& ctx) {
   po.peer_name = d->from.to_string();
   if (a.keep_open) return pump.run_udp_any(*s, d->from, po);
   // One peer: connect the socket to it, so the kernel drops everyone else's datagrams.
-  if (::connect(s->native_handle(), d->from.data(), d->from.size()) != 0) {
-    return fail("connect udp " + d->from.to_string(), last_error());
-  }
+  if (auto ec = udp_connect(*s, d->from)) return fail("connect udp " + d->from.to_string(), ec);
   return pump.run(*s, po);
 }
 

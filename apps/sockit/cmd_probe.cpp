@@ -1,7 +1,6 @@
 // sockit probe HOST PORTS: which TCP ports accept connections, like nc -zv, but with many
-// non-blocking connects in flight at once on one poll(2) set.
+// non-blocking connects in flight at once on one wait_any set.
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <memory>
@@ -9,19 +8,20 @@
 #include <unordered_set>
 #include <vector>
 
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "netcat_pump.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
-#include "sockit/liveness.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -37,41 +37,6 @@ struct probe_args {
   bool v6 = false;
   int concurrency = default_concurrency;
 };
-
-// "22", "80,443", "8000-8100" and mixes of them; order kept, duplicates dropped, 1..65535.
-result<std::vector<std::uint16_t>> parse_port_list(std::string_view text) {
-  std::vector<std::uint16_t> out;
-  std::unordered_set<std::uint16_t> seen;
-  auto number = [](std::string_view t) -> result<std::uint16_t> {
-    auto p = parse_port(t);
-    if (!p || *p == 0) return errc::bad_port;
-    return *p;
-  };
-  if (text.empty()) return errc::bad_port;
-  while (true) {
-    auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    auto dash = item.find('-');
-    std::uint16_t lo = 0, hi = 0;
-    if (dash == std::string_view::npos) {
-      auto p = number(item);
-      if (!p) return p.error();
-      lo = hi = *p;
-    } else {
-      auto a = number(item.substr(0, dash));
-      auto b = number(item.substr(dash + 1));
-      if (!a || !b || *a > *b) return errc::bad_port;
-      lo = *a;
-      hi = *b;
-    }
-    for (unsigned p = lo; p <= hi; ++p) {
-      if (seen.insert(static_cast<std::uint16_t>(p)).second) out.push_back(static_cast<std::uint16_t>(p));
-    }
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 enum class port_state { pending, open, closed, filtered, error };
 
@@ -124,7 +89,7 @@ class prober {
   }
 
   int run() {
-    std::vector<pollfd> fds;
+    std::vector<wait_entry> fds;
     while (printed_ < results_.size()) {
       while (active_.size() < static_cast<std::size_t>(concurrency_) && next_ < results_.size()) {
         start(next_++, 0, deadline::after_seconds(wait_s_));
@@ -133,23 +98,18 @@ class prober {
       if (active_.empty()) continue;
 
       fds.clear();
-      int timeout = -1;
+      deadline first = deadline::never();  // the earliest of the attempts' deadlines
       for (const auto& a : active_) {
-        fds.push_back({a.sock.native_handle(), POLLOUT, 0});
-        int t = a.by.poll_timeout_ms();
-        timeout = timeout < 0 ? t : std::min(timeout, t);
+        fds.push_back({a.sock.native_handle(), wait_entry::writable, 0});
+        if (!a.by.is_never() && (first.is_never() || a.by.when() < first.when())) first = a.by;
       }
-      int rc = ::poll(fds.data(), fds.size(), timeout);
-      if (rc < 0) {
-        if (errno == EINTR) continue;
-        return fail("poll", last_error());
-      }
+      if (auto rc = wait_any(fds, first); !rc) return fail("poll", rc.error());
       // Settle what answered or ran out of time; restarts for the next address join the back.
       std::vector<attempt> still;
       std::vector<attempt> finished;
       for (std::size_t i = 0; i < fds.size(); ++i) {
         auto& a = active_[i];
-        if (fds[i].revents != 0 || a.by.expired()) {
+        if (fds[i].ready != 0 || a.by.expired()) {
           finished.push_back(std::move(a));
         } else {
           still.push_back(std::move(a));
@@ -158,13 +118,14 @@ class prober {
       active_ = std::move(still);
       for (auto& a : finished) {
         const bool expired = a.by.expired();  // once: SO_ERROR is cleared by reading it
-        std::error_code ec = expired ? std::error_code() : pending_error(a.sock);
+        std::error_code ec = expired ? std::error_code() : connect_finish(a.sock);
         bool answered = true;
         if (expired) {
           // Check once more: the answer may have come with the deadline.
-          pollfd p{a.sock.native_handle(), POLLOUT, 0};
-          answered = ::poll(&p, 1, 0) == 1;
-          ec = answered ? pending_error(a.sock) : std::make_error_code(std::errc::timed_out);
+          wait_entry e{a.sock.native_handle(), wait_entry::writable, 0};
+          auto now = wait_any({&e, 1}, deadline::at(clock::now()));
+          answered = now && *now == 1;
+          ec = answered ? connect_finish(a.sock) : std::make_error_code(std::errc::timed_out);
         }
         settle(std::move(a), ec, answered);
       }
@@ -190,19 +151,15 @@ class prober {
         finish(r, port_state::error, s.error(), started);
         return;
       }
-      int rc;
-      do {
-        rc = ::connect(s->native_handle(), to.data(), to.size());
-      } while (rc != 0 && errno == EINTR);
-      if (rc == 0) {
+      auto ec = connect_start(*s, to);
+      if (!ec) {
         finish(r, port_state::open, {}, started);
         return;
       }
-      if (errno == EINPROGRESS) {
+      if (ec == std::errc::operation_in_progress) {
         active_.push_back(attempt{index, addr_i, std::move(*s), started, by});
         return;
       }
-      auto ec = last_error();
       if (addr_i + 1 == addrs_.size() || by.expired()) {
         finish(r, classify(ec), ec, started);
         return;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "fd_limit.hpp"
 #include "proto/client.hpp"

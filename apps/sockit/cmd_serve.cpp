@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "services/chargen.hpp"
 #include "services/daytime.hpp"

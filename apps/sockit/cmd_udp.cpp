@@ -1,6 +1,5 @@
 // sockit udp send / recv: one datagram out and its reply back (from that peer only), or every
 // datagram that arrives on a port, printed with its sender as it comes.
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -10,10 +9,10 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "json.hpp"
-#include "services/server_args.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/udp.hpp"
@@ -77,11 +76,10 @@ int run_send(const send_args& a, const context& ctx) {
     payload.clear();
     char buf[8192];
     for (;;) {
-      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return fail("read stdin", last_error());
-      if (n == 0) break;
-      payload.append(buf, static_cast<std::size_t>(n));
+      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(buf)));
+      if (!n && n.error() == errc::end_of_stream) break;
+      if (!n) return fail("read stdin", n.error());
+      payload.append(buf, *n);
       if (payload.size() > max_udp_payload_v6) {  // checked against the peer's family below
         return fail_message(fmt::format("udp send: message longer than {} bytes", max_udp_payload_v6), exit_usage);
       }
@@ -177,10 +175,10 @@ int run_recv(const recv_args& a, const context& ctx) {
   };
   auto ec = loop.watch(s->native_handle(), io_readable, [&](std::uint32_t) {
     for (int i = 0; i < 32; ++i) {
-      auto d = recv_from(*s, std::span<std::byte>(buf.get(), max_datagram), deadline::after(clock::duration::zero()));
+      auto d = try_recv_from(*s, std::span<std::byte>(buf.get(), max_datagram));
       if (!d) {
         auto e = d.error();
-        if (e == std::errc::timed_out || e == std::errc::resource_unavailable_try_again) break;
+        if (e == errc::would_block) break;
         spdlog::debug("{}", describe("recvfrom", e));
         continue;
       }

@@ -1,55 +1,25 @@
 // The stdin <-> socket relay of connect and listen.
 #include "netcat_pump.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 #include "sockit/options.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit::cli {
 
-bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
-  auto p = parse_port(text);
-  if (!p) {
-    exit = usage_error("bad port", text, p.error());
-    return false;
-  }
-  port = *p;
-  return true;
-}
-
-bool check_host_arg(std::string& host, int& exit) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  bool bad = host.empty();
-  // numeric() never asks a resolver: a name fails with a resolver error, only text that must have
-  // been an address (and is not one) fails with bad_host.
-  if (!bad) {
-    auto e = endpoint::numeric(host, 0);
-    bad = !e && e.error() == make_error_code(errc::bad_host);
-  }
-  if (bad) {
-    exit = fail_message("bad host '" + host + "': expected a host name, an IPv4 address or an IPv6 address",
-                        exit_usage);
-    return false;
-  }
-  return true;
-}
-
 namespace {
-
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 
 // One stdin read becomes one datagram, so read no more than any peer's datagram carries.
 constexpr std::size_t max_datagram = max_udp_payload_v4;
@@ -62,7 +32,7 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
   return relay(s, opts, &peer);
 }
 
-// One poll(2) loop over stdin and the socket. Stdin is only read when what it gave last has gone
+// One wait_any loop over stdin and the socket. Stdin is only read when what it gave last has gone
 // out, so a slow peer slows the reader instead of growing a buffer; stdout is written with
 // blocking write(2) straight away (no stdio buffering), so a pipe sees each chunk as it arrives.
 //
@@ -73,10 +43,10 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // the idle timeout, at stdin EOF with -N, or on an error.
 int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to) {
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
-  const int fd = s.native_handle();
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
-  const int idle_ms =
-      opts.idle_seconds > 0 ? static_cast<int>(std::min(std::ceil(opts.idle_seconds * 1000.0), 2147483647.0)) : -1;
+  const auto idle = opts.idle_seconds > 0 ? std::chrono::milliseconds(static_cast<long long>(
+                                                std::min(std::ceil(opts.idle_seconds * 1000.0), 2147483647.0)))
+                                          : std::chrono::milliseconds(-1);
   std::vector<char> inbuf(opts.udp ? max_datagram : 65536);
   std::vector<char> netbuf(65536);
   std::string pending;  // read from stdin, not yet sent
@@ -88,15 +58,14 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   auto flush = [&]() -> int {
     while (pending_off < pending.size()) {
       const char* p = pending.data() + pending_off;
-      std::size_t len = pending.size() - pending_off;
-      ssize_t n = reply_to ? ::sendto(fd, p, len, MSG_NOSIGNAL, reply_to->data(), reply_to->size())
-                           : ::send(fd, p, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (would_block(errno)) return -1;
-        return fail("send to " + (reply_to ? reply_to->to_string() : opts.peer_name), last_error());
+      auto data = as_bytes(std::string_view(p, pending.size() - pending_off));
+      auto n = reply_to ? try_send_to(s, data, *reply_to) : try_send(s, data);
+      if (!n) {
+        if (n.error() == errc::would_block) return -1;
+        return fail("send to " + (reply_to ? reply_to->to_string() : opts.peer_name), n.error());
       }
-      dump_.sent(std::string_view(p, static_cast<std::size_t>(n)));
-      pending_off += static_cast<std::size_t>(n);
+      dump_.sent(std::string_view(p, *n));
+      pending_off += *n;
     }
     pending.clear();
     pending_off = 0;
@@ -116,66 +85,72 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     if (opts.udp && out_done && opts.udp_exit_on_stdin_eof) return exit_ok;
     if (!opts.udp && net_eof && (shut_wr || interactive)) return exit_ok;
 
-    pollfd fds[2] = {};
-    fds[0].fd = (!stdin_eof_ && pending.empty()) ? STDIN_FILENO : -1;  // poll skips negative fds
-    fds[0].events = POLLIN;
-    fds[1].fd = fd;
-    fds[1].events = static_cast<short>((net_eof ? 0 : POLLIN) | (pending.empty() ? 0 : POLLOUT));
-    int rc = ::poll(fds, 2, idle_ms);
-    if (rc < 0) {
-      if (errno == EINTR) continue;
-      return fail("poll", last_error());
-    }
-    if (rc == 0) {
+    wait_entry fds[2] = {};
+    fds[0].fd = (!stdin_eof_ && pending.empty()) ? STDIN_FILENO : -1;  // a negative fd is skipped
+    fds[0].want = wait_entry::readable;
+    fds[1].fd = s.native_handle();
+    fds[1].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() ? 0 : wait_entry::writable);
+    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle));
+    if (!rc) return fail("poll", rc.error());
+    if (*rc == 0) {
       spdlog::info("idle for {} s: closing the connection to {}", opts.idle_seconds, opts.peer_name);
       return exit_ok;
     }
 
     // The socket first, so replies keep flowing while stdin floods us.
-    if (!net_eof && (fds[1].revents & (POLLIN | POLLERR | POLLHUP))) {
-      sockaddr_storage from{};
-      socklen_t from_len = sizeof from;
-      ssize_t n = reply_to ? ::recvfrom(fd, netbuf.data(), netbuf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len)
-                           : ::recv(fd, netbuf.data(), netbuf.size(), 0);
-      if (n < 0 && !would_block(errno)) {
-        return fail((opts.udp ? "receive from " : "recv from ") + opts.peer_name, last_error());
+    constexpr unsigned in_or_down = wait_entry::readable | wait_entry::error | wait_entry::hangup;
+    if (!net_eof && (fds[1].ready & in_or_down)) {
+      auto buf = std::as_writable_bytes(std::span(netbuf));
+      std::size_t got = 0;
+      std::error_code ec;
+      if (opts.udp) {  // an empty datagram is a datagram, not an EOF
+        auto d = try_recv_from(s, buf);
+        if (d) {
+          got = d->size;
+          if (reply_to && !d->from.empty() && !(d->from == *reply_to)) {
+            spdlog::info("replies now go to {}", d->from.to_string());
+            *reply_to = d->from;
+          }
+        } else {
+          ec = d.error();
+        }
+      } else {
+        auto n = try_recv(s, buf);
+        if (n) got = *n; else ec = n.error();
       }
-      if (n == 0 && !opts.udp) {
+      if (ec && ec != errc::would_block && ec != errc::end_of_stream) {
+        return fail((opts.udp ? "receive from " : "recv from ") + opts.peer_name, ec);
+      }
+      if (ec == errc::end_of_stream) {
         net_eof = true;
         spdlog::debug("{} closed its side", opts.peer_name);
-      } else if (n >= 0) {  // an empty datagram is a datagram, not an EOF
-        if (reply_to) {
-          if (auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from), from_len); e && !(*e == *reply_to)) {
-            spdlog::info("replies now go to {}", e->to_string());
-            *reply_to = *e;
-          }
-        }
-        std::string_view data(netbuf.data(), static_cast<std::size_t>(n));
+      } else if (!ec) {
+        std::string_view data(netbuf.data(), got);
         dump_.received(data);
-        if (auto ec = write_fd(STDOUT_FILENO, data)) {
-          if (ec == std::errc::broken_pipe) return exit_ok;  // stdout's reader left: nothing more to do
-          return fail("write to stdout", ec);
+        if (auto wec = write_fd(STDOUT_FILENO, data)) {
+          if (wec == std::errc::broken_pipe) return exit_ok;  // stdout's reader left: nothing more to do
+          return fail("write to stdout", wec);
         }
       }
     }
 
-    if (!pending.empty() && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+    if (!pending.empty() && (fds[1].ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
       if (int code = flush(); code >= 0) return code;
     }
 
-    if (fds[0].fd >= 0 && fds[0].revents) {
-      if (fds[0].revents & POLLNVAL) {  // stdin is closed: nothing to send
+    if (fds[0].fd >= 0 && fds[0].ready) {
+      if (fds[0].ready & wait_entry::invalid) {  // stdin is closed: nothing to send
         stdin_eof_ = true;
         continue;
       }
-      ssize_t n = ::read(STDIN_FILENO, inbuf.data(), inbuf.size());
-      if (n < 0) {
-        if (!would_block(errno)) return fail("read stdin", last_error());
-      } else if (n == 0) {
+      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(inbuf)));
+      if (!n && n.error() == errc::end_of_stream) {
         stdin_eof_ = true;
         spdlog::debug("stdin: end of file");
+      } else if (!n) {
+        if (n.error() != errc::would_block) return fail("read stdin", n.error());
       } else {
-        pending.assign(inbuf.data(), static_cast<std::size_t>(n));
+        pending.assign(inbuf.data(), *n);
         if (int code = flush(); code >= 0) return code;
       }
     }

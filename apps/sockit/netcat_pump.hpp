@@ -11,13 +11,6 @@
 
 namespace sockit::cli {
 
-// Parses a PORT positional ("0".."65535"); on error prints a usage line and sets exit.
-bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit);
-// Rejects host text that cannot be a name or an address before it can reach a resolver: text
-// with ':' or made of digits and dots must be a strict numeric address ("127.1" and "1.2.3.4.5"
-// are refused, see sockit::resolve). "[::1]" is accepted as "::1".
-bool check_host_arg(std::string& host, int& exit);
-
 struct pump_options {
   bool udp = false;
   // UDP only: stop at stdin EOF instead of waiting for more replies (-N).

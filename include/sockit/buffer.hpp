@@ -60,7 +60,8 @@ class buffer {
 
   // One readv(2) into the free space plus a 64 KiB stack spill area, so a burst is read in one
   // call without FIONREAD; at most max_bytes (which must be > 0: std::errc::invalid_argument
-  // otherwise). 0 bytes read means end of stream.
+  // otherwise). Never 0 bytes: end of stream is errc::end_of_stream, nothing to read on a
+  // non-blocking descriptor errc::would_block.
   result<std::size_t> read_from(int fd, std::size_t max_bytes = 1 << 20);
 
   // Frees the storage if empty (whatever its size).

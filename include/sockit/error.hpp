@@ -18,6 +18,8 @@ enum class errc {
   message_too_long,    // datagram was truncated by the receive buffer
   no_addresses,        // name resolved to no usable address
   bad_duration,        // a duration text is not a non-negative number of seconds
+  would_block,         // a non-blocking call found nothing to do now (EAGAIN/EWOULDBLOCK); compares
+                       // equal to std::errc::resource_unavailable_try_again
 };
 
 const std::error_category& sockit_category() noexcept;

@@ -26,6 +26,19 @@ transfer recv_exact(const socket& s, std::span<std::byte> data, deadline by = {}
 result<std::size_t> send_some(const socket& s, std::span<const std::byte> data, deadline by = {});
 result<std::size_t> recv_some(const socket& s, std::span<std::byte> data, deadline by = {});
 
+// The non-blocking calls: one send/recv that never waits. Nothing to do now is
+// errc::would_block (on a blocking socket too: MSG_DONTWAIT), a signal is retried, and try_recv
+// on a stream socket reports an orderly close as errc::end_of_stream, never as 0 bytes.
+result<std::size_t> try_send(const socket& s, std::span<const std::byte> data);
+result<std::size_t> try_recv(const socket& s, std::span<std::byte> data);
+
+// The same for any descriptor (stdin, a pipe): one read(2), errc::end_of_stream at end of file,
+// errc::would_block when a non-blocking descriptor has nothing.
+result<std::size_t> try_read(int fd, std::span<std::byte> data);
+// Writes all of data to any descriptor (stdout, a pipe) with write(2), looping over partial
+// writes; it waits only as the descriptor's own blocking mode makes it.
+transfer write_all(int fd, std::span<const std::byte> data);
+
 // Waits until fd is readable / writable (or in error, which the next call will report).
 std::error_code wait_readable(int fd, deadline by);
 std::error_code wait_writable(int fd, deadline by);

@@ -11,6 +11,7 @@
 namespace sockit {
 
 using std::chrono::microseconds;
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 std::error_code set_nonblocking(const socket& s, bool on);
@@ -26,6 +27,12 @@ std::error_code set_tcp_nodelay(const socket& s, bool on);
 result<bool> tcp_nodelay(const socket& s);
 std::error_code set_tcp_cork(const socket& s, bool on);
 result<bool> tcp_cork(const socket& s);
+
+// TCP_USER_TIMEOUT: how long sent data may stay unacknowledged before the kernel drops the
+// connection (ETIMEDOUT); it bounds what keepalive cannot, a peer that vanished mid-request.
+// Zero means the kernel's default.
+std::error_code set_tcp_user_timeout(const socket& s, milliseconds t);
+result<milliseconds> tcp_user_timeout(const socket& s);
 
 struct keepalive_config {
   bool enabled = false;
@@ -46,6 +53,13 @@ std::error_code set_reuse_address(const socket& s, bool on);
 result<bool> reuse_address(const socket& s);
 std::error_code set_reuse_port(const socket& s, bool on);
 result<bool> reuse_port(const socket& s);
+// IP_BIND_ADDRESS_NO_PORT: bind() takes the address only and leaves the port to connect(), which
+// may then share a source port among different targets (many client connections from one address).
+std::error_code set_bind_address_no_port(const socket& s, bool on);
+result<bool> bind_address_no_port(const socket& s);
+// IPV6_V6ONLY on an IPv6 socket: false = dual-stack (also IPv4-mapped peers).
+std::error_code set_v6_only(const socket& s, bool on);
+result<bool> v6_only(const socket& s);
 std::error_code set_broadcast(const socket& s, bool on);
 result<bool> broadcast(const socket& s);
 

@@ -44,4 +44,8 @@ class socket {
   int fd_ = -1;
 };
 
+// bind(2): gives s the local address `at` (port 0: the kernel picks one). tcp_listen and udp_bind
+// do this themselves; this is for a client choosing its source address before it connects.
+std::error_code bind(const socket& s, const endpoint& at);
+
 }  // namespace sockit

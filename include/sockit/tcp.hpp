@@ -15,6 +15,14 @@ namespace sockit {
 // blocking again unless `nonblocking` is set.
 result<socket> tcp_connect(const endpoint& to, deadline by = {}, bool nonblocking = false);
 
+// The two halves of a non-blocking connect, for callers that run many at once (a port probe)
+// or prepare the socket first (bind to a source address). connect_start on a non-blocking
+// socket returns {} when connected at once, std::errc::operation_in_progress while the handshake
+// runs (wait for writability, e.g. wait_writable or wait_any), or the error. connect_finish then
+// says how it ended (SO_ERROR, which reading clears): {} for connected, or the error.
+std::error_code connect_start(const socket& s, const endpoint& to);
+std::error_code connect_finish(const socket& s);
+
 // Tries each address in order until one connects, sharing the deadline; the error is the last
 // address's. `connected_to`, if given, receives the address that answered.
 result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by = {},
@@ -40,7 +48,8 @@ struct accept_options {
 };
 
 // accept4 with SOCK_CLOEXEC, retrying EINTR and the transient errors accept(2) says to retry.
-// On a non-blocking listener with nothing pending: std::errc::resource_unavailable_try_again.
+// On a non-blocking listener with nothing pending: errc::would_block (which compares equal to
+// std::errc::resource_unavailable_try_again).
 result<socket> tcp_accept(const socket& listener, const accept_options& opts = {});
 
 }  // namespace sockit

@@ -30,6 +30,8 @@ result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts = {});
 // A UDP socket connected to `to`: the kernel then drops datagrams from anyone else, and ICMP
 // errors (port unreachable) come back as ECONNREFUSED on the next call.
 result<socket> udp_connect(const endpoint& to);
+// Connects an existing UDP socket (bound or not) to `to`, with the same effect.
+std::error_code udp_connect(const socket& s, const endpoint& to);
 
 result<std::size_t> send_to(const socket& s, std::span<const std::byte> data, const endpoint& to,
                             deadline by = {});
@@ -43,5 +45,11 @@ struct datagram {
 
 // Receives one datagram; waits up to the deadline (std::errc::timed_out).
 result<datagram> recv_from(const socket& s, std::span<std::byte> buffer, deadline by = {});
+
+// The non-blocking calls: one sendto/recvfrom that never waits; nothing to do now is
+// errc::would_block. An empty `to` sends on a connected socket. An empty datagram is a datagram
+// (size 0), not an end of stream.
+result<std::size_t> try_send_to(const socket& s, std::span<const std::byte> data, const endpoint& to);
+result<datagram> try_recv_from(const socket& s, std::span<std::byte> buffer);
 
 }  // namespace sockit

@@ -4,8 +4,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "sockit/error.hpp"
-#include "sockit/options.hpp"
+#include "detail/sockopt.hpp"
+#include "detail/syscall.hpp"
 
 namespace sockit::detail {
 
@@ -13,18 +13,15 @@ result<socket> open_bound(const endpoint& at, const bind_options& o) {
   auto s = socket::open(at.family(), o.type | (o.nonblocking ? SOCK_NONBLOCK : 0));
   if (!s) return s.error();
   if (o.reuse_address) {
-    if (auto ec = set_reuse_address(*s, true)) return ec;
+    if (auto ec = set_flag(*s, SOL_SOCKET, SO_REUSEADDR, true)) return ec;
   }
   if (o.reuse_port) {
-    if (auto ec = set_reuse_port(*s, true)) return ec;
+    if (auto ec = set_flag(*s, SOL_SOCKET, SO_REUSEPORT, true)) return ec;
   }
   if (at.is_v6()) {
-    int v6only = o.v6_only ? 1 : 0;
-    if (::setsockopt(s->native_handle(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) {
-      return last_error();
-    }
+    if (auto ec = set_flag(*s, IPPROTO_IPV6, IPV6_V6ONLY, o.v6_only)) return ec;
   }
-  if (::bind(s->native_handle(), at.data(), at.size()) != 0) return last_error();
+  if (auto ec = bind(*s, at)) return ec;
   return std::move(*s);
 }
 

@@ -42,7 +42,24 @@ need_ipv6() {
 # bg CMD...: start in the background, remember its PID in $BG_PID.
 bg() { "$@" & BG_PID=$!; _PIDS+=("$BG_PID"); }
 
-# free_port [tcp|udp]: a port nothing listens on right now (bound race is acceptable in tests).
+# listening_port VAR ERRFILE tcp|udp [SERVICE]: waits up to 10 s for the line a sockit server
+# prints on stderr once a socket is bound, "sockit: listening on ADDR:PORT (tcp|udp) [SERVICE]",
+# and sets VAR to PORT. Start servers on port 0 with stderr in ERRFILE and read the port here:
+# no race with other programs for a port chosen in advance.
+listening_port() {
+  local var=$1 err=$2 proto=$3 service=${4:-} p=""
+  for _ in $(seq 100); do
+    p=$(sed -n -E "s/^sockit: listening on .*:([0-9]+) \($proto\)${service:+ $service}\$/\1/p" "$err" 2>/dev/null | head -1)
+    [ -n "$p" ] && break
+    sleep 0.1
+  done
+  [ -n "$p" ] || die "no 'listening on ADDR:PORT ($proto)${service:+ $service}' line in $(basename "$err") after 10 s: $(head -c 300 "$err" 2>/dev/null)"
+  printf -v "$var" '%s' "$p"
+}
+
+# free_port [tcp|udp]: a port nothing uses right now. Only for peers that cannot report the port
+# the kernel chose (nc, socat): start those with bg_on_free_port, which retries when the port
+# was taken in between; sockit servers take port 0 and listening_port.
 free_port() {
   local proto=${1:-tcp} p flag
   [ "$proto" = udp ] && flag=-uanH || flag=-tanH
@@ -51,6 +68,43 @@ free_port() {
     ss $flag "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
   done
   die "no free port found"
+}
+
+# _owns_port PID tcp|udp PORT: whether PID or one of its children has a listening (tcp) or bound
+# (udp) socket on PORT.
+_owns_port() {
+  local pid=$1 flag o
+  [ "$2" = udp ] && flag=-ulnpH || flag=-tlnpH
+  for o in $(ss $flag "sport = :$3" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2); do
+    [ "$o" = "$pid" ] && return 0
+    [ "$(ps -o ppid= -p "$o" 2>/dev/null | tr -d ' ')" = "$pid" ] && return 0
+  done
+  return 1
+}
+
+# bg_on_free_port VAR tcp|udp CMD...: starts a peer that must be given its port (nc, socat) on a
+# free port: every "{port}" in CMD is replaced by it. Waits until the peer listens there, up to
+# 10 s; if the peer exits first or someone else holds the port (it was taken between the choice
+# and the bind), tries another port, up to 5 times. Sets VAR to the port and BG_PID to the peer.
+bg_on_free_port() {
+  local var=$1 proto=$2 p a try
+  shift 2
+  local args=()
+  for try in 1 2 3 4 5; do
+    p=$(free_port "$proto")
+    args=()
+    for a in "$@"; do args+=("${a//\{port\}/$p}"); done
+    bg "${args[@]}"
+    for _ in $(seq 100); do
+      if _owns_port "$BG_PID" "$proto" "$p"; then printf -v "$var" '%s' "$p"; return 0; fi
+      kill -0 "$BG_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    echo "note: $1 did not come up on $proto port $p (try $try); trying another port" >&2
+    kill "$BG_PID" 2>/dev/null
+    wait "$BG_PID" 2>/dev/null
+  done
+  die "could not start $1 on a free $proto port after 5 tries"
 }
 
 # wait_listen PORT [tcp|udp] [NETNS]: wait up to 10 s until something listens on PORT.

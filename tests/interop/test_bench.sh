@@ -4,19 +4,18 @@
 . "$SOCKIT_TEST_LIB"
 need socat stdbuf
 
-start_echo() {  # start_echo PORT ARGS...: sockit echo in the background, PID in $ECHO_PID
-  local port=$1; shift
-  bg "$SOCKIT" echo --port "$port" "$@"
+start_echo() {  # start_echo tcp|udp ARGS...: sockit echo on port 0 in the background, PID in $ECHO_PID, port in $P
+  local proto=$1; shift
+  bg "$SOCKIT" echo --port 0 "$@" 2>"$TMP/echo.err"
   ECHO_PID=$BG_PID
+  listening_port P "$TMP/echo.err" "$proto" echo
 }
 
 json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 
 # 1. TCP against sockit echo on each engine: messages flow, nothing is corrupted or lost.
 for engine in epoll poll select; do
-  P=$(free_port)
-  start_echo "$P" --tcp --engine "$engine"
-  wait_listen "$P"
+  start_echo tcp --tcp --engine "$engine"
   run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 4 -d 2 -s 100 -t 1 --warmup 0.2 --server-pid "$ECHO_PID"
   expect_rc 0 "bench tcp ($engine)"
   expect_lines "$TMP/out" 1 "bench --json prints one object ($engine)"
@@ -38,9 +37,7 @@ for engine in epoll poll select; do
 done
 
 # 2. Human output.
-P=$(free_port)
-start_echo "$P" --tcp
-wait_listen "$P"
+start_echo tcp --tcp
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" -t 0.5 --warmup 0
 expect_rc 0 "bench text"
 expect_contains "$TMP/out" "messages" "bench text output"
@@ -48,9 +45,7 @@ expect_contains "$TMP/out" "latency      p50" "bench text output"
 
 # 3. UDP against sockit echo with the rate limit off: replies verified, loss reported.
 kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
-P=$(free_port udp)
-start_echo "$P" --udp --udp-rate 0
-wait_listen "$P" udp
+start_echo udp --udp --udp-rate 0
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" --udp -c 2 -d 4 -s 64 -t 1 --warmup 0.2
 expect_rc 0 "bench udp"
 msgs=$(json_num "$TMP/out" messages)
@@ -65,11 +60,9 @@ expect_rc 2 "bench --udp with a message larger than a UDP datagram (65507)"
 expect_contains "$TMP/err" "65507" "bench --udp -s 70000 names the maximum"
 
 # 4. A server that corrupts every byte: bench must notice, say so once, exit 1.
-P=$(free_port)
 printf '#!/bin/sh\nexec stdbuf -i0 -o0 tr %s %s\n' "'\\000-\\377'" "'\\001-\\377\\000'" >"$TMP/corrupt.sh"
 chmod +x "$TMP/corrupt.sh"
-bg socat "TCP-LISTEN:$P,bind=127.0.0.1,reuseaddr,fork" EXEC:"$TMP/corrupt.sh"
-wait_listen "$P"
+bg_on_free_port P tcp socat "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork" EXEC:"$TMP/corrupt.sh"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 2 -t 1 --warmup 0
 expect_rc 1 "bench against a corrupting server"
 expect_contains "$TMP/out" '"first_error":"echo from' "bench --json reports the corruption"
@@ -84,13 +77,16 @@ expect_lines "$TMP/err" 1 "bench to a closed port: one error line"
 expect_contains "$TMP/err" "ECONNREFUSED" "bench to a closed port"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:70000"
 expect_rc 2 "bench to port 70000"
+# --threads goes through the servers' parser: what stoi would read as 2 is refused.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --threads 2x -t 0.5
+expect_rc 2 "bench --threads 2x"
+expect_contains "$TMP/err" "^sockit: bad --threads '2x': a number from 1 to 1024 or 'auto'$" "bench --threads 2x message"
 
 # 6. select cannot watch descriptors >= FD_SETSIZE (1024): with 1100 connections the server must
 #    refuse the excess cleanly, keep serving the rest, and not crash.
-P=$(free_port)
-bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port $P --engine select --max-connections 100000 >\"\$1.out\" 2>\"\$1.err\"" "$SOCKIT" "$TMP/select"
+bg bash -c "ulimit -n 4096 && exec \"\$0\" echo --tcp --port 0 --engine select --max-connections 100000 >\"\$1.out\" 2>\"\$1.err\"" "$SOCKIT" "$TMP/select"
 SEL_PID=$BG_PID
-wait_listen "$P"
+listening_port P "$TMP/select.err" tcp echo
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 1100 -t 1 --warmup 0.5
 kill -0 "$SEL_PID" 2>/dev/null || fail "select echo died under 1100 connections"
 msgs=$(json_num "$TMP/out" messages)
@@ -111,19 +107,16 @@ warned=$(grep -c "descriptor too large" "$TMP/select.err")
 
 # 7. More connections than RLIMIT_NOFILE allows (and cannot be raised past a hard limit of 200):
 #    one line with the numbers, exit 1, no connection attempted (no flood of EMFILE errors).
-P=$(free_port)
-start_echo "$P" --tcp
-wait_listen "$P"
+start_echo tcp --tcp
 run "$TMP/out" "$TMP/err" -- bash -c 'ulimit -n 200 && exec "$0" bench "127.0.0.1:$1" -c 500 -t 0.5' "$SOCKIT" "$P"
 expect_rc 1 "bench -c 500 under a hard limit of 200 descriptors"
 expect_lines "$TMP/err" 1 "bench -c 500 under ulimit -n 200: one error line"
 expect_contains "$TMP/err" "needs 566 descriptors; RLIMIT_NOFILE allows 200" "bench names the descriptor shortfall"
 kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
 # A server started under a soft limit of 256 raises it to the hard limit: 400 connections work.
-P=$(free_port)
-bg bash -c 'ulimit -Sn 256 && exec "$0" echo --tcp --port "$1" --max-conns 1000' "$SOCKIT" "$P"
+bg bash -c 'ulimit -Sn 256 && exec "$0" echo --tcp --port 0 --max-conns 1000 2>"$1"' "$SOCKIT" "$TMP/echo.err"
 ECHO_PID=$BG_PID
-wait_listen "$P"
+listening_port P "$TMP/echo.err" tcp echo
 soft=$(awk '/Max open files/ {print $4}' "/proc/$ECHO_PID/limits")
 hard=$(awk '/Max open files/ {print $5}' "/proc/$ECHO_PID/limits")
 expect_eq "$soft" "$hard" "echo raised its soft RLIMIT_NOFILE to the hard limit"

@@ -10,9 +10,8 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" || ski
 
 json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 
-P=$(free_port)
-bg ip netns exec "$NS" "$SOCKIT" echo --tcp --port "$P" >"$TMP/echo.out" 2>"$TMP/echo.err"
-wait_listen "$P" tcp "$NS"
+bg ip netns exec "$NS" "$SOCKIT" echo --tcp --port 0 >"$TMP/echo.out" 2>"$TMP/echo.err"
+listening_port P "$TMP/echo.err" tcp echo
 bg ip netns exec "$NS" "$SOCKIT" --json bench "127.0.0.1:$P" -c 250 -t 2 --warmup 0.5 >"$TMP/out" 2>"$TMP/err"
 BENCH=$BG_PID
 >"$TMP/sources"

@@ -87,13 +87,11 @@ P=$(free_port)
 check "connect refused" 1 "^sockit: connect 127\.0\.0\.1:$P: Connection refused \(ECONNREFUSED\)$" "$SOCKIT" connect 127.0.0.1 "$P"
 
 # Port in use: a second listener on the same port.
-P=$(free_port)
-bg "$SOCKIT" listen "$P" </dev/null >/dev/null
-wait_listen "$P"
+bg "$SOCKIT" listen 0 </dev/null >/dev/null 2>"$TMP/listen.err"
+listening_port P "$TMP/listen.err" tcp
 check "listen port in use" 1 "^sockit: listen 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" listen "$P"
-P=$(free_port udp)
-bg "$SOCKIT" listen -u "$P" </dev/null >/dev/null
-wait_listen "$P" udp
+bg "$SOCKIT" listen -u 0 </dev/null >/dev/null 2>"$TMP/listen_u.err"
+listening_port P "$TMP/listen_u.err" udp
 check "listen -u port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" listen -u "$P"
 check "udp recv port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address already in use \(EADDRINUSE\); another program holds it \(choose another, or 0\)$" "$SOCKIT" udp recv -w 1 "$P"
 

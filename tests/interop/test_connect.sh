@@ -9,9 +9,7 @@ need nc socat cmp head timeout
 head -c 16M /dev/urandom >"$TMP/data"
 
 # 1. sockit -> nc: 16 MiB from stdin, then our half-close ends nc's listen.
-P=$(free_port)
-bg sh -c "exec nc -l 127.0.0.1 $P >'$TMP/nc_got' </dev/null"; NC=$BG_PID
-wait_listen "$P"
+bg_on_free_port P tcp sh -c "exec nc -l 127.0.0.1 {port} >'$TMP/nc_got' </dev/null"; NC=$BG_PID
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" <"$TMP/data"
 expect_rc 0 "connect sending 16 MiB to nc"
 wait "$NC" 2>/dev/null
@@ -20,18 +18,14 @@ cmp -s "$TMP/data" "$TMP/nc_got" || fail "nc received $(stat -c %s "$TMP/nc_got"
 # 2. nc -> sockit: nc sends 16 MiB and shuts down (-N). nc -l quits as soon as its peer
 # half-closes, and we half-close at stdin EOF, so our stdin (a pipe) stays open until the whole
 # file has arrived (bounded: 20 s), then ends.
-P=$(free_port)
-bg sh -c "exec nc -N -l 127.0.0.1 $P <'$TMP/data' >/dev/null"
-wait_listen "$P"
+bg_on_free_port P tcp sh -c "exec nc -N -l 127.0.0.1 {port} <'$TMP/data' >/dev/null"
 : >"$TMP/got"
 run "$TMP/got" "$TMP/err" -- sh -c "for i in \$(seq 200); do [ \$(stat -c %s '$TMP/got') -ge 16777216 ] && break; sleep 0.1; done | '$SOCKIT' connect 127.0.0.1 $P"
 expect_rc 0 "connect receiving 16 MiB from nc"
 cmp -s "$TMP/data" "$TMP/got" || fail "connect received $(stat -c %s "$TMP/got") bytes, not 16 MiB"
 
 # 3. Half-close: the server reads to EOF and only then replies; the reply must still arrive.
-P=$(free_port)
-bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"cat >'$TMP/srv_got'; echo reply-after-eof"
-wait_listen "$P"
+bg_on_free_port P tcp socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr SYSTEM:"cat >'$TMP/srv_got'; echo reply-after-eof"
 printf 'request' >"$TMP/req"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" <"$TMP/req"
 expect_rc 0 "half-close"
@@ -41,17 +35,13 @@ expect_eq "$(cat "$TMP/srv_got" 2>/dev/null)" "request" "server got our request 
 
 # 4. What arrives is written at once, even into a pipe: the first line is readable while the
 # connection is still open (the server waits 3 s before its second line).
-P=$(free_port)
-bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"echo first; sleep 3; echo second" 2>/dev/null
-wait_listen "$P"
+bg_on_free_port P tcp socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr SYSTEM:"echo first; sleep 3; echo second" 2>/dev/null
 start=$(date +%s%N)
 line=$( (timeout 10 "$SOCKIT" connect 127.0.0.1 "$P" </dev/null | { IFS= read -r -t 2 l; echo "$l"; cat >/dev/null; }) )
 expect_eq "$line" "first" "first line through a pipe within 2 s"
 
 # 5. -x: a hex dump of both directions on stderr, ncat --hex-dump layout; stdout stays clean.
-P=$(free_port)
-bg socat TCP-LISTEN:"$P",bind=127.0.0.1,reuseaddr SYSTEM:"cat >/dev/null; printf world"
-wait_listen "$P"
+bg_on_free_port P tcp socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr SYSTEM:"cat >/dev/null; printf world"
 printf 'hello' >"$TMP/hello"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" -x connect 127.0.0.1 "$P" <"$TMP/hello"
 expect_rc 0 "connect -x"
@@ -62,9 +52,7 @@ grep -qxF '< [00000000]  77 6F 72 6C 64                                    world
   || fail "received dump line not in stderr: $(cat "$TMP/err")"
 
 # 6. UDP: one datagram out, the echo back, then the 0.5 s idle timeout ends it (exit 0).
-P=$(free_port udp)
-bg socat -T 5 UDP4-LISTEN:"$P",bind=127.0.0.1 PIPE
-wait_listen "$P" udp
+bg_on_free_port P udp socat -T 5 UDP4-LISTEN:{port},bind=127.0.0.1 PIPE
 printf 'ping' >"$TMP/ping"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u -w 0.5 127.0.0.1 "$P" <"$TMP/ping"
 expect_rc 0 "connect -u"
@@ -78,9 +66,7 @@ expect_lines "$TMP/err" 1 "connect -u refused"
 expect_contains "$TMP/err" "ECONNREFUSED" "connect -u refused"
 
 # 8. -u -N: exits at stdin EOF without waiting for replies (no -w needed).
-P=$(free_port udp)
-bg sh -c "exec socat -T 5 UDP4-LISTEN:$P,bind=127.0.0.1 PIPE 2>/dev/null"
-wait_listen "$P" udp
+bg_on_free_port P udp sh -c "exec socat -T 5 UDP4-LISTEN:{port},bind=127.0.0.1 PIPE 2>/dev/null"
 start=$(date +%s)
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u -N 127.0.0.1 "$P" <"$TMP/ping"
 expect_rc 0 "connect -u -N"

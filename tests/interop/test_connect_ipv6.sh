@@ -5,9 +5,7 @@
 need nc timeout ip
 need_ipv6
 
-P=$(free_port)
-bg sh -c "exec nc -6 -l ::1 $P >'$TMP/nc6' </dev/null"; NC=$BG_PID
-wait_listen "$P"
+bg_on_free_port P tcp sh -c "exec nc -6 -l ::1 {port} >'$TMP/nc6' </dev/null"; NC=$BG_PID
 ss -tlnH "sport = :$P" | grep -q '\[::1\]' || fail "nc -6 is not on ::1: $(ss -tlnH "sport = :$P")"
 printf 'six' >"$TMP/six"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -6 ::1 "$P" <"$TMP/six"

@@ -13,15 +13,14 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # Every engine pauses reading the same way (the connection's watch mask); serve on the default.
 for run in echo:epoll echo:poll echo:select serve:auto; do
   cmd=${run%%:*} eng=${run#*:}
-  P=$(free_port)
   if [ "$cmd" = echo ]; then
-    bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
+    bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
   else
-    bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
+    bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" >"$TMP/out.$cmd" 2>"$TMP/err.$cmd"
   fi
   cmd="$cmd ($eng)"
   SERVER=$BG_PID
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err.${cmd%% *}" tcp echo
   before=$(rss_kib "$SERVER")
   # socat -u only copies stdin to the socket: it never reads what comes back.
   head -c 67108864 /dev/zero | timeout 20 socat -u - "TCP:127.0.0.1:$P" 2>/dev/null &
@@ -44,10 +43,9 @@ for run in echo:epoll echo:poll echo:select serve:auto; do
   expect_rc 0 "$cmd after SIGTERM"
 done
 # chargen to a client that never reads: the generator waits for the output to drain.
-C=$(free_port)
-bg "$SOCKIT" serve --tcp --services chargen --chargen-port "$C" >"$TMP/out.chargen" 2>"$TMP/err.chargen"
+bg "$SOCKIT" serve --tcp --services chargen --chargen-port 0 >"$TMP/out.chargen" 2>"$TMP/err.chargen"
 SERVER=$BG_PID
-wait_listen "$C" tcp
+listening_port C "$TMP/err.chargen" tcp chargen
 before=$(rss_kib "$SERVER")
 mkfifo "$TMP/never"; exec 3<>"$TMP/never"
 bg socat -u "OPEN:$TMP/never" "TCP:127.0.0.1:$C"   # reads the fifo, never the socket

@@ -7,13 +7,11 @@ need nc socat cmp
 
 # Every engine (50 clients stay far below select's FD_SETSIZE).
 for eng in epoll poll select; do
-  P=$(free_port)
-  ss -uanH "sport = :$P" | grep -q . && P=$(free_port)
-  bg "$SOCKIT" echo --port "$P" --engine "$eng" >"$TMP/out" 2>"$TMP/err"
+  bg "$SOCKIT" echo --port 0 --engine "$eng" >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
-  wait_listen "$P" tcp; wait_listen "$P" udp
+  listening_port P "$TMP/err" tcp echo; listening_port U "$TMP/err" udp echo
   grep -Eq "^echo +tcp +127\.0\.0\.1:$P$" "$TMP/out" || fail "$eng: no tcp line in the table: $(cat "$TMP/out")"
-  grep -Eq "^echo +udp +127\.0\.0\.1:$P$" "$TMP/out" || fail "$eng: no udp line in the table: $(cat "$TMP/out")"
+  grep -Eq "^echo +udp +127\.0\.0\.1:$U$" "$TMP/out" || fail "$eng: no udp line in the table: $(cat "$TMP/out")"
 
   N=50
   pids=()
@@ -36,7 +34,7 @@ for eng in epoll poll select; do
   # UDP: the reply comes from the echo port itself (socat's UDP: address is connected to it, so it
   # would not see a reply from anywhere else).
   for i in 1 2 3; do
-    printf "datagram $i" | timeout 5 socat -t 1 - "UDP:127.0.0.1:$P" >"$TMP/udp.$i"
+    printf "datagram $i" | timeout 5 socat -t 1 - "UDP:127.0.0.1:$U" >"$TMP/udp.$i"
     expect_eq "$(cat "$TMP/udp.$i")" "datagram $i" "$eng: UDP echo $i"
   done
   kill -INT "$SERVER"

@@ -11,18 +11,16 @@ head -c 16M /dev/urandom >"$TMP/data"
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 # 1. nc -> sockit listen: 16 MiB, nc half-closes with -N.
-P=$(free_port)
-bg sh -c "exec timeout 30 '$SOCKIT' listen $P >'$TMP/got1' </dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec timeout 30 '$SOCKIT' listen 0 >'$TMP/got1' </dev/null 2>'$TMP/listen1.err'"; L=$BG_PID
+listening_port P "$TMP/listen1.err" tcp
 timeout 30 nc -N 127.0.0.1 "$P" <"$TMP/data" >/dev/null || fail "nc client sending 16 MiB failed"
 wait "$L"; RC=$?
 expect_rc 0 "listen receiving 16 MiB from nc"
 cmp -s "$TMP/data" "$TMP/got1" || fail "listen received $(size_of "$TMP/got1") bytes, not 16 MiB"
 
 # 2. sockit listen -> nc: 16 MiB from our stdin; nc's stdin is empty (nc sends no FIN without -N).
-P=$(free_port)
-bg sh -c "exec timeout 30 '$SOCKIT' listen $P <'$TMP/data' >/dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec timeout 30 '$SOCKIT' listen 0 <'$TMP/data' >/dev/null 2>'$TMP/listen2.err'"; L=$BG_PID
+listening_port P "$TMP/listen2.err" tcp
 timeout 30 nc 127.0.0.1 "$P" </dev/null >"$TMP/got2" || fail "nc client receiving 16 MiB failed"
 wait "$L"; RC=$?
 expect_rc 0 "listen sending 16 MiB to nc"
@@ -30,18 +28,16 @@ cmp -s "$TMP/data" "$TMP/got2" || fail "nc received $(size_of "$TMP/got2") bytes
 
 # 3. sockit connect -> sockit listen, and 4. the reverse. The receiver's stdin is /dev/null, so it
 # half-closes at once; the sender must still deliver everything.
-P=$(free_port)
-bg sh -c "exec timeout 30 '$SOCKIT' listen $P >'$TMP/got3' </dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec timeout 30 '$SOCKIT' listen 0 >'$TMP/got3' </dev/null 2>'$TMP/listen3.err'"; L=$BG_PID
+listening_port P "$TMP/listen3.err" tcp
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" <"$TMP/data"
 expect_rc 0 "connect sending to listen"
 wait "$L"; RC=$?
 expect_rc 0 "listen receiving from connect"
 cmp -s "$TMP/data" "$TMP/got3" || fail "listen received $(size_of "$TMP/got3") bytes from connect"
 
-P=$(free_port)
-bg sh -c "exec timeout 30 '$SOCKIT' listen $P <'$TMP/data' >/dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec timeout 30 '$SOCKIT' listen 0 <'$TMP/data' >/dev/null 2>'$TMP/listen4.err'"; L=$BG_PID
+listening_port P "$TMP/listen4.err" tcp
 run "$TMP/got4" "$TMP/err" -- "$SOCKIT" connect 127.0.0.1 "$P" </dev/null
 expect_rc 0 "connect receiving from listen"
 wait "$L"; RC=$?
@@ -49,9 +45,8 @@ expect_rc 0 "listen sending to connect"
 cmp -s "$TMP/data" "$TMP/got4" || fail "connect received $(size_of "$TMP/got4") bytes from listen"
 
 # 5. -k: two peers one after the other, both served by one process.
-P=$(free_port)
-bg sh -c "exec '$SOCKIT' listen -k $P >'$TMP/got5' </dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec '$SOCKIT' listen -k 0 >'$TMP/got5' </dev/null 2>'$TMP/listen5.err'"; L=$BG_PID
+listening_port P "$TMP/listen5.err" tcp
 printf 'one\n' | timeout 10 nc -N 127.0.0.1 "$P" >/dev/null
 printf 'two\n' | timeout 10 nc -N 127.0.0.1 "$P" >/dev/null
 for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5")" -ge 2 ] && break; sleep 0.1; done
@@ -71,11 +66,10 @@ fi
 # 7. -6 binds ::1: test_listen_ipv6.sh, which skips with the reason where ::1 is missing.
 
 # 8. UDP: socat sends a datagram; we print it and send our stdin (written after it) back.
-P=$(free_port udp)
 mkfifo "$TMP/fifo"
-bg sh -c "exec '$SOCKIT' listen -u $P >'$TMP/got8' <'$TMP/fifo'"
+bg sh -c "exec '$SOCKIT' listen -u 0 >'$TMP/got8' <'$TMP/fifo' 2>'$TMP/listen8.err'"
 exec 3>"$TMP/fifo"
-wait_listen "$P" udp
+listening_port P "$TMP/listen8.err" udp
 bg sh -c "printf 'hello' | exec socat -t 5 -T 5 - UDP4:127.0.0.1:$P >'$TMP/socat8'"; S=$BG_PID
 for _ in $(seq 50); do [ -s "$TMP/got8" ] && break; sleep 0.1; done
 expect_eq "$(cat "$TMP/got8")" "hello" "listen -u printed the datagram"

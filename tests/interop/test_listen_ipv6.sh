@@ -5,9 +5,8 @@
 need nc timeout ip ss
 need_ipv6
 
-P=$(free_port)
-bg sh -c "exec timeout 20 '$SOCKIT' listen -6 $P >'$TMP/got' </dev/null"; L=$BG_PID
-wait_listen "$P"
+bg sh -c "exec timeout 20 '$SOCKIT' listen -6 0 >'$TMP/got' </dev/null 2>'$TMP/listen.err'"; L=$BG_PID
+listening_port P "$TMP/listen.err" tcp
 ss -tlnH "sport = :$P" | grep -q '\[::1\]' || fail "listen -6 is not bound to ::1: $(ss -tlnH "sport = :$P")"
 printf 'six' | timeout 10 nc -N ::1 "$P" >/dev/null
 wait "$L"

@@ -10,14 +10,12 @@
 # Also: --idle-timeout closes a silent client but not one that PINGs often enough.
 . "$SOCKIT_TEST_LIB"
 need python3
-P=$(free_port)
-bg "$SOCKIT" -v proto serve --port "$P" --v2 --max-payload-v2 1000 --idle-timeout 1 >"$TMP/server.out" 2>"$TMP/server.err"
+bg "$SOCKIT" -v proto serve --port 0 --v2 --max-payload-v2 1000 --idle-timeout 1 >"$TMP/server.out" 2>"$TMP/server.err"
 SERVER=$BG_PID
-P1=$(free_port)
-bg "$SOCKIT" proto serve --port "$P1" >/dev/null 2>"$TMP/server1.err"
+bg "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server1.err"
 SERVER1=$BG_PID
-wait_listen "$P"
-wait_listen "$P1"
+listening_port P "$TMP/server.err" tcp proto
+listening_port P1 "$TMP/server1.err" tcp proto
 
 cat >"$TMP/peer.py" <<'EOF'
 import socket, struct, sys, time

@@ -5,10 +5,9 @@
 # (a v1 client still served by a --v2 server).
 . "$SOCKIT_TEST_LIB"
 need nc od
-P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" --v2 >"$TMP/server.out" 2>"$TMP/server.err"
+bg "$SOCKIT" proto serve --port 0 --v2 >"$TMP/server.out" 2>"$TMP/server.err"
 SERVER=$BG_PID
-wait_listen "$P"
+listening_port P "$TMP/server.err" tcp proto
 expect_contains "$TMP/server.out" "127.0.0.1:$P" "listening line"
 
 # wire REQUEST-PRINTF: the server's answer bytes as "xx xx ..." (nc half-closes; the server then
@@ -79,9 +78,8 @@ c --json proto call "127.0.0.1:$P" --v2 -c 2 -i 0 echo v2; expect_rc 0 "v2"
 expect_contains "$TMP/out" '"version":2' "v2 answer"
 expect_contains "$TMP/out" '"id":2' "v2 request id"
 # A v2 client against a v1-only server gets a refusal, not a hang.
-P1=$(free_port)
-bg "$SOCKIT" proto serve --port "$P1" --time-format '%-d-%-m-%y %H:%M:%S' >/dev/null 2>"$TMP/server1.err"
-wait_listen "$P1"
+bg "$SOCKIT" proto serve --port 0 --time-format '%-d-%-m-%y %H:%M:%S' >/dev/null 2>"$TMP/server1.err"
+listening_port P1 "$TMP/server1.err" tcp proto
 c proto call "127.0.0.1:$P1" time; expect_rc 0 "chapter time format"
 grep -Eq '^OK [0-9]{1,2}-[0-9]{1,2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' "$TMP/out" || fail "--time-format: $(cat "$TMP/out")"
 c proto call "127.0.0.1:$P1" --v2 -w 3 ping;  expect_rc 1 "v2 client, v1-only server"

@@ -5,15 +5,12 @@
 . "$SOCKIT_TEST_LIB"
 need socat dd
 fake() {  # fake NAME SCRIPT-BODY: a socat server on a fresh port answering each 8-byte request
-  local port; port=$(free_port)
   cat >"$TMP/$1.sh" <<EOF
 while [ "\$(dd bs=8 count=1 iflag=fullblock status=none | wc -c)" = 8 ]; do
 $2
 done
 EOF
-  bg socat "TCP-LISTEN:$port,reuseaddr,fork,bind=127.0.0.1" SYSTEM:"bash $TMP/$1.sh"
-  wait_listen "$port"
-  FAKE_PORT=$port
+  bg_on_free_port FAKE_PORT tcp socat "TCP-LISTEN:{port},reuseaddr,fork,bind=127.0.0.1" SYSTEM:"bash $TMP/$1.sh"
 }
 
 fake twoseg "printf '\x00\x04\x00\x00\x34\x01\x00\x00'; sleep 0.3; printf 'PONG'"

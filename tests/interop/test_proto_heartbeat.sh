@@ -8,9 +8,8 @@
 . "$SOCKIT_TEST_LIB"
 need nft
 make_netns
-P=$(free_port)
-bg ip netns exec "$NS" "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
-wait_listen "$P" tcp "$NS"
+bg ip netns exec "$NS" "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server.err"
+listening_port P "$TMP/server.err" tcp proto
 ip netns exec "$NS" nft add table inet t || skip "nftables unavailable in the namespace"
 ip netns exec "$NS" nft add chain inet t in '{ type filter hook input priority 0; }'
 

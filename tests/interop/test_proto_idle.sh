@@ -4,10 +4,9 @@
 # is re-filed and closed SECS after that byte, not before; one that keeps talking stays open.
 . "$SOCKIT_TEST_LIB"
 need python3
-P=$(free_port)
-bg "$SOCKIT" -v proto serve --port "$P" --idle-timeout 1 >/dev/null 2>"$TMP/server.err"
+bg "$SOCKIT" -v proto serve --port 0 --idle-timeout 1 >/dev/null 2>"$TMP/server.err"
 SERVER=$BG_PID
-wait_listen "$P"
+listening_port P "$TMP/server.err" tcp proto
 cat >"$TMP/idle.py" <<'PYEOF'
 import select, socket, struct, sys, time
 port = int(sys.argv[1])

@@ -6,10 +6,9 @@
 # that does not fit is cut to the limit. Our client shows that cut reason.
 . "$SOCKIT_TEST_LIB"
 need python3
-P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" --v2 --max-payload 8 --max-payload-v2 4 >"$TMP/server.out" 2>"$TMP/server.err"
+bg "$SOCKIT" proto serve --port 0 --v2 --max-payload 8 --max-payload-v2 4 >"$TMP/server.out" 2>"$TMP/server.err"
 SERVER=$BG_PID
-wait_listen "$P"
+listening_port P "$TMP/server.err" tcp proto
 
 cat >"$TMP/peer.py" <<'PYEOF'
 import socket, struct, sys

@@ -5,9 +5,8 @@
 . "$SOCKIT_TEST_LIB"
 need tshark
 [ "$(id -u)" -eq 0 ] || skip "needs root (packet capture on lo)"
-P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
-wait_listen "$P"
+bg "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server.err"
+listening_port P "$TMP/server.err" tcp proto
 bg tshark -i lo -f "tcp port $P" -w "$TMP/cap.pcapng" -q >/dev/null 2>"$TMP/tshark.err"
 TSHARK=$BG_PID
 for _ in $(seq 100); do grep -q "Capturing on" "$TMP/tshark.err" && break; sleep 0.1; done

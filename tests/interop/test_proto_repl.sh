@@ -5,9 +5,8 @@
 # with exit 0.
 . "$SOCKIT_TEST_LIB"
 need python3
-P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
-wait_listen "$P"
+bg "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server.err"
+listening_port P "$TMP/server.err" tcp proto
 cat >"$TMP/repl_pty.py" <<'PYEOF'
 import os, pty, select, subprocess, sys, time
 sockit, port = sys.argv[1], sys.argv[2]

@@ -4,9 +4,8 @@
 # (iputils). The second case talks to a server that accepts but never answers.
 . "$SOCKIT_TEST_LIB"
 need python3
-P=$(free_port)
-bg "$SOCKIT" proto serve --port "$P" >/dev/null 2>"$TMP/server.err"
-wait_listen "$P"
+bg "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server.err"
+listening_port P "$TMP/server.err" tcp proto
 
 # interrupt OUT ERR ADDR: start a long --count run, let it go for a while, send SIGINT; sets RC.
 interrupt() {

@@ -87,10 +87,9 @@ sys.exit(1 if failed else 0)
 EOF
 
 for eng in epoll poll select; do
-  P=$(free_port)
-  bg "$SOCKIT" proto serve --port "$P" --engine "$eng" >/dev/null 2>"$TMP/server-$eng.err"
+  bg "$SOCKIT" proto serve --port 0 --engine "$eng" >/dev/null 2>"$TMP/server-$eng.err"
   SERVER=$BG_PID
-  wait_listen "$P"
+  listening_port P "$TMP/server-$eng.err" tcp proto
   # select cannot watch descriptors past FD_SETSIZE (1024): its concurrency run stays below.
   n=1000; [ "$eng" = select ] && n=200
   timeout 50 python3 "$TMP/peer.py" "$P" "$n" >"$TMP/peer-$eng.out" 2>&1 \

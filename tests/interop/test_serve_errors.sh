@@ -11,16 +11,17 @@ one_line_error() {  # WHAT PATTERN: stderr is one line matching PATTERN
 }
 
 # Port in use: a second serve on the same ports.
-E=$(free_port); D=$(free_port); T=$(free_port); C=$(free_port)
-bg "$SOCKIT" serve --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C" >"$TMP/first" 2>&1
-wait_listen "$C" udp
+bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/first" 2>"$TMP/first.err"
+listening_port E "$TMP/first.err" tcp echo; listening_port EU "$TMP/first.err" udp echo
+listening_port D "$TMP/first.err" tcp discard; listening_port T "$TMP/first.err" tcp daytime
+listening_port C "$TMP/first.err" tcp chargen; listening_port CU "$TMP/first.err" udp chargen
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C"
 expect_rc 1 "serve on ports in use"
 one_line_error "serve on ports in use" "^sockit: bind echo tcp 127\.0\.0\.1:$E: Address already in use \(EADDRINUSE\); .*--echo-port"
 [ -s "$TMP/out" ] && fail "serve on ports in use printed a table: $(cat "$TMP/out")"
-run "$TMP/out" "$TMP/err" -- "$SOCKIT" echo --udp --port "$E"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" echo --udp --port "$EU"
 expect_rc 1 "echo --udp on a port in use"
-one_line_error "echo on a port in use" "^sockit: bind echo udp 127\.0\.0\.1:$E: Address already in use \(EADDRINUSE\)"
+one_line_error "echo on a port in use" "^sockit: bind echo udp 127\.0\.0\.1:$EU: Address already in use \(EADDRINUSE\)"
 
 # Malformed --bind, bad ports: usage errors.
 for b in 999.1.1.1 1.2.3.4.5 "::1::2" "[::1" "bad host!" ""; do

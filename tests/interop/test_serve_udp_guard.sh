@@ -7,11 +7,10 @@
 . "$SOCKIT_TEST_LIB"
 need socat
 
-E=$(free_port udp); D=$(free_port udp); T=$(free_port udp); C=$(free_port udp)
 bg "$SOCKIT" --json serve --udp --udp-rate 5 --udp-burst 10 \
-  --echo-port "$E" --discard-port "$D" --daytime-port "$T" --chargen-port "$C" >"$TMP/out" 2>"$TMP/err"
+  --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out" 2>"$TMP/err"
 SERVE=$BG_PID
-wait_listen "$C" udp
+listening_port E "$TMP/err" udp echo; listening_port T "$TMP/err" udp daytime; listening_port C "$TMP/err" udp chargen
 
 # From a high port: answered.
 echo hi | timeout 5 socat -T 1 - "UDP:127.0.0.1:$E" >"$TMP/high"

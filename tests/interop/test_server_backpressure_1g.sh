@@ -15,10 +15,9 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 wchar() { awk '/^wchar:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
 for eng in epoll poll select; do
-  P=$(free_port)
-  bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --drain-timeout 1 >"$TMP/out" 2>"$TMP/err"
+  bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --drain-timeout 1 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err" tcp echo
   before=$(rss_kib "$SERVER")
   # socat itself writes to the socket (its wchar is the bytes sent); head feeds it 1 GiB.
   bg socat -u "SYSTEM:head -c 1073741824 /dev/zero" "TCP:127.0.0.1:$P"

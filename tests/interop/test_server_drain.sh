@@ -48,10 +48,9 @@ print(sent, got, end)
 PY
 
 for eng in epoll poll select; do
-  P=$(free_port)
-  bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
+  bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err" tcp echo
   # One reader (above): 8 MiB within 5 s, the default receive buffer.
   rm -f "$TMP/go" "$TMP/sent"
   timeout 30 python3 "$TMP/reader.py" "$P" "$TMP" "" 8 5 0 >"$TMP/reader" 2>&1 &
@@ -77,7 +76,7 @@ time.sleep(30)" &
   fi
   touch "$TMP/go"
   wait "$SERVER"; RC=$?
-  took=$(echo "$(date +%s.%N) - $start" | bc)
+  took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
   expect_rc 0 "$eng: echo after SIGTERM"
   wait "$READER"
   read -r sent got end <"$TMP/reader"
@@ -98,10 +97,9 @@ done
 # those of loop 1 only 1.5 s later: loop 0 is done first and must not stop loop 1. Every client
 # gets every byte the server echoed, then a clean EOF (before the fix loop 1's clients saw a reset
 # after ~128 KB, or a truncated echo).
-P=$(free_port)
-bg "$SOCKIT" -vv echo --tcp --port "$P" --threads 2 --drain-timeout 8 >"$TMP/out" 2>"$TMP/err"
+bg "$SOCKIT" -vv echo --tcp --port 0 --threads 2 --drain-timeout 8 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
-wait_listen "$P" tcp
+listening_port P "$TMP/err" tcp echo
 rm -f "$TMP/go"
 READERS=()
 N=12
@@ -153,10 +151,9 @@ expect_eq "$total" "${bout:-}" "--threads 2: every byte the server echoed reache
 
 # A reader that drains quickly does not wait for the deadline: chargen with a slow-to-start
 # client, drain timeout 10 s, stop must come long before.
-C=$(free_port)
-bg "$SOCKIT" serve --tcp --services chargen --chargen-port "$C" --drain-timeout 10 >"$TMP/out" 2>"$TMP/err"
+bg "$SOCKIT" serve --tcp --services chargen --chargen-port 0 --drain-timeout 10 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
-wait_listen "$C" tcp
+listening_port C "$TMP/err" tcp chargen
 rm -f "$TMP/go"
 timeout 30 python3 - "$C" "$TMP" >"$TMP/reader" 2>&1 <<'PY' &
 import os, socket, sys, time
@@ -174,7 +171,7 @@ sleep 1
 start=$(date +%s.%N)
 kill -TERM "$SERVER"; sleep 0.2; touch "$TMP/go"
 wait "$SERVER"; RC=$?
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 expect_rc 0 "chargen serve after SIGTERM"
 wait "$READER"
 got=$(cat "$TMP/reader")

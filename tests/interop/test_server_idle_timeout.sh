@@ -7,14 +7,13 @@ need python3
 
 for run in echo:epoll echo:poll echo:select serve:epoll serve:poll serve:select; do
   cmd=${run%%:*} eng=${run#*:}
-  P=$(free_port)
   if [ "$cmd" = echo ]; then
-    bg "$SOCKIT" echo --tcp --port "$P" --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
+    bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
   else
-    bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
+    bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
   fi
   SERVER=$BG_PID
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err" tcp echo
   # silent: connects and sends nothing; active: sends a byte every 0.3 s for 2.5 s.
   res=$(timeout 20 python3 - "$P" <<'PY'
 import socket, sys, time
@@ -50,10 +49,9 @@ PY
 done
 
 # serve: with no --idle-timeout (the default) an idle connection stays.
-P=$(free_port)
-bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" >"$TMP/out" 2>"$TMP/err"
+bg "$SOCKIT" serve --tcp --services echo --echo-port 0 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
-wait_listen "$P" tcp
+listening_port P "$TMP/err" tcp echo
 res=$(timeout 10 python3 -c "
 import socket, time
 s = socket.create_connection(('127.0.0.1', $P)); time.sleep(1.5)

@@ -17,10 +17,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 for eng in epoll poll select; do
-  P=$(free_port)
-  ( ulimit -n 64 && exec "$SOCKIT" echo --tcp --port "$P" --engine "$eng" ) >"$TMP/out" 2>"$TMP/err" &
+  ( ulimit -n 64 && exec "$SOCKIT" echo --tcp --port 0 --engine "$eng" ) >"$TMP/out" 2>"$TMP/err" &
   SERVER=$!; _PIDS+=("$SERVER")
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err" tcp echo
   timeout 40 python3 - "$P" "$SERVER" "$HZ" >"$TMP/storm" 2>&1 <<'PY'
 import socket, sys, time
 port, pid, hz = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -67,10 +66,9 @@ done
 
 # --max-conns 5: the sixth to eighth are refused with a clean close.
 for eng in epoll poll select; do
-  P=$(free_port)
-  bg "$SOCKIT" serve --tcp --services echo --echo-port "$P" --engine "$eng" --max-conns 5 >"$TMP/out" 2>"$TMP/err"
+  bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" --max-conns 5 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
-  wait_listen "$P" tcp
+  listening_port P "$TMP/err" tcp echo
   res=$(timeout 20 python3 - "$P" <<'PY'
 import socket, sys, time
 port = int(sys.argv[1])

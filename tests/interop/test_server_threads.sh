@@ -39,7 +39,7 @@ PY
   expect_eq "$got" "dgram" "$eng: UDP echo over 2 loops"
   kill -TERM "$SERVER"; wait "$SERVER"; RC=$?
   expect_rc 0 "$eng: echo --threads 2 after SIGTERM"
-  expect_lines "$TMP/json" 3 "$eng: JSON lines (two listening objects, totals)"
+  expect_lines "$TMP/json" 3 "$eng: JSON lines (two listening objects, one per socket, then totals)"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | [.connections, .bytes_in, .bytes_out, .errors]' "$TMP/json")
   expect_eq "$t" "[40,40000,40000,0]" "$eng: TCP totals summed over the loops"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "udp") | [.datagrams, .bytes_in]' "$TMP/json")
@@ -48,10 +48,9 @@ done
 
 # Port in use by another server: still EADDRINUSE with --threads (SO_REUSEPORT does not let a
 # second sockit share it silently).
-E=$(free_port)
-bg "$SOCKIT" serve --tcp --services echo --echo-port "$E" --threads 2 >"$TMP/out1" 2>"$TMP/err1"
+bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --threads 2 >"$TMP/out1" 2>"$TMP/err1"
 FIRST=$BG_PID
-wait_listen "$E" tcp
+listening_port E "$TMP/err1" tcp echo
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --tcp --services echo --echo-port "$E" --threads 2
 expect_rc 1 "second serve --threads 2 on a port in use"
 expect_contains "$TMP/err" "Address already in use" "second serve's error"

@@ -7,9 +7,7 @@
 need socat
 
 # send against a socat echo server.
-P=$(free_port udp)
-bg socat -T 2 "UDP-RECVFROM:$P,bind=127.0.0.1,fork" EXEC:cat
-wait_listen "$P" udp
+bg_on_free_port P udp socat -T 2 "UDP-RECVFROM:{port},bind=127.0.0.1,fork" EXEC:cat
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send "127.0.0.1:$P" "hello there"
 expect_rc 0 "udp send to socat echo"
 expect_eq "$(cat "$TMP/out")" "hello there" "udp send reply"
@@ -23,14 +21,12 @@ run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json udp send "127.0.0.1:$P" hello
 expect_eq "$(cat "$TMP/out")" "{\"from\":\"127.0.0.1:$P\",\"size\":5,\"data\":\"hello\"}" "udp send --json"
 
 # A reply from another port (socat answers from a fresh socket) is ignored: timeout, exit 1.
-Q=$(free_port udp)
 # (A script file: socat would split an inline SYSTEM command at its colons and commas.)
 cat >"$TMP/other_port.sh" <<'SH'
 echo wrong | socat -u - "UDP-SENDTO:127.0.0.1:$SOCAT_PEERPORT" && echo sent >>"$SPOOF_LOG"
 SH
 export SPOOF_LOG="$TMP/spoof.log"
-bg socat "UDP-RECVFROM:$Q,bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_port.sh"
-wait_listen "$Q" udp
+bg_on_free_port Q udp socat "UDP-RECVFROM:{port},bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_port.sh"
 start=$SECONDS
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send --wait 1 "127.0.0.1:$Q" hi
 expect_rc 1 "reply from another port"
@@ -39,13 +35,11 @@ expect_lines "$TMP/err" 1 "timeout stderr"
 expect_contains "$TMP/err" "no reply within 1 s" "timeout message"
 [ $((SECONDS - start)) -le 4 ] || fail "--wait 1 took $((SECONDS - start)) s"
 # A reply from the right port but another address (127.0.0.2) is ignored too.
-R=$(free_port udp)
 cat >"$TMP/other_addr.sh" <<'SH'
 echo spoof | socat -u - "UDP-SENDTO:127.0.0.1:$SOCAT_PEERPORT,bind=127.0.0.2:$SPOOF_PORT" && echo sent >>"$SPOOF_LOG"
 SH
-export SPOOF_PORT=$R
-bg socat "UDP-RECVFROM:$R,bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_addr.sh"
-wait_listen "$R" udp
+# SPOOF_PORT: the port socat listens on, known only once a free one is found.
+bg_on_free_port R udp env SPOOF_PORT={port} socat "UDP-RECVFROM:{port},bind=127.0.0.1,fork" "SYSTEM:sh $TMP/other_addr.sh"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 1 "127.0.0.1:$R" hi
 expect_rc 1 "reply from another address"
 [ -s "$TMP/out" ] && fail "printed a reply from another address: $(cat "$TMP/out")"
@@ -74,10 +68,9 @@ for t in 127.0.0.1:0 '[::1]:0' 0; do
 done
 
 # recv: datagrams from socat, labelled with the sender.
-U=$(free_port udp)
-bg "$SOCKIT" udp recv --count 2 "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+bg "$SOCKIT" udp recv --count 2 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
-wait_listen "$U" udp
+listening_port U "$TMP/recv.err" udp
 printf 'one\n' | socat -u - "UDP-SENDTO:127.0.0.1:$U,sourceport=$(free_port udp)"
 S2=$(free_port udp)
 printf 'two' | socat -u - "UDP-SENDTO:127.0.0.1:$U,sourceport=$S2"
@@ -89,10 +82,9 @@ grep -Eq '^127\.0\.0\.1:[0-9]+: one$' "$TMP/recv" || fail "first datagram line: 
 expect_eq "$(tail -1 "$TMP/recv")" "127.0.0.1:$S2: two" "second datagram line"
 
 # recv --json, fed by sockit udp send (no reply comes: send times out, that is expected).
-U=$(free_port udp)
-bg "$SOCKIT" --json udp recv --count 1 "127.0.0.1:$U" >"$TMP/recv" 2>"$TMP/recv.err"
+bg "$SOCKIT" --json udp recv --count 1 "127.0.0.1:0" >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
-wait_listen "$U" udp
+listening_port U "$TMP/recv.err" udp
 "$SOCKIT" udp send -w 0.2 "127.0.0.1:$U" 'hello "json"' >/dev/null 2>&1
 for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
 wait "$RECV"; RC=$?
@@ -101,10 +93,9 @@ grep -Eq '^\{"from":"127\.0\.0\.1:[0-9]+","size":12,"data":"hello \\"json\\""\}$
   || fail "recv --json line: $(cat "$TMP/recv")"
 
 # recv --raw is byte-exact for binary payloads.
-U=$(free_port udp)
-bg "$SOCKIT" udp recv --raw --count 1 "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+bg "$SOCKIT" udp recv --raw --count 1 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
-wait_listen "$U" udp
+listening_port U "$TMP/recv.err" udp
 socat -u - "UDP-SENDTO:127.0.0.1:$U" <"$TMP/bin"
 for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
 wait "$RECV"; RC=$?
@@ -112,10 +103,9 @@ expect_rc 0 "udp recv --raw"
 cmp -s "$TMP/bin" "$TMP/recv" || fail "recv --raw not byte-exact ($(stat -c %s "$TMP/recv") bytes)"
 
 # send and recv against each other: recv answers nothing, send times out; recv stops on SIGTERM.
-U=$(free_port udp)
-bg "$SOCKIT" udp recv "$U" >"$TMP/recv" 2>"$TMP/recv.err"
+bg "$SOCKIT" udp recv 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
-wait_listen "$U" udp
+listening_port U "$TMP/recv.err" udp
 "$SOCKIT" udp send -w 0.2 "127.0.0.1:$U" ping >/dev/null 2>&1
 for _ in $(seq 20); do [ -s "$TMP/recv" ] && break; sleep 0.1; done
 grep -q ': ping$' "$TMP/recv" || fail "recv did not print (or flush) 'ping' as it arrived: $(cat "$TMP/recv")"
@@ -124,7 +114,7 @@ for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
 wait "$RECV"; RC=$?
 expect_rc 0 "udp recv after SIGTERM"
 # --wait with --count not reached: exit 1.
-run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp recv --count 1 --wait 0.3 "$(free_port udp)"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp recv --count 1 --wait 0.3 0
 expect_rc 1 "udp recv --wait expiring"
 expect_lines "$TMP/err" 2 "udp recv --wait stderr (listening on, then the shortfall)"
 grep -q 'of 1 datagrams within 0.3 s' "$TMP/err" || fail "udp recv --wait message: $(cat "$TMP/err")"

@@ -210,5 +210,35 @@ TEST(options, tcp_options_on_udp_are_refused) {
   EXPECT_FALSE(tcp_cork(*u));
 }
 
+TEST(options, tcp_user_timeout_round_trip) {
+  auto s = tcp_socket();
+  auto t = tcp_user_timeout(s);
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(*t, 0ms) << "the kernel default";
+  ASSERT_FALSE(set_tcp_user_timeout(s, 1500ms));
+  EXPECT_EQ(*tcp_user_timeout(s), 1500ms);
+  ASSERT_FALSE(set_tcp_user_timeout(s, 0ms));
+  EXPECT_EQ(*tcp_user_timeout(s), 0ms);
+}
+
+TEST(options, bind_address_no_port_round_trip) {
+  auto s = tcp_socket();
+  EXPECT_FALSE(*bind_address_no_port(s));
+  ASSERT_FALSE(set_bind_address_no_port(s, true));
+  EXPECT_TRUE(*bind_address_no_port(s));
+  ASSERT_FALSE(set_bind_address_no_port(s, false));
+  EXPECT_FALSE(*bind_address_no_port(s));
+}
+
+TEST(options, v6_only_round_trip) {
+  auto s = socket::open(AF_INET6, SOCK_STREAM);
+  if (!s) GTEST_SKIP() << "no IPv6 sockets: " << s.error().message();
+  ASSERT_FALSE(set_v6_only(*s, true));
+  EXPECT_TRUE(*v6_only(*s));
+  ASSERT_FALSE(set_v6_only(*s, false));
+  EXPECT_FALSE(*v6_only(*s));
+  EXPECT_FALSE(v6_only(tcp_socket())) << "an IPv4 socket has no IPV6_V6ONLY";
+}
+
 }  // namespace
 }  // namespace sockit

@@ -82,13 +82,17 @@ TEST(error, sockit_errors_have_messages_and_no_errno_name) {
   auto d = describe("parse '1.2.3.4:70000'", errc::bad_port);
   EXPECT_EQ(d, "parse '1.2.3.4:70000': port must be a number from 0 to 65535");
   for (auto e : {errc::end_of_stream, errc::bad_address, errc::bad_port, errc::bad_host, errc::fd_out_of_range,
-                 errc::message_too_long, errc::no_addresses, errc::bad_duration}) {
+                 errc::message_too_long, errc::no_addresses, errc::bad_duration, errc::would_block}) {
     auto ec = make_error_code(e);
     EXPECT_NE(ec.message(), "unknown sockit error");
     EXPECT_FALSE(ec.message().empty());
     EXPECT_EQ(describe("x", ec).find('('), std::string::npos) << describe("x", ec);
   }
   EXPECT_NE(make_error_code(errc::end_of_stream), std::errc::connection_reset);
+  // would_block is EAGAIN by another name, so either spelling tests for it.
+  EXPECT_EQ(make_error_code(errc::would_block), std::errc::resource_unavailable_try_again);
+  EXPECT_EQ(make_error_code(errc::would_block), std::errc::operation_would_block);
+  EXPECT_NE(make_error_code(errc::end_of_stream), std::errc::resource_unavailable_try_again);
   EXPECT_STREQ(sockit_category().name(), "sockit");
 }
 

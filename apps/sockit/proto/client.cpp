@@ -1,22 +1,18 @@
-// The proto client: one poll loop over the socket and (in stdin mode) stdin. Requests are queued
+// The proto client: one wait_any loop over the socket and (in stdin mode) stdin. Requests are queued
 // in order; responses are matched to the oldest pending request (and, in v2, by request id).
 #include "client.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <deque>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "../args.hpp"
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
@@ -30,6 +26,7 @@
 #include "sockit/liveness.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit::cli::proto {
 
@@ -44,7 +41,7 @@ std::chrono::nanoseconds secs(double s) {
 double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
 // Ctrl+C during --count: stop and print the statistics, as ping does. SIGINT stays blocked except
-// inside ppoll, so a signal can only land while the loop sleeps there (no lost wake-up).
+// inside wait_any (ppoll), so a signal can only land while the loop sleeps there (no lost wake-up).
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void on_sigint(int) { interrupted = 1; }
 
@@ -86,9 +83,8 @@ class session {
       (void)set_keepalive(sock_, k);
       // Keepalive only probes an idle connection. With a request in flight the kernel retransmits
       // it for many minutes; TCP_USER_TIMEOUT bounds that to two intervals (then ETIMEDOUT).
-      unsigned user_timeout_ms = static_cast<unsigned>(std::clamp(2000 * o_.heartbeat, 1.0, 4e9));
-      (void)::setsockopt(sock_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
-                         sizeof user_timeout_ms);
+      auto user_timeout_ms = static_cast<unsigned>(std::clamp(2000 * o_.heartbeat, 1.0, 4e9));
+      (void)set_tcp_user_timeout(sock_, std::chrono::milliseconds(user_timeout_ms));
     }
     stdin_mode_ = argv_req == nullptr;
     tty_ = stdin_mode_ && ::isatty(0);
@@ -152,15 +148,14 @@ class session {
   bool flush() {
     while (!out_.empty()) {
       auto data = out_.readable();
-      ssize_t n = ::send(sock_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-        rc_ = lost(last_error());
+      auto n = try_send(sock_, data);
+      if (!n) {
+        if (n.error() == errc::would_block) return true;
+        rc_ = lost(n.error());
         return false;
       }
-      dump_.sent({reinterpret_cast<const char*>(data.data()), static_cast<std::size_t>(n)});
-      out_.consume(static_cast<std::size_t>(n));
+      dump_.sent({reinterpret_cast<const char*>(data.data()), *n});
+      out_.consume(*n);
     }
     return true;
   }
@@ -172,18 +167,17 @@ class session {
 
   void read_stdin() {
     char chunk[4096];
-    ssize_t n = ::read(0, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) return;
-      stdin_eof_ = true;
-      return;
-    }
-    if (n == 0) {
+    auto n = try_read(0, std::as_writable_bytes(std::span(chunk)));
+    if (!n && n.error() == errc::end_of_stream) {
       stdin_eof_ = true;
       if (!line_.empty() && !overlong_) take_line(std::exchange(line_, {}));
       return;
     }
-    line_.append(chunk, static_cast<std::size_t>(n));
+    if (!n) {
+      if (n.error() != errc::would_block) stdin_eof_ = true;
+      return;
+    }
+    line_.append(chunk, *n);
     std::size_t pos;
     while ((pos = line_.find('\n')) != std::string::npos && !quit_sent_) {
       std::string one = line_.substr(0, pos);
@@ -291,14 +285,13 @@ class session {
       auto n = in_.read_from(sock_.native_handle(), 1 << 20);
       if (!n) {
         auto ec = n.error();
-        if (ec == std::errc::resource_unavailable_try_again || ec == std::errc::operation_would_block) break;
-        if (ec == std::errc::interrupted) continue;
+        if (ec == errc::would_block) break;
+        if (ec == errc::end_of_stream) {
+          peer_eof_ = true;
+          break;
+        }
         rc_ = lost(ec);
         return false;
-      }
-      if (*n == 0) {
-        peer_eof_ = true;
-        break;
       }
       last_rx_ = steady::now();
       auto v = in_.view();
@@ -379,24 +372,25 @@ class session {
       }
       int timeout_ms = static_cast<int>(std::max<long long>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
-      pollfd fds[2];
-      fds[0] = {sock_.native_handle(), static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};
+      wait_entry fds[2];
+      fds[0] = {sock_.native_handle(), wait_entry::readable | (out_.empty() ? 0 : wait_entry::writable), 0};
       // Stdin: a terminal is read one line at a time after the answer; a pipe as fast as the
       // output allows (bounded, so a huge script cannot queue unbounded memory).
       bool want_stdin = stdin_mode_ && !stdin_eof_ && !quit_sent_ &&
                         (tty_ ? pending_.empty() : (pending_.size() < 4096 && out_.size() < (1u << 20)));
-      fds[1] = {0, POLLIN, 0};
-      timespec ts{timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L};
-      int n = ::ppoll(fds, want_stdin ? 2 : 1, &ts, use_poll_mask_ ? &poll_mask_ : nullptr);
+      fds[1] = {0, wait_entry::readable, 0};
+      auto n = wait_any(std::span(fds, want_stdin ? 2 : 1), deadline::after(std::chrono::milliseconds(timeout_ms)),
+                        use_poll_mask_ ? &poll_mask_ : nullptr);
       if (interrupted) return exit_ok;  // run() turns it into the summary and ping's exit status
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail("poll", last_error());
+      if (!n) {
+        if (n.error() == std::errc::interrupted) continue;
+        return fail("poll", n.error());
       }
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      constexpr unsigned in_or_down = wait_entry::readable | wait_entry::hangup | wait_entry::error;
+      if (fds[0].ready & in_or_down) {
         if (!read_socket()) return done_ && rc_ == exit_ok ? exit_ok : rc_;
       }
-      if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_stdin();
+      if (want_stdin && (fds[1].ready & in_or_down)) read_stdin();
     }
     return rc_;
   }

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "../args.hpp"
 #include "../cli.hpp"
 #include "../json.hpp"
 #include "../services/idle_wheel.hpp"

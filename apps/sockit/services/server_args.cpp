@@ -10,54 +10,6 @@
 
 namespace sockit::cli {
 
-bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what) {
-  std::string host(text);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) {
-    exit = usage_error("bad " + std::string(what), text, make_error_code(errc::bad_host));
-    return false;
-  }
-  if (auto e = endpoint::numeric(host, 0)) {
-    out = *e;
-    return true;
-  }
-  // Not a numeric address: let the host:port parser judge the syntax of a name. Text that only
-  // looks like an address ("127.1", "1.2.3.4.5", "1:2:zz") is refused by resolve() as bad_host.
-  auto hp = parse_host_port(host + ":0");
-  if (!hp || hp->host != host) {
-    exit = usage_error("bad " + std::string(what), text,
-                       hp ? make_error_code(errc::bad_host) : hp.error());
-    return false;
-  }
-  resolve_options ro;
-  ro.passive = true;
-  auto r = resolve(host, 0, ro);
-  if (!r) {
-    if (code_for(r.error()) == exit_usage) {
-      exit = usage_error("bad " + std::string(what), text, r.error());
-      return false;
-    }
-    exit = fail("resolve " + host, r.error());
-    return false;
-  }
-  if (r->empty()) {
-    exit = fail("resolve " + host, make_error_code(errc::no_addresses));
-    return false;
-  }
-  out = r->front();
-  return true;
-}
-
-bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit) {
-  auto p = parse_port(text);
-  if (!p) {
-    exit = usage_error("bad " + std::string(flag), text, p.error());
-    return false;
-  }
-  out = *p;
-  return true;
-}
-
 void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
   cmd.add_flag("-t,--tcp", f.tcp, "Serve TCP (default: TCP and UDP)");
   cmd.add_flag("-u,--udp", f.udp, "Serve UDP (default: TCP and UDP)");
@@ -89,18 +41,7 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
   ho.guard.rate = f.udp_rate;
   ho.guard.burst = f.udp_burst;
-  if (f.threads == "auto") {
-    ho.threads = 0;
-  } else {
-    int n = 0;
-    auto* end = f.threads.data() + f.threads.size();
-    auto [p, ec] = std::from_chars(f.threads.data(), end, n);
-    if (ec != std::errc{} || p != end || n < 1 || n > 1024) {
-      exit = fail_message("bad --threads '" + f.threads + "': a number from 1 to 1024 or 'auto'", exit_usage);
-      return false;
-    }
-    ho.threads = n;
-  }
+  if (!parse_threads_arg(f.threads, ho.threads, exit)) return false;
   ho.max_connections = f.max_connections;
   // seconds_to_ms clamps, and a positive timeout never rounds down to "off".
   ho.idle_timeout = seconds_to_ms(f.idle_timeout);

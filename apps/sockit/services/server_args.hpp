@@ -1,6 +1,5 @@
-// Argument parsing shared by the server subcommands (serve, echo, udp recv): the --bind address
-// and port options, and the load/abuse options of serve and echo (--threads, --max-conns,
-// --idle-timeout, --drain-timeout), with the CLI's error lines and exit codes.
+// The options the server subcommands share (serve, echo): the load/abuse options (--threads,
+// --max-conns, --idle-timeout, --drain-timeout). Address and port helpers are in ../args.hpp.
 #pragma once
 
 #include <cstdint>
@@ -8,18 +7,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../args.hpp"
 #include "service_host.hpp"
 #include "sockit/endpoint.hpp"
 
 namespace sockit::cli {
-
-// "127.0.0.1", "::1", "[::1]", "0.0.0.0", "::" or a host name ("localhost"). Malformed text is a
-// usage error (exit 2); a name that does not resolve is a runtime failure (exit 1). Text that
-// could only be a mistyped address (digits and dots, "127.1") never reaches a resolver.
-bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what = "--bind address");
-
-// A port option's value "0".."65535"; otherwise a usage error naming the flag.
-bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
 
 // The options serve and echo share: protocols, the UDP guard, loops, limits and stopping.
 struct server_flags {

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "../args.hpp"
 #include "../cli.hpp"
 #include "../fd_limit.hpp"
 #include "../json.hpp"

@@ -2,14 +2,13 @@
 #include "tcp_service.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <sys/socket.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "idle_wheel.hpp"
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 
 namespace sockit::cli {
 
@@ -45,10 +44,9 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
   ++stats_.dropped;
   spdlog::warn("{} tcp: refusing {}: {} connections already open", stats_.service, peer.to_string(), live_.size());
   (void)s.shutdown(shutdown_how::write);
-  char sink[4096];
+  std::byte sink[4096];
   for (int i = 0; i < 16; ++i) {
-    ssize_t n = ::recv(s.native_handle(), sink, sizeof sink, MSG_DONTWAIT);
-    if (n <= 0 && !(n < 0 && errno == EINTR)) break;
+    if (!try_recv(s, sink)) break;  // drained, closed or failed
   }
 }
 

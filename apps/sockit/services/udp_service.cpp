@@ -1,12 +1,10 @@
 // A UDP service: read a bounded batch per wake-up, ask the guard, reply without blocking.
 #include "udp_service.hpp"
 
-#include <cerrno>
-#include <sys/socket.h>
-
 #include <spdlog/spdlog.h>
 
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 #include "sockit/udp.hpp"
 
 namespace sockit::cli {
@@ -64,46 +62,38 @@ void udp_service::close() {
 
 void udp_service::handle_readable() {
   for (int i = 0; i < max_datagrams_per_wakeup && socket_; ++i) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    ssize_t n = ::recvfrom(socket_.native_handle(), buf_.get(), max_datagram, MSG_DONTWAIT,
-                           reinterpret_cast<sockaddr*>(&ss), &len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    auto d = try_recv_from(socket_, std::span<std::byte>(buf_.get(), max_datagram));
+    if (!d) {
+      if (d.error() == errc::would_block) return;
       // An unconnected socket may still carry an ICMP error for an earlier reply: count it, go on.
       ++stats_.errors;
-      spdlog::debug("{} udp: {}", stats_.service, describe("recvfrom", last_error()));
+      spdlog::debug("{} udp: {}", stats_.service, describe("recvfrom", d.error()));
       continue;
     }
     ++stats_.datagrams;
-    stats_.bytes_in += static_cast<std::uint64_t>(n);
-    auto from = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    if (!from || !respond_) continue;
-    auto v = guard_.check(*from);
+    stats_.bytes_in += d->size;
+    const endpoint& from = d->from;
+    if (from.empty() || !respond_) continue;
+    auto v = guard_.check(from);
     if (v != udp_guard::verdict::allow) {
       ++stats_.dropped;
-      spdlog::debug("{} udp: no reply to {}: {}", stats_.service, from->to_string(), verdict_name(v));
+      spdlog::debug("{} udp: no reply to {}: {}", stats_.service, from.to_string(), verdict_name(v));
       continue;
     }
     reply_.clear();
-    if (!respond_(std::span<const std::byte>(buf_.get(), static_cast<std::size_t>(n)), reply_)) continue;
-    ssize_t sent;
-    do {
-      sent = ::sendto(socket_.native_handle(), reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                      from->data(), from->size());
-    } while (sent < 0 && errno == EINTR);
-    if (sent < 0) {
+    if (!respond_(std::span<const std::byte>(buf_.get(), d->size), reply_)) continue;
+    auto sent = try_send_to(socket_, as_bytes(reply_), from);
+    if (!sent) {
       // A full socket buffer drops the reply, as the network would: never block the loop on UDP.
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      if (sent.error() == errc::would_block || sent.error() == std::errc::no_buffer_space) {
         ++stats_.dropped;
       } else {
         ++stats_.errors;
-        spdlog::debug("{} udp: {}", stats_.service, describe("sendto " + from->to_string(), last_error()));
+        spdlog::debug("{} udp: {}", stats_.service, describe("sendto " + from.to_string(), sent.error()));
       }
       continue;
     }
-    stats_.bytes_out += static_cast<std::uint64_t>(sent);
+    stats_.bytes_out += *sent;
   }
 }
 

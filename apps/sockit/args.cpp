@@ -1,0 +1,260 @@
+// The argument helpers shared by the subcommands (see args.hpp).
+#include "args.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit::cli {
+
+// ---- addresses, hosts and ports ----------------------------------------------------------------
+
+bool parse_address_arg(std::string_view text, host_port& out, int& exit) {
+  auto hp = parse_host_port(text);
+  if (!hp) {
+    exit = usage_error("bad address", text, hp.error());
+    return false;
+  }
+  out = *hp;
+  return true;
+}
+
+bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
+  auto p = parse_port(text);
+  if (!p) {
+    exit = usage_error("bad port", text, p.error());
+    return false;
+  }
+  port = *p;
+  return true;
+}
+
+bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit) {
+  auto p = parse_port(text);
+  if (!p) {
+    exit = usage_error("bad " + std::string(flag), text, p.error());
+    return false;
+  }
+  out = *p;
+  return true;
+}
+
+bool check_host_arg(std::string& host, int& exit) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  bool bad = host.empty();
+  // numeric() never asks a resolver: a name fails with a resolver error, only text that must have
+  // been an address (and is not one) fails with bad_host.
+  if (!bad) {
+    auto e = endpoint::numeric(host, 0);
+    bad = !e && e.error() == make_error_code(errc::bad_host);
+  }
+  if (bad) {
+    exit = fail_message("bad host '" + host + "': expected a host name, an IPv4 address or an IPv6 address",
+                        exit_usage);
+    return false;
+  }
+  return true;
+}
+
+bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what) {
+  std::string host(text);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) {
+    exit = usage_error("bad " + std::string(what), text, make_error_code(errc::bad_host));
+    return false;
+  }
+  if (auto e = endpoint::numeric(host, 0)) {
+    out = *e;
+    return true;
+  }
+  // Not a numeric address: let the host:port parser judge the syntax of a name. Text that only
+  // looks like an address ("127.1", "1.2.3.4.5", "1:2:zz") is refused by resolve() as bad_host.
+  auto hp = parse_host_port(host + ":0");
+  if (!hp || hp->host != host) {
+    exit = usage_error("bad " + std::string(what), text,
+                       hp ? make_error_code(errc::bad_host) : hp.error());
+    return false;
+  }
+  resolve_options ro;
+  ro.passive = true;
+  auto r = resolve(host, 0, ro);
+  if (!r) {
+    if (code_for(r.error()) == exit_usage) {
+      exit = usage_error("bad " + std::string(what), text, r.error());
+      return false;
+    }
+    exit = fail("resolve " + host, r.error());
+    return false;
+  }
+  if (r->empty()) {
+    exit = fail("resolve " + host, make_error_code(errc::no_addresses));
+    return false;
+  }
+  out = r->front();
+  return true;
+}
+
+result<std::vector<std::uint16_t>> parse_port_list(std::string_view text) {
+  std::vector<std::uint16_t> out;
+  std::unordered_set<std::uint16_t> seen;
+  auto number = [](std::string_view t) -> result<std::uint16_t> {
+    auto p = parse_port(t);
+    if (!p || *p == 0) return errc::bad_port;
+    return *p;
+  };
+  if (text.empty()) return errc::bad_port;
+  while (true) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    auto dash = item.find('-');
+    std::uint16_t lo = 0, hi = 0;
+    if (dash == std::string_view::npos) {
+      auto p = number(item);
+      if (!p) return p.error();
+      lo = hi = *p;
+    } else {
+      auto a = number(item.substr(0, dash));
+      auto b = number(item.substr(dash + 1));
+      if (!a || !b || *a > *b) return errc::bad_port;
+      lo = *a;
+      hi = *b;
+    }
+    for (unsigned p = lo; p <= hi; ++p) {
+      if (seen.insert(static_cast<std::uint16_t>(p)).second) out.push_back(static_cast<std::uint16_t>(p));
+    }
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// ---- counts ------------------------------------------------------------------------------------
+
+bool parse_threads_arg(std::string_view text, int& out, int& exit) {
+  if (text == "auto") {
+    out = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return true;
+  }
+  // from_chars, not stoi: "2x", " 2" and "+2" are mistakes, not 2.
+  int n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc{} || p != text.data() + text.size() || n < 1 || n > max_threads) {
+    exit = fail_message(fmt::format("bad --threads '{}': a number from 1 to {} or 'auto'", text, max_threads),
+                        exit_usage);
+    return false;
+  }
+  out = n;
+  return true;
+}
+
+namespace {
+
+// from_chars reads the plain decimal forms only: no "+", no hex, no spaces; "inf" and "nan" are
+// read, so the caller checks finiteness.
+std::optional<double> parse_double(std::string_view text) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// 31536000 rather than 3.1536e+07: a bound people can read and type back.
+std::string plain(double v) { return v == std::floor(v) && std::fabs(v) < 1e15 ? fmt::format("{:.0f}", v) : fmt::format("{}", v); }
+
+}  // namespace
+
+std::string seconds_problem(std::string_view text, bool zero_ok, double max) {
+  auto v = parse_double(text);
+  if (v && std::isfinite(*v) && (zero_ok ? *v >= 0 : *v > 0) && *v <= max) return "";
+  if (zero_ok) return fmt::format("must be a number of seconds from 0 to {} (e.g. 0.5)", plain(max));
+  return fmt::format("must be a number of seconds greater than 0, at most {} (e.g. 0.5)", plain(max));
+}
+
+bool parse_seconds_arg(std::string_view what, std::string_view text, double& out, int& exit, bool zero_ok,
+                       double max) {
+  auto why = seconds_problem(text, zero_ok, max);
+  if (!why.empty()) {
+    exit = fail_message(fmt::format("bad {} '{}': {}", what, text, why), exit_usage);
+    return false;
+  }
+  out = *parse_double(text);
+  return true;
+}
+
+CLI::Validator seconds_check(bool zero_ok, double max) {
+  return CLI::Validator(
+      [zero_ok, max](std::string& text) {
+        auto why = seconds_problem(text, zero_ok, max);
+        return why.empty() ? why : fmt::format("bad value '{}': {}", text, why);
+      },
+      "SECS");
+}
+
+CLI::Validator number_check(double min, double max, std::string what) {
+  return CLI::Validator(
+      [min, max, what](std::string& text) -> std::string {
+        auto v = parse_double(text);
+        if (v && std::isfinite(*v) && *v >= min && *v <= max) return "";
+        return fmt::format("bad value '{}': must be a number of {} from {} to {}", text, what, plain(min), plain(max));
+      },
+      "NUMBER");
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  using ms = std::chrono::milliseconds;
+  if (!(seconds > 0)) return ms(0);
+  if (seconds > max_seconds) seconds = max_seconds;
+  return std::max(ms(1), ms(static_cast<std::int64_t>(seconds * 1000)));
+}
+
+// ---- options and failures shared by the servers ------------------------------------------------
+
+CLI::Option* add_engine_option(CLI::App& app, engine& e) {
+  // A plain transform rather than CLI::CheckedTransformer: that one also takes the enum's numbers
+  // ("--engine 3") and, on a bad name, prints its internal map ("{auto->0,...}").
+  static const std::map<std::string, engine, std::less<>> names{
+      {"auto", engine::automatic}, {"epoll", engine::epoll}, {"poll", engine::poll}, {"select", engine::select}};
+  return app
+      .add_option_function<std::string>(
+          "--engine", [&e](const std::string& name) { e = names.find(name)->second; },
+          "Event loop backend: auto (the fastest available), epoll, poll or select")
+      // A transform hands the lowered name on to the function above, which then always finds it.
+      ->transform(CLI::Validator(
+          [](std::string& name) -> std::string {
+            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+            if (names.find(name) != names.end()) return "";
+            return "bad value '" + name + "': expected auto, epoll, poll or select";
+          },
+          "auto|epoll|poll|select"))
+      ->option_text("auto|epoll|poll|select")
+      ->default_str("auto");
+}
+
+std::string bind_failure_line(std::string_view what, std::error_code ec, std::string_view choose) {
+  auto line = describe(what, ec);
+  if (ec == std::errc::permission_denied) {
+    int start = 1024;
+    std::ifstream("/proc/sys/net/ipv4/ip_unprivileged_port_start") >> start;
+    line += fmt::format("; ports below {} need root or CAP_NET_BIND_SERVICE ({})", start, choose);
+  } else if (ec == std::errc::address_in_use) {
+    line += fmt::format("; another program holds it ({})", choose);
+  }
+  return line;
+}
+
+int bind_failure(std::string_view what, std::error_code ec, std::string_view choose) {
+  return fail_message(bind_failure_line(what, ec, choose), exit_failure);
+}
+
+}  // namespace sockit::cli

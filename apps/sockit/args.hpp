@@ -1,0 +1,81 @@
+// Every argument helper the subcommands share, in one place: addresses, hosts, ports and port
+// lists, counts of seconds, --threads, --engine, and the line a failed bind prints. Private to the CLI.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "sockit/endpoint.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/result.hpp"
+
+namespace sockit::cli {
+
+// ---- addresses, hosts and ports ----------------------------------------------------------------
+
+// Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
+bool parse_address_arg(std::string_view text, host_port& out, int& exit);
+
+// Parses a PORT positional ("0".."65535"); on error prints a usage line and sets exit.
+bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit);
+// A port option's value "0".."65535"; otherwise a usage error naming the flag.
+bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
+
+// Rejects host text that cannot be a name or an address before it can reach a resolver: text
+// with ':' or made of digits and dots must be a strict numeric address ("127.1" and "1.2.3.4.5"
+// are refused, see sockit::resolve). "[::1]" is accepted as "::1".
+bool check_host_arg(std::string& host, int& exit);
+
+// "127.0.0.1", "::1", "[::1]", "0.0.0.0", "::" or a host name ("localhost"). Malformed text is a
+// usage error (exit 2); a name that does not resolve is a runtime failure (exit 1). Text that
+// could only be a mistyped address (digits and dots, "127.1") never reaches a resolver.
+bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what = "--bind address");
+
+// probe's PORTS: "22", "80,443", "8000-8100" and mixes of them; order kept, duplicates dropped,
+// 1..65535. Anything else is errc::bad_port.
+result<std::vector<std::uint16_t>> parse_port_list(std::string_view text);
+
+// ---- counts ------------------------------------------------------------------------------------
+
+// --threads, for the servers and bench alike: "auto" (one per core) or a number from 1 to 1024.
+// `out` gets the count, "auto" already resolved; on error prints
+// "sockit: bad --threads 'x': a number from 1 to 1024 or 'auto'" and sets exit_usage.
+inline constexpr int max_threads = 1024;
+bool parse_threads_arg(std::string_view text, int& out, int& exit);
+
+// Every count of seconds a user types (-w, --wait, --idle-timeout, --drain-timeout) goes through
+// one check: a finite decimal number, not negative (and above 0 unless zero means something), at
+// most `max` (one year unless the flag says less), so converting it can never overflow.
+inline constexpr double max_seconds = 365.0 * 24 * 3600;
+// Why `text` is not such a number, or "" when it is: "must be a number of seconds from 0 to ...".
+std::string seconds_problem(std::string_view text, bool zero_ok, double max = max_seconds);
+// Parses seconds; on error prints "sockit: bad <what> '<text>': <why>" and sets exit_usage.
+bool parse_seconds_arg(std::string_view what, std::string_view text, double& out, int& exit, bool zero_ok,
+                       double max = max_seconds);
+// The same check as a CLI11 validator for options parsed straight into a double.
+CLI::Validator seconds_check(bool zero_ok, double max = max_seconds);
+// A finite number from min to max (CLI::Range lets "nan" through and prints DBL_MAX bounds);
+// `what` names the unit in the message ("replies per second").
+CLI::Validator number_check(double min, double max, std::string what);
+// Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
+std::chrono::milliseconds seconds_to_ms(double seconds);
+
+// ---- options and failures shared by the servers ------------------------------------------------
+
+// Adds --engine (auto|epoll...) to a subcommand that runs an event loop.
+CLI::Option* add_engine_option(CLI::App& app, engine& e);
+
+// A failed bind, in one line with a hint where the errno alone does not say what to do: for
+// EACCES the lowest unprivileged port, for EADDRINUSE that someone holds it; `choose` says how to
+// pick another ("choose another with --echo-port"). Prints the line and returns exit_failure.
+int bind_failure(std::string_view what, std::error_code ec, std::string_view choose);
+// The same line without printing it, for a caller that prints it its own way.
+std::string bind_failure_line(std::string_view what, std::error_code ec, std::string_view choose);
+
+}  // namespace sockit::cli
