@@ -17,13 +17,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "output.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::cli {
 
 int fail(std::string_view what, std::error_code ec) {
-  fmt::print(stderr, "sockit: {}\n", describe(what, ec));
-  std::fflush(stderr);
+  print_err("sockit: {}\n", describe(what, ec));
   return code_for(ec);
 }
 
@@ -40,8 +40,7 @@ int bind_failure(std::string_view what, std::error_code ec, std::string_view cho
 }
 
 void notice(std::string_view message) {
-  fmt::print(stderr, "sockit: {}\n", message);
-  std::fflush(stderr);
+  print_err("sockit: {}\n", message);
 }
 
 int fail_message(std::string_view message, int code) {
@@ -50,8 +49,7 @@ int fail_message(std::string_view message, int code) {
 }
 
 int usage_error(std::string_view what, std::string_view text, std::error_code ec) {
-  fmt::print(stderr, "sockit: {} '{}': {}\n", what, text, ec.message());
-  std::fflush(stderr);
+  print_err("sockit: {} '{}': {}\n", what, text, ec.message());
   return exit_usage;
 }
 

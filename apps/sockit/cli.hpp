@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "output.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 

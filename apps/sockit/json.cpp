@@ -1,6 +1,8 @@
 // The --json writer.
 #include "json.hpp"
 
+#include "output.hpp"
+
 #include <cmath>
 #include <cstdio>
 
@@ -118,8 +120,7 @@ json_object& json_object::add_raw(std::string_view k, std::string_view raw) {
 }
 
 void print_json(const json_object& obj) {
-  fmt::print("{}\n", obj.str());
-  std::fflush(stdout);
+  (void)write_out(obj.str() + "\n");
 }
 
 }  // namespace sockit::cli

@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "output.hpp"
 
 int main(int argc, char** argv) {
   using namespace sockit::cli;
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
     if (!known) {
-      std::fprintf(stderr, "sockit: unknown command '%s' (run 'sockit --help' for the list)\n", argv[i]);
+      print_err("sockit: unknown command '{}' (run 'sockit --help' for the list)\n", arg);
       return exit_usage;
     }
     break;
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "sockit: %s\n", e.what());
+    print_err("sockit: {}\n", e.what());
     return exit_usage;
   }
   setup_logging(ctx.verbosity);

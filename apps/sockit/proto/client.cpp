@@ -127,7 +127,7 @@ class session {
 
  private:
   void prompt() {
-    fmt::print(stderr, "proto> ");
+    print_err("proto> ");
     std::fflush(stderr);
   }
 
@@ -198,14 +198,14 @@ class session {
       return;
     }
     if (one.substr(first) == "help") {
-      fmt::print(stderr, "{}\n", request_help);
+      print_err("{}\n", request_help);
       if (tty_) prompt();
       return;
     }
     request r;
     std::string err;
     if (!parse_request(one, r, err)) {
-      fmt::print(stderr, "sockit: line {}: {}; {}\n", line_no_, err, request_help);
+      print_err("sockit: line {}: {}; {}\n", line_no_, err, request_help);
       bad_lines_ = true;
       if (tty_ && pending_.empty()) prompt();
       return;
