@@ -1,7 +1,11 @@
 // sockit: one binary, one subcommand per job (see commands.hpp).
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <string_view>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -10,7 +14,24 @@
 #include "commands.hpp"
 #include "output.hpp"
 
+namespace {
+
+// A descriptor 0-2 left closed by the caller (`<&-`, `>&-`) would be the next socket we open: a
+// connect would then poll its own socket as stdin, or write the peer's bytes back to the peer.
+// Opening /dev/null on each, in order, fills exactly the closed ones: closed stdin reads as EOF,
+// closed stdout and stderr discard.
+void open_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int got = ::open("/dev/null", O_RDWR);
+    if (got >= 0 && got != fd) ::close(got);  // cannot happen: the lower ones are open
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  open_standard_fds();
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};

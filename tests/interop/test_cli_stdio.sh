@@ -38,4 +38,61 @@ check_stderr 1 serve --bind 1.2.3.4
 check_stderr 2 udp frobnicate
 check_stderr 2 nosuchcommand
 
+# A one-connection TCP peer on 127.0.0.1:PORT, in the background ($BG_PID).
+#   tcp_peer PORT reply-at-eof OUT: reads until our EOF (into OUT), then sends "bye" and closes.
+#   tcp_peer PORT hello-first OUT:  sends "hello", then reads until our EOF (into OUT) and closes.
+cat >"$TMP/tcp_peer.py" <<'PY'
+import socket, sys
+port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(1); l.settimeout(20)
+c, _ = l.accept(); c.settimeout(10)
+if mode == "hello-first":
+    c.sendall(b"hello\n")
+got = b""
+try:
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        got += b
+        if len(got) > 1 << 20: break  # a ping-pong: enough to say so
+except socket.timeout:
+    pass
+open(out, "wb").write(got)
+if mode == "reply-at-eof":
+    c.sendall(b"bye\n")
+c.close()
+PY
+tcp_peer() { bg python3 "$TMP/tcp_peer.py" "$@"; }
+
+# 3. Closed standard descriptors are opened on /dev/null before any socket, so a socket never
+# becomes fd 0, 1 or 2: closed stdin is EOF, closed stdout discards.
+P=$(free_port tcp)
+tcp_peer "$P" reply-at-eof "$TMP/peer-in"
+PEER=$BG_PID
+wait_listen "$P" tcp
+timeout 5 "$SOCKIT" connect 127.0.0.1 "$P" <&- >"$TMP/out" 2>"$TMP/err"; RC=$?
+expect_rc 0 "connect with stdin closed (124: it hung)"
+expect_eq "$(cat "$TMP/out")" "bye" "connect with stdin closed: the peer's reply"
+wait "$PEER" 2>/dev/null
+expect_eq "$(wc -c <"$TMP/peer-in")" "0" "bytes the peer got from connect with stdin closed"
+
+P=$(free_port tcp)
+tcp_peer "$P" hello-first "$TMP/peer-in"
+PEER=$BG_PID
+wait_listen "$P" tcp
+sleep 1 | timeout 10 "$SOCKIT" connect 127.0.0.1 "$P" >&- 2>"$TMP/err"; RC=$?
+expect_rc 0 "connect with stdout closed"
+wait "$PEER" 2>/dev/null
+expect_eq "$(head -c 100 "$TMP/peer-in")" "" "what connect with stdout closed sent back to the peer"
+
+P=$(free_port udp)
+bg timeout 10 "$SOCKIT" udp recv --count 1 "$P" >&- 2>"$TMP/err"
+RECV=$BG_PID
+wait_listen "$P" udp
+python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", int(sys.argv[1])))' "$P"
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv --count 1 with stdout closed"
+
 finish
