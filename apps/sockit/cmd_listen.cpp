@@ -72,7 +72,7 @@ int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
     pump_options po;
     po.peer_name = peer.to_string();
     int code = pump.run(*c, po);
-    if (!a.keep_open) return code;
+    if (!a.keep_open || stdout_error()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
   }
 }
@@ -93,7 +93,7 @@ int run_udp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
   traffic_dumper dump(ctx.hexdump);
   std::string_view first(reinterpret_cast<const char*>(buf.data()), d->size);
   dump.received(first);
-  if (auto ec = write_fd(1, first); ec && ec != std::errc::broken_pipe) return fail("write to stdout", ec);
+  if (write_out(first)) return exit_ok;  // main reports it (output.hpp)
 
   netcat_pump pump(dump);
   pump_options po;

@@ -81,5 +81,5 @@ int main(int argc, char** argv) {
   setup_logging(ctx.verbosity);
   int code = ctx.run ? ctx.run() : exit_usage;
   std::fflush(stdout);
-  return code;
+  return finish_output(code);
 }

@@ -152,10 +152,8 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         }
         std::string_view data(netbuf.data(), static_cast<std::size_t>(n));
         dump_.received(data);
-        if (auto ec = write_fd(STDOUT_FILENO, data)) {
-          if (ec == std::errc::broken_pipe) return exit_ok;  // stdout's reader left: nothing more to do
-          return fail("write to stdout", ec);
-        }
+        // Stdout failed: stop as at EOF; main reports it by the one stdout rule (output.hpp).
+        if (write_out(data)) return exit_ok;
       }
     }
 

@@ -95,4 +95,71 @@ python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).
 wait "$RECV"; RC=$?
 expect_rc 0 "udp recv --count 1 with stdout closed"
 
+# 12. A stdout that cannot be written, one rule for every command: EPIPE (the reader left) stops
+# the command quietly with its normal status; any other error (here ENOSPC) is one line on
+# stderr and exit 1.
+only_line() {  # FILE WHAT: FILE holds exactly one "write stdout" error line (besides notices)
+  local n; n=$(grep -vc "listening on" "$1")
+  [ "$n" -eq 1 ] || fail "$2: expected one error line, got $n: $(head -c 300 "$1")"
+  expect_contains "$1" "^sockit: write stdout: No space left on device (ENOSPC)$" "$2"
+}
+quiet() {  # FILE WHAT: nothing on stderr but notices
+  grep -v "listening on" "$1" | grep -q . && fail "$2: stderr not quiet: $(head -c 300 "$1")"
+}
+PP=$(free_port tcp)
+bg "$SOCKIT" proto serve --port "$PP" >/dev/null 2>"$TMP/proto.err"
+wait_listen "$PP" tcp
+timeout 10 "$SOCKIT" proto call ":$PP" ping >/dev/full 2>"$TMP/err"; RC=$?
+expect_rc 1 "proto call ping >/dev/full"
+only_line "$TMP/err" "proto call ping >/dev/full"
+start=$SECONDS
+with_dead_pipe 1 "$SOCKIT" proto call --count 30 --interval 0.5 ":$PP" ping 2>"$TMP/err"; RC=$?
+expect_rc 0 "proto call --count 30 into a dead pipe"
+[ $((SECONDS - start)) -le 5 ] || fail "proto call --count 30 into a dead pipe did not stop at the first answer"
+quiet "$TMP/err" "proto call into a dead pipe"
+
+timeout 10 "$SOCKIT" probe 127.0.0.1 "$PP" >/dev/full 2>"$TMP/err"; RC=$?
+expect_rc 1 "probe >/dev/full"
+only_line "$TMP/err" "probe >/dev/full"
+with_dead_pipe 1 "$SOCKIT" probe 127.0.0.1 "$PP" 2>"$TMP/err"; RC=$?
+expect_rc 0 "probe of an open port into a dead pipe"
+quiet "$TMP/err" "probe into a dead pipe"
+
+send_udp() { python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x\n", ("127.0.0.1", int(sys.argv[1])))' "$1"; }
+P=$(free_port udp)
+bg with_dead_pipe 1 "$SOCKIT" udp recv "$P" 2>"$TMP/err"
+RECV=$BG_PID
+wait_listen "$P" udp
+send_udp "$P"
+wait "$RECV"; RC=$?
+expect_rc 0 "udp recv into a dead pipe"
+quiet "$TMP/err" "udp recv into a dead pipe"
+P=$(free_port udp)
+bg timeout 10 "$SOCKIT" udp recv "$P" >/dev/full 2>"$TMP/err"
+RECV=$BG_PID
+wait_listen "$P" udp
+send_udp "$P"
+wait "$RECV"; RC=$?
+expect_rc 1 "udp recv >/dev/full"
+only_line "$TMP/err" "udp recv >/dev/full"
+
+P=$(free_port tcp)
+tcp_peer "$P" hello-first "$TMP/peer-in"
+wait_listen "$P" tcp
+sleep 1 | timeout 10 "$SOCKIT" connect 127.0.0.1 "$P" >/dev/full 2>"$TMP/err"; RC=$?
+expect_rc 1 "connect >/dev/full"
+only_line "$TMP/err" "connect >/dev/full"
+
+# Reports printed once at the end (serve's table and totals, bench) follow the same rule.
+E=$(free_port tcp)
+bg "$SOCKIT" serve --services echo --echo-port "$E" >/dev/full 2>"$TMP/err"
+SERVE=$BG_PID
+wait_listen "$E" tcp
+timeout 10 "$SOCKIT" bench "127.0.0.1:$E" -t 0.2 --warmup 0 >/dev/full 2>"$TMP/bench.err"; RC=$?
+expect_rc 1 "bench >/dev/full"
+only_line "$TMP/bench.err" "bench >/dev/full"
+kill -INT "$SERVE"; wait "$SERVE"; RC=$?
+expect_rc 1 "serve >/dev/full after SIGINT"
+only_line "$TMP/err" "serve >/dev/full"
+
 finish

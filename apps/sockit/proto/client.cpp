@@ -257,7 +257,11 @@ class session {
       line.append(f.text());
       if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
       line += '\n';
-      (void)write_fd(1, line);
+      (void)write_out(line);
+    }
+    if (stdout_error()) {  // stop as at the end; main reports it (output.hpp)
+      done_ = true;
+      return;
     }
     if (tty_ && pending_.empty() && !quit_sent_) prompt();
   }
@@ -400,7 +404,7 @@ class session {
                        hist_.mean() / 1e6, f(hist_.max()), f(hist_.percentile(50)), f(hist_.percentile(90)),
                        f(hist_.percentile(99)));
     }
-    (void)write_fd(1, s);
+    (void)write_out(s);
   }
 
   const client_options& o_;
