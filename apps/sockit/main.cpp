@@ -32,6 +32,9 @@ void open_standard_fds() {
 
 int main(int argc, char** argv) {
   open_standard_fds();
+  // A reader that goes away (a peer, `| head`, a closed stderr pipe) must give EPIPE on our
+  // writes, not kill us: before anything is printed, usage errors included.
+  std::signal(SIGPIPE, SIG_IGN);
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};
@@ -64,8 +67,6 @@ int main(int argc, char** argv) {
     }
     break;
   }
-  // A peer that goes away must give EPIPE on our writes to stdout, not kill us.
-  std::signal(SIGPIPE, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
