@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "netcat_pump.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
@@ -72,7 +73,7 @@ int run_tcp(const endpoint& at, bool port_was_zero, const listen_args& a, const 
     pump_options po;
     po.peer_name = peer.to_string();
     int code = pump.run(*c, po);
-    if (!a.keep_open || stdout_error()) return code;
+    if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
   }
 }
@@ -114,6 +115,7 @@ struct listen_usage : CLI::Formatter {
 };
 
 int run_listen(const listen_args& a, const context& ctx) {
+  install_stop_handlers();
   int code = exit_ok;
   // One word is PORT, two are ADDR PORT (see setup_listen).
   std::string addr = a.port.empty() ? std::string() : a.addr;
@@ -152,7 +154,8 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
-      "Exit status: 0 done, 1 runtime failure (port in use, permission denied), 2 usage error.");
+      "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
+      "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });
 }
 

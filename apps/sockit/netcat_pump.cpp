@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/udp.hpp"
@@ -71,7 +72,15 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // stdin, which `connect < /dev/null` against `listen < file` needs. An interactive stdin (a
 // terminal) ends the session as soon as the peer closes, as nc -l does. UDP has no EOF: it ends on
 // the idle timeout, at stdin EOF with -N, or on an error.
+//
+// A first SIGINT/SIGTERM (stop_signals.hpp) ends the session as at EOF, exit 0: poll returns
+// EINTR and the loop's first check sees it. A signal landing between that check and poll waits
+// for the next event; a second signal exits 130 anyway.
 int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to) {
+  defer_stop(true);
+  struct undefer {
+    ~undefer() { defer_stop(false); }
+  } undefer_at_exit;
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
   const int fd = s.native_handle();
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
@@ -104,6 +113,10 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   };
 
   for (;;) {
+    if (stop_requested()) {
+      spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
+      return exit_ok;
+    }
     const bool out_done = stdin_eof_ && pending.empty();
     if (out_done && !opts.udp && !shut_wr) {
       // Tell the peer we are done sending; it may still answer (half-close).
