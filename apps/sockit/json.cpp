@@ -1,12 +1,12 @@
 // The --json writer.
 #include "json.hpp"
 
-#include "output.hpp"
-
 #include <cmath>
 #include <cstdio>
 
 #include <fmt/core.h>
+
+#include "output.hpp"
 
 namespace sockit::cli {
 

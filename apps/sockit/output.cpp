@@ -1,8 +1,6 @@
 // The CLI's writes to stdout and stderr (see output.hpp).
 #include "output.hpp"
 
-#include <cerrno>
-
 #include <unistd.h>
 
 #include "cli.hpp"
@@ -12,36 +10,25 @@ namespace sockit::cli {
 
 namespace {
 
-// Commands write from one thread (serve's shards report through loop 0), so no lock.
-std::error_code stdout_error_;
-
-std::error_code write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return last_error();
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
+// Only the main thread writes stdout (serve reports through loop 0, bench after joining its
+// threads), so no lock.
+std::error_code first_stdout_error;
 
 }  // namespace
 
 std::error_code write_out(std::string_view data) {
-  if (stdout_error_) return stdout_error_;
-  stdout_error_ = write_all(STDOUT_FILENO, data);
-  return stdout_error_;
+  if (first_stdout_error) return first_stdout_error;
+  first_stdout_error = write_fd(STDOUT_FILENO, data);
+  return first_stdout_error;
 }
 
-void write_err(std::string_view data) { (void)write_all(STDERR_FILENO, data); }
+void write_err(std::string_view data) { (void)write_fd(STDERR_FILENO, data); }
 
-std::error_code stdout_error() { return stdout_error_; }
+std::error_code stdout_error() { return first_stdout_error; }
 
 int finish_output(int code) {
-  if (!stdout_error_ || stdout_error_ == std::errc::broken_pipe) return code;
-  print_err("sockit: {}\n", describe("write stdout", stdout_error_));
+  if (!first_stdout_error || first_stdout_error == std::errc::broken_pipe) return code;
+  print_err("sockit: {}\n", describe("write stdout", first_stdout_error));
   return code == exit_ok ? exit_failure : code;
 }
 
