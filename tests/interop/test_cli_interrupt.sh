@@ -65,7 +65,17 @@ wait_listen "$P" tcp
 mkfifo "$TMP/stuck"; exec 4<>"$TMP/stuck"
 bg_in "$SOCKIT" connect 127.0.0.1 "$P" >"$TMP/stuck" 2>"$TMP/err"
 C=$BG_PID
-sleep 0.5
+# Wait until the FIFO is full (64 KiB unread), so connect is stuck in its write to stdout.
+python3 - "$TMP/stuck" <<'PY' || fail "connect's stdout never filled up"
+import array, fcntl, os, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+for _ in range(100):
+    n = array.array("i", [0]); fcntl.ioctl(fd, termios.FIONREAD, n)
+    if n[0] >= 65536: sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+sleep 0.2
 kill -INT "$C"
 sleep 0.3
 kill -0 "$C" 2>/dev/null || fail "connect blocked on a full stdout ended at the first SIGINT"
