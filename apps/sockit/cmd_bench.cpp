@@ -68,7 +68,7 @@ int run(const bench_options& o, context& ctx) {
 
   bool tty = ::isatty(STDERR_FILENO) && !ctx.json;
   if (!ctx.json) {
-    fmt::print("sockit bench {}: {}, {} connection{}, depth {}, {} B messages, {:g} s (+{:g} s warm-up), {} thread{}\n",
+    print_out("sockit bench {}: {}, {} connection{}, depth {}, {} B messages, {:g} s (+{:g} s warm-up), {} thread{}\n",
                cfg.target.to_string(), cfg.udp ? "udp" : "tcp", cfg.connections, cfg.connections == 1 ? "" : "s",
                cfg.depth, cfg.size, cfg.seconds, cfg.warmup, cfg.threads, cfg.threads == 1 ? "" : "s");
     std::fflush(stdout);
@@ -88,7 +88,7 @@ int run(const bench_options& o, context& ctx) {
         auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
         if (static_cast<std::uint64_t>(elapsed) == last || done) continue;
         last = static_cast<std::uint64_t>(elapsed);
-        fmt::print(stderr, "\r  [{:>3.0f}s] {}  {} messages  {} errors   ", elapsed,
+        print_err("\r  [{:>3.0f}s] {}  {} messages  {} errors   ", elapsed,
                    progress.measuring ? "measuring" : "warming up", progress.messages.load(), progress.errors.load());
         std::fflush(stderr);
       }
@@ -96,7 +96,7 @@ int run(const bench_options& o, context& ctx) {
     runner.join();
     done = true;
     ticker.join();
-    fmt::print(stderr, "\r{:60}\r", "");
+    print_err("\r{:60}\r", "");
   } else {
     runner.join();
   }
@@ -125,13 +125,13 @@ int run(const bench_options& o, context& ctx) {
     if (t.first_error.empty()) j.add_null("first_error"); else j.add("first_error", t.first_error);
     print_json(j);
   } else {
-    fmt::print("  messages     {} ({:.1f}/s)\n", t.messages, rate);
-    fmt::print("  throughput   {:.2f} MB/s echoed\n", mbps);
-    fmt::print("  latency      p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n", us(h.percentile(50)), us(h.percentile(90)),
+    print_out("  messages     {} ({:.1f}/s)\n", t.messages, rate);
+    print_out("  throughput   {:.2f} MB/s echoed\n", mbps);
+    print_out("  latency      p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n", us(h.percentile(50)), us(h.percentile(90)),
                us(h.percentile(99)), us(h.percentile(99.9)), us(h.max()));
-    fmt::print("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
-    if (cfg.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
-    if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
+    print_out("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
+    if (cfg.udp) print_out("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
+    if (cpu_per_msg >= 0) print_out("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
   }
   return t.errors ? exit_failure : exit_ok;
 }

@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
@@ -63,7 +64,7 @@ int run_tcp(const endpoint& at, const listen_args& a, const context& ctx) {
     pump_options po;
     po.peer_name = peer.to_string();
     int code = pump.run(*c, po);
-    if (!a.keep_open) return code;
+    if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
   }
 }
@@ -84,7 +85,7 @@ int run_udp(const endpoint& at, const listen_args& a, const context& ctx) {
   traffic_dumper dump(ctx.hexdump);
   std::string_view first(reinterpret_cast<const char*>(buf.data()), d->size);
   dump.received(first);
-  if (auto ec = write_fd(1, first); ec && ec != std::errc::broken_pipe) return fail("write to stdout", ec);
+  if (write_out(first)) return exit_ok;  // main reports it (output.hpp)
 
   netcat_pump pump(dump);
   pump_options po;
@@ -103,6 +104,7 @@ struct listen_usage : CLI::Formatter {
 };
 
 int run_listen(const listen_args& a, const context& ctx) {
+  install_stop_handlers();
   int code = exit_ok;
   // One word is PORT, two are ADDR PORT (see setup_listen).
   std::string addr = a.port.empty() ? std::string() : a.addr;
@@ -141,7 +143,8 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
-      "Exit status: 0 done, 1 runtime failure (port in use, permission denied), 2 usage error.");
+      "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
+      "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });
 }
 

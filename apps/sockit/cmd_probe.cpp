@@ -95,6 +95,7 @@ class prober {
         start(next_++, 0, deadline::after_seconds(wait_s_));
       }
       print_ready();
+      if (stdout_error()) break;  // stop with the status so far; main reports it (output.hpp)
       if (active_.empty()) continue;
 
       fds.clear();
@@ -221,7 +222,7 @@ class prober {
       detail = "(" + r.ec.message() + ")";
     }
     std::string line = fmt::format("{} port {}/tcp {} {}\n", r.address.address(), r.port, state_name(r.state), detail);
-    if (auto ec = write_fd(1, line)) spdlog::debug("write to stdout: {}", ec.message());
+    (void)write_out(line);
   }
 
   static std::string error_name(std::error_code ec) {

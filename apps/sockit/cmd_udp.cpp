@@ -47,7 +47,7 @@ std::error_code print_datagram(format f, const endpoint& from, std::string_view 
       break;
     }
   }
-  return write_fd(STDOUT_FILENO, out);  // unbuffered: each datagram is out before the next read
+  return write_out(out);  // unbuffered: each datagram is out before the next read
 }
 
 struct send_args {
@@ -122,7 +122,7 @@ int run_send(const send_args& a, const context& ctx) {
   std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
   dump.received(data);
   format f = ctx.json ? format::json : format::raw;
-  if (auto ec = print_datagram(f, d->from, data, d->wire_size)) return fail("write stdout", ec);
+  (void)print_datagram(f, d->from, data, d->wire_size);  // a failure: main reports it (output.hpp)
   return exit_ok;
 }
 
@@ -184,8 +184,7 @@ int run_recv(const recv_args& a, const context& ctx) {
       }
       std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
       dump.received(data);
-      if (auto we = print_datagram(f, d->from, data, d->wire_size)) {
-        result = fail("write stdout", we);
+      if (print_datagram(f, d->from, data, d->wire_size)) {  // stop; main reports it (output.hpp)
         loop.stop();
         return;
       }

@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "output.hpp"
+
 namespace sockit::cli {
 
 bool valid_utf8(std::string_view s) {
@@ -118,8 +120,7 @@ json_object& json_object::add_raw(std::string_view k, std::string_view raw) {
 }
 
 void print_json(const json_object& obj) {
-  fmt::print("{}\n", obj.str());
-  std::fflush(stdout);
+  (void)write_out(obj.str() + "\n");
 }
 
 }  // namespace sockit::cli

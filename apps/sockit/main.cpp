@@ -1,15 +1,40 @@
 // sockit: one binary, one subcommand per job (see commands.hpp).
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <string_view>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "output.hpp"
+
+namespace {
+
+// A descriptor 0-2 left closed by the caller (`<&-`, `>&-`) would be the next socket we open: a
+// connect would then poll its own socket as stdin, or write the peer's bytes back to the peer.
+// Opening /dev/null on each, in order, fills exactly the closed ones: closed stdin reads as EOF,
+// closed stdout and stderr discard.
+void open_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int got = ::open("/dev/null", O_RDWR);
+    if (got >= 0 && got != fd) ::close(got);  // cannot happen: the lower ones are open
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  open_standard_fds();
+  // A reader that goes away (a peer, `| head`, a closed stderr pipe) must give EPIPE on our
+  // writes, not kill us: before anything is printed, usage errors included.
+  std::signal(SIGPIPE, SIG_IGN);
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};
@@ -37,13 +62,11 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
     if (!known) {
-      std::fprintf(stderr, "sockit: unknown command '%s' (run 'sockit --help' for the list)\n", argv[i]);
+      print_err("sockit: unknown command '{}' (run 'sockit --help' for the list)\n", arg);
       return exit_usage;
     }
     break;
   }
-  // A peer that goes away must give EPIPE on our writes to stdout, not kill us.
-  std::signal(SIGPIPE, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -53,11 +76,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "sockit: %s\n", e.what());
+    print_err("sockit: {}\n", e.what());
     return exit_usage;
   }
   setup_logging(ctx.verbosity);
   int code = ctx.run ? ctx.run() : exit_usage;
   std::fflush(stdout);
-  return code;
+  return finish_output(code);
 }

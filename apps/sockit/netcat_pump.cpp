@@ -8,9 +8,13 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
@@ -41,7 +45,16 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // stdin, which `connect < /dev/null` against `listen < file` needs. An interactive stdin (a
 // terminal) ends the session as soon as the peer closes, as nc -l does. UDP has no EOF: it ends on
 // the idle timeout, at stdin EOF with -N, or on an error.
+//
+// A first SIGINT/SIGTERM (stop_signals.hpp) ends the session as at EOF, exit 0: poll returns
+// EINTR and the loop's first check sees it, so the wait below must hand EINTR back rather than
+// retry it. A signal landing between that check and poll waits for the next event; a second
+// signal exits 130 anyway.
 int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to) {
+  defer_stop(true);
+  struct undefer {
+    ~undefer() { defer_stop(false); }
+  } undefer_at_exit;
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
   const auto idle = opts.idle_seconds > 0 ? std::chrono::milliseconds(static_cast<long long>(
@@ -72,7 +85,13 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     return -1;
   };
 
+  sigset_t run_mask;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
   for (;;) {
+    if (stop_requested()) {
+      spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
+      return exit_ok;
+    }
     const bool out_done = stdin_eof_ && pending.empty();
     if (out_done && !opts.udp && !shut_wr) {
       // Tell the peer we are done sending; it may still answer (half-close).
@@ -90,7 +109,9 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     fds[0].want = wait_entry::readable;
     fds[1].fd = s.native_handle();
     fds[1].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() ? 0 : wait_entry::writable);
-    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle));
+    // With the thread's own mask, so the wait hands an interrupting signal back (see above).
+    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle), &run_mask);
+    if (!rc && rc.error() == std::errc::interrupted) continue;
     if (!rc) return fail("poll", rc.error());
     if (*rc == 0) {
       spdlog::info("idle for {} s: closing the connection to {}", opts.idle_seconds, opts.peer_name);
@@ -127,10 +148,8 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       } else if (!ec) {
         std::string_view data(netbuf.data(), got);
         dump_.received(data);
-        if (auto wec = write_fd(STDOUT_FILENO, data)) {
-          if (wec == std::errc::broken_pipe) return exit_ok;  // stdout's reader left: nothing more to do
-          return fail("write to stdout", wec);
-        }
+        // Stdout failed: stop as at EOF; main reports it by the one stdout rule (output.hpp).
+        if (write_out(data)) return exit_ok;
       }
     }
 

@@ -126,7 +126,7 @@ class session {
 
  private:
   void prompt() {
-    fmt::print(stderr, "proto> ");
+    print_err("proto> ");
     std::fflush(stderr);
   }
 
@@ -212,14 +212,14 @@ class session {
       return;
     }
     if (one.substr(first) == "help") {
-      fmt::print(stderr, "{}\n", request_help);
+      print_err("{}\n", request_help);
       if (tty_) prompt();
       return;
     }
     request r;
     std::string err;
     if (!parse_request(one, r, err)) {
-      fmt::print(stderr, "sockit: line {}: {}; {}\n", line_no_, err, request_help);
+      print_err("sockit: line {}: {}; {}\n", line_no_, err, request_help);
       bad_lines_ = true;
       if (tty_ && pending_.empty()) prompt();
       return;
@@ -275,7 +275,11 @@ class session {
       line.append(f.text());
       if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
       line += '\n';
-      (void)write_fd(1, line);
+      (void)write_out(line);
+    }
+    if (stdout_error()) {  // stop as at the end; main reports it (output.hpp)
+      done_ = true;
+      return;
     }
     if (tty_ && pending_.empty() && !quit_sent_) prompt();
   }
@@ -418,7 +422,7 @@ class session {
                        hist_.mean() / 1e6, f(hist_.max()), f(hist_.percentile(50)), f(hist_.percentile(90)),
                        f(hist_.percentile(99)));
     }
-    (void)write_fd(1, s);
+    (void)write_out(s);
   }
 
   const client_options& o_;

@@ -307,7 +307,7 @@ int run_server(const server_options& opts) {
     o.add("versions", versions);
     print_json(o);
   } else {
-    fmt::print("proto listening on {} ({}, max payload {})\n", srv.local().to_string(), versions, opts.max_payload);
+    print_out("proto listening on {} ({}, max payload {})\n", srv.local().to_string(), versions, opts.max_payload);
     std::fflush(stdout);
   }
   spdlog::info("proto: serving on the {} engine; Ctrl+C stops", loop.engine_name());
@@ -318,7 +318,7 @@ int run_server(const server_options& opts) {
     o.add("event", "totals").add("connections", srv.connections).add("requests", srv.requests).add("errors", srv.errors);
     print_json(o);
   } else {
-    fmt::print("proto: {} connection(s), {} request(s), {} bad input(s)\n", srv.connections, srv.requests, srv.errors);
+    print_out("proto: {} connection(s), {} request(s), {} bad input(s)\n", srv.connections, srv.requests, srv.errors);
   }
   if (ec) return fail("event loop", ec);
   return stopped ? exit_ok : exit_failure;

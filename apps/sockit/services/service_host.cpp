@@ -16,6 +16,7 @@
 #include "../cli.hpp"
 #include "../fd_limit.hpp"
 #include "../json.hpp"
+#include "../output.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
@@ -68,8 +69,7 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
     out += fmt::format("{:<9} {:<5} {}\n", "SERVICE", "PROTO", "ADDRESS");
     for (const auto& r : rows) out += fmt::format("{:<9} {:<5} {}\n", r.service, r.proto, r.local.to_string());
   }
-  fmt::print("{}", out);
-  std::fflush(stdout);
+  (void)write_out(out);
 }
 
 // One stderr line per socket (scripts read the port from it); stdout has the table, or with
