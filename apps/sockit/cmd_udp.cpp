@@ -42,7 +42,7 @@ std::error_code print_datagram(format f, const endpoint& from, std::string_view 
       break;
     case format::json: {
       json_object o;
-      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add("data", data);
+      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add_bytes("data", data);
       if (wire_size > data.size()) o.add("truncated", true);
       out = o.str() + "\n";
       break;

@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "base64.hpp"
+
 namespace sockit::cli {
 
 bool valid_utf8(std::string_view s) {
@@ -103,6 +105,11 @@ json_object& json_object::add(std::string_view k, double value) {
   key(k);
   body_ += std::isfinite(value) ? fmt::format("{}", value) : "null";
   return *this;
+}
+
+json_object& json_object::add_bytes(std::string_view k, std::string_view bytes) {
+  if (valid_utf8(bytes)) return add(k, bytes);
+  return add(std::string(k) + "_base64", base64_encode(bytes));
 }
 
 json_object& json_object::add_null(std::string_view k) {

@@ -247,7 +247,7 @@ class session {
     if (o_.json) {
       json_object j;
       j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
-      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
+      j.add("ok", f.code == sp::status_ok).add_bytes("payload", f.text()).add("rtt_ms", ms(rtt));
       j.add("version", static_cast<int>(f.version));
       if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
       print_json(j);
