@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "json.hpp"
+#include "printable.hpp"
 #include "services/server_args.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
@@ -37,7 +38,7 @@ std::error_code print_datagram(format f, const endpoint& from, std::string_view 
       break;
     case format::labelled:
       out = from.to_string() + ": ";
-      out += data;
+      out += printable(data);
       if (data.empty() || data.back() != '\n') out += '\n';
       break;
     case format::json: {

@@ -11,9 +11,6 @@ namespace sockit::cli {
 // escaped); any other input is escaped byte by byte as \u00XX.
 std::string json_escape(std::string_view s);
 
-// Whether s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s);
-
 class json_object {
  public:
   json_object& add(std::string_view key, std::string_view value);

@@ -20,6 +20,7 @@
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
+#include "../printable.hpp"
 #include "request.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
@@ -226,7 +227,7 @@ class session {
     if (o_.v2 && f.version != 2) {
       // A v1-only server read our v2 header as a v1 one; its v1 answer says what it made of it.
       rc_ = fail_message(fmt::format("{} answered in v1 (a server without --v2?): {} {}", peer_,
-                                     f.code == sp::status_ok ? "OK" : "ERROR", f.text()));
+                                     f.code == sp::status_ok ? "OK" : "ERROR", printable(f.text())));
       done_ = true;
       return;
     }
@@ -254,7 +255,7 @@ class session {
     } else {
       std::string line = status;
       line += ' ';
-      line.append(f.text());
+      line.append(printable(f.text()));
       if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
       line += '\n';
       (void)write_fd(1, line);
