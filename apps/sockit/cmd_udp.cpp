@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "json.hpp"
+#include "printable.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/udp.hpp"
@@ -36,12 +37,12 @@ std::error_code print_datagram(format f, const endpoint& from, std::string_view 
       break;
     case format::labelled:
       out = from.to_string() + ": ";
-      out += data;
+      out += printable(data);
       if (data.empty() || data.back() != '\n') out += '\n';
       break;
     case format::json: {
       json_object o;
-      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add("data", data);
+      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add_bytes("data", data);
       if (wire_size > data.size()) o.add("truncated", true);
       out = o.str() + "\n";
       break;

@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "hexdump.hpp"
 #include "output.hpp"
 
 namespace {
@@ -42,7 +44,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr with timestamps (-vv: debug)");
-  app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, like ncat --hex-dump");
+  app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, in ncat's --hex-dump layout");
+  std::string hexdump_file;
+  app.add_option("--hex-dump", hexdump_file, "Dump traffic in hex to FILE, as ncat --hex-dump FILE")
+      ->type_name("FILE");
   app.add_flag("--json", ctx.json, "Print results as JSON (one object, or one per line for streams)");
   app.footer(
       "Examples:\n"
@@ -54,10 +59,14 @@ int main(int argc, char** argv) {
     auto* sub = app.add_subcommand(c.name, c.summary);
     c.setup(*sub, ctx);
   }
-  // Global flags take no values, so the first word that is not a flag must name a command; say so
-  // plainly instead of CLI11's "A subcommand is required".
+  // Global flags take no values (but --hex-dump FILE), so the first word that is not a flag must
+  // name a command; say so plainly instead of CLI11's "A subcommand is required".
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--hex-dump") {
+      ++i;
+      continue;
+    }
     if (arg.starts_with("-")) continue;
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
@@ -80,6 +89,9 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   setup_logging(ctx.verbosity);
+  if (!hexdump_file.empty()) {
+    if (auto ec = open_hexdump_file(hexdump_file)) return fail("open " + hexdump_file, ec);
+  }
   int code = ctx.run ? ctx.run() : exit_usage;
   std::fflush(stdout);
   return finish_output(code);

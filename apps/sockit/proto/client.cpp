@@ -16,6 +16,7 @@
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
+#include "../printable.hpp"
 #include "request.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
@@ -244,7 +245,7 @@ class session {
     if (o_.v2 && f.version != 2) {
       // A v1-only server read our v2 header as a v1 one; its v1 answer says what it made of it.
       rc_ = fail_message(fmt::format("{} answered in v1 (a server without --v2?): {} {}", peer_,
-                                     f.code == sp::status_ok ? "OK" : "ERROR", f.text()));
+                                     f.code == sp::status_ok ? "OK" : "ERROR", printable(f.text())));
       done_ = true;
       return;
     }
@@ -265,14 +266,14 @@ class session {
     if (o_.json) {
       json_object j;
       j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
-      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
+      j.add("ok", f.code == sp::status_ok).add_bytes("payload", f.text()).add("rtt_ms", ms(rtt));
       j.add("version", static_cast<int>(f.version));
       if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
       print_json(j);
     } else {
       std::string line = status;
       line += ' ';
-      line.append(f.text());
+      line.append(printable(f.text()));
       if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
       line += '\n';
       (void)write_out(line);
