@@ -152,8 +152,8 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(CLI::Range(1, 1000000))->capture_default_str();
   cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(CLI::Range(1, 4096))->capture_default_str();
   cmd.add_option("-s,--size", o->cfg.size, "Message size in bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
-  cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
-  cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure")->check(seconds_check(false, 86400))->capture_default_str();
+  cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(seconds_check(true, 3600))->capture_default_str();
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
   cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(CLI::PositiveNumber);
   add_engine_option(cmd, o->cfg.loop_engine);
