@@ -1,6 +1,8 @@
 // The load generator. Each worker thread owns an event loop and a share of the connections; a
 // connection keeps DEPTH messages in flight and sends the next one as soon as one is echoed back
-// whole and verified.
+// whole and verified. Memory does not grow with DEPTH x SIZE: no message owns a buffer. A TCP
+// connection's output is one endless periodic byte stream, so what is still to be written is a
+// count, read straight out of one shared pattern; only a send time per message in flight is kept.
 #include "bench_driver.hpp"
 
 #include <algorithm>
@@ -28,15 +30,21 @@ namespace sockit::cli {
 namespace {
 
 using clk = std::chrono::steady_clock;
-constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ
+constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ unless SIZE is a multiple
 constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
 
-// Message k carries pattern bytes [k % 251, k % 251 + size): verifying an echo is one memcmp.
+// The bytes every message is cut from, shared by all connections and threads. Byte i of it is
+// byte i % 251 of a fixed sequence, so any run of `chunk` bytes can start at any stream position:
+//   TCP: stream byte p (message p / size, offset p % size) is stream(p)[0]; a send or a verify
+//        covers up to `chunk` bytes, across message boundaries, whatever SIZE is;
+//   UDP: datagram k carries message(k), SIZE - 8 bytes after its sequence number.
 class pattern {
  public:
-  explicit pattern(std::size_t size) : bytes_(size + pattern_period) {
-    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>((i * 7 + 13) & 0xff);
+  static constexpr std::size_t chunk = 256 * 1024;  // > the largest UDP payload (65527)
+  pattern() : bytes_(chunk + pattern_period) {
+    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>(((i % pattern_period) * 7 + 13) & 0xff);
   }
+  const std::byte* stream(std::uint64_t pos) const { return bytes_.data() + pos % pattern_period; }
   const std::byte* message(std::uint64_t k) const { return bytes_.data() + k % pattern_period; }
 
  private:
@@ -52,10 +60,11 @@ struct connection {
   socket sock;
   std::vector<in_flight> ring;  // TCP: FIFO of DEPTH send times; UDP: DEPTH slots by sequence
   std::size_t head = 0, count = 0;
-  std::uint64_t next_send = 0, next_recv = 0;
-  std::size_t recv_off = 0;  // TCP: bytes of the current incoming message seen so far
-  std::vector<std::byte> pending;
-  std::size_t pending_off = 0;
+  std::uint64_t next_send = 0;
+  // TCP, as positions in the output stream: queued = messages sent so far x SIZE; `written` of
+  // them are in the kernel, `received` have come back verified.
+  std::uint64_t queued = 0, written = 0, received = 0;
+  bool want_write = false;  // the kernel buffer was full: writability is watched
   bool dead = false;
 };
 
@@ -135,45 +144,38 @@ class worker {
       }
       return;
     }
+    // TCP: one send per message while the kernel takes them (the load shape servers are measured
+    // with); once it did not, what is queued goes out in bulk when the socket is writable again.
     c.ring[(c.head + c.count) % c.ring.size()] = {k, now};
     ++c.count;
-    const std::byte* msg = pat_.message(k);
-    std::size_t sent = 0;
-    if (c.pending_off == c.pending.size()) {
-      ssize_t n = ::send(c.sock.native_handle(), msg, cfg_.size, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
-        return;
-      }
-      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
-      if (sent == cfg_.size) return;
-      c.pending.clear();
-      c.pending_off = 0;
-    }
-    c.pending.insert(c.pending.end(), msg + sent, msg + cfg_.size);
-    (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
+    c.queued += cfg_.size;
+    if (!c.want_write) write_tcp(c);
   }
 
-  void flush(connection& c) {
-    while (c.pending_off < c.pending.size()) {
-      ssize_t n = ::send(c.sock.native_handle(), c.pending.data() + c.pending_off, c.pending.size() - c.pending_off,
-                         MSG_DONTWAIT | MSG_NOSIGNAL);
+  // Writes what is queued, as far as the kernel takes it, straight from the shared pattern.
+  void write_tcp(connection& c) {
+    while (c.written < c.queued) {
+      std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(c.queued - c.written, pattern::chunk));
+      ssize_t n = ::send(c.sock.native_handle(), pat_.stream(c.written), len, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          if (!c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
+          c.want_write = true;
+          return;
+        }
         fail(c, describe("send to " + cfg_.target.to_string(), last_error()));
         return;
       }
-      c.pending_off += static_cast<std::size_t>(n);
+      c.written += static_cast<std::uint64_t>(n);
     }
-    c.pending.clear();
-    c.pending_off = 0;
-    (void)loop_->modify(c.sock.native_handle(), io_readable);
+    if (c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable);
+    c.want_write = false;
   }
 
   void on_event(connection& c, std::uint32_t ev) {
     if (c.dead) return;
-    if (ev & io_writable) flush(c);
+    if (ev & io_writable) write_tcp(c);
     if (c.dead) return;
     if (ev & (io_readable | io_error | io_hangup)) cfg_.udp ? read_udp(c) : read_tcp(c);
   }
@@ -212,17 +214,16 @@ class worker {
       std::size_t pos = 0, got = static_cast<std::size_t>(n);
       std::size_t completed = 0;
       while (pos < got) {
-        std::size_t take = std::min(cfg_.size - c.recv_off, got - pos);
-        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.message(c.next_recv) + c.recv_off, take) != 0) {
+        std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
+        std::size_t take = std::min(cfg_.size - offset, got - pos);
+        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.stream(c.received), take) != 0) {
           fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})",
-                              cfg_.target.to_string(), c.next_recv, c.recv_off));
+                              cfg_.target.to_string(), c.received / cfg_.size, offset));
           return;
         }
         pos += take;
-        c.recv_off += take;
-        if (c.recv_off == cfg_.size) {
-          c.recv_off = 0;
-          ++c.next_recv;
+        c.received += take;
+        if (offset + take == cfg_.size) {
           complete(c, c.ring[c.head].sent, now);
           c.head = (c.head + 1) % c.ring.size();
           --c.count;
@@ -329,7 +330,7 @@ double process_cpu_seconds(int pid) {
 }
 
 bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
-  pattern pat(cfg.size);
+  pattern pat;
   int nthreads = std::max(1, std::min(cfg.threads, cfg.connections));
   std::vector<std::unique_ptr<worker>> workers;
   bench_totals result;

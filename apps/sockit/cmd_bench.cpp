@@ -29,7 +29,9 @@ struct bench_options {
 
 // Descriptors beyond the connections: stdio, the loops' epoll/eventfd/timerfd, a resolver...
 constexpr std::uint64_t fd_slack = 64;
-// The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header).
+// Messages in flight over all connections (-c x -d). No message owns a buffer (bench_driver.cpp),
+// but each keeps its send time: 16 bytes, so this caps that at 256 MiB whatever the size.
+constexpr std::uint64_t max_in_flight = 1u << 24;
 
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
 
@@ -45,6 +47,13 @@ int run(const bench_options& o, context& ctx) {
   if (o.cfg.udp && o.cfg.size > max_udp_payload(eps->front())) {
     return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram to {} can carry ({} bytes)",
                                     o.cfg.size, eps->front().to_string(), max_udp_payload(eps->front())),
+                        exit_usage);
+  }
+
+  const std::uint64_t in_flight = static_cast<std::uint64_t>(o.cfg.connections) * static_cast<std::uint64_t>(o.cfg.depth);
+  if (in_flight > max_in_flight) {
+    return fail_message(fmt::format("bench: -c {} x -d {} is {} messages in flight; at most {} (lower -c or -d)",
+                                    o.cfg.connections, o.cfg.depth, in_flight, max_in_flight),
                         exit_usage);
   }
 
