@@ -33,6 +33,17 @@ constexpr std::uint64_t fd_slack = 64;
 // but each keeps its send time: 16 bytes, so this caps that at 256 MiB whatever the size.
 constexpr std::uint64_t max_in_flight = 1u << 24;
 
+// Why a run without errors measured nothing.
+std::string nothing_measured(const bench_config& cfg) {
+  if (cfg.udp) {
+    return fmt::format("nothing measured: no datagram sent to {} came back in {:g} s (every one lost; is it an echo server?)",
+                       cfg.target.to_string(), cfg.warmup + cfg.seconds);
+  }
+  return fmt::format("nothing measured: {} echoed nothing back in {:g} s (is it an echo server? a discard port or a "
+                     "listener that never writes measures nothing)",
+                     cfg.target.to_string(), cfg.warmup + cfg.seconds);
+}
+
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
 
 int run(const bench_options& o, context& ctx) {
@@ -117,10 +128,14 @@ int run(const bench_options& o, context& ctx) {
     runner.join();
   }
 
-  // Nothing measured: say why on stderr (JSON still gets its object, with first_error set).
-  bool nothing = t.messages == 0 && !t.first_error.empty();
-  if (nothing) fail_message(t.first_error);
-  if (nothing && !ctx.json) return exit_failure;
+  // Nothing measured is a failed run, whatever the reason: one line on stderr saying why (JSON
+  // still gets its object, with first_error set). Without an error, the server took the bytes and
+  // sent nothing back: a discard port, a listener that never echoes, or UDP losing every datagram.
+  if (t.messages == 0) {
+    if (t.first_error.empty()) t.first_error = nothing_measured(cfg);
+    fail_message(t.first_error);
+    if (!ctx.json) return exit_failure;
+  }
   double secs = t.measured_seconds > 0 ? t.measured_seconds : cfg.seconds;
   double rate = static_cast<double>(t.messages) / secs;
   double mbps = static_cast<double>(t.bytes) / secs / 1e6;
@@ -149,7 +164,7 @@ int run(const bench_options& o, context& ctx) {
     if (cfg.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
     if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
   }
-  return t.errors ? exit_failure : exit_ok;
+  return t.errors || t.messages == 0 ? exit_failure : exit_ok;
 }
 
 }  // namespace
