@@ -32,6 +32,8 @@ constexpr std::uint64_t fd_slack = 64;
 // Messages in flight over all connections (-c x -d). No message owns a buffer (bench_driver.cpp),
 // but each keeps its send time: 16 bytes, so this caps that at 256 MiB whatever the size.
 constexpr std::uint64_t max_in_flight = 1u << 24;
+// UDP loss above this share of the datagrams sent earns a warning on stderr.
+constexpr std::uint64_t high_udp_loss_percent = 10;
 
 // Why a run without errors measured nothing.
 std::string nothing_measured(const bench_config& cfg) {
@@ -163,6 +165,14 @@ int run(const bench_options& o, context& ctx) {
     fmt::print("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
     if (cfg.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
     if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
+  }
+  // Heavy loss is a result too, but rarely the one meant: say so where a person or a script sees it
+  // (losing everything was said above, in the one line of a run that measured nothing).
+  if (cfg.udp && t.messages > 0 && t.udp_sent > 0 && t.udp_lost * 100 > t.udp_sent * high_udp_loss_percent) {
+    notice(fmt::format("bench: warning: {} of {} datagrams lost ({:.0f}%); likely cause: a rate limit in the server (sockit "
+                       "echo and serve answer each UDP source at most --udp-rate times a second; --udp-rate 0 lifts it), "
+                       "else full socket buffers",
+                       t.udp_lost, t.udp_sent, std::min(100.0, 100.0 * static_cast<double>(t.udp_lost) / static_cast<double>(t.udp_sent))));
   }
   return t.errors || t.messages == 0 ? exit_failure : exit_ok;
 }

@@ -27,6 +27,13 @@ expect_rc 1 "bench --udp against a UDP discard service (every datagram lost)"
 expect_lines "$TMP/err" 1 "bench --udp against a UDP discard: one error line"
 expect_contains "$TMP/err" "nothing measured: no datagram sent to 127.0.0.1:$P came back" "bench --udp against a discard says why"
 
+# Long enough for datagrams to be counted lost (1 s): still the one line, no loss warning besides.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" --udp -c 2 -d 4 -t 1.5 --warmup 0
+expect_rc 1 "bench --udp --json against a UDP discard for 1.5 s"
+lost=$(sed -n 's/.*"udp_lost":\([0-9]*\).*/\1/p' "$TMP/out")
+[ "${lost:-0}" -gt 0 ] || fail "bench --udp against a discard for 1.5 s counted no loss: $(cat "$TMP/out")"
+expect_lines "$TMP/err" 1 "bench --udp --json against a UDP discard: one line, not a loss warning too"
+
 # A listener that reads and never writes.
 Q=$(free_port)
 bg nc -l 127.0.0.1 "$Q" >/dev/null </dev/null
