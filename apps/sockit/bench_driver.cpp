@@ -32,6 +32,7 @@ namespace {
 using clk = std::chrono::steady_clock;
 constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ unless SIZE is a multiple
 constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
+constexpr auto stop_poll = std::chrono::milliseconds(50);  // how often loops look at progress.stop
 
 // The bytes every message is cut from, shared by all connections and threads. Byte i of it is
 // byte i % 251 of a fixed sequence, so any run of `chunk` bytes can start at any stream position:
@@ -102,10 +103,9 @@ class worker {
       progress_.measuring = true;
       window_start_ = clk::now();
     });
-    loop_->run_after(stop_at - clk::now(), [this] {
-      totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
-      measuring_ = false;
-      loop_->stop();
+    loop_->run_after(stop_at - clk::now(), [this] { end_window(); });
+    loop_->run_every(stop_poll, [this] {
+      if (progress_.stop.load(std::memory_order_relaxed)) end_window();
     });
     if (cfg_.udp) {
       loop_->run_every(std::chrono::milliseconds(50), [this] { expire_udp(); });
@@ -117,6 +117,13 @@ class worker {
   bench_totals& totals() { return totals_; }
 
  private:
+  // At stop_at, or earlier when asked to stop (then the window may not even have opened).
+  void end_window() {
+    if (measuring_) totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
+    measuring_ = false;
+    loop_->stop();
+  }
+
   void fail(connection& c, std::string why) {
     if (c.dead) return;
     c.dead = true;
@@ -291,7 +298,7 @@ class worker {
 
 // One connection, from `source` when set (an address only: IP_BIND_ADDRESS_NO_PORT leaves the
 // port to connect(), which may then reuse a port other targets use).
-result<socket> open_connection(const bench_config& cfg, const endpoint* source) {
+result<socket> open_connection(const bench_config& cfg, const endpoint* source, const std::atomic<bool>& stop) {
   auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
   if (!s) return s.error();
   if (source) {
@@ -306,7 +313,14 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source) 
   if (auto ec = set_nonblocking(*s, true)) return ec;
   if (::connect(s->native_handle(), cfg.target.data(), cfg.target.size()) != 0) {
     if (errno != EINPROGRESS) return last_error();
-    if (auto ec = wait_writable(s->native_handle(), deadline::after(std::chrono::seconds(10)))) return ec;
+    // Up to 10 s, in slices, so that a stop request does not wait for a SYN nobody answers.
+    auto by = clk::now() + std::chrono::seconds(10);
+    for (;;) {
+      auto ec = wait_writable(s->native_handle(), deadline::after(stop_poll));
+      if (!ec) break;
+      if (ec != std::errc::timed_out || clk::now() >= by) return ec;
+      if (stop.load(std::memory_order_relaxed)) return make_error_code(std::errc::operation_canceled);
+    }
     if (auto ec = pending_error(*s)) return ec;
   }
   (void)set_tcp_nodelay(*s, true);
@@ -357,11 +371,11 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     return true;
   };
   auto connect_one = [&]() -> sockit::result<socket> {
-    if (!spread) return open_connection(cfg, nullptr);
+    if (!spread) return open_connection(cfg, nullptr, progress.stop);
     if (cfg.per_source > 0 && on_source >= cfg.per_source) (void)next_source();
     for (;;) {
       endpoint src = source();
-      auto s = open_connection(cfg, &src);
+      auto s = open_connection(cfg, &src, progress.stop);
       // Out of ports on this source (and it is not the first try on a fresh one): next source.
       if (!s && s.error() == std::errc::address_not_available && on_source > 0 && next_source()) continue;
       if (s) ++on_source;
@@ -369,8 +383,9 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     }
   };
   int made = 0;
-  for (int i = 0; i < cfg.connections; ++i) {
+  for (int i = 0; i < cfg.connections && !progress.stop; ++i) {
     auto s = connect_one();
+    if (!s && progress.stop) break;  // cut short, not failed
     if (!s) {
       ++result.connect_failures;
       ++result.errors;
@@ -385,6 +400,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
   }
   result.connected = static_cast<std::uint64_t>(made);
   result.sources = static_cast<std::uint64_t>(src_index + 1);
+  if (progress.stop) return result;  // stopped while connecting: nothing measured
 
   auto start = clk::now() + std::chrono::milliseconds(20);
   auto to_dur = [](double s) { return std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(s)); };
@@ -394,9 +410,13 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
   for (auto& w : workers) threads.emplace_back([&w, measure_at, stop_at] { w->run(measure_at, stop_at); });
 
   if (cfg.server_pid > 0) {
-    std::this_thread::sleep_until(measure_at);
+    // The server's CPU over the window, or over what there was of it when stopped early.
+    auto sleep_until = [&](clk::time_point t) {
+      while (!progress.stop && clk::now() < t) std::this_thread::sleep_for(std::min<clk::duration>(stop_poll, t - clk::now()));
+    };
+    sleep_until(measure_at);
     double before = process_cpu_seconds(cfg.server_pid);
-    std::this_thread::sleep_until(stop_at);
+    sleep_until(stop_at);
     double after = process_cpu_seconds(cfg.server_pid);
     if (before >= 0 && after >= before) result.server_cpu_seconds = after - before;
   }

@@ -1,7 +1,10 @@
 // sockit bench: the project's load generator (wrk/iperf3-style flags). Opens CONNS connections,
 // keeps DEPTH messages of SIZE bytes in flight on each, verifies every echoed byte, and reports
 // messages/s, MB/s, latency percentiles, errors, UDP loss and optionally the server's CPU per message.
+#include <pthread.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <memory>
@@ -103,38 +106,50 @@ int run(const bench_options& o, context& ctx) {
     std::fflush(stdout);
   }
 
+  // SIGINT/SIGTERM are taken here, by this thread, from a mask every thread started below
+  // inherits: the first one ends the run early with what it measured (as `proto call --count`),
+  // a second one exits 130 at once. The mask is never lifted: a signal that comes after the run is
+  // over stays pending and cannot cut the results short.
+  sigset_t stop_signals;
+  ::sigemptyset(&stop_signals);
+  ::sigaddset(&stop_signals, SIGINT);
+  ::sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   bench_progress progress;
   bench_totals t;
-  std::thread runner([&] { t = run_bench(cfg, progress); });
-  if (tty) {
-    // Progress once a second on a terminal, overwritten in place.
-    std::uint64_t last = 0;
-    auto begin = std::chrono::steady_clock::now();
-    std::atomic<bool> done{false};  // written here, read by the ticker thread
-    std::thread ticker([&] {
-      while (!done) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-        if (static_cast<std::uint64_t>(elapsed) == last || done) continue;
-        last = static_cast<std::uint64_t>(elapsed);
-        fmt::print(stderr, "\r  [{:>3.0f}s] {}  {} messages  {} errors   ", elapsed,
-                   progress.measuring ? "measuring" : "warming up", progress.messages.load(), progress.errors.load());
-        std::fflush(stderr);
-      }
-    });
-    runner.join();
-    done = true;
-    ticker.join();
-    fmt::print(stderr, "\r{:60}\r", "");
-  } else {
-    runner.join();
+  std::atomic<bool> finished{false};
+  std::thread runner([&] {
+    t = run_bench(cfg, progress);
+    finished = true;
+  });
+  bool interrupted = false;
+  // Progress once a second on a terminal, overwritten in place.
+  std::uint64_t last = 0;
+  auto begin = std::chrono::steady_clock::now();
+  while (!finished) {
+    timespec tick{0, 100'000'000};
+    int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) {
+      if (interrupted) std::_Exit(128 + SIGINT);  // 130, the status of a Ctrl+C, whichever signal it was
+      interrupted = true;
+      progress.stop = true;
+    }
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    if (!tty || static_cast<std::uint64_t>(elapsed) == last || finished) continue;
+    last = static_cast<std::uint64_t>(elapsed);
+    fmt::print(stderr, "\r  [{:>3.0f}s] {}  {} messages  {} errors   ", elapsed,
+               progress.measuring ? "measuring" : "warming up", progress.messages.load(), progress.errors.load());
+    std::fflush(stderr);
   }
+  runner.join();
+  if (tty) fmt::print(stderr, "\r{:60}\r", "");
 
   // Nothing measured is a failed run, whatever the reason: one line on stderr saying why (JSON
   // still gets its object, with first_error set). Without an error, the server took the bytes and
   // sent nothing back: a discard port, a listener that never echoes, or UDP losing every datagram.
   if (t.messages == 0) {
-    if (t.first_error.empty()) t.first_error = nothing_measured(cfg);
+    if (t.first_error.empty()) t.first_error = interrupted ? "interrupted before anything was measured" : nothing_measured(cfg);
     fail_message(t.first_error);
     if (!ctx.json) return exit_failure;
   }
@@ -153,7 +168,7 @@ int run(const bench_options& o, context& ctx) {
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
-        .add("udp_sent", t.udp_sent).add("udp_lost", t.udp_lost);
+        .add("udp_sent", t.udp_sent).add("udp_lost", t.udp_lost).add("interrupted", interrupted);
     if (cpu_per_msg >= 0) j.add("server_cpu_us_per_msg", cpu_per_msg); else j.add_null("server_cpu_us_per_msg");
     if (t.first_error.empty()) j.add_null("first_error"); else j.add("first_error", t.first_error);
     print_json(j);
@@ -165,6 +180,7 @@ int run(const bench_options& o, context& ctx) {
     fmt::print("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
     if (cfg.udp) fmt::print("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
     if (cpu_per_msg >= 0) fmt::print("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
+    if (interrupted) fmt::print("  interrupted  after {:.2f} s of the {:g} s window\n", t.measured_seconds, cfg.seconds);
   }
   // Heavy loss is a result too, but rarely the one meant: say so where a person or a script sees it
   // (losing everything was said above, in the one line of a run that measured nothing).
