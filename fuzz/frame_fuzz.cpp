@@ -23,6 +23,7 @@ struct outcome {
 
 void check_frame(std::span<const std::byte> in, const sp::parse_result& r) {
   if (r.consumed == 0 || r.consumed > in.size()) std::abort();
+  if (r.declared_length != r.view.payload.size()) std::abort();
   sockit::buffer again;
   if (r.view.version == 2) {
     sp::encode_v2(again, r.view.code, r.view.flags, r.view.request_id, r.view.payload);
@@ -34,6 +35,17 @@ void check_frame(std::span<const std::byte> in, const sp::parse_result& r) {
   }
   auto b = again.readable();
   if (b.size() != r.consumed || std::memcmp(b.data(), in.data(), b.size()) != 0) std::abort();
+}
+
+// An error carries what the header said, and it agrees with the verdict.
+void check_error(const sp::parse_result& r, const sp::frame_limits& lim) {
+  using fe = sp::frame_errc;
+  auto e = static_cast<fe>(r.ec.value());
+  if (e == fe::payload_too_large &&
+      r.declared_length <= (r.version == 2 ? lim.max_payload_v2 : lim.max_payload_v1))
+    std::abort();
+  if ((e == fe::bad_checksum || e == fe::bad_crc) && r.declared_check == r.computed_check) std::abort();
+  if (e == fe::bad_version && r.version_byte == 2) std::abort();
 }
 
 outcome whole(std::span<const std::byte> in, const sp::frame_limits& lim) {
@@ -48,6 +60,7 @@ outcome whole(std::span<const std::byte> in, const sp::frame_limits& lim) {
     }
     if (r.kind == sp::parse_result::error) {
       if (!r.ec || r.consumed > rest.size()) std::abort();
+      check_error(r, lim);
       o.error = r.ec.value();
       break;
     }

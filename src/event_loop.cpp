@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <queue>
 #include <thread>
@@ -26,7 +28,7 @@ namespace {
 struct watcher {
   event_loop::io_callback cb;
   std::uint32_t events;
-  std::uint64_t born;  // the turn during which it was registered
+  std::uint32_t generation;  // this registration's number: events for an older one are dropped
 };
 
 struct timer {
@@ -47,10 +49,9 @@ struct event_loop::impl {
   std::vector<std::unique_ptr<watcher>> graveyard;  // unwatched during this turn
   std::size_t watched = 0;
   std::vector<detail::ready_event> ready;
-  // Counts turns. A watcher registered during the current turn's dispatch gets no event from
-  // this turn's batch: any entry for its fd number belongs to a descriptor closed earlier in the
-  // turn whose number was reused.
-  std::uint64_t turn = 0;
+  // Numbers watch() registrations (see ready_event). Wrapping is harmless: a stale event would
+  // have to outlive 2^32 registrations.
+  std::uint32_t next_generation = 1;
 
   std::unordered_map<timer_id, timer> timers;
   std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap;
@@ -61,10 +62,29 @@ struct event_loop::impl {
   std::vector<task> posted;  // guarded by mu
   std::atomic<bool> stop_requested{false};
   std::atomic<std::thread::id> owner{std::this_thread::get_id()};
+  // The thread inside run()/run_once() right now, or none. The loop-thread check compares against
+  // this rather than `owner`: a loop is often built on one thread, run on another and torn down
+  // on the first after a join, and none of that races; a call from elsewhere while it runs does.
+  std::atomic<std::thread::id> running{};
 
   int signal_fd = -1;
   sigset_t old_mask{};
   std::function<void(int)> on_signal;
+
+  // muduo's assertInLoopThread, on unless NDEBUG: the entry points that touch the watcher table or
+  // the timer heap abort with a clear line when called from another thread while the loop runs.
+  void check_thread([[maybe_unused]] const char* what) const noexcept {
+#ifndef NDEBUG
+    auto r = running.load();
+    if (r != std::thread::id{} && r != std::this_thread::get_id()) {
+      std::fprintf(stderr,
+                   "sockit: event_loop::%s called from a thread other than the one running the loop; "
+                   "post() the work to the loop instead\n",
+                   what);
+      std::abort();
+    }
+#endif
+  }
 
   void wake() {
     std::uint64_t one = 1;
@@ -158,17 +178,20 @@ event_loop::~event_loop() {
 std::string_view event_loop::engine_name() const noexcept { return impl_->poller->name(); }
 
 std::error_code event_loop::watch(int fd, std::uint32_t events, io_callback cb) {
+  impl_->check_thread("watch");
   if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   auto& w = impl_->watchers;
   if (static_cast<std::size_t>(fd) >= w.size()) w.resize(static_cast<std::size_t>(fd) + 1);
   if (w[fd]) return std::make_error_code(std::errc::file_exists);
-  if (auto ec = impl_->poller->add(fd, events)) return ec;
-  w[fd] = std::make_unique<watcher>(watcher{std::move(cb), events, impl_->turn});
+  auto generation = impl_->next_generation++;
+  if (auto ec = impl_->poller->add(fd, events, generation)) return ec;
+  w[fd] = std::make_unique<watcher>(watcher{std::move(cb), events, generation});
   ++impl_->watched;
   return {};
 }
 
 std::error_code event_loop::modify(int fd, std::uint32_t events) {
+  impl_->check_thread("modify");
   if (!watching(fd)) return std::make_error_code(std::errc::no_such_file_or_directory);
   auto& w = *impl_->watchers[fd];
   if (w.events == events) return {};
@@ -178,6 +201,7 @@ std::error_code event_loop::modify(int fd, std::uint32_t events) {
 }
 
 std::error_code event_loop::unwatch(int fd) {
+  impl_->check_thread("unwatch");
   if (!watching(fd)) return std::make_error_code(std::errc::no_such_file_or_directory);
   auto ec = impl_->poller->remove(fd);
   impl_->graveyard.push_back(std::move(impl_->watchers[fd]));
@@ -194,6 +218,7 @@ std::size_t event_loop::watched_count() const noexcept {
 }
 
 event_loop::timer_id event_loop::run_after(duration d, task fn) {
+  impl_->check_thread("run_after");
   auto id = impl_->next_timer++;
   auto when = clock::now() + d;
   impl_->timers.emplace(id, timer{when, duration::zero(), std::move(fn)});
@@ -202,6 +227,7 @@ event_loop::timer_id event_loop::run_after(duration d, task fn) {
 }
 
 event_loop::timer_id event_loop::run_every(duration period, task fn) {
+  impl_->check_thread("run_every");
   if (period <= duration::zero()) period = std::chrono::milliseconds(1);
   auto id = impl_->next_timer++;
   auto when = clock::now() + period;
@@ -210,9 +236,13 @@ event_loop::timer_id event_loop::run_every(duration period, task fn) {
   return id;
 }
 
-void event_loop::cancel(timer_id id) noexcept { impl_->timers.erase(id); }
+void event_loop::cancel(timer_id id) noexcept {
+  impl_->check_thread("cancel");
+  impl_->timers.erase(id);
+}
 
 std::error_code event_loop::on_signals(std::initializer_list<int> signals, std::function<void(int)> cb) {
+  impl_->check_thread("on_signals");
   if (impl_->signal_fd >= 0) return std::make_error_code(std::errc::device_or_resource_busy);
   sigset_t mask;
   sigemptyset(&mask);
@@ -263,16 +293,24 @@ bool event_loop::in_loop_thread() const noexcept { return impl_->owner.load() ==
 std::error_code event_loop::run_once(duration max_wait) {
   auto& d = *impl_;
   d.owner = std::this_thread::get_id();
+  // Inside run() the mark is already set and stays until run() returns.
+  struct running_mark {
+    std::atomic<std::thread::id>& running;
+    bool set;
+    ~running_mark() {
+      if (set) running = std::thread::id{};
+    }
+  } mark{d.running, d.running.load() != std::this_thread::get_id()};
+  if (mark.set) d.running = std::this_thread::get_id();
   {
     std::lock_guard lock(d.mu);
     if (!d.posted.empty()) max_wait = duration::zero();
   }
-  ++d.turn;
   if (auto ec = d.poller->wait(d.ready, d.timeout_ms(max_wait))) return ec;
   for (const auto& r : d.ready) {
     if (!watching(r.fd)) continue;  // unwatched by an earlier callback of this turn
     watcher* w = d.watchers[r.fd].get();
-    if (w->born == d.turn) continue;  // a reused fd number: the event was for its predecessor
+    if (w->generation != r.generation) continue;  // for a closed predecessor whose number was reused
     w->cb(r.events);
   }
   d.run_timers();
@@ -283,9 +321,11 @@ std::error_code event_loop::run_once(duration max_wait) {
 
 std::error_code event_loop::run() {
   impl_->owner = std::this_thread::get_id();  // before the first stop check: see stop()
+  impl_->running = std::this_thread::get_id();
   std::error_code ec;
   while (!impl_->stop_requested && !ec) ec = run_once(std::chrono::hours(1));
   impl_->stop_requested = false;  // a stop() that arrived before run() still counts, once
+  impl_->running = std::thread::id{};
   return ec;
 }
 

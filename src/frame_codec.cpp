@@ -67,12 +67,23 @@ std::size_t magic_prefix(std::span<const std::byte> in) {
 parse_result parse_v1(std::span<const std::byte> in, const frame_limits& lim) {
   if (in.size() < v1_header_size) return more(v1_header_size, 1);
   std::size_t len = u16le(in, 1);
-  if (len > lim.max_payload_v1) return fail(frame_errc::payload_too_large, v1_header_size, 1);
-  if (in.size() < v1_header_size + len) return more(v1_header_size + len, 1);
+  std::uint32_t declared = u32le(in, 4);
+  auto with_header = [&](parse_result r) {
+    r.declared_length = len;
+    r.declared_check = declared;
+    return r;
+  };
+  if (len > lim.max_payload_v1) return with_header(fail(frame_errc::payload_too_large, v1_header_size, 1));
+  if (in.size() < v1_header_size + len) return with_header(more(v1_header_size + len, 1));
   auto payload = in.subspan(v1_header_size, len);
   // Always verified, an empty payload included (its checksum must be 0): the chapter skipped it.
-  if (checksum_v1(payload) != u32le(in, 4)) return fail(frame_errc::bad_checksum, v1_header_size + len, 1);
-  parse_result r;
+  std::uint32_t sum = checksum_v1(payload);
+  if (sum != declared) {
+    auto r = with_header(fail(frame_errc::bad_checksum, v1_header_size + len, 1));
+    r.computed_check = sum;
+    return r;
+  }
+  parse_result r = with_header({});
   r.kind = parse_result::frame;
   r.version = 1;
   r.consumed = v1_header_size + len;
@@ -84,22 +95,37 @@ parse_result parse_v1(std::span<const std::byte> in, const frame_limits& lim) {
 
 parse_result parse_v2(std::span<const std::byte> in, const frame_limits& lim) {
   if (in.size() < 4) return more(v2_header_size, 2);
-  if (u8(in, 3) != 2) return fail(frame_errc::bad_version, 4, 2);
+  if (u8(in, 3) != 2) {
+    auto r = fail(frame_errc::bad_version, 4, 2);
+    r.version_byte = u8(in, 3);
+    return r;
+  }
   if (in.size() < v2_header_size) return more(v2_header_size, 2);
   std::size_t len = u32le(in, 8);
-  if (len > lim.max_payload_v2) return fail(frame_errc::payload_too_large, v2_header_size, 2);
-  if (in.size() < v2_header_size + len) return more(v2_header_size + len, 2);
+  std::uint32_t declared = u32le(in, 16);
+  auto with_header = [&](parse_result r) {
+    r.version_byte = 2;
+    r.declared_length = len;
+    r.declared_check = declared;
+    r.view.version = 2;
+    r.view.code = u8(in, 4);
+    r.view.flags = u8(in, 5);
+    r.view.request_id = u32le(in, 12);
+    return r;
+  };
+  if (len > lim.max_payload_v2) return with_header(fail(frame_errc::payload_too_large, v2_header_size, 2));
+  if (in.size() < v2_header_size + len) return with_header(more(v2_header_size + len, 2));
   auto payload = in.subspan(v2_header_size, len);
   std::uint32_t crc = crc32c(payload, crc32c(in.first(16)));
-  if (crc != u32le(in, 16)) return fail(frame_errc::bad_crc, v2_header_size + len, 2);
-  parse_result r;
+  if (crc != declared) {
+    auto r = with_header(fail(frame_errc::bad_crc, v2_header_size + len, 2));
+    r.computed_check = crc;
+    return r;
+  }
+  parse_result r = with_header({});
   r.kind = parse_result::frame;
   r.version = 2;
   r.consumed = v2_header_size + len;
-  r.view.version = 2;
-  r.view.code = u8(in, 4);
-  r.view.flags = u8(in, 5);
-  r.view.request_id = u32le(in, 12);
   r.view.payload = payload;
   return r;
 }

@@ -108,7 +108,7 @@ void tcp_connection::send(std::span<const std::byte> bytes) {
     if (n) {
       sent = *n;
     } else if (n.error() != errc::would_block) {
-      close(n.error());
+      close_deferred(n.error());
       return;
     }
     bytes_out_ += sent;
@@ -157,7 +157,7 @@ void tcp_connection::update_interest() {
   if (!output_.empty()) want |= io_writable;
   if (want != interest_) {
     if (auto ec = loop_.modify(socket_.native_handle(), want)) {
-      close(ec);
+      close_deferred(ec);
       return;
     }
     interest_ = want;
@@ -206,9 +206,30 @@ std::size_t tcp_connection::kernel_unsent() const noexcept {
 
 void tcp_connection::close(std::error_code ec) {
   if (closed_) return;
-  closed_ = true;
   // The close handler usually drops the owner's reference: stay alive until we return.
   auto guard = weak_from_this().lock();
+  ec = release(ec);
+  if (on_close_) on_close_(*this, ec);
+}
+
+void tcp_connection::close_deferred(std::error_code ec) {
+  if (closed_) return;
+  ec = release(ec);
+  // libuv's contract: the caller of send() (often a handler of this very connection) never sees
+  // on_close run inside its call; the handler runs at the end of the loop turn, holding the
+  // connection alive until then. Without a shared owner there is nothing to hold: run it now.
+  auto self = weak_from_this().lock();
+  if (!self) {
+    if (on_close_) on_close_(*this, ec);
+    return;
+  }
+  loop_.post([self = std::move(self), ec] {
+    if (self->on_close_) self->on_close_(*self, ec);
+  });
+}
+
+std::error_code tcp_connection::release(std::error_code ec) {
+  closed_ = true;
   if (started_) (void)loop_.unwatch(socket_.native_handle());
   auto close_ec = socket_.close();
   if (!ec) ec = close_ec;
@@ -216,7 +237,7 @@ void tcp_connection::close(std::error_code ec) {
   output_.clear();
   input_.release_if_empty();
   output_.release_if_empty();
-  if (on_close_) on_close_(*this, ec);
+  return ec;
 }
 
 }  // namespace sockit

@@ -13,6 +13,8 @@
 
 #include <fmt/core.h>
 
+#include "sockit/engine.hpp"
+
 #include "cli.hpp"
 #include "sockit/error.hpp"
 
@@ -220,25 +222,66 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 
 // ---- options and failures shared by the servers ------------------------------------------------
 
+namespace {
+
+// "a, b, c or d" and "a|b|c|d" from the engine table (with "auto" first), for help and errors.
+// The engine a name picks on this machine: "auto" or an available backend.
+std::optional<engine> choose_engine(std::string_view name) {
+  if (name == "auto") return engine::automatic;
+  for (const auto& info : available_engines()) {
+    if (info.name == name) return info.id;
+  }
+  return std::nullopt;
+}
+
+std::string engine_choices(std::string_view sep, std::string_view last_sep) {
+  std::vector<std::string_view> names{"auto"};
+  for (const auto& info : available_engines()) names.push_back(info.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? last_sep : sep;
+    out += names[i];
+  }
+  return out;
+}
+
+}  // namespace
+
 CLI::Option* add_engine_option(CLI::App& app, engine& e) {
   // A plain transform rather than CLI::CheckedTransformer: that one also takes the enum's numbers
-  // ("--engine 3") and, on a bad name, prints its internal map ("{auto->0,...}").
-  static const std::map<std::string, engine, std::less<>> names{
-      {"auto", engine::automatic}, {"epoll", engine::epoll}, {"poll", engine::poll}, {"select", engine::select}};
+  // ("--engine 3") and, on a bad name, prints its internal map ("{auto->0,...}"). The names come
+  // from the library's engine table, so a new backend shows up here by itself.
+  // "auto, epoll, poll or select" -> "auto (the fastest available), epoll, poll or select".
+  std::string help = "Event loop backend: " + engine_choices(", ", " or ");
+  help.insert(help.find("auto") + 4, " (the fastest available)");
+  const std::string bar = engine_choices("|", "|");
   return app
       .add_option_function<std::string>(
-          "--engine", [&e](const std::string& name) { e = names.find(name)->second; },
-          "Event loop backend: auto (the fastest available), epoll, poll or select")
-      // A transform hands the lowered name on to the function above, which then always finds it.
+          "--engine", [&e](const std::string& name) { e = *choose_engine(name); },
+          help)
+      // A transform hands the lowered name on to the function above, which then always parses it.
       ->transform(CLI::Validator(
           [](std::string& name) -> std::string {
             std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (names.find(name) != names.end()) return "";
-            return "bad value '" + name + "': expected auto, epoll, poll or select";
+            if (choose_engine(name)) return "";
+            return "bad value '" + name + "': expected " + engine_choices(", ", " or ");
           },
-          "auto|epoll|poll|select"))
-      ->option_text("auto|epoll|poll|select")
+          bar))
+      ->option_text(bar)
       ->default_str("auto");
+}
+
+void add_engines_flag(CLI::App& app) {
+  app.add_flag_callback(
+         "--engines",
+         [] {
+           // One line per backend this machine can run: "NAME MAX_FDS" (0: no limit of its own).
+           // Test scripts read it (lib.sh `engines`), so the list lives in the library only.
+           for (const auto& info : available_engines()) print_out("{} {}\n", info.name, info.max_fds);
+           throw CLI::Success();
+         },
+         "Print the event loop backends (name and descriptor limit) and exit")
+      ->group("");  // hidden: for scripts
 }
 
 std::string bind_failure_line(std::string_view what, std::error_code ec, std::string_view choose) {

@@ -70,6 +70,8 @@ std::chrono::milliseconds seconds_to_ms(double seconds);
 
 // Adds --engine (auto|epoll...) to a subcommand that runs an event loop.
 CLI::Option* add_engine_option(CLI::App& app, engine& e);
+// Adds the hidden global --engines: prints "NAME MAX_FDS" per available backend and exits 0.
+void add_engines_flag(CLI::App& app);
 
 // A failed bind, in one line with a hint where the errno alone does not say what to do: for
 // EACCES the lowest unprivileged port, for EADDRINUSE that someone holds it; `choose` says how to

@@ -29,7 +29,7 @@ int run_echo(const echo_args& a, bool json) {
   ho.json = json;
   if (!apply_server_flags(a.srv, ho, code)) return code;
   bool both = a.srv.tcp == a.srv.udp;
-  return run_services(ho, {{"echo", port, "--port", both || a.srv.tcp, both || a.srv.udp, echo_open, echo_responder()}});
+  return run_services(ho, {{"echo", port, "--port", both || a.srv.tcp, both || a.srv.udp, echo_open, echo_responder(), {}, {}}});
 }
 }  // namespace
 

@@ -9,7 +9,6 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "fd_limit.hpp"
 #include "proto/client.hpp"
 #include "proto/server.hpp"
 #include "services/server_args.hpp"
@@ -22,6 +21,7 @@ namespace {
 struct serve_args {
   std::string bind = "127.0.0.1";
   std::string port = "8080";
+  std::string threads = "1";
   proto::server_options opts;
 };
 
@@ -31,9 +31,9 @@ int run_serve(serve_args& a, bool json) {
   std::uint16_t port = 0;
   if (!parse_port_option("--port", a.port, port, code)) return code;
   a.opts.at.set_port(port);
+  if (!parse_threads_arg(a.threads, a.opts.threads, code)) return code;
   a.opts.json = json;
-  raise_fd_limit();  // as the other servers: a stock soft limit of 1024 must not cap clients
-  return proto::run_server(a.opts);
+  return proto::run_server(a.opts);  // raises the descriptor limit, as the other servers
 }
 
 void setup_serve_sub(CLI::App& cmd, context& ctx) {
@@ -53,9 +53,18 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
       ->check(seconds_check(true))
       ->capture_default_str();
   cmd.add_option("--drain-timeout", a->opts.drain_timeout,
-                 "After an error or QUIT, read and discard the peer's input for at most SECS before closing")
+                 "After an error or QUIT, read and discard the peer's input for at most SECS before closing; "
+                 "on SIGINT/SIGTERM, let queued answers leave for up to SECS (a second signal stops at once)")
       ->check(seconds_check(true, 3600))
       ->capture_default_str();
+  cmd.add_option("--threads", a->threads,
+                 "Event loops, each on its own thread with its own listening socket (SO_REUSEPORT): "
+                 "a number or 'auto' (one per core)")
+      ->capture_default_str();
+  cmd.add_option("--max-conns,--max-connections", a->opts.max_connections,
+                 "Open connections per loop; more are refused (clean close). Default: as many as the "
+                 "descriptor limit allows (raised to the hard limit at start)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   cmd.add_option("--time-format", a->opts.time_format,
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
   add_engine_option(cmd, a->opts.eng);
@@ -64,6 +73,8 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto serve                              # 127.0.0.1:8080, v1 only\n"
       "  sockit proto serve --v2 --port 9000             # v1 and v2 clients\n"
       "  sockit proto serve --time-format '%-d-%-m-%y %H:%M:%S'   # the chapter's TIME text\n"
+      "  sockit proto serve --threads auto --max-conns 10000      # one loop per core\n"
+      "  sockit proto serve --drain-timeout 5             # Ctrl+C: answers leave, 5 s at most\n"
       "  printf '\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00' | nc -N 127.0.0.1 8080 | od -An -tx1");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
 }

@@ -59,7 +59,7 @@ int run_serve(const serve_args& a, bool json) {
     bool wanted = false;
     for (const auto& s : a.services) wanted = wanted || s == d.name;
     if (!wanted) continue;
-    specs.push_back({d.name, port, d.flag, both || a.srv.tcp, both || a.srv.udp, d.open, d.respond});
+    specs.push_back({d.name, port, d.flag, both || a.srv.tcp, both || a.srv.udp, d.open, d.respond, {}, {}});
   }
   return run_services(ho, specs);
 }

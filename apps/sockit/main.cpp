@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "args.hpp"
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "output.hpp"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   std::string hexdump_file;
   app.add_option("--hex-dump", hexdump_file, "Dump traffic in hex to FILE, as ncat --hex-dump FILE")
       ->type_name("FILE");
+  add_engines_flag(app);
   app.add_flag("--json", ctx.json, "Print results as JSON (one object, or one per line for streams)");
   app.footer(
       "Examples:\n"
@@ -83,6 +85,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --engines
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     print_err("sockit: {}\n", e.what());

@@ -1,10 +1,14 @@
 // sockit/event_loop.hpp: the reactor. One thread runs the loop; it watches descriptors through a
-// poller backend (epoll today; select/poll/io_uring plug in behind the same interface), runs
-// one-shot and periodic timers, takes work posted from other threads (eventfd wake-up) and turns
+// poller backend chosen at run time (epoll, poll or select: see engine.hpp), runs one-shot and
+// periodic timers, takes work posted from other threads (eventfd wake-up) and turns
 // SIGINT/SIGTERM into loop events (signalfd) for a graceful stop.
 //
 // Callback contract: a call that fails returns its error and never runs its callback. Callbacks
 // run on the loop thread only. A callback may watch/unwatch any descriptor, including its own.
+// Threads: watch, modify, unwatch, run_after, run_every, cancel and on_signals belong to the loop's
+// thread; unless NDEBUG they abort when called from another thread while the loop runs (before
+// run() and after it returns, whoever holds the loop may set it up or tear it down). Other threads
+// use post() and stop().
 #pragma once
 
 #include <chrono>
@@ -14,23 +18,11 @@
 #include <memory>
 #include <string_view>
 
+#include "sockit/engine.hpp"
+#include "sockit/io_event.hpp"
 #include "sockit/result.hpp"
 
 namespace sockit {
-
-// Readiness, folded from each backend's native flags.
-enum io_event : std::uint32_t {
-  io_readable = 1u << 0,
-  io_writable = 1u << 1,
-  io_error = 1u << 2,   // EPOLLERR and friends: the next I/O call reports the error
-  io_hangup = 1u << 3,  // the peer hung up (both directions) or the fd is dead
-};
-
-// The readiness backend behind a loop. automatic picks the fastest one available (epoll).
-enum class engine { automatic, epoll, poll, select };
-// "auto", "epoll", "poll", "select"; anything else gives std::errc::invalid_argument.
-result<engine> parse_engine(std::string_view name);
-std::string_view engine_name(engine e) noexcept;
 
 namespace detail {
 class poller;

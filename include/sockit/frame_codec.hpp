@@ -74,9 +74,16 @@ struct parse_result {
   enum kind_t { need_more, frame, error } kind = need_more;
   std::size_t consumed = 0;  // bytes of input the frame (or the bad header) occupies
   std::size_t needed = 0;    // need_more: total bytes required to go on (at least input.size()+1)
-  frame_view view;           // kind == frame: payload points into the input
+  frame_view view;           // kind == frame: payload points into the input; a v2 error after a
+                             // whole header also carries its code, flags and request_id here
   std::error_code ec;        // kind == error
   std::uint8_t version = 0;  // the version the bytes were read as (0 if not known yet)
+  // What the header declared, filled once the header is read (frames and errors alike), so that
+  // whoever rejects a frame can say why without reading the header bytes a second time.
+  std::size_t declared_length = 0;   // the payload length field
+  std::uint32_t declared_check = 0;  // v1: the checksum field; v2: the CRC32C field
+  std::uint32_t computed_check = 0;  // bad_checksum / bad_crc: what the bytes really sum to
+  std::uint8_t version_byte = 0;     // v2 magic: the version byte found (bad_version names it)
 };
 
 // Looks at the front of a byte stream and never reads past input.size(). Errors are found as

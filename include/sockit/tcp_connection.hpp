@@ -28,7 +28,10 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
  public:
   using limits = connection_limits;
   using data_handler = std::function<void(tcp_connection&, buffer& input)>;
-  // Called once, when the connection is closed; ec is empty for an orderly close.
+  // Called once, when the connection is closed; ec is empty for an orderly close. An error found
+  // inside send() (or while changing what the loop watches for) closes the connection at once,
+  // so closed() is true when that call returns, but the handler runs at the end of the loop
+  // turn, never inside the caller (libuv's contract): a handler that sends is not re-entered.
   using close_handler = std::function<void(tcp_connection&, std::error_code ec)>;
   using event_handler = std::function<void(tcp_connection&)>;
 
@@ -89,6 +92,10 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void handle_write();
   void update_interest();
   void maybe_finish();
+  // An error found inside a caller's call: closes now, runs the close handler at the end of the turn.
+  void close_deferred(std::error_code ec);
+  // Marks closed, stops watching, closes the socket, frees the buffers; returns the error to report.
+  std::error_code release(std::error_code ec);
 
   event_loop& loop_;
   socket socket_;

@@ -18,13 +18,14 @@ class poll_poller final : public poller {
  public:
   std::string_view name() const noexcept override { return "poll"; }
 
-  std::error_code add(int fd, std::uint32_t events) override {
+  std::error_code add(int fd, std::uint32_t events, std::uint32_t generation) override {
     // poll and select would silently accept a closed descriptor; refuse it as epoll does.
     if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
     if (static_cast<std::size_t>(fd) >= slot_.size()) slot_.resize(static_cast<std::size_t>(fd) + 1, -1);
     if (slot_[fd] >= 0) return std::make_error_code(std::errc::file_exists);
     slot_[fd] = static_cast<int>(fds_.size());
     fds_.push_back({fd, to_native(events), 0});
+    generation_.push_back(generation);
     return {};
   }
 
@@ -39,8 +40,10 @@ class poll_poller final : public poller {
     int i = index(fd);
     if (i < 0) return std::make_error_code(std::errc::no_such_file_or_directory);
     fds_[i] = fds_.back();
+    generation_[i] = generation_.back();
     slot_[fds_[i].fd] = i;
     fds_.pop_back();
+    generation_.pop_back();
     slot_[fd] = -1;
     return {};
   }
@@ -49,8 +52,8 @@ class poll_poller final : public poller {
     out.clear();
     int n = ::poll(fds_.data(), fds_.size(), timeout_ms);
     if (n < 0) return errno == EINTR ? std::error_code{} : last_error();
-    for (const auto& p : fds_) {
-      if (n == 0) break;
+    for (std::size_t i = 0; i < fds_.size() && n > 0; ++i) {
+      const pollfd& p = fds_[i];
       if (p.revents == 0) continue;
       --n;
       std::uint32_t m = 0;
@@ -58,7 +61,7 @@ class poll_poller final : public poller {
       if (p.revents & POLLOUT) m |= io_writable;
       if (p.revents & (POLLERR | POLLNVAL)) m |= io_error;
       if (p.revents & POLLHUP) m |= io_hangup;
-      out.push_back({p.fd, m});
+      out.push_back({p.fd, generation_[i], m});
     }
     return {};
   }
@@ -69,6 +72,7 @@ class poll_poller final : public poller {
   }
 
   std::vector<pollfd> fds_;
+  std::vector<std::uint32_t> generation_;  // parallel to fds_
   std::vector<int> slot_;  // fd -> index in fds_, or -1
 };
 

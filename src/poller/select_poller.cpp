@@ -2,6 +2,7 @@
 // above it is refused with errc::fd_out_of_range instead of writing past the set (the chapter's
 // select server had no such guard).
 #include <cerrno>
+#include <cstdint>
 #include <fcntl.h>
 #include <sys/select.h>
 
@@ -21,12 +22,13 @@ class select_poller final : public poller {
 
   std::string_view name() const noexcept override { return "select"; }
 
-  std::error_code add(int fd, std::uint32_t events) override {
+  std::error_code add(int fd, std::uint32_t events, std::uint32_t generation) override {
     // poll and select would silently accept a closed descriptor; refuse it as epoll does.
     if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
     if (fd >= FD_SETSIZE) return make_error_code(errc::fd_out_of_range);
     if (FD_ISSET(fd, &watched_)) return std::make_error_code(std::errc::file_exists);
     FD_SET(fd, &watched_);
+    generation_[fd] = generation;
     if (fd > max_fd_) max_fd_ = fd;
     set(fd, events);
     return {};
@@ -58,7 +60,7 @@ class select_poller final : public poller {
     for (int fd = 0; fd <= max_fd_ && n > 0; ++fd) {
       std::uint32_t m = (FD_ISSET(fd, &r) ? io_readable : 0u) | (FD_ISSET(fd, &w) ? io_writable : 0u);
       if (m) {
-        out.push_back({fd, m});
+        out.push_back({fd, generation_[fd], m});
         --n;
       }
     }
@@ -75,6 +77,7 @@ class select_poller final : public poller {
 
   fd_set read_, write_, watched_;
   int max_fd_ = -1;
+  std::uint32_t generation_[FD_SETSIZE] = {};
 };
 
 }  // namespace

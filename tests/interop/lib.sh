@@ -57,6 +57,17 @@ listening_port() {
   printf -v "$var" '%s' "$p"
 }
 
+# engines [MIN_FDS]: the event loop backends to run a test on, one per line, from the binary's
+# own engine table (`sockit --engines` prints "NAME MAX_FDS", 0 meaning no limit of its own),
+# keeping those that can watch descriptors up to MIN_FDS. Never empty: if the table cannot be read,
+# it names an engine that does not exist, so the test fails loudly instead of looping zero times.
+engines() {
+  local list
+  list=$("$SOCKIT" --engines | awk -v min="${1:-0}" '$2 == 0 || $2 >= min { print $1 }')
+  [ -n "$list" ] || { echo "FAIL: 'sockit --engines' listed no engine for ${1:-any} descriptors" >&2; list=none; }
+  echo "$list"
+}
+
 # free_port [tcp|udp]: a port nothing uses right now. Only for peers that cannot report the port
 # the kernel chose (nc, socat): start those with bg_on_free_port, which retries when the port
 # was taken in between; sockit servers take port 0 and listening_port.

@@ -14,7 +14,7 @@ start_echo() {  # start_echo tcp|udp ARGS...: sockit echo on port 0 in the backg
 json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 
 # 1. TCP against sockit echo on each engine: messages flow, nothing is corrupted or lost.
-for engine in epoll poll select; do
+for engine in $(engines); do
   start_echo tcp --tcp --engine "$engine"
   run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$P" -c 4 -d 2 -s 100 -t 1 --warmup 0.2 --server-pid "$ECHO_PID"
   expect_rc 0 "bench tcp ($engine)"

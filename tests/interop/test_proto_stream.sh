@@ -86,7 +86,7 @@ if clients:
 sys.exit(1 if failed else 0)
 EOF
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   bg "$SOCKIT" proto serve --port 0 --engine "$eng" >/dev/null 2>"$TMP/server-$eng.err"
   SERVER=$BG_PID
   listening_port P "$TMP/server-$eng.err" tcp proto

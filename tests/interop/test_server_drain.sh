@@ -47,7 +47,7 @@ except OSError as e:
 print(sent, got, end)
 PY
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo

@@ -16,7 +16,7 @@ need python3
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   ( ulimit -n 64 && exec "$SOCKIT" echo --tcp --port 0 --engine "$eng" ) >"$TMP/out" 2>"$TMP/err" &
   SERVER=$!; _PIDS+=("$SERVER")
   listening_port P "$TMP/err" tcp echo
@@ -65,7 +65,7 @@ PY
 done
 
 # --max-conns 5: the sixth to eighth are refused with a clean close.
-for eng in epoll poll select; do
+for eng in $(engines); do
   bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" --max-conns 5 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo

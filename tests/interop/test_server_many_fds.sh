@@ -10,7 +10,7 @@ json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
 hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] || skip "needs an RLIMIT_NOFILE hard limit of at least 4096 (have $hard)"
 
-for eng in epoll poll; do
+for eng in $(engines 2048); do
   bg bash -c 'ulimit -Sn 1024 && exec "$0" echo --tcp --port 0 --engine "$1" --max-conns 5000 2>"$2"' "$SOCKIT" "$eng" "$TMP/server.err"
   SERVER=$BG_PID
   listening_port P "$TMP/server.err" tcp echo

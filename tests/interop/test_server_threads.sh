@@ -6,7 +6,7 @@
 . "$SOCKIT_TEST_LIB"
 need python3 jq socat
 
-for eng in epoll poll select; do
+for eng in $(engines); do
   bg "$SOCKIT" --json echo --port 0 --threads 2 --engine "$eng" >"$TMP/json" 2>"$TMP/err"
   SERVER=$BG_PID
   for _ in $(seq 50); do [ -s "$TMP/json" ] && break; sleep 0.1; done

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -424,6 +425,48 @@ TEST(tcp_connection, destroying_an_open_connection_unwatches_it) {
   EXPECT_EQ(loop->watched_count(), 0u);
   (void)send_all(client, "late", deadline::after(quick));  // may fail: the server side is gone
   ASSERT_FALSE(loop->run_once(20ms));  // no callback into a dead connection
+}
+
+// libuv's contract: a handler that sends on a connection whose peer has reset is not re-entered
+// by the close that send() causes; on_close runs after send() has returned, at the end of the turn.
+TEST(tcp_connection, close_found_by_send_runs_after_send_returns) {
+  auto loop = test::make_loop();
+  auto [client, srv_sock] = test::tcp_pair();
+  auto conn = tcp_connection::create(*loop, std::move(srv_sock), endpoint::loopback_v4(0));
+  int depth = 0;  // handlers of this connection running right now
+  int closes = 0;
+  int depth_at_close = -1;
+  bool closed_after_send = false;
+  std::error_code close_ec;
+  conn->on_data([&](tcp_connection& c, buffer& in) {
+    ++depth;
+    in.clear();
+    c.send("reply");  // the peer is gone: this send finds ECONNRESET
+    closed_after_send = c.closed();
+    EXPECT_EQ(closes, 0) << "on_close ran inside send()";
+    --depth;
+  });
+  conn->on_close([&](tcp_connection& c, std::error_code ec) {
+    depth_at_close = depth;
+    close_ec = ec;
+    ++closes;
+    c.send("again");  // a closed connection ignores it, and nothing runs twice
+  });
+  ASSERT_FALSE(conn->start());
+  const int fd = conn->fd();
+  // One byte, then a reset (SO_LINGER 0): the server reads the byte first, then sends into the reset.
+  ASSERT_TRUE(send_all(client, "x", deadline::after(quick)).ok());
+  ASSERT_FALSE(set_linger(client, seconds(0)));
+  ASSERT_FALSE(client.close());
+  pollfd p{fd, POLLIN, 0};
+  for (int i = 0; i < 100 && (p.revents & (POLLERR | POLLHUP)) == 0; ++i) ASSERT_GE(::poll(&p, 1, 10), 0);
+  ASSERT_NE(p.revents & (POLLERR | POLLHUP), 0) << "the reset never arrived";
+  ASSERT_TRUE(test::run_until(*loop, [&] { return closes > 0; }));
+  EXPECT_TRUE(closed_after_send) << "send() found the reset but left the connection open";
+  EXPECT_EQ(depth_at_close, 0) << "the close handler re-entered the handler that called send()";
+  EXPECT_EQ(closes, 1);
+  EXPECT_TRUE(close_ec == std::errc::connection_reset || close_ec == std::errc::broken_pipe) << close_ec.message();
+  EXPECT_FALSE(loop->watching(fd));
 }
 
 TEST(tcp_acceptor, close_stops_accepting) {

@@ -178,6 +178,45 @@ TEST(FrameCodec, V2RoundTripAndMagicDetection) {
   EXPECT_EQ(parse_frame(wire, v1only).ec, frame_errc::payload_too_large);
 }
 
+// A refused frame says what its header declared, so the server's error text never reads the
+// header bytes again.
+TEST(FrameCodec, ErrorsCarryWhatTheHeaderDeclared) {
+  auto big = parse_frame(hex("01 01 10 00 00 00 00 00"));  // v1 length 4097
+  ASSERT_EQ(big.ec, frame_errc::payload_too_large);
+  EXPECT_EQ(big.declared_length, 4097u);
+  auto sum = parse_frame(hex("01 03 00 00 05 00 00 00 61 62 63"));  // ECHO 'abc', checksum 5
+  ASSERT_EQ(sum.ec, frame_errc::bad_checksum);
+  EXPECT_EQ(sum.declared_length, 3u);
+  EXPECT_EQ(sum.declared_check, 5u);
+  EXPECT_EQ(sum.computed_check, 0x61u + 0x62u + 0x63u);
+  auto ok = parse_frame(hex("01 03 00 00 26 01 00 00 61 62 63"));
+  ASSERT_EQ(ok.kind, parse_result::frame);
+  EXPECT_EQ(ok.declared_length, 3u);
+
+  buffer b;
+  std::vector<std::byte> payload(2000, std::byte{7});
+  encode_v2(b, cmd_echo, 0, 0x01020304, payload);
+  std::vector<std::byte> wire(b.readable().begin(), b.readable().end());
+  frame_limits lim;
+  lim.max_payload_v2 = 1999;
+  auto v2big = parse_frame(wire, lim);
+  ASSERT_EQ(v2big.ec, frame_errc::payload_too_large);
+  EXPECT_EQ(v2big.declared_length, 2000u);
+  EXPECT_EQ(v2big.view.request_id, 0x01020304u);
+  auto crc = wire;
+  crc.back() ^= std::byte{1};
+  auto v2crc = parse_frame(crc);
+  ASSERT_EQ(v2crc.ec, frame_errc::bad_crc);
+  EXPECT_EQ(v2crc.view.request_id, 0x01020304u);
+  EXPECT_NE(v2crc.declared_check, v2crc.computed_check);
+  auto ver = wire;
+  ver[3] = std::byte{9};
+  auto v2ver = parse_frame(std::span(ver).first(4));
+  ASSERT_EQ(v2ver.ec, frame_errc::bad_version);
+  EXPECT_EQ(v2ver.version_byte, 9);
+  EXPECT_EQ(v2ver.view.request_id, 0u);  // an unknown version says nothing about where an id is
+}
+
 // The v2 hex dumps of docs/protocol.md, computed independently (a bitwise CRC32C in Python).
 TEST(FrameCodec, V2GoldenBytes) {
   auto ping = hex("c5 53 4b 02 04 00 00 00 00 00 00 00 01 00 00 00 e8 72 b1 a7");

@@ -1,13 +1,12 @@
-// The proto server: one acceptor, connections keyed by pointer, one parse-and-answer pass per
-// read. All the answers to one read are encoded into one buffer and handed to one send().
-// Idle connections are found by a hashed timer wheel, not by scanning them all.
+// The proto service: one parse-and-answer pass per read, all the answers to one read encoded into
+// one buffer and handed to one send(). The acceptor, the connection set, the idle wheel, limits,
+// loops and the graceful stop are the service host's (services/), as for serve and echo.
 #include "server.hpp"
 
-#include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <csignal>
+#include <cstdio>
 #include <memory>
-#include <unordered_map>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -15,12 +14,10 @@
 #include "../args.hpp"
 #include "../cli.hpp"
 #include "../json.hpp"
-#include "../services/idle_wheel.hpp"
+#include "../services/service_host.hpp"
 #include "sockit/error.hpp"
 #include "sockit/frame_codec.hpp"
-#include "sockit/tcp_acceptor.hpp"
 #include "sockit/tcp_connection.hpp"
-#include "sockit/timer_wheel.hpp"
 #include "time_text.hpp"
 
 namespace sockit::cli::proto {
@@ -33,86 +30,60 @@ namespace {
 std::span<const std::byte> bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
-std::uint32_t peek_u32le(std::span<const std::byte> b, std::size_t at) {
-  std::uint32_t v = 0;
-  for (std::size_t i = 0; i < 4 && at + i < b.size(); ++i) v |= static_cast<std::uint32_t>(b[at + i]) << (8 * i);
-  return v;
-}
 
-// Filed in the idle wheel once per connection; the connection records the time of its last byte
-// (no timer work per read), and the entry is re-filed when it comes due if it spoke since.
-struct conn_state : timer_wheel::entry {
-  explicit conn_state(tcp_connection* c) : conn(c) {}
-  tcp_connection* conn;  // the connection owns this state, so it outlives neither
+// Per connection; the connection owns it (tcp_connection::context).
+struct conn_state {
   bool finishing = false;  // an error or QUIT was answered: FIN sent or pending, input discarded
   event_loop::timer_id drain_timer = 0;
   std::uint64_t requests = 0;
 };
 
-class server {
+// What proto serve counts besides the host's connection totals; shared by every loop.
+struct proto_counters {
+  std::atomic<std::uint64_t> requests{0};  // added per connection when it closes
+  std::atomic<std::uint64_t> errors{0};    // bad inputs and answers too large to send
+};
+
+// The protocol as a per-connection handler of the host's TCP service.
+class handler {
  public:
-  server(event_loop& loop, const server_options& o) : loop_(loop), opts_(o) {
+  handler(const server_options& o, proto_counters& counters) : opts_(o), counters_(counters) {
     limits_.max_payload_v1 = o.max_payload;
     limits_.max_payload_v2 = o.max_payload_v2;
     limits_.accept_v2 = o.v2;
   }
 
-  std::error_code listen() {
-    auto a = tcp_acceptor::create(loop_, opts_.at, listen_options{},
-                                  [this](socket s, const endpoint& peer) { accept(std::move(s), peer); });
-    if (!a) return a.error();
-    acceptor_ = std::move(*a);
-    if (opts_.idle_timeout > 0) {
-      idle_ = seconds_to_ms(opts_.idle_timeout);
-      wheel_ = make_idle_wheel(idle_);
-      loop_.run_every(wheel_->tick(), [this] { on_idle_tick(); });
+  void open(tcp_connection& c) {
+    c.context = std::make_shared<conn_state>();
+    c.on_data([this](tcp_connection& conn, buffer& in) { on_data(conn, in); });
+    spdlog::debug("proto: connection from {}", c.peer().to_string());
+  }
+
+  void closed(tcp_connection& c, std::error_code ec) {
+    if (!c.context) return;  // closed before it was opened
+    auto& st = state(c);
+    if (st.drain_timer) c.loop().cancel(st.drain_timer);
+    st.drain_timer = 0;
+    counters_.requests.fetch_add(st.requests, std::memory_order_relaxed);
+    bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
+    if (normal) {
+      spdlog::debug("proto: {} closed after {} request(s){}", c.peer().to_string(), st.requests,
+                    ec ? ": " + ec.message() : "");
+    } else {
+      spdlog::warn("proto: {}", describe(c.peer().to_string(), ec));
     }
-    return {};
-  }
-  const endpoint& local() const { return acceptor_->local_endpoint(); }
-
-  void close_all() {
-    if (acceptor_) acceptor_->close();
-    std::vector<std::shared_ptr<tcp_connection>> all;
-    for (auto& [_, c] : live_) all.push_back(c);
-    for (auto& c : all) c->close();
-    live_.clear();
   }
 
-  std::uint64_t connections = 0, requests = 0, errors = 0;
+  // Silent for --idle-timeout: FIN and drain, as after QUIT. One already finishing is left to its
+  // drain deadline.
+  void idle(tcp_connection& c) {
+    if (state(c).finishing) return;
+    spdlog::info("proto: {}: idle for {} s; closing", c.peer().to_string(), opts_.idle_timeout);
+    finish(c);
+  }
 
  private:
   static conn_state& state(tcp_connection& c) { return *static_cast<conn_state*>(c.context.get()); }
-
-  void accept(socket s, const endpoint& peer) {
-    ++connections;
-    auto conn = tcp_connection::create(loop_, std::move(s), peer);
-    auto fresh = std::make_shared<conn_state>(conn.get());
-    conn->context = fresh;
-    conn->on_data([this](tcp_connection& c, buffer& in) { on_data(c, in); });
-    conn->on_close([this](tcp_connection& c, std::error_code ec) {
-      auto& st = state(c);
-      if (st.drain_timer) loop_.cancel(st.drain_timer);
-      st.cancel();  // out of the wheel now: the state may outlive the server
-      bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
-      if (normal) {
-        spdlog::debug("proto: {} closed after {} request(s){}", c.peer().to_string(), st.requests,
-                      ec ? ": " + ec.message() : "");
-      } else {
-        spdlog::warn("proto: {}", describe(c.peer().to_string(), ec));
-      }
-      live_.erase(&c);
-    });
-    auto* key = conn.get();
-    live_.emplace(key, conn);
-    if (auto ec = conn->start()) {
-      spdlog::warn("proto: {}", describe("watch " + peer.to_string(), ec));
-      live_.erase(key);
-      return;
-    }
-    if (wheel_) wheel_->schedule(*fresh, conn->last_activity() + idle_);
-    spdlog::debug("proto: connection from {}", peer.to_string());
-  }
 
   void on_data(tcp_connection& c, buffer& in) {
     auto& st = state(c);
@@ -127,12 +98,11 @@ class server {
       auto r = sp::parse_frame(bytes.subspan(off), limits_);
       if (r.kind == sp::parse_result::need_more) break;
       if (r.kind == sp::parse_result::error) {
-        reject(c, out, bytes.subspan(off), r);
+        reject(c, out, r);
         break;
       }
       off += r.consumed;
       ++st.requests;
-      ++requests;
       answer(c, out, r.view);
     }
     if (st.finishing) {
@@ -158,7 +128,7 @@ class server {
         auto name = what == "ECHO" ? fmt::format("ECHO of {} bytes", req.payload.size()) : std::string(what);
         why = fmt::format("Response too large: {} would answer {} bytes (limit {})", name, text.size(), limit);
         spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
-        ++errors;
+        counters_.errors.fetch_add(1, std::memory_order_relaxed);
         state(c).finishing = true;
         status = sp::status_error;
         text = why;
@@ -200,25 +170,22 @@ class server {
   }
 
   // A frame the decoder refused: say why in a RESP_ERROR of the frame's own version, then finish.
-  void reject(tcp_connection& c, buffer& out, std::span<const std::byte> at, const sp::parse_result& r) {
+  // Everything the reason names comes from the decoder's result, never from the header again.
+  void reject(tcp_connection& c, buffer& out, const sp::parse_result& r) {
     auto& st = state(c);
-    ++errors;
+    counters_.errors.fetch_add(1, std::memory_order_relaxed);
     std::string why;
     using fe = sp::frame_errc;
     auto e = static_cast<fe>(r.ec.value());
     if (r.ec.category() != sp::frame_category()) {
       why = r.ec.message();
     } else if (e == fe::bad_checksum) {
-      auto payload = at.subspan(sp::v1_header_size, r.consumed - sp::v1_header_size);
-      why = fmt::format("Bad checksum: header says {}, payload sums to {}", peek_u32le(at, 4), sp::checksum_v1(payload));
+      why = fmt::format("Bad checksum: header says {}, payload sums to {}", r.declared_check, r.computed_check);
     } else if (e == fe::payload_too_large) {
-      std::size_t len = r.version == 2 ? peek_u32le(at, 8)
-                                       : static_cast<std::size_t>(static_cast<std::uint8_t>(at[1]) |
-                                                                  (static_cast<std::uint8_t>(at[2]) << 8));
-      why = fmt::format("Payload too large: {} bytes (limit {})", len,
+      why = fmt::format("Payload too large: {} bytes (limit {})", r.declared_length,
                         r.version == 2 ? opts_.max_payload_v2 : opts_.max_payload);
     } else if (e == fe::bad_version) {
-      why = fmt::format("Unsupported protocol version {}", static_cast<unsigned>(at[3]));
+      why = fmt::format("Unsupported protocol version {}", static_cast<unsigned>(r.version_byte));
     } else if (e == fe::bad_crc) {
       why = "Bad CRC32C";
     } else {
@@ -227,11 +194,10 @@ class server {
     spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
     sp::frame_view v;
     v.version = r.version == 2 ? 2 : 1;
-    // The request id is echoed only from a frame whose layout is known: a v2 frame with a bad CRC
-    // or length. An unknown version says nothing about where (or whether) an id is, so its
-    // answer always carries id 0, however many bytes had arrived.
-    if (v.version == 2 && e != fe::bad_version && r.ec.category() == sp::frame_category() && at.size() >= 16)
-      v.request_id = peek_u32le(at, 12);
+    // The request id is echoed only from a frame whose layout is known: the decoder fills it from
+    // a whole v2 header (a bad CRC or length). An unknown version says nothing about where (or
+    // whether) an id is, so its answer always carries id 0.
+    if (v.version == 2) v.request_id = r.view.request_id;
     reply(c, out, v, sp::status_error, why);
     st.finishing = true;
   }
@@ -245,7 +211,7 @@ class server {
     if (c.closed() || st.drain_timer) return;
     std::weak_ptr<tcp_connection> weak = c.shared_from_this();
     auto d = std::chrono::duration<double>(opts_.drain_timeout);
-    st.drain_timer = loop_.run_after(std::chrono::duration_cast<event_loop::duration>(d), [weak] {
+    st.drain_timer = c.loop().run_after(std::chrono::duration_cast<event_loop::duration>(d), [weak] {
       if (auto self = weak.lock()) {
         static_cast<conn_state*>(self->context.get())->drain_timer = 0;
         self->close();
@@ -253,75 +219,73 @@ class server {
     });
   }
 
-  void on_idle_tick() {
-    auto now = steady_clock::now();
-    wheel_->advance(now, [&](timer_wheel::entry& e) {
-      auto& st = static_cast<conn_state&>(e);
-      if (st.finishing) return;  // the drain deadline closes it
-      auto due = st.conn->last_activity() + idle_;
-      if (due > now) {
-        wheel_->schedule(st, due);  // spoke since it was filed: file it again
-        return;
-      }
-      auto keep = st.conn->shared_from_this();  // finish() may close it, which frees st
-      spdlog::info("proto: {}: idle for {} s; closing", keep->peer().to_string(), opts_.idle_timeout);
-      finish(*keep);
-    });
+  server_options opts_;
+  proto_counters& counters_;
+  sp::frame_limits limits_;
+};
+
+// proto serve's own output: its listening line (with the versions) and its totals line.
+class proto_report final : public service_report {
+ public:
+  proto_report(const server_options& o, const proto_counters& counters) : opts_(o), counters_(counters) {}
+
+  void listening(const std::vector<service_stats>& rows) override {
+    const auto& at = rows.front().local;
+    const char* versions = opts_.v2 ? "v1+v2" : "v1";
+    announce_listening(at, "tcp", "proto");
+    if (opts_.json) {
+      json_object o;
+      o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", at.to_string());
+      o.add("versions", versions);
+      print_json(o);
+    } else {
+      print_out("proto listening on {} ({}, max payload {})\n", at.to_string(), versions, opts_.max_payload);
+    }
   }
 
-  event_loop& loop_;
-  server_options opts_;
-  sp::frame_limits limits_;
-  std::unique_ptr<tcp_acceptor> acceptor_;
-  // Declared before live_ so that it is destroyed after the connections filed in it.
-  std::unique_ptr<timer_wheel> wheel_;  // only with --idle-timeout
-  std::chrono::milliseconds idle_{};
-  std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> live_;
+  void totals(const std::vector<service_stats>& rows) override {
+    auto connections = rows.front().connections;
+    auto requests = counters_.requests.load();
+    auto errors = counters_.errors.load();
+    if (opts_.json) {
+      json_object o;
+      o.add("event", "totals").add("connections", connections).add("requests", requests).add("errors", errors);
+      print_json(o);
+    } else {
+      print_out("proto: {} connection(s), {} request(s), {} bad input(s)\n", connections, requests, errors);
+    }
+  }
+
+ private:
+  const server_options& opts_;
+  const proto_counters& counters_;
 };
 
 }  // namespace
 
 int run_server(const server_options& opts) {
-  auto loop_r = event_loop::create(opts.eng);
-  if (!loop_r) return fail("event loop", loop_r.error());
-  auto& loop = **loop_r;
-  bool stopped = false;
-  if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&](int) {
-        stopped = true;
-        loop.stop();
-      })) {
-    return fail("signalfd", ec);
-  }
-  server srv(loop, opts);
-  if (auto ec = srv.listen()) {
-    auto line = describe("bind proto tcp " + opts.at.to_string(), ec);
-    if (ec == std::errc::address_in_use) line += "; another program holds it (choose another with --port)";
-    if (ec == std::errc::permission_denied) line += "; low ports need root or CAP_NET_BIND_SERVICE";
-    return fail_message(line);
-  }
-  const char* versions = opts.v2 ? "v1+v2" : "v1";
-  announce_listening(srv.local(), "tcp", "proto");
-  if (opts.json) {
-    json_object o;
-    o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", srv.local().to_string());
-    o.add("versions", versions);
-    print_json(o);
-  } else {
-    print_out("proto listening on {} ({}, max payload {})\n", srv.local().to_string(), versions, opts.max_payload);
-    std::fflush(stdout);
-  }
-  spdlog::info("proto: serving on the {} engine; Ctrl+C stops", loop.engine_name());
-  auto ec = loop.run();
-  srv.close_all();
-  if (opts.json) {
-    json_object o;
-    o.add("event", "totals").add("connections", srv.connections).add("requests", srv.requests).add("errors", srv.errors);
-    print_json(o);
-  } else {
-    print_out("proto: {} connection(s), {} request(s), {} bad input(s)\n", srv.connections, srv.requests, srv.errors);
-  }
-  if (ec) return fail("event loop", ec);
-  return stopped ? exit_ok : exit_failure;
+  proto_counters counters;
+  // Shared by every loop's service; it keeps no per-loop state (that is in each connection).
+  auto h = std::make_shared<handler>(opts, counters);
+  service_spec spec;
+  spec.name = "proto";
+  spec.port = opts.at.port();
+  spec.port_flag = "--port";
+  spec.tcp = true;
+  spec.udp = false;
+  spec.on_open = [h](tcp_connection& c) { h->open(c); };
+  spec.on_close = [h](tcp_connection& c, std::error_code ec) { h->closed(c, ec); };
+  spec.on_idle = [h](tcp_connection& c) { h->idle(c); };
+  host_options ho;
+  ho.bind = opts.at;
+  ho.eng = opts.eng;
+  ho.threads = opts.threads;
+  ho.max_connections = opts.max_connections;
+  ho.idle_timeout = opts.idle_timeout > 0 ? seconds_to_ms(opts.idle_timeout) : std::chrono::milliseconds(0);
+  ho.drain_timeout = seconds_to_ms(opts.drain_timeout);
+  ho.json = opts.json;
+  proto_report report(opts, counters);
+  return run_services(ho, {spec}, report);
 }
 
 }  // namespace sockit::cli::proto

@@ -1,7 +1,8 @@
-// `sockit proto serve`: the chapter's framed command protocol served on the event loop, for many
-// clients at once. Each response is encoded whole (header + payload) before one send; bad input
-// gets a RESP_ERROR frame with the reason, then a FIN and a bounded drain of the peer's input, so
-// the close is never a RST while the peer is still sending.
+// `sockit proto serve`: the chapter's framed command protocol served by the service host (as serve
+// and echo: loops, limits, idle closes, graceful stop), for many clients at once. Each response is
+// encoded whole (header + payload) before one send; bad input gets a RESP_ERROR frame with the
+// reason, then a FIN and a bounded drain of the peer's input, so the close is never a RST while
+// the peer is still sending.
 #pragma once
 
 #include <cstddef>
@@ -18,13 +19,17 @@ struct server_options {
   std::size_t max_payload = 4096;       // v1 limit, requests and responses (at most 65535)
   std::size_t max_payload_v2 = 1 << 20;
   bool v2 = false;                      // also accept v2 frames (detected by their magic)
+  int threads = 1;                      // event loops sharing the port; 0: one per core
+  std::size_t max_connections = 0;      // per loop, more are refused (clean close); 0: the fd limit
   double idle_timeout = 0;              // seconds; 0: never
-  double drain_timeout = 2;             // seconds to read-and-discard after an error or QUIT
+  // Seconds to read-and-discard after an error or QUIT, and the graceful stop's deadline.
+  double drain_timeout = 2;
   std::string time_format;              // strftime; empty: ISO 8601 with the UTC offset
   bool json = false;
 };
 
-// Runs until SIGINT/SIGTERM; prints the listening address first. Returns the exit code.
+// Runs until SIGINT/SIGTERM (the first drains, a second stops at once); prints the listening
+// address first and the totals last. Returns the exit code.
 int run_server(const server_options& opts);
 
 }  // namespace sockit::cli::proto

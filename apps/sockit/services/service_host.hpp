@@ -1,8 +1,9 @@
-// Runs a set of classic services on N event loops (one per thread; each loop has its own
-// listening sockets on the shared ports through SO_REUSEPORT, and its own connections): binds them
-// all (or fails with one line), prints what listens where, serves until SIGINT/SIGTERM, drains
-// (stop accepting, let queued output leave, up to a deadline), then prints per-service totals
-// summed over the loops. Shared by `sockit serve` and `sockit echo`.
+// Runs a set of services on N event loops (one per thread; each loop has its own listening
+// sockets on the shared ports through SO_REUSEPORT, and its own connections): binds them all (or
+// fails with one line), reports what listens where, serves until SIGINT/SIGTERM, drains (stop
+// accepting, let queued output leave, up to a deadline), then reports the totals summed over the
+// loops. The parts: bind_plan (which sockets, which ports), service_loops (loops, threads,
+// signals, drain), service_report (what is printed). Shared by serve, echo and proto serve.
 #pragma once
 
 #include <chrono>
@@ -10,29 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "service_report.hpp"
+#include "service_spec.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
-#include "tcp_service.hpp"
 #include "udp_guard.hpp"
-#include "udp_service.hpp"
 
 namespace sockit::cli {
-
-struct service_spec {
-  std::string name;
-  std::uint16_t port = 0;  // 0: the kernel picks one (the table shows it)
-  std::string port_flag;   // the option that sets it, for error hints ("--echo-port")
-  bool tcp = true;
-  bool udp = true;
-  tcp_service::open_handler on_open;
-  udp_service::responder respond;
-};
 
 struct host_options {
   endpoint bind;  // address only; each service sets its port
   engine eng = engine::automatic;
   udp_guard_options guard;
-  std::size_t max_connections = 1000;  // per service and loop
+  // Per service and loop; 0: as many as the descriptor limit leaves room for (after raising it).
+  std::size_t max_connections = 1000;
   int threads = 1;                     // event loops; 0: one per core
   std::chrono::milliseconds idle_timeout{0};     // 0: never
   std::chrono::milliseconds drain_timeout{5000};  // graceful stop deadline
@@ -42,7 +34,12 @@ struct host_options {
 // The number of loops for host_options::threads: itself, or one per core for 0.
 int resolve_threads(int requested);
 
-// Returns the process exit code.
+// host_options::max_connections 0: the descriptor soft limit in force, less a few for the loops,
+// listeners and logs. No loop can hold more open at once anyway; past it the acceptor sheds.
+std::size_t max_connections_for(std::uint64_t fd_soft_limit);
+
+// Returns the process exit code. The first form reports with serve's table (make_table_report).
 int run_services(const host_options& opts, const std::vector<service_spec>& specs);
+int run_services(const host_options& opts, const std::vector<service_spec>& specs, service_report& report);
 
 }  // namespace sockit::cli

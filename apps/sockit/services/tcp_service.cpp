@@ -13,8 +13,8 @@
 namespace sockit::cli {
 
 result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::string name, const endpoint& at,
-                                                         open_handler on_open, const tcp_service_options& opts) {
-  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(on_open), opts);
+                                                         tcp_handler handler, const tcp_service_options& opts) {
+  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(handler), opts);
   auto* raw = svc.get();
   listen_options lo;
   lo.v6_only = false;  // [::] also serves IPv4 clients
@@ -30,8 +30,8 @@ result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::
   return svc;
 }
 
-tcp_service::tcp_service(event_loop& loop, std::string name, open_handler on_open, const tcp_service_options& opts)
-    : loop_(loop), on_open_(std::move(on_open)), opts_(opts) {
+tcp_service::tcp_service(event_loop& loop, std::string name, tcp_handler handler, const tcp_service_options& opts)
+    : loop_(loop), handler_(std::move(handler)), opts_(opts) {
   stats_.service = std::move(name);
   stats_.proto = "tcp";
 }
@@ -79,6 +79,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     if (!normal) ++stats_.errors;
     spdlog::debug("{} tcp: {} closed ({} in, {} out){}", stats_.service, c.peer().to_string(), c.bytes_in(),
                   c.bytes_out(), ec ? ": " + ec.message() : "");
+    if (handler_.on_close) handler_.on_close(c, ec);
     live_.erase(&c);  // the connection keeps itself alive until close() returns
   });
   auto& sl = *live_.emplace(key, std::make_unique<slot>()).first->second;
@@ -92,7 +93,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
   }
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
   spdlog::debug("{} tcp: connection from {} on loop {}", stats_.service, peer.to_string(), opts_.loop_index);
-  on_open_(*conn);
+  handler_.on_open(*conn);
 }
 
 void tcp_service::on_idle_tick() {
@@ -102,6 +103,11 @@ void tcp_service::on_idle_tick() {
     auto due = sl.conn->last_activity() + opts_.idle_timeout;
     if (due > now) {
       idle_wheel_->schedule(sl, due);  // active since it was filed: file it again, no close
+      return;
+    }
+    if (handler_.on_idle) {
+      auto conn = sl.conn;  // the handler may close it, which destroys the slot
+      handler_.on_idle(*conn);
       return;
     }
     ++stats_.dropped;

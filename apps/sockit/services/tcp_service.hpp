@@ -26,13 +26,25 @@ struct tcp_service_options {
   std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
 };
 
+// What a service does with its connections (echo, discard, proto...): on_open is required, the
+// others are optional. The service keeps the connections, their limits and their lifetimes.
+struct tcp_handler {
+  // Runs once per connection, after it is started (so sends and closes are allowed).
+  std::function<void(tcp_connection&)> on_open;
+  // Runs when a connection closes, before the service lets go of it.
+  std::function<void(tcp_connection&, std::error_code)> on_close;
+  // A connection silent for the idle timeout: without this the service closes it (timed_out);
+  // with it the handler decides (a protocol may answer, FIN and drain first). Either way the
+  // connection is not filed in the idle wheel again.
+  std::function<void(tcp_connection&)> on_idle;
+};
+
 class tcp_service {
  public:
-  // Runs once per connection, after it is started (so sends and closes are allowed).
   using open_handler = std::function<void(tcp_connection&)>;
 
   static result<std::unique_ptr<tcp_service>> create(event_loop& loop, std::string name, const endpoint& at,
-                                                     open_handler on_open, const tcp_service_options& opts);
+                                                     tcp_handler handler, const tcp_service_options& opts);
   ~tcp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
@@ -47,7 +59,7 @@ class tcp_service {
   // Stops accepting and closes every connection now (their bytes are counted).
   void close_all();
 
-  tcp_service(event_loop& loop, std::string name, open_handler on_open, const tcp_service_options& opts);  // use create()
+  tcp_service(event_loop& loop, std::string name, tcp_handler handler, const tcp_service_options& opts);  // use create()
 
  private:
   // A live connection and its idle timer (intrusive: it must not move, hence the unique_ptr).
@@ -65,7 +77,7 @@ class tcp_service {
   void on_idle_tick();
 
   event_loop& loop_;
-  open_handler on_open_;
+  tcp_handler handler_;
   tcp_service_options opts_;
   std::unique_ptr<tcp_acceptor> acceptor_;
   std::unordered_map<tcp_connection*, std::unique_ptr<slot>> live_;

@@ -1,0 +1,83 @@
+// The bind plan: which sockets, on which ports, probed once for all the loops.
+#include "bind_plan.hpp"
+
+#include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
+
+namespace sockit::cli {
+
+namespace {
+
+// Binds `at` once without SO_REUSEPORT first: a port someone else holds must fail as usual
+// (with SO_REUSEPORT another process of the same user could silently share it), and port 0 is
+// resolved to the one real port every loop then shares.
+result<std::uint16_t> probe_port(const endpoint& at, bool tcp) {
+  if (tcp) {
+    listen_options lo;
+    lo.v6_only = false;
+    auto s = tcp_listen(at, lo);
+    if (!s) return s.error();
+    auto l = s->local_endpoint();
+    if (!l) return l.error();
+    return l->port();
+  }
+  udp_bind_options bo;
+  bo.v6_only = false;
+  auto s = udp_bind(at, bo);
+  if (!s) return s.error();
+  auto l = s->local_endpoint();
+  if (!l) return l.error();
+  return l->port();
+}
+
+}  // namespace
+
+bind_plan::bind_plan(const endpoint& bind, const std::vector<service_spec>& specs, bool shared) : shared_(shared) {
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto& s = specs[k];
+    endpoint at = bind;
+    at.set_port(s.port);
+    std::optional<std::size_t> tcp_index;
+    if (s.tcp) {
+      tcp_index = sockets_.size();
+      sockets_.push_back({k, true, at, std::nullopt});
+    }
+    if (s.udp) sockets_.push_back({k, false, at, s.port == 0 ? tcp_index : std::nullopt});
+  }
+  fixed_.resize(sockets_.size());
+}
+
+std::error_code bind_plan::open(std::size_t loop, std::size_t i, const opener& open_at, endpoint& tried) {
+  const auto& ps = sockets_[i];
+  if (loop > 0) {
+    tried = fixed_[i];
+    auto r = open_at(tried);
+    return r ? std::error_code{} : r.error();
+  }
+  endpoint at = ps.at;
+  if (ps.follows) at.set_port(fixed_[*ps.follows].port());
+  if (shared_) {
+    auto p = probe_port(at, ps.tcp);
+    if (!p && ps.follows && p.error() == std::errc::address_in_use) {
+      at.set_port(0);  // the TCP port is taken for UDP: any free one
+      p = probe_port(at, ps.tcp);
+    }
+    if (!p) {
+      tried = at;
+      return p.error();
+    }
+    at.set_port(*p);
+  }
+  tried = at;
+  auto r = open_at(at);
+  if (!r && ps.follows && !shared_ && r.error() == std::errc::address_in_use) {
+    at.set_port(0);
+    tried = at;
+    r = open_at(at);
+  }
+  if (!r) return r.error();
+  fixed_[i] = *r;
+  return {};
+}
+
+}  // namespace sockit::cli

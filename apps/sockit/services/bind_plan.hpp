@@ -1,0 +1,46 @@
+// Where every socket of a set of services binds, on every loop: the sockets the services ask for
+// (per service, TCP then UDP), each port fixed once by loop 0 so that all loops share it (port 0
+// becomes one real port), and a UDP socket on port 0 following its TCP sibling's port.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "service_spec.hpp"
+#include "sockit/endpoint.hpp"
+#include "sockit/result.hpp"
+
+namespace sockit::cli {
+
+struct planned_socket {
+  std::size_t spec = 0;  // index into the services
+  bool tcp = true;       // false: UDP
+  endpoint at;           // as asked: the bind address with the service's port
+  // UDP of a service on port 0 that also has TCP: the index of that TCP socket, whose port it
+  // takes when that port is free for UDP too ("--port 0" still means one port per service).
+  std::optional<std::size_t> follows;
+};
+
+class bind_plan {
+ public:
+  // `shared`: several loops bind every socket (SO_REUSEPORT), so loop 0 probes each port first.
+  bind_plan(const endpoint& bind, const std::vector<service_spec>& specs, bool shared);
+
+  const std::vector<planned_socket>& sockets() const noexcept { return sockets_; }
+
+  // Opens one socket at an address and returns where it really listens.
+  using opener = std::function<result<endpoint>(const endpoint& at)>;
+  // Opens socket `i` for loop `loop` (loop 0 first, every socket, then the others) through
+  // `open`. On failure, `tried` is the address that failed, for the error line.
+  std::error_code open(std::size_t loop, std::size_t i, const opener& open, endpoint& tried);
+
+ private:
+  std::vector<planned_socket> sockets_;
+  std::vector<endpoint> fixed_;  // where loop 0 bound each socket: where every other loop binds
+  bool shared_;
+};
+
+}  // namespace sockit::cli
