@@ -1,6 +1,8 @@
 // The bind plan: which sockets, on which ports, probed once for all the loops.
 #include "bind_plan.hpp"
 
+#include <fmt/core.h>
+
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
 
@@ -31,6 +33,18 @@ result<std::uint16_t> probe_port(const endpoint& at, bool tcp) {
 }
 
 }  // namespace
+
+std::string bind_plan::port_clash(const std::vector<service_spec>& specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t j = i + 1; j < specs.size(); ++j) {
+      const auto &a = specs[i], &b = specs[j];
+      if (a.port == 0 || a.port != b.port || !((a.tcp && b.tcp) || (a.udp && b.udp))) continue;
+      return fmt::format("{} and {} both ask for port {}: give each service its own (0: any free port)",
+                         a.port_flag, b.port_flag, a.port);
+    }
+  }
+  return {};
+}
 
 bind_plan::bind_plan(const endpoint& bind, const std::vector<service_spec>& specs, bool shared) : shared_(shared) {
   for (std::size_t k = 0; k < specs.size(); ++k) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -28,6 +29,11 @@ class bind_plan {
  public:
   // `shared`: several loops bind every socket (SO_REUSEPORT), so loop 0 probes each port first.
   bind_plan(const endpoint& bind, const std::vector<service_spec>& specs, bool shared);
+
+  // Two services given the same non-zero port on a protocol both serve: a usage error line naming
+  // both options (they could only fail on each other); empty when every port is its own. Port 0
+  // may repeat: each socket gets a free port of its own.
+  static std::string port_clash(const std::vector<service_spec>& specs);
 
   const std::vector<planned_socket>& sockets() const noexcept { return sockets_; }
 

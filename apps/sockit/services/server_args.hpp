@@ -18,7 +18,7 @@ struct server_flags {
   bool tcp = false, udp = false;  // neither (or both): serve both protocols
   double udp_rate = 50, udp_burst = 100;
   std::string threads = "1";
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 0;  // 0: as many as the descriptor limit allows
   double idle_timeout = 0;   // seconds; 0: off
   double drain_timeout = 5;  // seconds
 };

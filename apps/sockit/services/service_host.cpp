@@ -41,6 +41,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
 }
 
 int run_services(const host_options& opts, const std::vector<service_spec>& specs, service_report& report) {
+  if (auto clash = bind_plan::port_clash(specs); !clash.empty()) return fail_message(clash, exit_usage);
   // A stock soft limit of 1024 would cap connections far below what the loops can serve.
   auto lim = raise_fd_limit();
   spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
