@@ -57,4 +57,23 @@ got=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") 
 expect_eq "$got" "[1,3,3,0]" "JSON echo tcp totals"
 addr=$(jq -r 'select(.event == "totals") | .services[0].address' "$TMP/json")
 expect_eq "$addr" "127.0.0.1:$E" "JSON address"
+# A second signal does not wait for the drain: exit 130 at once. A chargen client that never reads
+# keeps the first drain busy (up to --drain-timeout 30).
+bg "$SOCKIT" serve --services chargen --chargen-port 0 --tcp --drain-timeout 30 >"$TMP/out2" 2>"$TMP/err2"
+SERVE=$BG_PID
+listening_port C "$TMP/err2" tcp chargen
+bg python3 -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(20)' "$C"
+HOLD=$BG_PID
+sleep 0.5
+kill -INT "$SERVE"; sleep 1
+if kill -0 "$SERVE" 2>/dev/null; then
+  kill -INT "$SERVE"
+  for _ in $(seq 30); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SERVE" 2>/dev/null; then fail "serve still running 3 s after a second SIGINT"; kill -9 "$SERVE"; fi
+  wait "$SERVE"; RC=$?
+  expect_rc 130 "serve after a second SIGINT during the drain"
+else
+  fail "serve stopped on the first SIGINT although a client that never reads kept its drain busy"
+fi
+kill "$HOLD" 2>/dev/null
 finish
