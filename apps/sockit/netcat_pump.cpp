@@ -32,8 +32,8 @@ constexpr std::size_t max_datagram = max_udp_payload_v4;
 
 int netcat_pump::run(const socket& s, const pump_options& opts) { return relay(s, opts, nullptr); }
 
-int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options& opts) {
-  return relay(s, opts, &peer);
+int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options& opts, const socket* also) {
+  return relay(s, opts, &peer, also);
 }
 
 // One wait_any loop over stdin and the socket. Stdin is only read when what it gave last has gone
@@ -50,12 +50,17 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // EINTR and the loop's first check sees it, so the wait below must hand EINTR back rather than
 // retry it. A signal landing between that check and poll waits for the next event; a second
 // signal exits 130 anyway.
-int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to) {
+int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to, const socket* also) {
   defer_stop(true);
   struct undefer {
     ~undefer() { defer_stop(false); }
   } undefer_at_exit;
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
+  if (also) {
+    if (auto ec = set_nonblocking(*also, true)) return fail("set non-blocking", ec);
+  }
+  // Where stdin goes: `s`, or (UDP with two sockets) the one the latest sender reached.
+  const socket* out = &s;
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
   const auto idle = opts.idle_seconds > 0 ? std::chrono::milliseconds(static_cast<long long>(
                                                 std::min(std::ceil(opts.idle_seconds * 1000.0), 2147483647.0)))
@@ -72,7 +77,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     while (pending_off < pending.size()) {
       const char* p = pending.data() + pending_off;
       auto data = as_bytes(std::string_view(p, pending.size() - pending_off));
-      auto n = reply_to ? try_send_to(s, data, *reply_to) : try_send(s, data);
+      auto n = reply_to ? try_send_to(*out, data, *reply_to) : try_send(*out, data);
       if (!n) {
         if (n.error() == errc::would_block) return -1;
         return fail("send to " + (reply_to ? reply_to->to_string() : opts.peer_name), n.error());
@@ -104,11 +109,15 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     if (opts.udp && out_done && opts.udp_exit_on_stdin_eof) return exit_ok;
     if (!opts.udp && net_eof && (shut_wr || interactive)) return exit_ok;
 
-    wait_entry fds[2] = {};
+    const socket* socks[3] = {nullptr, &s, also};
+    wait_entry fds[3] = {};
     fds[0].fd = (!stdin_eof_ && pending.empty()) ? STDIN_FILENO : -1;  // a negative fd is skipped
     fds[0].want = wait_entry::readable;
-    fds[1].fd = s.native_handle();
-    fds[1].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() ? 0 : wait_entry::writable);
+    for (int k = 1; k < 3; ++k) {
+      if (!socks[k]) continue;
+      fds[k].fd = socks[k]->native_handle();
+      fds[k].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() || socks[k] != out ? 0 : wait_entry::writable);
+    }
     // With the thread's own mask, so the wait hands an interrupting signal back (see above).
     auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle), &run_mask);
     if (!rc && rc.error() == std::errc::interrupted) continue;
@@ -120,23 +129,26 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
 
     // The socket first, so replies keep flowing while stdin floods us.
     constexpr unsigned in_or_down = wait_entry::readable | wait_entry::error | wait_entry::hangup;
-    if (!net_eof && (fds[1].ready & in_or_down)) {
+    for (int k = 1; k < 3; ++k) {
+      if (net_eof || !(fds[k].ready & in_or_down)) continue;
+      const socket& sk = *socks[k];
       auto buf = std::as_writable_bytes(std::span(netbuf));
       std::size_t got = 0;
       std::error_code ec;
       if (opts.udp) {  // an empty datagram is a datagram, not an EOF
-        auto d = try_recv_from(s, buf);
+        auto d = try_recv_from(sk, buf);
         if (d) {
           got = d->size;
-          if (reply_to && !d->from.empty() && !(d->from == *reply_to)) {
+          if (reply_to && !d->from.empty() && (!(d->from == *reply_to) || out != &sk)) {
             spdlog::info("replies now go to {}", d->from.to_string());
             *reply_to = d->from;
+            out = &sk;
           }
         } else {
           ec = d.error();
         }
       } else {
-        auto n = try_recv(s, buf);
+        auto n = try_recv(sk, buf);
         if (n) got = *n; else ec = n.error();
       }
       if (ec && ec != errc::would_block && ec != errc::end_of_stream) {
@@ -153,7 +165,8 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       }
     }
 
-    if (!pending.empty() && (fds[1].ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
+    const wait_entry& out_ready = fds[out == &s ? 1 : 2];
+    if (!pending.empty() && (out_ready.ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
       if (int code = flush(); code >= 0) return code;
     }
 
