@@ -19,7 +19,7 @@ namespace sockit::cli {
 namespace {
 
 struct serve_args {
-  std::string bind = "127.0.0.1";
+  std::string bind;  // empty: loopback, both families
   std::string port = "8080";
   std::string threads = "1";
   proto::server_options opts;
@@ -27,7 +27,7 @@ struct serve_args {
 
 int run_serve(serve_args& a, bool json) {
   int code = exit_ok;
-  if (!parse_bind_address(a.bind, a.opts.at, code)) return code;
+  if (!parse_server_bind(a.bind, a.opts.at, a.opts.loopback_pair, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_option("--port", a.port, port, code)) return code;
   a.opts.at.set_port(port);
@@ -39,7 +39,7 @@ int run_serve(serve_args& a, bool json) {
 void setup_serve_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<serve_args>();
   cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
-  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, bind_help);
   cmd.add_option("--max-payload", a->opts.max_payload,
                  "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535). Every "
                  "answer is held to it: one that does not fit becomes a RESP_ERROR, a reason is cut to fit")

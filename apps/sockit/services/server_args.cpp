@@ -39,6 +39,15 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
       ->capture_default_str();
 }
 
+bool parse_server_bind(std::string_view text, endpoint& out, bool& loopback_pair, int& exit) {
+  loopback_pair = text.empty();
+  if (loopback_pair) {
+    out = endpoint::loopback_v4(0);
+    return true;
+  }
+  return parse_bind_address(text, out, exit);
+}
+
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
   ho.guard.rate = f.udp_rate;
   ho.guard.burst = f.udp_burst;

@@ -21,6 +21,7 @@ namespace sockit::cli {
 
 struct host_options {
   endpoint bind;  // address only; each service sets its port
+  bool loopback_pair = false;  // the default: also ::1 on each port 127.0.0.1 got (see bind_plan)
   engine eng = engine::automatic;
   udp_guard_options guard;
   // Per service and loop; 0: as many as the descriptor limit leaves room for (after raising it).
