@@ -4,7 +4,7 @@
 # IPv4 first. Proves clients reach them over ::1 and over 127.0.0.1, and that an explicit address
 # (or -4/-6) binds only what was asked.
 . "$SOCKIT_TEST_LIB"
-need nc socat ss timeout ip
+need nc socat ss timeout ip jq
 need_ipv6
 
 # both_lines ERRFILE PROTO PORT WHAT: exactly the two lines, 127.0.0.1 first, same port.
@@ -114,4 +114,28 @@ run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen "$P"
 expect_rc 1 "listen $P with [::1]:$P taken"
 expect_contains "$TMP/err" "^sockit: listen \[::1\]:$P: Address already in use" "listen $P with [::1]:$P taken"
 kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+# serve/echo/proto serve: each service on 127.0.0.1 and ::1, one port, both answer; totals add both.
+bg "$SOCKIT" --json echo --port 0 >"$TMP/e.out" 2>"$TMP/e.err"; E_PID=$BG_PID
+listening_port E "$TMP/e.err" tcp echo
+wait_lines "$TMP/e.err" 4
+for proto in tcp udp; do
+  grep -qx "sockit: listening on \[::1\]:$E ($proto) echo" "$TMP/e.err" || fail "echo: no [::1]:$E ($proto) line: $(cat "$TMP/e.err")"
+done
+expect_eq "$(printf v6 | timeout 5 nc -6 -N ::1 "$E")" v6 "echo over [::1] tcp"
+expect_eq "$(printf v4 | timeout 5 nc -4 -N 127.0.0.1 "$E")" v4 "echo over 127.0.0.1 tcp"
+expect_eq "$(printf u6 | timeout 5 socat -T 2 - "UDP6:[::1]:$E")" u6 "echo over [::1] udp"
+kill -INT "$E_PID"; wait "$E_PID"
+expect_eq "$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | .connections' "$TMP/e.out")" 2 \
+  "echo totals: one tcp row adding both families"
+bg "$SOCKIT" proto serve --port 0 >"$TMP/p.out" 2>"$TMP/p.err"; P_PID=$BG_PID
+listening_port PP "$TMP/p.err" tcp proto
+wait_lines "$TMP/p.err" 2
+grep -qx "sockit: listening on \[::1\]:$PP (tcp) proto" "$TMP/p.err" || fail "proto serve: no [::1] line: $(cat "$TMP/p.err")"
+timeout 10 "$SOCKIT" proto call "[::1]:$PP" ping >"$TMP/p.call" 2>&1 || fail "proto call over [::1]: $(cat "$TMP/p.call")"
+kill -INT "$P_PID"; wait "$P_PID"
+bg "$SOCKIT" serve --bind 127.0.0.1 --services echo --echo-port 0 --tcp >/dev/null 2>"$TMP/s.err"; S_PID=$BG_PID
+listening_port S "$TMP/s.err" tcp echo
+sleep 0.3
+expect_eq "$(grep -c 'listening on' "$TMP/s.err")" 1 "serve --bind 127.0.0.1: one socket"
+kill -INT "$S_PID"; wait "$S_PID"
 finish

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Where ::1 cannot be bound (IPv6 disabled on lo), `sockit listen PORT` and `sockit udp recv PORT`
-# keep 127.0.0.1 alone: one "listening on" line, one notice saying IPv6 is missing, and peers
+# Where ::1 cannot be bound (IPv6 disabled on lo), `sockit listen PORT`, `sockit udp recv PORT` and
+# `sockit serve` keep 127.0.0.1 alone: one "listening on" line, one notice saying IPv6 is missing, and peers
 # over IPv4 are served. Runs in a network namespace of its own with IPv6 turned off on its lo:
 # a user namespace (unshare -rn) where the kernel allows it, else a root one (ip netns).
 . "$SOCKIT_TEST_LIB"
@@ -15,6 +15,14 @@ port() {  # ERRFILE PROTO: the port of the first listening line
   local p=
   for _ in $(seq 50); do
     p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\)$/\1/p" "$1" | head -1)
+    [ -n "$p" ] && break; sleep 0.1
+  done
+  echo "$p"
+}
+port_svc() {  # ERRFILE PROTO SERVICE
+  local p=
+  for _ in $(seq 50); do
+    p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\) $3$/\1/p" "$1" | head -1)
     [ -n "$p" ] && break; sleep 0.1
   done
   echo "$p"
@@ -40,6 +48,16 @@ printf 'over4' | socat -u - "UDP4-SENDTO:127.0.0.1:$U"
 wait $R || { echo "udp recv 0 exited $?: $(cat "$T/r2.err")"; exit 1; }
 grep -q ': over4$' "$T/got2" || { echo "udp recv 0 printed '$(cat "$T/got2")'"; exit 1; }
 check_err "$T/r2.err" "udp recv 0" || exit 1
+
+# serve: both services' sockets on 127.0.0.1 only, one notice for all of them.
+timeout 20 "$SOCKIT" serve --services echo --echo-port 0 >/dev/null 2>"$T/s3.err" & S=$!
+E=$(port_svc "$T/s3.err" tcp echo)
+[ -n "$E" ] || { kill $S; echo "serve: no listening line: $(cat "$T/s3.err")"; exit 1; }
+got=$(printf 'v4' | timeout 5 nc -N 127.0.0.1 "$E")
+kill -INT $S; wait $S
+[ "$got" = v4 ] || { echo "serve echo over IPv4 answered '$got'"; exit 1; }
+[ "$(grep -c 'listening on' "$T/s3.err")" -eq 2 ] || { echo "serve: expected 2 listening lines: $(cat "$T/s3.err")"; exit 1; }
+[ "$(grep -c 'no IPv6 loopback here' "$T/s3.err")" -eq 1 ] || { echo "serve: expected one IPv6 notice: $(cat "$T/s3.err")"; exit 1; }
 echo ok
 INNER
 
