@@ -210,7 +210,7 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       "Examples:\n"
       "  sockit bench 127.0.0.1:7007                          # 1 connection, depth 1, 64 B, 5 s\n"
       "  sockit bench 127.0.0.1:7007 -c 100 -d 16 -t 10       # 100 connections, 16 in flight each\n"
-      "  sockit bench :7007 -c 10 -d 4 -s 16384 --server-pid $(pidof sockit)\n"
+      "  sockit echo --tcp & sleep 0.5; sockit bench :7007 -s 16384 --server-pid $!   # $!: that echo's PID\n"
       "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json");
   cmd.callback([o, &ctx] { ctx.run = [o, &ctx] { return run(*o, ctx); }; });
 }
