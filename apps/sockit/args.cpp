@@ -211,11 +211,34 @@ CLI::Validator number_check(double min, double max, std::string what) {
       "NUMBER");
 }
 
+CLI::Validator int_check(long long min, long long max, std::string what) {
+  auto range = max == no_upper_bound ? fmt::format(", at least {}", min) : fmt::format(" from {} to {}", min, max);
+  auto why = fmt::format("must be a whole number{}{}", what.empty() ? "" : " of " + what, range);
+  return CLI::Validator(
+      [min, max, why](std::string& text) -> std::string {
+        // from_chars: "+5", " 5", "5.0", "1e3" and "0x10" are refused, not read as something else.
+        long long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size() && v >= min && v <= max) return "";
+        return fmt::format("bad value '{}': {}", text, why);
+      },
+      // The help text's "INT:..." type column, as CLI::Range had it.
+      max == no_upper_bound ? fmt::format("INT >= {}", min) : fmt::format("INT in [{} - {}]", min, max));
+}
+
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   using ms = std::chrono::milliseconds;
   if (!(seconds > 0)) return ms(0);
   if (seconds > max_seconds) seconds = max_seconds;
   return std::max(ms(1), ms(static_cast<std::int64_t>(seconds * 1000)));
+}
+
+// ---- parse errors ------------------------------------------------------------------------------
+
+std::string parse_error_text(const CLI::ParseError& e) {
+  std::string_view text = e.what();
+  if (text.starts_with(": ")) text.remove_prefix(2);
+  return std::string(text);
 }
 
 // ---- options and failures shared by the servers ------------------------------------------------

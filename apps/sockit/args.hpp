@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -63,8 +64,20 @@ CLI::Validator seconds_check(bool zero_ok, double max = max_seconds);
 // A finite number from min to max (CLI::Range lets "nan" through and prints DBL_MAX bounds);
 // `what` names the unit in the message ("replies per second").
 CLI::Validator number_check(double min, double max, std::string what);
+// A whole number from min to max, for every integer option (CLI::Range prints the type's limits
+// and reads "1e3" or "2.5" as numbers). `what` names the unit ("bytes") or is empty; max =
+// no_upper_bound says "at least MIN". Message: "bad value '0': must be a whole number of bytes
+// from 1 to 4096".
+inline constexpr long long no_upper_bound = std::numeric_limits<long long>::max();
+CLI::Validator int_check(long long min, long long max, std::string what = "");
 // Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
 std::chrono::milliseconds seconds_to_ms(double seconds);
+
+// ---- parse errors ------------------------------------------------------------------------------
+
+// The text of a CLI11 parse error for the "sockit: ..." line: a hidden option's failed check has
+// no name to show, so CLI11's ": bad value ..." loses its empty "NAME: " prefix.
+std::string parse_error_text(const CLI::ParseError& e);
 
 // ---- options and failures shared by the servers ------------------------------------------------
 

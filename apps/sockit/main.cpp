@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "sockit: %s\n", e.what());
+    std::fprintf(stderr, "sockit: %s\n", parse_error_text(e).c_str());
     return exit_usage;
   }
   setup_logging(ctx.verbosity);

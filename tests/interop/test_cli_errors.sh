@@ -69,6 +69,38 @@ grep -rq '1797693' "$TMP/err" && fail "a DBL_MAX range leaked into a message"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp recv -c 1 -w 0 0
 expect_rc 1 "udp recv -c 1 -w 0 (silence at once)"
 
+# Whole numbers: every integer option names its real range in words, once, whatever was typed
+# (never CLI11's "Value 0 not in range", never a type's limits); fractions of seconds likewise.
+esc() { printf '%s' "$1" | sed 's/[.+]/\\&/g'; }
+for v in 0 abc 1e3 -5 nan 1.5 +3 ''; do
+  whole="bad value '$(esc "$v")': must be a whole number"
+  check "bench -c '$v'" 2 "^sockit: --connections: $whole from 1 to 1000000$" "$SOCKIT" bench -c "$v" 127.0.0.1:9
+  check "bench --depth '$v'" 2 "^sockit: --depth: $whole from 1 to 4096$" "$SOCKIT" bench --depth "$v" 127.0.0.1:9
+  check "bench -s '$v'" 2 "^sockit: --size: $whole of bytes from 1 to 16777216$" "$SOCKIT" bench -s "$v" 127.0.0.1:9
+  check "bench --server-pid '$v'" 2 "^sockit: --server-pid: $whole from 1 to 4194304$" "$SOCKIT" bench --server-pid "$v" 127.0.0.1:9
+  check "bench --per-source '$v'" 2 "^sockit: $whole from 1 to 1000000$" "$SOCKIT" bench --per-source "$v" 127.0.0.1:9
+  check "udp recv -c '$v'" 2 "^sockit: --count: $whole, at least 1$" "$SOCKIT" udp recv -c "$v" 0
+  check "proto call -c '$v'" 2 "^sockit: --count: $whole from 1 to 100000000$" "$SOCKIT" proto call -c "$v" 127.0.0.1:9 ping
+  check "proto call ping -c '$v'" 2 "^sockit: --count: $whole from 1 to 100000000$" "$SOCKIT" proto call 127.0.0.1:9 ping -c "$v"
+  check "echo --max-conns '$v'" 2 "^sockit: --max-conns: $whole from 1 to 1000000$" "$SOCKIT" echo --max-conns "$v"
+  check "probe -c '$v'" 2 "^sockit: --concurrency: $whole from 1 to 65535$" "$SOCKIT" probe -c "$v" 127.0.0.1 9
+done
+for v in 70000 -1 x; do
+  whole="bad value '$v': must be a whole number"
+  check "proto serve --max-payload '$v'" 2 "^sockit: --max-payload: $whole of bytes from 0 to 65535$" "$SOCKIT" proto serve --max-payload "$v"
+  check "proto call --max-payload '$v'" 2 "^sockit: --max-payload: $whole of bytes from 0 to 65535$" "$SOCKIT" proto call --max-payload "$v" 127.0.0.1:9 ping
+done
+check "proto serve --max-payload-v2 2^31" 2 "^sockit: --max-payload-v2: bad value '2147483648': must be a whole number of bytes from 0 to 1073741824$" \
+  "$SOCKIT" proto serve --max-payload-v2 2147483648
+check "proto call --max-payload-v2 x" 2 "^sockit: --max-payload-v2: bad value 'x': must be a whole number of bytes, at least 0$" \
+  "$SOCKIT" proto call --max-payload-v2 x 127.0.0.1:9 ping
+for v in 0 0.05 86401 nan inf -1 x; do
+  check "bench -t '$v'" 2 "^sockit: --time: bad value '$(esc "$v")': must be a number of seconds from 0.1 to 86400$" "$SOCKIT" bench -t "$v" 127.0.0.1:9
+done
+for v in -1 3601 nan x; do
+  check "bench --warmup '$v'" 2 "^sockit: --warmup: bad value '$v': must be a number of seconds from 0 to 3600$" "$SOCKIT" bench --warmup "$v" 127.0.0.1:9
+done
+
 # --engine: one of the names, never a number, never CLI11's internal map.
 for e in kqueue 3 0 ''; do
   check "--engine '$e'" 2 "^sockit: --engine: bad value '$e': expected auto, epoll, poll or select$" "$SOCKIT" echo --engine "$e"

@@ -26,7 +26,7 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
   cmd.add_option("--max-conns,--max-connections", f.max_connections,
                  per_service ? "Open TCP connections per service and loop; more are refused (clean close)"
                              : "Open TCP connections per loop; more are refused (clean close)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->check(int_check(1, 1000000))
       ->capture_default_str();
   cmd.add_option("--idle-timeout", f.idle_timeout,
                  "Close a TCP connection after SECS with no byte in or out; 0: never")

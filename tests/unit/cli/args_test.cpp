@@ -3,8 +3,10 @@
 // Nothing here resolves a real name: hosts are numeric or malformed.
 #include "args.hpp"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <thread>
@@ -107,6 +109,48 @@ TEST(validators, seconds_check_and_number_check) {
   }
   text = "0";
   EXPECT_EQ(num(text), "bad value '0': must be a number of replies from 1 to 1000000000");
+}
+
+TEST(validators, int_check_names_the_range_in_words) {
+  auto conns = int_check(1, 1000000);
+  std::string text;
+  for (auto good : {"1", "1000000", "42"}) {
+    text = good;
+    EXPECT_EQ(conns(text), "") << good;
+  }
+  // Not read as something else: no exponent, no fraction, no sign, no spaces, no hex.
+  for (auto bad : {"0", "1000001", "-5", "abc", "1e3", "1.5", "nan", "inf", "+3", " 3", "3 ", "0x10", "",
+                   "99999999999999999999"}) {
+    text = bad;
+    EXPECT_EQ(conns(text), fmt::format("bad value '{}': must be a whole number from 1 to 1000000", bad)) << bad;
+  }
+  auto bytes = int_check(0, 65535, "bytes");
+  text = "65536";
+  EXPECT_EQ(bytes(text), "bad value '65536': must be a whole number of bytes from 0 to 65535");
+  auto count = int_check(1, no_upper_bound);
+  text = "9223372036854775807";
+  EXPECT_EQ(count(text), "");
+  text = "0";
+  EXPECT_EQ(count(text), "bad value '0': must be a whole number, at least 1");
+}
+
+TEST(validators, a_failed_check_says_the_option_name_once) {
+  CLI::App app("test", "sockit");
+  int n = 0, hidden = 0;
+  app.add_option("-c,--connections", n)->check(int_check(1, 10));
+  app.add_option("--hidden", hidden)->check(int_check(1, 10))->group("");
+  auto error_of = [&app](std::vector<std::string> args) -> std::string {
+    std::reverse(args.begin(), args.end());
+    try {
+      app.parse(args);
+    } catch (const CLI::ParseError& e) {
+      return parse_error_text(e);
+    }
+    return "";
+  };
+  EXPECT_EQ(error_of({"-c", "0"}), "--connections: bad value '0': must be a whole number from 1 to 10");
+  app.clear();
+  EXPECT_EQ(error_of({"--hidden", "x"}), "bad value 'x': must be a whole number from 1 to 10");
 }
 
 TEST(hosts_and_ports, port_arguments) {
