@@ -78,6 +78,19 @@ std::chrono::milliseconds seconds_to_ms(double seconds);
 // The text of a CLI11 parse error for the "sockit: ..." line: a hidden option's failed check has
 // no name to show, so CLI11's ": bad value ..." loses its empty "NAME: " prefix.
 std::string parse_error_text(const CLI::ParseError& e);
+// The line for a failed parse of `root`'s command line (without "sockit: "). CLI11 sets an unknown
+// option aside and goes on, so its value fills a positional and the error it reports is a
+// consequence ("port is required", "not expected: 1 -p"); this names the cause instead, from what
+// the parse left over: "unknown option '-p' for 'sockit connect' (see 'sockit connect --help')",
+// "unknown command 'foo' for 'sockit udp' (send, recv)", "unexpected argument 'x' for ...", or
+// "'sockit udp' needs a command (send, recv)". Otherwise parse_error_text(e). A command that keeps
+// its leftovers (prefix_command: `proto call`'s command and text) judges them itself. A word that
+// reads as a number ("-5"), or that the command line `args` (when given) has only after "--", is
+// a value, never an option.
+std::string parse_error_line(const CLI::App& root, const CLI::ParseError& e, const std::vector<std::string>& args = {});
+// For a word before the command word, whose options all take no value: "" when `arg` is one of
+// root's own options ("--json", "-v", "-vx"), else the "unknown option '-q' for 'sockit'" line.
+std::string unknown_global_option(const CLI::App& root, std::string_view arg);
 
 // ---- options and failures shared by the servers ------------------------------------------------
 

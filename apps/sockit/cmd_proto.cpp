@@ -118,7 +118,8 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     } else if (f.find_first_not_of('v', 1) == std::string::npos) {
       ctx.verbosity += static_cast<int>(f.size() - 1);  // -v, -vv
     } else {
-      return fail_message("proto call: unknown option " + f, exit_usage);
+      return fail_message("unknown option '" + f + "' for 'sockit proto call' (see 'sockit proto call --help')",
+                          exit_usage);
     }
   }
   rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i));
@@ -130,7 +131,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     a.words.insert(a.words.end(), tail.begin(), tail.end());
     return exit_ok;
   }
-  CLI::App opts("options after the command", "sockit proto call ADDR " + rest.front());
+  CLI::App opts("options after the command", "sockit proto call");
   auto* count = add_call_options(opts, a);
   // Counted into locals and added: CLI11's counting flag overwrites its variable, which would drop
   // a -v given before the command word.
@@ -146,7 +147,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
   try {
     opts.parse(tail);
   } catch (const CLI::ParseError& e) {
-    return fail_message(e.what(), exit_usage);
+    return fail_message(parse_error_line(opts, e), exit_usage);
   }
   a.words.insert(a.words.end(), stray.begin(), stray.end());
   ctx.hexdump = ctx.hexdump || hexdump;

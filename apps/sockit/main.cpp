@@ -1,7 +1,9 @@
 // sockit: one binary, one subcommand per job (see commands.hpp).
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -34,7 +36,14 @@ int main(int argc, char** argv) {
   // plainly instead of CLI11's "A subcommand is required".
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg.starts_with("-")) continue;
+    if (arg.starts_with("-")) {
+      // Named here, or CLI11 would set it aside and blame the command that follows.
+      if (auto line = unknown_global_option(app, arg); !line.empty()) {
+        std::fprintf(stderr, "sockit: %s\n", line.c_str());
+        return exit_usage;
+      }
+      continue;
+    }
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
     if (!known) {
@@ -54,7 +63,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "sockit: %s\n", parse_error_text(e).c_str());
+    std::fprintf(stderr, "sockit: %s\n", parse_error_line(app, e, std::vector<std::string>(argv + 1, argv + argc)).c_str());
     return exit_usage;
   }
   setup_logging(ctx.verbosity);

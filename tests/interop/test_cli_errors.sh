@@ -108,6 +108,49 @@ done
 run "$TMP/out" "$TMP/err" -- timeout 1 "$SOCKIT" udp recv --engine POLL -w 0.1 0
 expect_rc 0 "--engine POLL (any case) accepted"
 
+# Unknown options and command words are named as such, for the command they were given to, at
+# any depth, before anything connects or sends (CLI11 alone sets them aside and blames what
+# follows: "not expected: 1 -p", "port is required", "A subcommand is required").
+bg "$SOCKIT" -v listen 0 </dev/null >"$TMP/u.out" 2>"$TMP/u.err"
+listening_port P "$TMP/u.err" tcp
+bg "$SOCKIT" udp recv 0 </dev/null >"$TMP/ur.out" 2>"$TMP/ur.err"
+listening_port UP "$TMP/ur.err" udp
+unknown="^sockit: unknown option"
+check "connect -p" 2 "$unknown '-p' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -p 40000 127.0.0.1 "$P"
+check "connect -l" 2 "$unknown '-l' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -l "$P"
+check "connect -l (after)" 2 "$unknown '-l' for 'sockit connect'" "$SOCKIT" connect 127.0.0.1 "$P" -l
+check "connect --long=value" 2 "$unknown '--bogus' for 'sockit connect'" "$SOCKIT" connect --bogus=1 127.0.0.1 "$P"
+check "connect bundled -vq" 2 "$unknown '-q' for 'sockit connect'" "$SOCKIT" connect -vq 127.0.0.1 "$P"
+check "unknown option before the command" 2 "$unknown '-q' for 'sockit' \(see 'sockit --help'\)$" "$SOCKIT" -q connect 127.0.0.1 "$P"
+check "connect extra word" 2 "^sockit: unexpected argument 'extra' for 'sockit connect' \(see 'sockit connect --help'\)$" \
+  "$SOCKIT" connect 127.0.0.1 "$P" extra
+check "udp send -q" 2 "$unknown '-q' for 'sockit udp send' \(see 'sockit udp send --help'\)$" "$SOCKIT" udp send -q "127.0.0.1:$UP" x
+check "udp send text -abc" 2 "$unknown '-abc' for 'sockit udp send'" "$SOCKIT" udp send "127.0.0.1:$UP" -abc
+check "udp recv -q" 2 "$unknown '-q' for 'sockit udp recv'" "$SOCKIT" udp recv -q 0
+check "bench -q" 2 "$unknown '-q' for 'sockit bench'" "$SOCKIT" bench -q 5 "127.0.0.1:$P"
+check "echo --bogus" 2 "$unknown '--bogus' for 'sockit echo'" "$SOCKIT" echo --bogus 0
+check "proto serve -q" 2 "$unknown '-q' for 'sockit proto serve'" "$SOCKIT" proto serve -q 0
+check "proto call -q" 2 "$unknown '-q' for 'sockit proto call' \(see 'sockit proto call --help'\)$" "$SOCKIT" proto call -q "127.0.0.1:$P" ping
+check "proto call ping -q" 2 "$unknown '-q' for 'sockit proto call'" "$SOCKIT" proto call "127.0.0.1:$P" ping -q
+check "udp foo" 2 "^sockit: unknown command 'foo' for 'sockit udp' \(send, recv\)$" "$SOCKIT" udp foo
+check "proto foo" 2 "^sockit: unknown command 'foo' for 'sockit proto' \(serve, call\)$" "$SOCKIT" proto foo 127.0.0.1:1
+check "udp without a command" 2 "^sockit: 'sockit udp' needs a command \(send, recv\)$" "$SOCKIT" udp
+# A negative number is a value (its range error), not an unknown option.
+check "bench -c -5" 2 "^sockit: --connections: bad value '-5'" "$SOCKIT" bench -c -5 "127.0.0.1:$P"
+check "connect port -5" 2 "^sockit: bad port '-5'" "$SOCKIT" connect 127.0.0.1 -5
+# Still fine: global flags after the command, '--' before text that starts with '-', '-' as a word.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 0 "127.0.0.1:$UP" -x -- -abc </dev/null
+expect_rc 1 "udp send -x -- -abc (sent; no reply from udp recv)"
+check "udp send -- -abc -v" 2 "^sockit: unexpected argument '-v' for 'sockit udp send'" "$SOCKIT" udp send -w 0 "127.0.0.1:$UP" -- -abc -v
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 0 "127.0.0.1:$UP" - </dev/null
+expect_rc 1 "udp send - (sent; no reply from udp recv)"
+sleep 0.3
+kill "${_PIDS[@]}" 2>/dev/null; wait 2>/dev/null
+grep -q 'connection from' "$TMP/u.err" && fail "a command with an unknown option connected: $(cat "$TMP/u.err")"
+grep -q -- '-abc' "$TMP/ur.out" || fail "udp send -x -- -abc: not received: $(cat "$TMP/ur.out")"
+grep -q ': -$' "$TMP/ur.out" || fail "udp send -: not received: $(cat "$TMP/ur.out")"
+grep -q 'x$' "$TMP/ur.out" && fail "udp send with an unknown option sent: $(cat "$TMP/ur.out")"
+
 # listen: the usage names [ADDR] PORT, and a missing port is called that.
 check "listen without arguments" 2 "^sockit: port is required \(usage: sockit listen \[ADDR\] PORT\)$" "$SOCKIT" listen
 "$SOCKIT" listen --help | grep -q '^Usage: sockit listen \[OPTIONS\] \[ADDR\] PORT$' || fail "listen usage line: $("$SOCKIT" listen --help | grep Usage)"
