@@ -192,18 +192,18 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   auto o = std::make_shared<bench_options>();
   cmd.add_option("target", o->target, "Echo server to load: HOST:PORT, [v6]:PORT or PORT")->required();
   cmd.add_flag("-u,--udp", o->cfg.udp, "Send datagrams instead of a TCP stream");
-  cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd.add_option("-s,--size", o->cfg.size, "Message size in bytes")->check(CLI::Range(1, 16 << 20))->capture_default_str();
+  cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(int_check(1, 1000000))->capture_default_str();
+  cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(int_check(1, 4096))->capture_default_str();
+  cmd.add_option("-s,--size", o->cfg.size, "Message size in bytes")->check(int_check(1, 16 << 20, "bytes"))->capture_default_str();
   cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure")->check(seconds_check(false, 86400))->capture_default_str();
   cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(seconds_check(true, 3600))->capture_default_str();
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
-  cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(CLI::PositiveNumber);
+  cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(int_check(1, 1 << 22));  // Linux PID_MAX_LIMIT
   add_engine_option(cmd, o->cfg.loop_engine);
   // Hidden (empty group), for tests: a low value makes a few hundred connections use several
   // source addresses, which otherwise happens only when a source runs out of ephemeral ports.
   cmd.add_option("--per-source", o->cfg.per_source, "Connections per 127.0.0.x source address before the next")
-      ->check(CLI::PositiveNumber)
+      ->check(int_check(1, 1000000))
       ->group("");
   cmd.footer(
       "Every echoed byte is verified; latency is measured per message from send to complete echo.\n"

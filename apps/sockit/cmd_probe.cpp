@@ -293,7 +293,7 @@ void setup_probe(CLI::App& cmd, context& ctx) {
   o4->excludes(o6);
   cmd.add_option("-c,--concurrency", a->concurrency,
                  fmt::format("Connects in flight at once (default {})", default_concurrency))
-      ->check(CLI::Range(1, 65535))
+      ->check(int_check(1, 65535))
       ->option_text("N");
   cmd.footer(
       "Examples:\n"

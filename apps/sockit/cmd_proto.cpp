@@ -43,10 +43,10 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.add_option("--max-payload", a->opts.max_payload,
                  "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535). Every "
                  "answer is held to it: one that does not fit becomes a RESP_ERROR, a reason is cut to fit")
-      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->check(int_check(0, sockit::proto::v1_max_payload, "bytes"))
       ->capture_default_str();
   cmd.add_option("--max-payload-v2", a->opts.max_payload_v2, "Largest v2 payload accepted and sent, in bytes (same rule)")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
+      ->check(int_check(0, std::int64_t{1} << 30, "bytes"))
       ->capture_default_str();
   cmd.add_flag("--v2", a->opts.v2, "Also accept v2 frames (told apart by their magic bytes C5 53 4B)");
   cmd.add_option("--idle-timeout", a->opts.idle_timeout, "Close connections silent for SECS; 0: never")
@@ -90,15 +90,16 @@ CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
                  "or any other), or a TCP failure within 2xSECS, is a dead peer")
       ->check(seconds_check(true));
   auto* count = cmd.add_option("-c,--count", a.count, "Send the command N times and print latency statistics")
-                    ->check(CLI::Range(1L, 100000000L));
+                    ->check(int_check(1, 100000000));
   cmd.add_option("-i,--interval", a.interval, "Seconds between repeated commands")
       ->check(seconds_check(true))
       ->capture_default_str();
   cmd.add_option("--max-payload", a.max_payload,
                  "Largest v1 payload sent or accepted, in bytes (a longer text is refused before sending)")
-      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->check(int_check(0, sockit::proto::v1_max_payload, "bytes"))
       ->capture_default_str();
   cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 payload sent or accepted, in bytes")
+      ->check(int_check(0, no_upper_bound, "bytes"))
       ->capture_default_str();
   return count;
 }
@@ -129,7 +130,8 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     } else if (f.find_first_not_of('v', 1) == std::string::npos) {
       ctx.verbosity += static_cast<int>(f.size() - 1);  // -v, -vv
     } else {
-      return fail_message("proto call: unknown option " + f, exit_usage);
+      return fail_message("unknown option '" + f + "' for 'sockit proto call' (see 'sockit proto call --help')",
+                          exit_usage);
     }
   }
   rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i));
@@ -141,7 +143,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     a.words.insert(a.words.end(), tail.begin(), tail.end());
     return exit_ok;
   }
-  CLI::App opts("options after the command", "sockit proto call ADDR " + rest.front());
+  CLI::App opts("options after the command", "sockit proto call");
   auto* count = add_call_options(opts, a);
   // Counted into locals and added: CLI11's counting flag overwrites its variable, which would drop
   // a -v given before the command word.
@@ -157,7 +159,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
   try {
     opts.parse(tail);
   } catch (const CLI::ParseError& e) {
-    return fail_message(e.what(), exit_usage);
+    return fail_message(parse_error_line(opts, e), exit_usage);
   }
   a.words.insert(a.words.end(), stray.begin(), stray.end());
   ctx.hexdump = ctx.hexdump || hexdump;

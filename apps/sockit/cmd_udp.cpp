@@ -261,7 +261,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   auto* recv = cmd.add_subcommand("recv", "Print each datagram that arrives, with its sender");
   auto ra = std::make_shared<recv_args>();
   recv->add_option("address", ra->address, "[ADDR:]PORT to bind (default: 127.0.0.1 and ::1, or 127.0.0.1 alone without IPv6)")->required();
-  recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(CLI::PositiveNumber);
+  recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(int_check(1, no_upper_bound));
   recv->add_option("-w,--wait", ra->wait, "Exit after SECS without a datagram (fractions allowed)")
       ->check(seconds_check(true));
   recv->add_flag("-r,--raw", ra->raw, "Print only the payloads, byte for byte, nothing added");

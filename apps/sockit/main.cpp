@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,8 +12,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "cli.hpp"
 #include "args.hpp"
+#include "cli.hpp"
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "output.hpp"
@@ -69,7 +70,14 @@ int main(int argc, char** argv) {
       ++i;
       continue;
     }
-    if (arg.starts_with("-")) continue;
+    if (arg.starts_with("-")) {
+      // Named here, or CLI11 would set it aside and blame the command that follows.
+      if (auto line = unknown_global_option(app, arg); !line.empty()) {
+        print_err("sockit: {}\n", line);
+        return exit_usage;
+      }
+      continue;
+    }
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
     if (!known) {
@@ -89,7 +97,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --engines
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_err("sockit: {}\n", e.what());
+    print_err("sockit: {}\n", parse_error_line(app, e, std::vector<std::string>(argv + 1, argv + argc)));
     return exit_usage;
   }
   setup_logging(ctx.verbosity);

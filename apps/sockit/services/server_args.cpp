@@ -28,7 +28,7 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
                                          : "Open TCP connections per loop") +
                      "; more are refused (clean close). Default: as many as the descriptor limit allows "
                      "(raised to the hard limit at start)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->check(int_check(1, 1000000));
   cmd.add_option("--idle-timeout", f.idle_timeout,
                  "Close a TCP connection after SECS with no byte in or out; 0: never")
       ->check(seconds_check(true))
