@@ -151,3 +151,21 @@ expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }
 expect_lines() { local n; n=$(wc -l <"$1"); [ "$n" -eq "$2" ] || fail "$3: expected $2 line(s) in $(basename "$1"), got $n: $(head -c 300 "$1")"; }
+
+# stop_server PID: SIGTERM, then up to 5 s for PID to exit, then waits for it; sets RC to its status.
+stop_server() {
+  kill -TERM "$1"
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  wait "$1"; RC=$?
+}
+
+# udp_dropped VAR FILE: sets VAR to the replies dropped by the UDP services, summed from the
+# totals line of a --json server's stdout in FILE (the test fails if there is none). Returns 1
+# without setting VAR when jq is not installed: the caller leaves that check out.
+udp_dropped() {
+  local totals
+  totals=$(grep '"event":"totals"' "$2")
+  [ -n "$totals" ] || fail "no totals line: $(cat "$2")"
+  command -v jq >/dev/null || return 1
+  printf -v "$1" '%s' "$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")"
+}
