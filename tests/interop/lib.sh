@@ -169,3 +169,13 @@ udp_dropped() {
   command -v jq >/dev/null || return 1
   printf -v "$1" '%s' "$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")"
 }
+
+# on_pty SCRIPT WHAT CMD...: runs CMD on a pseudo-terminal under the python3 SCRIPT, a dialogue
+# written with pty_session.Terminal (30 s cap), prints its steps, and fails the test as WHAT when
+# a step failed.
+on_pty() {
+  local script=$1 what=$2
+  shift 2
+  timeout 30 python3 "$script" "$@" >"$TMP/tty.out" 2>&1 || fail "$what: $(grep -v '^ok' "$TMP/tty.out" | head -c 1500)"
+  cat "$TMP/tty.out"
+}
