@@ -179,3 +179,15 @@ on_pty() {
   timeout 30 python3 "$script" "$@" >"$TMP/tty.out" 2>&1 || fail "$what: $(grep -v '^ok' "$TMP/tty.out" | head -c 1500)"
   cat "$TMP/tty.out"
 }
+
+# serve_every_service OUT ERR: starts `sockit serve` with all four services on port 0 (stdout in
+# OUT, stderr in ERR; its PID in SERVE) and sets the ports each socket got from the listening
+# lines: E/EU echo, D/DU discard, T/TU daytime, C/CU chargen (TCP/UDP).
+serve_every_service() {
+  bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$1" 2>"$2"
+  SERVE=$BG_PID
+  listening_port E "$2" tcp echo; listening_port EU "$2" udp echo
+  listening_port D "$2" tcp discard; listening_port DU "$2" udp discard
+  listening_port T "$2" tcp daytime; listening_port TU "$2" udp daytime
+  listening_port C "$2" tcp chargen; listening_port CU "$2" udp chargen
+}
