@@ -191,3 +191,6 @@ serve_every_service() {
   listening_port T "$2" tcp daytime; listening_port TU "$2" udp daytime
   listening_port C "$2" tcp chargen; listening_port CU "$2" udp chargen
 }
+
+# expect_match FILE ERE WHAT: some line of FILE matches the extended regular expression ERE.
+expect_match() { grep -Eq -- "$2" "$1" || fail "$3: no line matches '$2' in $(basename "$1"): $(head -c 300 "$1")"; }
