@@ -9,6 +9,8 @@
 #include <limits>
 #include <string>
 
+#include "utf8.hpp"
+
 namespace sockit::cli {
 namespace {
 
