@@ -9,11 +9,9 @@ need python3
 # with flood, 8 MiB), then reads until our EOF into OUT.
 cat >"$TMP/tcp_peer.py" <<'PY'
 import socket, sys
+from tcp_peer_lib import accept_one
 port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(1); l.settimeout(20)
-c, _ = l.accept(); c.settimeout(20)
+c, l = accept_one(port, 20)
 try:
     c.sendall(b"x" * (8 << 20) if mode == "flood" else b"hello\n")
     got = b""

@@ -43,11 +43,9 @@ check_stderr 2 nosuchcommand
 #   tcp_peer PORT hello-first OUT:  sends "hello", then reads until our EOF (into OUT) and closes.
 cat >"$TMP/tcp_peer.py" <<'PY'
 import socket, sys
+from tcp_peer_lib import accept_one
 port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(1); l.settimeout(20)
-c, _ = l.accept(); c.settimeout(10)
+c, l = accept_one(port, 10)
 if mode == "hello-first":
     c.sendall(b"hello\n")
 got = b""
@@ -126,20 +124,21 @@ expect_rc 0 "probe of an open port into a dead pipe"
 quiet "$TMP/err" "probe into a dead pipe"
 
 send_udp() { python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x\n", ("127.0.0.1", int(sys.argv[1])))' "$1"; }
+# one_datagram PID PORT: once the udp recv PID listens on PORT, sends it one datagram; waits for
+# PID to exit and sets RC.
+one_datagram() {
+  wait_listen "$2" udp
+  send_udp "$2"
+  wait "$1"; RC=$?
+}
 P=$(free_port udp)
 bg with_dead_pipe 1 "$SOCKIT" udp recv "$P" 2>"$TMP/err"
-RECV=$BG_PID
-wait_listen "$P" udp
-send_udp "$P"
-wait "$RECV"; RC=$?
+one_datagram "$BG_PID" "$P"
 expect_rc 0 "udp recv into a dead pipe"
 quiet "$TMP/err" "udp recv into a dead pipe"
 P=$(free_port udp)
 bg timeout 10 "$SOCKIT" udp recv "$P" >/dev/full 2>"$TMP/err"
-RECV=$BG_PID
-wait_listen "$P" udp
-send_udp "$P"
-wait "$RECV"; RC=$?
+one_datagram "$BG_PID" "$P"
 expect_rc 1 "udp recv >/dev/full"
 only_line "$TMP/err" "udp recv >/dev/full"
 

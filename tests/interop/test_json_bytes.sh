@@ -16,10 +16,10 @@ for _ in $(seq 30); do kill -0 "$RECV" 2>/dev/null || break; sleep 0.1; done
 wait "$RECV"; RC=$?
 expect_rc 0 "udp recv --json --count 2"
 expect_lines "$TMP/recv" 2 "udp recv --json"
-grep -Eq '^\{"from":"127\.0\.0\.1:[0-9]+","size":4,"data_base64":"Y2Fm6Q=="\}$' "$TMP/recv" \
-  || fail "recv --json of a Latin-1 datagram: $(head -1 "$TMP/recv")"
-grep -Eq "^\{\"from\":\"127\.0\.0\.1:[0-9]+\",\"size\":5,\"data\":\"$(printf 'caf\xc3\xa9')\"\}$" "$TMP/recv" \
-  || fail "recv --json of a UTF-8 datagram: $(tail -1 "$TMP/recv")"
+expect_match "$TMP/recv" '^\{"from":"127\.0\.0\.1:[0-9]+","size":4,"data_base64":"Y2Fm6Q=="\}$' \
+  "recv --json of a Latin-1 datagram"
+expect_match "$TMP/recv" "^\{\"from\":\"127\.0\.0\.1:[0-9]+\",\"size\":5,\"data\":\"$(printf 'caf\xc3\xa9')\"\}$" \
+  "recv --json of a UTF-8 datagram"
 
 # udp send: a binary reply from a socat echo comes back byte for byte through data_base64.
 P=$(free_port udp)

@@ -81,52 +81,21 @@ echo "client max RSS: $rss0 kB for two pings, $rss kB with a 10 MB line"
 
 # The REPL: the line is refused, the session goes on (prompt, then ping), exit 2 at the end.
 cat >"$TMP/repl_pty.py" <<'PYEOF'
-import os, pty, select, subprocess, sys, time
-sockit, port = sys.argv[1], sys.argv[2]
-master, slave = pty.openpty()
-p = subprocess.Popen([sockit, 'proto', 'call', '--max-payload', '10', '127.0.0.1:' + port], stdin=slave,
-                     stdout=slave, stderr=slave, close_fds=True)
-os.close(slave)
-seen = b''
-failed = False
-
-def expect(what, timeout=5):
-    global seen, failed
-    end = time.time() + timeout
-    while what not in seen:
-        left = end - time.time()
-        if left <= 0 or not select.select([master], [], [], left)[0]:
-            print('FAIL: %r never appeared; terminal so far: %r' % (what, seen[-300:])); failed = True
-            return
-        try: d = os.read(master, 4096)
-        except OSError: d = b''
-        if not d:
-            print('FAIL: terminal closed before %r; so far: %r' % (what, seen[-300:])); failed = True
-            return
-        seen += d
-    seen = seen[seen.index(what) + len(what):]
-    print('ok', what)
-
-expect(b'proto> ')
-os.write(master, b'echo 0123456789A\n'); expect(b'line 1: echo text of 11 bytes is over the limit of 10 bytes (--max-payload)')
-expect(b'proto> ')
-os.write(master, b'ping\n'); expect(b'OK PONG'); expect(b'proto> ')
-os.write(master, b'quit\n'); expect(b'OK Goodbye')
-try: rc = p.wait(timeout=5)
-except subprocess.TimeoutExpired:
-    p.kill(); rc = 'still running'
-if rc != 2: print('FAIL: exit status', rc); failed = True
-sys.exit(1 if failed else 0)
+from pty_session import Terminal
+t = Terminal()
+t.expect(b'proto> ')
+t.ask(b'echo 0123456789A\n', b'line 1: echo text of 11 bytes is over the limit of 10 bytes (--max-payload)',
+      b'proto> ')
+t.ask(b'ping\n', b'OK PONG', b'proto> ')
+t.ask(b'quit\n', b'OK Goodbye')
+t.finish(2)
 PYEOF
-timeout 30 python3 "$TMP/repl_pty.py" "$SOCKIT" "$P" >"$TMP/tty.out" 2>&1 || fail "REPL: $(grep -v '^ok' "$TMP/tty.out" | head -c 1500)"
-cat "$TMP/tty.out"
+on_pty "$TMP/repl_pty.py" "REPL" "$SOCKIT" proto call --max-payload 10 "127.0.0.1:$P"
 
 # The server saw exactly the connections and requests that were meant: the echo of 65535 (its one
 # error: the answer would not fit), the echo of 4, the v2 echo, then 2 + 2 + 2 + 2 (ping, quit in
 # the REPL). A refused argument never even connected.
-kill -TERM "$SERVER"
-for _ in $(seq 50); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
-wait "$SERVER"
+stop_server "$SERVER"
 totals=$(grep '"event":"totals"' "$TMP/server.out")
 expect_eq "$totals" '{"event":"totals","connections":7,"requests":11,"errors":1}' "the server's totals"
 finish

@@ -6,23 +6,13 @@
 . "$SOCKIT_TEST_LIB"
 need python3
 
-listen_port() {  # FILE: the port of the "listening on" stderr line
-  local p=""
-  for _ in $(seq 100); do
-    p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (tcp) proto.*/\1/p' "$1" | head -1)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    sleep 0.1
-  done
-  die "no listening line in $(cat "$1")"
-}
-
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" proto serve --port 0 --threads 0
 expect_rc 2 "proto serve --threads 0"
 expect_contains "$TMP/err" "bad --threads" "proto serve --threads 0"
 
 bg "$SOCKIT" -vv proto serve --port 0 --threads 2 --drain-timeout 30 >"$TMP/out1" 2>"$TMP/err1"
 S=$BG_PID
-P=$(listen_port "$TMP/err1")
+listening_port P "$TMP/err1" tcp proto
 ok=0
 for _ in $(seq 8); do
   "$SOCKIT" proto call "127.0.0.1:$P" ping 2>/dev/null | grep -q '^OK PONG' && ok=$((ok + 1))
@@ -61,7 +51,7 @@ expect_contains "$TMP/err1" "draining connections" "SIGINT drains"
 # --max-conns 1: the second client is refused with a clean close, the first still served.
 bg "$SOCKIT" proto serve --port 0 --max-conns 1 >/dev/null 2>"$TMP/err2"
 S2=$BG_PID
-P2=$(listen_port "$TMP/err2")
+listening_port P2 "$TMP/err2" tcp proto
 cat >"$TMP/cap.py" <<'PYEOF'
 import socket, struct, sys
 port = int(sys.argv[1])

@@ -13,12 +13,7 @@ stop_and_wait() {  # PID SIGNAL: sends it, waits up to 3 s, sets RC
 }
 
 # Text totals after SIGINT.
-bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out" 2>"$TMP/err"
-SERVE=$BG_PID
-listening_port E "$TMP/err" tcp echo; listening_port EU "$TMP/err" udp echo
-listening_port D "$TMP/err" tcp discard; listening_port DU "$TMP/err" udp discard
-listening_port T "$TMP/err" tcp daytime; listening_port TU "$TMP/err" udp daytime
-listening_port C "$TMP/err" tcp chargen; listening_port CU "$TMP/err" udp chargen
+serve_every_service "$TMP/out" "$TMP/err"
 head -c 1000 /dev/urandom >"$TMP/a"
 timeout 10 nc -N 127.0.0.1 "$E" <"$TMP/a" >/dev/null || fail "echo client exited $?"
 head -c 2500 /dev/urandom | timeout 10 nc -N 127.0.0.1 "$D" >/dev/null || fail "discard client exited $?"

@@ -46,14 +46,9 @@ replies=$(
 )
 expect_eq "$replies" "$N" "replies to a burst from 127.0.0.2"
 
-kill -TERM "$SERVE"
-for _ in $(seq 50); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
-wait "$SERVE"; RC=$?
+stop_server "$SERVE"
 expect_rc 0 "serve after SIGTERM"
-totals=$(grep '"event":"totals"' "$TMP/out")
-[ -n "$totals" ] || fail "no totals line: $(cat "$TMP/out")"
-if command -v jq >/dev/null; then
-  dropped=$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")
+if udp_dropped dropped "$TMP/out"; then
   expect_eq "$dropped" "$guarded" "dropped replies in the totals (the low-port datagrams only)"
 fi
 finish

@@ -5,20 +5,9 @@
 . "$SOCKIT_TEST_LIB"
 need python3
 
-# listen_port FILE: the port from the server's "listening on" stderr line (waits up to 10 s).
-listen_port() {
-  local p=""
-  for _ in $(seq 100); do
-    p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (tcp).*/\1/p' "$1" | head -1)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    sleep 0.1
-  done
-  die "no listening line in $(cat "$1")"
-}
-
 bg "$SOCKIT" -v echo --tcp --port 0 >/dev/null 2>"$TMP/err1"
 S1=$BG_PID
-P1=$(listen_port "$TMP/err1")
+listening_port P1 "$TMP/err1" tcp echo
 cat >"$TMP/many.py" <<'PYEOF'
 import resource, socket, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -50,7 +39,7 @@ kill -INT "$S1"; wait "$S1"
 # refusal over a second later says how many were not shown.
 bg "$SOCKIT" echo --tcp --port 0 --max-conns 1 >/dev/null 2>"$TMP/err2"
 S2=$BG_PID
-P2=$(listen_port "$TMP/err2")
+listening_port P2 "$TMP/err2" tcp echo
 cat >"$TMP/burst.py" <<'PYEOF'
 import socket, sys, time
 port = int(sys.argv[1])

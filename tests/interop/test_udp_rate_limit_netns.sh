@@ -49,14 +49,9 @@ local_replies=$(burst "$SRV_NS" 127.0.0.1)
 echo "burst of $N datagrams from 127.0.0.1 drew $local_replies replies"
 expect_eq "$local_replies" "$N" "replies to a loopback burst on the same server"
 
-kill -TERM "$SERVER"
-for _ in $(seq 50); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
-wait "$SERVER"; RC=$?
+stop_server "$SERVER"
 expect_rc 0 "echo after SIGTERM"
-totals=$(grep '"event":"totals"' "$TMP/out")
-[ -n "$totals" ] || fail "no totals line: $(cat "$TMP/out")"
-if command -v jq >/dev/null; then
-  dropped=$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")
-  [ "$dropped" -ge $((N - remote)) ] || fail "totals count $dropped dropped replies, expected at least $((N - remote)): $totals"
+if udp_dropped dropped "$TMP/out"; then
+  [ "$dropped" -ge $((N - remote)) ] || fail "totals count $dropped dropped replies, expected at least $((N - remote)): $(grep '"event":"totals"' "$TMP/out")"
 fi
 finish

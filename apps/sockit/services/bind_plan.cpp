@@ -12,6 +12,15 @@ namespace sockit::cli {
 
 namespace {
 
+// The port a just-opened socket (a tcp_listen or udp_bind result) is bound to, or why not.
+template <class Opened>
+result<std::uint16_t> bound_port(const Opened& s) {
+  if (!s) return s.error();
+  auto l = s->local_endpoint();
+  if (!l) return l.error();
+  return l->port();
+}
+
 // Binds `at` once without SO_REUSEPORT first: a port someone else holds must fail as usual
 // (with SO_REUSEPORT another process of the same user could silently share it), and port 0 is
 // resolved to the one real port every loop then shares.
@@ -19,19 +28,11 @@ result<std::uint16_t> probe_port(const endpoint& at, bool tcp) {
   if (tcp) {
     listen_options lo;
     lo.v6_only = false;
-    auto s = tcp_listen(at, lo);
-    if (!s) return s.error();
-    auto l = s->local_endpoint();
-    if (!l) return l.error();
-    return l->port();
+    return bound_port(tcp_listen(at, lo));
   }
   udp_bind_options bo;
   bo.v6_only = false;
-  auto s = udp_bind(at, bo);
-  if (!s) return s.error();
-  auto l = s->local_endpoint();
-  if (!l) return l.error();
-  return l->port();
+  return bound_port(udp_bind(at, bo));
 }
 
 }  // namespace

@@ -6,27 +6,33 @@
 
 #include <string>
 
+#include "text_table.hpp"
+
 namespace sockit::cli {
 namespace {
 
 using namespace std::string_literals;
 
 TEST(Base64, Rfc4648Vectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  test::expect_each(base64_encode, {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+  });
 }
 
 TEST(Base64, HighBytesAndTheLastTwoDigits) {
-  EXPECT_EQ(base64_encode("\xff\xff\xff"s), "////");
-  EXPECT_EQ(base64_encode("\xfb\xef\xbe"s), "++++");
-  EXPECT_EQ(base64_encode("\x00\x00\x00"s), "AAAA");
-  EXPECT_EQ(base64_encode("\x00"s), "AA==");
-  EXPECT_EQ(base64_encode("caf\xe9"s), "Y2Fm6Q==");
+  test::expect_each(base64_encode, {
+      {"\xff\xff\xff"s, "////"},
+      {"\xfb\xef\xbe"s, "++++"},
+      {"\x00\x00\x00"s, "AAAA"},
+      {"\x00"s, "AA=="},
+      {"caf\xe9"s, "Y2Fm6Q=="},
+  });
 }
 
 TEST(Base64, EveryByteValue) {

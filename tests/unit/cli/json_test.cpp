@@ -10,6 +10,8 @@
 #include <limits>
 #include <string>
 
+#include "utf8.hpp"
+
 namespace sockit::cli {
 namespace {
 

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "text_table.hpp"
 #include "utf8.hpp"
 
 namespace sockit::cli {
@@ -15,18 +16,22 @@ namespace {
 using namespace std::string_literals;
 
 TEST(Printable, TextIsUnchanged) {
-  EXPECT_EQ(printable(""), "");
-  EXPECT_EQ(printable("OK Echo: hello world"), "OK Echo: hello world");
-  EXPECT_EQ(printable("tab\tand\nnewline"), "tab\tand\nnewline");
-  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"s), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"s);
-  EXPECT_EQ(printable("\xc2\xa0nbsp"s), "\xc2\xa0nbsp"s);  // U+00A0, the first character past C1
-  EXPECT_EQ(printable("back\\slash ~"), "back\\slash ~");
+  test::expect_each(printable, {
+      {"", ""},
+      {"OK Echo: hello world", "OK Echo: hello world"},
+      {"tab\tand\nnewline", "tab\tand\nnewline"},
+      {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"s, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"s},
+      {"\xc2\xa0nbsp"s, "\xc2\xa0nbsp"s},  // U+00A0, the first character past C1
+      {"back\\slash ~", "back\\slash ~"},
+  });
 }
 
 TEST(Printable, TerminalControlsAreEscaped) {
-  EXPECT_EQ(printable("\x1b[2J\x1b]0;pwned\x07"s), "\\x1b[2J\\x1b]0;pwned\\x07");
-  EXPECT_EQ(printable("a\rb\x08\x7f"s), "a\\x0db\\x08\\x7f");
-  EXPECT_EQ(printable("\x00\x01\x1f"s), "\\x00\\x01\\x1f");
+  test::expect_each(printable, {
+      {"\x1b[2J\x1b]0;pwned\x07"s, "\\x1b[2J\\x1b]0;pwned\\x07"},
+      {"a\rb\x08\x7f"s, "a\\x0db\\x08\\x7f"},
+      {"\x00\x01\x1f"s, "\\x00\\x01\\x1f"},
+  });
 }
 
 TEST(Printable, EveryC0ControlButTabAndNewline) {
@@ -42,17 +47,21 @@ TEST(Printable, EveryC0ControlButTabAndNewline) {
 }
 
 TEST(Printable, C1AsUtf8AndAsRawBytes) {
-  EXPECT_EQ(printable("\xc2\x9b" "2J"s), "\\xc2\\x9b2J");  // U+009B, CSI
-  EXPECT_EQ(printable("\xc2\x80\xc2\x9f"s), "\\xc2\\x80\\xc2\\x9f");
-  EXPECT_EQ(printable("\x9b" "2J"s), "\\x9b2J");  // a lone CSI byte, not UTF-8
+  test::expect_each(printable, {
+      {"\xc2\x9b" "2J"s, "\\xc2\\x9b2J"},  // U+009B, CSI
+      {"\xc2\x80\xc2\x9f"s, "\\xc2\\x80\\xc2\\x9f"},
+      {"\x9b" "2J"s, "\\x9b2J"},  // a lone CSI byte, not UTF-8
+  });
 }
 
 TEST(Printable, BytesOutsideUtf8AreEscapedOneByOne) {
-  EXPECT_EQ(printable("caf\xe9!"s), "caf\\xe9!");
-  EXPECT_EQ(printable("\xe2\x82"s), "\\xe2\\x82");  // cut short
-  EXPECT_EQ(printable("\xed\xa0\x80"s), "\\xed\\xa0\\x80");  // surrogate
-  EXPECT_EQ(printable("\xc0\xaf"s), "\\xc0\\xaf");  // overlong '/'
-  EXPECT_EQ(printable("\xff\xc3\xa9"s), "\\xff\xc3\xa9"s);  // good UTF-8 right after a bad byte
+  test::expect_each(printable, {
+      {"caf\xe9!"s, "caf\\xe9!"},
+      {"\xe2\x82"s, "\\xe2\\x82"},  // cut short
+      {"\xed\xa0\x80"s, "\\xed\\xa0\\x80"},  // surrogate
+      {"\xc0\xaf"s, "\\xc0\\xaf"},  // overlong '/'
+      {"\xff\xc3\xa9"s, "\\xff\xc3\xa9"s},  // good UTF-8 right after a bad byte
+  });
 }
 
 TEST(Utf8, CharacterLengths) {
