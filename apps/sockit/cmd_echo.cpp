@@ -13,7 +13,7 @@ namespace sockit::cli {
 
 namespace {
 struct echo_args {
-  std::string bind;  // empty: loopback, both families
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "7007";
   server_flags srv;
   engine eng = engine::automatic;

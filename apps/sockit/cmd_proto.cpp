@@ -19,7 +19,7 @@ namespace sockit::cli {
 namespace {
 
 struct serve_args {
-  std::string bind;  // empty: loopback, both families
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "8080";
   std::string threads = "1";
   proto::server_options opts;

@@ -18,7 +18,7 @@ namespace sockit::cli {
 namespace {
 
 struct serve_args {
-  std::string bind;  // empty: loopback, both families
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string echo_port = "7007", discard_port = "9009", daytime_port = "13013", chargen_port = "19019";
   bool standard_ports = false;
   std::vector<std::string> services{"echo", "discard", "daytime", "chargen"};

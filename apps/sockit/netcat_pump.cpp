@@ -46,10 +46,10 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // terminal) ends the session as soon as the peer closes, as nc -l does. UDP has no EOF: it ends on
 // the idle timeout, at stdin EOF with -N, or on an error.
 //
-// A first SIGINT/SIGTERM (stop_signals.hpp) ends the session as at EOF, exit 0: poll returns
-// EINTR and the loop's first check sees it, so the wait below must hand EINTR back rather than
-// retry it. A signal landing between that check and poll waits for the next event; a second
-// signal exits 130 anyway.
+// A first SIGINT/SIGTERM (stop_signals.hpp) ends the session as at EOF, exit 0: the wait is
+// interrupted and the loop's first check sees it, so the wait below is given the thread's mask
+// (wait_any then reports the interruption instead of retrying). A signal landing between that
+// check and the wait waits for the next event; a second signal exits 130 anyway.
 int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to, const socket* also) {
   defer_stop(true);
   struct undefer {

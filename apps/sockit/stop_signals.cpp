@@ -30,7 +30,7 @@ void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a blocked poll(2) must return EINTR and look at the flag
+  sa.sa_flags = 0;  // no SA_RESTART: a blocked wait must be interrupted and look at the flag
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 }

@@ -10,7 +10,7 @@ namespace sockit::cli {
 void install_stop_handlers();
 
 // While a relay runs, the first signal only raises a flag: the relay sees it on its next turn
-// (its poll returns EINTR, as the handlers are installed without SA_RESTART) and ends as at EOF.
+// (its wait is interrupted, as the handlers are installed without SA_RESTART) and ends as at EOF.
 void defer_stop(bool on);
 bool stop_requested();
 

@@ -93,6 +93,7 @@ expect_contains "$TMP/got4" '^\[::1\]:[0-9]*: over6$' "udp recv 0 over ::1"
 # 5. An explicit address, or -4/-6, binds exactly that.
 for args in "127.0.0.1 0|127.0.0.1" "-4 0|127.0.0.1" "::1 0|[::1]" "-6 0|[::1]"; do
   want=${args#*|}; args=${args%%|*}
+  rm -f "$TMP/l5.err"  # or the last round's line could be read before this one's is written
   bg sh -c "exec timeout 20 '$SOCKIT' listen $args </dev/null >/dev/null 2>'$TMP/l5.err'"; L=$BG_PID
   listening_port P "$TMP/l5.err" tcp
   sleep 0.2  # a second line would follow the first at once

@@ -56,7 +56,7 @@ E=$(port_svc "$T/s3.err" tcp echo)
 got=$(printf 'v4' | timeout 5 nc -N 127.0.0.1 "$E")
 kill -INT $S; wait $S
 [ "$got" = v4 ] || { echo "serve echo over IPv4 answered '$got'"; exit 1; }
-[ "$(grep -c 'listening on' "$T/s3.err")" -eq 2 ] || { echo "serve: expected 2 listening lines: $(cat "$T/s3.err")"; exit 1; }
+[ "$(grep -c '^sockit: listening on' "$T/s3.err")" -eq 2 ] || { echo "serve: expected 2 listening lines: $(cat "$T/s3.err")"; exit 1; }
 [ "$(grep -c 'no IPv6 loopback here' "$T/s3.err")" -eq 1 ] || { echo "serve: expected one IPv6 notice: $(cat "$T/s3.err")"; exit 1; }
 echo ok
 INNER

@@ -19,7 +19,7 @@ run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --tcp --services echo,discard --ech
 expect_rc 2 "serve --tcp with one port twice"
 
 # Port 0 twice (four times): every service listens, on ports of its own.
-bg "$SOCKIT" serve --tcp --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out0" 2>"$TMP/err0"
+bg "$SOCKIT" serve --tcp --bind 127.0.0.1 --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out0" 2>"$TMP/err0"
 S=$BG_PID
 for _ in $(seq 100); do [ "$(grep -c 'listening on' "$TMP/err0")" -ge 4 ] && break; sleep 0.1; done
 n=$(grep -c "listening on" "$TMP/err0")

@@ -42,9 +42,10 @@ listening_port E "$TMP/err" tcp echo; listening_port EU "$TMP/err" udp echo
 printf 'abc' | timeout 10 nc -N 127.0.0.1 "$E" >/dev/null
 stop_and_wait "$SERVE" TERM
 expect_rc 0 "serve --json after SIGTERM"
-expect_lines "$TMP/json" 3 "JSON output (two listening objects, one per socket, then totals)"
+expect_lines "$TMP/json" 5 "JSON output (four listening objects, one per socket: tcp and udp on 127.0.0.1 and ::1; then totals)"
 jq -se '.[0].event == "listening" and .[0].service == "echo" and .[0].proto == "tcp" and .[0].address == "127.0.0.1:'"$E"'"
-        and .[1].event == "listening" and .[1].proto == "udp"' \
+        and .[1].event == "listening" and .[1].proto == "tcp" and .[1].address == "[::1]:'"$E"'"
+        and .[2].event == "listening" and .[2].proto == "udp" and .[4].event == "totals"' \
   "$TMP/json" >/dev/null || fail "listening objects: $(head -2 "$TMP/json")"
 grep -qx "sockit: listening on 127.0.0.1:$E (tcp) echo" "$TMP/err" || fail "no stderr listening line for tcp: $(cat "$TMP/err")"
 grep -qx "sockit: listening on 127.0.0.1:$EU (udp) echo" "$TMP/err" || fail "no stderr listening line for udp: $(cat "$TMP/err")"

@@ -39,13 +39,13 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
       ->capture_default_str();
 }
 
-bool parse_server_bind(std::string_view text, endpoint& out, bool& loopback_pair, int& exit) {
-  loopback_pair = text.empty();
+bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bool& loopback_pair, int& exit) {
+  loopback_pair = !text;
   if (loopback_pair) {
     out = endpoint::loopback_v4(0);
     return true;
   }
-  return parse_bind_address(text, out, exit);
+  return parse_bind_address(*text, out, exit);
 }
 
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {

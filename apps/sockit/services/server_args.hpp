@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
@@ -15,7 +17,7 @@ namespace sockit::cli {
 
 // --bind: empty (the default) is loopback in both families, 127.0.0.1 and ::1 on one port per
 // service (`loopback_pair`); any other text binds exactly that address.
-bool parse_server_bind(std::string_view text, endpoint& out, bool& loopback_pair, int& exit);
+bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bool& loopback_pair, int& exit);
 inline constexpr const char* bind_help =
     "Address to listen on (default: loopback, 127.0.0.1 and ::1; :: for every IPv4 and IPv6 address)";
 
