@@ -64,7 +64,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.add_option("--max-conns,--max-connections", a->opts.max_connections,
                  "Open connections per loop; more are refused (clean close). Default: as many as the "
                  "descriptor limit allows (raised to the hard limit at start)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->check(int_check(1, 1000000));
   cmd.add_option("--time-format", a->opts.time_format,
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
   add_engine_option(cmd, a->opts.eng);

@@ -83,6 +83,7 @@ for v in 0 abc 1e3 -5 nan 1.5 +3 ''; do
   check "proto call -c '$v'" 2 "^sockit: --count: $whole from 1 to 100000000$" "$SOCKIT" proto call -c "$v" 127.0.0.1:9 ping
   check "proto call ping -c '$v'" 2 "^sockit: --count: $whole from 1 to 100000000$" "$SOCKIT" proto call 127.0.0.1:9 ping -c "$v"
   check "echo --max-conns '$v'" 2 "^sockit: --max-conns: $whole from 1 to 1000000$" "$SOCKIT" echo --max-conns "$v"
+  check "proto serve --max-conns '$v'" 2 "^sockit: --max-conns: $whole from 1 to 1000000$" "$SOCKIT" proto serve --max-conns "$v"
   check "probe -c '$v'" 2 "^sockit: --concurrency: $whole from 1 to 65535$" "$SOCKIT" probe -c "$v" 127.0.0.1 9
 done
 for v in 70000 -1 x; do
