@@ -44,7 +44,7 @@ pc_libs() { pkg-config --cflags --libs "$1" 2>/dev/null || echo "$2"; }
 build() {   # name, compiler, std, source, libs...
     local name=$1 cc=$2 std=$3 file=$4
     shift 4
-    if [[ $out/$name -nt $src/$file && $out/$name -nt ${BASH_SOURCE[0]} && -z ${REBUILD:-} ]]; then
+    if [[ $out/$name -nt $src/$file && $out/$name -nt $src/ref_common.h && $out/$name -nt ${BASH_SOURCE[0]} && -z ${REBUILD:-} ]]; then
         echo "build-refs: up to date $out/$name"
         return
     fi

@@ -57,6 +57,26 @@ parse_result more(std::size_t needed, std::uint8_t version) {
   return r;
 }
 
+// The end v1 and v2 share once a whole frame is in: the check computed over it (v1's sum, v2's
+// CRC32C) against the one its header declared. A mismatch is the error `bad`, the frame consumed
+// and the computed value reported; a match is the frame. with_header adds the header's fields.
+template <class WithHeader>
+parse_result checked_frame(WithHeader with_header, std::uint8_t version, std::size_t consumed,
+                           std::span<const std::byte> payload, std::uint32_t computed, std::uint32_t declared,
+                           frame_errc bad) {
+  if (computed != declared) {
+    auto r = with_header(fail(bad, consumed, version));
+    r.computed_check = computed;
+    return r;
+  }
+  parse_result r = with_header({});
+  r.kind = parse_result::frame;
+  r.version = version;
+  r.consumed = consumed;
+  r.view.payload = payload;
+  return r;
+}
+
 // How many leading bytes match the v2 magic.
 std::size_t magic_prefix(std::span<const std::byte> in) {
   std::size_t n = 0;
@@ -77,19 +97,12 @@ parse_result parse_v1(std::span<const std::byte> in, const frame_limits& lim) {
   if (in.size() < v1_header_size + len) return with_header(more(v1_header_size + len, 1));
   auto payload = in.subspan(v1_header_size, len);
   // Always verified, an empty payload included (its checksum must be 0): the chapter skipped it.
-  std::uint32_t sum = checksum_v1(payload);
-  if (sum != declared) {
-    auto r = with_header(fail(frame_errc::bad_checksum, v1_header_size + len, 1));
-    r.computed_check = sum;
-    return r;
+  auto r = checked_frame(with_header, 1, v1_header_size + len, payload, checksum_v1(payload), declared,
+                         frame_errc::bad_checksum);
+  if (r.kind == parse_result::frame) {  // v1's header fills the view only for a good frame
+    r.view.version = 1;
+    r.view.code = u8(in, 0);
   }
-  parse_result r = with_header({});
-  r.kind = parse_result::frame;
-  r.version = 1;
-  r.consumed = v1_header_size + len;
-  r.view.version = 1;
-  r.view.code = u8(in, 0);
-  r.view.payload = payload;
   return r;
 }
 
@@ -116,18 +129,8 @@ parse_result parse_v2(std::span<const std::byte> in, const frame_limits& lim) {
   if (len > lim.max_payload_v2) return with_header(fail(frame_errc::payload_too_large, v2_header_size, 2));
   if (in.size() < v2_header_size + len) return with_header(more(v2_header_size + len, 2));
   auto payload = in.subspan(v2_header_size, len);
-  std::uint32_t crc = crc32c(payload, crc32c(in.first(16)));
-  if (crc != declared) {
-    auto r = with_header(fail(frame_errc::bad_crc, v2_header_size + len, 2));
-    r.computed_check = crc;
-    return r;
-  }
-  parse_result r = with_header({});
-  r.kind = parse_result::frame;
-  r.version = 2;
-  r.consumed = v2_header_size + len;
-  r.view.payload = payload;
-  return r;
+  return checked_frame(with_header, 2, v2_header_size + len, payload, crc32c(payload, crc32c(in.first(16))),
+                       declared, frame_errc::bad_crc);
 }
 
 }  // namespace

@@ -19,6 +19,22 @@ std::error_code wait_for(int fd, unsigned want, deadline by) {
   return {};  // ready, or in error: the next call says which
 }
 
+// The loop send_all and recv_exact share: step(rest) moves some of what is left until all of
+// `data` has moved or a step fails; the bytes moved are reported with the error that stopped it.
+template <class Span, class Step>
+transfer transfer_all(Span data, Step step) {
+  transfer t;
+  while (t.bytes < data.size()) {
+    auto n = step(data.subspan(t.bytes));
+    if (!n) {
+      t.ec = n.error();
+      break;
+    }
+    t.bytes += *n;
+  }
+  return t;
+}
+
 }  // namespace
 
 std::error_code wait_readable(int fd, deadline by) { return wait_for(fd, wait_entry::readable, by); }
@@ -73,31 +89,13 @@ result<std::size_t> recv_some(const socket& s, std::span<std::byte> data, deadli
 }
 
 transfer send_all(const socket& s, std::span<const std::byte> data, deadline by) {
-  transfer t;
-  while (t.bytes < data.size()) {
-    auto n = send_some(s, data.subspan(t.bytes), by);
-    if (!n) {
-      t.ec = n.error();
-      break;
-    }
-    t.bytes += *n;
-  }
-  return t;
+  return transfer_all(data, [&](std::span<const std::byte> rest) { return send_some(s, rest, by); });
 }
 
 transfer send_all(const socket& s, std::string_view text, deadline by) { return send_all(s, as_bytes(text), by); }
 
 transfer recv_exact(const socket& s, std::span<std::byte> data, deadline by) {
-  transfer t;
-  while (t.bytes < data.size()) {
-    auto n = recv_some(s, data.subspan(t.bytes), by);
-    if (!n) {
-      t.ec = n.error();
-      break;
-    }
-    t.bytes += *n;
-  }
-  return t;
+  return transfer_all(data, [&](std::span<std::byte> rest) { return recv_some(s, rest, by); });
 }
 
 }  // namespace sockit

@@ -8,6 +8,18 @@
 #include "sockit/error.hpp"
 
 namespace sockit {
+namespace {
+
+// One of the two ends of fd, as getsockname or getpeername (`get`) reports it.
+template <class Get>
+result<endpoint> endpoint_by(int fd, Get get) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (auto ec = detail::check_ec([&] { return get(fd, reinterpret_cast<sockaddr*>(&ss), &len); })) return ec;
+  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+}  // namespace
 
 socket& socket::operator=(socket&& other) noexcept {
   if (this != &other) reset(other.release());
@@ -46,23 +58,9 @@ std::error_code socket::shutdown(shutdown_how how) const noexcept {
   return detail::check_ec([&] { return ::shutdown(fd_, static_cast<int>(how)); });
 }
 
-result<endpoint> socket::local_endpoint() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (auto ec = detail::check_ec([&] { return ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len); })) {
-    return ec;
-  }
-  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-}
+result<endpoint> socket::local_endpoint() const { return endpoint_by(fd_, ::getsockname); }
 
-result<endpoint> socket::peer_endpoint() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (auto ec = detail::check_ec([&] { return ::getpeername(fd_, reinterpret_cast<sockaddr*>(&ss), &len); })) {
-    return ec;
-  }
-  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-}
+result<endpoint> socket::peer_endpoint() const { return endpoint_by(fd_, ::getpeername); }
 
 std::error_code bind(const socket& s, const endpoint& at) {
   return detail::check_ec([&] { return ::bind(s.native_handle(), at.data(), at.size()); });

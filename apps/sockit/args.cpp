@@ -213,11 +213,98 @@ CLI::Validator number_check(double min, double max, std::string what) {
       "NUMBER");
 }
 
+CLI::Validator int_check(long long min, long long max, std::string what) {
+  auto range = max == no_upper_bound ? fmt::format(", at least {}", min) : fmt::format(" from {} to {}", min, max);
+  auto why = fmt::format("must be a whole number{}{}", what.empty() ? "" : " of " + what, range);
+  return CLI::Validator(
+      [min, max, why](std::string& text) -> std::string {
+        // from_chars: "+5", " 5", "5.0", "1e3" and "0x10" are refused, not read as something else.
+        long long v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size() && v >= min && v <= max) return "";
+        return fmt::format("bad value '{}': {}", text, why);
+      },
+      // The help text's "INT:..." type column, as CLI::Range had it.
+      max == no_upper_bound ? fmt::format("INT >= {}", min) : fmt::format("INT in [{} - {}]", min, max));
+}
+
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   using ms = std::chrono::milliseconds;
   if (!(seconds > 0)) return ms(0);
   if (seconds > max_seconds) seconds = max_seconds;
   return std::max(ms(1), ms(static_cast<std::int64_t>(seconds * 1000)));
+}
+
+// ---- parse errors ------------------------------------------------------------------------------
+
+std::string parse_error_text(const CLI::ParseError& e) {
+  std::string_view text = e.what();
+  if (text.starts_with(": ")) text.remove_prefix(2);
+  return std::string(text);
+}
+
+namespace {
+
+std::string command_list(const CLI::App& app) {
+  std::string out;
+  for (const auto* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_name().empty(); })) {
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string parse_error_line(const CLI::App& root, const CLI::ParseError& e, const std::vector<std::string>& args) {
+  // CLI11 keeps "--" only in the leftovers of the command it ended, so find it in the command line.
+  auto only_after_dashes = [&args](const std::string& arg) {
+    auto dashes = std::find(args.begin(), args.end(), "--");
+    return dashes != args.end() && std::find(args.begin(), dashes, arg) == dashes &&
+           std::find(dashes, args.end(), arg) != args.end();
+  };
+  // The commands the parse went into, outermost first: "sockit", "udp", "send".
+  std::vector<const CLI::App*> chain{&root};
+  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  const CLI::App& last = *chain.back();
+  std::string path;
+  for (const auto* app : chain) path += (path.empty() ? "" : " ") + app->get_name();
+  bool wants_command = last.get_require_subcommand_min() > 0;
+
+  // Options first: an unknown option's value is among the leftover words, and is not the mistake.
+  std::optional<std::string> word;
+  for (const auto* app : chain) {
+    if (app->get_prefix_command()) continue;
+    bool words_only = false;  // after "--"
+    for (const auto& arg : app->remaining()) {
+      if (arg == "--") {
+        words_only = true;
+        continue;
+      }
+      bool option = !words_only && arg.size() > 1 && arg[0] == '-' && !parse_double(arg) && !only_after_dashes(arg);
+      if (option) {
+        auto name = arg.substr(0, arg.find('='));  // --name=value
+        return fmt::format("unknown option '{}' for '{}' (see '{} --help')", name, path, path);
+      }
+      if (!word) word = arg;
+    }
+  }
+  if (word && wants_command) return fmt::format("unknown command '{}' for '{}' ({})", *word, path, command_list(last));
+  if (word) return fmt::format("unexpected argument '{}' for '{}' (see '{} --help')", *word, path, path);
+  if (wants_command && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    return fmt::format("'{}' needs a command ({})", path, command_list(last));
+  }
+  return parse_error_text(e);
+}
+
+std::string unknown_global_option(const CLI::App& root, std::string_view arg) {
+  std::string name(arg.substr(0, arg.find('=')));
+  bool known = root.get_option_no_throw(name) != nullptr;
+  if (!known && name.size() > 2 && name[1] != '-') {  // a bundle of short flags: -vx, -vv
+    known = true;
+    for (char c : name.substr(1)) known = known && root.get_option_no_throw(std::string{'-', c}) != nullptr;
+  }
+  if (known || name == "-" || name == "--") return "";
+  return fmt::format("unknown option '{}' for '{}' (see '{} --help')", name, root.get_name(), root.get_name());
 }
 
 // ---- options and failures shared by the servers ------------------------------------------------
@@ -277,8 +364,7 @@ void add_engines_flag(CLI::App& app) {
          [] {
            // One line per backend this machine can run: "NAME MAX_FDS" (0: no limit of its own).
            // Test scripts read it (lib.sh `engines`), so the list lives in the library only.
-           for (const auto& info : available_engines()) fmt::print("{} {}\n", info.name, info.max_fds);
-           std::fflush(stdout);
+           for (const auto& info : available_engines()) print_out("{} {}\n", info.name, info.max_fds);
            throw CLI::Success();
          },
          "Print the event loop backends (name and descriptor limit) and exit")

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -63,8 +64,33 @@ CLI::Validator seconds_check(bool zero_ok, double max = max_seconds);
 // A finite number from min to max (CLI::Range lets "nan" through and prints DBL_MAX bounds);
 // `what` names the unit in the message ("replies per second").
 CLI::Validator number_check(double min, double max, std::string what);
+// A whole number from min to max, for every integer option (CLI::Range prints the type's limits
+// and reads "1e3" or "2.5" as numbers). `what` names the unit ("bytes") or is empty; max =
+// no_upper_bound says "at least MIN". Message: "bad value '0': must be a whole number of bytes
+// from 1 to 4096".
+inline constexpr long long no_upper_bound = std::numeric_limits<long long>::max();
+CLI::Validator int_check(long long min, long long max, std::string what = "");
 // Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
 std::chrono::milliseconds seconds_to_ms(double seconds);
+
+// ---- parse errors ------------------------------------------------------------------------------
+
+// The text of a CLI11 parse error for the "sockit: ..." line: a hidden option's failed check has
+// no name to show, so CLI11's ": bad value ..." loses its empty "NAME: " prefix.
+std::string parse_error_text(const CLI::ParseError& e);
+// The line for a failed parse of `root`'s command line (without "sockit: "). CLI11 sets an unknown
+// option aside and goes on, so its value fills a positional and the error it reports is a
+// consequence ("port is required", "not expected: 1 -p"); this names the cause instead, from what
+// the parse left over: "unknown option '-p' for 'sockit connect' (see 'sockit connect --help')",
+// "unknown command 'foo' for 'sockit udp' (send, recv)", "unexpected argument 'x' for ...", or
+// "'sockit udp' needs a command (send, recv)". Otherwise parse_error_text(e). A command that keeps
+// its leftovers (prefix_command: `proto call`'s command and text) judges them itself. A word that
+// reads as a number ("-5"), or that the command line `args` (when given) has only after "--", is
+// a value, never an option.
+std::string parse_error_line(const CLI::App& root, const CLI::ParseError& e, const std::vector<std::string>& args = {});
+// For a word before the command word, whose options all take no value: "" when `arg` is one of
+// root's own options ("--json", "-v", "-vx"), else the "unknown option '-q' for 'sockit'" line.
+std::string unknown_global_option(const CLI::App& root, std::string_view arg);
 
 // ---- options and failures shared by the servers ------------------------------------------------
 

@@ -1,6 +1,8 @@
 // The load generator. Each worker thread owns an event loop and a share of the connections; a
 // connection keeps DEPTH messages in flight and sends the next one as soon as one is echoed back
-// whole and verified.
+// whole and verified. Memory does not grow with DEPTH x SIZE: no message owns a buffer. A TCP
+// connection's output is one endless periodic byte stream, so what is still to be written is a
+// count, read straight out of one shared pattern; only a send time per message in flight is kept.
 #include "bench_driver.hpp"
 
 #include <algorithm>
@@ -27,15 +29,22 @@ namespace sockit::cli {
 namespace {
 
 using clk = std::chrono::steady_clock;
-constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ
+constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ unless SIZE is a multiple
 constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
+constexpr auto stop_poll = std::chrono::milliseconds(50);  // how often loops look at progress.stop
 
-// Message k carries pattern bytes [k % 251, k % 251 + size): verifying an echo is one memcmp.
+// The bytes every message is cut from, shared by all connections and threads. Byte i of it is
+// byte i % 251 of a fixed sequence, so any run of `chunk` bytes can start at any stream position:
+//   TCP: stream byte p (message p / size, offset p % size) is stream(p)[0]; a send or a verify
+//        covers up to `chunk` bytes, across message boundaries, whatever SIZE is;
+//   UDP: datagram k carries message(k), SIZE - 8 bytes after its sequence number.
 class pattern {
  public:
-  explicit pattern(std::size_t size) : bytes_(size + pattern_period) {
-    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>((i * 7 + 13) & 0xff);
+  static constexpr std::size_t chunk = 256 * 1024;  // > the largest UDP payload (65527)
+  pattern() : bytes_(chunk + pattern_period) {
+    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>(((i % pattern_period) * 7 + 13) & 0xff);
   }
+  const std::byte* stream(std::uint64_t pos) const { return bytes_.data() + pos % pattern_period; }
   const std::byte* message(std::uint64_t k) const { return bytes_.data() + k % pattern_period; }
 
  private:
@@ -51,10 +60,11 @@ struct connection {
   socket sock;
   std::vector<in_flight> ring;  // TCP: FIFO of DEPTH send times; UDP: DEPTH slots by sequence
   std::size_t head = 0, count = 0;
-  std::uint64_t next_send = 0, next_recv = 0;
-  std::size_t recv_off = 0;  // TCP: bytes of the current incoming message seen so far
-  std::vector<std::byte> pending;
-  std::size_t pending_off = 0;
+  std::uint64_t next_send = 0;
+  // TCP, as positions in the output stream: queued = messages sent so far x SIZE; `written` of
+  // them are in the kernel, `received` have come back verified.
+  std::uint64_t queued = 0, written = 0, received = 0;
+  bool want_write = false;  // the kernel buffer was full: writability is watched
   bool dead = false;
 };
 
@@ -92,10 +102,9 @@ class worker {
       progress_.measuring = true;
       window_start_ = clk::now();
     });
-    loop_->run_after(stop_at - clk::now(), [this] {
-      totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
-      measuring_ = false;
-      loop_->stop();
+    loop_->run_after(stop_at - clk::now(), [this] { end_window(); });
+    loop_->run_every(stop_poll, [this] {
+      if (progress_.stop.load(std::memory_order_relaxed)) end_window();
     });
     if (cfg_.udp) {
       loop_->run_every(std::chrono::milliseconds(50), [this] { expire_udp(); });
@@ -107,6 +116,13 @@ class worker {
   bench_totals& totals() { return totals_; }
 
  private:
+  // At stop_at, or earlier when asked to stop (then the window may not even have opened).
+  void end_window() {
+    if (measuring_) totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
+    measuring_ = false;
+    loop_->stop();
+  }
+
   void fail(connection& c, std::string why) {
     if (c.dead) return;
     c.dead = true;
@@ -134,43 +150,37 @@ class worker {
       }
       return;
     }
+    // TCP: one send per message while the kernel takes them (the load shape servers are measured
+    // with); once it did not, what is queued goes out in bulk when the socket is writable again.
     c.ring[(c.head + c.count) % c.ring.size()] = {k, now};
     ++c.count;
-    const std::byte* msg = pat_.message(k);
-    std::size_t sent = 0;
-    if (c.pending_off == c.pending.size()) {
-      auto n = try_send(c.sock, {msg, cfg_.size});
-      if (!n && n.error() != errc::would_block) {
-        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
-        return;
-      }
-      sent = n.value_or(0);
-      if (sent == cfg_.size) return;
-      c.pending.clear();
-      c.pending_off = 0;
-    }
-    c.pending.insert(c.pending.end(), msg + sent, msg + cfg_.size);
-    (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
+    c.queued += cfg_.size;
+    if (!c.want_write) write_tcp(c);
   }
 
-  void flush(connection& c) {
-    while (c.pending_off < c.pending.size()) {
-      auto n = try_send(c.sock, std::span(c.pending).subspan(c.pending_off));
+  // Writes what is queued, as far as the kernel takes it, straight from the shared pattern.
+  void write_tcp(connection& c) {
+    while (c.written < c.queued) {
+      std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(c.queued - c.written, pattern::chunk));
+      auto n = try_send(c.sock, {pat_.stream(c.written), len});
       if (!n) {
-        if (n.error() == errc::would_block) return;
+        if (n.error() == errc::would_block) {
+          if (!c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
+          c.want_write = true;
+          return;
+        }
         fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
         return;
       }
-      c.pending_off += *n;
+      c.written += *n;
     }
-    c.pending.clear();
-    c.pending_off = 0;
-    (void)loop_->modify(c.sock.native_handle(), io_readable);
+    if (c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable);
+    c.want_write = false;
   }
 
   void on_event(connection& c, std::uint32_t ev) {
     if (c.dead) return;
-    if (ev & io_writable) flush(c);
+    if (ev & io_writable) write_tcp(c);
     if (c.dead) return;
     if (ev & (io_readable | io_error | io_hangup)) cfg_.udp ? read_udp(c) : read_tcp(c);
   }
@@ -207,17 +217,16 @@ class worker {
       std::size_t pos = 0, got = static_cast<std::size_t>(n);
       std::size_t completed = 0;
       while (pos < got) {
-        std::size_t take = std::min(cfg_.size - c.recv_off, got - pos);
-        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.message(c.next_recv) + c.recv_off, take) != 0) {
+        std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
+        std::size_t take = std::min(cfg_.size - offset, got - pos);
+        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.stream(c.received), take) != 0) {
           fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})",
-                              cfg_.target.to_string(), c.next_recv, c.recv_off));
+                              cfg_.target.to_string(), c.received / cfg_.size, offset));
           return;
         }
         pos += take;
-        c.recv_off += take;
-        if (c.recv_off == cfg_.size) {
-          c.recv_off = 0;
-          ++c.next_recv;
+        c.received += take;
+        if (offset + take == cfg_.size) {
           complete(c, c.ring[c.head].sent, now);
           c.head = (c.head + 1) % c.ring.size();
           --c.count;
@@ -285,7 +294,7 @@ class worker {
 
 // One connection, from `source` when set (an address only: IP_BIND_ADDRESS_NO_PORT leaves the
 // port to connect(), which may then reuse a port other targets use).
-result<socket> open_connection(const bench_config& cfg, const endpoint* source) {
+result<socket> open_connection(const bench_config& cfg, const endpoint* source, const std::atomic<bool>& stop) {
   auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
   if (!s) return s.error();
   if (source) {
@@ -299,7 +308,14 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source) 
   if (auto ec = set_nonblocking(*s, true)) return ec;
   if (auto started = connect_start(*s, cfg.target)) {
     if (started != std::errc::operation_in_progress) return started;
-    if (auto ec = wait_writable(s->native_handle(), deadline::after(std::chrono::seconds(10)))) return ec;
+    // Up to 10 s, in slices, so that a stop request does not wait for a SYN nobody answers.
+    auto by = clk::now() + std::chrono::seconds(10);
+    for (;;) {
+      auto ec = wait_writable(s->native_handle(), deadline::after(stop_poll));
+      if (!ec) break;
+      if (ec != std::errc::timed_out || clk::now() >= by) return ec;
+      if (stop.load(std::memory_order_relaxed)) return make_error_code(std::errc::operation_canceled);
+    }
     if (auto ec = connect_finish(*s)) return ec;
   }
   (void)set_tcp_nodelay(*s, true);
@@ -323,7 +339,7 @@ double process_cpu_seconds(int pid) {
 }
 
 bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
-  pattern pat(cfg.size);
+  pattern pat;
   int nthreads = std::max(1, std::min(cfg.threads, cfg.connections));
   std::vector<std::unique_ptr<worker>> workers;
   bench_totals result;
@@ -350,11 +366,11 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     return true;
   };
   auto connect_one = [&]() -> sockit::result<socket> {
-    if (!spread) return open_connection(cfg, nullptr);
+    if (!spread) return open_connection(cfg, nullptr, progress.stop);
     if (cfg.per_source > 0 && on_source >= cfg.per_source) (void)next_source();
     for (;;) {
       endpoint src = source();
-      auto s = open_connection(cfg, &src);
+      auto s = open_connection(cfg, &src, progress.stop);
       // Out of ports on this source (and it is not the first try on a fresh one): next source.
       if (!s && s.error() == std::errc::address_not_available && on_source > 0 && next_source()) continue;
       if (s) ++on_source;
@@ -362,8 +378,9 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     }
   };
   int made = 0;
-  for (int i = 0; i < cfg.connections; ++i) {
+  for (int i = 0; i < cfg.connections && !progress.stop; ++i) {
     auto s = connect_one();
+    if (!s && progress.stop) break;  // cut short, not failed
     if (!s) {
       ++result.connect_failures;
       ++result.errors;
@@ -378,6 +395,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
   }
   result.connected = static_cast<std::uint64_t>(made);
   result.sources = static_cast<std::uint64_t>(src_index + 1);
+  if (progress.stop) return result;  // stopped while connecting: nothing measured
 
   auto start = clk::now() + std::chrono::milliseconds(20);
   auto to_dur = [](double s) { return std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(s)); };
@@ -387,9 +405,13 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
   for (auto& w : workers) threads.emplace_back([&w, measure_at, stop_at] { w->run(measure_at, stop_at); });
 
   if (cfg.server_pid > 0) {
-    std::this_thread::sleep_until(measure_at);
+    // The server's CPU over the window, or over what there was of it when stopped early.
+    auto sleep_until = [&](clk::time_point t) {
+      while (!progress.stop && clk::now() < t) std::this_thread::sleep_for(std::min<clk::duration>(stop_poll, t - clk::now()));
+    };
+    sleep_until(measure_at);
     double before = process_cpu_seconds(cfg.server_pid);
-    std::this_thread::sleep_until(stop_at);
+    sleep_until(stop_at);
     double after = process_cpu_seconds(cfg.server_pid);
     if (before >= 0 && after >= before) result.server_cpu_seconds = after - before;
   }

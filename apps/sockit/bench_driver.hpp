@@ -47,18 +47,22 @@ struct bench_totals {
   double server_cpu_seconds = -1;  // < 0 when not measured
 };
 
-// Live counters the main thread reads for the progress line.
+// Live counters the main thread reads for the progress line, and its way to cut the run short.
 struct bench_progress {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> errors{0};
   std::atomic<bool> measuring{false};
+  // Set from another thread (on SIGINT/SIGTERM): connecting stops and the window closes now,
+  // within 50 ms, with what was measured so far.
+  std::atomic<bool> stop{false};
 };
 
 // CPU time (user + system, all threads) a process has used so far, in seconds; < 0 if unknown.
 double process_cpu_seconds(int pid);
 
-// Runs the whole benchmark (connect, warm up, measure, stop). Connection failures count as
-// errors; when no connection at all could be made the result's first_error says why.
+// Runs the whole benchmark (connect, warm up, measure, stop; or less, when progress.stop is set).
+// Connection failures count as errors; when no connection at all could be made the result's
+// first_error says why.
 bench_totals run_bench(const bench_config& cfg, bench_progress& progress);
 
 }  // namespace sockit::cli

@@ -16,14 +16,14 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "output.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 
 namespace sockit::cli {
 
 int fail(std::string_view what, std::error_code ec) {
-  fmt::print(stderr, "sockit: {}\n", describe(what, ec));
-  std::fflush(stderr);
+  print_err("sockit: {}\n", describe(what, ec));
   return code_for(ec);
 }
 
@@ -32,8 +32,7 @@ void announce_listening(const endpoint& at, std::string_view proto, std::string_
 }
 
 void notice(std::string_view message) {
-  fmt::print(stderr, "sockit: {}\n", message);
-  std::fflush(stderr);
+  print_err("sockit: {}\n", message);
 }
 
 int fail_message(std::string_view message, int code) {
@@ -42,8 +41,7 @@ int fail_message(std::string_view message, int code) {
 }
 
 int usage_error(std::string_view what, std::string_view text, std::error_code ec) {
-  fmt::print(stderr, "sockit: {} '{}': {}\n", what, text, ec.message());
-  std::fflush(stderr);
+  print_err("sockit: {} '{}': {}\n", what, text, ec.message());
   return exit_usage;
 }
 

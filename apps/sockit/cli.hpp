@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "output.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 

@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
@@ -25,6 +26,7 @@ struct connect_args {
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
+  install_stop_handlers();
   int code = exit_ok;
   std::string host = a.host;
   std::uint16_t port = 0;
@@ -93,7 +95,8 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit connect -w 2 localhost 8080 < request.bin   # give up after 2 s without an answer\n"
       "  printf 'ping' | sockit connect -u -w 0.5 ::1 7007  # one UDP datagram, wait 0.5 s for replies\n"
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
-      "Exit status: 0 done, 1 runtime failure (unknown host, refused, timeout), 2 usage error.");
+      "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
+      "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
 }
 

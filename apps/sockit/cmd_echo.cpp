@@ -13,7 +13,7 @@ namespace sockit::cli {
 
 namespace {
 struct echo_args {
-  std::string bind = "127.0.0.1";
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "7007";
   server_flags srv;
   engine eng = engine::automatic;
@@ -22,7 +22,7 @@ struct echo_args {
 int run_echo(const echo_args& a, bool json) {
   int code = exit_ok;
   host_options ho;
-  if (!parse_bind_address(a.bind, ho.bind, code)) return code;
+  if (!parse_server_bind(a.bind, ho.bind, ho.loopback_pair, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_option("--port", a.port, port, code)) return code;
   ho.eng = a.eng;
@@ -36,7 +36,7 @@ int run_echo(const echo_args& a, bool json) {
 void setup_echo(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<echo_args>();
   cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: a free port (the same for both when it can)")->capture_default_str();
-  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, bind_help);
   add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);
   cmd.footer(

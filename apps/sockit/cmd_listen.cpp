@@ -1,6 +1,6 @@
-// sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT). Binds loopback unless
-// told otherwise: a relay of the user's terminal should not be reachable from the network by
-// accident.
+// sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT). Binds loopback (127.0.0.1
+// and ::1) unless told otherwise: a relay of the user's terminal should not be reachable from the
+// network by accident.
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,10 +12,14 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "loopback_pair.hpp"
 #include "netcat_pump.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
+#include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -42,58 +46,99 @@ result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const
 }
 
 
-int run_tcp(const endpoint& at, const listen_args& a, const context& ctx) {
-  auto l = tcp_listen(at);
-  if (!l) return bind_failure("listen " + at.to_string(), l.error(), "choose another, or 0");
-  auto local = l->local_endpoint();
-  announce_listening(local ? *local : at, "tcp");
+// Binds where the user asked: one socket at `at`, or (at null: no ADDR, -4 or -6) loopback in
+// both families on `port` (loopback_pair.hpp). Each gets its "listening on" line. Returns an exit code.
+int bind_sockets(const endpoint* at, std::uint16_t port, const listen_args& a, std::vector<bound_socket>& out) {
+  const char* what = a.udp ? "bind udp" : "listen";
+  const char* proto = a.udp ? "udp" : "tcp";
+  bind_function bind = [&a](const endpoint& e) -> result<socket> {
+    if (!a.udp) return tcp_listen(e);
+    udp_bind_options bo;
+    bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
+    return udp_bind(e, bo);
+  };
+  if (!at) return bind_loopback_pair(port, bind, what, proto, out);
+  auto s = bind(*at);
+  if (!s) return bind_failure(std::string(what) + " " + at->to_string(), s.error(), "choose another, or 0");
+  auto local = s->local_endpoint();
+  out.push_back({std::move(*s), local ? *local : *at});
+  announce_listening(out.back().at, proto);
+  return exit_ok;
+}
 
+// Waits until one of the sockets is readable (a pending connection, a datagram) and returns its
+// index; a negative value is an exit code (the error has been printed).
+int wait_readable(const std::vector<bound_socket>& socks) {
+  std::vector<wait_entry> w(socks.size());
+  for (std::size_t i = 0; i < socks.size(); ++i) {
+    w[i].fd = socks[i].sock.native_handle();
+    w[i].want = wait_entry::readable;
+  }
+  auto rc = wait_any(w, deadline::never());
+  if (!rc) return -fail("wait", rc.error());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (w[i].ready) return static_cast<int>(i);
+  }
+  return 0;  // not reached: a wait without a deadline returns with one ready
+}
+
+int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const context& ctx) {
+  // Non-blocking, so an accept after the wait never blocks the other listener's peers.
+  for (auto& l : listeners) {
+    if (auto ec = set_nonblocking(l.sock, true)) return fail("set non-blocking", ec);
+  }
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
   for (;;) {
+    int i = wait_readable(listeners);
+    if (i < 0) return -i;
+    const bound_socket& l = listeners[static_cast<std::size_t>(i)];
     endpoint peer;
     accept_options ao;
     ao.peer = &peer;
-    auto c = tcp_accept(*l, ao);
-    if (!c) return fail("accept on " + at.to_string(), c.error());
+    auto c = tcp_accept(l.sock, ao);
+    if (!c && c.error() == errc::would_block) continue;  // the peer left before we took it
+    if (!c) return fail("accept on " + l.at.to_string(), c.error());
     spdlog::info("connection from {}", peer.to_string());
     if (!a.keep_open) {
-      l->close();  // one peer only: later clients are refused instead of queueing unanswered
+      listeners.clear();  // one peer only: later clients are refused instead of queueing unanswered
     }
     pump_options po;
     po.peer_name = peer.to_string();
     int code = pump.run(*c, po);
-    if (!a.keep_open) return code;
+    if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
   }
 }
 
-int run_udp(const endpoint& at, const listen_args& a, const context& ctx) {
-  udp_bind_options bo;
-  bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
-  auto s = udp_bind(at, bo);
-  if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
-  auto local = s->local_endpoint();
-  announce_listening(local ? *local : at, "udp");
-
-  // The first datagram tells us who the peer is; stdin is not read before that.
+int run_udp(std::vector<bound_socket>& socks, const listen_args& a, const context& ctx) {
+  // The first datagram, from either socket, tells us who the peer is; stdin is not read before
+  // that.
+  int i = wait_readable(socks);
+  if (i < 0) return -i;
+  bound_socket& s = socks[static_cast<std::size_t>(i)];
   std::vector<std::byte> buf(65536);
-  auto d = recv_from(*s, buf);
-  if (!d) return fail("receive on " + at.to_string(), d.error());
+  auto d = recv_from(s.sock, buf);
+  if (!d) return fail("receive on " + s.at.to_string(), d.error());
   spdlog::info("datagram from {}", d->from.to_string());
   traffic_dumper dump(ctx.hexdump);
   std::string_view first(reinterpret_cast<const char*>(buf.data()), d->size);
   dump.received(first);
-  if (auto ec = write_fd(1, first); ec && ec != std::errc::broken_pipe) return fail("write to stdout", ec);
+  if (write_out(first)) return exit_ok;  // main reports it (output.hpp)
 
   netcat_pump pump(dump);
   pump_options po;
   po.udp = true;
   po.peer_name = d->from.to_string();
-  if (a.keep_open) return pump.run_udp_any(*s, d->from, po);
-  // One peer: connect the socket to it, so the kernel drops everyone else's datagrams.
-  if (auto ec = udp_connect(*s, d->from)) return fail("connect udp " + d->from.to_string(), ec);
-  return pump.run(*s, po);
+  if (a.keep_open) {  // datagrams from anyone, on every socket
+    const socket* other = socks.size() > 1 ? &socks[i == 0 ? 1 : 0].sock : nullptr;
+    return pump.run_udp_any(s.sock, d->from, po, other);
+  }
+  // One peer: close the other family's socket, and connect this one to the peer so the kernel
+  // drops everyone else's datagrams.
+  if (socks.size() > 1) (void)socks[i == 0 ? 1 : 0].sock.close();
+  if (auto ec = udp_connect(s.sock, d->from)) return fail("connect udp " + d->from.to_string(), ec);
+  return pump.run(s.sock, po);
 }
 
 struct listen_usage : CLI::Formatter {
@@ -103,6 +148,7 @@ struct listen_usage : CLI::Formatter {
 };
 
 int run_listen(const listen_args& a, const context& ctx) {
+  install_stop_handlers();
   int code = exit_ok;
   // One word is PORT, two are ADDR PORT (see setup_listen).
   std::string addr = a.port.empty() ? std::string() : a.addr;
@@ -111,12 +157,18 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!addr.empty() && !check_host_arg(addr, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
-  auto at = bind_address(addr, port, a);
-  if (!at) {
-    if (code_for(at.error()) == exit_usage) return usage_error("bad address", addr, at.error());
-    return fail("resolve " + addr, at.error());
+  std::vector<bound_socket> socks;
+  if (addr.empty() && !a.v4 && !a.v6) {
+    if (int bc = bind_sockets(nullptr, port, a, socks); bc != exit_ok) return bc;
+  } else {
+    auto at = bind_address(addr, port, a);
+    if (!at) {
+      if (code_for(at.error()) == exit_usage) return usage_error("bad address", addr, at.error());
+      return fail("resolve " + addr, at.error());
+    }
+    if (int bc = bind_sockets(&*at, port, a, socks); bc != exit_ok) return bc;
   }
-  return a.udp ? run_udp(*at, a, ctx) : run_tcp(*at, a, ctx);
+  return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
 }
 
 }  // namespace
@@ -125,23 +177,26 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<listen_args>();
   // CLI11 2.1 fills positionals in order, so both are optional here and run_listen reads one word
   // as PORT; the usage line says what a user types.
-  cmd.add_option("ADDR", a->addr, "Address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0 or :: for all)");
+  cmd.add_option("ADDR", a->addr, "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all)");
   cmd.add_option("PORT", a->port, "Port (0: the kernel picks one, printed on stderr)");
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,
                "After a peer leaves, accept the next one (UDP: take datagrams from any peer, reply to the latest)");
-  auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "Use IPv4 (the default without ADDR)");
-  auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "Use IPv6 (binds ::1 without ADDR)");
+  auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "IPv4 only (without ADDR: 127.0.0.1 alone)");
+  auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
   cmd.footer(
       "Examples:\n"
-      "  sockit listen 9000 > received.bin           # one TCP peer on 127.0.0.1:9000, save what it sends\n"
+      "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
       "  sockit listen 0.0.0.0 9000 < reply.txt       # all interfaces; send reply.txt to the peer\n"
       "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
-      "Exit status: 0 done, 1 runtime failure (port in use, permission denied), 2 usage error.");
+      "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
+      "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
+      "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
+      "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });
 }
 

@@ -95,6 +95,7 @@ class prober {
         start(next_++, 0, deadline::after_seconds(wait_s_));
       }
       print_ready();
+      if (stdout_error()) break;  // stop with the status so far; main reports it (output.hpp)
       if (active_.empty()) continue;
 
       fds.clear();
@@ -221,7 +222,7 @@ class prober {
       detail = "(" + r.ec.message() + ")";
     }
     std::string line = fmt::format("{} port {}/tcp {} {}\n", r.address.address(), r.port, state_name(r.state), detail);
-    if (auto ec = write_fd(1, line)) spdlog::debug("write to stdout: {}", ec.message());
+    (void)write_out(line);
   }
 
   static std::string error_name(std::error_code ec) {
@@ -292,7 +293,7 @@ void setup_probe(CLI::App& cmd, context& ctx) {
   o4->excludes(o6);
   cmd.add_option("-c,--concurrency", a->concurrency,
                  fmt::format("Connects in flight at once (default {})", default_concurrency))
-      ->check(CLI::Range(1, 65535))
+      ->check(int_check(1, 65535))
       ->option_text("N");
   cmd.footer(
       "Examples:\n"

@@ -19,7 +19,7 @@ namespace sockit::cli {
 namespace {
 
 struct serve_args {
-  std::string bind = "127.0.0.1";
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "8080";
   std::string threads = "1";
   proto::server_options opts;
@@ -27,7 +27,7 @@ struct serve_args {
 
 int run_serve(serve_args& a, bool json) {
   int code = exit_ok;
-  if (!parse_bind_address(a.bind, a.opts.at, code)) return code;
+  if (!parse_server_bind(a.bind, a.opts.at, a.opts.loopback_pair, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_option("--port", a.port, port, code)) return code;
   a.opts.at.set_port(port);
@@ -39,14 +39,14 @@ int run_serve(serve_args& a, bool json) {
 void setup_serve_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<serve_args>();
   cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
-  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, bind_help);
   cmd.add_option("--max-payload", a->opts.max_payload,
                  "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535). Every "
                  "answer is held to it: one that does not fit becomes a RESP_ERROR, a reason is cut to fit")
-      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+      ->check(int_check(0, sockit::proto::v1_max_payload, "bytes"))
       ->capture_default_str();
   cmd.add_option("--max-payload-v2", a->opts.max_payload_v2, "Largest v2 payload accepted and sent, in bytes (same rule)")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30))
+      ->check(int_check(0, std::int64_t{1} << 30, "bytes"))
       ->capture_default_str();
   cmd.add_flag("--v2", a->opts.v2, "Also accept v2 frames (told apart by their magic bytes C5 53 4B)");
   cmd.add_option("--idle-timeout", a->opts.idle_timeout, "Close connections silent for SECS; 0: never")
@@ -64,7 +64,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.add_option("--max-conns,--max-connections", a->opts.max_connections,
                  "Open connections per loop; more are refused (clean close). Default: as many as the "
                  "descriptor limit allows (raised to the hard limit at start)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+      ->check(int_check(1, 1000000));
   cmd.add_option("--time-format", a->opts.time_format,
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
   add_engine_option(cmd, a->opts.eng);
@@ -90,14 +90,16 @@ CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
                  "or any other), or a TCP failure within 2xSECS, is a dead peer")
       ->check(seconds_check(true));
   auto* count = cmd.add_option("-c,--count", a.count, "Send the command N times and print latency statistics")
-                    ->check(CLI::Range(1L, 100000000L));
+                    ->check(int_check(1, 100000000));
   cmd.add_option("-i,--interval", a.interval, "Seconds between repeated commands")
       ->check(seconds_check(true))
       ->capture_default_str();
-  cmd.add_option("--max-payload", a.max_payload, "Largest v1 response accepted, in bytes")
-      ->check(CLI::Range(std::size_t{0}, sockit::proto::v1_max_payload))
+  cmd.add_option("--max-payload", a.max_payload,
+                 "Largest v1 payload sent or accepted, in bytes (a longer text is refused before sending)")
+      ->check(int_check(0, sockit::proto::v1_max_payload, "bytes"))
       ->capture_default_str();
-  cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 response accepted, in bytes")
+  cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 payload sent or accepted, in bytes")
+      ->check(int_check(0, no_upper_bound, "bytes"))
       ->capture_default_str();
   return count;
 }
@@ -128,7 +130,8 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     } else if (f.find_first_not_of('v', 1) == std::string::npos) {
       ctx.verbosity += static_cast<int>(f.size() - 1);  // -v, -vv
     } else {
-      return fail_message("proto call: unknown option " + f, exit_usage);
+      return fail_message("unknown option '" + f + "' for 'sockit proto call' (see 'sockit proto call --help')",
+                          exit_usage);
     }
   }
   rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(i));
@@ -140,7 +143,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
     a.words.insert(a.words.end(), tail.begin(), tail.end());
     return exit_ok;
   }
-  CLI::App opts("options after the command", "sockit proto call ADDR " + rest.front());
+  CLI::App opts("options after the command", "sockit proto call");
   auto* count = add_call_options(opts, a);
   // Counted into locals and added: CLI11's counting flag overwrites its variable, which would drop
   // a -v given before the command word.
@@ -156,7 +159,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
   try {
     opts.parse(tail);
   } catch (const CLI::ParseError& e) {
-    return fail_message(e.what(), exit_usage);
+    return fail_message(parse_error_line(opts, e), exit_usage);
   }
   a.words.insert(a.words.end(), stray.begin(), stray.end());
   ctx.hexdump = ctx.hexdump || hexdump;

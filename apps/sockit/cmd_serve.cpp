@@ -18,7 +18,7 @@ namespace sockit::cli {
 namespace {
 
 struct serve_args {
-  std::string bind = "127.0.0.1";
+  std::optional<std::string> bind;  // not given: loopback, both families
   std::string echo_port = "7007", discard_port = "9009", daytime_port = "13013", chargen_port = "19019";
   bool standard_ports = false;
   std::vector<std::string> services{"echo", "discard", "daytime", "chargen"};
@@ -30,7 +30,7 @@ struct serve_args {
 int run_serve(const serve_args& a, bool json) {
   int code = exit_ok;
   host_options ho;
-  if (!parse_bind_address(a.bind, ho.bind, code)) return code;
+  if (!parse_server_bind(a.bind, ho.bind, ho.loopback_pair, code)) return code;
   ho.eng = a.eng;
   ho.json = json;
   if (!apply_server_flags(a.srv, ho, code)) return code;
@@ -68,7 +68,7 @@ int run_serve(const serve_args& a, bool json) {
 
 void setup_serve(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<serve_args>();
-  cmd.add_option("-b,--bind", a->bind, "Address to listen on (IPv4, IPv6, or :: for both)")->capture_default_str();
+  cmd.add_option("-b,--bind", a->bind, bind_help);
   a->port_opts[0] = cmd.add_option("--echo-port", a->echo_port, "Echo (RFC 862) port; 0: any free port")->capture_default_str();
   a->port_opts[1] = cmd.add_option("--discard-port", a->discard_port, "Discard (RFC 863) port")->capture_default_str();
   a->port_opts[2] = cmd.add_option("--daytime-port", a->daytime_port, "Daytime (RFC 867) port")->capture_default_str();

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <memory>
 #include <string>
+#include <vector>
+
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -13,6 +15,8 @@
 #include "commands.hpp"
 #include "hexdump.hpp"
 #include "json.hpp"
+#include "loopback_pair.hpp"
+#include "printable.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/udp.hpp"
@@ -36,18 +40,18 @@ std::error_code print_datagram(format f, const endpoint& from, std::string_view 
       break;
     case format::labelled:
       out = from.to_string() + ": ";
-      out += data;
+      out += printable(data);
       if (data.empty() || data.back() != '\n') out += '\n';
       break;
     case format::json: {
       json_object o;
-      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add("data", data);
+      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add_bytes("data", data);
       if (wire_size > data.size()) o.add("truncated", true);
       out = o.str() + "\n";
       break;
     }
   }
-  return write_fd(STDOUT_FILENO, out);  // unbuffered: each datagram is out before the next read
+  return write_out(out);  // unbuffered: each datagram is out before the next read
 }
 
 struct send_args {
@@ -69,6 +73,8 @@ int run_send(const send_args& a, const context& ctx) {
                         exit_usage);
   }
   if (!parse_address_arg(a.target, hp, code)) return code;
+  // Port 0 means "any" only when binding; as a destination the kernel would refuse it (EINVAL).
+  if (hp.port == 0) return fail_message("bad port '0': cannot send to port 0", exit_usage);
   std::string payload = a.message;
   if (a.from_stdin) {
     payload.clear();
@@ -120,7 +126,7 @@ int run_send(const send_args& a, const context& ctx) {
   std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
   dump.received(data);
   format f = ctx.json ? format::json : format::raw;
-  if (auto ec = print_datagram(f, d->from, data, d->wire_size)) return fail("write stdout", ec);
+  (void)print_datagram(f, d->from, data, d->wire_size);  // a failure: main reports it (output.hpp)
   return exit_ok;
 }
 
@@ -136,18 +142,26 @@ int run_recv(const recv_args& a, const context& ctx) {
   int code = exit_ok;
   host_port hp;
   if (!parse_address_arg(a.address, hp, code)) return code;
-  endpoint at = endpoint::loopback_v4(hp.port);
-  if (!hp.host.empty() && !parse_bind_address(hp.host, at, code, "address")) return code;
-  at.set_port(hp.port);
-
-  udp_bind_options bo;
-  bo.nonblocking = true;
-  auto s = udp_bind(at, bo);
-  if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
-  // Always on stderr (stdout carries only datagrams, also with --json): with port 0 or a busy
-  // script the user cannot otherwise know where to send.
-  auto local = s->local_endpoint();
-  announce_listening(local ? *local : at, "udp");
+  // Each socket is announced on stderr (stdout carries only datagrams, also with --json): with
+  // port 0 or a busy script the user cannot otherwise know where to send.
+  bind_function bind = [](const endpoint& e) {
+    udp_bind_options bo;
+    bo.nonblocking = true;
+    return udp_bind(e, bo);
+  };
+  std::vector<bound_socket> socks;
+  if (hp.host.empty()) {  // loopback in both families (loopback_pair.hpp)
+    if (int bc = bind_loopback_pair(hp.port, bind, "bind udp", "udp", socks); bc != exit_ok) return bc;
+  } else {
+    endpoint at;
+    if (!parse_bind_address(hp.host, at, code, "address")) return code;
+    at.set_port(hp.port);
+    auto s = bind(at);
+    if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "choose another, or 0");
+    auto local = s->local_endpoint();
+    socks.push_back({std::move(*s), local ? *local : at});
+    announce_listening(socks.back().at, "udp");
+  }
 
   auto loop_r = event_loop::create(a.eng);
   if (!loop_r) return fail("event loop", loop_r.error());
@@ -171,9 +185,11 @@ int run_recv(const recv_args& a, const context& ctx) {
                             loop.stop();
                           });
   };
-  auto ec = loop.watch(s->native_handle(), io_readable, [&](std::uint32_t) {
-    for (int i = 0; i < 32; ++i) {
-      auto d = try_recv_from(*s, std::span<std::byte>(buf.get(), max_datagram));
+  // Every socket is watched (127.0.0.1 and ::1 by default); datagrams print as they come on either.
+  bool done = false;  // --count reached or stdout failed: a second socket's turn prints nothing more
+  auto drain = [&](const socket& s) {
+    for (int i = 0; i < 32 && !done; ++i) {
+      auto d = try_recv_from(s, std::span<std::byte>(buf.get(), max_datagram));
       if (!d) {
         auto e = d.error();
         if (e == errc::would_block) break;
@@ -182,19 +198,25 @@ int run_recv(const recv_args& a, const context& ctx) {
       }
       std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
       dump.received(data);
-      if (auto we = print_datagram(f, d->from, data, d->wire_size)) {
-        result = fail("write stdout", we);
+      if (print_datagram(f, d->from, data, d->wire_size)) {  // stop; main reports it (output.hpp)
+        done = true;
         loop.stop();
         return;
       }
       arm_idle();
       if (a.count && ++received >= a.count) {
+        done = true;
         loop.stop();
         return;
       }
     }
-  });
-  if (ec) return fail("watch", ec);
+  };
+  for (const auto& b : socks) {
+    const socket* s = &b.sock;
+    if (auto ec = loop.watch(s->native_handle(), io_readable, [&drain, s](std::uint32_t) { drain(*s); })) {
+      return fail("watch", ec);
+    }
+  }
   arm_idle();
   if (auto rec = loop.run()) return fail("event loop", rec);
   if (result != exit_ok) return result;
@@ -212,7 +234,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   cmd.footer(
       "Examples:\n"
       "  sockit udp send 127.0.0.1:7007 hello          # prints the echo\n"
-      "  sockit udp recv 5555                          # prints datagrams sent to 127.0.0.1:5555\n"
+      "  sockit udp recv 5555                          # prints datagrams sent to 127.0.0.1:5555 or [::1]:5555\n"
       "Run 'sockit udp send --help' or 'sockit udp recv --help' for details.");
 
   auto* send = cmd.add_subcommand("send", "Send one datagram and print the reply (from that peer only)");
@@ -238,8 +260,8 @@ void setup_udp(CLI::App& cmd, context& ctx) {
 
   auto* recv = cmd.add_subcommand("recv", "Print each datagram that arrives, with its sender");
   auto ra = std::make_shared<recv_args>();
-  recv->add_option("address", ra->address, "[ADDR:]PORT to bind (default address 127.0.0.1)")->required();
-  recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(CLI::PositiveNumber);
+  recv->add_option("address", ra->address, "[ADDR:]PORT to bind (default: 127.0.0.1 and ::1, or 127.0.0.1 alone without IPv6)")->required();
+  recv->add_option("-c,--count", ra->count, "Exit after N datagrams")->check(int_check(1, no_upper_bound));
   recv->add_option("-w,--wait", ra->wait, "Exit after SECS without a datagram (fractions allowed)")
       ->check(seconds_check(true));
   recv->add_flag("-r,--raw", ra->raw, "Print only the payloads, byte for byte, nothing added");
@@ -247,6 +269,8 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   recv->footer(
       "Each datagram is printed as 'FROM: PAYLOAD' (a newline added if the payload lacks one),\n"
       "or with --json one object per line: {\"from\":\"127.0.0.1:5555\",\"size\":5,\"data\":\"hello\"}.\n"
+      "Without ADDR it binds 127.0.0.1 and ::1 on the same port (one 'listening on' line each on stderr)\n"
+      "and prints what arrives on either; where IPv6 is disabled, 127.0.0.1 alone (a notice says so).\n"
       "Examples:\n"
       "  sockit udp recv 5555\n"
       "  sockit udp recv --count 1 --wait 5 [::1]:5555\n"

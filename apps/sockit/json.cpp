@@ -6,42 +6,11 @@
 
 #include <fmt/core.h>
 
-namespace sockit::cli {
+#include "output.hpp"
+#include "base64.hpp"
+#include "utf8.hpp"
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte (RFC 3629 table)
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      auto ck = static_cast<unsigned char>(s[i + k]);
-      if (ck < 0x80 || ck > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+namespace sockit::cli {
 
 std::string json_escape(std::string_view s) {
   // Text that is valid UTF-8 keeps its characters; anything else is escaped byte by byte (read as
@@ -105,6 +74,11 @@ json_object& json_object::add(std::string_view k, double value) {
   return *this;
 }
 
+json_object& json_object::add_bytes(std::string_view k, std::string_view bytes) {
+  if (valid_utf8(bytes)) return add(k, bytes);
+  return add(std::string(k) + "_base64", base64_encode(bytes));
+}
+
 json_object& json_object::add_null(std::string_view k) {
   key(k);
   body_ += "null";
@@ -118,8 +92,7 @@ json_object& json_object::add_raw(std::string_view k, std::string_view raw) {
 }
 
 void print_json(const json_object& obj) {
-  fmt::print("{}\n", obj.str());
-  std::fflush(stdout);
+  (void)write_out(obj.str() + "\n");
 }
 
 }  // namespace sockit::cli

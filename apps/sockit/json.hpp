@@ -11,9 +11,6 @@ namespace sockit::cli {
 // escaped); any other input is escaped byte by byte as \u00XX.
 std::string json_escape(std::string_view s);
 
-// Whether s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s);
-
 class json_object {
  public:
   json_object& add(std::string_view key, std::string_view value);
@@ -24,6 +21,9 @@ class json_object {
   json_object& add(std::string_view key, std::uint64_t value);
   json_object& add(std::string_view key, double value);
   json_object& add_null(std::string_view key);
+  // Bytes a peer sent: under `key` when they are valid UTF-8, else base64 under `key`_base64,
+  // never both, so text and binary payloads can never be told apart wrongly.
+  json_object& add_bytes(std::string_view key, std::string_view bytes);
   // `raw` must already be valid JSON (a nested object or array).
   json_object& add_raw(std::string_view key, std::string_view raw);
   std::string str() const { return body_ + "}"; }

@@ -1,16 +1,44 @@
 // sockit: one binary, one subcommand per job (see commands.hpp).
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "cli.hpp"
 #include "args.hpp"
+#include "cli.hpp"
 #include "commands.hpp"
+#include "hexdump.hpp"
+#include "output.hpp"
+
+namespace {
+
+// A descriptor 0-2 left closed by the caller (`<&-`, `>&-`) would be the next socket we open: a
+// connect would then poll its own socket as stdin, or write the peer's bytes back to the peer.
+// Opening /dev/null on each, in order, fills exactly the closed ones: closed stdin reads as EOF,
+// closed stdout and stderr discard.
+void open_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int got = ::open("/dev/null", O_RDWR);
+    if (got >= 0 && got != fd) ::close(got);  // cannot happen: the lower ones are open
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  open_standard_fds();
+  // A reader that goes away (a peer, `| head`, a closed stderr pipe) must give EPIPE on our
+  // writes, not kill us: before anything is printed, usage errors included.
+  std::signal(SIGPIPE, SIG_IGN);
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};
@@ -18,7 +46,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.add_flag("-v,--verbose", ctx.verbosity, "Log to stderr with timestamps (-vv: debug)");
-  app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, like ncat --hex-dump");
+  app.add_flag("-x,--hexdump", ctx.hexdump, "Dump traffic to stderr in hex, in ncat's --hex-dump layout");
+  std::string hexdump_file;
+  app.add_option("--hex-dump", hexdump_file, "Dump traffic in hex to FILE, as ncat --hex-dump FILE")
+      ->type_name("FILE");
   add_engines_flag(app);
   app.add_flag("--json", ctx.json, "Print results as JSON (one object, or one per line for streams)");
   app.footer(
@@ -31,21 +62,30 @@ int main(int argc, char** argv) {
     auto* sub = app.add_subcommand(c.name, c.summary);
     c.setup(*sub, ctx);
   }
-  // Global flags take no values, so the first word that is not a flag must name a command; say so
-  // plainly instead of CLI11's "A subcommand is required".
+  // Global flags take no values (but --hex-dump FILE), so the first word that is not a flag must
+  // name a command; say so plainly instead of CLI11's "A subcommand is required".
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg.starts_with("-")) continue;
+    if (arg == "--hex-dump") {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with("-")) {
+      // Named here, or CLI11 would set it aside and blame the command that follows.
+      if (auto line = unknown_global_option(app, arg); !line.empty()) {
+        print_err("sockit: {}\n", line);
+        return exit_usage;
+      }
+      continue;
+    }
     bool known = false;
     for (const auto& c : commands) known = known || arg == c.name;
     if (!known) {
-      std::fprintf(stderr, "sockit: unknown command '%s' (run 'sockit --help' for the list)\n", argv[i]);
+      print_err("sockit: unknown command '{}' (run 'sockit --help' for the list)\n", arg);
       return exit_usage;
     }
     break;
   }
-  // A peer that goes away must give EPIPE on our writes to stdout, not kill us.
-  std::signal(SIGPIPE, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -57,11 +97,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --engines
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "sockit: %s\n", e.what());
+    print_err("sockit: {}\n", parse_error_line(app, e, std::vector<std::string>(argv + 1, argv + argc)));
     return exit_usage;
   }
   setup_logging(ctx.verbosity);
+  if (!hexdump_file.empty()) {
+    if (auto ec = open_hexdump_file(hexdump_file)) return fail("open " + hexdump_file, ec);
+  }
   int code = ctx.run ? ctx.run() : exit_usage;
   std::fflush(stdout);
-  return code;
+  return finish_output(code);
 }

@@ -8,9 +8,13 @@
 
 #include <unistd.h>
 
+#include <csignal>
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
@@ -28,8 +32,8 @@ constexpr std::size_t max_datagram = max_udp_payload_v4;
 
 int netcat_pump::run(const socket& s, const pump_options& opts) { return relay(s, opts, nullptr); }
 
-int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options& opts) {
-  return relay(s, opts, &peer);
+int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options& opts, const socket* also) {
+  return relay(s, opts, &peer, also);
 }
 
 // One wait_any loop over stdin and the socket. Stdin is only read when what it gave last has gone
@@ -41,8 +45,22 @@ int netcat_pump::run_udp_any(const socket& s, endpoint peer, const pump_options&
 // stdin, which `connect < /dev/null` against `listen < file` needs. An interactive stdin (a
 // terminal) ends the session as soon as the peer closes, as nc -l does. UDP has no EOF: it ends on
 // the idle timeout, at stdin EOF with -N, or on an error.
-int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to) {
+//
+// A first SIGINT/SIGTERM (stop_signals.hpp) ends the session as at EOF, exit 0: the wait is
+// interrupted and the loop's first check sees it, so the wait below is given the thread's mask
+// (wait_any then reports the interruption instead of retrying). A signal landing between that
+// check and the wait waits for the next event; a second signal exits 130 anyway.
+int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* reply_to, const socket* also) {
+  defer_stop(true);
+  struct undefer {
+    ~undefer() { defer_stop(false); }
+  } undefer_at_exit;
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
+  if (also) {
+    if (auto ec = set_nonblocking(*also, true)) return fail("set non-blocking", ec);
+  }
+  // Where stdin goes: `s`, or (UDP with two sockets) the one the latest sender reached.
+  const socket* out = &s;
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
   const auto idle = opts.idle_seconds > 0 ? std::chrono::milliseconds(static_cast<long long>(
                                                 std::min(std::ceil(opts.idle_seconds * 1000.0), 2147483647.0)))
@@ -59,7 +77,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     while (pending_off < pending.size()) {
       const char* p = pending.data() + pending_off;
       auto data = as_bytes(std::string_view(p, pending.size() - pending_off));
-      auto n = reply_to ? try_send_to(s, data, *reply_to) : try_send(s, data);
+      auto n = reply_to ? try_send_to(*out, data, *reply_to) : try_send(*out, data);
       if (!n) {
         if (n.error() == errc::would_block) return -1;
         return fail("send to " + (reply_to ? reply_to->to_string() : opts.peer_name), n.error());
@@ -72,7 +90,13 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     return -1;
   };
 
+  sigset_t run_mask;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
   for (;;) {
+    if (stop_requested()) {
+      spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
+      return exit_ok;
+    }
     const bool out_done = stdin_eof_ && pending.empty();
     if (out_done && !opts.udp && !shut_wr) {
       // Tell the peer we are done sending; it may still answer (half-close).
@@ -85,12 +109,18 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     if (opts.udp && out_done && opts.udp_exit_on_stdin_eof) return exit_ok;
     if (!opts.udp && net_eof && (shut_wr || interactive)) return exit_ok;
 
-    wait_entry fds[2] = {};
+    const socket* socks[3] = {nullptr, &s, also};
+    wait_entry fds[3] = {};
     fds[0].fd = (!stdin_eof_ && pending.empty()) ? STDIN_FILENO : -1;  // a negative fd is skipped
     fds[0].want = wait_entry::readable;
-    fds[1].fd = s.native_handle();
-    fds[1].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() ? 0 : wait_entry::writable);
-    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle));
+    for (int k = 1; k < 3; ++k) {
+      if (!socks[k]) continue;
+      fds[k].fd = socks[k]->native_handle();
+      fds[k].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() || socks[k] != out ? 0 : wait_entry::writable);
+    }
+    // With the thread's own mask, so the wait hands an interrupting signal back (see above).
+    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle), &run_mask);
+    if (!rc && rc.error() == std::errc::interrupted) continue;
     if (!rc) return fail("poll", rc.error());
     if (*rc == 0) {
       spdlog::info("idle for {} s: closing the connection to {}", opts.idle_seconds, opts.peer_name);
@@ -99,23 +129,26 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
 
     // The socket first, so replies keep flowing while stdin floods us.
     constexpr unsigned in_or_down = wait_entry::readable | wait_entry::error | wait_entry::hangup;
-    if (!net_eof && (fds[1].ready & in_or_down)) {
+    for (int k = 1; k < 3; ++k) {
+      if (net_eof || !(fds[k].ready & in_or_down)) continue;
+      const socket& sk = *socks[k];
       auto buf = std::as_writable_bytes(std::span(netbuf));
       std::size_t got = 0;
       std::error_code ec;
       if (opts.udp) {  // an empty datagram is a datagram, not an EOF
-        auto d = try_recv_from(s, buf);
+        auto d = try_recv_from(sk, buf);
         if (d) {
           got = d->size;
-          if (reply_to && !d->from.empty() && !(d->from == *reply_to)) {
+          if (reply_to && !d->from.empty() && (!(d->from == *reply_to) || out != &sk)) {
             spdlog::info("replies now go to {}", d->from.to_string());
             *reply_to = d->from;
+            out = &sk;
           }
         } else {
           ec = d.error();
         }
       } else {
-        auto n = try_recv(s, buf);
+        auto n = try_recv(sk, buf);
         if (n) got = *n; else ec = n.error();
       }
       if (ec && ec != errc::would_block && ec != errc::end_of_stream) {
@@ -127,14 +160,13 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       } else if (!ec) {
         std::string_view data(netbuf.data(), got);
         dump_.received(data);
-        if (auto wec = write_fd(STDOUT_FILENO, data)) {
-          if (wec == std::errc::broken_pipe) return exit_ok;  // stdout's reader left: nothing more to do
-          return fail("write to stdout", wec);
-        }
+        // Stdout failed: stop as at EOF; main reports it by the one stdout rule (output.hpp).
+        if (write_out(data)) return exit_ok;
       }
     }
 
-    if (!pending.empty() && (fds[1].ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
+    const wait_entry& out_ready = fds[out == &s ? 1 : 2];
+    if (!pending.empty() && (out_ready.ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
       if (int code = flush(); code >= 0) return code;
     }
 

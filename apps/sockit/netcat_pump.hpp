@@ -33,13 +33,14 @@ class netcat_pump {
   int run(const socket& s, const pump_options& opts);
 
   // Unconnected UDP (listen -u -k): datagrams from anyone are printed, stdin goes to the most
-  // recent sender, which starts as `peer`.
-  int run_udp_any(const socket& s, endpoint peer, const pump_options& opts);
+  // recent sender, which starts as `peer` (on `s`). `also`, if given, is a second socket read the
+  // same way (listen's ::1 beside 127.0.0.1); replies leave by the socket the sender reached.
+  int run_udp_any(const socket& s, endpoint peer, const pump_options& opts, const socket* also = nullptr);
 
   bool stdin_eof() const noexcept { return stdin_eof_; }
 
  private:
-  int relay(const socket& s, const pump_options& opts, endpoint* reply_to);
+  int relay(const socket& s, const pump_options& opts, endpoint* reply_to, const socket* also = nullptr);
 
   traffic_dumper& dump_;
   bool stdin_eof_ = false;

@@ -37,6 +37,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ref_common.h"
+
 enum {
     READ_BUF_SIZE = 64 * 1024,   /* one read drains up to 64 KiB: a burst costs one syscall */
     HIGH_WATER = 1024 * 1024,    /* stop reading a connection whose queue is above this */
@@ -235,12 +237,8 @@ static int listen_on(uint16_t port)
 
 int main(int argc, char **argv)
 {
-    char *end = NULL;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    if (argc != 2 || *end != '\0' || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: %s PORT   (echo server on 127.0.0.1:PORT)\n", argv[0]);
-        return 2;
-    }
+    long port = ref_parse_port(argc, argv);
+    if (port < 0) return 2;
 
     sigset_t mask;
     sigemptyset(&mask);

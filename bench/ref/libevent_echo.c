@@ -28,6 +28,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "ref_common.h"
+
 static void echo_read_cb(struct bufferevent *bev, void *ctx)
 {
     (void)ctx;
@@ -87,12 +89,8 @@ static void on_signal(evutil_socket_t sig, short events, void *arg)
 
 int main(int argc, char **argv)
 {
-    char *end = NULL;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    if (argc != 2 || *end != '\0' || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: %s PORT   (echo server on 127.0.0.1:PORT)\n", argv[0]);
-        return 2;
-    }
+    long port = ref_parse_port(argc, argv);
+    if (port < 0) return 2;
     signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();
     if (!base) {

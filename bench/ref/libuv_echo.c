@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "ref_common.h"
+
 typedef struct {
     uv_write_t req;
     uv_buf_t buf;
@@ -102,12 +104,8 @@ static void close_any(uv_handle_t *handle, void *arg)
 
 int main(int argc, char **argv)
 {
-    char *end = NULL;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    if (argc != 2 || *end != '\0' || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: %s PORT   (echo server on 127.0.0.1:PORT)\n", argv[0]);
-        return 2;
-    }
+    long port = ref_parse_port(argc, argv);
+    if (port < 0) return 2;
     signal(SIGPIPE, SIG_IGN);
     loop = uv_default_loop();
 

@@ -151,3 +151,46 @@ expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }
 expect_lines() { local n; n=$(wc -l <"$1"); [ "$n" -eq "$2" ] || fail "$3: expected $2 line(s) in $(basename "$1"), got $n: $(head -c 300 "$1")"; }
+
+# stop_server PID: SIGTERM, then up to 5 s for PID to exit, then waits for it; sets RC to its status.
+stop_server() {
+  kill -TERM "$1"
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  wait "$1"; RC=$?
+}
+
+# udp_dropped VAR FILE: sets VAR to the replies dropped by the UDP services, summed from the
+# totals line of a --json server's stdout in FILE (the test fails if there is none). Returns 1
+# without setting VAR when jq is not installed: the caller leaves that check out.
+udp_dropped() {
+  local totals
+  totals=$(grep '"event":"totals"' "$2")
+  [ -n "$totals" ] || fail "no totals line: $(cat "$2")"
+  command -v jq >/dev/null || return 1
+  printf -v "$1" '%s' "$(jq '[.services[] | select(.proto == "udp") | .dropped] | add' <<<"$totals")"
+}
+
+# on_pty SCRIPT WHAT CMD...: runs CMD on a pseudo-terminal under the python3 SCRIPT, a dialogue
+# written with pty_session.Terminal (30 s cap), prints its steps, and fails the test as WHAT when
+# a step failed.
+on_pty() {
+  local script=$1 what=$2
+  shift 2
+  timeout 30 python3 "$script" "$@" >"$TMP/tty.out" 2>&1 || fail "$what: $(grep -v '^ok' "$TMP/tty.out" | head -c 1500)"
+  cat "$TMP/tty.out"
+}
+
+# serve_every_service OUT ERR: starts `sockit serve` with all four services on port 0 (stdout in
+# OUT, stderr in ERR; its PID in SERVE) and sets the ports each socket got from the listening
+# lines: E/EU echo, D/DU discard, T/TU daytime, C/CU chargen (TCP/UDP).
+serve_every_service() {
+  bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$1" 2>"$2"
+  SERVE=$BG_PID
+  listening_port E "$2" tcp echo; listening_port EU "$2" udp echo
+  listening_port D "$2" tcp discard; listening_port DU "$2" udp discard
+  listening_port T "$2" tcp daytime; listening_port TU "$2" udp daytime
+  listening_port C "$2" tcp chargen; listening_port CU "$2" udp chargen
+}
+
+# expect_match FILE ERE WHAT: some line of FILE matches the extended regular expression ERE.
+expect_match() { grep -Eq -- "$2" "$1" || fail "$3: no line matches '$2' in $(basename "$1"): $(head -c 300 "$1")"; }

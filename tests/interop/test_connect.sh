@@ -46,9 +46,9 @@ printf 'hello' >"$TMP/hello"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" -x connect 127.0.0.1 "$P" <"$TMP/hello"
 expect_rc 0 "connect -x"
 expect_eq "$(cat "$TMP/out")" "world" "stdout with -x"
-grep -qxF '> [00000000]  68 65 6C 6C 6F                                    hello' "$TMP/err" \
+grep -qxF '0000   68 65 6c 6c 6f                                    hello           ' "$TMP/err" \
   || fail "sent dump line not in stderr: $(cat "$TMP/err")"
-grep -qxF '< [00000000]  77 6F 72 6C 64                                    world' "$TMP/err" \
+grep -qxF '0000   77 6f 72 6c 64                                    world           ' "$TMP/err" \
   || fail "received dump line not in stderr: $(cat "$TMP/err")"
 
 # 6. UDP: one datagram out, the echo back, then the 0.5 s idle timeout ends it (exit 0).

@@ -10,10 +10,10 @@ for threads in 1 2; do
   listening_port udp "$TMP/err.$threads" udp echo
   [ "$tcp" != 0 ] || { fail "threads $threads: tcp listening on port 0: $(cat "$TMP/err.$threads")"; continue; }
   # The --json listening objects (one per socket) say the same.
-  for _ in $(seq 50); do [ "$(wc -l <"$TMP/out.$threads")" -ge 2 ] && break; sleep 0.1; done
+  for _ in $(seq 50); do [ "$(wc -l <"$TMP/out.$threads")" -ge 4 ] && break; sleep 0.1; done
   json=$(python3 -c 'import json,sys; print(" ".join(d["proto"] + ":" + d["address"].rsplit(":", 1)[1]
                      for d in map(json.loads, open(sys.argv[1])) if d.get("event") == "listening"))' "$TMP/out.$threads")
-  expect_eq "$json" "tcp:$tcp udp:$udp" "threads $threads: --json listening objects"
+  expect_eq "$json" "tcp:$tcp tcp:$tcp udp:$udp udp:$udp" "threads $threads: --json listening objects (127.0.0.1 and ::1)"
   expect_eq "$udp" "$tcp" "threads $threads: udp port follows tcp's"
   expect_eq "$(printf tcp0 | timeout 5 nc -N 127.0.0.1 "$tcp")" "tcp0" "threads $threads: tcp echo on port $tcp"
   expect_eq "$(printf udp0 | timeout 5 socat -T 2 - "UDP:127.0.0.1:$udp")" "udp0" "threads $threads: udp echo on port $udp"

@@ -31,12 +31,12 @@ grep -Eq "^127\.0\.0\.1 port $DROPPED/tcp filtered \(no answer within 1 s\)$" "$
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" --json probe -w 0.5 127.0.0.1 "$OPEN,$CLOSED,$DROPPED"
 expect_rc 0 "probe --json"
 expect_lines "$TMP/out" 3 "probe --json"
-grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$OPEN,\"state\":\"open\",\"rtt_ms\":[0-9.e-]+,\"error\":null\}$" "$TMP/out" \
-  || fail "json open: $(cat "$TMP/out")"
-grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$CLOSED,\"state\":\"closed\",\"rtt_ms\":[0-9.e-]+,\"error\":\"ECONNREFUSED\"\}$" "$TMP/out" \
-  || fail "json closed: $(cat "$TMP/out")"
-grep -Eq "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$DROPPED,\"state\":\"filtered\",\"rtt_ms\":null,\"error\":\"ETIMEDOUT\"\}$" "$TMP/out" \
-  || fail "json filtered: $(cat "$TMP/out")"
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$OPEN,\"state\":\"open\",\"rtt_ms\":[0-9.e-]+,\"error\":null\}$" \
+  "json open"
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$CLOSED,\"state\":\"closed\",\"rtt_ms\":[0-9.e-]+,\"error\":\"ECONNREFUSED\"\}$" \
+  "json closed"
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$DROPPED,\"state\":\"filtered\",\"rtt_ms\":null,\"error\":\"ETIMEDOUT\"\}$" \
+  "json filtered"
 if command -v python3 >/dev/null; then
   python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/out" || fail "probe --json is not JSON"
 fi

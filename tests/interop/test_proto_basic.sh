@@ -53,11 +53,11 @@ c proto call "127.0.0.1:$P" raw 1 -v;          expect_eq "$(cat "$TMP/out")" "OK
 c proto call "127.0.0.1:$P" ping -c 2 -i 0 --json; expect_rc 0 "options after ping"
 expect_lines "$TMP/out" 3 "ping -c 2 --json: two answers and a summary"
 c proto call "127.0.0.1:$P" ping --bogus;      expect_rc 2 "unknown option after ping"
-# --json keeps UTF-8 text as it is; other bytes are escaped one by one.
+# --json keeps UTF-8 text as it is; a payload that is not UTF-8 goes in payload_base64.
 c --json proto call "127.0.0.1:$P" echo 'héllo wörld';  expect_rc 0 "json utf-8"
 expect_contains "$TMP/out" '"payload":"Echo: héllo wörld"' "json keeps valid UTF-8"
 c --json proto call "127.0.0.1:$P" echo "$(printf 'a\xffb')";  expect_rc 0 "json non-UTF-8"
-expect_contains "$TMP/out" '"payload":"Echo: a\\u00ffb"' "json escapes a byte that is not UTF-8"
+expect_contains "$TMP/out" '"payload_base64":"RWNobzogYf9i"' "json gives a payload that is not UTF-8 in base64"
 
 # Pipelined stdin: every answer, in order.
 printf 'ping\necho one two\n\n# a comment\nraw 4\ntime\nquit\n' >"$TMP/script"

@@ -6,12 +6,7 @@
 need nc socat date od cmp head
 
 # Every service on port 0; the ports each socket got (TCP and UDP) from the listening lines.
-bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out" 2>"$TMP/err"
-SERVE=$BG_PID
-listening_port E "$TMP/err" tcp echo; listening_port EU "$TMP/err" udp echo
-listening_port D "$TMP/err" tcp discard; listening_port DU "$TMP/err" udp discard
-listening_port T "$TMP/err" tcp daytime; listening_port TU "$TMP/err" udp daytime
-listening_port C "$TMP/err" tcp chargen; listening_port CU "$TMP/err" udp chargen
+serve_every_service "$TMP/out" "$TMP/err"
 
 # The table names every service and protocol at its address.
 for s in "echo tcp $E" "echo udp $EU" "discard tcp $D" "discard udp $DU" "daytime tcp $T" "daytime udp $TU" \

@@ -13,12 +13,7 @@ stop_and_wait() {  # PID SIGNAL: sends it, waits up to 3 s, sets RC
 }
 
 # Text totals after SIGINT.
-bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/out" 2>"$TMP/err"
-SERVE=$BG_PID
-listening_port E "$TMP/err" tcp echo; listening_port EU "$TMP/err" udp echo
-listening_port D "$TMP/err" tcp discard; listening_port DU "$TMP/err" udp discard
-listening_port T "$TMP/err" tcp daytime; listening_port TU "$TMP/err" udp daytime
-listening_port C "$TMP/err" tcp chargen; listening_port CU "$TMP/err" udp chargen
+serve_every_service "$TMP/out" "$TMP/err"
 head -c 1000 /dev/urandom >"$TMP/a"
 timeout 10 nc -N 127.0.0.1 "$E" <"$TMP/a" >/dev/null || fail "echo client exited $?"
 head -c 2500 /dev/urandom | timeout 10 nc -N 127.0.0.1 "$D" >/dev/null || fail "discard client exited $?"
@@ -47,9 +42,10 @@ listening_port E "$TMP/err" tcp echo; listening_port EU "$TMP/err" udp echo
 printf 'abc' | timeout 10 nc -N 127.0.0.1 "$E" >/dev/null
 stop_and_wait "$SERVE" TERM
 expect_rc 0 "serve --json after SIGTERM"
-expect_lines "$TMP/json" 3 "JSON output (two listening objects, one per socket, then totals)"
+expect_lines "$TMP/json" 5 "JSON output (four listening objects, one per socket: tcp and udp on 127.0.0.1 and ::1; then totals)"
 jq -se '.[0].event == "listening" and .[0].service == "echo" and .[0].proto == "tcp" and .[0].address == "127.0.0.1:'"$E"'"
-        and .[1].event == "listening" and .[1].proto == "udp"' \
+        and .[1].event == "listening" and .[1].proto == "tcp" and .[1].address == "[::1]:'"$E"'"
+        and .[2].event == "listening" and .[2].proto == "udp" and .[4].event == "totals"' \
   "$TMP/json" >/dev/null || fail "listening objects: $(head -2 "$TMP/json")"
 grep -qx "sockit: listening on 127.0.0.1:$E (tcp) echo" "$TMP/err" || fail "no stderr listening line for tcp: $(cat "$TMP/err")"
 grep -qx "sockit: listening on 127.0.0.1:$EU (udp) echo" "$TMP/err" || fail "no stderr listening line for udp: $(cat "$TMP/err")"
@@ -57,4 +53,23 @@ got=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") 
 expect_eq "$got" "[1,3,3,0]" "JSON echo tcp totals"
 addr=$(jq -r 'select(.event == "totals") | .services[0].address' "$TMP/json")
 expect_eq "$addr" "127.0.0.1:$E" "JSON address"
+# A second signal does not wait for the drain: exit 130 at once. A chargen client that never reads
+# keeps the first drain busy (up to --drain-timeout 30).
+bg "$SOCKIT" serve --services chargen --chargen-port 0 --tcp --drain-timeout 30 >"$TMP/out2" 2>"$TMP/err2"
+SERVE=$BG_PID
+listening_port C "$TMP/err2" tcp chargen
+bg python3 -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(20)' "$C"
+HOLD=$BG_PID
+sleep 0.5
+kill -INT "$SERVE"; sleep 1
+if kill -0 "$SERVE" 2>/dev/null; then
+  kill -INT "$SERVE"
+  for _ in $(seq 30); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SERVE" 2>/dev/null; then fail "serve still running 3 s after a second SIGINT"; kill -9 "$SERVE"; fi
+  wait "$SERVE"; RC=$?
+  expect_rc 130 "serve after a second SIGINT during the drain"
+else
+  fail "serve stopped on the first SIGINT although a client that never reads kept its drain busy"
+fi
+kill "$HOLD" 2>/dev/null
 finish

@@ -10,12 +10,12 @@ for eng in $(engines); do
   bg "$SOCKIT" --json echo --port 0 --threads 2 --engine "$eng" >"$TMP/json" 2>"$TMP/err"
   SERVER=$BG_PID
   for _ in $(seq 50); do [ -s "$TMP/json" ] && break; sleep 0.1; done
-  for _ in $(seq 50); do [ "$(wc -l <"$TMP/json")" -ge 2 ] && break; sleep 0.1; done
-  P=$(jq -r 'select(.event == "listening" and .proto == "tcp") | .address' "$TMP/json" | sed 's/.*://')
-  U=$(jq -r 'select(.event == "listening" and .proto == "udp") | .address' "$TMP/json" | sed 's/.*://')
+  for _ in $(seq 50); do [ "$(wc -l <"$TMP/json")" -ge 4 ] && break; sleep 0.1; done
+  P=$(jq -r 'select(.event == "listening" and .proto == "tcp" and (.address | startswith("127."))) | .address' "$TMP/json" | sed 's/.*://')
+  U=$(jq -r 'select(.event == "listening" and .proto == "udp" and (.address | startswith("127."))) | .address' "$TMP/json" | sed 's/.*://')
   [ -n "$P" ] || die "$eng: no listening line: $(cat "$TMP/json" "$TMP/err")"
   # Two listeners (one per loop) on the one TCP port.
-  n=$(ss -tlnH "sport = :$P" | wc -l)
+  n=$(ss -tlnH "sport = :$P" | grep -c "127\.0\.0\.1:$P")
   expect_eq "$n" "2" "$eng: listening sockets on port $P"
   res=$(timeout 20 python3 - "$P" <<'PY'
 import socket, sys, threading
@@ -39,7 +39,7 @@ PY
   expect_eq "$got" "dgram" "$eng: UDP echo over 2 loops"
   kill -TERM "$SERVER"; wait "$SERVER"; RC=$?
   expect_rc 0 "$eng: echo --threads 2 after SIGTERM"
-  expect_lines "$TMP/json" 3 "$eng: JSON lines (two listening objects, one per socket, then totals)"
+  expect_lines "$TMP/json" 5 "$eng: JSON lines (four listening objects, tcp and udp on 127.0.0.1 and ::1, then totals)"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "tcp") | [.connections, .bytes_in, .bytes_out, .errors]' "$TMP/json")
   expect_eq "$t" "[40,40000,40000,0]" "$eng: TCP totals summed over the loops"
   t=$(jq -c 'select(.event == "totals") | .services[] | select(.proto == "udp") | [.datagrams, .bytes_in]' "$TMP/json")
@@ -60,8 +60,8 @@ kill -TERM "$FIRST"; wait "$FIRST"
 bg "$SOCKIT" echo --tcp --port 0 --threads auto >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
 for _ in $(seq 50); do [ -s "$TMP/out" ] && break; sleep 0.1; done
-P=$(awk '$2 == "tcp" {print $3}' "$TMP/out" | sed 's/.*://')
-expect_eq "$(ss -tlnH "sport = :$P" | wc -l)" "$(nproc)" "--threads auto: one listener per core"
+P=$(awk '$2 == "tcp" && $3 ~ /^127\./ {print $3}' "$TMP/out" | sed 's/.*://')
+expect_eq "$(ss -tlnH "sport = :$P" | grep -c "127\.0\.0\.1:$P")" "$(nproc)" "--threads auto: one listener per core"
 kill -INT "$SERVER"; wait "$SERVER"; RC=$?
 expect_rc 0 "echo --threads auto after SIGINT"
 

@@ -23,20 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::run_until;
-
-struct unix_pair {
-  int a = -1, b = -1;
-  unix_pair() {
-    int sv[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    a = sv[0];
-    b = sv[1];
-  }
-  ~unix_pair() {
-    if (a >= 0) ::close(a);
-    if (b >= 0) ::close(b);
-  }
-};
+using test::unix_pair;
 
 // Raises the soft RLIMIT_NOFILE for the test's duration (dup2 refuses targets past it).
 class fd_room {

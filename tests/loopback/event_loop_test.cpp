@@ -23,20 +23,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::quick;
 using test::run_until;
+using test::unix_pair;
 
-struct sockpair {
-  int a = -1, b = -1;
-  sockpair() {
-    int sv[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    a = sv[0];
-    b = sv[1];
-  }
-  ~sockpair() {
-    if (a >= 0) ::close(a);
-    if (b >= 0) ::close(b);
-  }
-  void poke() const { ASSERT_EQ(::write(b, "x", 1), 1); }
+// Runs loop.run() on a thread of its own; `ended` becomes ready, with run()'s result, once it
+// returns. The thread is joined on destruction.
+struct run_in_thread {
+  explicit run_in_thread(event_loop& loop) : thread([this, &loop] { done.set_value(loop.run()); }) {}
+  std::promise<std::error_code> done;
+  std::future<std::error_code> ended = done.get_future();
+  std::jthread thread;
 };
 
 TEST(event_loop, engine_names) {
@@ -56,7 +51,7 @@ TEST(event_loop, engine_names) {
 
 TEST(event_loop, watch_modify_unwatch) {
   auto loop = test::make_loop();
-  sockpair p;
+  unix_pair p;
   std::vector<std::uint32_t> seen;
   EXPECT_EQ(loop->watched_count(), 0u);
   ASSERT_FALSE(loop->watch(p.a, io_readable, [&](std::uint32_t ev) { seen.push_back(ev); }));
@@ -96,7 +91,7 @@ TEST(event_loop, watch_modify_unwatch) {
 
 TEST(event_loop, watch_errors) {
   auto loop = test::make_loop();
-  sockpair p;
+  unix_pair p;
   EXPECT_EQ(loop->watch(-1, io_readable, [](std::uint32_t) {}), std::errc::bad_file_descriptor);
   ASSERT_FALSE(loop->watch(p.a, io_readable, [](std::uint32_t) {}));
   EXPECT_EQ(loop->watch(p.a, io_readable, [](std::uint32_t) {}), std::errc::file_exists);
@@ -111,7 +106,7 @@ TEST(event_loop, watch_errors) {
 
 TEST(event_loop, hangup_is_reported_without_asking) {
   auto loop = test::make_loop();
-  sockpair p;
+  unix_pair p;
   std::uint32_t got = 0;
   // select(2) has no hang-up bit: there a hang-up shows only as readability, so it needs read
   // interest (documented in docs/design.md). epoll and poll report it with no interest at all.
@@ -125,7 +120,7 @@ TEST(event_loop, hangup_is_reported_without_asking) {
 
 TEST(event_loop, callback_unwatching_itself) {
   auto loop = test::make_loop();
-  sockpair p;
+  unix_pair p;
   p.poke();  // stays readable: a level-triggered loop would call again if still watched
   int calls = 0;
   ASSERT_FALSE(loop->watch(p.a, io_readable, [&](std::uint32_t) {
@@ -143,8 +138,8 @@ TEST(event_loop, callback_unwatching_itself) {
 
 TEST(event_loop, callback_watching_new_descriptors) {
   auto loop = test::make_loop();
-  sockpair first;
-  std::vector<std::unique_ptr<sockpair>> more;
+  unix_pair first;
+  std::vector<std::unique_ptr<unix_pair>> more;
   int new_calls = 0;
   first.poke();
   ASSERT_FALSE(loop->watch(first.a, io_readable, [&](std::uint32_t) {
@@ -152,7 +147,7 @@ TEST(event_loop, callback_watching_new_descriptors) {
     (void)::read(first.a, &c, 1);
     // Enough new registrations to force the loop's fd table to grow under this callback.
     for (int i = 0; i < 50; ++i) {
-      more.push_back(std::make_unique<sockpair>());
+      more.push_back(std::make_unique<unix_pair>());
       more.back()->poke();
       EXPECT_FALSE(loop->watch(more.back()->a, io_readable, [&, fd = more.back()->a](std::uint32_t) {
         ++new_calls;
@@ -169,8 +164,8 @@ TEST(event_loop, callback_watching_new_descriptors) {
 
 TEST(event_loop, no_stale_event_for_a_descriptor_reused_in_the_same_turn) {
   auto loop = test::make_loop();
-  auto p1 = std::make_unique<sockpair>();
-  auto p2 = std::make_unique<sockpair>();
+  auto p1 = std::make_unique<unix_pair>();
+  auto p2 = std::make_unique<unix_pair>();
   p1->poke();
   p2->poke();
   bool done = false;
@@ -288,9 +283,7 @@ TEST(event_loop, one_shot_cancelling_itself_and_scheduling_another) {
 TEST(event_loop, post_from_another_thread_wakes_a_blocked_run) {
   auto loop = test::make_loop();
   std::atomic<bool> ran{false};
-  std::promise<std::error_code> done;
-  auto fut = done.get_future();
-  std::jthread runner([&] { done.set_value(loop->run()); });
+  run_in_thread runner(*loop);
   std::this_thread::sleep_for(50ms);  // let run() block in its wait
   auto start = clock::now();
   loop->post([&] {
@@ -298,8 +291,8 @@ TEST(event_loop, post_from_another_thread_wakes_a_blocked_run) {
     ran = true;
     loop->stop();
   });
-  ASSERT_EQ(fut.wait_for(quick), std::future_status::ready) << "post() did not wake the loop";
-  EXPECT_FALSE(fut.get());
+  ASSERT_EQ(runner.ended.wait_for(quick), std::future_status::ready) << "post() did not wake the loop";
+  EXPECT_FALSE(runner.ended.get());
   EXPECT_TRUE(ran);
   EXPECT_LT(clock::now() - start, 2s);
   EXPECT_FALSE(loop->in_loop_thread());
@@ -307,29 +300,19 @@ TEST(event_loop, post_from_another_thread_wakes_a_blocked_run) {
 
 TEST(event_loop, stop_from_another_thread) {
   auto loop = test::make_loop();
-  std::promise<void> done;
-  auto fut = done.get_future();
-  std::jthread runner([&] {
-    (void)loop->run();
-    done.set_value();
-  });
+  run_in_thread runner(*loop);
   std::this_thread::sleep_for(50ms);
   loop->stop();
-  ASSERT_EQ(fut.wait_for(quick), std::future_status::ready) << "stop() did not end run()";
+  ASSERT_EQ(runner.ended.wait_for(quick), std::future_status::ready) << "stop() did not end run()";
 }
 
 TEST(event_loop, stop_right_after_starting_is_never_lost) {
   // The racy window: run() just started on a new thread while another thread stops it.
   for (int i = 0; i < 50; ++i) {
     auto loop = test::make_loop();
-    std::promise<void> done;
-    auto fut = done.get_future();
-    std::jthread runner([&] {
-      (void)loop->run();
-      done.set_value();
-    });
+    run_in_thread runner(*loop);
     loop->stop();
-    ASSERT_EQ(fut.wait_for(quick), std::future_status::ready) << "iteration " << i;
+    ASSERT_EQ(runner.ended.wait_for(quick), std::future_status::ready) << "iteration " << i;
   }
 }
 
@@ -338,12 +321,7 @@ TEST(event_loop, many_posts_from_many_threads_all_run_in_order_per_thread) {
   constexpr int threads = 4, per_thread = 500;
   std::vector<std::vector<int>> seen(threads);
   std::atomic<int> total{0};
-  std::promise<void> done;
-  auto fut = done.get_future();
-  std::jthread runner([&] {
-    (void)loop->run();
-    done.set_value();
-  });
+  run_in_thread runner(*loop);
   {
     std::vector<std::jthread> posters;
     for (int t = 0; t < threads; ++t) {
@@ -357,7 +335,7 @@ TEST(event_loop, many_posts_from_many_threads_all_run_in_order_per_thread) {
       });
     }
   }
-  ASSERT_EQ(fut.wait_for(quick), std::future_status::ready) << total.load();
+  ASSERT_EQ(runner.ended.wait_for(quick), std::future_status::ready) << total.load();
   for (int t = 0; t < threads; ++t) {
     ASSERT_EQ(seen[t].size(), static_cast<std::size_t>(per_thread));
     for (int i = 0; i < per_thread; ++i) EXPECT_EQ(seen[t][i], i);

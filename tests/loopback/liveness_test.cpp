@@ -22,6 +22,16 @@ void wait_for_hangup(const socket& s) {
   ASSERT_EQ(::poll(&p, 1, 10000), 1) << "peer close never arrived";
 }
 
+// Sets client to one end of a connection whose other end has just reset it (SO_LINGER 0, then
+// close); returns once the kernel has processed the RST on client.
+void reset_by_server(socket& client) {
+  auto [c, server] = test::tcp_pair();
+  client = std::move(c);
+  ASSERT_FALSE(set_linger(server, seconds(0)));
+  ASSERT_FALSE(server.close());
+  wait_for_hangup(client);
+}
+
 TEST(liveness, open_connection_is_not_closed) {
   auto [client, server] = test::tcp_pair();
   auto r = peer_closed(client);
@@ -60,10 +70,8 @@ TEST(liveness, unread_data_means_not_closed_and_stays_put) {
 }
 
 TEST(liveness, reset_is_closed_and_leaves_a_pending_error) {
-  auto [client, server] = test::tcp_pair();
-  ASSERT_FALSE(set_linger(server, seconds(0)));
-  ASSERT_FALSE(server.close());
-  wait_for_hangup(client);
+  socket client;
+  ASSERT_NO_FATAL_FAILURE(reset_by_server(client));
   auto ec = pending_error(client);
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
   EXPECT_FALSE(pending_error(client)) << "SO_ERROR is cleared by reading it";
@@ -73,10 +81,8 @@ TEST(liveness, reset_is_closed_and_leaves_a_pending_error) {
 }
 
 TEST(liveness, reset_seen_by_peer_closed_first) {
-  auto [client, server] = test::tcp_pair();
-  ASSERT_FALSE(set_linger(server, seconds(0)));
-  ASSERT_FALSE(server.close());
-  wait_for_hangup(client);
+  socket client;
+  ASSERT_NO_FATAL_FAILURE(reset_by_server(client));
   auto r = peer_closed(client);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_TRUE(*r);

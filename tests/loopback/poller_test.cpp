@@ -13,19 +13,7 @@
 namespace sockit {
 namespace {
 
-struct pair_fds {
-  int a = -1, b = -1;
-  pair_fds() {
-    int sv[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-    a = sv[0];
-    b = sv[1];
-  }
-  ~pair_fds() {
-    if (a >= 0) ::close(a);
-    if (b >= 0) ::close(b);
-  }
-};
+using test::unix_pair;
 
 std::vector<detail::ready_event> wait_for_one(detail::poller& p) {
   std::vector<detail::ready_event> out;
@@ -37,7 +25,7 @@ TEST(poller, events_carry_their_registrations_generation) {
   auto made = detail::make_poller(test::engine_under_test());
   ASSERT_TRUE(made) << made.error().message();
   auto& p = **made;
-  pair_fds first;
+  unix_pair first;
   ASSERT_EQ(::write(first.b, "x", 1), 1);  // readable from now on
   ASSERT_FALSE(p.add(first.a, io_readable, 7));
   auto ev = wait_for_one(p);
@@ -55,7 +43,7 @@ TEST(poller, events_carry_their_registrations_generation) {
   // The descriptor closed and its number reused by a new one: the new registration's number.
   const int number = first.a;
   ASSERT_FALSE(p.remove(number));
-  pair_fds second;
+  unix_pair second;
   ASSERT_EQ(::dup2(second.a, number), number);
   ASSERT_EQ(::write(second.b, "y", 1), 1);
   ASSERT_FALSE(p.add(number, io_readable, 0xfffffff0u));  // high bits survive too

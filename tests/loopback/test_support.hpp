@@ -17,6 +17,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sockit/endpoint.hpp"
 #include "sockit/error.hpp"
@@ -85,6 +86,26 @@ inline bool ipv6_loopback_available() {
   auto ep = endpoint::loopback_v6(0);
   return ::bind(s->native_handle(), ep.data(), ep.size()) == 0;
 }
+
+// A connected pair of non-blocking AF_UNIX stream sockets, closed on destruction: descriptors for
+// the loop and poller tests to watch, without any TCP in the way.
+struct unix_pair {
+  int a = -1, b = -1;
+  unix_pair() {
+    int sv[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    a = sv[0];
+    b = sv[1];
+  }
+  unix_pair(const unix_pair&) = delete;
+  unix_pair& operator=(const unix_pair&) = delete;
+  ~unix_pair() {
+    if (a >= 0) ::close(a);
+    if (b >= 0) ::close(b);
+  }
+  // Makes `a` readable: one byte written on `b`.
+  void poke() const { ASSERT_EQ(::write(b, "x", 1), 1); }
+};
 
 // Runs the loop turn by turn until pred() holds or the bound passes; true when pred held.
 inline bool run_until(event_loop& loop, const std::function<bool()>& pred,

@@ -16,6 +16,7 @@
 #include "../cli.hpp"
 #include "../hexdump.hpp"
 #include "../json.hpp"
+#include "../printable.hpp"
 #include "request.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
@@ -56,7 +57,10 @@ struct pending {
 class session {
  public:
   session(const client_options& o, std::string peer_text)
-      : o_(o), peer_(std::move(peer_text)), dump_(o.hexdump) {
+      : o_(o),
+        peer_(std::move(peer_text)),
+        dump_(o.hexdump),
+        limit_(request_limit(o.v2, o.max_payload, o.max_payload_v2)) {
     // A v2 client still reads v1 frames: a v1-only server refuses the v2 header with a v1
     // RESP_ERROR, whose reason is worth showing (handle_response then stops).
     limits_.accept_v1 = true;
@@ -65,7 +69,8 @@ class session {
     limits_.max_payload_v2 = o.max_payload_v2;
   }
 
-  int run(socket s) {
+  // `argv_req`: the command from the arguments, checked by run_client; null: read stdin.
+  int run(socket s, const request* argv_req) {
     sock_ = std::move(s);
     (void)set_nonblocking(sock_, true);
     (void)set_tcp_nodelay(sock_, true);  // requests are small and wanted at once
@@ -82,13 +87,10 @@ class session {
       auto user_timeout_ms = static_cast<unsigned>(std::clamp(2000 * o_.heartbeat, 1.0, 4e9));
       (void)set_tcp_user_timeout(sock_, std::chrono::milliseconds(user_timeout_ms));
     }
-    stdin_mode_ = o_.words.empty();
+    stdin_mode_ = argv_req == nullptr;
     tty_ = stdin_mode_ && ::isatty(0);
     if (!stdin_mode_) {
-      std::string line;
-      for (const auto& w : o_.words) line += (line.empty() ? "" : " ") + w;
-      std::string err;
-      if (!parse_request(line, argv_req_, err)) return fail_message(err + "; " + std::string(request_help), exit_usage);
+      argv_req_ = *argv_req;
       remaining_ = o_.count;
     }
     last_activity_ = steady::now();
@@ -113,6 +115,8 @@ class session {
     if (interrupted) {
       // As iputils ping: interrupted, the run succeeded if anything was answered.
       rc = received_ > 0 && !had_error_status_ ? exit_ok : exit_failure;
+    } else if (rc == exit_ok && refused_lines_) {
+      rc = exit_usage;
     } else if (rc == exit_ok && had_error_status_) {
       rc = exit_failure;
     }
@@ -123,7 +127,7 @@ class session {
 
  private:
   void prompt() {
-    fmt::print(stderr, "proto> ");
+    print_err("proto> ");
     std::fflush(stderr);
   }
 
@@ -167,7 +171,7 @@ class session {
     auto n = try_read(0, std::as_writable_bytes(std::span(chunk)));
     if (!n && n.error() == errc::end_of_stream) {
       stdin_eof_ = true;
-      if (!line_.empty()) take_line(std::exchange(line_, {}));
+      if (!line_.empty() && !overlong_) take_line(std::exchange(line_, {}));
       return;
     }
     if (!n) {
@@ -179,8 +183,25 @@ class session {
     while ((pos = line_.find('\n')) != std::string::npos && !quit_sent_) {
       std::string one = line_.substr(0, pos);
       line_.erase(0, pos + 1);
+      if (std::exchange(overlong_, false)) continue;  // the end of a line refused below
       take_line(std::move(one));
     }
+    // A line that cannot fit however it ends is refused now and skipped up to its newline, so
+    // that one endless line cannot fill memory. (The margin: the command word and blanks.)
+    if (!overlong_ && !quit_sent_ && line_.size() > limit_.bytes + 4096) {
+      ++line_no_;
+      refuse_line(fmt::format("a line of more than {} bytes: its text is over the limit of {} bytes ({})",
+                              limit_.bytes + 4096, limit_.bytes, limit_.why));
+      overlong_ = true;
+    }
+    if (overlong_) line_.clear();
+  }
+
+  // A line refused before anything of it is sent: reported, and the session goes on (exit 2).
+  void refuse_line(const std::string& why) {
+    fmt::print(stderr, "sockit: line {}: {}\n", line_no_, why);
+    refused_lines_ = true;
+    if (tty_ && pending_.empty()) prompt();
   }
 
   void take_line(std::string one) {
@@ -192,16 +213,20 @@ class session {
       return;
     }
     if (one.substr(first) == "help") {
-      fmt::print(stderr, "{}\n", request_help);
+      print_err("{}\n", request_help);
       if (tty_) prompt();
       return;
     }
     request r;
     std::string err;
     if (!parse_request(one, r, err)) {
-      fmt::print(stderr, "sockit: line {}: {}; {}\n", line_no_, err, request_help);
+      print_err("sockit: line {}: {}; {}\n", line_no_, err, request_help);
       bad_lines_ = true;
       if (tty_ && pending_.empty()) prompt();
+      return;
+    }
+    if (auto why = check_request_size(r, limit_); !why.empty()) {
+      refuse_line(why);
       return;
     }
     queue(r, false);
@@ -220,7 +245,7 @@ class session {
     if (o_.v2 && f.version != 2) {
       // A v1-only server read our v2 header as a v1 one; its v1 answer says what it made of it.
       rc_ = fail_message(fmt::format("{} answered in v1 (a server without --v2?): {} {}", peer_,
-                                     f.code == sp::status_ok ? "OK" : "ERROR", f.text()));
+                                     f.code == sp::status_ok ? "OK" : "ERROR", printable(f.text())));
       done_ = true;
       return;
     }
@@ -241,17 +266,21 @@ class session {
     if (o_.json) {
       json_object j;
       j.add("command", p.name).add("seq", p.seq).add("status", static_cast<int>(f.code));
-      j.add("ok", f.code == sp::status_ok).add("payload", f.text()).add("rtt_ms", ms(rtt));
+      j.add("ok", f.code == sp::status_ok).add_bytes("payload", f.text()).add("rtt_ms", ms(rtt));
       j.add("version", static_cast<int>(f.version));
       if (f.version == 2) j.add("id", static_cast<std::uint64_t>(f.request_id));
       print_json(j);
     } else {
       std::string line = status;
       line += ' ';
-      line.append(f.text());
+      line.append(printable(f.text()));
       if (o_.count_given) line += fmt::format("  seq={} time={:.3f} ms", p.seq, ms(rtt));
       line += '\n';
-      (void)write_fd(1, line);
+      (void)write_out(line);
+    }
+    if (stdout_error()) {  // stop as at the end; main reports it (output.hpp)
+      done_ = true;
+      return;
     }
     if (tty_ && pending_.empty() && !quit_sent_) prompt();
   }
@@ -394,13 +423,14 @@ class session {
                        hist_.mean() / 1e6, f(hist_.max()), f(hist_.percentile(50)), f(hist_.percentile(90)),
                        f(hist_.percentile(99)));
     }
-    (void)write_fd(1, s);
+    (void)write_out(s);
   }
 
   const client_options& o_;
   std::string peer_;
   traffic_dumper dump_;
   sp::frame_limits limits_;
+  payload_limit limit_;  // the largest request payload sent
   socket sock_;
   buffer out_, in_;
   std::deque<pending> pending_;
@@ -408,6 +438,8 @@ class session {
   long remaining_ = 0;
   bool stdin_mode_ = false, tty_ = false, stdin_eof_ = false, peer_eof_ = false;
   bool quit_sent_ = false, done_ = false, had_error_status_ = false, bad_lines_ = false;
+  bool refused_lines_ = false;  // a stdin line over the size limit (exit 2)
+  bool overlong_ = false;       // skipping the rest of a refused line up to its newline
   std::string line_;
   std::uint64_t line_no_ = 0;
   std::uint32_t next_id_ = 0;
@@ -429,12 +461,22 @@ int run_client(const client_options& o) {
   int code = exit_ok;
   host_port hp;
   if (!parse_address_arg(o.address, hp, code)) return code;
+  // The command from the arguments is checked before connecting: a usage error sends nothing.
+  request argv_req;
+  if (!o.words.empty()) {
+    std::string line;
+    for (const auto& w : o.words) line += (line.empty() ? "" : " ") + w;
+    std::string err;
+    if (!parse_request(line, argv_req, err)) return fail_message(err + "; " + std::string(request_help), exit_usage);
+    auto why = check_request_size(argv_req, request_limit(o.v2, o.max_payload, o.max_payload_v2));
+    if (!why.empty()) return fail_message(why, exit_usage);
+  }
   if (hp.host.empty()) hp.host = "127.0.0.1";
   endpoint connected;
   auto s = tcp_connect(hp.host, hp.port, ip_family::any, deadline::after_seconds(o.timeout), &connected);
   if (!s) return fail(fmt::format("connect {}:{}", hp.host, hp.port), s.error());
   session sess(o, connected.to_string());
-  int rc = sess.run(std::move(*s));
+  int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req);
   if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
   return rc;
 }

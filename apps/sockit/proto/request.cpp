@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+
+#include <fmt/core.h>
 
 #include "sockit/frame_codec.hpp"
 
@@ -61,6 +64,22 @@ bool parse_request(std::string_view line, request& out, std::string& error) {
   }
   error = word.empty() ? "empty command" : "unknown command '" + std::string(first_word(line, rest)) + "'";
   return false;
+}
+
+payload_limit request_limit(bool v2, std::size_t max_payload_v1, std::size_t max_payload_v2) {
+  if (v2) {
+    constexpr std::size_t field = UINT32_MAX;
+    if (max_payload_v2 < field) return {max_payload_v2, "--max-payload-v2"};
+    return {field, "the v2 length field is 32 bits"};
+  }
+  if (max_payload_v1 < sockit::proto::v1_max_payload) return {max_payload_v1, "--max-payload"};
+  return {sockit::proto::v1_max_payload, "the v1 length field is 16 bits"};
+}
+
+std::string check_request_size(const request& r, const payload_limit& limit) {
+  if (r.payload.size() <= limit.bytes) return {};
+  return fmt::format("{} text of {} bytes is over the limit of {} bytes ({})", r.name, r.payload.size(), limit.bytes,
+                     limit.why);
 }
 
 }  // namespace sockit::cli::proto

@@ -229,18 +229,20 @@ class proto_report final : public service_report {
  public:
   proto_report(const server_options& o, const proto_counters& counters) : opts_(o), counters_(counters) {}
 
+  // One line (or JSON object) per socket: 127.0.0.1 and ::1 by default.
   void listening(const std::vector<service_stats>& rows) override {
-    const auto& at = rows.front().local;
     const char* versions = opts_.v2 ? "v1+v2" : "v1";
-    announce_listening(at, "tcp", "proto");
-    if (opts_.json) {
-      json_object o;
-      o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", at.to_string());
-      o.add("versions", versions);
-      print_json(o);
-    } else {
-      fmt::print("proto listening on {} ({}, max payload {})\n", at.to_string(), versions, opts_.max_payload);
-      std::fflush(stdout);
+    for (const auto& row : rows) {
+      const auto& at = row.local;
+      announce_listening(at, "tcp", "proto");
+      if (opts_.json) {
+        json_object o;
+        o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", at.to_string());
+        o.add("versions", versions);
+        print_json(o);
+      } else {
+        print_out("proto listening on {} ({}, max payload {})\n", at.to_string(), versions, opts_.max_payload);
+      }
     }
   }
 
@@ -253,7 +255,7 @@ class proto_report final : public service_report {
       o.add("event", "totals").add("connections", connections).add("requests", requests).add("errors", errors);
       print_json(o);
     } else {
-      fmt::print("proto: {} connection(s), {} request(s), {} bad input(s)\n", connections, requests, errors);
+      print_out("proto: {} connection(s), {} request(s), {} bad input(s)\n", connections, requests, errors);
     }
   }
 
@@ -279,6 +281,7 @@ int run_server(const server_options& opts) {
   spec.on_idle = [h](tcp_connection& c) { h->idle(c); };
   host_options ho;
   ho.bind = opts.at;
+  ho.loopback_pair = opts.loopback_pair;
   ho.eng = opts.eng;
   ho.threads = opts.threads;
   ho.max_connections = opts.max_connections;

@@ -15,6 +15,7 @@ namespace sockit::cli::proto {
 
 struct server_options {
   endpoint at;
+  bool loopback_pair = false;  // the default: 127.0.0.1 and ::1 (see services/bind_plan)
   engine eng = engine::automatic;
   std::size_t max_payload = 4096;       // v1 limit, requests and responses (at most 65535)
   std::size_t max_payload_v2 = 1 << 20;

@@ -24,10 +24,11 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
                  "a number or 'auto' (one per core)")
       ->capture_default_str();
   cmd.add_option("--max-conns,--max-connections", f.max_connections,
-                 per_service ? "Open TCP connections per service and loop; more are refused (clean close)"
-                             : "Open TCP connections per loop; more are refused (clean close)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-      ->capture_default_str();
+                 std::string(per_service ? "Open TCP connections per service and loop"
+                                         : "Open TCP connections per loop") +
+                     "; more are refused (clean close). Default: as many as the descriptor limit allows "
+                     "(raised to the hard limit at start)")
+      ->check(int_check(1, 1000000));
   cmd.add_option("--idle-timeout", f.idle_timeout,
                  "Close a TCP connection after SECS with no byte in or out; 0: never")
       ->check(seconds_check(true))
@@ -36,6 +37,15 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
                  "On SIGINT/SIGTERM, let queued output leave for up to SECS before closing")
       ->check(seconds_check(true, 3600))
       ->capture_default_str();
+}
+
+bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bool& loopback_pair, int& exit) {
+  loopback_pair = !text;
+  if (loopback_pair) {
+    out = endpoint::loopback_v4(0);
+    return true;
+  }
+  return parse_bind_address(*text, out, exit);
 }
 
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
@@ -13,12 +15,18 @@
 
 namespace sockit::cli {
 
+// --bind: empty (the default) is loopback in both families, 127.0.0.1 and ::1 on one port per
+// service (`loopback_pair`); any other text binds exactly that address.
+bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bool& loopback_pair, int& exit);
+inline constexpr const char* bind_help =
+    "Address to listen on (default: loopback, 127.0.0.1 and ::1; :: for every IPv4 and IPv6 address)";
+
 // The options serve and echo share: protocols, the UDP guard, loops, limits and stopping.
 struct server_flags {
   bool tcp = false, udp = false;  // neither (or both): serve both protocols
   double udp_rate = 50, udp_burst = 100;
   std::string threads = "1";
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 0;  // 0: as many as the descriptor limit allows
   double idle_timeout = 0;   // seconds; 0: off
   double drain_timeout = 5;  // seconds
 };

@@ -23,6 +23,26 @@ int bind_failure(const service_spec& s, const char* proto, const endpoint& at, s
                            "choose another with " + s.port_flag);
 }
 
+// The totals of a service's 127.0.0.1 and ::1 sockets are one row: the service's, not an address's.
+std::vector<service_stats> merge_twins(std::vector<service_stats> rows) {
+  std::vector<service_stats> out;
+  for (auto& r : rows) {
+    auto same = std::find_if(out.begin(), out.end(),
+                             [&](const service_stats& o) { return o.service == r.service && o.proto == r.proto; });
+    if (same == out.end()) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    same->connections += r.connections;
+    same->datagrams += r.datagrams;
+    same->bytes_in += r.bytes_in;
+    same->bytes_out += r.bytes_out;
+    same->dropped += r.dropped;
+    same->errors += r.errors;
+  }
+  return out;
+}
+
 }  // namespace
 
 int resolve_threads(int requested) {
@@ -41,6 +61,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
 }
 
 int run_services(const host_options& opts, const std::vector<service_spec>& specs, service_report& report) {
+  if (auto clash = bind_plan::port_clash(specs); !clash.empty()) return fail_message(clash, exit_usage);
   // A stock soft limit of 1024 would cap connections far below what the loops can serve.
   auto lim = raise_fd_limit();
   spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
@@ -51,7 +72,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   if (auto ec = loops.watch_signals()) return fail("signalfd", ec);
 
   const bool shared = n > 1;
-  bind_plan plan(opts.bind, specs, shared);
+  bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
   to.idle_timeout = opts.idle_timeout;
@@ -89,7 +110,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
                n == 1 ? "" : "s");
 
   auto ec = loops.run();
-  report.totals(loops.totals());
+  report.totals(merge_twins(loops.totals()));
   if (ec) return fail("event loop", ec);
   return loops.stopped_by_signal() ? exit_ok : exit_failure;
 }

@@ -21,10 +21,11 @@ namespace sockit::cli {
 
 struct host_options {
   endpoint bind;  // address only; each service sets its port
+  bool loopback_pair = false;  // the default: also ::1 on each port 127.0.0.1 got (see bind_plan)
   engine eng = engine::automatic;
   udp_guard_options guard;
   // Per service and loop; 0: as many as the descriptor limit leaves room for (after raising it).
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 0;
   int threads = 1;                     // event loops; 0: one per core
   std::chrono::milliseconds idle_timeout{0};     // 0: never
   std::chrono::milliseconds drain_timeout{5000};  // graceful stop deadline

@@ -2,6 +2,7 @@
 #include "service_loops.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -72,19 +73,18 @@ std::error_code service_loops::create(engine eng, int n) {
 }
 
 std::error_code service_loops::watch_signals() {
-  // Loop 0 owns the signals. A second signal skips the drain.
+  // Loop 0 owns the signals. The first one drains; a second one exits 130 at once, the rule every
+  // sockit command follows (the user asked twice: nothing more is waited for, totals included).
   return shards_.front().loop->on_signals({SIGINT, SIGTERM}, [this](int sig) {
-    bool again = stopped_by_signal_;
+    if (stopped_by_signal_) {
+      spdlog::info("{} again: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      std::_Exit(130);
+    }
     stopped_by_signal_ = true;
-    spdlog::info("{}: {}", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                 again ? "stopping now" : "stopping (draining connections)");
+    spdlog::info("{}: stopping (draining connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& sh : shards_) {
       shard* p = &sh;
-      if (again) {
-        sh.loop->post([p] { p->finish(); });
-      } else {
-        sh.loop->post([p, d = drain_timeout_] { p->begin_drain(d); });
-      }
+      sh.loop->post([p, d = drain_timeout_] { p->begin_drain(d); });
     }
   });
 }

@@ -51,8 +51,7 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
     out += fmt::format("{:<9} {:<5} {}\n", "SERVICE", "PROTO", "ADDRESS");
     for (const auto& r : rows) out += fmt::format("{:<9} {:<5} {}\n", r.service, r.proto, r.local.to_string());
   }
-  fmt::print("{}", out);
-  std::fflush(stdout);
+  (void)write_out(out);
 }
 
 class table_report final : public service_report {

@@ -42,7 +42,7 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
   // A clean refusal: FIN first, and whatever the peer already sent is read away, so that the
   // close is not turned into a reset by unread data.
   ++stats_.dropped;
-  spdlog::warn("{} tcp: refusing {}: {} connections already open", stats_.service, peer.to_string(), live_.size());
+  warn_refusal(fmt::format("{}: {} connections already open", peer.to_string(), live_.size()));
   (void)s.shutdown(shutdown_how::write);
   std::byte sink[4096];
   for (int i = 0; i < 16; ++i) {
@@ -52,15 +52,21 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
 
 void tcp_service::refuse_too_high(const endpoint& peer, std::error_code ec) {
   // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE: dropped, not
-  // an error. Under a flood that would be a warning per connection: one a second, with a count.
+  // an error.
   ++stats_.dropped;
+  warn_refusal(describe(peer.to_string(), ec));
+}
+
+void tcp_service::warn_refusal(const std::string& why) {
+  // Under a flood a warning per refused connection would be thousands of lines: one a second, with
+  // a count of those not shown.
   auto now = std::chrono::steady_clock::now();
   if (now - last_refusal_log_ < std::chrono::seconds(1)) {
     ++refusals_unlogged_;
     return;
   }
   std::string more = refusals_unlogged_ ? fmt::format(" (and {} more since the last report)", refusals_unlogged_) : "";
-  spdlog::warn("{} tcp: refusing {}{}", stats_.service, describe(peer.to_string(), ec), more);
+  spdlog::warn("{} tcp: refusing {}{}", stats_.service, why, more);
   last_refusal_log_ = now;
   refusals_unlogged_ = 0;
 }

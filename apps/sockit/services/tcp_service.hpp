@@ -20,7 +20,7 @@
 namespace sockit::cli {
 
 struct tcp_service_options {
-  std::size_t max_connections = 1000;
+  std::size_t max_connections = 1000;  // the host passes its own (by default from the fd limit)
   std::chrono::milliseconds idle_timeout{0};  // 0: never
   bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
   std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
@@ -70,6 +70,8 @@ class tcp_service {
   void refuse(socket s, const endpoint& peer);
   // The connection was accepted but the engine cannot watch its descriptor.
   void refuse_too_high(const endpoint& peer, std::error_code ec);
+  // The warning for a refusal, at most one line a second (with a count of the others).
+  void warn_refusal(const std::string& why);
   // Closes the listener and the idle timer: no new connections, no idle closes.
   void stop_accepting();
   // The live connections, copied: closing one runs its close handler, which erases from live_.

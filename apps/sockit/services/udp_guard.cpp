@@ -45,7 +45,8 @@ udp_guard::verdict udp_guard::check(const endpoint& from, clock::time_point now)
   std::lock_guard lock(mu_);
   if (from.port() < opts_.min_source_port) return verdict::privileged_port;
   if (is_own(from)) return verdict::own_port;
-  if (opts_.rate <= 0) return verdict::allow;
+  // Rule 1 above held for every source; rule 2 only for those that can come from outside.
+  if (opts_.rate <= 0 || from.is_loopback()) return verdict::allow;
   auto key = address_key(from);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {

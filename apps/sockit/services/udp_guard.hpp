@@ -6,6 +6,11 @@
 //   2. a token bucket per source address (the port is ignored: spoofers vary it) caps the replies
 //      any one address can draw. The table of buckets is bounded; when it is full and no idle
 //      entry can be evicted, new sources get no reply (fail closed) rather than more memory.
+//      Loopback sources (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) are exempt: nobody outside this
+//      host can forge them, since the kernel drops packets carrying them that arrive on any
+//      interface but lo (IPv4 martian filtering unless route_localnet is set; RFC 4291 for ::1).
+//      Only a local process can send from them, and it could flood this host directly anyway;
+//      limiting them only made local benchmarks measure the limiter.
 #pragma once
 
 #include <chrono>
@@ -20,7 +25,7 @@
 namespace sockit::cli {
 
 struct udp_guard_options {
-  double rate = 50;     // replies per second per source address; 0 = no rate limit
+  double rate = 50;     // replies per second per non-loopback source address; 0 = no rate limit
   double burst = 100;   // bucket size: replies a quiet source may draw at once
   std::size_t max_sources = 4096;
   std::uint16_t min_source_port = 1024;

@@ -3,8 +3,10 @@
 // Nothing here resolves a real name: hosts are numeric or malformed.
 #include "args.hpp"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <thread>
@@ -107,6 +109,120 @@ TEST(validators, seconds_check_and_number_check) {
   }
   text = "0";
   EXPECT_EQ(num(text), "bad value '0': must be a number of replies from 1 to 1000000000");
+}
+
+TEST(validators, int_check_names_the_range_in_words) {
+  auto conns = int_check(1, 1000000);
+  std::string text;
+  for (auto good : {"1", "1000000", "42"}) {
+    text = good;
+    EXPECT_EQ(conns(text), "") << good;
+  }
+  // Not read as something else: no exponent, no fraction, no sign, no spaces, no hex.
+  for (auto bad : {"0", "1000001", "-5", "abc", "1e3", "1.5", "nan", "inf", "+3", " 3", "3 ", "0x10", "",
+                   "99999999999999999999"}) {
+    text = bad;
+    EXPECT_EQ(conns(text), fmt::format("bad value '{}': must be a whole number from 1 to 1000000", bad)) << bad;
+  }
+  auto bytes = int_check(0, 65535, "bytes");
+  text = "65536";
+  EXPECT_EQ(bytes(text), "bad value '65536': must be a whole number of bytes from 0 to 65535");
+  auto count = int_check(1, no_upper_bound);
+  text = "9223372036854775807";
+  EXPECT_EQ(count(text), "");
+  text = "0";
+  EXPECT_EQ(count(text), "bad value '0': must be a whole number, at least 1");
+}
+
+TEST(validators, a_failed_check_says_the_option_name_once) {
+  CLI::App app("test", "sockit");
+  int n = 0, hidden = 0;
+  app.add_option("-c,--connections", n)->check(int_check(1, 10));
+  app.add_option("--hidden", hidden)->check(int_check(1, 10))->group("");
+  auto error_of = [&app](std::vector<std::string> args) -> std::string {
+    std::reverse(args.begin(), args.end());
+    try {
+      app.parse(args);
+    } catch (const CLI::ParseError& e) {
+      return parse_error_text(e);
+    }
+    return "";
+  };
+  EXPECT_EQ(error_of({"-c", "0"}), "--connections: bad value '0': must be a whole number from 1 to 10");
+  app.clear();
+  EXPECT_EQ(error_of({"--hidden", "x"}), "bad value 'x': must be a whole number from 1 to 10");
+}
+
+// A tree shaped like sockit's: global flags that fall through, a command with positionals, a
+// command with subcommands.
+struct cli_tree {
+  CLI::App app{"test", "sockit"};
+  bool verbose = false;
+  std::string host, port, target;
+  int count = 1;
+  cli_tree() {
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.add_flag("-v,--verbose", verbose);
+    auto* connect = app.add_subcommand("connect");
+    connect->add_option("host", host)->required();
+    connect->add_option("port", port)->required();
+    connect->add_option("-c,--count", count)->check(int_check(1, 10));
+    auto* udp = app.add_subcommand("udp");
+    udp->require_subcommand(1);
+    udp->add_subcommand("send")->add_option("target", target)->required();
+    udp->add_subcommand("recv");
+  }
+  // The line for args, or "" when they parse.
+  std::string error_of(std::vector<std::string> args) {
+    auto argv = args;
+    std::reverse(args.begin(), args.end());
+    try {
+      app.parse(args);
+    } catch (const CLI::ParseError& e) {
+      return parse_error_line(app, e, argv);
+    }
+    return "";
+  }
+};
+
+TEST(parse_errors, unknown_options_and_commands_are_named_as_such) {
+  EXPECT_EQ(cli_tree().error_of({"connect", "-p", "40000", "127.0.0.1", "1"}),
+            "unknown option '-p' for 'sockit connect' (see 'sockit connect --help')");
+  EXPECT_EQ(cli_tree().error_of({"connect", "-l", "9000"}),
+            "unknown option '-l' for 'sockit connect' (see 'sockit connect --help')");
+  EXPECT_EQ(cli_tree().error_of({"connect", "h", "1", "--bogus=2"}),
+            "unknown option '--bogus' for 'sockit connect' (see 'sockit connect --help')");
+  EXPECT_EQ(cli_tree().error_of({"connect", "h", "1", "-vq"}),
+            "unknown option '-q' for 'sockit connect' (see 'sockit connect --help')");
+  EXPECT_EQ(cli_tree().error_of({"udp", "send", "-q", "h:1"}),
+            "unknown option '-q' for 'sockit udp send' (see 'sockit udp send --help')");
+  EXPECT_EQ(cli_tree().error_of({"udp", "foo"}), "unknown command 'foo' for 'sockit udp' (send, recv)");
+  EXPECT_EQ(cli_tree().error_of({"udp"}), "'sockit udp' needs a command (send, recv)");
+  EXPECT_EQ(cli_tree().error_of({"connect", "h", "1", "x"}),
+            "unexpected argument 'x' for 'sockit connect' (see 'sockit connect --help')");
+  // After "--" a word is a word, and a negative number is a value with its own range error.
+  EXPECT_EQ(cli_tree().error_of({"connect", "h", "--", "1", "-x"}),
+            "unexpected argument '-x' for 'sockit connect' (see 'sockit connect --help')");
+  EXPECT_EQ(cli_tree().error_of({"connect", "-c", "-5", "h", "1"}),
+            "--count: bad value '-5': must be a whole number from 1 to 10");
+  EXPECT_EQ(cli_tree().error_of({"connect", "h", "-5", "extra"}),
+            "unexpected argument 'extra' for 'sockit connect' (see 'sockit connect --help')");
+  // Global flags still work after the command.
+  cli_tree t;
+  EXPECT_EQ(t.error_of({"connect", "h", "1", "-v"}), "");
+  EXPECT_TRUE(t.verbose);
+}
+
+TEST(parse_errors, unknown_global_option) {
+  cli_tree t;
+  EXPECT_EQ(unknown_global_option(t.app, "-v"), "");
+  EXPECT_EQ(unknown_global_option(t.app, "--verbose"), "");
+  EXPECT_EQ(unknown_global_option(t.app, "-vv"), "");
+  EXPECT_EQ(unknown_global_option(t.app, "-"), "");
+  EXPECT_EQ(unknown_global_option(t.app, "-q"), "unknown option '-q' for 'sockit' (see 'sockit --help')");
+  EXPECT_EQ(unknown_global_option(t.app, "-vq"), "unknown option '-vq' for 'sockit' (see 'sockit --help')");
+  EXPECT_EQ(unknown_global_option(t.app, "--bogus=1"), "unknown option '--bogus' for 'sockit' (see 'sockit --help')");
 }
 
 TEST(hosts_and_ports, port_arguments) {

@@ -1,6 +1,7 @@
 // The --json writer: objects in the order built, strings escaped so any bytes give valid JSON,
 // valid UTF-8 kept as it is, numbers that JSON cannot carry written as null.
 #include "json.hpp"
+#include "utf8.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "utf8.hpp"
 
 namespace sockit::cli {
 namespace {

@@ -8,6 +8,8 @@
 
 #include "sockit/frame_codec.hpp"
 
+#include "text_table.hpp"
+
 namespace sockit::cli::proto {
 namespace {
 
@@ -53,11 +55,13 @@ TEST(proto_request, raw_takes_any_code_byte) {
 }
 
 TEST(proto_request, refusals_say_why) {
-  EXPECT_EQ(refused(""), "empty command");
-  EXPECT_EQ(refused("   "), "empty command");
-  EXPECT_EQ(refused("Bogus thing"), "unknown command 'Bogus'");
-  EXPECT_EQ(refused("ping now"), "'ping' takes no text");
-  EXPECT_EQ(refused("time x"), "'time' takes no text");
+  cli::test::expect_each(refused, {
+      {"", "empty command"},
+      {"   ", "empty command"},
+      {"Bogus thing", "unknown command 'Bogus'"},
+      {"ping now", "'ping' takes no text"},
+      {"time x", "'time' takes no text"},
+  });
   for (auto bad : {"raw", "raw 256", "raw -1", "raw x", "raw 1x", "raw  1"}) {
     EXPECT_NE(refused(bad).find("raw needs a command code from 0 to 255"), std::string::npos) << bad;
   }
