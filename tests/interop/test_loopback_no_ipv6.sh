@@ -11,18 +11,10 @@ cat >"$TMP/inner.sh" <<'INNER'
 set -u
 ip link set lo up || { echo "cannot bring lo up"; exit 1; }
 echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6 || { echo "cannot disable IPv6 on lo"; exit 1; }
-port() {  # ERRFILE PROTO: the port of the first listening line
+port() {  # ERRFILE PROTO [SERVICE]: the port of the first 127.0.0.1 listening line
   local p=
   for _ in $(seq 50); do
-    p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\)$/\1/p" "$1" | head -1)
-    [ -n "$p" ] && break; sleep 0.1
-  done
-  echo "$p"
-}
-port_svc() {  # ERRFILE PROTO SERVICE
-  local p=
-  for _ in $(seq 50); do
-    p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\) $3$/\1/p" "$1" | head -1)
+    p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\)${3:+ $3}$/\1/p" "$1" | head -1)
     [ -n "$p" ] && break; sleep 0.1
   done
   echo "$p"
@@ -51,7 +43,7 @@ check_err "$T/r2.err" "udp recv 0" || exit 1
 
 # serve: both services' sockets on 127.0.0.1 only, one notice for all of them.
 timeout 20 "$SOCKIT" serve --services echo --echo-port 0 >/dev/null 2>"$T/s3.err" & S=$!
-E=$(port_svc "$T/s3.err" tcp echo)
+E=$(port "$T/s3.err" tcp echo)
 [ -n "$E" ] || { kill $S; echo "serve: no listening line: $(cat "$T/s3.err")"; exit 1; }
 got=$(printf 'v4' | timeout 5 nc -N 127.0.0.1 "$E")
 kill -INT $S; wait $S
