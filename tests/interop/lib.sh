@@ -147,6 +147,8 @@ make_netns() {
   ip -n "$NS" link set lo up || die "cannot bring lo up in $NS"
 }
 
+# wait_nonempty FILE: waits up to 5 s for FILE to have something in it (then the caller checks it).
+wait_nonempty() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 0; }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }

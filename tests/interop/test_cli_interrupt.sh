@@ -45,7 +45,7 @@ for sig in INT TERM; do
   wait_listen "$P" tcp
   bg_in "$SOCKIT" connect 127.0.0.1 "$P" >"$TMP/out" 2>"$TMP/err"
   C=$BG_PID
-  for _ in $(seq 50); do [ -s "$TMP/out" ] && break; sleep 0.1; done
+  wait_nonempty "$TMP/out"
   kill -0 "$C" 2>/dev/null || fail "connect ended before SIG$sig (its stdin is still open)"
   kill -"$sig" "$C"
   stop_within "$C" 3
@@ -110,7 +110,7 @@ except OSError:
     open(sys.argv[2], "wb").write(b"<no EOF>")
 ' "$P" "$TMP/client-in"
   CL=$BG_PID
-  for _ in $(seq 50); do [ -s "$TMP/out" ] && break; sleep 0.1; done
+  wait_nonempty "$TMP/out"
   kill -0 "$L" 2>/dev/null || fail "listen $k ended before SIGTERM (its stdin is still open)"
   kill -TERM "$L"
   stop_within "$L" 3

@@ -59,7 +59,7 @@ for _ in $(seq 50); do grep -q 'listening on' "$TMP/err6" 2>/dev/null && break; 
 N=$(sed -n 's/^sockit: listening on 127\.0\.0\.1:\([0-9]*\) (tcp)$/\1/p' "$TMP/err6")
 if [ -z "$N" ]; then fail "no 'listening on' line for port 0: $(cat "$TMP/err6")"; else
   printf 'zero' | timeout 10 nc -N 127.0.0.1 "$N" >/dev/null
-  for _ in $(seq 50); do [ -s "$TMP/got6" ] && break; sleep 0.1; done
+  wait_nonempty "$TMP/got6"
   expect_eq "$(cat "$TMP/got6")" "zero" "listen 0"
 fi
 
@@ -71,10 +71,10 @@ bg sh -c "exec '$SOCKIT' listen -u 0 >'$TMP/got8' <'$TMP/fifo' 2>'$TMP/listen8.e
 exec 3>"$TMP/fifo"
 listening_port P "$TMP/listen8.err" udp
 bg sh -c "printf 'hello' | exec socat -t 5 -T 5 - UDP4:127.0.0.1:$P >'$TMP/socat8'"; S=$BG_PID
-for _ in $(seq 50); do [ -s "$TMP/got8" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/got8"
 expect_eq "$(cat "$TMP/got8")" "hello" "listen -u printed the datagram"
 printf 'back' >&3
-for _ in $(seq 50); do [ -s "$TMP/socat8" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/socat8"
 expect_eq "$(cat "$TMP/socat8")" "back" "listen -u sent stdin to the peer"
 exec 3>&-
 

@@ -52,10 +52,10 @@ listening_port P "$TMP/l3.err" udp
 wait_lines "$TMP/l3.err" 2
 both_lines "$TMP/l3.err" udp "$P" "listen -u 0"
 bg sh -c "printf 'hello6' | exec socat -t 5 -T 5 - 'UDP6:[::1]:$P' >'$TMP/socat3'"
-for _ in $(seq 50); do [ -s "$TMP/got3" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/got3"
 expect_eq "$(cat "$TMP/got3")" "hello6" "listen -u 0 got the datagram sent to [::1]"
 printf 'back' >&7
-for _ in $(seq 50); do [ -s "$TMP/socat3" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/socat3"
 expect_eq "$(cat "$TMP/socat3")" "back" "listen -u 0 answered over ::1"
 exec 7>&-
 kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
@@ -67,12 +67,12 @@ exec 7>"$TMP/fifo3b"
 listening_port P "$TMP/l3b.err" udp
 wait_lines "$TMP/l3b.err" 2
 printf 'four\n' | socat -u - "UDP4-SENDTO:127.0.0.1:$P"
-for _ in $(seq 50); do [ -s "$TMP/got3b" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/got3b"
 bg sh -c "printf 'six\n' | exec socat -t 5 -T 5 - 'UDP6:[::1]:$P' >'$TMP/socat3b'"
 for _ in $(seq 50); do [ "$(wc -l <"$TMP/got3b")" -ge 2 ] && break; sleep 0.1; done
 expect_eq "$(cat "$TMP/got3b")" "$(printf 'four\nsix')" "listen -u -k 0 over both families"
 printf 'back6' >&7
-for _ in $(seq 50); do [ -s "$TMP/socat3b" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/socat3b"
 expect_eq "$(cat "$TMP/socat3b")" "back6" "listen -u -k 0 answered the latest sender over ::1"
 exec 7>&-
 kill "$L" 2>/dev/null; wait "$L" 2>/dev/null

@@ -33,7 +33,7 @@ print('answered', len(frames), flush=True)
 while c.recv(4096): pass
 PYEOF
 bg python3 "$TMP/gate.py" >"$TMP/gate.out" 2>"$TMP/gate.err"
-for _ in $(seq 50); do [ -s "$TMP/gate.out" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/gate.out"
 GP=$(head -1 "$TMP/gate.out")
 [ -n "$GP" ] || die "the gate server did not start: $(cat "$TMP/gate.err")"
 

@@ -42,7 +42,7 @@ while True:
     conns.append(c)  # held open, never read or answered
 PYEOF
 bg python3 "$TMP/mute.py" >"$TMP/mute.port"
-for _ in $(seq 50); do [ -s "$TMP/mute.port" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/mute.port"
 MP=$(cat "$TMP/mute.port")
 interrupt "$TMP/out2" "$TMP/err2" "127.0.0.1:$MP"
 expect_rc 1 "interrupted with nothing answered"

@@ -9,7 +9,7 @@ need python3 jq socat
 for eng in $(engines); do
   bg "$SOCKIT" --json echo --port 0 --threads 2 --engine "$eng" >"$TMP/json" 2>"$TMP/err"
   SERVER=$BG_PID
-  for _ in $(seq 50); do [ -s "$TMP/json" ] && break; sleep 0.1; done
+  wait_nonempty "$TMP/json"
   for _ in $(seq 50); do [ "$(wc -l <"$TMP/json")" -ge 4 ] && break; sleep 0.1; done
   P=$(jq -r 'select(.event == "listening" and .proto == "tcp" and (.address | startswith("127."))) | .address' "$TMP/json" | sed 's/.*://')
   U=$(jq -r 'select(.event == "listening" and .proto == "udp" and (.address | startswith("127."))) | .address' "$TMP/json" | sed 's/.*://')
@@ -59,7 +59,7 @@ kill -TERM "$FIRST"; wait "$FIRST"
 # auto: one loop per core.
 bg "$SOCKIT" echo --tcp --port 0 --threads auto >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
-for _ in $(seq 50); do [ -s "$TMP/out" ] && break; sleep 0.1; done
+wait_nonempty "$TMP/out"
 P=$(awk '$2 == "tcp" && $3 ~ /^127\./ {print $3}' "$TMP/out" | sed 's/.*://')
 expect_eq "$(ss -tlnH "sport = :$P" | grep -c "127\.0\.0\.1:$P")" "$(nproc)" "--threads auto: one listener per core"
 kill -INT "$SERVER"; wait "$SERVER"; RC=$?
