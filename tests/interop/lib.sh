@@ -147,6 +147,48 @@ make_netns() {
   ip -n "$NS" link set lo up || die "cannot bring lo up in $NS"
 }
 
+# make_lan: a small network of its own, for tests between separate hosts. Three hosts, each a
+# network namespace ($LAN_A, $LAN_B, $LAN_C), plugged by veth pairs into one bridge that lives in a
+# fourth namespace (the switch), so nothing of it appears in the machine's own namespace. Each host
+# has eth0 with 10.77.9.N/24 and fd77:9::N/64 (N = 1, 2, 3; added with nodad, usable at once), a
+# default route and the multicast routes (224.0.0.0/4, ff00::/8) on eth0. The bridge floods
+# multicast (snooping off), so whether a host hears a group is decided by that host's own
+# membership, which is what the tests check. Addresses in LAN_IP4=(a b c) and LAN_IP6=(a b c).
+# Everything is deleted on exit with the other namespaces, also when the test fails.
+make_lan() {
+  need_root
+  need ip
+  local sw h i ns
+  make_netns; sw=$NS
+  ip -n "$sw" link add br0 type bridge mcast_snooping 0 stp_state 0 \
+    || skip "cannot create a bridge here (ip link add type bridge failed)"
+  ip -n "$sw" link set br0 up || die "br0 up in $sw"
+  LAN_IP4=(10.77.9.1 10.77.9.2 10.77.9.3)
+  LAN_IP6=(fd77:9::1 fd77:9::2 fd77:9::3)
+  local hosts=()
+  for i in 0 1 2; do
+    make_netns; ns=$NS; hosts+=("$ns")
+    ip -n "$sw" link add "port$i" type veth peer name eth0 netns "$ns" \
+      || skip "cannot create a veth pair here (ip link add type veth failed)"
+    ip -n "$sw" link set "port$i" master br0 up || die "port$i on br0"
+    ip -n "$ns" link set eth0 up || die "eth0 up in $ns"
+    ip -n "$ns" addr add "${LAN_IP4[$i]}/24" dev eth0 || die "IPv4 address in $ns"
+    ip -n "$ns" -6 addr add "${LAN_IP6[$i]}/64" dev eth0 nodad || die "IPv6 address in $ns"
+    ip -n "$ns" route add default dev eth0 || die "default route in $ns"
+    ip -n "$ns" route add 224.0.0.0/4 dev eth0 2>/dev/null || true
+    ip -n "$ns" -6 route add default dev eth0 || die "IPv6 default route in $ns"
+  done
+  LAN_A=${hosts[0]} LAN_B=${hosts[1]} LAN_C=${hosts[2]}
+  # Up means carrier on both ends of every veth: wait up to 5 s.
+  for h in "${hosts[@]}"; do
+    for _ in $(seq 50); do
+      ip -n "$h" -o link show eth0 | grep -q 'state UP' && break
+      sleep 0.1
+    done
+    ip -n "$h" -o link show eth0 | grep -q 'state UP' || die "eth0 in $h did not come up"
+  done
+}
+
 # wait_nonempty FILE: waits up to 5 s for FILE to have something in it (then the caller checks it).
 wait_nonempty() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 0; }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
