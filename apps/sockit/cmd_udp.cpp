@@ -13,10 +13,9 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "datagram_output.hpp"
 #include "hexdump.hpp"
-#include "json.hpp"
 #include "loopback_pair.hpp"
-#include "printable.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/udp.hpp"
@@ -28,31 +27,6 @@ namespace {
 constexpr std::size_t max_datagram = 65536;
 
 std::string_view as_text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
-
-// One datagram for the user: raw payload, "FROM: payload" or a JSON line.
-enum class format { labelled, raw, json };
-
-std::error_code print_datagram(format f, const endpoint& from, std::string_view data, std::size_t wire_size) {
-  std::string out;
-  switch (f) {
-    case format::raw:
-      out.assign(data);
-      break;
-    case format::labelled:
-      out = from.to_string() + ": ";
-      out += printable(data);
-      if (data.empty() || data.back() != '\n') out += '\n';
-      break;
-    case format::json: {
-      json_object o;
-      o.add("from", from.to_string()).add("size", static_cast<std::uint64_t>(wire_size)).add_bytes("data", data);
-      if (wire_size > data.size()) o.add("truncated", true);
-      out = o.str() + "\n";
-      break;
-    }
-  }
-  return write_out(out);  // unbuffered: each datagram is out before the next read
-}
 
 struct send_args {
   std::string target;
@@ -125,7 +99,7 @@ int run_send(const send_args& a, const context& ctx) {
   }
   std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
   dump.received(data);
-  format f = ctx.json ? format::json : format::raw;
+  datagram_format f = ctx.json ? datagram_format::json : datagram_format::raw;
   (void)print_datagram(f, d->from, data, d->wire_size);  // a failure: main reports it (output.hpp)
   return exit_ok;
 }
@@ -168,7 +142,7 @@ int run_recv(const recv_args& a, const context& ctx) {
   auto& loop = **loop_r;
   if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&loop](int) { loop.stop(); })) return fail("signalfd", ec);
 
-  format f = ctx.json ? format::json : a.raw ? format::raw : format::labelled;
+  datagram_format f = ctx.json ? datagram_format::json : a.raw ? datagram_format::raw : datagram_format::labelled;
   traffic_dumper dump(ctx.hexdump);
   auto buf = std::make_unique<std::byte[]>(max_datagram);
   std::uint64_t received = 0;
