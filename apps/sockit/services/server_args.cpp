@@ -19,6 +19,9 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
   cmd.add_option("--udp-burst", f.udp_burst, "UDP replies a quiet source may draw at once")
       ->check(number_check(1, 1e9, "replies"))
       ->capture_default_str();
+  cmd.add_option("--rcvbuf", f.udp_recv_buffer,
+                 "SO_RCVBUF of the UDP sockets, in bytes (the kernel caps it at net.core.rmem_max); default: the kernel's")
+      ->check(int_check(1, max_socket_buffer, "bytes"));
   cmd.add_option("--threads", f.threads,
                  "Event loops, each on its own thread with its own listening sockets (SO_REUSEPORT): "
                  "a number or 'auto' (one per core)")
@@ -51,6 +54,7 @@ bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bo
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
   ho.guard.rate = f.udp_rate;
   ho.guard.burst = f.udp_burst;
+  ho.udp_recv_buffer = f.udp_recv_buffer;
   if (!parse_threads_arg(f.threads, ho.threads, exit)) return false;
   ho.max_connections = f.max_connections;
   // seconds_to_ms clamps, and a positive timeout never rounds down to "off".

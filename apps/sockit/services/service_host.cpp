@@ -95,7 +95,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
               sh.add(std::move(*t));
               return local;
             }
-            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared);
+            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, opts.udp_recv_buffer);
             if (!u) return u.error();
             endpoint local = (*u)->local_endpoint();
             sh.add(std::move(*u));

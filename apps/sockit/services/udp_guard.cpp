@@ -43,6 +43,15 @@ void udp_guard::evict_idle(clock::time_point now) {
 
 udp_guard::verdict udp_guard::check(const endpoint& from, clock::time_point now) {
   std::lock_guard lock(mu_);
+  return check_locked(from, now);
+}
+
+void udp_guard::check(std::span<const endpoint> from, std::span<verdict> out, clock::time_point now) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < from.size() && i < out.size(); ++i) out[i] = check_locked(from[i], now);
+}
+
+udp_guard::verdict udp_guard::check_locked(const endpoint& from, clock::time_point now) {
   if (from.port() < opts_.min_source_port) return verdict::privileged_port;
   if (is_own(from)) return verdict::own_port;
   // Rule 1 above held for every source; rule 2 only for those that can come from outside.

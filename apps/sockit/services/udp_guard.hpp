@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +46,9 @@ class udp_guard {
   }
   // Decides whether `from` may get one reply now, and takes its token if so.
   verdict check(const endpoint& from, clock::time_point now = clock::now());
+  // The same for a batch of sources (one recvmmsg's worth), out[i] for from[i]: one lock and one
+  // clock reading for all of them. A loopback source (exempt from the rate) costs two compares.
+  void check(std::span<const endpoint> from, std::span<verdict> out, clock::time_point now = clock::now());
   std::size_t sources() const {
     std::lock_guard lock(mu_);
     return buckets_.size();
@@ -56,6 +60,7 @@ class udp_guard {
     clock::time_point last;
   };
   bool is_own(const endpoint& from) const noexcept;
+  verdict check_locked(const endpoint& from, clock::time_point now);
   void evict_idle(clock::time_point now);
 
   // With --threads N every loop's UDP sockets share one guard, so a source's budget is the same

@@ -1,10 +1,14 @@
-// A UDP service: read a bounded batch per wake-up, ask the guard, reply without blocking.
+// A UDP service: read a bounded batch per wake-up, ask the guard, reply in a batch without blocking.
 #include "udp_service.hpp"
+
+#include <atomic>
 
 #include <spdlog/spdlog.h>
 
 #include "sockit/error.hpp"
+#include "sockit/datagram_batch.hpp"
 #include "sockit/io.hpp"
+#include "sockit/options.hpp"
 #include "sockit/udp.hpp"
 
 namespace sockit::cli {
@@ -12,7 +16,7 @@ namespace sockit::cli {
 namespace {
 constexpr std::size_t max_datagram = 65536;
 // Fairness: one flooding source cannot keep the loop from the TCP services.
-constexpr int max_datagrams_per_wakeup = 32;
+constexpr std::size_t max_datagrams_per_wakeup = 32;
 
 const char* verdict_name(udp_guard::verdict v) {
   switch (v) {
@@ -26,13 +30,24 @@ const char* verdict_name(udp_guard::verdict v) {
 }  // namespace
 
 result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::string name, const endpoint& at,
-                                                         udp_guard& guard, responder respond, bool reuse_port) {
+                                                         udp_guard& guard, responder respond, bool reuse_port,
+                                                         int recv_buffer) {
   udp_bind_options bo;
   bo.reuse_port = reuse_port;
   bo.nonblocking = true;
   bo.v6_only = false;
   auto s = udp_bind(at, bo);
   if (!s) return s.error();
+  if (recv_buffer > 0) {
+    if (auto ec = set_recv_buffer_size(*s, recv_buffer)) return ec;
+    // Linux doubles what it is given (for its bookkeeping) and caps it at net.core.rmem_max,
+    // silently: say so, once per process, when the cap took some of it.
+    static std::atomic<bool> warned{false};
+    auto got = recv_buffer_size(*s);
+    if (got && *got / 2 < recv_buffer && !warned.exchange(true)) {
+      spdlog::warn("--rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", recv_buffer, *got / 2);
+    }
+  }
   auto local = s->local_endpoint();
   if (!local) return local.error();
   auto svc = std::make_unique<udp_service>(loop, std::move(name), std::move(*s), guard, std::move(respond));
@@ -47,7 +62,8 @@ result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::
 
 udp_service::udp_service(event_loop& loop, std::string name, socket s, udp_guard& guard, responder respond)
     : loop_(loop), socket_(std::move(s)), guard_(guard), respond_(std::move(respond)),
-      buf_(std::make_unique<std::byte[]>(max_datagram)) {
+      in_(max_datagrams_per_wakeup, max_datagram), out_(max_datagrams_per_wakeup, 0),
+      replies_(max_datagrams_per_wakeup), verdicts_(max_datagrams_per_wakeup) {
   stats_.service = std::move(name);
   stats_.proto = "udp";
 }
@@ -60,40 +76,66 @@ void udp_service::close() {
   (void)socket_.close();
 }
 
+// One wake-up: up to max_datagrams_per_wakeup datagrams in as few recvmmsg calls as the kernel
+// allows (usually one), each judged by the guard and answered on its own, the replies out in one
+// sendmmsg. The replies point into replies_, strings that keep their capacity: no allocation per
+// datagram once the first batch has been answered.
 void udp_service::handle_readable() {
-  for (int i = 0; i < max_datagrams_per_wakeup && socket_; ++i) {
-    auto d = try_recv_from(socket_, std::span<std::byte>(buf_.get(), max_datagram));
-    if (!d) {
-      if (d.error() == errc::would_block) return;
+  std::size_t budget = max_datagrams_per_wakeup;
+  while (budget > 0 && socket_) {
+    const std::size_t asked = budget;
+    auto got = try_recv_batch(socket_, in_, asked);
+    if (!got) {
+      if (got.error() == errc::would_block) return;
       // An unconnected socket may still carry an ICMP error for an earlier reply: count it, go on.
       ++stats_.errors;
-      spdlog::debug("{} udp: {}", stats_.service, describe("recvfrom", d.error()));
+      --budget;
+      spdlog::debug("{} udp: {}", stats_.service, describe("recvmmsg", got.error()));
       continue;
     }
-    ++stats_.datagrams;
-    stats_.bytes_in += d->size;
-    const endpoint& from = d->from;
-    if (from.empty() || !respond_) continue;
-    auto v = guard_.check(from);
-    if (v != udp_guard::verdict::allow) {
-      ++stats_.dropped;
-      spdlog::debug("{} udp: no reply to {}: {}", stats_.service, from.to_string(), verdict_name(v));
-      continue;
-    }
-    reply_.clear();
-    if (!respond_(std::span<const std::byte>(buf_.get(), d->size), reply_)) continue;
-    auto sent = try_send_to(socket_, as_bytes(reply_), from);
-    if (!sent) {
-      // A full socket buffer drops the reply, as the network would: never block the loop on UDP.
-      if (sent.error() == errc::would_block || sent.error() == std::errc::no_buffer_space) {
+    const std::size_t n = *got;
+    budget -= n;
+    if (respond_) guard_.check(in_.peers(n), std::span<udp_guard::verdict>(verdicts_.data(), n));
+    std::size_t replies = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      ++stats_.datagrams;
+      stats_.bytes_in += in_.size(i);
+      const endpoint& from = in_.peer(i);
+      if (from.empty() || !respond_) continue;
+      if (verdicts_[i] != udp_guard::verdict::allow) {
         ++stats_.dropped;
-      } else {
-        ++stats_.errors;
-        spdlog::debug("{} udp: {}", stats_.service, describe("sendto " + from.to_string(), sent.error()));
+        spdlog::debug("{} udp: no reply to {}: {}", stats_.service, from.to_string(), verdict_name(verdicts_[i]));
+        continue;
       }
+      auto& reply = replies_[replies];
+      reply.clear();
+      if (!respond_(in_.data(i), reply)) continue;
+      out_.prepare(replies, as_bytes(reply), from);
+      ++replies;
+    }
+    send_replies(replies);
+    if (n < asked) return;  // the kernel had fewer than asked for: drained for now
+  }
+}
+
+void udp_service::send_replies(std::size_t count) {
+  std::size_t first = 0;
+  while (first < count) {
+    auto sent = try_send_batch(socket_, out_, count, first);
+    if (!sent) {
+      // A full socket buffer drops the rest, as the network would: never block the loop on UDP.
+      if (sent.error() == errc::would_block || sent.error() == std::errc::no_buffer_space) {
+        stats_.dropped += count - first;
+        return;
+      }
+      // This one reply was refused (EMSGSIZE, an ICMP error...): count it, send the others.
+      ++stats_.errors;
+      spdlog::debug("{} udp: {}", stats_.service, describe("sendto " + out_.peer(first).to_string(), sent.error()));
+      ++first;
       continue;
     }
-    stats_.bytes_out += *sent;
+    for (std::size_t i = first; i < first + *sent; ++i) stats_.bytes_out += replies_[i].size();
+    first += *sent;
   }
 }
 

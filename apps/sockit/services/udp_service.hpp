@@ -1,14 +1,17 @@
 // One UDP service on the event loop: a non-blocking socket, a responder that turns a datagram
 // into an optional reply, and the reflection guard consulted before any reply goes out. Replies
-// leave from the socket the datagram came in on, so from the service's own port.
+// leave from the socket the datagram came in on, so from the service's own port. Datagrams are
+// read and answered in batches (recvmmsg/sendmmsg); the guard still judges each one.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "service_stats.hpp"
+#include "sockit/datagram_batch.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/socket.hpp"
 #include "udp_guard.hpp"
@@ -20,10 +23,11 @@ class udp_service {
   // Fills `reply` for the datagram `in`; returns false to send nothing.
   using responder = std::function<bool(std::span<const std::byte> in, std::string& reply)>;
 
-  // A null responder never replies (discard). `guard` must outlive the service.
+  // A null responder never replies (discard). `guard` must outlive the service. `recv_buffer`:
+  // SO_RCVBUF in bytes (0: the kernel's default).
   static result<std::unique_ptr<udp_service>> create(event_loop& loop, std::string name, const endpoint& at,
                                                      udp_guard& guard, responder respond,
-                                                     bool reuse_port = false);
+                                                     bool reuse_port = false, int recv_buffer = 0);
   ~udp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
@@ -34,13 +38,16 @@ class udp_service {
 
  private:
   void handle_readable();
+  void send_replies(std::size_t count);
 
   event_loop& loop_;
   socket socket_;
   udp_guard& guard_;
   responder respond_;
-  std::unique_ptr<std::byte[]> buf_;
-  std::string reply_;
+  datagram_batch in_;                  // what one wake-up reads: 32 datagrams of up to 64 KiB
+  datagram_batch out_;                 // the replies, pointing into replies_
+  std::vector<std::string> replies_;
+  std::vector<udp_guard::verdict> verdicts_;
   service_stats stats_;
 };
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace sockit::cli {
 namespace {
@@ -39,6 +40,23 @@ TEST(udp_guard, refuses_its_own_endpoints) {
   EXPECT_EQ(g.check(at("192.0.2.8", 4000), now), verdict::allow);
   EXPECT_EQ(g.check(at("192.0.2.9", 5000), now), verdict::own_port);
   EXPECT_EQ(g.check(at("192.0.2.9", 5001), now), verdict::allow);
+}
+
+// A batch (one recvmmsg's worth) is judged as the same datagrams one by one would be, at one
+// instant: every rule per datagram, each taking its own token.
+TEST(udp_guard, a_batch_is_judged_per_datagram) {
+  udp_guard g({.rate = 1, .burst = 2});
+  g.add_own(at("192.0.2.7", 4000));
+  const auto now = udp_guard::clock::now();
+  std::vector<endpoint> from = {at("192.0.2.1", 2000), at("192.0.2.1", 2001), at("192.0.2.1", 2002),
+                                at("192.0.2.2", 19),   at("192.0.2.7", 4000), at("127.0.0.1", 3000),
+                                at("127.0.0.1", 3000), at("127.0.0.1", 3000)};
+  std::vector<verdict> out(from.size(), verdict::table_full);
+  g.check(from, out, now);
+  std::vector<verdict> want = {verdict::allow,           verdict::allow,    verdict::rate_limited,
+                               verdict::privileged_port, verdict::own_port, verdict::allow,
+                               verdict::allow,           verdict::allow};
+  EXPECT_EQ(out, want);
 }
 
 TEST(udp_guard, a_burst_then_the_rate_per_source_address) {
