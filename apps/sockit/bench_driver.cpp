@@ -66,12 +66,21 @@ struct connection {
   std::uint64_t queued = 0, written = 0, received = 0;
   bool want_write = false;  // the kernel buffer was full: writability is watched
   bool dead = false;
+  // UDP: `count` is the datagrams in flight (slots of `ring` in use, sent != {}); `head` a hint
+  // at a free slot. Pacing: the next datagram may leave at next_due, the one after `interval` later.
+  std::uint64_t quota = ~std::uint64_t{0};  // datagrams still to send (--count)
+  std::uint64_t highest = 0;                // highest sequence number echoed so far
+  bool echoed_any = false;
+  bool done = false;                        // --count: all sent, each echoed or lost
+  clk::time_point next_due{};
+  clk::duration interval{};
 };
 
 class worker {
  public:
   worker(const bench_config& cfg, const pattern& pat, bench_progress& progress)
-      : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(64 * 1024) {}
+      : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(64 * 1024), sbuf_(cfg.udp ? cfg.size : 0),
+        paced_(cfg.udp && cfg.rate > 0) {}
 
   std::error_code init() {
     auto l = event_loop::create(cfg_.loop_engine);
@@ -80,28 +89,42 @@ class worker {
     return {};
   }
 
-  void add(socket s) {
+  // quota: UDP datagrams this connection sends (--count); interval: between two of them (--rate).
+  void add(socket s, std::uint64_t quota, clk::duration interval) {
     auto c = std::make_unique<connection>();
     c->sock = std::move(s);
     c->ring.resize(static_cast<std::size_t>(cfg_.depth));
+    c->quota = quota;
+    c->interval = interval;
     conns_.push_back(std::move(c));
   }
 
   // Runs until `stop_at`; measures from `measure_at`.
   void run(clk::time_point measure_at, clk::time_point stop_at) {
+    if (cfg_.count > 0) start_window();  // every datagram counts: no warm-up
+    auto now = clk::now();
+    std::size_t j = 0;
     for (auto& c : conns_) {
       connection* raw = c.get();
       if (auto ec = loop_->watch(raw->sock.native_handle(), io_readable, [this, raw](std::uint32_t ev) { on_event(*raw, ev); })) {
         fail(*raw, describe("watch", ec));
         continue;
       }
-      for (int i = 0; i < cfg_.depth && !raw->dead; ++i) send_next(*raw);
+      if (cfg_.udp) {
+        // Paced sockets start spread over one interval, not all at once.
+        raw->next_due = now + raw->interval * static_cast<long>(j++) / static_cast<long>(conns_.size());
+        fill_udp(*raw);
+      } else {
+        for (int i = 0; i < cfg_.depth && !raw->dead; ++i) send_next(*raw);
+      }
     }
-    loop_->run_after(measure_at - clk::now(), [this] {
-      measuring_ = true;
-      progress_.measuring = true;
-      window_start_ = clk::now();
-    });
+    if (cfg_.count == 0) loop_->run_after(measure_at - clk::now(), [this] { start_window(); });
+    if (paced_) {
+      // Timers have millisecond resolution: each tick sends what fell due since the last.
+      loop_->run_every(std::chrono::milliseconds(1), [this] {
+        for (auto& c : conns_) fill_udp(*c);
+      });
+    }
     loop_->run_after(stop_at - clk::now(), [this] { end_window(); });
     loop_->run_every(stop_poll, [this] {
       if (progress_.stop.load(std::memory_order_relaxed)) end_window();
@@ -116,7 +139,15 @@ class worker {
   bench_totals& totals() { return totals_; }
 
  private:
-  // At stop_at, or earlier when asked to stop (then the window may not even have opened).
+  void start_window() {
+    if (measuring_) return;
+    measuring_ = true;
+    progress_.measuring = true;
+    window_start_ = clk::now();
+  }
+
+  // At stop_at, or earlier when asked to stop (then the window may not even have opened), or
+  // with --count when every datagram was echoed or lost.
   void end_window() {
     if (measuring_) totals_.measured_seconds = std::chrono::duration<double>(clk::now() - window_start_).count();
     measuring_ = false;
@@ -130,26 +161,58 @@ class worker {
     ++totals_.errors;
     progress_.errors.fetch_add(1, std::memory_order_relaxed);
     if (totals_.first_error.empty()) totals_.first_error = std::move(why);
+    check_done(c);
+  }
+
+  // --count: a connection is done once it sent its share and each datagram came back or was
+  // given up (or it failed); the window closes when every connection of this loop is done.
+  void check_done(connection& c) {
+    if (cfg_.count == 0 || c.done) return;
+    if (!c.dead && (c.quota > 0 || c.count > 0)) return;
+    c.done = true;
+    if (++done_ == conns_.size()) end_window();
+  }
+
+  // UDP: sends while a slot is free, the quota lasts and, when paced, the next datagram is due.
+  // A paced connection that fell behind (a busy machine, a late tick) catches up by at most
+  // max_lag's worth at once rather than in one burst the receiver would drop.
+  void fill_udp(connection& c) {
+    static constexpr auto max_lag = std::chrono::milliseconds(20);
+    if (c.dead) return;
+    clk::time_point now = paced_ ? clk::now() : clk::time_point{};
+    while (!c.dead && c.count < c.ring.size() && c.quota > 0) {
+      if (paced_) {
+        if (now < c.next_due) break;
+        c.next_due = std::max(c.next_due + c.interval, now - max_lag);
+      }
+      send_udp(c);
+    }
+    check_done(c);
+  }
+
+  void send_udp(connection& c) {
+    std::size_t i = c.head;
+    if (c.ring[i].sent != clk::time_point{}) {
+      i = static_cast<std::size_t>(std::find_if(c.ring.begin(), c.ring.end(), [](const in_flight& f) { return f.sent == clk::time_point{}; }) - c.ring.begin());
+    }
+    std::uint64_t k = c.next_send++;
+    std::memcpy(sbuf_.data(), &k, seq_bytes);
+    std::memcpy(sbuf_.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes);
+    c.ring[i] = {k, clk::now()};
+    c.head = (i + 1) % c.ring.size();
+    ++c.count;
+    --c.quota;
+    if (measuring_) ++totals_.udp_sent;
+    // A datagram the kernel would not take now counts as sent: it will be counted lost.
+    auto n = try_send(c.sock, sbuf_);
+    if (!n && n.error() != errc::would_block && n.error() != std::errc::no_buffer_space) {
+      fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
+    }
   }
 
   void send_next(connection& c) {
     std::uint64_t k = c.next_send++;
     auto now = clk::now();
-    if (cfg_.udp) {
-      // Reuse the slot of the oldest datagram if the ring is full (expire_udp frees slots).
-      std::vector<std::byte> dgram(cfg_.size);
-      std::memcpy(dgram.data(), &k, seq_bytes);
-      std::memcpy(dgram.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes);
-      auto& slot = c.ring[c.head];
-      slot = {k, now};
-      c.head = (c.head + 1) % c.ring.size();
-      if (measuring_) ++totals_.udp_sent;
-      auto n = try_send(c.sock, dgram);
-      if (!n && n.error() != errc::would_block && n.error() != std::errc::no_buffer_space) {
-        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
-      }
-      return;
-    }
     // TCP: one send per message while the kernel takes them (the load shape servers are measured
     // with); once it did not, what is queued goes out in bulk when the socket is writable again.
     c.ring[(c.head + c.count) % c.ring.size()] = {k, now};
@@ -241,7 +304,7 @@ class worker {
   void read_udp(connection& c) {
     for (int reads = 0; reads < 16; ++reads) {
       ssize_t n;
-      if (!receive(c, n)) return;
+      if (!receive(c, n)) break;
       auto now = clk::now();
       std::uint64_t k;
       if (static_cast<std::size_t>(n) != cfg_.size) {
@@ -259,9 +322,17 @@ class worker {
       auto sent = it->sent;
       it->sent = clk::time_point{};
       c.head = static_cast<std::size_t>(it - c.ring.begin());
+      --c.count;
+      // Reordered: an echo that arrives after the echo of a datagram sent later on this socket.
+      if (c.echoed_any && k < c.highest) {
+        if (measuring_) ++totals_.udp_reordered;
+      } else {
+        c.highest = k;
+        c.echoed_any = true;
+      }
       complete(c, sent, now);
-      send_next(c);
     }
+    if (!c.dead) fill_udp(c);
   }
 
   void expire_udp() {
@@ -275,9 +346,10 @@ class worker {
           if (measuring_) ++totals_.udp_lost;
           f.sent = clk::time_point{};
           c->head = i;
-          send_next(*c);
+          --c->count;
         }
       }
+      fill_udp(*c);
     }
   }
 
@@ -287,6 +359,9 @@ class worker {
   std::unique_ptr<event_loop> loop_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<std::byte> rbuf_;
+  std::vector<std::byte> sbuf_;  // the UDP datagram being sent
+  bool paced_;
+  std::size_t done_ = 0;  // --count: connections done
   bench_totals totals_;
   bool measuring_ = false;
   clk::time_point window_start_;
@@ -302,6 +377,9 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source, 
     if (auto ec = bind(*s, *source)) return ec;
   }
   if (cfg.udp) {
+    if (cfg.recv_buffer > 0) {
+      if (auto ec = set_recv_buffer_size(*s, cfg.recv_buffer)) return ec;
+    }
     if (auto ec = udp_connect(*s, cfg.target)) return ec;
     return std::move(*s);
   }
@@ -390,7 +468,17 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
       if (made == 0) return result;  // the first one failed: nothing to measure
       continue;
     }
-    workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s));
+    if (made == 0 && cfg.udp && cfg.recv_buffer > 0) {
+      // Linux reports twice what it grants (the rest is its bookkeeping).
+      if (auto got = recv_buffer_size(*s)) result.recv_buffer = *got / 2;
+    }
+    // --count shared out evenly (the first count % connections get one more); --rate likewise.
+    const auto conns = static_cast<std::uint64_t>(cfg.connections);
+    std::uint64_t quota = cfg.count == 0 ? ~std::uint64_t{0}
+                                         : cfg.count / conns + (static_cast<std::uint64_t>(i) < cfg.count % conns ? 1 : 0);
+    clk::duration interval{};
+    if (cfg.rate > 0) interval = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(static_cast<double>(conns) / cfg.rate));
+    workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s), quota, interval);
     ++made;
   }
   result.connected = static_cast<std::uint64_t>(made);
@@ -399,15 +487,23 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
 
   auto start = clk::now() + std::chrono::milliseconds(20);
   auto to_dur = [](double s) { return std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(s)); };
-  auto measure_at = start + to_dur(cfg.warmup);
-  auto stop_at = measure_at + to_dur(cfg.seconds);
+  auto measure_at = start + to_dur(cfg.count > 0 ? 0 : cfg.warmup);
+  // --count without -t: until every datagram is echoed or lost (bounded: each one is within
+  // udp_timeout of its send); a day is only a backstop.
+  auto stop_at = measure_at + to_dur(cfg.count > 0 && !cfg.count_time_limit ? 86400 : cfg.seconds);
   std::vector<std::thread> threads;
-  for (auto& w : workers) threads.emplace_back([&w, measure_at, stop_at] { w->run(measure_at, stop_at); });
+  std::atomic<int> running{static_cast<int>(workers.size())};  // --count may end long before stop_at
+  for (auto& w : workers) {
+    threads.emplace_back([&w, &running, measure_at, stop_at] {
+      w->run(measure_at, stop_at);
+      running.fetch_sub(1);
+    });
+  }
 
   if (cfg.server_pid > 0) {
     // The server's CPU over the window, or over what there was of it when stopped early.
     auto sleep_until = [&](clk::time_point t) {
-      while (!progress.stop && clk::now() < t) std::this_thread::sleep_for(std::min<clk::duration>(stop_poll, t - clk::now()));
+      while (!progress.stop && running.load() > 0 && clk::now() < t) std::this_thread::sleep_for(std::min<clk::duration>(stop_poll, t - clk::now()));
     };
     sleep_until(measure_at);
     double before = process_cpu_seconds(cfg.server_pid);
@@ -424,6 +520,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     result.errors += t.errors;
     result.udp_sent += t.udp_sent;
     result.udp_lost += t.udp_lost;
+    result.udp_reordered += t.udp_reordered;
     result.latency_ns.merge(t.latency_ns);
     result.measured_seconds = std::max(result.measured_seconds, t.measured_seconds);
     if (result.first_error.empty()) result.first_error = t.first_error;

@@ -30,6 +30,15 @@ struct bench_config {
   // TCP to 127.0.0.0/8: connections per source address 127.0.0.x before moving to the next
   // (0: until its ephemeral ports run out, i.e. connect fails with EADDRNOTAVAIL).
   int per_source = 0;
+  // UDP only. rate: datagrams per second over all connections together (each paces rate /
+  // connections of them), 0 = as fast as the echoes come back; DEPTH still bounds what is in
+  // flight. count: datagrams in all (0 = run for `seconds`); the window then opens at the first
+  // send, with no warm-up, and closes when each one was echoed or lost (or at `seconds` when
+  // count_time_limit). recv_buffer: SO_RCVBUF of each socket (0 = the kernel's default).
+  double rate = 0;
+  std::uint64_t count = 0;
+  bool count_time_limit = false;
+  int recv_buffer = 0;
 };
 
 struct bench_totals {
@@ -38,6 +47,8 @@ struct bench_totals {
   std::uint64_t errors = 0;        // connection failures, resets, corrupted echoes
   std::uint64_t udp_sent = 0;      // datagrams sent in the window
   std::uint64_t udp_lost = 0;      // datagrams never echoed within udp_timeout
+  std::uint64_t udp_reordered = 0; // echoes that came after one of a later datagram (same socket)
+  int recv_buffer = 0;             // SO_RCVBUF the kernel granted (half what it reports), if set
   std::uint64_t connect_failures = 0;
   std::uint64_t connected = 0;     // connections actually open (connections - connect_failures)
   std::uint64_t sources = 1;       // source addresses used (more than one when spread over 127.0.0.x)

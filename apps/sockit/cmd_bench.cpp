@@ -29,7 +29,15 @@ struct bench_options {
   std::string target;
   std::string threads = "1";
   bench_config cfg;
+  CLI::Option* time_opt = nullptr;
+  CLI::Option* warmup_opt = nullptr;
 };
+
+// --rate's ceiling: far above what one host sends, low enough that the interval between two
+// datagrams of one socket is never below a nanosecond.
+constexpr double max_rate = 1e8;
+// --count's ceiling (2^40, a trillion datagrams): any count a run can finish.
+constexpr long long max_count = 1LL << 40;
 
 // Descriptors beyond the connections: stdio, each loop's poller (epoll, poll or select), eventfd and
 // timerfd, a resolver...
@@ -61,6 +69,13 @@ int run(const bench_options& o, context& ctx) {
   ro.socktype = o.cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(hp.host, hp.port, ro);
   if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
+  if (!o.cfg.udp && (o.cfg.rate > 0 || o.cfg.count > 0 || o.cfg.recv_buffer > 0)) {
+    return fail_message(fmt::format("bench: {} needs --udp", o.cfg.rate > 0 ? "--rate" : o.cfg.count > 0 ? "--count" : "--rcvbuf"),
+                        exit_usage);
+  }
+  if (o.cfg.count > 0 && o.warmup_opt->count() > 0) {
+    return fail_message("bench: --warmup has no meaning with --count (every datagram is counted, from the first)", exit_usage);
+  }
   if (o.cfg.udp && o.cfg.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
   if (o.cfg.udp && o.cfg.size > max_udp_payload(eps->front())) {
     return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram to {} can carry ({} bytes)",
@@ -77,6 +92,7 @@ int run(const bench_options& o, context& ctx) {
 
   bench_config cfg = o.cfg;
   cfg.target = eps->front();
+  cfg.count_time_limit = o.time_opt->count() > 0;
   if (!parse_threads_arg(o.threads, cfg.threads, code)) return code;
   if (cfg.server_pid > 0 && process_cpu_seconds(cfg.server_pid) < 0) {
     return fail_message(fmt::format("bench: --server-pid {}: no such process", cfg.server_pid), exit_usage);
@@ -93,9 +109,12 @@ int run(const bench_options& o, context& ctx) {
 
   bool tty = ::isatty(STDERR_FILENO) && !ctx.json;
   if (!ctx.json) {
-    print_out("sockit bench {}: {}, {} connection{}, depth {}, {} B messages, {:g} s (+{:g} s warm-up), {} thread{}\n",
+    std::string span = cfg.count == 0 ? fmt::format("{:g} s (+{:g} s warm-up)", cfg.seconds, cfg.warmup)
+                                      : fmt::format("{} datagrams{}", cfg.count, cfg.count_time_limit ? fmt::format(" (at most {:g} s)", cfg.seconds) : "");
+    print_out("sockit bench {}: {}, {} connection{}, depth {}, {} B messages{}, {}, {} thread{}\n",
                cfg.target.to_string(), cfg.udp ? "udp" : "tcp", cfg.connections, cfg.connections == 1 ? "" : "s",
-               cfg.depth, cfg.size, cfg.seconds, cfg.warmup, cfg.threads, cfg.threads == 1 ? "" : "s");
+               cfg.depth, cfg.size, cfg.rate > 0 ? fmt::format(", {:g}/s in all", cfg.rate) : "", span, cfg.threads,
+               cfg.threads == 1 ? "" : "s");
     std::fflush(stdout);
   }
 
@@ -137,6 +156,9 @@ int run(const bench_options& o, context& ctx) {
   }
   runner.join();
   if (tty) print_err("\r{:60}\r", "");
+  if (cfg.recv_buffer > 0 && t.recv_buffer > 0 && t.recv_buffer < cfg.recv_buffer) {
+    notice(fmt::format("bench: --rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", cfg.recv_buffer, t.recv_buffer));
+  }
 
   // Nothing measured is a failed run, whatever the reason: one line on stderr saying why (JSON
   // still gets its object, with first_error set). Without an error, the server took the bytes and
@@ -161,7 +183,11 @@ int run(const bench_options& o, context& ctx) {
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
-        .add("udp_sent", t.udp_sent).add("udp_lost", t.udp_lost).add("interrupted", interrupted);
+        .add("udp_sent", t.udp_sent).add("udp_echoed", cfg.udp ? t.messages : 0).add("udp_lost", t.udp_lost)
+        .add("udp_reordered", t.udp_reordered).add("interrupted", interrupted);
+    if (cfg.rate > 0) j.add("rate_pps", cfg.rate); else j.add_null("rate_pps");
+    if (cfg.count > 0) j.add("count", cfg.count); else j.add_null("count");
+    if (cfg.recv_buffer > 0) j.add("rcvbuf", t.recv_buffer); else j.add_null("rcvbuf");
     if (cpu_per_msg >= 0) j.add("server_cpu_us_per_msg", cpu_per_msg); else j.add_null("server_cpu_us_per_msg");
     if (t.first_error.empty()) j.add_null("first_error"); else j.add("first_error", t.first_error);
     print_json(j);
@@ -171,7 +197,9 @@ int run(const bench_options& o, context& ctx) {
     print_out("  latency      p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n", us(h.percentile(50)), us(h.percentile(90)),
                us(h.percentile(99)), us(h.percentile(99.9)), us(h.max()));
     print_out("  errors       {}{}\n", t.errors, t.first_error.empty() ? "" : " (first: " + t.first_error + ")");
-    if (cfg.udp) print_out("  udp loss     {} of {} datagrams\n", t.udp_lost, t.udp_sent);
+    if (cfg.udp) {
+      print_out("  udp          sent {}, echoed {}, lost {}, reordered {}\n", t.udp_sent, t.messages, t.udp_lost, t.udp_reordered);
+    }
     if (cpu_per_msg >= 0) print_out("  server CPU   {:.2f} us/msg (pid {})\n", cpu_per_msg, cfg.server_pid);
     if (interrupted) print_out("  interrupted  after {:.2f} s of the {:g} s window\n", t.measured_seconds, cfg.seconds);
   }
@@ -195,8 +223,16 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(int_check(1, 1000000))->capture_default_str();
   cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(int_check(1, 4096))->capture_default_str();
   cmd.add_option("-s,--size", o->cfg.size, "Message size in bytes")->check(int_check(1, 16 << 20, "bytes"))->capture_default_str();
-  cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure")->check(seconds_check(false, 86400))->capture_default_str();
-  cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(seconds_check(true, 3600))->capture_default_str();
+  o->time_opt = cmd.add_option("-t,--time", o->cfg.seconds, "Seconds to measure (with --count: at most this long)")
+                    ->check(seconds_check(false, 86400))
+                    ->capture_default_str();
+  o->warmup_opt = cmd.add_option("--warmup", o->cfg.warmup, "Seconds of warm-up before measuring")->check(seconds_check(true, 3600))->capture_default_str();
+  cmd.add_option("--rate", o->cfg.rate, "UDP: datagrams per second over all connections together (default: as fast as echoes return)")
+      ->check(number_check(0.01, max_rate, "datagrams per second"));
+  cmd.add_option("-n,--count", o->cfg.count, "UDP: send this many datagrams in all, no warm-up, then wait for the last echoes")
+      ->check(int_check(1, max_count, "datagrams"));
+  cmd.add_option("--rcvbuf", o->cfg.recv_buffer, "UDP: SO_RCVBUF of each socket, in bytes (capped by net.core.rmem_max)")
+      ->check(int_check(1, 1 << 30, "bytes"));
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
   cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(int_check(1, 1 << 22));  // Linux PID_MAX_LIMIT
   add_engine_option(cmd, o->cfg.loop_engine);
@@ -211,7 +247,8 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       "  sockit bench 127.0.0.1:7007                          # 1 connection, depth 1, 64 B, 5 s\n"
       "  sockit bench 127.0.0.1:7007 -c 100 -d 16 -t 10       # 100 connections, 16 in flight each\n"
       "  sockit echo --tcp & sleep 0.5; sockit bench :7007 -s 16384 --server-pid $!   # $!: that echo's PID\n"
-      "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json");
+      "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json\n"
+      "  sockit bench 10.0.0.2:7007 --udp --rate 2000 -n 10000 -d 64   # paced; lost/reordered counted");
   cmd.callback([o, &ctx] { ctx.run = [o, &ctx] { return run(*o, ctx); }; });
 }
 
