@@ -3,7 +3,7 @@
 # Their libraries come from Debian packages installed here only when missing; they are bench-only and are
 # never linked into sockit.
 #
-#   bench/build-refs.sh            # install what is missing (needs root), then compile all four
+#   bench/build-refs.sh            # install what is missing (needs root), then compile all six
 #
 # Environment: CC (default gcc), CXX (default g++), CFLAGS_EXTRA for extra compiler flags, REBUILD=1 to
 # rebuild binaries that look up to date.
@@ -57,4 +57,6 @@ build epoll_echo    "$CC"  -std=gnu11 epoll_echo.c
 build libuv_echo    "$CC"  -std=gnu11 libuv_echo.c    $(pc_libs libuv -luv)
 # shellcheck disable=SC2046
 build libevent_echo "$CC"  -std=gnu11 libevent_echo.c $(pc_libs libevent -levent)
+build udp_recvfrom_echo "$CC" -std=gnu11 udp_recvfrom_echo.c
+build udp_mmsg_echo "$CC"  -std=gnu11 udp_mmsg_echo.c
 build asio_echo     "$CXX" -std=c++17 asio_echo.cpp   -DASIO_STANDALONE -DASIO_NO_DEPRECATED -pthread

@@ -18,6 +18,7 @@
 
 #include <fmt/core.h>
 
+#include "sockit/datagram_batch.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -79,7 +80,9 @@ struct connection {
 class worker {
  public:
   worker(const bench_config& cfg, const pattern& pat, bench_progress& progress)
-      : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(64 * 1024), sbuf_(cfg.udp ? cfg.size : 0),
+      : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(cfg.udp ? 0 : 64 * 1024),
+        // UDP: one echo is one datagram of SIZE; a longer one is an error, seen by its wire size.
+        in_(cfg.udp ? 32 : 1, cfg.udp ? cfg.size : 1), out_(cfg.udp ? 64 : 1, cfg.udp ? cfg.size : 1),
         paced_(cfg.udp && cfg.rate > 0) {}
 
   std::error_code init() {
@@ -180,33 +183,53 @@ class worker {
     static constexpr auto max_lag = std::chrono::milliseconds(20);
     if (c.dead) return;
     clk::time_point now = paced_ ? clk::now() : clk::time_point{};
+    std::size_t staged = 0;
     while (!c.dead && c.count < c.ring.size() && c.quota > 0) {
       if (paced_) {
         if (now < c.next_due) break;
         c.next_due = std::max(c.next_due + c.interval, now - max_lag);
       }
-      send_udp(c);
+      stage_udp(c, staged++);
+      if (staged == out_.capacity()) {
+        flush_udp(c, staged);
+        staged = 0;
+      }
     }
+    flush_udp(c, staged);
     check_done(c);
   }
 
-  void send_udp(connection& c) {
+  // Writes the connection's next datagram into entry j of out_ and files it as in flight.
+  void stage_udp(connection& c, std::size_t j) {
     std::size_t i = c.head;
     if (c.ring[i].sent != clk::time_point{}) {
       i = static_cast<std::size_t>(std::find_if(c.ring.begin(), c.ring.end(), [](const in_flight& f) { return f.sent == clk::time_point{}; }) - c.ring.begin());
     }
     std::uint64_t k = c.next_send++;
-    std::memcpy(sbuf_.data(), &k, seq_bytes);
-    std::memcpy(sbuf_.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes);
+    auto buf = out_.buffer(j);
+    std::memcpy(buf.data(), &k, seq_bytes);
+    std::memcpy(buf.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes);
+    out_.prepare(j, cfg_.size, endpoint{});  // connected: no address
     c.ring[i] = {k, clk::now()};
     c.head = (i + 1) % c.ring.size();
     ++c.count;
     --c.quota;
     if (measuring_) ++totals_.udp_sent;
-    // A datagram the kernel would not take now counts as sent: it will be counted lost.
-    auto n = try_send(c.sock, sbuf_);
-    if (!n && n.error() != errc::would_block && n.error() != std::errc::no_buffer_space) {
-      fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
+  }
+
+  // Sends entries [0, n) of out_. A datagram the kernel would not take now counts as sent: it will
+  // be counted lost.
+  void flush_udp(connection& c, std::size_t n) {
+    for (std::size_t first = 0; first < n && !c.dead;) {
+      auto sent = try_send_batch(c.sock, out_, n, first);
+      if (sent) {
+        first += *sent;
+        continue;
+      }
+      if (sent.error() != errc::would_block && sent.error() != std::errc::no_buffer_space) {
+        fail(c, describe("send to " + cfg_.target.to_string(), sent.error()));
+      }
+      return;
     }
   }
 
@@ -301,24 +324,37 @@ class worker {
     }
   }
 
+  // UDP: echoes come in batches (recvmmsg, up to 4 x 32 per wake-up) and their replacements leave
+  // in one sendmmsg, so the load generator spends its core on the server, not on system calls.
   void read_udp(connection& c) {
-    for (int reads = 0; reads < 16; ++reads) {
-      ssize_t n;
-      if (!receive(c, n)) break;
+    for (int reads = 0; reads < 4 && !c.dead; ++reads) {
+      auto got = try_recv_batch(c.sock, in_);
+      if (!got) {
+        if (got.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target.to_string(), got.error()));
+        break;
+      }
       auto now = clk::now();
+      for (std::size_t i = 0; i < *got && !c.dead; ++i) echoed(c, in_.data(i), in_.wire_size(i), now);
+      if (*got < in_.capacity()) break;
+    }
+    if (!c.dead) fill_udp(c);
+  }
+
+  void echoed(connection& c, std::span<const std::byte> d, std::size_t wire_size, clk::time_point now) {
+    {
       std::uint64_t k;
-      if (static_cast<std::size_t>(n) != cfg_.size) {
-        fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), n, cfg_.size));
+      if (wire_size != cfg_.size) {
+        fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), wire_size, cfg_.size));
         return;
       }
-      std::memcpy(&k, rbuf_.data(), seq_bytes);
-      if (std::memcmp(rbuf_.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
+      std::memcpy(&k, d.data(), seq_bytes);
+      if (std::memcmp(d.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
         fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target.to_string(), k));
         return;
       }
       // Find the datagram's slot; a late echo of one already counted lost is ignored.
       auto it = std::find_if(c.ring.begin(), c.ring.end(), [k](const in_flight& f) { return f.seq == k && f.sent != clk::time_point{}; });
-      if (it == c.ring.end()) continue;
+      if (it == c.ring.end()) return;
       auto sent = it->sent;
       it->sent = clk::time_point{};
       c.head = static_cast<std::size_t>(it - c.ring.begin());
@@ -332,7 +368,6 @@ class worker {
       }
       complete(c, sent, now);
     }
-    if (!c.dead) fill_udp(c);
   }
 
   void expire_udp() {
@@ -359,7 +394,8 @@ class worker {
   std::unique_ptr<event_loop> loop_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<std::byte> rbuf_;
-  std::vector<std::byte> sbuf_;  // the UDP datagram being sent
+  datagram_batch in_;   // UDP: echoes read by one recvmmsg
+  datagram_batch out_;  // UDP: datagrams sent by one sendmmsg
   bool paced_;
   std::size_t done_ = 0;  // --count: connections done
   bench_totals totals_;
