@@ -6,6 +6,7 @@
 #   bench/compare.sh                  # full run: 3 reps x 5 s (+1 s warm-up) per server per case (~10 min)
 #   bench/compare.sh --quick          # smoke: 1 rep x 2 s
 #   bench/compare.sh --reps 5 --time 10 --servers epoll_ref,sockit --cases c1_d1_64,c100_d16_64
+#   bench/compare.sh --udp --reps 5   # UDP echo: recvmmsg C loop (the reference), recvfrom C loop, sockit echo -u
 #
 # Fairness, in short (bench/README.md says more): the server runs on CPU 0 and the load generator on CPU 1;
 # runs are interleaved (for each case, for each repetition, for each server, in an order that rotates every
@@ -36,6 +37,11 @@ all_cases=(
     "c10_d4_16k 10 4 16384 10 conns d4 16 KiB"
     "c10k_d1_64 10000 1 64 10k conns d1 64 B"
 )
+# --udp: datagrams instead (`sockit bench --udp`: CONNS connected sockets, DEPTH datagrams in flight each).
+udp_cases=(
+    "udp_c8_d8_64 8 8 64 UDP 8 sockets d8 64 B"
+)
+udp=
 
 reps=3 secs=5 warmup=1
 servers=("${bench_servers[@]}")
@@ -47,6 +53,7 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0
 while (($#)); do
     case $1 in
         --quick) reps=1 secs=2 ;;
+        --udp) udp=1 ;;
         --reps) reps=$2; shift ;;
         --time) secs=$2; shift ;;
         --warmup) warmup=$2; shift ;;
@@ -58,7 +65,21 @@ while (($#)); do
     esac
     shift
 done
-[[ " ${servers[*]} " == *" epoll_ref "* ]] || { echo "compare: epoll_ref is the reference; keep it in --servers" >&2; exit 2; }
+reference=epoll_ref
+if [[ -n $udp ]]; then
+    reference=udp_mmsg_ref
+    all_cases=("${udp_cases[@]}")
+    [[ " ${servers[*]} " == " ${bench_servers[*]} " ]] && servers=("${bench_udp_servers[@]}")
+fi
+[[ " ${servers[*]} " == *" $reference "* ]] || { echo "compare: $reference is the reference; keep it in --servers" >&2; exit 2; }
+for s in "${servers[@]}"; do
+    if [[ -n $udp ]] && ! bench_is_udp "$s"; then echo "compare: '$s' is a TCP server; --udp takes ${bench_udp_servers[*]}" >&2; exit 2; fi
+    if [[ -z $udp ]] && bench_is_udp "$s"; then echo "compare: '$s' is a UDP server: add --udp" >&2; exit 2; fi
+done
+# The reference first: the report's ratios are against the first server.
+ordered=("$reference")
+for s in "${servers[@]}"; do [[ $s == "$reference" ]] || ordered+=("$s"); done
+servers=("${ordered[@]}")
 for s in "${servers[@]}"; do
     [[ -n ${bench_display[$s]:-} ]] || { echo "compare: unknown server '$s' (${bench_servers[*]})" >&2; exit 2; }
 done
@@ -130,6 +151,7 @@ json_str() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\
     printf '"nproc":%s,"kernel":%s,"cpu":%s,' "$(nproc)" "$(json_str "$(uname -sr)")" \
         "$(json_str "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)")"
     printf '"sockit_commit":%s,' "$(json_str "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')")"
+    printf '"reference":%s,"proto":%s,' "$(json_str "$reference")" "$(json_str "$([[ -n $udp ]] && echo udp || echo tcp)")"
     printf '"reps":%s,"time_s":%s,"warmup_s":%s,"server_cpu":%s,"client_cpu":%s,"fake":%s,' "$reps" "$secs" "$warmup" \
         "$(json_str "$server_cpu")" "$(json_str "$client_cpu")" "$([[ -n $fake ]] && echo true || echo false)"
     printf '"servers":['
@@ -171,7 +193,7 @@ for c in "${cases[@]}"; do
                 rss_idle=$(proc_kb "$server_pid" VmRSS)
                 cmd=(timeout -k 5 $((secs + warmup + 120)) taskset -c "$client_cpu" "$SOCKIT" bench "127.0.0.1:$port"
                     -c "$conns" -d "$depth" -s "$size" -t "$secs" --warmup "$warmup" --server-pid "$server_pid" --json
-                    "${bench_extra[@]}")
+                    ${udp:+--udp} "${bench_extra[@]}")
                 if [[ -n $fake ]]; then
                     timeout -k 5 120 taskset -c "$client_cpu" python3 "$here/fake_bench.py" "$name" "127.0.0.1:$port" \
                         "$conns" "$depth" "$size" "$secs" "${SOCKIT_BENCH_FAKE_HOLD:-1}" \

@@ -17,13 +17,22 @@ declare -A bench_display=(
     [asio]="asio example (1 KiB buffer)"
     [libevent]="libevent bufferevent example"
     [libuv]="libuv docs example"
+    [udp_mmsg_ref]="recvmmsg/sendmmsg UDP loop (C)"
+    [udp_recvfrom_ref]="recvfrom/sendto UDP loop (C)"
+    [sockit_udp]="sockit echo -u${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
 )
+# The UDP servers (compare.sh --udp), reference first. They are told apart from the TCP ones by
+# bench_is_udp, which start_server uses to wait for a bound UDP port instead of a TCP listener.
+bench_udp_servers=(udp_mmsg_ref udp_recvfrom_ref sockit_udp)
+bench_is_udp() { [[ $1 == udp_* || $1 == sockit_udp* ]]; }
 # SOCKIT_BASELINE: another sockit binary (e.g. the commit before a change) measured as server
 # "sockit_base", interleaved with the others, to show that a change made nothing slower.
 SOCKIT_BASELINE=${SOCKIT_BASELINE:-}
 if [[ -n $SOCKIT_BASELINE ]]; then
     bench_servers+=(sockit_base)
     bench_display[sockit_base]="sockit echo baseline ($(basename "$(dirname "$SOCKIT_BASELINE")"))${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
+    bench_udp_servers+=(sockit_udp_base)
+    bench_display[sockit_udp_base]="sockit echo -u baseline ($(basename "$(dirname "$SOCKIT_BASELINE")"))${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
 fi
 
 # Sets server_argv to the command that serves echo on 127.0.0.1:PORT for server NAME.
@@ -33,6 +42,15 @@ server_cmd() {   # name port
         asio) server_argv=("$bench_refs/asio_echo" "$2") ;;
         libevent) server_argv=("$bench_refs/libevent_echo" "$2") ;;
         libuv) server_argv=("$bench_refs/libuv_echo" "$2") ;;
+        udp_mmsg_ref) server_argv=("$bench_refs/udp_mmsg_echo" "$2") ;;
+        udp_recvfrom_ref) server_argv=("$bench_refs/udp_recvfrom_echo" "$2") ;;
+        # UDP: the reflection guard's rate limit off (loopback sources are exempt from it anyway).
+        sockit_udp | sockit_udp_base)
+            local ubin=$SOCKIT
+            [[ $1 == sockit_udp_base ]] && ubin=$SOCKIT_BASELINE
+            server_argv=("$ubin" echo --udp --bind 127.0.0.1 --port "$2" --udp-rate 0)
+            [[ -n $SOCKIT_ENGINE ]] && server_argv+=(--engine "$SOCKIT_ENGINE")
+            ;;
         # The references have no connection cap, so lift sockit's (default 1000) for the 10k case.
         sockit | sockit_base)
             local bin=$SOCKIT
@@ -66,6 +84,8 @@ bench_cleanup() {
 
 # True once something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+# True once a UDP socket is bound to PORT on 127.0.0.1 (or the wildcard).
+udp_bound() { ss -ulnH "sport = :$1" 2>/dev/null | grep -q .; }
 
 # Start server NAME on PORT, optionally pinned (CPU list as for taskset -c; empty: not pinned).
 # Sets server_pid. Fails if the port is already taken or the server is not listening within 5 s.
@@ -73,7 +93,9 @@ port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 start_server() {   # name port [cpus] [logfile]
     local name=$1 port=$2 cpus=${3:-} log=${4:-/dev/null}
     server_cmd "$name" "$port" || { echo "unknown server $name" >&2; return 1; }
-    if port_open "$port"; then
+    local ready=port_open
+    bench_is_udp "$name" && ready=udp_bound
+    if $ready "$port"; then
         echo "port $port already in use" >&2
         return 1
     fi
@@ -86,7 +108,7 @@ start_server() {   # name port [cpus] [logfile]
     bench_pids+=("$server_pid")
 
     for _ in $(seq 50); do
-        port_open "$port" && return 0
+        $ready "$port" && return 0
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
     done

@@ -108,6 +108,8 @@ def table(header, rows):
 
 
 def render(meta, runs, png_name):
+    global REF
+    REF = meta.get("reference", REF)  # compare.sh --udp: the recvmmsg loop
     servers = meta["servers"]
     cases = meta["cases"]
     cells = {}
@@ -213,6 +215,10 @@ def render(meta, runs, png_name):
             if v is not None:
                 md += ["", f"RSS per connection at {c['label']}: {fmt_bytes(v)} (target ≤ 1 KiB)."]
 
+    ids = {s["id"] for s in servers}
+    if {"sockit_udp", "udp_mmsg_ref", "udp_recvfrom_ref"} <= ids:
+        md += udp_targets(cases, servers, cells, runs)
+
     problems = []
     for c in cases:
         for s in servers:
@@ -224,6 +230,34 @@ def render(meta, runs, png_name):
     md += ["", "## Errors", ""] + (problems or ["None: every run finished and verified every echoed byte."])
     md.append("")
     return "\n".join(md), cells
+
+
+def udp_targets(cases, servers, cells, runs):
+    """Issue 9's targets for sockit's UDP echo: at least 0.9x the recvmmsg loop and above the recvfrom loop
+    in messages/s (medians), with the ratio in every repetition to show the spread."""
+    md = ["", "## sockit's UDP echo against the targets", "",
+          "Targets: messages/s at least 0.9× the recvmmsg/sendmmsg loop and above the recvfrom/sendto loop "
+          "(medians of the repetitions, interleaved); no errors.", ""]
+    rows = []
+    for c in cases:
+        sk, mm, rf = (cells[c["id"], k] for k in ("sockit_udp", "udp_mmsg_ref", "udp_recvfrom_ref"))
+        r_mm, r_rf = ratio(sk.rate, mm.rate), ratio(sk.rate, rf.rate)
+        per_rep = []
+        for rep in sorted({r["rep"] for r in runs if r["case"] == c["id"]}):
+            def rate(server):
+                got = [r for r in runs if r["case"] == c["id"] and r["rep"] == rep and r["server"] == server and r.get("bench")]
+                return got[0]["bench"].get("msgs_per_s") if got else None
+            x = ratio(rate("sockit_udp"), rate("udp_mmsg_ref"))
+            per_rep.append("?" if x is None else f"{x:.2f}")
+
+        def mark(ok):
+            return "–" if ok is None else ("yes" if ok else "**no**")
+        rows.append([c["label"], mark(None if r_mm is None else r_mm >= 0.9) + fmt_ratio(r_mm),
+                     mark(None if r_rf is None else r_rf > 1.0) + fmt_ratio(r_rf), " / ".join(per_rep),
+                     mark(None if sk.runs == 0 else sk.errors == 0 and sk.failed == 0)])
+    md.append(table(["case", "≥ 0.9× recvmmsg loop", "> recvfrom loop", "ratio to recvmmsg loop per rep",
+                     "no errors"], rows))
+    return md
 
 
 def plot(meta, cells, png_path):
