@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# sockit bench --udp --rate/--count on loopback: a paced run of 300 datagrams at 600/s against
+# sockit echo takes about half a second, and every datagram is accounted for (sent 300 = echoed
+# + lost, reported in text and in --json); the pacing and count options refuse hostile values
+# (nan, inf, huge, 0, without --udp, --warmup with --count) with one line and exit 2.
+. "$SOCKIT_TEST_LIB"
+
+json_num() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1"; }
+
+bg "$SOCKIT" echo -u -p 0 --udp-rate 0 --rcvbuf 1048576 >"$TMP/srv.out" 2>"$TMP/srv.err"
+listening_port E "$TMP/srv.err" udp echo
+
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$E" --udp -c 3 -d 16 --rate 600 -n 300 --rcvbuf 262144
+expect_rc 0 "bench --udp --rate 600 -n 300"
+expect_eq "$(json_num "$TMP/out" udp_sent)" 300 "datagrams sent"
+echoed=$(json_num "$TMP/out" udp_echoed)
+lost=$(json_num "$TMP/out" udp_lost)
+expect_eq "$((echoed + lost))" 300 "echoed ($echoed) + lost ($lost) = sent"
+expect_eq "$(json_num "$TMP/out" count)" 300 "count in the JSON"
+expect_eq "$(json_num "$TMP/out" rate_pps)" 600 "rate in the JSON"
+for key in udp_reordered rcvbuf; do expect_contains "$TMP/out" "\"$key\":[0-9]" "--json has $key"; done
+secs=$(json_num "$TMP/out" duration_s)
+echo "300 datagrams at 600/s: ${secs}s, $echoed echoed, $lost lost"
+# 300 at 600/s is 0.5 s of sending; paced, not a burst (which takes milliseconds).
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.4 && s < 3) }' || fail "a paced run of 0.5 s took ${secs}s"
+
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$E" --udp --rate 2000 -t 0.5 --warmup 0.1
+expect_rc 0 "bench --udp --rate 2000 -t 0.5 (text)"
+expect_match "$TMP/out" "^  udp +sent [0-9]+, echoed [0-9]+, lost [0-9]+, reordered [0-9]+$" "the udp line in text"
+expect_contains "$TMP/out" "2000/s in all" "the header names the rate"
+
+while read -r args; do
+  # shellcheck disable=SC2086
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$E" $args
+  expect_rc 2 "bench $args"
+  expect_lines "$TMP/err" 1 "bench $args: one error line"
+done <<'CASES'
+--udp --rate nan
+--udp --rate inf
+--udp --rate -5
+--udp --rate 0
+--udp --rate 1e300
+--udp -n 0
+--udp -n 1e3
+--udp -n 99999999999999999999
+--udp --rcvbuf 0
+--udp --rcvbuf 4294967296
+--rate 100
+-n 10
+--rcvbuf 65536
+--udp -n 10 --warmup 1
+CASES
+expect_contains "$TMP/err" "has no meaning with --count" "--warmup with --count says why"
+
+finish
