@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sockit bench --udp --rate/--count on loopback: a paced run of 300 datagrams at 600/s against
 # sockit echo takes about half a second, and every datagram is accounted for (sent 300 = echoed
-# + lost, reported in text and in --json); the pacing and count options refuse hostile values
+# + lost, reported in text and in --json); 65507-byte datagrams come back whole; the pacing and count options refuse hostile values
 # (nan, inf, huge, 0, without --udp, --warmup with --count) with one line and exit 2.
 . "$SOCKIT_TEST_LIB"
 
@@ -23,6 +23,12 @@ secs=$(json_num "$TMP/out" duration_s)
 echo "300 datagrams at 600/s: ${secs}s, $echoed echoed, $lost lost"
 # 300 at 600/s is 0.5 s of sending; paced, not a burst (which takes milliseconds).
 awk -v s="$secs" 'BEGIN { exit !(s >= 0.4 && s < 3) }' || fail "a paced run of 0.5 s took ${secs}s"
+
+# The largest datagram IPv4 carries goes through the batched echo whole (its buffers are 64 KiB
+# each: nothing cut), 40 of them, 8 in flight on each of 2 sockets.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$E" --udp -c 2 -d 8 -s 65507 -n 40
+expect_rc 0 "bench --udp -s 65507 -n 40"
+expect_eq "$(json_num "$TMP/out" udp_echoed)" 40 "65507-byte datagrams echoed whole"
 
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$E" --udp --rate 2000 -t 0.5 --warmup 0.1
 expect_rc 0 "bench --udp --rate 2000 -t 0.5 (text)"
