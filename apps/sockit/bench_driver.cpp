@@ -340,34 +340,33 @@ class worker {
     if (!c.dead) fill_udp(c);
   }
 
+  // One echo: verified byte for byte, matched to its slot, timed; a late one is ignored.
   void echoed(connection& c, std::span<const std::byte> d, std::size_t wire_size, clk::time_point now) {
-    {
-      std::uint64_t k;
-      if (wire_size != cfg_.size) {
-        fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), wire_size, cfg_.size));
-        return;
-      }
-      std::memcpy(&k, d.data(), seq_bytes);
-      if (std::memcmp(d.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
-        fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target.to_string(), k));
-        return;
-      }
-      // Find the datagram's slot; a late echo of one already counted lost is ignored.
-      auto it = std::find_if(c.ring.begin(), c.ring.end(), [k](const in_flight& f) { return f.seq == k && f.sent != clk::time_point{}; });
-      if (it == c.ring.end()) return;
-      auto sent = it->sent;
-      it->sent = clk::time_point{};
-      c.head = static_cast<std::size_t>(it - c.ring.begin());
-      --c.count;
-      // Reordered: an echo that arrives after the echo of a datagram sent later on this socket.
-      if (c.echoed_any && k < c.highest) {
-        if (measuring_) ++totals_.udp_reordered;
-      } else {
-        c.highest = k;
-        c.echoed_any = true;
-      }
-      complete(c, sent, now);
+    std::uint64_t k;
+    if (wire_size != cfg_.size) {
+      fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), wire_size, cfg_.size));
+      return;
     }
+    std::memcpy(&k, d.data(), seq_bytes);
+    if (std::memcmp(d.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
+      fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target.to_string(), k));
+      return;
+    }
+    // Find the datagram's slot; a late echo of one already counted lost is ignored.
+    auto it = std::find_if(c.ring.begin(), c.ring.end(), [k](const in_flight& f) { return f.seq == k && f.sent != clk::time_point{}; });
+    if (it == c.ring.end()) return;
+    auto sent = it->sent;
+    it->sent = clk::time_point{};
+    c.head = static_cast<std::size_t>(it - c.ring.begin());
+    --c.count;
+    // Reordered: an echo that arrives after the echo of a datagram sent later on this socket.
+    if (c.echoed_any && k < c.highest) {
+      if (measuring_) ++totals_.udp_reordered;
+    } else {
+      c.highest = k;
+      c.echoed_any = true;
+    }
+    complete(c, sent, now);
   }
 
   void expire_udp() {
