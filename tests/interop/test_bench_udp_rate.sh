@@ -2,7 +2,7 @@
 # sockit bench --udp --rate/--count on loopback: a paced run of 300 datagrams at 600/s against
 # sockit echo takes about half a second, and every datagram is accounted for (sent 300 = echoed
 # + lost, reported in text and in --json); 65507-byte datagrams come back whole; echoes answered
-# out of order are counted as reordered; the pacing and count options refuse hostile values
+# out of order are counted as reordered; --rcvbuf above net.core.rmem_max is reported; the pacing and count options refuse hostile values
 # (nan, inf, huge, 0, without --udp, --warmup with --count) with one line and exit 2.
 . "$SOCKIT_TEST_LIB"
 
@@ -66,6 +66,14 @@ expect_rc 0 "bench --udp -n 200 against a swapping echo"
 expect_eq "$(json_num "$TMP/out" udp_reordered)" 100 "reordered echoes (every second one)"
 expect_eq "$(json_num "$TMP/out" udp_echoed)" 200 "echoed, reordered or not"
 expect_eq "$(json_num "$TMP/out" udp_lost)" 0 "lost"
+
+# A receive buffer above net.core.rmem_max is capped by the kernel, never silently: both say so.
+bg "$SOCKIT" echo -u -p 0 --udp-rate 0 --rcvbuf 1073741824 >"$TMP/big.out" 2>"$TMP/big.err"
+listening_port B "$TMP/big.err" udp echo
+expect_contains "$TMP/big.err" "^sockit: --rcvbuf 1073741824: the kernel allowed [0-9]* bytes (net.core.rmem_max" "echo --rcvbuf above the cap"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$B" --udp -n 5 --rcvbuf 1073741824
+expect_rc 0 "bench --rcvbuf above the cap"
+expect_contains "$TMP/err" "^sockit: bench: --rcvbuf 1073741824: the kernel allowed [0-9]* bytes" "bench --rcvbuf above the cap"
 
 while read -r args; do
   # shellcheck disable=SC2086

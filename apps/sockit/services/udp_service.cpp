@@ -3,8 +3,10 @@
 
 #include <atomic>
 
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "../cli.hpp"
 #include "sockit/error.hpp"
 #include "sockit/datagram_batch.hpp"
 #include "sockit/io.hpp"
@@ -45,7 +47,7 @@ result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::
     static std::atomic<bool> warned{false};
     auto got = recv_buffer_size(*s);
     if (got && *got / 2 < recv_buffer && !warned.exchange(true)) {
-      spdlog::warn("--rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", recv_buffer, *got / 2);
+      notice(fmt::format("--rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", recv_buffer, *got / 2));
     }
   }
   auto local = s->local_endpoint();
