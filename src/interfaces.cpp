@@ -92,8 +92,19 @@ result<std::vector<network_interface>> list_interfaces() {
     // ifa_broadaddr and ifa_dstaddr share storage: it is a broadcast address only with IFF_BROADCAST.
     if ((i->ifa_flags & IFF_BROADCAST) && sa->sa_family == AF_INET && i->ifa_broadaddr &&
         i->ifa_broadaddr->sa_family == AF_INET) {
+      // Without a brd set, glibc hands the address itself back here: that is no broadcast address.
       auto b = endpoint::from_sockaddr(i->ifa_broadaddr, sizeof(sockaddr_in));
-      if (b && !b->is_unspecified()) a.broadcast = *b;  // a /32 has none
+      if (b && !b->is_unspecified() && b->address() != a.address.address()) a.broadcast = *b;
+    }
+    // `ip addr add 10.77.9.1/24` sets no brd, yet the kernel routes 10.77.9.255 as the subnet's
+    // broadcast (fib_add_ifaddr adds it for every prefix shorter than /31): so do we.
+    if ((i->ifa_flags & IFF_BROADCAST) && sa->sa_family == AF_INET && a.broadcast.empty() && a.prefix_length < 31) {
+      sockaddr_in in;
+      std::memcpy(&in, sa, sizeof in);
+      std::uint32_t host_bits = a.prefix_length == 0 ? ~0u : (~0u >> a.prefix_length);
+      in.sin_addr.s_addr = htonl(ntohl(in.sin_addr.s_addr) | host_bits);
+      in.sin_port = 0;
+      if (auto b = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in)) a.broadcast = *b;
     }
     it->addresses.push_back(std::move(a));
   }

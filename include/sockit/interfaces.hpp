@@ -15,7 +15,10 @@ namespace sockit {
 struct interface_address {
   endpoint address;       // port 0; IPv6 link-local addresses carry their scope
   int prefix_length = 0;  // from the netmask: 24 for 255.255.255.0
-  endpoint broadcast;     // the subnet's broadcast address (IPv4 on a broadcast link), else empty
+  // The subnet's broadcast address, IPv4 on a broadcast link only, else empty: the one set with
+  // the address (`ip addr add ... brd B`), or, as the kernel's own broadcast route has it, the
+  // subnet's highest address (10.77.9.255 for 10.77.9.1/24) when the prefix is shorter than /31.
+  endpoint broadcast;
 };
 
 struct network_interface {
