@@ -246,7 +246,8 @@ int run_broadcast(const send_args& a, const context& ctx, const endpoint& peer, 
       std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
       dump.received(data);
       ++replies;
-      if (print_datagram(f, d->from, data, d->wire_size)) return exit_failure;  // main reports it (output.hpp)
+      // stdout failed: stop here; main applies the rule (EPIPE: quiet, with this exit status).
+      if (print_datagram(f, d->from, data, d->wire_size)) return exit_ok;
     }
   }
   std::string when = interrupted ? "before the interruption" : fmt::format("within {} s", a.wait);
@@ -431,6 +432,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
                             "every reply, from anyone, until --wait")
                  ->excludes(o6);
   send->add_option("--iface", sa->iface, "With --broadcast: send through this interface only (SO_BINDTODEVICE)")
+      ->type_name("NAME")
       ->needs(bc);
   send->add_flag("--dont-fragment", sa->dont_fragment,
                  "Set don't-fragment (IP_PMTUDISC_DO): a datagram above the path MTU fails (EMSGSIZE) instead of "

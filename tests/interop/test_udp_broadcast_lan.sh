@@ -3,7 +3,7 @@
 # namespaces this test makes; nothing is broadcast in the machine's own namespace). A limited
 # (255.255.255.255) and a subnet-directed (10.77.9.255) broadcast from A reach `udp recv 0.0.0.0`
 # on B and C; echo servers on B and C both answer one broadcast and A prints both replies with
-# their senders (text and --json) and a count; no server: exit 1. Then the errors: a broadcast
+# their senders (text and --json) and a count; Ctrl+C ends the wait early; no server: exit 1. Then the errors: a broadcast
 # address without --broadcast, --iface lo (no broadcast address), an unknown interface, --broadcast
 # to an IPv6 address or a multicast group.
 . "$SOCKIT_TEST_LIB"
@@ -52,6 +52,19 @@ expect_lines "$TMP/out" 2 "two JSON replies"
 expect_contains "$TMP/out" "{\"from\":\"10.77.9.2:$E\",\"size\":2,\"data\":\"hi\"}" "JSON reply from B"
 expect_contains "$TMP/out" "{\"from\":\"10.77.9.3:$E\",\"size\":2,\"data\":\"hi\"}" "JSON reply from C"
 expect_contains "$TMP/err" "2 replies to 255.255.255.255:$E" "JSON count line on stderr"
+# Ctrl+C ends the wait early: the replies so far, the count, exit 0. (ip netns exec execs sockit:
+# the PID is sockit's.)
+bg "${A[@]}" udp send --broadcast --wait 30 "10.77.9.255:$E" early >"$TMP/int.out" 2>"$TMP/int.err"
+SENDER=$BG_PID
+for _ in $(seq 50); do [ "$(wc -l <"$TMP/int.out")" -ge 2 ] && break; sleep 0.1; done
+start=$SECONDS
+kill -INT "$SENDER"
+for _ in $(seq 30); do kill -0 "$SENDER" 2>/dev/null || break; sleep 0.1; done
+wait "$SENDER"; RC=$?
+expect_rc 0 "broadcast wait ended by SIGINT"
+[ $((SECONDS - start)) -le 2 ] || fail "SIGINT took $((SECONDS - start)) s to end the wait"
+expect_lines "$TMP/int.out" 2 "replies before SIGINT"
+expect_eq "$(cat "$TMP/int.err")" "sockit: 2 replies to 10.77.9.255:$E before the interruption" "count line after SIGINT"
 # Nobody listens on that port: exit 1 after --wait, one line.
 Z=$((E == 65535 ? E - 1 : E + 1))
 run "$TMP/out" "$TMP/err" -- "${A[@]}" udp send --broadcast --wait 0.3 "10.77.9.255:$Z" anyone
