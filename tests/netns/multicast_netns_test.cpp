@@ -4,6 +4,7 @@
 // source, and fd77:9::1. Sender and receivers are sockets of this one process: the sender's
 // multicast loop (on by default) hands its datagrams to this host's members, through the same
 // membership filter as datagrams from the wire.
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
