@@ -282,8 +282,6 @@ int run_recv(const recv_args& a, const context& ctx) {
     return fail(fmt::format("join {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label), jec);
   }
   spdlog::info("joined {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label);
-  auto local = s->local_endpoint();
-  announce_listening(local ? *local : at, "udp");
 
   auto loop_r = event_loop::create(a.eng);
   if (!loop_r) return fail("event loop", loop_r.error());
@@ -295,6 +293,10 @@ int run_recv(const recv_args& a, const context& ctx) {
       })) {
     return fail("signalfd", ec);
   }
+  // Announced once joined and once Ctrl+C is ours to handle: a script that waits for this line
+  // may send to the group and interrupt us.
+  auto local = s->local_endpoint();
+  announce_listening(local ? *local : at, "udp");
 
   datagram_format f = ctx.json ? datagram_format::json : datagram_format::labelled;
   traffic_dumper dump(ctx.hexdump);

@@ -46,9 +46,10 @@ finished "$RB" "recv after Ctrl+C" 0
 expect_lines "$TMP/RB.out" 3 "recv before Ctrl+C"
 expect_contains "$TMP/RB.err" "sockit: 3 datagrams received from $G" "recv's count line"
 grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) && fail "B still a member of $G after Ctrl+C"
-bg ip netns exec "$LAN_A" "$SOCKIT" mcast send --count 1000 --interval 0.1 "$G:5303" tick 2>"$TMP/send.err"
+bg ip netns exec "$LAN_A" "$SOCKIT" -v mcast send --count 1000 --interval 0.1 "$G:5303" tick 2>"$TMP/send.err"
 SA=$BG_PID
-sleep 0.5
+for _ in $(seq 100); do grep -q "sent 4 bytes" "$TMP/send.err" && break; sleep 0.1; done  # it is sending
+sleep 0.3
 kill -INT "$SA"
 finished "$SA" "send after Ctrl+C" 0
 expect_match "$TMP/send.err" "^sockit: sent [1-9][0-9]? of 1000 datagrams to $G:5303\$" "send's line after Ctrl+C"
