@@ -65,7 +65,7 @@ bool parse_group(std::string_view text, endpoint& out, int& exit) {
     return false;
   }
   if (hp.port == 0) {
-    exit = fail_message(fmt::format("bad port '0' in '{}': a group's members and senders meet on a port of their own", text),
+    exit = fail_message(fmt::format("bad port '0' in '{}': a group needs the port its senders and receivers agree on", text),
                         exit_usage);
     return false;
   }
@@ -279,7 +279,10 @@ int run_recv(const recv_args& a, const context& ctx) {
   std::string joined = group.address() + (source.empty() ? "" : " from " + source.address());
   std::error_code jec = source.empty() ? join_group(*s, group, ifc.index) : join_source_group(*s, group, source, ifc.index);
   if (jec) {
-    return fail(fmt::format("join {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label), jec);
+    std::string line = describe(fmt::format("join {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label), jec);
+    // ENODEV without --iface: no route says which interface the group lives on.
+    if (jec == std::errc::no_such_device && ifc.index == 0) line += "; no route to the group: name one with --iface";
+    return fail_message(line);
   }
   spdlog::info("joined {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label);
 

@@ -17,7 +17,9 @@ msend() {
 }
 
 # finished PID WHAT CODE: waits up to 10 s for PID to exit and checks its exit code (in RC).
+# (Name receivers anything but RC, which run and finished set.)
 finished() {
+  [ "${1:-0}" -gt 1 ] 2>/dev/null || die "finished: '$1' is not a PID"
   for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$1" 2>/dev/null && { fail "$2: still running after 10 s"; kill "$1"; }
   wait "$1"; RC=$?

@@ -12,13 +12,13 @@ G=239.77.9.10
 
 # 1. A to B and C.
 mrecv "$LAN_B" RB --count 1 --timeout 5 "$G:5000"
-mrecv "$LAN_C" RC --count 1 --timeout 5 "$G:5000"
+mrecv "$LAN_C" RCC --count 1 --timeout 5 "$G:5000"
 grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) || fail "B's eth0 has not joined $G: $(ip -n "$LAN_B" maddr show dev eth0)"
 msend "$LAN_A" "$G:5000" hello
 finished "$RB" "receiver on B" 0
-finished "$RC" "receiver on C" 0
+finished "$RCC" "receiver on C" 0
 expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: hello$' "B hears A"
-expect_match "$TMP/RC.out" '^10\.77\.9\.1:[0-9]+: hello$' "C hears A"
+expect_match "$TMP/RCC.out" '^10\.77\.9\.1:[0-9]+: hello$' "C hears A"
 # The receiver left on exit: B's eth0 no longer holds the group.
 grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) && fail "B still a member of $G after its receiver exited"
 

@@ -12,12 +12,12 @@ make_lan
 port=6000
 for g in ff0e::77:9:10 ff05::77:9:10; do
   mrecv "$LAN_B" RB --count 1 --timeout 5 "[$g]:$port"
-  mrecv "$LAN_C" RC --count 1 --timeout 5 "[$g]:$port"
+  mrecv "$LAN_C" RCC --count 1 --timeout 5 "[$g]:$port"
   msend "$LAN_A" "[$g]:$port" "hello $g"
   finished "$RB" "$g: receiver on B" 0
-  finished "$RC" "$g: receiver on C" 0
+  finished "$RCC" "$g: receiver on C" 0
   expect_match "$TMP/RB.out" "^\[fd77:9::1\]:[0-9]+: hello $g\$" "$g: B hears A"
-  expect_match "$TMP/RC.out" "^\[fd77:9::1\]:[0-9]+: hello $g\$" "$g: C hears A"
+  expect_match "$TMP/RCC.out" "^\[fd77:9::1\]:[0-9]+: hello $g\$" "$g: C hears A"
   port=$((port + 1))
 done
 
@@ -25,12 +25,12 @@ done
 L=ff02::77:9:10
 idx=$(ip netns exec "$LAN_B" cat /sys/class/net/eth0/ifindex)
 mrecv "$LAN_B" RB --iface eth0 --count 1 --timeout 5 "[$L]:6010"
-mrecv "$LAN_C" RC --count 1 --timeout 5 "[$L%eth0]:6010"
+mrecv "$LAN_C" RCC --count 1 --timeout 5 "[$L%eth0]:6010"
 msend "$LAN_A" --iface eth0 "[$L]:6010" link-local
 finished "$RB" "ff02:: --iface eth0 on B" 0
-finished "$RC" "ff02::%eth0 on C" 0
+finished "$RCC" "ff02::%eth0 on C" 0
 expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+: link-local$' "ff02:: on B"
-expect_match "$TMP/RC.out" '^\[fd77:9::1\]:[0-9]+: link-local$' "ff02:: on C"
+expect_match "$TMP/RCC.out" '^\[fd77:9::1\]:[0-9]+: link-local$' "ff02:: on C"
 mrecv "$LAN_B" RB --iface "$idx" --count 1 --timeout 5 "[$L]:6011"
 msend "$LAN_A" "[$L%eth0]:6011" by-index
 finished "$RB" "ff02:: --iface $idx on B" 0

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "sockit/error.hpp"
@@ -170,20 +171,25 @@ TEST(multicast_netns, source_specific_v6) {
   EXPECT_EQ(next(r, silent), "");
 }
 
-// true when this process shares the network namespace of PID 1, i.e. the machine's own.
-bool in_machine_namespace() {
-  struct stat self {}, init {};
-  if (::stat("/proc/self/ns/net", &self) != 0 || ::stat("/proc/1/ns/net", &init) != 0) return true;  // cannot tell
-  return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+// Whether this process runs in the network namespace the calling script made: SOCKIT_TEST_NETNS
+// names its file (/run/netns/NAME), which must be the namespace we are in, and it must not be PID
+// 1's (the machine's own), where that can be read at all.
+bool in_test_namespace() {
+  const char* want = std::getenv("SOCKIT_TEST_NETNS");
+  struct stat self {}, ns {}, init {};
+  if (!want || ::stat("/proc/self/ns/net", &self) != 0 || ::stat(want, &ns) != 0) return false;
+  if (self.st_ino != ns.st_ino || self.st_dev != ns.st_dev) return false;
+  if (::stat("/proc/1/ns/net", &init) == 0 && init.st_ino == self.st_ino && init.st_dev == self.st_dev) return false;
+  return true;
 }
 
 }  // namespace
 }  // namespace sockit
 
 int main(int argc, char** argv) {
-  if (sockit::in_machine_namespace()) {
-    std::fprintf(stderr, "sockit_netns_tests: refusing to join groups in the machine's own network namespace; "
-                         "run it through tests/interop/test_mcast_library.sh\n");
+  if (!sockit::in_test_namespace()) {
+    std::fprintf(stderr, "sockit_netns_tests: refusing to join groups outside a test namespace (SOCKIT_TEST_NETNS "
+                         "must name the one it runs in); run it through tests/interop/test_mcast_library.sh\n");
     return 77;
   }
   testing::InitGoogleTest(&argc, argv);
