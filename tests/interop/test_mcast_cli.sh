@@ -23,6 +23,10 @@ if command -v jq >/dev/null; then
   expect_eq "$(jq -r .data <"$TMP/RB.out" | head -1)" "from stdin" "jq reads the objects"
 fi
 
+# send --json: one summary object.
+out=$(ip netns exec "$LAN_A" timeout 10 "$SOCKIT" --json mcast send -c 2 -i 0 "$G:5304" abc)
+expect_eq "$out" '{"group":"239.77.9.30:5304","sent":2,"bytes":3}' "send --json summary"
+
 # --buffer 4: the datagram is reported truncated, with its real size; -x dumps what was kept.
 bg ip netns exec "$LAN_B" "$SOCKIT" --json -x mcast recv --buffer 4 --count 1 --timeout 5 "$G:5301" >"$TMP/RB.out" 2>"$TMP/RB.err"
 RB=$BG_PID

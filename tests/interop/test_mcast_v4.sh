@@ -23,17 +23,17 @@ expect_match "$TMP/RCC.out" '^10\.77\.9\.1:[0-9]+: hello$' "C hears A"
 grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) && fail "B still a member of $G after its receiver exited"
 
 # 2. TTL 0: looped back to A's own member, never on the wire.
-mrecv "$LAN_A" RA --count 1 --timeout 3 "$G:5001"
-mrecv "$LAN_B" RB --count 1 --timeout 1.5 "$G:5001"
+mrecv "$LAN_A" RA --count 1 --timeout 5 "$G:5001"
+mrecv "$LAN_B" RB --count 1 --timeout 2 "$G:5001"
 msend "$LAN_A" --ttl 0 "$G:5001" ttl0
 finished "$RA" "TTL 0: receiver on A" 0
 finished "$RB" "TTL 0: receiver on B" 1
 expect_match "$TMP/RA.out" '^10\.77\.9\.1:[0-9]+: ttl0$' "TTL 0 looped back on A"
 expect_lines "$TMP/RB.out" 0 "TTL 0 reached B"
-expect_contains "$TMP/RB.err" "0 of 1 datagrams within 1.5 s" "B's timeout line"
+expect_contains "$TMP/RB.err" "0 of 1 datagrams within 2 s" "B's timeout line"
 
 # 3. --no-loop: B hears it, A's own member does not.
-mrecv "$LAN_A" RA --count 1 --timeout 1.5 "$G:5002"
+mrecv "$LAN_A" RA --count 1 --timeout 2 "$G:5002"
 mrecv "$LAN_B" RB --count 1 --timeout 5 "$G:5002"
 msend "$LAN_A" --no-loop "$G:5002" noloop
 finished "$RB" "--no-loop: receiver on B" 0
@@ -43,7 +43,7 @@ expect_lines "$TMP/RA.out" 0 "--no-loop looped back on A"
 
 # 4. Source-specific: only A's datagram, though C sends first.
 S=232.77.9.11
-mrecv "$LAN_B" RB --ssm-source 10.77.9.1 --count 2 --timeout 2 "$S:5003"
+mrecv "$LAN_B" RB --ssm-source 10.77.9.1 --count 2 --timeout 3 "$S:5003"
 msend "$LAN_C" "$S:5003" from-c
 msend "$LAN_A" "$S:5003" from-a
 finished "$RB" "SSM receiver (2 wanted, 1 allowed)" 1
@@ -52,8 +52,8 @@ expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: from-a$' "SSM receiver hears A
 
 # 5. Two groups on one port, one receiver each on B: neither hears the other's.
 G2=239.77.9.12
-mrecv "$LAN_B" R1 --count 2 --timeout 2 "$G:5004"
-mrecv "$LAN_B" R2 --count 2 --timeout 2 "$G2:5004"
+mrecv "$LAN_B" R1 --count 2 --timeout 3 "$G:5004"
+mrecv "$LAN_B" R2 --count 2 --timeout 3 "$G2:5004"
 msend "$LAN_A" "$G2:5004" second
 msend "$LAN_A" "$G:5004" first
 finished "$R1" "receiver of the first group" 1

@@ -43,8 +43,8 @@ expect_rc 2 "mcast send ff02:: without an interface"
 expect_contains "$TMP/err" "is link-local: name the interface with --iface" "mcast send ff02:: without an interface"
 
 # 3. Hop limit 0: A's own member hears it, B does not.
-mrecv "$LAN_A" RA --count 1 --timeout 3 "[ff0e::77:9:11]:6020"
-mrecv "$LAN_B" RB --count 1 --timeout 1.5 "[ff0e::77:9:11]:6020"
+mrecv "$LAN_A" RA --count 1 --timeout 5 "[ff0e::77:9:11]:6020"
+mrecv "$LAN_B" RB --count 1 --timeout 2 "[ff0e::77:9:11]:6020"
 msend "$LAN_A" --ttl 0 "[ff0e::77:9:11]:6020" hops0
 finished "$RA" "hop limit 0: receiver on A" 0
 finished "$RB" "hop limit 0: receiver on B" 1
@@ -52,7 +52,7 @@ expect_match "$TMP/RA.out" 'hops0$' "hop limit 0 looped back on A"
 expect_lines "$TMP/RB.out" 0 "hop limit 0 reached B"
 
 # 4. Source-specific (ff3e::/32): only A's datagram, though C sends first.
-mrecv "$LAN_B" RB --ssm-source fd77:9::1 --count 2 --timeout 2 "[ff3e::77:9:12]:6030"
+mrecv "$LAN_B" RB --ssm-source fd77:9::1 --count 2 --timeout 3 "[ff3e::77:9:12]:6030"
 msend "$LAN_C" "[ff3e::77:9:12]:6030" from-c
 msend "$LAN_A" "[ff3e::77:9:12]:6030" from-a
 finished "$RB" "IPv6 SSM receiver (2 wanted, 1 allowed)" 1
