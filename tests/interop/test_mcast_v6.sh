@@ -29,8 +29,9 @@ mrecv "$LAN_C" RCC --count 1 --timeout 5 "[$L%eth0]:6010"
 msend "$LAN_A" --iface eth0 "[$L]:6010" link-local
 finished "$RB" "ff02:: --iface eth0 on B" 0
 finished "$RCC" "ff02::%eth0 on C" 0
-expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+: link-local$' "ff02:: on B"
-expect_match "$TMP/RCC.out" '^\[fd77:9::1\]:[0-9]+: link-local$' "ff02:: on C"
+# To a link-local group the source is A's fe80:: address once it is usable, fd77:9::1 before that.
+expect_match "$TMP/RB.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+: link-local$' "ff02:: on B"
+expect_match "$TMP/RCC.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+: link-local$' "ff02:: on C"
 mrecv "$LAN_B" RB --iface "$idx" --count 1 --timeout 5 "[$L]:6011"
 msend "$LAN_A" "[$L%eth0]:6011" by-index
 finished "$RB" "ff02:: --iface $idx on B" 0
