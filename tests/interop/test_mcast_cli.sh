@@ -58,6 +58,18 @@ kill -INT "$SA"
 finished "$SA" "send after Ctrl+C" 0
 expect_match "$TMP/send.err" "^sockit: sent [1-9][0-9]? of 1000 datagrams to $G:5303\$" "send's line after Ctrl+C"
 
+# A reader that goes away (| head -1): recv stops at its next write, quietly, and leaves the group.
+( ip netns exec "$LAN_B" timeout 10 "$SOCKIT" mcast recv --count 5 --timeout 5 "$G:5305" 2>"$TMP/RB.err" | head -n 1 >"$TMP/RB.out"
+  echo "${PIPESTATUS[0]}" >"$TMP/RB.rc" ) &
+PIPE=$!
+_PIDS+=("$PIPE")
+listening_port _ "$TMP/RB.err" udp
+msend "$LAN_A" --count 3 --interval 0.2 "$G:5305" piped
+wait "$PIPE"
+expect_eq "$(cat "$TMP/RB.rc")" 0 "recv into a closed pipe: exit code"
+expect_match "$TMP/RB.out" ': piped$' "recv into a closed pipe: the first datagram"
+expect_lines "$TMP/RB.err" 1 "recv into a closed pipe: stderr has the listening line only"
+
 # Bad arguments: one line, exit 2 (1 for an interface that does not exist), nothing sent.
 bad() {  # bad CODE PATTERN ARGS...
   local code=$1 pat=$2; shift 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop with socat, both directions, IPv4 and IPv6, between separate hosts (make_lan, namespaces
 # of this test; fixed ports, each namespace has its own): socat sends to a group that
-# `sockit mcast recv` joined, and `sockit mcast send` reaches a socat that joined the group.
+# `sockit mcast recv` joined, and `sockit mcast send` reaches a socat that joined the group (and a
+# sockit receiver sharing socat's port 5353).
 . "$SOCKIT_TEST_LIB"
 need socat
 make_lan
@@ -22,11 +23,15 @@ echo socat-v4 | ip netns exec "$LAN_A" timeout 5 socat -u - UDP4-DATAGRAM:239.77
 finished "$RB" "sockit receiver of socat (IPv4)" 0
 expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: socat-v4$' "sockit heard socat (IPv4)"
 
-# IPv4: sockit -> socat.
-socat_recv S4 5201 UDP4-RECV:5201,ip-add-membership=239.77.9.20:eth0,reuseaddr
-msend "$LAN_A" 239.77.9.20:5201 sockit-v4
+# IPv4: sockit -> socat, on the chapter's group and port. socat holds 5353 on the wildcard (as an
+# mDNS daemon would, with SO_REUSEADDR); `sockit mcast recv` shares the port and both hear it.
+socat_recv S4 5353 UDP4-RECV:5353,ip-add-membership=239.255.255.250:eth0,reuseaddr
+mrecv "$LAN_B" RB --count 1 --timeout 5 239.255.255.250:5353
+msend "$LAN_A" 239.255.255.250:5353 sockit-v4
 wait_nonempty "$TMP/S4.out"
 expect_eq "$(cat "$TMP/S4.out")" "sockit-v4" "socat heard sockit (IPv4)"
+finished "$RB" "sockit receiver sharing port 5353 with socat" 0
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: sockit-v4$' "sockit receiver sharing port 5353"
 
 # IPv6: socat -> sockit.
 mrecv "$LAN_B" RB --count 1 --timeout 5 "[ff0e::77:9:20]:5202"
