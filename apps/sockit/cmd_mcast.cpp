@@ -301,7 +301,7 @@ int run_recv(const recv_args& a, const context& ctx) {
   auto local = s->local_endpoint();
   announce_listening(local ? *local : at, "udp");
 
-  datagram_format f = ctx.json ? datagram_format::json : datagram_format::labelled;
+  datagram_format f = ctx.json ? datagram_format::json : datagram_format::labelled_sized;
   traffic_dumper dump(ctx.hexdump);
   auto buf = std::make_unique<std::byte[]>(a.buffer);
   std::uint64_t received = 0;
@@ -393,7 +393,7 @@ void setup_mcast(CLI::App& cmd, context& ctx) {
   recv->footer(
       "Binds GROUP:PORT with SO_REUSEADDR (it shares the port with other receivers, e.g. an mDNS daemon\n"
       "on 5353), receives only the groups it joined (IP_MULTICAST_ALL off), leaves the group on exit.\n"
-      "Each datagram is printed at once as 'FROM: PAYLOAD', or with --json one object per line:\n"
+      "Each datagram is printed at once as 'FROM (N bytes): PAYLOAD', or with --json one object per line:\n"
       "{\"from\":\"10.0.0.1:40000\",\"size\":5,\"data\":\"hello\"}. Ctrl+C prints the count on stderr.\n"
       "Examples:\n"
       "  sockit mcast recv 239.255.255.250:5353\n"

@@ -38,7 +38,7 @@ expect_match "$TMP/RB.err" '^0000   74 72 75 6e +trun *$' "-x dump of the kept b
 mrecv "$LAN_B" RB --buffer 4 --count 1 --timeout 5 "$G:5302"
 msend "$LAN_A" "$G:5302" truncate-me
 finished "$RB" "--buffer 4 receiver (text)" 0
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: trun$' "truncated datagram as text"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \(11 bytes\): trun$' "truncated datagram as text"
 expect_contains "$TMP/RB.err" "truncated: 4 of its 11 bytes kept" "truncation notice"
 
 # Ctrl+C: recv prints the count on stderr and exits 0; send stops and says how far it got.

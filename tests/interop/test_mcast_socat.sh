@@ -21,7 +21,7 @@ mrecv "$LAN_B" RB --count 1 --timeout 5 239.77.9.20:5200
 echo socat-v4 | ip netns exec "$LAN_A" timeout 5 socat -u - UDP4-DATAGRAM:239.77.9.20:5200,ip-multicast-if=10.77.9.1 \
   || fail "socat send to 239.77.9.20:5200"
 finished "$RB" "sockit receiver of socat (IPv4)" 0
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: socat-v4$' "sockit heard socat (IPv4)"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): socat-v4$' "sockit heard socat (IPv4)"
 
 # IPv4: sockit -> socat, on the chapter's group and port. socat holds 5353 on the wildcard (as an
 # mDNS daemon would, with SO_REUSEADDR); `sockit mcast recv` shares the port and both hear it.
@@ -31,14 +31,14 @@ msend "$LAN_A" 239.255.255.250:5353 sockit-v4
 wait_nonempty "$TMP/S4.out"
 expect_eq "$(cat "$TMP/S4.out")" "sockit-v4" "socat heard sockit (IPv4)"
 finished "$RB" "sockit receiver sharing port 5353 with socat" 0
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: sockit-v4$' "sockit receiver sharing port 5353"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): sockit-v4$' "sockit receiver sharing port 5353"
 
 # IPv6: socat -> sockit.
 mrecv "$LAN_B" RB --count 1 --timeout 5 "[ff0e::77:9:20]:5202"
 echo socat-v6 | ip netns exec "$LAN_A" timeout 5 socat -u - "UDP6-DATAGRAM:[ff0e::77:9:20]:5202" \
   || fail "socat send to [ff0e::77:9:20]:5202"
 finished "$RB" "sockit receiver of socat (IPv6)" 0
-expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+: socat-v6$' "sockit heard socat (IPv6)"
+expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+ \([0-9]+ bytes\): socat-v6$' "sockit heard socat (IPv6)"
 
 # IPv6: sockit -> socat.
 socat_recv S6 5203 "UDP6-RECV:5203,ipv6-join-group=[ff0e::77:9:20]:eth0,reuseaddr"

@@ -17,8 +17,8 @@ grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) || fail "B's eth0 has not joi
 msend "$LAN_A" "$G:5000" hello
 finished "$RB" "receiver on B" 0
 finished "$RCC" "receiver on C" 0
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: hello$' "B hears A"
-expect_match "$TMP/RCC.out" '^10\.77\.9\.1:[0-9]+: hello$' "C hears A"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \(5 bytes\): hello$' "B hears A"
+expect_match "$TMP/RCC.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): hello$' "C hears A"
 # The receiver left on exit: B's eth0 no longer holds the group.
 grep -q "$G" <(ip -n "$LAN_B" maddr show dev eth0) && fail "B still a member of $G after its receiver exited"
 
@@ -28,7 +28,7 @@ mrecv "$LAN_B" RB --count 1 --timeout 2 "$G:5001"
 msend "$LAN_A" --ttl 0 "$G:5001" ttl0
 finished "$RA" "TTL 0: receiver on A" 0
 finished "$RB" "TTL 0: receiver on B" 1
-expect_match "$TMP/RA.out" '^10\.77\.9\.1:[0-9]+: ttl0$' "TTL 0 looped back on A"
+expect_match "$TMP/RA.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): ttl0$' "TTL 0 looped back on A"
 expect_lines "$TMP/RB.out" 0 "TTL 0 reached B"
 expect_contains "$TMP/RB.err" "0 of 1 datagrams within 2 s" "B's timeout line"
 
@@ -48,7 +48,7 @@ msend "$LAN_C" "$S:5003" from-c
 msend "$LAN_A" "$S:5003" from-a
 finished "$RB" "SSM receiver (2 wanted, 1 allowed)" 1
 expect_lines "$TMP/RB.out" 1 "SSM receiver output"
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: from-a$' "SSM receiver hears A"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): from-a$' "SSM receiver hears A"
 
 # 5. Two groups on one port, one receiver each on B: neither hears the other's.
 G2=239.77.9.12
@@ -69,6 +69,6 @@ mrecv "$LAN_B" RB --iface eth0 --count 2 --timeout 5 "$G:5005"
 msend "$LAN_A" --iface 10.77.9.1 "$G:5005" by-addr
 msend "$LAN_A" --iface eth0 --source-addr 10.77.9.21 "$G:5005" from-21
 finished "$RB" "--iface receiver" 0
-expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+: by-addr$' "--iface ADDR"
-expect_match "$TMP/RB.out" '^10\.77\.9\.21:[0-9]+: from-21$' "--source-addr"
+expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): by-addr$' "--iface ADDR"
+expect_match "$TMP/RB.out" '^10\.77\.9\.21:[0-9]+ \([0-9]+ bytes\): from-21$' "--source-addr"
 finish

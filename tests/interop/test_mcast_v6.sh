@@ -16,8 +16,8 @@ for g in ff0e::77:9:10 ff05::77:9:10; do
   msend "$LAN_A" "[$g]:$port" "hello $g"
   finished "$RB" "$g: receiver on B" 0
   finished "$RCC" "$g: receiver on C" 0
-  expect_match "$TMP/RB.out" "^\[fd77:9::1\]:[0-9]+: hello $g\$" "$g: B hears A"
-  expect_match "$TMP/RCC.out" "^\[fd77:9::1\]:[0-9]+: hello $g\$" "$g: C hears A"
+  expect_match "$TMP/RB.out" "^\[fd77:9::1\]:[0-9]+ \([0-9]+ bytes\): hello $g\$" "$g: B hears A"
+  expect_match "$TMP/RCC.out" "^\[fd77:9::1\]:[0-9]+ \([0-9]+ bytes\): hello $g\$" "$g: C hears A"
   port=$((port + 1))
 done
 
@@ -30,8 +30,8 @@ msend "$LAN_A" --iface eth0 "[$L]:6010" link-local
 finished "$RB" "ff02:: --iface eth0 on B" 0
 finished "$RCC" "ff02::%eth0 on C" 0
 # To a link-local group the source is A's fe80:: address once it is usable, fd77:9::1 before that.
-expect_match "$TMP/RB.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+: link-local$' "ff02:: on B"
-expect_match "$TMP/RCC.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+: link-local$' "ff02:: on C"
+expect_match "$TMP/RB.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+ \([0-9]+ bytes\): link-local$' "ff02:: on B"
+expect_match "$TMP/RCC.out" '^\[(fd77:9::1|fe80::[0-9a-f:]+%eth0)\]:[0-9]+ \([0-9]+ bytes\): link-local$' "ff02:: on C"
 mrecv "$LAN_B" RB --iface "$idx" --count 1 --timeout 5 "[$L]:6011"
 msend "$LAN_A" "[$L%eth0]:6011" by-index
 finished "$RB" "ff02:: --iface $idx on B" 0
@@ -58,5 +58,5 @@ msend "$LAN_C" "[ff3e::77:9:12]:6030" from-c
 msend "$LAN_A" "[ff3e::77:9:12]:6030" from-a
 finished "$RB" "IPv6 SSM receiver (2 wanted, 1 allowed)" 1
 expect_lines "$TMP/RB.out" 1 "IPv6 SSM receiver output"
-expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+: from-a$' "IPv6 SSM receiver hears A"
+expect_match "$TMP/RB.out" '^\[fd77:9::1\]:[0-9]+ \([0-9]+ bytes\): from-a$' "IPv6 SSM receiver hears A"
 finish
