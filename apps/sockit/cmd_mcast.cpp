@@ -273,9 +273,14 @@ int run_recv(const recv_args& a, const context& ctx) {
   bo.nonblocking = true;
   auto s = udp_bind(at, bo);
   if (!s) return bind_failure("bind udp " + at.to_string(), s.error(), "stop the other receiver, or choose another port");
-  // Only the groups joined here: without this Linux delivers every group some other socket on
-  // the host joined on this port, when the bind is a wildcard (and a second socket on the host may be).
-  if (auto ec = set_multicast_all(*s, false)) return fail("mcast: IP_MULTICAST_ALL", ec);
+  // Only the groups joined on this socket: with IP_MULTICAST_ALL on (the Linux default) a socket
+  // whose bind matches gets a group's datagrams as soon as any socket on the host joined it.
+  // A kernel without IPV6_MULTICAST_ALL (before 4.20) says ENOPROTOOPT: the bind to the group
+  // still keeps other groups out, so that is only logged.
+  if (auto ec = set_multicast_all(*s, false)) {
+    if (ec != std::errc::no_protocol_option) return fail("mcast: IP_MULTICAST_ALL", ec);
+    spdlog::info("{}", describe("IP_MULTICAST_ALL", ec));
+  }
   std::string joined = group.address() + (source.empty() ? "" : " from " + source.address());
   std::error_code jec = source.empty() ? join_group(*s, group, ifc.index) : join_source_group(*s, group, source, ifc.index);
   if (jec) {
