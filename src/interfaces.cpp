@@ -13,10 +13,22 @@
 #include <sys/socket.h>
 
 #include "detail/syscall.hpp"
+#include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
 namespace sockit {
 namespace {
+
+// The same host address, whatever the ports and IPv6 scopes.
+bool same_host(const endpoint& a, const endpoint& b) {
+  if (a.family() != b.family()) return false;
+  if (a.is_v4()) {
+    return reinterpret_cast<const sockaddr_in*>(a.data())->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(b.data())->sin_addr.s_addr;
+  }
+  return a.is_v6() && std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_addr,
+                                  &reinterpret_cast<const sockaddr_in6*>(b.data())->sin6_addr, sizeof(in6_addr)) == 0;
+}
 
 int prefix_of(const sockaddr* mask) {
   if (!mask) return 0;
@@ -119,7 +131,32 @@ result<network_interface> find_interface(std::string_view name) {
   for (auto& n : *all) {
     if (n.name == name) return std::move(n);
   }
-  return std::make_error_code(std::errc::no_such_device);
+  return errc::no_such_interface;
+}
+
+result<unsigned> interface_index(std::string_view name) {
+  // if_nametoindex needs a terminated string; a name longer than IFNAMSIZ exists nowhere.
+  if (name.empty() || name.size() >= IF_NAMESIZE) return errc::no_such_interface;
+  unsigned i = ::if_nametoindex(std::string(name).c_str());
+  if (i == 0) return errc::no_such_interface;
+  return i;
+}
+
+result<std::string> interface_name(unsigned index) {
+  char buf[IF_NAMESIZE] = {};
+  if (index == 0 || !::if_indextoname(index, buf)) return errc::no_such_interface;
+  return std::string(buf);
+}
+
+result<unsigned> interface_with_address(const endpoint& address) {
+  auto all = list_interfaces();
+  if (!all) return all.error();
+  for (const auto& n : *all) {
+    for (const auto& a : n.addresses) {
+      if (same_host(a.address, address)) return n.index;
+    }
+  }
+  return errc::no_such_interface;
 }
 
 bool is_limited_broadcast(const endpoint& a) noexcept {

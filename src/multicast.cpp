@@ -6,7 +6,6 @@
 #include <string>
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,6 +13,7 @@
 #include "detail/sockopt.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
+#include "sockit/interfaces.hpp"
 
 namespace sockit {
 namespace {
@@ -77,44 +77,12 @@ std::error_code source_membership(const socket& s, int name, const endpoint& gro
   return set_opt(s, level_of(group), name, r);
 }
 
-bool same_address(const endpoint& e, const sockaddr* sa) {
-  if (!sa || sa->sa_family != e.family()) return false;
-  if (e.is_v4()) return reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr == v4(e).sin_addr.s_addr;
-  return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, &v6(e).sin6_addr, sizeof(in6_addr)) == 0;
-}
-
 }  // namespace
 
 bool is_multicast(const endpoint& e) noexcept {
   if (e.is_v4()) return IN_MULTICAST(ntohl(v4(e).sin_addr.s_addr));
   if (e.is_v6()) return IN6_IS_ADDR_MULTICAST(&v6(e).sin6_addr);
   return false;
-}
-
-result<unsigned> interface_index(std::string_view name) {
-  // if_nametoindex needs a terminated string; a name longer than IFNAMSIZ exists nowhere.
-  if (name.empty() || name.size() >= IF_NAMESIZE) return errc::no_such_interface;
-  std::string n(name);
-  unsigned i = ::if_nametoindex(n.c_str());
-  if (i == 0) return errc::no_such_interface;
-  return i;
-}
-
-result<std::string> interface_name(unsigned index) {
-  char buf[IF_NAMESIZE] = {};
-  if (index == 0 || !::if_indextoname(index, buf)) return errc::no_such_interface;
-  return std::string(buf);
-}
-
-result<unsigned> interface_with_address(const endpoint& address) {
-  ifaddrs* list = nullptr;
-  if (auto ec = detail::check_ec([&] { return ::getifaddrs(&list); })) return ec;
-  std::unique_ptr<ifaddrs, void (*)(ifaddrs*)> owner(list, ::freeifaddrs);
-  for (const ifaddrs* i = list; i; i = i->ifa_next) {
-    if (!same_address(address, i->ifa_addr)) continue;
-    if (unsigned idx = ::if_nametoindex(i->ifa_name)) return idx;
-  }
-  return errc::no_such_interface;
 }
 
 std::error_code join_group(const socket& s, const endpoint& group, unsigned ifindex) {

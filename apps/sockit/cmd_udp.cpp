@@ -3,12 +3,10 @@
 // port, printed with its sender as it comes.
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 #include "loopback_pair.hpp"
 #include "sockit/error.hpp"
 #include "sockit/interfaces.hpp"
+#include "sockit/multicast.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
 #include "sockit/udp.hpp"
@@ -47,14 +46,6 @@ struct send_args {
   std::string iface;  // --iface: SO_BINDTODEVICE (with --broadcast)
   bool dont_fragment = false;
 };
-
-// 224.0.0.0/4: a group, which `mcast send` is for.
-bool is_multicast_v4(const endpoint& e) {
-  if (!e.is_v4()) return false;
-  sockaddr_in in;
-  std::memcpy(&in, e.data(), sizeof in);
-  return (ntohl(in.sin_addr.s_addr) >> 28) == 0xe;
-}
 
 // What a broadcast address is, for the line that asks for --broadcast: "" when `peer` is none
 // this machine can tell (a directed broadcast to a subnet it is not on looks like any address).
@@ -170,7 +161,7 @@ int check_broadcast_iface(const send_args& a, const endpoint& peer, const std::v
 // then every reply from anyone, printed with its sender, until --wait has passed.
 int run_broadcast(const send_args& a, const context& ctx, const endpoint& peer, const std::string& payload) {
   std::string what = "udp broadcast " + peer.to_string();
-  if (is_multicast_v4(peer)) {
+  if (peer.is_v4() && is_multicast(peer)) {
     return fail_message(fmt::format("{} is a multicast group, not a broadcast address: use 'sockit mcast send'",
                                     peer.address()),
                         exit_usage);

@@ -41,8 +41,17 @@ struct network_interface {
 // Every interface, in the kernel's order (by index), also those that are down or have no address.
 result<std::vector<network_interface>> list_interfaces();
 
-// The interface called `name`, or std::errc::no_such_device.
+// The interface called `name`, or errc::no_such_interface.
 result<network_interface> find_interface(std::string_view name);
+
+// The index of the interface named `name` ("eth0" -> 2), if_nametoindex; an unknown name is
+// errc::no_such_interface (say the name in the context: describe("interface eth9", ec)).
+result<unsigned> interface_index(std::string_view name);
+// The name of the interface with that index (if_indextoname); unknown: errc::no_such_interface.
+result<std::string> interface_name(unsigned index);
+// The index of the interface that holds the local address `address` (getifaddrs; an IPv6 scope
+// is ignored); no interface has it: errc::no_such_interface.
+result<unsigned> interface_with_address(const endpoint& address);
 
 // Whether `a` (an IPv4 address, port ignored) is the limited broadcast address 255.255.255.255.
 bool is_limited_broadcast(const endpoint& a) noexcept;

@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "sockit/endpoint.hpp"
+#include "sockit/interfaces.hpp"
 #include "sockit/result.hpp"
 #include "sockit/socket.hpp"
 
@@ -28,16 +29,7 @@ namespace sockit {
 // True for IPv4 224.0.0.0/4 and IPv6 ff00::/8 (an IPv4-mapped IPv6 address is not a group).
 bool is_multicast(const endpoint& e) noexcept;
 
-// ---- network interfaces -------------------------------------------------------------------------
-
-// The index of the interface named `name` ("eth0" -> 2), if_nametoindex; an unknown name is
-// errc::no_such_interface (say the name in the context: describe("interface eth9", ec)).
-result<unsigned> interface_index(std::string_view name);
-// The name of the interface with that index (if_indextoname); unknown: errc::no_such_interface.
-result<std::string> interface_name(unsigned index);
-// The index of the interface that holds the local address `address` (getifaddrs; an IPv6 scope
-// is ignored); no interface has it: errc::no_such_interface.
-result<unsigned> interface_with_address(const endpoint& address);
+// Interfaces are named by index here; interfaces.hpp turns names and addresses into indexes.
 
 // ---- memberships (receivers) --------------------------------------------------------------------
 // `ifindex` names the interface to join on; 0 lets the kernel choose from its routing table, or,

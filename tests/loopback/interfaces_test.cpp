@@ -1,5 +1,6 @@
 // The interface list, checked against what every Linux machine has: lo, up, loopback, with
 // 127.0.0.1/8 and no broadcast address.
+#include "sockit/error.hpp"
 #include "sockit/interfaces.hpp"
 
 #include <gtest/gtest.h>
@@ -39,8 +40,8 @@ TEST(interfaces, find_by_name) {
   auto lo = find_interface("lo");
   ASSERT_TRUE(lo) << lo.error().message();
   EXPECT_EQ(lo->name, "lo");
-  EXPECT_EQ(find_interface("no-such-if0").error(), std::errc::no_such_device);
-  EXPECT_EQ(find_interface("").error(), std::errc::no_such_device);
+  EXPECT_EQ(find_interface("no-such-if0").error(), sockit::errc::no_such_interface);
+  EXPECT_EQ(find_interface("").error(), sockit::errc::no_such_interface);
 }
 
 TEST(interfaces, broadcast_addresses) {
