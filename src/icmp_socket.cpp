@@ -3,6 +3,7 @@
 #include "sockit/icmp_socket.hpp"
 
 #include <cstring>
+#include <ctime>
 
 #include <linux/capability.h>
 #include <linux/errqueue.h>
@@ -26,7 +27,9 @@ bool is_permission(std::error_code ec) {
 }
 
 // Ancillary data we ask for on every ping socket: the TTL / hop limit of what arrives.
+// and when the kernel received it.
 std::error_code ask_for_ttl(const socket& s, int family) {
+  if (auto ec = detail::set_flag(s, SOL_SOCKET, SO_TIMESTAMPNS, true)) return ec;
   if (family == AF_INET6) return detail::set_flag(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, true);
   return detail::set_flag(s, IPPROTO_IP, IP_RECVTTL, true);
 }
@@ -105,18 +108,22 @@ result<std::size_t> try_send(const ping_socket& s, std::span<const std::byte> me
 
 namespace {
 
-// The TTL / hop limit in a received message's ancillary data, or -1.
-int ttl_from(msghdr& mh) {
+// The TTL / hop limit and the kernel's receive time in a received message's ancillary data.
+void ancillary(msghdr& mh, received& r) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
     bool v4 = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL;
     bool v6 = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT;
     if ((v4 || v6) && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
       int v = 0;
       std::memcpy(&v, CMSG_DATA(c), sizeof v);
-      return v;
+      r.ttl = v;
+    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+               c->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      r.kernel_time_ns = static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
     }
   }
-  return -1;
 }
 
 }  // namespace
@@ -140,7 +147,7 @@ result<received> try_receive(const ping_socket& s, std::span<std::byte> buffer) 
   if (mh.msg_namelen > 0) {
     if (auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&from), mh.msg_namelen)) r.from = *e;
   }
-  r.ttl = ttl_from(mh);
+  ancillary(mh, r);
   return r;
 }
 

@@ -66,6 +66,11 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count();
 }
 
+std::int64_t realtime_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void put_be64(std::vector<std::byte>& b, std::size_t at, std::uint64_t v) {
   for (int i = 7; i >= 0; --i) {
     b[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v & 0xff);
@@ -105,8 +110,24 @@ struct target {
   icmp::ping_socket ps;  // icmp mode
   socket udp;            // udp mode
   ping_stats stats;
-  std::vector<std::int64_t> sent_ns = std::vector<std::int64_t>(seq_space, 0);  // 0: not sent
-  std::vector<bool> answered = std::vector<bool>(seq_space, false);
+  // Per sequence: when it was sent (0: never) and whether it was answered. Grown as sequences are
+  // used (up to the 16-bit space), so a short ping to many hosts stays small.
+  std::vector<std::int64_t> sent_ns;
+  std::vector<std::int64_t> sent_real_ns;  // the wall clock at the send, against SO_TIMESTAMPNS
+  std::vector<bool> answered;
+
+  std::int64_t sent_at(std::uint16_t seq) const { return seq < sent_ns.size() ? sent_ns[seq] : 0; }
+  void record_send(std::uint16_t seq, std::int64_t when) {
+    if (seq >= sent_ns.size()) {
+      std::size_t n = std::min(seq_space, std::max<std::size_t>(std::size_t{seq} + 1, sent_ns.size() * 2));
+      sent_ns.resize(n, 0);
+      sent_real_ns.resize(n, 0);
+      answered.resize(n, false);
+    }
+    sent_ns[seq] = when;
+    sent_real_ns[seq] = 0;
+    answered[seq] = false;  // also when the 16-bit sequence wrapped: a new request
+  }
   std::map<std::uint16_t, std::unique_ptr<tcp_attempt>> attempts;
   std::int64_t start_ns = 0;
   std::int64_t last_send_ns = 0;
@@ -251,8 +272,11 @@ class pinger {
   void send_probe(target& t) {
     if (t.finished || t.sending_done) return;
     auto seq = static_cast<std::uint16_t>((t.stats.transmitted + 1) & 0xffff);
-    if (t.answered[seq]) t.answered[seq] = false;  // the 16-bit sequence wrapped: a new request
     std::int64_t sent = now_ns();
+    // Counted as sent before the send: a TCP connect can be answered (refused) inside it.
+    t.record_send(seq, sent);
+    t.last_seq = seq;
+    ++t.stats.transmitted;
     if (mode_ == probe_mode::tcp) {
       send_tcp(t, seq, sent);
     } else {
@@ -270,6 +294,7 @@ class pinger {
             msg[3] = static_cast<std::byte>(c & 0xff);
           }
         }
+        t.sent_real_ns[seq] = realtime_ns();
         r = icmp::try_send(t.ps, msg, t.addr);
       } else {
         sent = now_ns();
@@ -286,10 +311,9 @@ class pinger {
         }
       }
     }
-    t.sent_ns[seq] = sent;
-    t.last_seq = seq;
+    t.sent_ns[seq] = sent;  // the time the request really left (the one its payload carries)
     t.last_send_ns = sent;
-    ++t.stats.transmitted;
+    if (t.finished) return;
     if (a_.count > 0 && t.stats.transmitted >= static_cast<std::uint64_t>(a_.count) && a_.deadline <= 0) {
       t.sending_done = true;
       loop_.cancel(t.send_timer);
@@ -394,9 +418,9 @@ class pinger {
     if (!m) return;  // not even an ICMP header: not ours
     switch (m->kind) {
       case icmp::message_kind::echo_reply: {
-        if (m->id != t.ps.id || t.sent_ns[m->seq] == 0) return;  // another pinger's, or never sent
+        if (m->id != t.ps.id || t.sent_at(m->seq) == 0) return;  // another pinger's, or never sent
         if (!(r.from.address() == t.addr.address())) return;      // someone else answering our id
-        std::int64_t sent = t.sent_ns[m->seq];
+        std::int64_t sent = t.sent_at(m->seq);
         bool timed = m->payload.size() >= timing_bytes;
         if (timed) {
           // The payload carries the send time; it must be the one we recorded for this sequence.
@@ -404,14 +428,23 @@ class pinger {
           if (stamped != sent && m->checksum_ok) return;  // an old request's reply with a reused seq
         }
         int ttl = m->ttl >= 0 ? m->ttl : r.ttl;
-        reply(t, m->seq, (now - sent) / 1000, timed, m->icmp_size, ttl, t.addr.address(), !m->checksum_ok,
+        // The round trip from the kernel's receive time when it gave one (as iputils), which
+        // leaves out how long our wake-up took; the monotonic clock otherwise, or if the wall
+        // clock moved in between (the kernel's time can only be earlier than our read).
+        std::int64_t rtt_ns = now - sent;
+        std::int64_t real_sent = t.sent_real_ns[m->seq];
+        if (r.kernel_time_ns > 0 && real_sent > 0) {
+          std::int64_t k = r.kernel_time_ns - real_sent;
+          if (k >= 0 && k <= rtt_ns + 1000000) rtt_ns = k;
+        }
+        reply(t, m->seq, rtt_ns / 1000, timed, m->icmp_size, ttl, t.addr.address(), !m->checksum_ok,
               r.truncated);
         return;
       }
       case icmp::message_kind::dest_unreachable:
       case icmp::message_kind::time_exceeded:
       case icmp::message_kind::packet_too_big: {
-        if (!m->quoted_echo || m->id != t.ps.id || t.sent_ns[m->seq] == 0) return;
+        if (!m->quoted_echo || m->id != t.ps.id || t.sent_at(m->seq) == 0) return;
         if (!(m->quoted_destination.address() == t.addr.address())) return;
         error_line(t, r.from, m->seq, icmp::describe(t.addr.family(), m->type, m->code));
         return;
@@ -427,7 +460,7 @@ class pinger {
       auto q = icmp::try_receive_error(t.ps, buf_);
       if (!q) return;
       auto req = icmp::parse_quoted_request(t.addr.family(), std::span<const std::byte>(buf_).first(q->size));
-      if (!req || req->id != t.ps.id || t.sent_ns[req->seq] == 0) continue;
+      if (!req || req->id != t.ps.id || t.sent_at(req->seq) == 0) continue;
       std::string why = q->from_icmp ? icmp::describe(t.addr.family(), q->type, q->code)
                                      : std::error_code(q->error, std::system_category()).message();
       error_line(t, q->offender.empty() ? t.addr : q->offender, req->seq, why);
@@ -449,7 +482,7 @@ class pinger {
       if (p.size() < timing_bytes) continue;
       auto seq = static_cast<std::uint16_t>((std::to_integer<unsigned>(p[8]) << 8) | std::to_integer<unsigned>(p[9]));
       auto stamped = static_cast<std::int64_t>(get_be64(p, 0));
-      if (t.sent_ns[seq] == 0 || stamped != t.sent_ns[seq]) continue;  // not an echo of ours
+      if (t.sent_at(seq) == 0 || stamped != t.sent_at(seq)) continue;  // not an echo of ours
       reply(t, seq, (now - stamped) / 1000, true, d->size, -1, fmt::format("{}:{}", t.addr.address(), t.addr.port()),
             false, d->truncated());
     }

@@ -32,7 +32,8 @@ struct ping_socket {
 enum class socket_choice { automatic, raw, datagram };
 
 // Opens a non-blocking ICMP socket of `family`: automatic tries raw first, then datagram. A raw
-// socket gets `raw_id` as identifier. Both ask for the TTL / hop limit of what they receive; a
+// socket gets `raw_id` as identifier. Both ask for the TTL / hop limit and the kernel's receive
+// time of what they receive; a
 // datagram socket also queues ICMP errors about its requests (IP_RECVERR / IPV6_RECVERR: see
 // try_receive_error). When neither kind may be opened the error is
 // std::errc::operation_not_permitted (see permission_hint).
@@ -54,6 +55,9 @@ struct received {
   bool truncated = false;
   endpoint from;
   int ttl = -1;  // from the IP_TTL / IPV6_HOPLIMIT ancillary data, -1 when none came
+  // When the kernel received it (SO_TIMESTAMPNS: CLOCK_REALTIME nanoseconds), 0 when not given.
+  // Timing from it leaves out the wake-up latency of whoever reads the socket, as iputils does.
+  std::int64_t kernel_time_ns = 0;
 };
 
 // One recvmsg, never waits. An error the kernel recorded on the socket (an ICMP error on a
