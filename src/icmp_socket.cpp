@@ -7,6 +7,7 @@
 
 #include <linux/capability.h>
 #include <linux/errqueue.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include "detail/sockopt.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
+#include "sockit/icmp.hpp"
 
 namespace sockit::icmp {
 namespace {
@@ -58,10 +60,34 @@ result<ping_socket> open_datagram(int family) {
   return p;
 }
 
-result<ping_socket> open_raw(int family, std::uint16_t id) {
+// A raw socket receives every ICMP message the host gets, our own requests to a local address
+// included. The kernel filter keeps only what ping reads (echo replies and the errors that quote a
+// request) from being queued at all: each message queued is a copy and a wake-up in the middle of
+// the send path, which a loopback round trip would pay (iputils filters the same way).
+std::error_code set_filter(const socket& s, int family) {
+  if (family == AF_INET6) {
+    icmp6_filter f{};
+    ICMP6_FILTER_SETBLOCKALL(&f);
+    ICMP6_FILTER_SETPASS(v6_echo_reply, &f);
+    ICMP6_FILTER_SETPASS(v6_dest_unreachable, &f);
+    ICMP6_FILTER_SETPASS(v6_packet_too_big, &f);
+    ICMP6_FILTER_SETPASS(v6_time_exceeded, &f);
+    return detail::set_opt(s, IPPROTO_ICMPV6, ICMP6_FILTER, f);
+  }
+  // linux/icmp.h's ICMP_FILTER (SOL_RAW level): a mask of the types to drop.
+  constexpr int sol_raw = 255;
+  constexpr int icmp_filter_opt = 1;
+  std::uint32_t drop = ~((1u << v4_echo_reply) | (1u << v4_dest_unreachable) | (1u << v4_time_exceeded));
+  return detail::set_opt(s, sol_raw, icmp_filter_opt, drop);
+}
+
+result<ping_socket> open_raw(int family, std::uint16_t id, bool filter) {
   auto s = socket::open(family, SOCK_RAW | SOCK_NONBLOCK, protocol_for(family));
   if (!s) return s.error();
   if (auto ec = ask_for_ttl(*s, family)) return ec;
+  if (filter) {
+    if (auto ec = set_filter(*s, family)) return ec;
+  }
   // A raw socket receives every ICMP message the host gets, errors about our requests included
   // (with the request quoted), so no error queue: that would report each error twice.
   ping_socket p;
@@ -74,11 +100,11 @@ result<ping_socket> open_raw(int family, std::uint16_t id) {
 
 }  // namespace
 
-result<ping_socket> open_ping_socket(int family, socket_choice choice, std::uint16_t raw_id) {
+result<ping_socket> open_ping_socket(int family, socket_choice choice, std::uint16_t raw_id, bool filter) {
   if (family != AF_INET && family != AF_INET6) return std::errc::address_family_not_supported;
-  if (choice == socket_choice::raw) return open_raw(family, raw_id);
+  if (choice == socket_choice::raw) return open_raw(family, raw_id, filter);
   if (choice == socket_choice::datagram) return open_datagram(family);
-  auto raw = open_raw(family, raw_id);
+  auto raw = open_raw(family, raw_id, filter);
   if (raw || !is_permission(raw.error())) return raw;
   auto dgram = open_datagram(family);
   if (dgram) return dgram;

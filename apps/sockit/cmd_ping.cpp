@@ -607,7 +607,10 @@ int run_ping(const ping_args& a, const context& ctx) {
                                     timing_bytes),
                         exit_usage);
   }
-  icmp::socket_choice choice = a.socket_kind == "raw"        ? icmp::socket_choice::raw
+  // raw-unfiltered: a raw socket that is handed every ICMP message, our own looped-back requests
+  // included (tests check those are never taken for replies).
+  bool filter = a.socket_kind != "raw-unfiltered";
+  icmp::socket_choice choice = a.socket_kind.starts_with("raw") ? icmp::socket_choice::raw
                                : a.socket_kind == "datagram" ? icmp::socket_choice::datagram
                                                              : icmp::socket_choice::automatic;
   auto loop = event_loop::create();
@@ -644,7 +647,7 @@ int run_ping(const ping_args& a, const context& ctx) {
       if (!probe) return fail_message(describe("ping " + host + ": connect", probe.error()), exit_usage);
     }
     if (mode == probe_mode::icmp) {
-      auto s = icmp::open_ping_socket(t->addr.family(), choice, static_cast<std::uint16_t>(base_id + index));
+      auto s = icmp::open_ping_socket(t->addr.family(), choice, static_cast<std::uint16_t>(base_id + index), filter);
       if (!s) {
         if (s.error() == std::errc::operation_not_permitted) {
           return fail_message("ping: no permission for ICMP sockets: " + icmp::permission_hint("sockit"), exit_usage);
@@ -718,7 +721,9 @@ void setup_ping(CLI::App& cmd, context& ctx) {
                   ->option_text("PORT");
   tcp->excludes(udp);
   // For tests: force one socket kind instead of raw-then-datagram.
-  cmd.add_option("--socket", a->socket_kind)->check(CLI::IsMember({"auto", "raw", "datagram"}))->group("");
+  cmd.add_option("--socket", a->socket_kind)
+      ->check(CLI::IsMember({"auto", "raw", "raw-unfiltered", "datagram"}))
+      ->group("");
   cmd.footer(
       "Examples:\n"
       "  sockit ping 127.0.0.1 -c 3              # as iputils ping -c 3\n"

@@ -36,9 +36,11 @@ enum class socket_choice { automatic, raw, datagram };
 // time of what they receive; a
 // datagram socket also queues ICMP errors about its requests (IP_RECVERR / IPV6_RECVERR: see
 // try_receive_error). When neither kind may be opened the error is
-// std::errc::operation_not_permitted (see permission_hint).
+// std::errc::operation_not_permitted (see permission_hint). `filter`: a raw socket asks the
+// kernel to queue only echo replies and errors (ICMP_FILTER / ICMP6_FILTER), not every ICMP
+// message the host receives (our own requests to a local address among them).
 result<ping_socket> open_ping_socket(int family, socket_choice choice = socket_choice::automatic,
-                                     std::uint16_t raw_id = 0);
+                                     std::uint16_t raw_id = 0, bool filter = true);
 
 // How to get permission when open_ping_socket failed for lack of it, in one sentence naming both
 // ways (the file capability for raw sockets, the sysctl for datagram sockets).

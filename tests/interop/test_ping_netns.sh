@@ -68,9 +68,12 @@ inB nft delete table inet pingtest
 
 # icmp_echo_ignore_all=1 in B only: a loopback ping inside B gets nothing back.
 inB sysctl -qw net.ipv4.icmp_echo_ignore_all=1
-run "$TMP/out" "$TMP/err" -- "${INB[@]}" "$SOCKIT" ping -c 2 -i 0.2 -W 1 127.0.0.1
-expect_rc 1 "icmp_echo_ignore_all"
-expect_contains "$TMP/out" "2 packets transmitted, 0 received, 100% packet loss" "icmp_echo_ignore_all (our request on lo is not a reply)"
+# The raw socket unfiltered (a hidden test option) is handed our own requests too: not replies.
+for sock in raw raw-unfiltered; do
+  run "$TMP/out" "$TMP/err" -- "${INB[@]}" "$SOCKIT" ping --socket "$sock" -c 2 -i 0.2 -W 1 127.0.0.1
+  expect_rc 1 "icmp_echo_ignore_all ($sock)"
+  expect_contains "$TMP/out" "2 packets transmitted, 0 received, 100% packet loss" "icmp_echo_ignore_all ($sock: our request on lo is not a reply)"
+done
 inB sysctl -qw net.ipv4.icmp_echo_ignore_all=0
 
 # iputils ping to the same target at the same time: each counts only its own.

@@ -17,8 +17,8 @@ namespace {
 
 using namespace sockit;
 
-void echo_once(int family, const endpoint& to) {
-  auto s = icmp::open_ping_socket(family, icmp::socket_choice::automatic, 0x5a5a);
+void echo_once(int family, const endpoint& to, bool filter, bool expect_own_request) {
+  auto s = icmp::open_ping_socket(family, icmp::socket_choice::automatic, 0x5a5a, filter);
   if (!s && s.error() == std::errc::operation_not_permitted) {
     GTEST_SKIP() << "CI cannot have: neither a raw ICMP socket nor ping_group_range here (not root)";
   }
@@ -33,6 +33,7 @@ void echo_once(int family, const endpoint& to) {
   EXPECT_EQ(*sent, req.size());
   std::array<std::byte, 2048> buf{};
   bool got_reply = false;
+  bool saw_request = false;
   auto by = deadline::after(std::chrono::seconds(5));
   while (!got_reply && !by.expired()) {
     wait_entry e{s->sock.native_handle(), wait_entry::readable, 0};
@@ -43,7 +44,10 @@ void echo_once(int family, const endpoint& to) {
     ASSERT_TRUE(m);
     if (m->id != s->id) continue;  // another pinger on this host
     if (m->kind == icmp::message_kind::echo_request) {
-      EXPECT_EQ(s->kind, icmp::socket_kind::raw);  // only a raw socket sees its own request
+      EXPECT_EQ(s->kind, icmp::socket_kind::raw);  // only an unfiltered raw socket sees its own request
+      EXPECT_FALSE(filter);
+      EXPECT_FALSE(got_reply);  // it comes before the reply
+      saw_request = true;
       continue;
     }
     ASSERT_EQ(m->kind, icmp::message_kind::echo_reply);
@@ -58,10 +62,14 @@ void echo_once(int family, const endpoint& to) {
     got_reply = true;
   }
   EXPECT_TRUE(got_reply);
+  if (s->kind == icmp::socket_kind::raw) EXPECT_EQ(saw_request, expect_own_request);
 }
 
-TEST(icmp_socket, echo_v4_loopback) { echo_once(AF_INET, endpoint::loopback_v4(0)); }
-TEST(icmp_socket, echo_v6_loopback) { echo_once(AF_INET6, endpoint::loopback_v6(0)); }
+TEST(icmp_socket, echo_v4_loopback) { echo_once(AF_INET, endpoint::loopback_v4(0), true, false); }
+TEST(icmp_socket, echo_v6_loopback) { echo_once(AF_INET6, endpoint::loopback_v6(0), true, false); }
+// Unfiltered, a raw socket sees our own request first: it parses as a request, never a reply.
+TEST(icmp_socket, unfiltered_raw_sees_own_request_v4) { echo_once(AF_INET, endpoint::loopback_v4(0), false, true); }
+TEST(icmp_socket, unfiltered_raw_sees_own_request_v6) { echo_once(AF_INET6, endpoint::loopback_v6(0), false, true); }
 
 TEST(icmp_socket, permission_hint_names_both_ways) {
   auto h = icmp::permission_hint("/usr/bin/sockit");
