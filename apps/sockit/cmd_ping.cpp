@@ -31,7 +31,6 @@
 namespace sockit::cli {
 namespace {
 
-constexpr int exit_interrupted = 130;
 constexpr double default_interval_s = 1.0;
 constexpr double default_timeout_s = 10.0;  // -W: iputils' MAXWAIT
 constexpr double min_user_interval_s = 0.2;  // iputils: below this only root may go
@@ -506,7 +505,9 @@ class pinger {
     t.stats.acknowledge(seq);
     if (timed && !bad_checksum) t.stats.add_rtt(rtt_us);
     bool late = timed && static_cast<double>(rtt_us) / 1e6 > a_.timeout;
-    if (json_) {
+    if (a_.quiet) {
+      // -q: only the first line and the statistics, with --json too.
+    } else if (json_) {
       json_object o;
       o.add("event", "reply").add("host", t.host).add("address", t.addr.address()).add("seq", static_cast<int>(seq));
       if (mode_ != probe_mode::tcp) o.add("bytes", static_cast<std::uint64_t>(bytes));
@@ -516,7 +517,7 @@ class pinger {
       if (bad_checksum) o.add("bad_checksum", true);
       if (truncated) o.add("truncated", true);
       print_json(o);
-    } else if (!a_.quiet) {
+    } else {
       std::string line = stamp();
       if (mode_ == probe_mode::tcp) {
         line += fmt::format("handshake with {}: tcp_seq={}", from, seq);
@@ -542,12 +543,14 @@ class pinger {
     if (t.finished) return;
     ++t.stats.errors;
     t.stats.acknowledge(seq);
-    if (json_) {
+    if (a_.quiet) {
+      // -q: no error lines either (iputils), only the counts.
+    } else if (json_) {
       json_object o;
       o.add("event", "error").add("host", t.host).add("address", t.addr.address());
       o.add("from", from.address()).add("seq", static_cast<int>(seq)).add("error", why);
       print_json(o);
-    } else if (!a_.quiet) {
+    } else {
       (void)write_out(fmt::format("{}From {} {}={} {}\n", stamp(), from.address(), seq_name(), seq, why));
     }
     maybe_done(t);
@@ -675,9 +678,7 @@ int run_ping(const ping_args& a, const context& ctx) {
   }
   p.start();
   if (auto ec = (*loop)->run()) return fail("event loop", ec);
-  int code = p.report();
-  (void)exit_interrupted;
-  return code;
+  return p.report();
 }
 
 }  // namespace

@@ -42,6 +42,15 @@ expect_contains "$TMP/out" "--- 127.0.0.1 ping statistics ---" "two hosts: first
 expect_contains "$TMP/out" "--- 127.0.0.2 ping statistics ---" "two hosts: second block"
 [ "$(grep -c '2 packets transmitted, 2 received, 0% packet loss' "$TMP/out")" -eq 2 ] || fail "two hosts: counts: $(cat "$TMP/out")"
 
+# -q: the first line and the statistics only; -D: a [seconds.micro] stamp before each reply.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping -q -c 2 -i 0.2 127.0.0.1
+expect_rc 0 "-q"
+grep -q "bytes from" "$TMP/out" && fail "-q printed reply lines: $(cat "$TMP/out")"
+expect_contains "$TMP/out" "2 packets transmitted, 2 received" "-q statistics"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping -D -c 2 -i 0.2 127.0.0.1
+expect_rc 0 "-D"
+[ "$(grep -cE '^\[[0-9]{10}\.[0-9]{6}\] 64 bytes from 127.0.0.1: icmp_seq=[12] ' "$TMP/out")" -eq 2 ] || fail "-D lines: $(cat "$TMP/out")"
+
 # --json: a start object, one per reply, a summary per host.
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json ping 127.0.0.1 -c 2 -i 0.2
 expect_rc 0 "--json"
