@@ -161,8 +161,9 @@ class pinger {
     for (auto& t : targets_) {
       if (t->finished) continue;
       target* tp = t.get();
-      send_probe(*tp);
+      // The timer first, so a first request that is also the last (-c 1) can cancel it.
       t->send_timer = loop_.run_every(interval(), [this, tp] { send_probe(*tp); });
+      send_probe(*tp);
     }
     if (a_.deadline > 0) {
       loop_.run_after(seconds_to_ms(a_.deadline), [this] {
@@ -179,7 +180,6 @@ class pinger {
       }
       return;
     }
-    interrupted_ = true;
     for (auto& t : targets_) finish(*t);
   }
 
@@ -212,7 +212,6 @@ class pinger {
     return code;
   }
 
-  bool interrupted() const { return interrupted_; }
 
  private:
   event_loop::duration interval() const {
@@ -592,7 +591,6 @@ class pinger {
   const ping_args& a_;
   probe_mode mode_;
   bool json_;
-  bool interrupted_ = false;
   std::vector<std::unique_ptr<target>> targets_;
   std::vector<std::byte> buf_ = std::vector<std::byte>(65536 + 1024);
 };
