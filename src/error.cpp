@@ -22,6 +22,8 @@ class sockit_category_impl final : public std::error_category {
       case errc::no_addresses: return "name has no usable address";
       case errc::bad_duration: return "duration must be a non-negative number of seconds";
       case errc::would_block: return "operation would block";
+      case errc::not_multicast: return "not a multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8)";
+      case errc::no_such_interface: return "no such network interface";
     }
     return "unknown sockit error";
   }

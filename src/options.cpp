@@ -1,7 +1,11 @@
 // Socket options: thin setters, and getters that read back what the kernel set.
 #include "sockit/options.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -24,6 +28,13 @@ std::error_code set_timeout(const socket& s, int name, microseconds t) {
   tv.tv_sec = static_cast<time_t>(t.count() / 1000000);
   tv.tv_usec = static_cast<suseconds_t>(t.count() % 1000000);
   return set_opt(s, SOL_SOCKET, name, tv);
+}
+
+// The socket's family (SO_DOMAIN): which of the IPv4 or IPv6 option pair applies.
+result<bool> is_v6(const socket& s) {
+  auto d = get_opt<int>(s, SOL_SOCKET, SO_DOMAIN);
+  if (!d) return d.error();
+  return *d == AF_INET6;
 }
 
 result<microseconds> get_timeout(const socket& s, int name) {
@@ -94,6 +105,49 @@ std::error_code set_reuse_port(const socket& s, bool on) { return set_flag(s, SO
 result<bool> reuse_port(const socket& s) { return get_flag(s, SOL_SOCKET, SO_REUSEPORT); }
 std::error_code set_broadcast(const socket& s, bool on) { return set_flag(s, SOL_SOCKET, SO_BROADCAST, on); }
 result<bool> broadcast(const socket& s) { return get_flag(s, SOL_SOCKET, SO_BROADCAST); }
+
+std::error_code set_bind_device(const socket& s, std::string_view name) {
+  // The kernel would cut a longer name to 15 bytes and bind whatever interface that names.
+  if (name.size() >= IFNAMSIZ || name.find('\0') != std::string_view::npos) {
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  char buf[IFNAMSIZ] = {};
+  std::memcpy(buf, name.data(), name.size());
+  return detail::check_ec([&] {
+    return ::setsockopt(s.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, buf, static_cast<socklen_t>(name.size()));
+  });
+}
+
+result<std::string> bind_device(const socket& s) {
+  char buf[IFNAMSIZ] = {};
+  socklen_t len = sizeof buf;
+  if (auto ec = detail::check_ec([&] { return ::getsockopt(s.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, buf, &len); })) {
+    return ec;
+  }
+  return std::string(buf, ::strnlen(buf, std::min<std::size_t>(len, sizeof buf)));
+}
+
+std::error_code set_dont_fragment(const socket& s, bool on) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  if (*v6) return set_opt(s, IPPROTO_IPV6, IPV6_MTU_DISCOVER, on ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_WANT);
+  return set_opt(s, IPPROTO_IP, IP_MTU_DISCOVER, on ? IP_PMTUDISC_DO : IP_PMTUDISC_WANT);
+}
+
+result<bool> dont_fragment(const socket& s) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  auto mode = *v6 ? get_opt<int>(s, IPPROTO_IPV6, IPV6_MTU_DISCOVER) : get_opt<int>(s, IPPROTO_IP, IP_MTU_DISCOVER);
+  if (!mode) return mode.error();
+  // IP_PMTUDISC_PROBE and _INTERFACE/_OMIT never fragment either.
+  return *mode != IP_PMTUDISC_DONT && *mode != IP_PMTUDISC_WANT;
+}
+
+result<int> path_mtu(const socket& s) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? get_opt<int>(s, IPPROTO_IPV6, IPV6_MTU) : get_opt<int>(s, IPPROTO_IP, IP_MTU);
+}
 
 std::error_code set_tcp_user_timeout(const socket& s, milliseconds t) {
   return set_opt(s, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<unsigned>(t.count()));

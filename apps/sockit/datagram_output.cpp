@@ -18,7 +18,10 @@ std::error_code print_datagram(datagram_format f, const endpoint& from, std::str
       out.assign(data);
       break;
     case datagram_format::labelled:
-      out = from.to_string() + ": ";
+    case datagram_format::labelled_sized:
+      out = from.to_string();
+      if (f == datagram_format::labelled_sized) out += fmt::format(" ({} byte{})", wire_size, wire_size == 1 ? "" : "s");
+      out += ": ";
       out += printable(data);
       if (data.empty() || data.back() != '\n') out += '\n';
       break;

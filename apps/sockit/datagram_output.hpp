@@ -11,7 +11,8 @@
 
 namespace sockit::cli {
 
-enum class datagram_format { labelled, raw, json };
+// labelled: "FROM: payload"; labelled_sized: "FROM (N bytes): payload" (mcast recv), N the real size.
+enum class datagram_format { labelled, raw, json, labelled_sized };
 
 // `data` is what the buffer held, `wire_size` the datagram's real size: when it is larger the
 // datagram was truncated (MSG_TRUNC), which is never silent: JSON carries "truncated":true and the

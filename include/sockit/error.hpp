@@ -20,6 +20,8 @@ enum class errc {
   bad_duration,        // a duration text is not a non-negative number of seconds
   would_block,         // a non-blocking call found nothing to do now (EAGAIN/EWOULDBLOCK); compares
                        // equal to std::errc::resource_unavailable_try_again
+  not_multicast,       // a group address that is not multicast (IPv4 224.0.0.0/4, IPv6 ff00::/8)
+  no_such_interface,   // no network interface has that name, index or address
 };
 
 const std::error_category& sockit_category() noexcept;

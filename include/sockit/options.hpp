@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "sockit/result.hpp"
 #include "sockit/socket.hpp"
@@ -60,8 +62,28 @@ result<bool> bind_address_no_port(const socket& s);
 // IPV6_V6ONLY on an IPv6 socket: false = dual-stack (also IPv4-mapped peers).
 std::error_code set_v6_only(const socket& s, bool on);
 result<bool> v6_only(const socket& s);
+// SO_BROADCAST: without it the kernel refuses to send to a broadcast address (EACCES).
 std::error_code set_broadcast(const socket& s, bool on);
 result<bool> broadcast(const socket& s);
+
+// SO_BINDTODEVICE: the socket sends and receives only through the interface `name` ("eth0"), so a
+// limited broadcast (255.255.255.255) leaves by that link instead of the default route's. An empty
+// name unbinds. Unknown names are std::errc::no_such_device; a name too long for the kernel
+// (IFNAMSIZ, 16 with its NUL), which would silently cut it, is std::errc::invalid_argument.
+// Linux before 5.7 wants CAP_NET_RAW for it (EPERM).
+std::error_code set_bind_device(const socket& s, std::string_view name);
+result<std::string> bind_device(const socket& s);  // "" when not bound
+
+// IP_MTU_DISCOVER / IPV6_MTU_DISCOVER: on = IP_PMTUDISC_DO, the don't-fragment bit: a datagram
+// larger than the path MTU is never fragmented, the send fails with EMSGSIZE instead (the local
+// interface's MTU at once, a smaller MTU further on once an ICMP "fragmentation needed" is back);
+// off = IP_PMTUDISC_WANT, Linux's default (fragment what is too large).
+std::error_code set_dont_fragment(const socket& s, bool on);
+result<bool> dont_fragment(const socket& s);
+// IP_MTU / IPV6_MTU: the path MTU the kernel knows to a connected socket's peer (ENOTCONN when
+// not connected). A datagram then carries at most the MTU less the IP and UDP headers (28 bytes
+// over IPv4, 48 over IPv6).
+result<int> path_mtu(const socket& s);
 
 // SO_LINGER: nullopt = off (close returns at once, the kernel sends what is left);
 // seconds{0} = close resets the connection (RST) and discards unsent data.

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string_view>
+#include <vector>
 
 #include "sockit/udp.hpp"
 #include "test_support.hpp"
@@ -238,6 +240,48 @@ TEST(options, v6_only_round_trip) {
   ASSERT_FALSE(set_v6_only(*s, false));
   EXPECT_FALSE(*v6_only(*s));
   EXPECT_FALSE(v6_only(tcp_socket())) << "an IPv4 socket has no IPV6_V6ONLY";
+}
+
+TEST(options, bind_device_round_trip) {
+  auto u = udp_open(AF_INET);
+  ASSERT_TRUE(u);
+  auto none = bind_device(*u);
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_EQ(*none, "");
+  auto ec = set_bind_device(*u, "lo");
+  if (ec == std::errc::operation_not_permitted) GTEST_SKIP() << "SO_BINDTODEVICE needs CAP_NET_RAW before Linux 5.7";
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(*bind_device(*u), "lo");
+  ASSERT_FALSE(set_bind_device(*u, ""));
+  EXPECT_EQ(*bind_device(*u), "");
+  EXPECT_EQ(set_bind_device(*u, "no-such-if0"), std::errc::no_such_device);
+  // 16 bytes or more: the kernel would bind whatever its first 15 name; refused before it is asked.
+  EXPECT_EQ(set_bind_device(*u, "lo_and_a_much_longer_name"), std::errc::invalid_argument);
+  EXPECT_EQ(set_bind_device(*u, std::string_view("lo\0x", 4)), std::errc::invalid_argument);
+}
+
+TEST(options, dont_fragment_round_trip_both_families) {
+  auto u = udp_open(AF_INET);
+  ASSERT_TRUE(u);
+  EXPECT_FALSE(*dont_fragment(*u));
+  ASSERT_FALSE(set_dont_fragment(*u, true));
+  EXPECT_TRUE(*dont_fragment(*u));
+  ASSERT_FALSE(set_dont_fragment(*u, false));
+  EXPECT_FALSE(*dont_fragment(*u));
+  auto u6 = udp_open(AF_INET6);
+  if (!u6) GTEST_SKIP() << "no IPv6 sockets: " << u6.error().message();
+  ASSERT_FALSE(set_dont_fragment(*u6, true));
+  EXPECT_TRUE(*dont_fragment(*u6));
+}
+
+TEST(options, path_mtu_of_a_connected_socket) {
+  auto u = udp_open(AF_INET);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(path_mtu(*u).error(), std::errc::not_connected);
+  ASSERT_FALSE(udp_connect(*u, endpoint::loopback_v4(9)));
+  auto mtu = path_mtu(*u);
+  ASSERT_TRUE(mtu) << mtu.error().message();
+  EXPECT_GE(*mtu, 1280);  // lo: 65536 by default
 }
 
 }  // namespace
