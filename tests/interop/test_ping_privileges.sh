@@ -12,10 +12,6 @@ cp "$SOCKIT" "$TMP/sockit-caps" && cp "$SOCKIT" "$TMP/sockit-suid" || die "copy 
 setcap cap_net_raw+ep "$TMP/sockit-caps" || skip "cannot set file capabilities on $TMP (setcap failed)"
 chown root:root "$TMP/sockit-suid" && chmod 4755 "$TMP/sockit-suid" || die "setuid copy"
 NOBODY=(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups)
-# Under the sanitizer rerun: a setuid or file-capability process is not dumpable, so LeakSanitizer
-# cannot attach to it at exit (and user 65534 cannot write the root-owned report folder). Leaks
-# are checked by every other run of the same code.
-[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
 
 check_dropped() {
   local bin=$1 what=$2 pid st
