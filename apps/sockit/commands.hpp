@@ -17,6 +17,7 @@ void setup_serve(CLI::App& cmd, context& ctx);
 void setup_bench(CLI::App& cmd, context& ctx);
 void setup_proto(CLI::App& cmd, context& ctx);
 void setup_mcast(CLI::App& cmd, context& ctx);
+void setup_ping(CLI::App& cmd, context& ctx);
 
 struct command {
   const char* name;
@@ -33,6 +34,7 @@ inline constexpr command commands[] = {
     {"probe", "Check which TCP ports accept connections, like nc -zv", setup_probe},
     {"proto", "The chapter's framed command protocol (ECHO/TIME/PING/QUIT): server and client", setup_proto},
     {"mcast", "Send to a multicast group, or join one and print what it carries (IPv4/IPv6, SSM)", setup_mcast},
+    {"ping", "ICMP echo as iputils ping (raw or unprivileged socket), several hosts at once; --tcp/--udp timing", setup_ping},
     {"bench", "Load an echo server: messages/s, MB/s, latency percentiles, server CPU per message", setup_bench},
 };
 
