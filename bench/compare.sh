@@ -38,8 +38,10 @@ all_cases=(
     "c10k_d1_64 10000 1 64 10k conns d1 64 B"
 )
 # --udp: datagrams instead (`sockit bench --udp`: CONNS connected sockets, DEPTH datagrams in flight each).
+# d8 is issue 9's target case; d64 keeps the server's queue full, where batching shows.
 udp_cases=(
     "udp_c8_d8_64 8 8 64 UDP 8 sockets d8 64 B"
+    "udp_c8_d64_64 8 64 64 UDP 8 sockets d64 64 B"
 )
 udp=
 
