@@ -36,7 +36,7 @@ struct relay_args {
   std::string listen, target;
   bool udp = false;
   bool copy = false;
-  std::size_t pipe_size = 0;
+  std::size_t pipe_size = 256 << 10;
   std::string threads = "1";
   engine eng = engine::automatic;
   std::size_t max_connections = 0;
@@ -204,8 +204,9 @@ void setup_relay(CLI::App& cmd, context& ctx) {
   auto* copy = cmd.add_flag("--copy", a->copy, "Move TCP bytes with read/write instead of splice (for comparison)");
   auto* pipe = cmd.add_option("--pipe-size", a->pipe_size,
                               "Bytes each direction's pipe may hold (F_SETPIPE_SZ; the kernel rounds up to pages and "
-                              "caps it at fs.pipe-max-size); default: the kernel's, 64 KiB")
-                   ->check(int_check(4096, 1 << 30, "bytes"));
+                              "caps it at fs.pipe-max-size)")
+                   ->check(int_check(4096, 1 << 30, "bytes"))
+                   ->capture_default_str();
   auto* maxc = cmd.add_option("--max-conns", a->max_connections,
                               "Open TCP connections per loop; more are closed at once. Default: what the descriptor "
                               "limit allows (six per connection)")

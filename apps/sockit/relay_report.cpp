@@ -1,6 +1,8 @@
 // The relay's report: table or JSON.
 #include "relay_report.hpp"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "json.hpp"
@@ -25,7 +27,9 @@ void add_snapshot(relay_snapshot& sum, const relay_snapshot& part) {
   sum.rows.insert(sum.rows.end(), part.rows.begin(), part.rows.end());
 }
 
-std::string relay_report_text(const relay_report_header& h, const relay_snapshot& s, bool final) {
+std::string relay_report_text(const relay_report_header& h, const relay_snapshot& snap, bool final) {
+  relay_snapshot s = snap;
+  std::sort(s.rows.begin(), s.rows.end(), [](const relay_row& a, const relay_row& b) { return a.id < b.id; });
   bool udp = h.proto == "udp";
   std::string out = fmt::format("relay {} -> {} ({}){}\n", h.listen.to_string(), h.target.to_string(), h.proto,
                                 final ? "" : ", so far");
@@ -62,7 +66,9 @@ std::string relay_report_text(const relay_report_header& h, const relay_snapshot
   return out;
 }
 
-std::string relay_report_json(const relay_report_header& h, const relay_snapshot& s, bool final) {
+std::string relay_report_json(const relay_report_header& h, const relay_snapshot& snap, bool final) {
+  relay_snapshot s = snap;
+  std::sort(s.rows.begin(), s.rows.end(), [](const relay_row& a, const relay_row& b) { return a.id < b.id; });
   bool udp = h.proto == "udp";
   std::string rows = "[";
   for (const auto& r : s.rows) {

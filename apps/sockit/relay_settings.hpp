@@ -16,7 +16,7 @@ namespace sockit::cli {
 struct relay_settings {
   endpoint target;
   bool copy = false;          // --copy: read/write, never splice
-  std::size_t pipe_size = 0;  // --pipe-size: F_SETPIPE_SZ hint per direction; 0: the default
+  std::size_t pipe_size = 256 << 10;  // --pipe-size: F_SETPIPE_SZ hint per direction
   impairment_config impair;
   bool impair_up = true;    // client -> target
   bool impair_down = true;  // target -> client
