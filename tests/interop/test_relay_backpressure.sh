@@ -3,6 +3,7 @@
 # and a client that never reads while the target (chargen) floods. The relay stops reading a side
 # while what it holds toward the other is at its bound (the pipe; the copy buffer; the delay line
 # with impairments), so its RSS (VmRSS) stays put and the pusher is held up, on each data path.
+# labels: long
 . "$SOCKIT_TEST_LIB"
 need socat python3
 
@@ -36,7 +37,7 @@ for path in splice copy timed; do
   before=$(rss_kib "$RELAY")
   head -c 67108864 /dev/zero | timeout 20 socat -u - "TCP:127.0.0.1:$R" 2>/dev/null &
   HOG=$!; _PIDS+=("$HOG")
-  sleep 1.5
+  sleep 1
   after=$(rss_kib "$RELAY")
   kill -0 "$HOG" 2>/dev/null || fail "$path: 64 MiB went into a target that never reads (no backpressure)"
   echo "$path, target never reads: relay RSS ${before} KiB -> ${after} KiB"
@@ -51,7 +52,7 @@ for path in splice copy timed; do
   before=$(rss_kib "$RELAY")
   bg socat -u "OPEN:$TMP/never" "TCP:127.0.0.1:$R"
   READER=$BG_PID
-  sleep 1.5
+  sleep 1
   after=$(rss_kib "$RELAY")
   echo "$path, client never reads: relay RSS ${before} KiB -> ${after} KiB"
   [ $((after - before)) -lt 16384 ] || fail "$path: RSS grew by $((after - before)) KiB with a client that never reads"

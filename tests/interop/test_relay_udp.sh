@@ -13,16 +13,16 @@ for eng in $(engines); do
   bg "$SOCKIT" --json relay --udp 0 "127.0.0.1:$E" --engine "$eng" >"$TMP/out.$eng" 2>"$TMP/err.$eng"
   RELAY=$BG_PID
   listening_port R "$TMP/err.$eng" udp
-  got=$(printf 'hello through the relay' | timeout 5 socat -t 1 - "UDP:127.0.0.1:$R")
+  got=$(printf 'hello through the relay' | timeout 5 socat -t 0.3 - "UDP:127.0.0.1:$R")
   expect_eq "$got" "hello through the relay" "$eng: socat through the UDP relay"
-  res=$(timeout 20 python3 "$PROBE" udp-seq "$R" 500 0.001 0.5)
+  res=$(timeout 20 python3 "$PROBE" udp-seq "$R" 300 0.001 0.3)
   echo "$eng: $res"
-  expect_eq "$(jq .received <<<"$res")" "500" "$eng: numbered datagrams back"
+  expect_eq "$(jq .received <<<"$res")" "300" "$eng: numbered datagrams back"
   expect_eq "$(jq .duplicates <<<"$res")" "0" "$eng: duplicates"
   stop_server "$RELAY"
   expect_rc 0 "$eng: UDP relay after SIGTERM"
   jq -e -s '[.[] | select(.event == "stats")][0] | .final and .proto == "udp" and .totals.connections == 2
-            and .totals.datagrams_up == 501 and .totals.datagrams_down == 501 and .totals.dropped == 0
+            and .totals.datagrams_up == 301 and .totals.datagrams_down == 301 and .totals.dropped == 0
             and (.connections | length) == 2 and .connections[0].state == "stopped"' "$TMP/out.$eng" >/dev/null \
     || fail "$eng: --json totals: $(tail -1 "$TMP/out.$eng")"
 done
@@ -77,11 +77,11 @@ listening_port R "$TMP/err.iu" udp
 bg "$SOCKIT" relay "$R" "127.0.0.1:$IP" >/dev/null 2>"$TMP/err.it"
 TREL=$BG_PID
 listening_port RT "$TMP/err.it" tcp
-timeout 30 iperf3 -c 127.0.0.1 -p "$R" -u -b 20M -l 1400 -t 2 -J >"$TMP/iperf.json" || fail "iperf3 -u through the relay: $(head -c 300 "$TMP/iperf.json")"
+timeout 30 iperf3 -c 127.0.0.1 -p "$R" -u -b 20M -l 1400 -t 1 -J >"$TMP/iperf.json" || fail "iperf3 -u through the relay: $(head -c 300 "$TMP/iperf.json")"
 lost=$(jq '.end.sum.lost_percent' "$TMP/iperf.json")
 pkts=$(jq '.end.sum.packets' "$TMP/iperf.json")
 echo "iperf3 -u 20 Mbit/s (1400-byte datagrams) through the relay: $pkts datagrams, $lost % lost"
-[ "${pkts:-0}" -gt 1000 ] || fail "iperf3: only ${pkts} datagrams"
+[ "${pkts:-0}" -gt 800 ] || fail "iperf3: only ${pkts} datagrams"
 awk -v l="$lost" 'BEGIN { exit !(l < 10) }' || fail "iperf3: $lost % lost through the relay"
 stop_server "$UREL"; stop_server "$TREL"
 expect_match "$TMP/out.iu" '^totals: 1 sessions' "iperf3: one session"
