@@ -69,6 +69,14 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
     case relay_connection::outcome::clean: r.state = "closed"; break;
     case relay_connection::outcome::stopped: r.state = "stopped"; break;
     case relay_connection::outcome::reset:
+      if (ec == make_error_code(errc::fd_out_of_range)) {
+        // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE.
+        ++totals_.refused;
+        r.state = "refused";
+        warn_limited(fmt::format("relay: #{} from {}: {}; client reset (--engine epoll or poll watch more)", c.id(),
+                                 r.client.to_string(), describe("watch", ec)));
+        break;
+      }
       ++totals_.resets;
       r.state = "reset";
       break;
