@@ -40,12 +40,10 @@ void tcp_relay::warn_limited(const std::string& line) {
 
 void tcp_relay::accept(socket s, const endpoint& peer) {
   ++totals_.connections;
-  std::size_t open = 0;
-  for (const auto& [_, c] : live_) open += c->ended() ? 0 : 1;
-  if (open >= settings_.max_connections) {
+  if (open_ >= settings_.max_connections) {
     // Closed at once, before the target is asked: the client sees a reset or an end of stream.
     ++totals_.refused;
-    warn_limited(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open));
+    warn_limited(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open_));
     return;
   }
   auto id = settings_.next_id->fetch_add(1) + 1;
@@ -54,12 +52,14 @@ void tcp_relay::accept(socket s, const endpoint& peer) {
       [this](relay_connection& conn, relay_connection::outcome o, std::error_code ec) { ended(conn, o, ec); });
   auto* raw = c.get();
   live_.emplace(id, std::move(c));
+  ++open_;
   spdlog::debug("relay: #{} from {}", id, peer.to_string());
   raw->start();
 }
 
 void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::error_code ec) {
   auto now = std::chrono::steady_clock::now();
+  --open_;
   relay_row r = c.row(now);
   totals_.bytes_up += c.bytes_up();
   totals_.bytes_down += c.bytes_down();

@@ -39,7 +39,8 @@ class tcp_relay : public relay_service {
   const relay_settings& settings_;
   std::unique_ptr<tcp_acceptor> acceptor_;
   endpoint local_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<relay_connection>> live_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<relay_connection>> live_;  // ended ones until the turn ends
+  std::size_t open_ = 0;  // not yet ended
   std::deque<relay_row> history_;  // the last connections that closed
   relay_totals totals_;            // of the connections that closed
   std::chrono::steady_clock::time_point last_warning_{};
