@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The relay's impairments, measured from what comes out (generous bounds: this checks that each
+# The relay's impairments, measured from what comes out (generous bounds, upper ones above all, as
+# a loaded machine only ever adds time: this checks that each
 # knob does what it says; precise figures belong to benchmarks): the TCP and UDP delay
 # distributions (--delay, --jitter), the achieved TCP rate (--rate), and UDP loss, duplication and
 # reordering near their percentages, the same again with the same --seed.
@@ -27,8 +28,8 @@ start_relay tcpdelay 0 "127.0.0.1:$E" --delay 0.05 --jitter 0.02 --impair up --s
 res=$(timeout 30 python3 "$PROBE" tcp-rtt "$R" 40 0.05) || fail "tcp delay: $res"
 echo "tcp --delay 0.05 --jitter 0.02 --impair up: rtt $(jq -c .rtt <<<"$res")"
 in_range "tcp delay: min rtt" "$(jq .rtt.min <<<"$res")" 0.029 0.075
-in_range "tcp delay: median rtt" "$(jq .rtt.median <<<"$res")" 0.038 0.075
-in_range "tcp delay: max rtt" "$(jq .rtt.max <<<"$res")" 0.055 0.12
+in_range "tcp delay: median rtt" "$(jq .rtt.median <<<"$res")" 0.038 0.09
+in_range "tcp delay: max rtt" "$(jq .rtt.max <<<"$res")" 0.055 0.25
 in_range "tcp delay: p90 - p10 (jitter)" "$(jq '.rtt.p90 - .rtt.p10' <<<"$res")" 0.01 0.06
 stop_server "$RELAY"
 grep -q 'impairments on (up; seed 1)' "$TMP/err.tcpdelay" || fail "tcp delay: no 'impairments on' notice: $(cat "$TMP/err.tcpdelay")"
@@ -42,7 +43,7 @@ t1=$(date +%s.%N)
 cmp -s "$TMP/mb" "$TMP/mb.back" || fail "tcp rate: the bytes differ"
 rate=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", 1000000 / (b - a) }')
 echo "tcp --rate 500000: achieved $rate bytes/s"
-in_range "tcp rate (bytes/s)" "$rate" 400000 560000
+in_range "tcp rate (bytes/s)" "$rate" 300000 560000
 stop_server "$RELAY"
 
 # UDP delay both ways: RTT = two draws of 30 ms +- 10 ms.
@@ -51,8 +52,8 @@ res=$(timeout 30 python3 "$PROBE" udp-rtt "$R" 30 0.02) || fail "udp delay: $res
 echo "udp --delay 0.03 --jitter 0.01: rtt $(jq -c .rtt <<<"$res")"
 expect_eq "$(jq .lost <<<"$res")" "0" "udp delay: lost"
 in_range "udp delay: min rtt" "$(jq .rtt.min <<<"$res")" 0.039 0.07
-in_range "udp delay: median rtt" "$(jq .rtt.median <<<"$res")" 0.048 0.075
-in_range "udp delay: max rtt" "$(jq .rtt.max <<<"$res")" 0.055 0.11
+in_range "udp delay: median rtt" "$(jq .rtt.median <<<"$res")" 0.048 0.09
+in_range "udp delay: max rtt" "$(jq .rtt.max <<<"$res")" 0.055 0.25
 stop_server "$RELAY"
 
 # UDP loss, duplication, reordering (client to target only), 1,000 datagrams 0.5 ms apart.
