@@ -60,6 +60,29 @@ stop_server "$RELAY"
 expect_match "$TMP/refused.out" '^totals: 1 connections \(0 open\), 0 refused, 1 target failures, 0 resets' "refused: totals"
 expect_match "$TMP/refused.out" ' target-failed ' "refused: the connection's row"
 
+# --- a target that never answers (its SYNs dropped by nftables in a namespace of our own):
+# after --connect-timeout the client is reset, one warning line ---
+if [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null; then
+  make_netns
+  ip netns exec "$NS" nft -f - <<'NFT' || die "nft rules in $NS"
+table inet relaytest {
+  chain out { type filter hook output priority 0; tcp dport 9 drop; }
+}
+NFT
+  bg ip netns exec "$NS" "$SOCKIT" relay 0 127.0.0.1:9 --connect-timeout 0.5 >"$TMP/silent.out" 2>"$TMP/silent.err"
+  RELAY=$BG_PID
+  listening_port R "$TMP/silent.err" tcp
+  t0=$(date +%s.%N)
+  got=$(timeout 10 ip netns exec "$NS" python3 "$PROBE" tcp-expect-reset "$R" | jq -r .outcome)
+  t1=$(date +%s.%N)
+  expect_eq "$got" "reset" "a target that never answers: the client is reset"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.45 && b - a < 5) }' || fail "a target that never answers: reset after $(echo "$t1 - $t0" | bc) s, not --connect-timeout 0.5"
+  expect_contains "$TMP/silent.err" "connect 127.0.0.1:9: Connection timed out (ETIMEDOUT); client reset" "a target that never answers: the warning"
+  stop_server "$RELAY"
+else
+  echo "note: not root or no nft: the --connect-timeout case is left out"
+fi
+
 # --- a target that resets after the first bytes, and a client that resets ---
 cat >"$TMP/rst_server.py" <<'PY'
 import socket, struct, sys

@@ -34,6 +34,20 @@ for eng in $(engines); do
   echo "$eng: 2 x 4 MB echoed through the relay (nc, socat) and through --copy"
 done
 
+# --threads 2: two loops share the port; SIGUSR1's report sums them.
+bg "$SOCKIT" relay 0 "127.0.0.1:$E" --threads 2 >"$TMP/out.threads" 2>"$TMP/err.threads"
+RELAY=$BG_PID
+listening_port R "$TMP/err.threads" tcp
+for i in $(seq 20); do
+  got=$(printf 'n%s' "$i" | timeout 5 nc -N 127.0.0.1 "$R")
+  expect_eq "$got" "n$i" "--threads 2: connection $i"
+done
+kill -USR1 "$RELAY"
+for _ in $(seq 50); do grep -q '^totals:' "$TMP/out.threads" && break; sleep 0.1; done
+expect_match "$TMP/out.threads" '^totals: 20 connections \(0 open\), 0 refused, 0 target failures, 0 resets, 51 bytes up, 51 bytes down$' "--threads 2: SIGUSR1 sums both loops"
+stop_server "$RELAY"
+expect_rc 0 "--threads 2: after SIGTERM"
+
 # nc as the target: what a socat client sends arrives whole, and nc's EOF ends the relay's side.
 bg_on_free_port NP tcp nc -l 127.0.0.1 '{port}'
 NCPID=$BG_PID
