@@ -46,7 +46,7 @@ void relay_flow::start() {
       path_ = path::copy;
     }
   }
-  if (path_ == path::copy) buf_.resize(flow_copy_buffer);
+  if (path_ == path::copy) buf_size_ = flow_copy_buffer;
 }
 
 std::size_t relay_flow::held() const noexcept {
@@ -62,7 +62,7 @@ bool relay_flow::wants_read() const noexcept {
   if (src_eof_ || stop_reading_) return false;
   switch (path_) {
     case path::splice: return pipe_.space() > 0;
-    case path::copy: return tail_ < buf_.size() || head_ > 0;
+    case path::copy: return tail_ < buf_size_ || head_ > 0;
     case path::timed: return queue_->bytes() < flow_queue_limit;
   }
   return false;
@@ -84,6 +84,10 @@ std::error_code relay_flow::pump(clock::time_point now) {
     if (auto ec = read_some(now, moved)) return ec;
     if (auto ec = write_some(now, moved)) return ec;
     if (!moved) break;
+  }
+  if (path_ == path::copy && head_ == tail_) {
+    buf_.reset();
+    head_ = tail_ = 0;
   }
   if (src_eof_ && held() == 0 && !shut_) {
     shut_ = true;
@@ -114,13 +118,14 @@ std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
     // and read with recv below
   }
   if (path_ == path::copy) {
-    if (tail_ == buf_.size() && head_ > 0) {  // make room at the end
-      std::memmove(buf_.data(), buf_.data() + head_, tail_ - head_);
+    if (tail_ == buf_size_ && head_ > 0) {  // make room at the end
+      std::memmove(buf_.get(), buf_.get() + head_, tail_ - head_);
       tail_ -= head_;
       head_ = 0;
     }
-    if (tail_ == buf_.size()) return {};
-    auto n = try_recv(src_, std::span<std::byte>(buf_).subspan(tail_));
+    if (tail_ == buf_size_) return {};
+    if (!buf_) buf_.reset(new std::byte[buf_size_]);
+    auto n = try_recv(src_, std::span<std::byte>(buf_.get() + tail_, buf_size_ - tail_));
     if (n) {
       tail_ += *n;
       in_ += *n;
@@ -168,7 +173,7 @@ std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {
   }
   if (path_ == path::copy) {
     if (head_ == tail_) return {};
-    auto n = try_send(dst_, std::span<const std::byte>(buf_).subspan(head_, tail_ - head_));
+    auto n = try_send(dst_, std::span<const std::byte>(buf_.get() + head_, tail_ - head_));
     if (n) {
       head_ += *n;
       out_ += *n;
@@ -201,10 +206,11 @@ std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {
 std::error_code relay_flow::fall_back_to_copy() {
   spdlog::debug("relay: splice refused on fd {} -> {}: copying instead", src_.native_handle(), dst_.native_handle());
   path_ = path::copy;
-  buf_.resize(std::max(flow_copy_buffer, pipe_.capacity()));
+  buf_size_ = std::max(flow_copy_buffer, pipe_.capacity());
+  buf_.reset(new std::byte[buf_size_]);
   head_ = tail_ = 0;
   while (!pipe_.empty()) {
-    auto n = pipe_.read_into(std::span<std::byte>(buf_).subspan(tail_));
+    auto n = pipe_.read_into(std::span<std::byte>(buf_.get() + tail_, buf_size_ - tail_));
     if (!n) return n.error();
     tail_ += *n;
   }

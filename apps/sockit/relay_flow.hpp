@@ -79,7 +79,11 @@ class relay_flow {
   const socket& dst_;
   path path_;
   splice_pipe pipe_;
-  std::vector<std::byte> buf_;  // copy path: [head_, tail_) is held
+  // Copy path: [head_, tail_) of buf_ is held. Allocated when a read needs it (uninitialised: a
+  // page costs memory only once bytes land in it) and freed whenever it empties, so an idle
+  // connection holds none, as tcp_connection's buffers do.
+  std::unique_ptr<std::byte[]> buf_;
+  std::size_t buf_size_ = 0;
   std::size_t head_ = 0, tail_ = 0;
   std::unique_ptr<timed_queue> queue_;
   std::unique_ptr<impairment> impair_;
