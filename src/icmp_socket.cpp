@@ -152,19 +152,26 @@ void ancillary(msghdr& mh, received& r) {
   }
 }
 
+// One buffer, the peer's address and room for ancillary data: what both receive paths hand recvmsg.
+template <std::size_t N>
+msghdr message_header(sockaddr_storage& peer, iovec& iov, char (&control)[N]) {
+  msghdr mh{};
+  mh.msg_name = &peer;
+  mh.msg_namelen = sizeof peer;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control;
+  mh.msg_controllen = N;
+  return mh;
+}
+
 }  // namespace
 
 result<received> try_receive(const ping_socket& s, std::span<std::byte> buffer) {
   sockaddr_storage from{};
   alignas(cmsghdr) char control[256];
   iovec iov{buffer.data(), buffer.size()};
-  msghdr mh{};
-  mh.msg_name = &from;
-  mh.msg_namelen = sizeof from;
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
+  msghdr mh = message_header(from, iov, control);
   auto n = detail::check_size([&] { return ::recvmsg(s.sock.native_handle(), &mh, MSG_DONTWAIT | MSG_TRUNC); });
   if (!n) return n.error();
   received r;
@@ -181,13 +188,7 @@ result<queued_error> try_receive_error(const ping_socket& s, std::span<std::byte
   sockaddr_storage to{};
   alignas(cmsghdr) char control[512];
   iovec iov{buffer.data(), buffer.size()};
-  msghdr mh{};
-  mh.msg_name = &to;
-  mh.msg_namelen = sizeof to;
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
+  msghdr mh = message_header(to, iov, control);
   auto n = detail::check_size([&] { return ::recvmsg(s.sock.native_handle(), &mh, MSG_ERRQUEUE | MSG_DONTWAIT); });
   if (!n) return n.error();
   queued_error q;

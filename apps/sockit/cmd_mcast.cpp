@@ -149,6 +149,19 @@ bool parse_unicast(std::string_view flag, const std::string& text, const endpoin
   return true;
 }
 
+// What both subcommands name: the group, its interface and a unicast source, each checked against the group.
+struct group_target {
+  endpoint group;
+  iface_choice ifc;
+  endpoint source;
+};
+
+bool parse_target(std::string_view group, const std::string& iface, std::string_view source_flag,
+                  const std::string& source, group_target& out, int& exit) {
+  return parse_group(group, out.group, exit) && parse_iface(iface, out.group, out.ifc, exit) &&
+         (source.empty() || parse_unicast(source_flag, source, out.group, out.source, exit));
+}
+
 // ---- send ---------------------------------------------------------------------------------------
 
 struct send_args {
@@ -174,12 +187,11 @@ void pause_for(double secs) {
 
 int run_send(const send_args& a, const context& ctx) {
   int code = exit_ok;
-  endpoint group;
-  if (!parse_group(a.group, group, code)) return code;
-  iface_choice ifc;
-  if (!parse_iface(a.iface, group, ifc, code)) return code;
-  endpoint source;
-  if (!a.source.empty() && !parse_unicast("--source-addr", a.source, group, source, code)) return code;
+  group_target t;
+  if (!parse_target(a.group, a.iface, "--source-addr", a.source, t, code)) return code;
+  const endpoint& group = t.group;
+  const iface_choice& ifc = t.ifc;
+  const endpoint& source = t.source;
 
   std::string payload = a.message;
   if (a.message == "-") {
@@ -256,12 +268,11 @@ struct recv_args {
 
 int run_recv(const recv_args& a, const context& ctx) {
   int code = exit_ok;
-  endpoint group;
-  if (!parse_group(a.group, group, code)) return code;
-  iface_choice ifc;
-  if (!parse_iface(a.iface, group, ifc, code)) return code;
-  endpoint source;
-  if (!a.ssm_source.empty() && !parse_unicast("--ssm-source", a.ssm_source, group, source, code)) return code;
+  group_target t;
+  if (!parse_target(a.group, a.iface, "--ssm-source", a.ssm_source, t, code)) return code;
+  const endpoint& group = t.group;
+  const iface_choice& ifc = t.ifc;
+  const endpoint& source = t.source;
 
   // Bound to the group itself (not the wildcard): the kernel hands this socket only datagrams
   // sent to the group, never unicast to the port. SO_REUSEADDR shares the port with other
