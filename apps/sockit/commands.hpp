@@ -18,6 +18,7 @@ void setup_bench(CLI::App& cmd, context& ctx);
 void setup_proto(CLI::App& cmd, context& ctx);
 void setup_mcast(CLI::App& cmd, context& ctx);
 void setup_ping(CLI::App& cmd, context& ctx);
+void setup_relay(CLI::App& cmd, context& ctx);
 
 struct command {
   const char* name;
@@ -35,6 +36,7 @@ inline constexpr command commands[] = {
     {"proto", "The chapter's framed command protocol (ECHO/TIME/PING/QUIT): server and client", setup_proto},
     {"mcast", "Send to a multicast group, or join one and print what it carries (IPv4/IPv6, SSM)", setup_mcast},
     {"ping", "ICMP echo as iputils ping (raw or unprivileged socket), several hosts at once; --tcp/--udp timing", setup_ping},
+    {"relay", "TCP/UDP port forwarder with splice(2), like socat TCP-LISTEN:... TCP:...; delay, rate, loss on demand", setup_relay},
     {"bench", "Load an echo server: messages/s, MB/s, latency percentiles, server CPU per message", setup_bench},
 };
 

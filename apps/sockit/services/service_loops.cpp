@@ -21,6 +21,8 @@ void shard::add(std::unique_ptr<udp_service> u) {
   udps.push_back(std::move(u));
 }
 
+void shard::add(std::unique_ptr<loop_service> s) { others.push_back(std::move(s)); }
+
 std::vector<service_stats> shard::totals() const {
   std::vector<service_stats> out;
   for (const auto& [t, u] : rows) out.push_back(t ? t->totals() : u->totals());
@@ -30,6 +32,7 @@ std::vector<service_stats> shard::totals() const {
 std::size_t shard::sweep() {
   std::size_t left = 0;
   for (auto& t : tcps) left += t->sweep_drained();
+  for (auto& o : others) left += o->sweep_drained();
   return left;
 }
 
@@ -40,6 +43,7 @@ void shard::finish() {
   if (sweep_timer) loop->cancel(sweep_timer);
   for (auto& t : tcps) t->close_all();
   for (auto& u : udps) u->close();
+  for (auto& o : others) o->close_all();
   if (on_finished) on_finished();
 }
 
@@ -48,6 +52,7 @@ void shard::begin_drain(std::chrono::milliseconds deadline) {
   draining = true;
   for (auto& t : tcps) t->begin_drain();
   for (auto& u : udps) u->close();
+  for (auto& o : others) o->begin_drain();
   if (sweep() == 0) return finish();
   deadline_timer = loop->run_after(deadline, [this] {
     deadline_timer = 0;
@@ -72,10 +77,14 @@ std::error_code service_loops::create(engine eng, int n) {
   return {};
 }
 
-std::error_code service_loops::watch_signals() {
+std::error_code service_loops::watch_signals(std::function<void()> on_report) {
   // Loop 0 owns the signals. The first one drains; a second one exits 130 at once, the rule every
   // sockit command follows (the user asked twice: nothing more is waited for, totals included).
-  return shards_.front().loop->on_signals({SIGINT, SIGTERM}, [this](int sig) {
+  auto handler = [this, on_report](int sig) {
+    if (sig == SIGUSR1) {
+      if (on_report) on_report();
+      return;
+    }
     if (stopped_by_signal_) {
       spdlog::info("{} again: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
       std::_Exit(130);
@@ -86,7 +95,10 @@ std::error_code service_loops::watch_signals() {
       shard* p = &sh;
       sh.loop->post([p, d = drain_timeout_] { p->begin_drain(d); });
     }
-  });
+  };
+  auto& loop = *shards_.front().loop;
+  if (on_report) return loop.on_signals({SIGINT, SIGTERM, SIGUSR1}, handler);
+  return loop.on_signals({SIGINT, SIGTERM}, handler);
 }
 
 std::error_code service_loops::run() {

@@ -18,12 +18,26 @@
 
 namespace sockit::cli {
 
+// A service that is neither a tcp_service nor a udp_service (the relay): the shard drives its
+// graceful stop through these three calls, on the shard's loop thread.
+class loop_service {
+ public:
+  virtual ~loop_service() = default;
+  // Stop accepting; let what is queued leave.
+  virtual void begin_drain() = 0;
+  // Closes what has drained; returns how many connections remain.
+  virtual std::size_t sweep_drained() = 0;
+  // Closes everything now.
+  virtual void close_all() = 0;
+};
+
 // One event loop and everything it serves. Each loop drains on its own, to its own deadline: one
 // loop that has finished early must not cut the others' drains short.
 struct shard {
   std::unique_ptr<event_loop> loop;
   std::vector<std::unique_ptr<tcp_service>> tcps;
   std::vector<std::unique_ptr<udp_service>> udps;
+  std::vector<std::unique_ptr<loop_service>> others;  // not in the rows: they report themselves
   std::vector<std::pair<tcp_service*, udp_service*>> rows;  // in the order of the report
   bool draining = false;
   bool finished = false;
@@ -34,6 +48,7 @@ struct shard {
 
   void add(std::unique_ptr<tcp_service> t);
   void add(std::unique_ptr<udp_service> u);
+  void add(std::unique_ptr<loop_service> s);
   std::vector<service_stats> totals() const;
   // Idempotent: the deadline, the sweep, a second signal and a failing sibling may all ask.
   void finish();
@@ -55,7 +70,8 @@ class service_loops {
   std::error_code create(engine eng, int n);
   // Signals first, before any thread starts (they inherit the mask): a SIGINT that arrives while
   // the services bind must still stop the run cleanly.
-  std::error_code watch_signals();
+  // With `on_report`, SIGUSR1 runs it on loop 0's thread (a report of the run so far).
+  std::error_code watch_signals(std::function<void()> on_report = {});
 
   std::size_t size() const noexcept { return shards_.size(); }
   shard& operator[](std::size_t k) { return shards_[k]; }

@@ -1,0 +1,268 @@
+// sockit relay: a TCP (or, with --udp, UDP) port forwarder on the event loop, like
+// `socat TCP-LISTEN:P,fork TCP:HOST:Q`, moving TCP bytes with splice(2) through a pipe per
+// direction, with optional impairments (delay, jitter, rate; loss, duplication, reordering on UDP)
+// for testing applications where tc netem is missing. The pieces: relay_flow (one direction),
+// relay_connection (one TCP connection), relay_tcp / relay_udp (one loop's relay), relay_impairment
+// (the scheduling arithmetic), relay_report (what is printed); the loops, signals and graceful
+// stop are services/service_loops, as for serve.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "fd_limit.hpp"
+#include "json.hpp"
+#include "relay_report.hpp"
+#include "relay_service.hpp"
+#include "relay_settings.hpp"
+#include "relay_tcp.hpp"
+#include "relay_udp.hpp"
+#include "services/service_host.hpp"
+#include "services/service_loops.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit::cli {
+
+namespace {
+
+struct relay_args {
+  std::string listen, target;
+  bool udp = false;
+  bool copy = false;
+  std::size_t pipe_size = 256 << 10;
+  std::string threads = "1";
+  engine eng = engine::automatic;
+  std::size_t max_connections = 0;
+  double connect_timeout = 10;
+  double idle = 60;
+  std::size_t max_sessions = 1024;
+  impairment_config impair;
+  std::string impair_dir = "both";
+  std::optional<long long> seed;
+  // Options given on the command line, for the TCP-only / UDP-only checks.
+  std::vector<CLI::Option*> udp_only, tcp_only;
+};
+
+// LISTEN is [ADDR:]PORT: loopback (127.0.0.1) without an address.
+bool parse_listen(const std::string& text, endpoint& out, int& code) {
+  auto hp = parse_host_port(text);
+  if (!hp) {
+    code = usage_error("bad LISTEN", text, hp.error());
+    return false;
+  }
+  if (hp->host.empty()) {
+    out = endpoint::loopback_v4(hp->port);
+    return true;
+  }
+  if (!parse_bind_address(hp->host, out, code, "LISTEN address")) return false;
+  out.set_port(hp->port);
+  return true;
+}
+
+bool parse_target(const std::string& text, bool udp, endpoint& out, int& code) {
+  host_port hp;
+  if (!parse_address_arg(text, hp, code)) return false;
+  if (hp.port == 0) {
+    code = usage_error("bad TARGET", text, make_error_code(errc::bad_port));
+    return false;
+  }
+  std::string host = hp.host.empty() ? "127.0.0.1" : hp.host;
+  if (!check_host_arg(host, code)) return false;
+  resolve_options ro;
+  ro.socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+  auto eps = resolve(host, hp.port, ro);
+  if (!eps) {
+    code = code_for(eps.error()) == exit_usage ? usage_error("bad host", host, eps.error())
+                                               : fail("resolve " + host, eps.error());
+    return false;
+  }
+  out = eps->front();
+  for (const auto& ep : *eps) spdlog::debug("{} resolves to {}", host, ep.to_string());
+  return true;
+}
+
+int run_relay(relay_args& a, bool json) {
+  int code = exit_ok;
+  for (auto* o : a.udp_only) {
+    if (!a.udp && o->count() > 0) return fail_message(fmt::format("{} applies to --udp only", o->get_name()), exit_usage);
+  }
+  for (auto* o : a.tcp_only) {
+    if (a.udp && o->count() > 0) return fail_message(fmt::format("{} applies to TCP only (not with --udp)", o->get_name()), exit_usage);
+  }
+  endpoint listen_at;
+  if (!parse_listen(a.listen, listen_at, code)) return code;
+  int threads = 1;
+  if (!parse_threads_arg(a.threads, threads, code)) return code;
+  relay_settings s;
+  if (!parse_target(a.target, a.udp, s.target, code)) return code;
+  s.copy = a.copy;
+  s.pipe_size = a.pipe_size;
+  s.impair = a.impair;
+  s.impair_up = a.impair_dir != "down";
+  s.impair_down = a.impair_dir != "up";
+  s.seed = a.seed ? static_cast<std::uint64_t>(*a.seed) : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  s.connect_timeout = seconds_to_ms(a.connect_timeout);
+  s.idle = seconds_to_ms(a.idle);
+  s.max_sessions = a.max_sessions;
+  std::atomic<std::uint64_t> next_id{0};
+  s.next_id = &next_id;
+  // Each relayed TCP connection holds six descriptors: two sockets and two pipes.
+  auto lim = raise_fd_limit();
+  std::uint64_t per_loop = (lim.soft > 128 ? lim.soft - 64 : lim.soft / 2) / 6 / static_cast<std::uint64_t>(threads);
+  s.max_connections = a.max_connections ? a.max_connections : static_cast<std::size_t>(std::max<std::uint64_t>(1, per_loop));
+  spdlog::debug("RLIMIT_NOFILE: {} (hard {}); at most {} connections per loop", lim.soft, lim.hard, s.max_connections);
+
+  service_loops loops(std::chrono::milliseconds(5000));
+  if (auto ec = loops.create(a.eng, threads)) return fail("event loop", ec);
+  relay_report_header header{a.udp ? "udp" : "tcp", listen_at, s.target};
+  std::vector<relay_service*> relays;
+  // SIGUSR1: each loop takes its own snapshot on its own thread, loop 0 sums and prints.
+  struct gather {
+    std::size_t left;
+    relay_snapshot sum;
+  };
+  auto on_report = [&] {
+    auto g = std::make_shared<gather>();
+    g->left = loops.size();
+    for (std::size_t k = 0; k < loops.size(); ++k) {
+      loops[k].loop->post([&, k, g] {
+        auto snap = relays[k]->snapshot();
+        loops[0].loop->post([&, g, snap = std::move(snap)] {
+          add_snapshot(g->sum, snap);
+          if (--g->left == 0) print_relay_report(header, g->sum, false, json);
+        });
+      });
+    }
+  };
+  if (auto ec = loops.watch_signals(on_report)) return fail("signalfd", ec);
+
+  const bool shared = threads > 1;
+  for (std::size_t k = 0; k < loops.size(); ++k) {
+    auto& sh = loops[k];
+    std::unique_ptr<relay_service> r;
+    std::error_code ec;
+    if (a.udp) {
+      auto u = udp_relay::create(*sh.loop, listen_at, s, shared);
+      if (u) r = std::move(*u);
+      else ec = u.error();
+    } else {
+      auto t = tcp_relay::create(*sh.loop, listen_at, s, shared);
+      if (t) r = std::move(*t);
+      else ec = t.error();
+    }
+    if (ec) {
+      return bind_failure(fmt::format("bind relay {} {}", header.proto, listen_at.to_string()), ec,
+                          "choose another LISTEN port");
+    }
+    if (k == 0) listen_at = r->local_endpoint();  // port 0: the others join the port loop 0 got
+    relays.push_back(r.get());
+    sh.add(std::move(r));
+  }
+  header.listen = listen_at;
+  announce_listening(listen_at, header.proto);
+  if (json) {
+    json_object o;
+    o.add("event", "listening").add("proto", header.proto).add("address", listen_at.to_string());
+    o.add("target", s.target.to_string()).add("seed", s.seed);
+    print_json(o);
+  }
+  if (s.impair.active()) {
+    notice(fmt::format("impairments on ({}; seed {})", a.impair_dir == "both" ? "both ways" : a.impair_dir, s.seed));
+  }
+  spdlog::info("relaying {} {} -> {} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
+               header.proto, listen_at.to_string(), s.target.to_string(), loops.front().loop->engine_name(), threads,
+               threads == 1 ? "" : "s");
+
+  auto ec = loops.run();
+  relay_snapshot sum;
+  for (auto* r : relays) add_snapshot(sum, r->snapshot());
+  print_relay_report(header, sum, true, json);
+  if (ec) return fail("event loop", ec);
+  return loops.stopped_by_signal() ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+void setup_relay(CLI::App& cmd, context& ctx) {
+  auto a = std::make_shared<relay_args>();
+  cmd.add_option("LISTEN", a->listen, "[ADDR:]PORT to accept on; without ADDR, 127.0.0.1; PORT 0: a free port")
+      ->required();
+  cmd.add_option("TARGET", a->target, "HOST:PORT to relay to")->required();
+  cmd.add_flag("-u,--udp", a->udp, "Relay UDP datagrams (a session per client address) instead of TCP");
+  cmd.add_option("--threads", a->threads,
+                 "Event loops, each on its own thread with its own listening socket (SO_REUSEPORT): a number or "
+                 "'auto' (one per core)")
+      ->capture_default_str();
+  add_engine_option(cmd, a->eng);
+  auto* copy = cmd.add_flag("--copy", a->copy, "Move TCP bytes with read/write instead of splice (for comparison)");
+  auto* pipe = cmd.add_option("--pipe-size", a->pipe_size,
+                              "Bytes each direction's pipe may hold (F_SETPIPE_SZ; the kernel rounds up to pages and "
+                              "caps it at fs.pipe-max-size)")
+                   ->check(int_check(4096, 1 << 30, "bytes"))
+                   ->capture_default_str();
+  auto* maxc = cmd.add_option("--max-conns", a->max_connections,
+                              "Open TCP connections per loop; more are closed at once. Default: what the descriptor "
+                              "limit allows (six per connection)")
+                   ->check(int_check(1, 1000000));
+  auto* ct = cmd.add_option("--connect-timeout", a->connect_timeout,
+                            "Seconds the target has to accept a connection before the client is reset")
+                 ->check(seconds_check(false, 3600))
+                 ->capture_default_str();
+  auto* idle = cmd.add_option("--idle", a->idle, "UDP: seconds without a datagram either way before a session expires")
+                   ->check(seconds_check(false))
+                   ->capture_default_str();
+  auto* maxs = cmd.add_option("--max-sessions", a->max_sessions,
+                              "UDP: open sessions per loop; datagrams from further new clients are dropped")
+                   ->check(int_check(1, 1000000))
+                   ->capture_default_str();
+  cmd.add_option("--delay", a->impair.delay, "Impairment: hold every byte (datagram) SECS seconds")
+      ->check(seconds_check(true, 3600));
+  cmd.add_option("--jitter", a->impair.jitter,
+                 "Impairment: add a delay drawn uniformly from -SECS to +SECS seconds (never below 0 in all)")
+      ->check(seconds_check(true, 3600));
+  cmd.add_option("--rate", a->impair.rate,
+                 "Impairment: at most this many bytes per second each way, per connection (session); 0: unlimited")
+      ->check(number_check(0, 1e12, "bytes per second"))
+      ->type_name("BYTES/S");
+  auto* loss = cmd.add_option("--loss", a->impair.loss, "Impairment, UDP: drop this percentage of datagrams")
+                   ->check(number_check(0, 100, "percent"))
+                   ->type_name("PCT");
+  auto* dup = cmd.add_option("--duplicate", a->impair.duplicate, "Impairment, UDP: send this percentage of datagrams twice")
+                  ->check(number_check(0, 100, "percent"))
+                   ->type_name("PCT");
+  auto* reo = cmd.add_option("--reorder", a->impair.reorder,
+                             "Impairment, UDP: hold this percentage of datagrams 10 ms longer, so later ones overtake "
+                             "them")
+                  ->check(number_check(0, 100, "percent"))
+                   ->type_name("PCT");
+  cmd.add_option("--impair", a->impair_dir,
+                 "Which way impairments apply: up (client to target), down (target to client) or both")
+      ->check(CLI::IsMember({"up", "down", "both"}))
+      ->capture_default_str();
+  cmd.add_option("--seed", a->seed, "Seed of the impairments' random draws, for a run that repeats (default: random, "
+                                    "printed)")
+      ->check(int_check(0, no_upper_bound))
+      ->type_name("N");
+  a->udp_only = {idle, maxs, loss, dup, reo};
+  a->tcp_only = {copy, pipe, maxc, ct};
+  cmd.footer(
+      "TCP bytes move with splice(2) through a pipe per direction; with impairments they wait in a delay\n"
+      "line instead. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"
+      "Examples:\n"
+      "  sockit relay 8080 127.0.0.1:80               # 127.0.0.1:8080 -> 127.0.0.1:80\n"
+      "  sockit relay 0.0.0.0:2222 10.0.0.5:22 --threads 2\n"
+      "  sockit relay 9000 127.0.0.1:9001 --delay 0.05 --jitter 0.01 --rate 1e6\n"
+      "  sockit relay --udp 5353 127.0.0.1:53 --loss 5 --reorder 2 --seed 1\n"
+      "  kill -USR1 $(pidof sockit)                    # statistics so far\n"
+      "  sockit --json relay 0 127.0.0.1:7007          # a free port; JSON statistics");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_relay(*a, ctx.json); }; });
+}
+
+}  // namespace sockit::cli

@@ -1,0 +1,38 @@
+// What one `sockit relay` run was asked to do, shared by every loop's TCP or UDP relay.
+// Private to the CLI.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "relay_impairment.hpp"
+#include "sockit/endpoint.hpp"
+
+namespace sockit::cli {
+
+struct relay_settings {
+  endpoint target;
+  bool copy = false;          // --copy: read/write, never splice
+  std::size_t pipe_size = 256 << 10;  // --pipe-size: F_SETPIPE_SZ hint per direction
+  impairment_config impair;
+  bool impair_up = true;    // client -> target
+  bool impair_down = true;  // target -> client
+  std::uint64_t seed = 0;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::size_t max_connections = 0;  // TCP, per loop
+  std::chrono::milliseconds idle{60000};  // UDP session idle expiry
+  std::size_t max_sessions = 1024;        // UDP, per loop
+  // Connection and session numbers, shared by the loops (ids in logs and statistics, and the
+  // impairment seeds).
+  std::atomic<std::uint64_t>* next_id = nullptr;
+
+  const impairment_config* impair_for(bool up) const noexcept {
+    if (!impair.active()) return nullptr;
+    return (up ? impair_up : impair_down) ? &impair : nullptr;
+  }
+};
+
+}  // namespace sockit::cli
