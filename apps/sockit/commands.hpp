@@ -18,6 +18,8 @@ void setup_bench(CLI::App& cmd, context& ctx);
 void setup_proto(CLI::App& cmd, context& ctx);
 void setup_mcast(CLI::App& cmd, context& ctx);
 void setup_ping(CLI::App& cmd, context& ctx);
+void setup_send(CLI::App& cmd, context& ctx);
+void setup_recv(CLI::App& cmd, context& ctx);
 
 struct command {
   const char* name;
@@ -35,6 +37,8 @@ inline constexpr command commands[] = {
     {"proto", "The chapter's framed command protocol (ECHO/TIME/PING/QUIT): server and client", setup_proto},
     {"mcast", "Send to a multicast group, or join one and print what it carries (IPv4/IPv6, SSM)", setup_mcast},
     {"ping", "ICMP echo as iputils ping (raw or unprivileged socket), several hosts at once; --tcp/--udp timing", setup_ping},
+    {"send", "Send files to sockit recv: header + sendfile body, XXH3-128 checked, acknowledged once synced", setup_send},
+    {"recv", "Receive files from sockit send into a directory: atomic rename, --resume, --raw for nc", setup_recv},
     {"bench", "Load an echo server: messages/s, MB/s, latency percentiles, server CPU per message", setup_bench},
 };
 
