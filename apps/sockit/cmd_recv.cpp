@@ -399,6 +399,7 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out) {
 
 int run_recv(const recv_args& a, const context& ctx) {
   install_stop_handlers();
+  if (a.where.empty()) return fail_message("port is required (usage: sockit recv [ADDR:]PORT [-o DIR])", exit_usage);
   if (a.raw && a.name.empty()) return fail_message("--raw needs --name NAME: the file to store the bytes as", exit_usage);
   if (!a.raw && !a.name.empty()) return fail_message("--name goes with --raw (files sent by sockit send carry their names)", exit_usage);
   if (a.raw && a.resume) return fail_message("--resume needs the sockit protocol, not --raw", exit_usage);
@@ -465,8 +466,7 @@ struct recv_usage : CLI::Formatter {
 
 void setup_recv(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<recv_args>();
-  cmd.add_option("WHERE", a->where, "[ADDR:]PORT to listen on: PORT alone is loopback (127.0.0.1 and ::1); 0 lets the kernel pick")
-      ->required();
+  cmd.add_option("WHERE", a->where, "[ADDR:]PORT to listen on: PORT alone is loopback (127.0.0.1 and ::1); 0 lets the kernel pick");
   cmd.formatter(std::make_shared<recv_usage>());
   cmd.add_option("-o,--output", a->dir, "Directory to store the files in (default: the current one)")->type_name("DIR");
   cmd.add_flag("-f,--force", a->force, "Replace files that exist (atomically, by rename)");

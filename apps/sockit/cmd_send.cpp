@@ -246,6 +246,9 @@ int run_send(const send_args& a, const context& ctx) {
   }
   std::vector<std::string> paths(a.words.begin(), a.words.end() - 1);
   const std::string& target = a.words.back();
+  if (target.find(':') == std::string::npos) {
+    return fail_message("bad destination '" + target + "': expected HOST:PORT as the last argument", exit_usage);
+  }
   auto hp = parse_host_port(target);
   if (!hp || hp->host.empty()) {
     return usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
@@ -292,7 +295,7 @@ struct send_usage : CLI::Formatter {
 
 void setup_send(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<send_args>();
-  cmd.add_option("FILES", a->words, "Files to send, then HOST:PORT where the receiver listens")->required();
+  cmd.add_option("FILES", a->words, "Files to send, then HOST:PORT where the receiver listens");
   cmd.formatter(std::make_shared<send_usage>());
   cmd.add_flag("--resume", a->resume,
                "Ask the receiver (recv --resume) what it already holds of each file and send only the rest, if "
