@@ -321,6 +321,7 @@ class receiver {
           return fail_message(fmt::format("{}: more than --max-size ({} bytes) arrived; not stored", shown, limit));
         }
         if (auto ec = sink_.settle(dir_, done_, h, false)) return fail("hash " + where(dir_.part_name()), ec);
+        progress_.update(done_);
         if (stop_requested()) break;
         continue;
       }
@@ -350,6 +351,7 @@ class receiver {
       return fail("store " + where(a_.name), ec);
     }
     part_open_ = false;
+    progress_.finish();
     totals.files.push_back({a_.name, done_, 0, h.digest()});
     return exit_ok;
   }

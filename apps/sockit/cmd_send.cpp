@@ -3,6 +3,7 @@
 // only once the receiver has acknowledged every file as stored, checked and synced. --raw sends
 // the bytes alone (to nc -l). Protocol: sockit/transfer_wire.hpp, docs/commands/send.md.
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <set>
 #include <string>

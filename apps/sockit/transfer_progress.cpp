@@ -39,6 +39,10 @@ std::string progress_line(std::string_view name, std::uint64_t done, std::uint64
     auto s = static_cast<long long>(std::min(left, 359999.0));
     eta = fmt::format("{}:{:02}", s / 60, s % 60);
   }
+  // A stream of unknown length (recv --raw): no percentage, no bar, no ETA.
+  if (total == 0 && done > 0) {
+    return fmt::format("{}  {}  {:.1f} MB/s", name, human_bytes(done), rate / 1e6);
+  }
   std::string tail = fmt::format(" {:3.0f}% {} / {}  {:.1f} MB/s  ETA {}", std::floor(frac * 100), human_bytes(done),
                                  human_bytes(total), rate / 1e6, eta);
   std::string shown(name);

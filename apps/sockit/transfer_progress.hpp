@@ -13,7 +13,8 @@ namespace sockit::cli {
 
 // The line for `done` of `total` bytes after `seconds`, `from` of them already there before
 // (resumed, not counted in the rate), fitting in `width` columns:
-// "big.iso  45% [=========>           ] 461.0 MiB / 1.0 GiB  512.3 MB/s  ETA 0:01"
+// "big.iso  45% [=========>           ] 461.0 MiB / 1.0 GiB  512.3 MB/s  ETA 0:01"; total 0 with
+// done > 0 is a stream of unknown length: "copy.bin  461.0 MiB  512.3 MB/s".
 std::string progress_line(std::string_view name, std::uint64_t done, std::uint64_t total, std::uint64_t from,
                           double seconds, int width);
 // "1.0 GiB", "512 B": binary units with one decimal.

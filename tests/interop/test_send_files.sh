@@ -4,7 +4,7 @@
 # existing file is refused on both sides without --force and replaced with it, --max-size refuses.
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/send_lib.sh"
-need jq
+need jq script
 
 src=$TMP/src out=$TMP/out
 mkdir -p "$src" "$out"
@@ -18,6 +18,7 @@ chmod 604 "$src/f1.bin"
 start_recv P "$TMP/recv.err" "$TMP/recv.json" --json recv 0 -o "$out"
 run "$TMP/send.json" "$TMP/err" -- "$SOCKIT" --json send "$src"/* "127.0.0.1:$P"
 expect_rc 0 "send of 62 files"
+expect_eq "$(cat "$TMP/err")" "" "sender's stderr when it is not a terminal"
 wait_exit "$RECV" 10
 expect_rc 0 "recv after one sender"
 for f in "$src"/*; do cmp -s "$f" "$out/$(basename "$f")" || fail "$(basename "$f") differs"; done
@@ -30,6 +31,17 @@ expect_eq "$(jq -r '.bytes' "$TMP/send.json")" "$(cat "$src"/* | wc -c)" "send -
 expect_eq "$(jq -c '[.items[] | .hash]' "$TMP/send.json")" "$(jq -c '[.items[] | .hash]' "$TMP/recv.json")" "hashes on both sides"
 expect_eq "$(jq -r '.items[] | select(.name == "empty") | .hash' "$TMP/recv.json")" 99aa06d3014798d86001c324468d497f "XXH3-128 of the empty file"
 jq -e '.seconds > 0 and .mb_per_s >= 0' "$TMP/send.json" >/dev/null || fail "seconds / mb_per_s: $(cat "$TMP/send.json")"
+
+# On a terminal, a progress line per file (script(1) gives the sender one).
+expect_eq "$(grep -c . "$TMP/recv.err")" 2 "receiver's stderr (the two listening lines) when it is not a terminal"
+mkdir "$TMP/out4"
+start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$TMP/out4"
+timeout 20 script -qec "\"$SOCKIT\" send \"$src/f3.bin\" \"$src/empty\" 127.0.0.1:$P" /dev/null >"$TMP/tty.out" 2>&1
+RC=$?
+expect_rc 0 "send on a terminal"
+expect_match "$TMP/tty.out" "f3\.bin \[=+\] 100% .* / .*  [0-9.]+ MB/s  ETA done" "progress line of f3.bin"
+expect_match "$TMP/tty.out" "empty .*100% 0 B / 0 B" "progress line of the empty file"
+wait_exit "$RECV" 10
 
 # The umask applies to the sender's mode.
 mkdir "$TMP/out2"

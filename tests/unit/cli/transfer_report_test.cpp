@@ -31,6 +31,8 @@ TEST(transfer_progress, line_has_percent_rate_and_eta) {
   EXPECT_NE(progress_line("x", 0, 0, 0, 0, 80).find("100%"), std::string::npos);
   // Resumed bytes do not count in the rate.
   EXPECT_NE(progress_line("x", 200, 400, 100, 1.0, 80).find(" 0.0 MB/s"), std::string::npos);
+  // Unknown length (recv --raw).
+  EXPECT_EQ(progress_line("raw", 2 << 20, 0, 0, 1.0, 80), "raw  2.0 MiB  2.1 MB/s");
   // A narrow terminal drops the bar and shortens the name.
   auto narrow = progress_line(std::string(100, 'n'), 1, 2, 0, 1, 40);
   EXPECT_EQ(narrow.find('['), std::string::npos);
