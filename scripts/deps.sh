@@ -3,7 +3,7 @@
 # instant). Usage: scripts/deps.sh build|test
 set -euo pipefail
 
-build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev)
+build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev)
 # Tests: GoogleTest, and the real peers the interop tests drive (nc, ncat, socat, nft, ip, setpriv, ping).
 # ncat's claim on /bin/nc ranks below netcat-openbsd's, so nc stays netcat-openbsd.
 test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables iproute2 util-linux procps

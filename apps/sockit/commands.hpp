@@ -19,6 +19,8 @@ void setup_proto(CLI::App& cmd, context& ctx);
 void setup_mcast(CLI::App& cmd, context& ctx);
 void setup_ping(CLI::App& cmd, context& ctx);
 void setup_relay(CLI::App& cmd, context& ctx);
+void setup_send(CLI::App& cmd, context& ctx);
+void setup_recv(CLI::App& cmd, context& ctx);
 
 struct command {
   const char* name;
@@ -37,6 +39,8 @@ inline constexpr command commands[] = {
     {"mcast", "Send to a multicast group, or join one and print what it carries (IPv4/IPv6, SSM)", setup_mcast},
     {"ping", "ICMP echo as iputils ping (raw or unprivileged socket), several hosts at once; --tcp/--udp timing", setup_ping},
     {"relay", "TCP/UDP port forwarder with splice(2), like socat TCP-LISTEN:... TCP:...; delay, rate, loss on demand", setup_relay},
+    {"send", "Send files to sockit recv: header + sendfile body, XXH3-128 checked, acknowledged once synced", setup_send},
+    {"recv", "Receive files from sockit send into a directory: atomic rename, --resume, --raw for nc", setup_recv},
     {"bench", "Load an echo server: messages/s, MB/s, latency percentiles, server CPU per message", setup_bench},
 };
 

@@ -1,0 +1,321 @@
+// sockit send FILE... HOST:PORT: files to a `sockit recv`, each as a small header (name, size,
+// mode, XXH3-128) corked together with the start of its body, the body by sendfile(2); exits 0
+// only once the receiver has acknowledged every file as stored, checked and synced. --raw sends
+// the bytes alone (to nc -l). Protocol: sockit/transfer_wire.hpp, docs/commands/send.md.
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "json.hpp"
+#include "stop_signals.hpp"
+#include "transfer_channel.hpp"
+#include "transfer_progress.hpp"
+#include "transfer_summary.hpp"
+#include "sockit/error.hpp"
+#include "sockit/file_hash.hpp"
+#include "sockit/io.hpp"
+#include "sockit/options.hpp"
+#include "sockit/sendfile.hpp"
+#include "sockit/tcp.hpp"
+#include "sockit/transfer_name.hpp"
+#include "sockit/wait.hpp"
+
+namespace sockit::cli {
+namespace {
+
+struct send_args {
+  std::vector<std::string> words;  // FILE... HOST:PORT
+  bool resume = false;
+  bool raw = false;
+  double wait = 30;
+};
+
+// A file to send, open from the start so a missing one fails before anything is sent.
+struct source {
+  std::string path;
+  std::string name;  // what the receiver is asked to call it
+  int fd = -1;
+  std::uint64_t size = 0;
+  std::uint32_t mode = 0;
+  source() = default;
+  source(source&& o) noexcept : path(std::move(o.path)), name(std::move(o.name)), fd(std::exchange(o.fd, -1)),
+                                size(o.size), mode(o.mode) {}
+  source& operator=(source&&) = delete;
+  ~source() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string base_name(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+int open_sources(const std::vector<std::string>& paths, bool raw, std::vector<source>& out) {
+  std::set<std::string> names;
+  for (const auto& path : paths) {
+    source s;
+    s.path = path;
+    s.name = base_name(path);
+    s.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (s.fd < 0) return fail("open " + path, last_error());
+    struct stat st {};
+    if (::fstat(s.fd, &st) != 0) return fail("stat " + path, last_error());
+    if (!S_ISREG(st.st_mode)) return fail_message("cannot send '" + path + "': not a regular file");
+    s.size = static_cast<std::uint64_t>(st.st_size);
+    s.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    if (!raw) {
+      if (auto why = transfer_name_problem(s.name); !why.empty()) {
+        return fail_message("cannot send '" + path + "': its name " + std::string(why));
+      }
+      if (!names.insert(s.name).second) return fail_message("two files named '" + s.name + "' in one transfer");
+    }
+    out.push_back(std::move(s));
+  }
+  return exit_ok;
+}
+
+class sender {
+ public:
+  sender(const socket& s, const send_args& a, const std::string& peer)
+      : ch_(s, a.wait), a_(a), peer_(peer), progress_(transfer_progress::stderr_is_terminal()) {
+    ch_.on_tick([this] { progress_.update(done_); });
+  }
+
+  int run(std::vector<source>& files, transfer_totals& totals) {
+    for (auto& f : files) {
+      file_outcome out;
+      if (int code = a_.raw ? send_raw(f) : send_one(f, out); code != exit_ok) return code;
+      out.name = f.name;
+      out.size = f.size;
+      if (a_.raw) out.hash = raw_hash(f);
+      totals.files.push_back(out);
+    }
+    if (a_.raw) return finish_raw();
+    if (auto ec = ch_.send(wire::end{files.size()})) return link_failure("send end of transfer", ec);
+    return exit_ok;
+  }
+
+ private:
+  // The connection failed: say why, preferring the receiver's own error message if one came.
+  int link_failure(const std::string& what, std::error_code ec) {
+    progress_.finish();
+    if (ec == std::errc::operation_canceled) return fail_message("interrupted: " + what + " did not finish");
+    if (ec == std::errc::timed_out) {
+      return fail_message(fmt::format("{}: the receiver {} took nothing for {} s", what, peer_, a_.wait));
+    }
+    if (!a_.raw) {
+      auto m = ch_.receive_pending();
+      if (m) {
+        if (auto* e = std::get_if<wire::error_message>(&*m)) return fail_message(peer_error_line("receiver", *e));
+      }
+    }
+    return fail(what, ec);
+  }
+
+  int unexpected(const std::string& what, const result<wire::message>& m) {
+    progress_.finish();
+    if (!m) {
+      if (m.error() == errc::end_of_stream || m.error() == std::errc::connection_aborted) {
+        return fail_message(what + ": the receiver closed the connection");
+      }
+      return link_failure(what, m.error());
+    }
+    if (auto* e = std::get_if<wire::error_message>(&*m)) return fail_message(peer_error_line("receiver", *e));
+    return fail_message(what + ": the receiver answered out of turn (protocol error)");
+  }
+
+  // Sends [offset, size) of f with sendfile; a message from the receiver meanwhile (an error)
+  // stops it.
+  int send_body(source& f, std::uint64_t offset) {
+    done_ = offset;
+    while (done_ < f.size) {
+      auto n = try_sendfile(ch_.sock(), f.fd, done_, static_cast<std::size_t>(std::min<std::uint64_t>(f.size - done_, 16u << 20)));
+      if (n) {
+        progress_.update(done_);
+        if (stop_requested()) return link_failure("sending " + f.path, std::make_error_code(std::errc::operation_canceled));
+        continue;
+      }
+      if (n.error() == errc::end_of_stream) {
+        progress_.finish();
+        return fail_message(fmt::format("{} shrank while being sent ({} of {} bytes)", f.path, done_, f.size));
+      }
+      if (n.error() != errc::would_block) return link_failure("send " + f.path, n.error());
+      auto w = ch_.wait(a_.raw ? wait_entry::writable : wait_entry::writable | wait_entry::readable);
+      if (!w) return link_failure("send " + f.path, w.error());
+      if (!a_.raw && (*w & wait_entry::readable)) return unexpected("send " + f.path, ch_.receive());
+    }
+    return exit_ok;
+  }
+
+  int send_one(source& f, file_outcome& out) {
+    xxh3_128 h;
+    if (auto ec = hash_file_range(f.fd, 0, f.size, h)) return fail("read " + f.path, ec);
+    out.hash = h.digest();
+    wire::file_header hdr;
+    hdr.flags = a_.resume ? wire::flag_resume : 0;
+    hdr.mode = f.mode;
+    hdr.size = f.size;
+    hdr.hash = out.hash;
+    hdr.name = f.name;
+    // Corked: the header leaves in the same segment as the start of the body.
+    (void)set_tcp_cork(ch_.sock(), true);
+    if (auto ec = ch_.send(hdr)) return link_failure("send header of " + f.path, ec);
+    std::uint64_t offset = 0;
+    if (a_.resume) {
+      (void)set_tcp_cork(ch_.sock(), false);  // the header must leave now: we wait for the answer
+      auto m = ch_.receive();
+      auto* o = m ? std::get_if<wire::offer>(&*m) : nullptr;
+      if (!o) return unexpected("resume " + f.path, m);
+      if (o->have > 0 && o->have <= f.size) {
+        xxh3_128 prefix;
+        if (auto ec = hash_file_range(f.fd, 0, o->have, prefix)) return fail("read " + f.path, ec);
+        if (prefix.digest() == o->hash) offset = o->have;
+      }
+      if (offset > 0) spdlog::info("{}: the receiver holds {} bytes of it, resuming there", f.path, offset);
+      else if (o->have > 0) spdlog::info("{}: the receiver's {} bytes differ from ours, sending it all", f.path, o->have);
+      (void)set_tcp_cork(ch_.sock(), true);
+      if (auto ec = ch_.send(wire::start{offset})) return link_failure("send " + f.path, ec);
+    }
+    out.resumed_from = offset;
+    progress_.begin(f.name, f.size, offset);
+    if (int code = send_body(f, offset); code != exit_ok) return code;
+    (void)set_tcp_cork(ch_.sock(), false);  // the body's last partial segment goes now
+    auto m = ch_.receive();
+    auto* ack = m ? std::get_if<wire::ack>(&*m) : nullptr;
+    if (!ack) return unexpected("send " + f.path, m);
+    progress_.finish();
+    if (ack->size != f.size || ack->hash != out.hash) {
+      return fail_message("receiver acknowledged " + f.path + " with another size or hash (protocol error)");
+    }
+    spdlog::info("{}: stored by {} ({} bytes, xxh3-128 {})", f.path, peer_, f.size, out.hash.hex());
+    return exit_ok;
+  }
+
+  int send_raw(source& f) {
+    progress_.begin(f.name, f.size, 0);
+    if (int code = send_body(f, 0); code != exit_ok) return code;
+    progress_.finish();
+    return exit_ok;
+  }
+
+  hash128 raw_hash(source& f) {
+    xxh3_128 h;
+    (void)hash_file_range(f.fd, 0, f.size, h);
+    return h.digest();
+  }
+
+  // nc -N's end: our FIN, then the peer's close tells us it has everything.
+  int finish_raw() {
+    if (auto ec = ch_.sock().shutdown(shutdown_how::write)) return fail("shutdown", ec);
+    std::array<std::byte, 16 * 1024> sink;
+    for (;;) {
+      auto r = try_recv(ch_.sock(), sink);
+      if (r) continue;
+      if (r.error() == errc::end_of_stream) return exit_ok;
+      if (r.error() != errc::would_block) return fail("receive from " + peer_, r.error());
+      auto w = ch_.wait(wait_entry::readable);
+      if (!w) return link_failure("wait for " + peer_ + " to close", w.error());
+    }
+  }
+
+  transfer_channel ch_;
+  const send_args& a_;
+  std::string peer_;
+  transfer_progress progress_;
+  std::uint64_t done_ = 0;
+};
+
+int run_send(const send_args& a, const context& ctx) {
+  install_stop_handlers();
+  defer_stop(true);  // Ctrl+C is looked at between sends: the receiver then drops the partial file
+  if (a.words.size() < 2) {
+    return fail_message("need FILE... and HOST:PORT (usage: sockit send FILE... HOST:PORT)", exit_usage);
+  }
+  std::vector<std::string> paths(a.words.begin(), a.words.end() - 1);
+  const std::string& target = a.words.back();
+  if (target.find(':') == std::string::npos) {
+    return fail_message("bad destination '" + target + "': expected HOST:PORT as the last argument", exit_usage);
+  }
+  auto hp = parse_host_port(target);
+  if (!hp || hp->host.empty()) {
+    return usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
+  }
+  int code = exit_ok;
+  std::string host = hp->host;
+  if (!check_host_arg(host, code)) return code;
+  if (hp->port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+
+  std::vector<source> files;
+  if (int oc = open_sources(paths, a.raw, files); oc != exit_ok) return oc;
+
+  resolve_options ro;
+  auto eps = resolve(host, hp->port, ro);
+  if (!eps) {
+    if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
+    return fail("resolve " + host, eps.error());
+  }
+  endpoint peer;
+  auto s = tcp_connect(*eps, deadline::after_seconds(a.wait), &peer);
+  if (!s) return fail("connect " + target, s.error());
+  if (auto ec = set_nonblocking(*s, true)) return fail("set non-blocking", ec);
+  spdlog::info("connected to {}", peer.to_string());
+
+  transfer_totals totals;
+  totals.role = "send";
+  totals.peer = peer.to_string();
+  totals.raw = a.raw;
+  auto started = clock::now();
+  sender snd(*s, a, totals.peer);
+  code = snd.run(files, totals);
+  totals.seconds = std::chrono::duration<double>(clock::now() - started).count();
+  if (code == exit_ok && ctx.json) print_out("{}\n", summary_json(totals));
+  return code;
+}
+
+struct send_usage : CLI::Formatter {
+  std::string make_usage(const CLI::App*, std::string name) const override {
+    return "Usage: " + name + " [OPTIONS] FILE... HOST:PORT\n";
+  }
+};
+
+}  // namespace
+
+void setup_send(CLI::App& cmd, context& ctx) {
+  auto a = std::make_shared<send_args>();
+  cmd.add_option("FILES", a->words, "Files to send, then HOST:PORT where the receiver listens");
+  cmd.formatter(std::make_shared<send_usage>());
+  cmd.add_flag("--resume", a->resume,
+               "Ask the receiver (recv --resume) what it already holds of each file and send only the rest, if "
+               "its XXH3-128 matches ours");
+  cmd.add_flag("--raw", a->raw, "Send the files' bytes only, no header, hash or acknowledgement (to nc -l)");
+  cmd.add_option("-w,--wait", a->wait,
+                 "Seconds to wait for the connection, and for a receiver that takes nothing, before giving up "
+                 "(default 30)")
+      ->check(seconds_check(false));
+  cmd.footer(
+      "Examples:\n"
+      "  sockit recv 9000 -o incoming/ &             # on the receiving side (loopback unless ADDR:PORT)\n"
+      "  sockit send big.iso notes.txt localhost:9000\n"
+      "  sockit send --resume big.iso localhost:9000 # continue where an interrupted transfer stopped\n"
+      "  sockit --json send big.iso 127.0.0.1:9000   # one JSON summary: files, bytes, seconds, MB/s, hashes\n"
+      "  nc -l 127.0.0.1 9000 > copy.bin & sockit send --raw big.iso 127.0.0.1:9000\n"
+      "Each file is stored under its base name (no directories). Exit status: 0 every file stored, checked and\n"
+      "synced by the receiver; 1 any failure (the receiver's reason is printed); 2 usage error; 130 a second Ctrl+C.");
+  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_send(*a, ctx); }; });
+}
+
+}  // namespace sockit::cli
