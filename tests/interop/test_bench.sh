@@ -6,6 +6,9 @@ need socat stdbuf
 
 start_echo() {  # start_echo tcp|udp ARGS...: sockit echo on port 0 in the background, PID in $ECHO_PID, port in $P
   local proto=$1; shift
+  # A fresh file: the background shell may not have truncated the last server's yet when
+  # listening_port reads it, and that port is closed.
+  rm -f "$TMP/echo.err"
   bg "$SOCKIT" echo --port 0 "$@" 2>"$TMP/echo.err"
   ECHO_PID=$BG_PID
   listening_port P "$TMP/echo.err" "$proto" echo
@@ -114,6 +117,7 @@ expect_lines "$TMP/err" 1 "bench -c 500 under ulimit -n 200: one error line"
 expect_contains "$TMP/err" "needs 566 descriptors; RLIMIT_NOFILE allows 200" "bench names the descriptor shortfall"
 kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null
 # A server started under a soft limit of 256 raises it to the hard limit: 400 connections work.
+rm -f "$TMP/echo.err"
 bg bash -c 'ulimit -Sn 256 && exec "$0" echo --tcp --port 0 --max-conns 1000 2>"$1"' "$SOCKIT" "$TMP/echo.err"
 ECHO_PID=$BG_PID
 listening_port P "$TMP/echo.err" tcp echo

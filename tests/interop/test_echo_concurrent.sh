@@ -7,6 +7,7 @@ need nc socat cmp
 
 # Every engine (50 clients stay far below select's FD_SETSIZE).
 for eng in $(engines); do
+  rm -f "$TMP/err"  # not the last server's listening line
   bg "$SOCKIT" echo --port 0 --engine "$eng" >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo; listening_port U "$TMP/err" udp echo

@@ -10,6 +10,7 @@ make_lan
 G=239.77.9.30
 
 # stdin as the message, and --json.
+rm -f "$TMP/RB.err"  # not the last server's listening line
 bg ip netns exec "$LAN_B" "$SOCKIT" --json mcast recv --count 2 --timeout 5 "$G:5300" >"$TMP/RB.out" 2>"$TMP/RB.err"
 RB=$BG_PID
 listening_port _ "$TMP/RB.err" udp
@@ -28,6 +29,7 @@ out=$(ip netns exec "$LAN_A" timeout 10 "$SOCKIT" --json mcast send -c 2 -i 0 "$
 expect_eq "$out" '{"group":"239.77.9.30:5304","sent":2,"bytes":3}' "send --json summary"
 
 # --buffer 4: the datagram is reported truncated, with its real size; -x dumps what was kept.
+rm -f "$TMP/RB.err"  # not the last server's listening line
 bg ip netns exec "$LAN_B" "$SOCKIT" --json -x mcast recv --buffer 4 --count 1 --timeout 5 "$G:5301" >"$TMP/RB.out" 2>"$TMP/RB.err"
 RB=$BG_PID
 listening_port _ "$TMP/RB.err" udp

@@ -5,6 +5,7 @@
 # errors and exit 1. Same statistics lines as ICMP.
 . "$SOCKIT_TEST_LIB"
 need nft
+rm -f "$TMP/echo.err"  # not the last server's listening line
 bg "$SOCKIT" echo --port 0 >/dev/null 2>"$TMP/echo.err"
 listening_port P "$TMP/echo.err" tcp echo
 listening_port PU "$TMP/echo.err" udp echo

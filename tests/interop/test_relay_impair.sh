@@ -10,6 +10,7 @@
 need python3 jq nc
 PROBE="$(dirname "$SOCKIT_TEST_LIB")/relay_probe.py"
 
+rm -f "$TMP/echo.err"  # not the last server's listening line
 bg "$SOCKIT" echo --port 0 --udp-rate 0 >/dev/null 2>"$TMP/echo.err"
 listening_port E "$TMP/echo.err" tcp echo
 listening_port EU "$TMP/echo.err" udp echo
@@ -18,6 +19,7 @@ listening_port EU "$TMP/echo.err" udp echo
 in_range() { awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v >= lo && v <= hi) }' || fail "$1: $2 not in [$3, $4]"; }
 start_relay() {  # start_relay NAME ARGS...: sets R
   local name=$1; shift
+  rm -f "$TMP/err.$name"  # not the last server's listening line
   bg "$SOCKIT" relay "$@" >"$TMP/out.$name" 2>"$TMP/err.$name"
   RELAY=$BG_PID
   if [ "$1" = --udp ]; then listening_port R "$TMP/err.$name" udp; else listening_port R "$TMP/err.$name" tcp; fi

@@ -14,6 +14,7 @@ mkdir -p "$mnt"
 
 # The receiver runs in its own mount namespace, where $mnt is a 1 MiB tmpfs.
 unshare -m true 2>/dev/null || skip "CI cannot have: unshare -m is not permitted here"
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg unshare -m --propagation private bash -c "mount -t tmpfs -o size=1m sockit-test \"$mnt\" && exec \"$SOCKIT\" recv 0 -o \"$mnt\" -k" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port P "$TMP/recv.err" tcp
@@ -32,6 +33,7 @@ stop_server "$RECV"
 # Permission denied: the receiver runs as nobody, the directory belongs to root (0755).
 mkdir -m 755 "$TMP/ro"
 chmod 755 "$TMP"
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg setpriv --reuid=nobody --regid=nogroup --clear-groups "$SOCKIT" recv 0 -o "$TMP/ro" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port P "$TMP/recv.err" tcp

@@ -11,6 +11,7 @@ one_line_error() {  # WHAT PATTERN: stderr is one line matching PATTERN
 }
 
 # Port in use: a second serve on the same ports.
+rm -f "$TMP/first.err"  # not the last server's listening line
 bg "$SOCKIT" serve --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0 >"$TMP/first" 2>"$TMP/first.err"
 listening_port E "$TMP/first.err" tcp echo; listening_port EU "$TMP/first.err" udp echo
 listening_port D "$TMP/first.err" tcp discard; listening_port T "$TMP/first.err" tcp daytime

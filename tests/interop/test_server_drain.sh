@@ -48,6 +48,7 @@ print(sent, got, end)
 PY
 
 for eng in $(engines); do
+  rm -f "$TMP/err"  # not the last server's listening line
   bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --drain-timeout 3 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo
@@ -97,6 +98,7 @@ done
 # those of loop 1 only 1.5 s later: loop 0 is done first and must not stop loop 1. Every client
 # gets every byte the server echoed, then a clean EOF (before the fix loop 1's clients saw a reset
 # after ~128 KB, or a truncated echo).
+rm -f "$TMP/err"  # not the last server's listening line
 bg "$SOCKIT" -vv echo --tcp --port 0 --threads 2 --drain-timeout 8 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
 listening_port P "$TMP/err" tcp echo
@@ -151,6 +153,7 @@ expect_eq "$total" "${bout:-}" "--threads 2: every byte the server echoed reache
 
 # A reader that drains quickly does not wait for the deadline: chargen with a slow-to-start
 # client, drain timeout 10 s, stop must come long before.
+rm -f "$TMP/err"  # not the last server's listening line
 bg "$SOCKIT" serve --tcp --services chargen --chargen-port 0 --drain-timeout 10 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
 listening_port C "$TMP/err" tcp chargen

@@ -8,8 +8,10 @@ need python3
 for run in echo:epoll echo:poll echo:select serve:epoll serve:poll serve:select; do
   cmd=${run%%:*} eng=${run#*:}
   if [ "$cmd" = echo ]; then
+    rm -f "$TMP/err"  # not the last server's listening line
     bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
   else
+    rm -f "$TMP/err"  # not the last server's listening line
     bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" --idle-timeout 1 >"$TMP/out" 2>"$TMP/err"
   fi
   SERVER=$BG_PID
@@ -49,6 +51,7 @@ PY
 done
 
 # serve: with no --idle-timeout (the default) an idle connection stays.
+rm -f "$TMP/err"  # not the last server's listening line
 bg "$SOCKIT" serve --tcp --services echo --echo-port 0 >"$TMP/out" 2>"$TMP/err"
 SERVER=$BG_PID
 listening_port P "$TMP/err" tcp echo

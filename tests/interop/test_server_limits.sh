@@ -66,6 +66,7 @@ done
 
 # --max-conns 5: the sixth to eighth are refused with a clean close.
 for eng in $(engines); do
+  rm -f "$TMP/err"  # not the last server's listening line
   bg "$SOCKIT" serve --tcp --services echo --echo-port 0 --engine "$eng" --max-conns 5 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo

@@ -8,6 +8,7 @@ need socat
 
 head -c 300 /dev/zero | tr '\0' x >"$TMP/300"
 for json in "" --json; do
+  rm -f "$TMP/recv.err"  # not the last server's listening line
   bg "$SOCKIT" $json udp recv --buffer 100 --count 2 --wait 10 127.0.0.1:0 >"$TMP/recv" 2>"$TMP/recv.err"
   RECV=$BG_PID
   listening_port U "$TMP/recv.err" udp
@@ -31,6 +32,7 @@ for json in "" --json; do
   fi
 done
 # The default buffer (65536) keeps the largest datagram whole.
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg "$SOCKIT" --json udp recv --count 1 --wait 10 127.0.0.1:0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port U "$TMP/recv.err" udp

@@ -68,6 +68,7 @@ for t in 127.0.0.1:0 '[::1]:0' 0; do
 done
 
 # recv: datagrams from socat, labelled with the sender.
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg "$SOCKIT" udp recv --count 2 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port U "$TMP/recv.err" udp
@@ -82,6 +83,7 @@ grep -Eq '^127\.0\.0\.1:[0-9]+: one$' "$TMP/recv" || fail "first datagram line: 
 expect_eq "$(tail -1 "$TMP/recv")" "127.0.0.1:$S2: two" "second datagram line"
 
 # recv --json, fed by sockit udp send (no reply comes: send times out, that is expected).
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg "$SOCKIT" --json udp recv --count 1 "127.0.0.1:0" >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port U "$TMP/recv.err" udp
@@ -93,6 +95,7 @@ grep -Eq '^\{"from":"127\.0\.0\.1:[0-9]+","size":12,"data":"hello \\"json\\""\}$
   || fail "recv --json line: $(cat "$TMP/recv")"
 
 # recv --raw is byte-exact for binary payloads.
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg "$SOCKIT" udp recv --raw --count 1 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port U "$TMP/recv.err" udp
@@ -103,6 +106,7 @@ expect_rc 0 "udp recv --raw"
 cmp -s "$TMP/bin" "$TMP/recv" || fail "recv --raw not byte-exact ($(stat -c %s "$TMP/recv") bytes)"
 
 # send and recv against each other: recv answers nothing, send times out; recv stops on SIGTERM.
+rm -f "$TMP/recv.err"  # not the last server's listening line
 bg "$SOCKIT" udp recv 0 >"$TMP/recv" 2>"$TMP/recv.err"
 RECV=$BG_PID
 listening_port U "$TMP/recv.err" udp
