@@ -26,24 +26,12 @@ result<std::unique_ptr<tcp_relay>> tcp_relay::create(event_loop& loop, const end
 
 tcp_relay::~tcp_relay() { close_all(); }
 
-void tcp_relay::warn_limited(const std::string& line) {
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_warning_ < std::chrono::seconds(1)) {
-    ++warnings_unlogged_;
-    return;
-  }
-  std::string more = warnings_unlogged_ ? fmt::format(" (and {} more since the last one)", warnings_unlogged_) : "";
-  spdlog::warn("{}{}", line, more);
-  last_warning_ = now;
-  warnings_unlogged_ = 0;
-}
-
 void tcp_relay::accept(socket s, const endpoint& peer) {
   ++totals_.connections;
   if (open_ >= settings_.max_connections) {
     // Closed at once, before the target is asked: the client sees a reset or an end of stream.
     ++totals_.refused;
-    warn_limited(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open_));
+    warnings_.warn(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open_));
     return;
   }
   auto id = settings_.next_id->fetch_add(1) + 1;
@@ -73,7 +61,7 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
         // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE.
         ++totals_.refused;
         r.state = "refused";
-        warn_limited(fmt::format("relay: #{} from {}: {}; client reset (--engine epoll or poll watch more)", c.id(),
+        warnings_.warn(fmt::format("relay: #{} from {}: {}; client reset (--engine epoll or poll watch more)", c.id(),
                                  r.client.to_string(), describe("watch", ec)));
         break;
       }
@@ -83,7 +71,7 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
     case relay_connection::outcome::target_failed:
       ++totals_.target_failures;
       r.state = "target-failed";
-      warn_limited(fmt::format("relay: #{} from {}: {}; client reset", c.id(), r.client.to_string(),
+      warnings_.warn(fmt::format("relay: #{} from {}: {}; client reset", c.id(), r.client.to_string(),
                                describe("connect " + settings_.target.to_string(), ec)));
       break;
   }

@@ -11,6 +11,7 @@
 #include "relay_connection.hpp"
 #include "relay_service.hpp"
 #include "relay_settings.hpp"
+#include "warning_limiter.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/tcp_acceptor.hpp"
 
@@ -33,7 +34,6 @@ class tcp_relay : public relay_service {
   void accept(socket s, const endpoint& peer);
   void ended(relay_connection& c, relay_connection::outcome o, std::error_code ec);
   // Warnings that a flood could repeat thousands of times: at most one a second, with a count.
-  void warn_limited(const std::string& line);
 
   event_loop& loop_;
   const relay_settings& settings_;
@@ -43,8 +43,7 @@ class tcp_relay : public relay_service {
   std::size_t open_ = 0;  // not yet ended
   std::deque<relay_row> history_;  // the last connections that closed
   relay_totals totals_;            // of the connections that closed
-  std::chrono::steady_clock::time_point last_warning_{};
-  std::uint64_t warnings_unlogged_ = 0;
+  warning_limiter warnings_;
 };
 
 }  // namespace sockit::cli

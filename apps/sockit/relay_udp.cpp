@@ -42,18 +42,6 @@ result<std::unique_ptr<udp_relay>> udp_relay::create(event_loop& loop, const end
 
 udp_relay::~udp_relay() { close_all(); }
 
-void udp_relay::warn_limited(const std::string& line) {
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_warning_ < std::chrono::seconds(1)) {
-    ++warnings_unlogged_;
-    return;
-  }
-  std::string more = warnings_unlogged_ ? fmt::format(" (and {} more since the last one)", warnings_unlogged_) : "";
-  spdlog::warn("{}{}", line, more);
-  last_warning_ = now;
-  warnings_unlogged_ = 0;
-}
-
 void udp_relay::on_listener() {
   static thread_local std::array<std::byte, 65536> buf;
   for (int i = 0; i < max_datagrams_per_wakeup && listening_; ++i) {
@@ -74,7 +62,7 @@ void udp_relay::on_listener() {
 udp_relay::session* udp_relay::open_session(const endpoint& client, const std::string& key) {
   if (sessions_.size() >= settings_.max_sessions) {
     ++totals_.refused;
-    warn_limited(fmt::format("relay udp: dropping a datagram from {}: {} sessions already open (--max-sessions)",
+    warnings_.warn(fmt::format("relay udp: dropping a datagram from {}: {} sessions already open (--max-sessions)",
                              client.to_string(), sessions_.size()));
     return nullptr;
   }
@@ -82,7 +70,7 @@ udp_relay::session* udp_relay::open_session(const endpoint& client, const std::s
   std::error_code ec = sock ? udp_connect(*sock, settings_.target) : sock.error();
   if (ec) {
     ++totals_.dropped;
-    warn_limited(fmt::format("relay udp: no session for {}: {}", client.to_string(),
+    warnings_.warn(fmt::format("relay udp: no session for {}: {}", client.to_string(),
                              describe("socket to " + settings_.target.to_string(), ec)));
     return nullptr;
   }
@@ -97,7 +85,7 @@ udp_relay::session* udp_relay::open_session(const endpoint& client, const std::s
   auto* raw = s.get();
   if (auto wec = loop_.watch(raw->upstream.native_handle(), io_readable, [this, raw](std::uint32_t) { on_upstream(*raw); })) {
     ++totals_.dropped;
-    warn_limited(fmt::format("relay udp: no session for {}: {}", client.to_string(), describe("watch", wec)));
+    warnings_.warn(fmt::format("relay udp: no session for {}: {}", client.to_string(), describe("watch", wec)));
     return nullptr;
   }
   ++totals_.connections;

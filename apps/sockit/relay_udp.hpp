@@ -19,6 +19,7 @@
 #include "relay_service.hpp"
 #include "relay_settings.hpp"
 #include "relay_timed_queue.hpp"
+#include "warning_limiter.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/socket.hpp"
 
@@ -70,7 +71,6 @@ class udp_relay : public relay_service {
   void flush(session& s, bool up);
   void close_session(session& s, const char* why);
   void expire();
-  void warn_limited(const std::string& line);
 
   event_loop& loop_;
   const relay_settings& settings_;
@@ -81,8 +81,7 @@ class udp_relay : public relay_service {
   event_loop::timer_id expiry_timer_ = 0;
   std::deque<relay_row> history_;
   relay_totals totals_;  // of the sessions that closed, and the drops
-  std::chrono::steady_clock::time_point last_warning_{};
-  std::uint64_t warnings_unlogged_ = 0;
+  warning_limiter warnings_;
 };
 
 }  // namespace sockit::cli
