@@ -73,11 +73,24 @@ expect_contains "$TMP/err.max" "2 sessions already open (--max-sessions)" "--max
 
 # iperf3 -u through the relay: UDP relay for the data, a TCP relay on the same port for control.
 bg_on_free_port IP tcp iperf3 -s -B 127.0.0.1 -p '{port}' -1
-bg "$SOCKIT" relay --udp 0 "127.0.0.1:$IP" >"$TMP/out.iu" 2>"$TMP/err.iu"
-UREL=$BG_PID
-listening_port R "$TMP/err.iu" udp
-bg "$SOCKIT" relay "$R" "127.0.0.1:$IP" >/dev/null 2>"$TMP/err.it"
-TREL=$BG_PID
+# The UDP relay picks a free UDP port; the same TCP port may be taken (another test's connection):
+# then both start again on another one (5 tries).
+for try in 1 2 3 4 5; do
+  rm -f "$TMP/err.iu" "$TMP/err.it"
+  bg "$SOCKIT" relay --udp 0 "127.0.0.1:$IP" >"$TMP/out.iu" 2>"$TMP/err.iu"
+  UREL=$BG_PID
+  listening_port R "$TMP/err.iu" udp
+  bg "$SOCKIT" relay "$R" "127.0.0.1:$IP" >/dev/null 2>"$TMP/err.it"
+  TREL=$BG_PID
+  for _ in $(seq 100); do
+    grep -q 'listening on .* (tcp)' "$TMP/err.it" 2>/dev/null && break
+    kill -0 "$TREL" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q 'listening on .* (tcp)' "$TMP/err.it" 2>/dev/null && break
+  echo "note: TCP port $R taken (try $try): $(head -c 200 "$TMP/err.it")" >&2
+  stop_server "$UREL"
+done
 listening_port RT "$TMP/err.it" tcp
 timeout 30 iperf3 -c 127.0.0.1 -p "$R" -u -b 10M -l 1400 -t 1 -J >"$TMP/iperf.json" || fail "iperf3 -u through the relay: $(head -c 300 "$TMP/iperf.json")"
 lost=$(jq '.end.sum.lost_percent' "$TMP/iperf.json")
