@@ -2,4 +2,4 @@
 # (src/poller/engine_table.cpp; `sockit --engines` prints it). CMake needs the names before
 # anything is built, so they are written here once; unit.engines.cmake_list_is_the_table fails
 # when this list and available_engines() disagree. The first is the default (engine::automatic).
-set(SOCKIT_ENGINES epoll poll select)
+set(SOCKIT_ENGINES uring epoll poll select)

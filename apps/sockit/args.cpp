@@ -332,13 +332,24 @@ std::string engine_choices(std::string_view sep, std::string_view last_sep) {
   return out;
 }
 
+// "engine uring is not available here: io_uring_setup: Operation not permitted (...)".
+std::string engine_unavailable(engine e) {
+  auto ec = engine_status(e);
+  std::string line = fmt::format("engine {} is not available here", engine_name(e));
+  if (e != engine::uring) return line + ": " + ec.message();
+  line += ": io_uring_setup: " + ec.message();
+  if (ec == std::errc::function_not_supported) return line + " (a kernel without io_uring, or a seccomp filter denies it; --engine auto falls back to epoll)";
+  if (ec == std::errc::operation_not_permitted) return line + " (kernel.io_uring_disabled, or a seccomp or security policy forbids it; --engine auto falls back to epoll)";
+  return line + " (--engine auto falls back to epoll)";
+}
+
 }  // namespace
 
 CLI::Option* add_engine_option(CLI::App& app, engine& e) {
   // A plain transform rather than CLI::CheckedTransformer: that one also takes the enum's numbers
   // ("--engine 3") and, on a bad name, prints its internal map ("{auto->0,...}"). The names come
   // from the library's engine table, so a new backend shows up here by itself.
-  // "auto, epoll, poll or select" -> "auto (the fastest available), epoll, poll or select".
+  // "auto, uring, epoll, poll or select" -> "auto (the fastest available), uring, epoll, ...".
   std::string help = "Event loop backend: " + engine_choices(", ", " or ");
   help.insert(help.find("auto") + 4, " (the fastest available)");
   const std::string bar = engine_choices("|", "|");
@@ -351,6 +362,7 @@ CLI::Option* add_engine_option(CLI::App& app, engine& e) {
           [](std::string& name) -> std::string {
             std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
             if (choose_engine(name)) return "";
+            if (auto known = parse_engine(name)) return engine_unavailable(*known);
             return "bad value '" + name + "': expected " + engine_choices(", ", " or ");
           },
           bar))

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "sockit/io_event.hpp"
@@ -11,8 +12,9 @@
 
 namespace sockit {
 
-// automatic picks the first available row of the table (the fastest backend).
-enum class engine { automatic, epoll, poll, select };
+// automatic picks the first available row of the table (the fastest backend): uring when the
+// kernel lets this process open a ring, otherwise epoll.
+enum class engine { automatic, uring, epoll, poll, select };
 
 struct engine_info {
   engine id;
@@ -28,5 +30,9 @@ result<engine> parse_engine(std::string_view name);
 std::string_view engine_name(engine e) noexcept;
 // The backends this machine can run, fastest first (the first is what automatic picks).
 std::vector<engine_info> available_engines();
+// Why a backend cannot run here ({} when it can): for uring, the error io_uring_setup gave
+// (ENOSYS: kernel too old or a seccomp filter; EPERM: kernel.io_uring_disabled or a policy).
+// invalid_argument for engine::automatic, which always resolves to something.
+std::error_code engine_status(engine e);
 
 }  // namespace sockit

@@ -5,14 +5,17 @@
 #include <array>
 #include <sys/select.h>
 
+#include "detail/uring_ring.hpp"
+
 namespace sockit::detail {
 namespace {
 
-bool always() noexcept { return true; }
+std::error_code always() noexcept { return {}; }
 
 // To add a backend: write src/poller/<name>_poller.cpp with its factory, add its enumerator to
 // sockit::engine, and add its row here (in speed order; automatic takes the first available).
 constexpr std::array rows{
+    engine_row{engine::uring, "uring", 0, uring_status, make_uring_poller},
     engine_row{engine::epoll, "epoll", 0, always, make_epoll_poller},
     engine_row{engine::poll, "poll", 0, always, make_poll_poller},
     engine_row{engine::select, "select", FD_SETSIZE, always, make_select_poller},
@@ -31,14 +34,20 @@ std::span<const engine_row> engine_table() noexcept { return rows; }
 
 result<std::unique_ptr<poller>> make_poller(engine e) {
   if (e == engine::automatic) {
+    // A row that is available but still fails to open (a ring the kernel will not allocate now)
+    // hands over to the next: automatic must always give a working backend when one exists.
+    std::error_code first_error = std::make_error_code(std::errc::function_not_supported);
     for (const auto& r : rows) {
-      if (r.available()) return r.make();
+      if (r.status()) continue;
+      auto p = r.make();
+      if (p) return p;
+      first_error = p.error();
     }
-    return std::errc::function_not_supported;
+    return first_error;
   }
   const engine_row* r = find(e);
   if (r == nullptr) return std::errc::invalid_argument;
-  if (!r->available()) return std::errc::function_not_supported;
+  if (auto ec = r->status()) return ec;
   return r->make();
 }
 
@@ -63,9 +72,15 @@ std::string_view engine_name(engine e) noexcept {
 std::vector<engine_info> available_engines() {
   std::vector<engine_info> out;
   for (const auto& r : detail::engine_table()) {
-    if (r.available()) out.push_back({r.id, r.name, r.max_fds});
+    if (!r.status()) out.push_back({r.id, r.name, r.max_fds});
   }
   return out;
+}
+
+std::error_code engine_status(engine e) {
+  const detail::engine_row* r = detail::find(e);
+  if (r == nullptr) return std::make_error_code(std::errc::invalid_argument);
+  return r->status();
 }
 
 }  // namespace sockit

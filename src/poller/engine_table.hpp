@@ -16,7 +16,7 @@ struct engine_row {
   engine id;
   std::string_view name;
   std::size_t max_fds;                               // as engine_info::max_fds (0: none of its own)
-  bool (*available)() noexcept;                      // can this machine run it (kernel, seccomp)?
+  std::error_code (*status)() noexcept;              // why this process cannot run it ({}: it can)
   result<std::unique_ptr<poller>> (*make)();
 };
 

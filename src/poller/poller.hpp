@@ -1,5 +1,5 @@
-// Internal: the one small interface every readiness backend implements (epoll, poll and select
-// today, one file each, listed in engine_table.cpp). Each backend folds its native flags into
+// Internal: the one small interface every readiness backend implements (io_uring, epoll, poll and
+// select, one file each, listed in engine_table.cpp). Each backend folds its native flags into
 // sockit::io_event.
 #pragma once
 
@@ -41,6 +41,7 @@ class poller {
 };
 
 // One factory per backend file.
+result<std::unique_ptr<poller>> make_uring_poller();
 result<std::unique_ptr<poller>> make_epoll_poller();
 result<std::unique_ptr<poller>> make_poll_poller();
 // Refuses descriptors >= FD_SETSIZE with errc::fd_out_of_range.

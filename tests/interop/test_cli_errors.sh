@@ -104,7 +104,7 @@ done
 
 # --engine: one of the names, never a number, never CLI11's internal map.
 for e in kqueue 3 0 ''; do
-  check "--engine '$e'" 2 "^sockit: --engine: bad value '$e': expected auto, epoll, poll or select$" "$SOCKIT" echo --engine "$e"
+  check "--engine '$e'" 2 "^sockit: --engine: bad value '$e': expected auto, uring, epoll, poll or select$" "$SOCKIT" echo --engine "$e"
 done
 run "$TMP/out" "$TMP/err" -- timeout 1 "$SOCKIT" udp recv --engine POLL -w 0.1 0
 expect_rc 0 "--engine POLL (any case) accepted"

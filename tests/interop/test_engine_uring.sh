@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The io_uring engine: auto picks it where the ring opens, and where io_uring_setup fails (a seccomp
+# filter from tests/tools/no_uring standing for a kernel without io_uring, ENOSYS, and for a policy
+# that forbids it, EPERM) --engine uring says so in one line and auto falls back to epoll.
+. "$SOCKIT_TEST_LIB"
+need nc timeout
+
+# serving_line ERRFILE: waits for the "serving on the ENGINE engine" line that follows the listening ones.
+serving_line() { for _ in $(seq 50); do grep -q "serving on the" "$1" && return; sleep 0.1; done; }
+[ -x "${SOCKIT_NO_URING:-}" ] || die "SOCKIT_NO_URING ($SOCKIT_NO_URING) is not built"
+
+# Where the ring opens: auto is uring, and a bench through it verifies every echoed byte.
+if ! "$SOCKIT" --engines | grep -q '^uring '; then
+  [ "${CI:-}" = true ] && die "io_uring unavailable in CI: 'sockit --engines' lists no uring"
+  skip "io_uring unavailable on this kernel ('sockit --engines' lists no uring)"
+fi
+bg "$SOCKIT" -v echo --port 0 >"$TMP/out" 2>"$TMP/err"
+listening_port port "$TMP/err" tcp echo
+serving_line "$TMP/err"
+expect_contains "$TMP/err" "serving on the uring engine" "auto picks uring"
+expect_eq "$(printf ring | timeout 5 nc -N 127.0.0.1 "$port")" ring "echo on uring"
+run "$TMP/bout" "$TMP/berr" -- timeout 20 "$SOCKIT" bench --engine uring -c 4 -d 4 -t 0.5 --warmup 0 "127.0.0.1:$port"
+expect_rc 0 "bench --engine uring against the uring echo"
+stop_server "$BG_PID"
+
+for errno in ENOSYS EPERM; do
+  case $errno in
+    ENOSYS) why="Function not implemented \\(a kernel without io_uring, or a seccomp filter denies it; --engine auto falls back to epoll\\)" ;;
+    EPERM) why="Operation not permitted \\(kernel.io_uring_disabled, or a seccomp or security policy forbids it; --engine auto falls back to epoll\\)" ;;
+  esac
+  no_uring=("$SOCKIT_NO_URING" "$errno")
+
+  expect_eq "$("${no_uring[@]}" "$SOCKIT" --engines | awk '{ print $1 }' | tr '\n' ' ')" "epoll poll select " \
+    "$errno: --engines leaves uring out"
+
+  # --engine uring, on a server and on the load generator: one line naming the engine and the cause.
+  for cmd in "echo --port 0" "bench -t 0.2 127.0.0.1:9"; do
+    # shellcheck disable=SC2086
+    run "$TMP/out" "$TMP/err" -- timeout 5 "${no_uring[@]}" "$SOCKIT" $cmd --engine uring
+    expect_rc 2 "$errno: ${cmd%% *} --engine uring"
+    expect_lines "$TMP/err" 1 "$errno: ${cmd%% *} --engine uring"
+    expect_match "$TMP/err" "^sockit: --engine: engine uring is not available here: io_uring_setup: $why$" \
+      "$errno: ${cmd%% *} --engine uring"
+  done
+
+  # auto falls back to epoll and serves; the load generator on auto measures it.
+  rm -f "$TMP/err"
+  bg "${no_uring[@]}" "$SOCKIT" -v echo --port 0 >"$TMP/out" 2>"$TMP/err"
+  listening_port port "$TMP/err" tcp echo
+  serving_line "$TMP/err"
+  expect_contains "$TMP/err" "serving on the epoll engine" "$errno: auto falls back to epoll"
+  expect_eq "$(printf "fallback $errno" | timeout 5 nc -N 127.0.0.1 "$port")" "fallback $errno" "$errno: echo on the fallback"
+  run "$TMP/bout" "$TMP/berr" -- timeout 20 "${no_uring[@]}" "$SOCKIT" --json bench -c 2 -t 0.3 --warmup 0 "127.0.0.1:$port"
+  expect_rc 0 "$errno: bench on auto (epoll)"
+  stop_server "$BG_PID"
+done
+finish
