@@ -9,6 +9,7 @@
 
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 
 namespace sockit {
 
@@ -29,13 +30,15 @@ result<socket_to_file> socket_to_file::open(std::size_t pipe_bytes) {
 }
 
 socket_to_file::socket_to_file(socket_to_file&& other) noexcept
-    : read_fd_(std::exchange(other.read_fd_, -1)),
+    : copy_(std::move(other.copy_)),
+      read_fd_(std::exchange(other.read_fd_, -1)),
       write_fd_(std::exchange(other.write_fd_, -1)),
       pipe_bytes_(other.pipe_bytes_) {}
 
 socket_to_file& socket_to_file::operator=(socket_to_file&& other) noexcept {
   if (this != &other) {
     close_pipe();
+    copy_ = std::move(other.copy_);
     read_fd_ = std::exchange(other.read_fd_, -1);
     write_fd_ = std::exchange(other.write_fd_, -1);
     pipe_bytes_ = other.pipe_bytes_;
@@ -61,7 +64,32 @@ std::error_code socket_to_file::drain_pipe() noexcept {
   }
 }
 
+result<std::size_t> socket_to_file::pipe_to_file_by_copy(int file_fd, std::size_t left) {
+  if (copy_.empty()) copy_.resize(std::max<std::size_t>(pipe_bytes_, 64 << 10));
+  const std::size_t total = left;
+  while (left > 0) {
+    auto n = detail::check_size([&] { return ::read(read_fd_, copy_.data(), std::min(left, copy_.size())); });
+    if (!n || *n == 0) return n ? std::make_error_code(std::errc::io_error) : n.error();  // bytes the pipe said it held
+    auto w = write_all(file_fd, std::span<const std::byte>(copy_.data(), *n));
+    if (w.ec) {
+      (void)drain_pipe();
+      return w.ec;
+    }
+    left -= *n;
+  }
+  return total;
+}
+
+result<std::size_t> socket_to_file::socket_to_file_by_copy(const socket& s, int file_fd, std::size_t max) {
+  auto n = try_recv(s, std::span<std::byte>(copy_.data(), std::min(max, copy_.size())));
+  if (!n) return n;
+  auto w = write_all(file_fd, std::span<const std::byte>(copy_.data(), *n));
+  if (w.ec) return w.ec;
+  return n;
+}
+
 result<std::size_t> socket_to_file::try_move(const socket& s, int file_fd, std::size_t max) {
+  if (!copy_.empty()) return socket_to_file_by_copy(s, file_fd, max);
   std::size_t want = std::min(max, pipe_bytes_);
   auto in = detail::check_size(
       [&] { return ::splice(s.native_handle(), nullptr, write_fd_, nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); });
@@ -74,6 +102,13 @@ result<std::size_t> socket_to_file::try_move(const socket& s, int file_fd, std::
   while (left > 0) {
     auto out = detail::check_size(
         [&] { return ::splice(read_fd_, nullptr, file_fd, nullptr, left, SPLICE_F_MOVE); });
+    if (!out && out.error() == std::errc::invalid_argument) {
+      // This file takes no splice (O_APPEND, or no splice_write in its file system): the bytes
+      // already in the pipe go by read and write, and so does everything after them.
+      auto copied = pipe_to_file_by_copy(file_fd, left);
+      if (!copied) return copied.error();
+      return *in;
+    }
     if (!out || *out == 0) {
       (void)drain_pipe();
       if (!out) return out.error();

@@ -106,6 +106,47 @@ TEST(file_transfer, sendfile_then_splice_moves_a_file_byte_exact) {
   ::close(dst);
 }
 
+// A file that refuses splice (O_APPEND does, as a file system without splice_write would) still
+// gets every byte: socket_to_file copies through a buffer from then on, the pipe's bytes first.
+TEST(file_transfer, splice_refused_by_the_file_falls_back_to_copying) {
+  temp_dir d;
+  auto data = random_bytes(3 * 1024 * 1024 + 77, 11);
+  const std::vector<std::byte> head(100, std::byte{'h'});
+  int dst = write_file(d / "dst", head);
+  ::close(dst);
+  dst = ::open((d / "dst").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  ASSERT_GE(dst, 0);
+  auto [a, b] = tcp_pair();
+  ASSERT_FALSE(set_nonblocking(b, true));
+  std::thread sender([&, &a = a] {
+    auto t = send_all(a, data, deadline::after(quick));
+    EXPECT_TRUE(t.ok()) << t.ec.message();
+    (void)a.shutdown(shutdown_how::write);
+  });
+  auto pipe = socket_to_file::open();
+  ASSERT_TRUE(pipe) << pipe.error().message();
+  EXPECT_FALSE(pipe->copying());
+  std::uint64_t got = 0;
+  auto until = deadline::after(quick);
+  for (;;) {
+    auto n = pipe->try_move(b, dst, 1 << 20);
+    if (n) {
+      got += *n;
+      continue;
+    }
+    if (n.error() == errc::end_of_stream) break;
+    ASSERT_EQ(n.error(), errc::would_block) << n.error().message();
+    ASSERT_FALSE(wait_readable(b.native_handle(), until));
+  }
+  sender.join();
+  ::close(dst);
+  EXPECT_TRUE(pipe->copying());
+  EXPECT_EQ(got, data.size());
+  auto want = head;
+  want.insert(want.end(), data.begin(), data.end());
+  EXPECT_EQ(read_file(d / "dst"), want);
+}
+
 TEST(file_transfer, sendfile_of_a_short_file_says_end_of_stream) {
   temp_dir d;
   int src = write_file(d / "src", random_bytes(10, 1));
