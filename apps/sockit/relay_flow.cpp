@@ -108,12 +108,7 @@ std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
       moved = true;
       return {};
     }
-    if (would_block(n.error())) return {};
-    if (end_of_stream(n.error())) {
-      src_eof_ = moved = true;
-      return {};
-    }
-    if (!splice_unsupported(n.error())) return n.error();
+    if (!splice_unsupported(n.error())) return read_stopped(n.error(), moved);
     if (auto ec = fall_back_to_copy()) return ec;
     // and read with recv below
   }
@@ -132,12 +127,7 @@ std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
       moved = true;
       return {};
     }
-    if (would_block(n.error())) return {};
-    if (end_of_stream(n.error())) {
-      src_eof_ = moved = true;
-      return {};
-    }
-    return n.error();
+    return read_stopped(n.error(), moved);
   }
   // timed
   if (queue_->bytes() >= flow_queue_limit) return {};
@@ -150,12 +140,16 @@ std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
     moved = true;
     return {};
   }
-  if (would_block(n.error())) return {};
-  if (end_of_stream(n.error())) {
-    src_eof_ = moved = true;
+  return read_stopped(n.error(), moved);
+}
+
+std::error_code relay_flow::read_stopped(std::error_code ec, bool& moved) {
+  if (would_block(ec)) return {};
+  if (end_of_stream(ec)) {
+    src_eof_ = moved = true;  // the FIN is news: the pump goes round once more to pass it on
     return {};
   }
-  return n.error();
+  return ec;
 }
 
 std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {

@@ -71,6 +71,9 @@ class relay_flow {
 
  private:
   std::error_code read_some(clock::time_point now, bool& moved);
+  // A read that moved nothing: would-block is no error, end of stream marks the source done,
+  // anything else is returned.
+  std::error_code read_stopped(std::error_code ec, bool& moved);
   std::error_code write_some(clock::time_point now, bool& moved);
   // splice refused: the pipe's bytes move into the copy buffer and the flow copies from now on.
   std::error_code fall_back_to_copy();
