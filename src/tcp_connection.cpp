@@ -24,17 +24,19 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // connection's own (right-sized) buffer.
 thread_local buffer read_spare;
 
-void borrow_input(buffer& input) {
-  if (input.capacity() != 0) return;  // already holds bytes (or a block of its own): read into it
+// Returns whether `input` now holds a read block.
+bool borrow_input(buffer& input) {
+  if (input.capacity() != 0) return false;  // holds bytes a handler left: read behind them
   if (read_spare.capacity() != 0) {
     input = std::move(read_spare);
   } else {
     (void)input.prepare(read_chunk);  // the first read on this thread (or a nested one): a new block
   }
+  return true;
 }
 
-void give_back_input(buffer& input) {
-  if (input.capacity() != read_chunk) {  // not a read block: the connection's own buffer
+void give_back_input(buffer& input, bool borrowed) {
+  if (!borrowed || input.capacity() != read_chunk) {  // the connection's own buffer (or grown past the block)
     input.release_if_empty();
     return;
   }
@@ -103,7 +105,7 @@ void tcp_connection::handle_io(std::uint32_t ev) {
 }
 
 void tcp_connection::handle_read() {
-  borrow_input(input_);
+  bool borrowed = borrow_input(input_);
   for (int i = 0; i < limits_.max_reads_per_wakeup && !closed_; ++i) {
     auto n = input_.read_from(socket_.native_handle(), read_chunk);
     if (!n && n.error() != errc::end_of_stream) {
@@ -123,7 +125,7 @@ void tcp_connection::handle_read() {
         shutdown_write();
       }
       maybe_finish();
-      if (!closed_) give_back_input(input_);
+      if (!closed_) give_back_input(input_, borrowed);
       return;
     }
     bytes_in_ += *n;
@@ -135,7 +137,7 @@ void tcp_connection::handle_read() {
     if (closed_ || paused_ || closing_) break;
     if (*n < read_chunk) break;  // the kernel buffer is drained: skip the EAGAIN round trip
   }
-  if (!closed_) give_back_input(input_);
+  if (!closed_) give_back_input(input_, borrowed);
 }
 
 void tcp_connection::send(std::string_view text) { send(as_bytes(text)); }
@@ -275,7 +277,7 @@ std::error_code tcp_connection::release(std::error_code ec) {
   if (!ec) ec = close_ec;
   input_.clear();
   output_.clear();
-  give_back_input(input_);
+  give_back_input(input_, input_.capacity() == read_chunk);  // empty by now: the block, if it is one, is reused
   output_.release_if_empty();
   return ec;
 }
