@@ -68,7 +68,13 @@ result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
   iov[1].iov_base = spill;
   iov[1].iov_len = std::min(spill_size, max_bytes - room);
   int iovcnt = iov[1].iov_len > 0 ? 2 : 1;
-  auto n = detail::check_size([&] { return ::readv(fd, room > 0 ? iov : iov + 1, room > 0 ? iovcnt : 1); });
+  // One region only (the free space covers max_bytes, or there is none): read(2), which spares the
+  // kernel importing an iovec array.
+  auto n = detail::check_size([&] {
+    if (room == 0) return ::read(fd, spill, iov[1].iov_len);
+    if (iovcnt == 1) return ::read(fd, iov[0].iov_base, room);
+    return ::readv(fd, iov, iovcnt);
+  });
   if (!n) return n.error();
   if (*n == 0) return errc::end_of_stream;
   auto got = *n;

@@ -39,6 +39,10 @@ struct timer {
 
 using heap_entry = std::pair<clock::time_point, event_loop::timer_id>;
 
+// Returned by every turn. A default-constructed std::error_code calls the out-of-line
+// std::system_category() (libstdc++); copying this one does not.
+const std::error_code no_error{};
+
 }  // namespace
 
 struct event_loop::impl {
@@ -60,6 +64,10 @@ struct event_loop::impl {
   int wake_fd = -1;
   std::mutex mu;
   std::vector<task> posted;  // guarded by mu
+  // True while `posted` may be non-empty (set under mu by post(), cleared by run_posted()): each
+  // turn tests it without taking the mutex, which otherwise costs two lock/unlock pairs per turn
+  // when nothing was posted (the common case on a busy server).
+  std::atomic<bool> has_posted{false};
   std::atomic<bool> stop_requested{false};
   std::atomic<std::thread::id> owner{std::this_thread::get_id()};
   // The thread inside run()/run_once() right now, or none. The loop-thread check compares against
@@ -92,12 +100,16 @@ struct event_loop::impl {
     [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
   }
 
-  int timeout_ms(duration max_wait) {
-    auto now = clock::now();
+  // The epoll_wait timeout for this turn. `forever` (run()'s turns): with no timer pending, -1, so
+  // the kernel arms no timer for the sleep (a finite timeout costs an hrtimer start and cancel per
+  // wait). The clock is read only when a timer is pending.
+  int timeout_ms(duration max_wait, bool forever) {
     // Clamp first: now + duration::max() would overflow.
     if (max_wait > std::chrono::hours(24)) max_wait = std::chrono::hours(24);
     if (max_wait < duration::zero()) max_wait = duration::zero();
-    auto limit = now + max_wait;
+    if (max_wait == duration::zero()) return 0;
+    bool pending = false;
+    clock::time_point next{};
     while (!heap.empty()) {
       auto [when, id] = heap.top();
       auto it = timers.find(id);
@@ -105,15 +117,25 @@ struct event_loop::impl {
         heap.pop();  // cancelled or rescheduled: drop the stale entry
         continue;
       }
-      if (when < limit) limit = when;
+      pending = true;
+      next = when;
       break;
     }
+    if (!pending) {
+      if (forever) return -1;
+      auto ms = std::chrono::ceil<std::chrono::milliseconds>(max_wait).count();
+      return ms > 24 * 3600 * 1000 ? 24 * 3600 * 1000 : static_cast<int>(ms);
+    }
+    auto now = clock::now();
+    auto limit = now + max_wait;
+    if (next < limit) limit = next;
     if (limit <= now) return 0;
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(limit - now).count();
     return ms > 24 * 3600 * 1000 ? 24 * 3600 * 1000 : static_cast<int>(ms);
   }
 
   void run_timers() {
+    if (heap.empty()) return;  // no clock read on a turn without timers
     auto now = clock::now();
     while (!heap.empty() && heap.top().first <= now) {
       auto [when, id] = heap.top();
@@ -139,12 +161,31 @@ struct event_loop::impl {
   }
 
   void run_posted() {
+    if (!has_posted.load(std::memory_order_acquire)) return;
     std::vector<task> batch;
     {
       std::lock_guard lock(mu);
       batch.swap(posted);
+      has_posted.store(false, std::memory_order_relaxed);
     }
     for (auto& t : batch) t();
+  }
+
+  // One turn: wait, dispatch, timers, posted tasks.
+  std::error_code turn(duration max_wait, bool forever) {
+    if (has_posted.load(std::memory_order_acquire)) max_wait = duration::zero();
+    if (auto ec = poller->wait(ready, timeout_ms(max_wait, forever))) return ec;
+    for (const auto& r : ready) {
+      if (static_cast<std::size_t>(r.fd) >= watchers.size()) continue;
+      watcher* w = watchers[r.fd].get();
+      if (!w) continue;                             // unwatched by an earlier callback of this turn
+      if (w->generation != r.generation) continue;  // for a closed predecessor whose number was reused
+      w->cb(r.events);
+    }
+    run_timers();
+    run_posted();
+    if (!graveyard.empty()) graveyard.clear();
+    return no_error;
   }
 };
 
@@ -276,6 +317,7 @@ void event_loop::post(task fn) {
     std::lock_guard lock(impl_->mu);
     first = impl_->posted.empty();
     impl_->posted.push_back(std::move(fn));
+    impl_->has_posted.store(true, std::memory_order_release);
   }
   if (first && !in_loop_thread()) impl_->wake();
 }
@@ -302,28 +344,16 @@ std::error_code event_loop::run_once(duration max_wait) {
     }
   } mark{d.running, d.running.load() != std::this_thread::get_id()};
   if (mark.set) d.running = std::this_thread::get_id();
-  {
-    std::lock_guard lock(d.mu);
-    if (!d.posted.empty()) max_wait = duration::zero();
-  }
-  if (auto ec = d.poller->wait(d.ready, d.timeout_ms(max_wait))) return ec;
-  for (const auto& r : d.ready) {
-    if (!watching(r.fd)) continue;  // unwatched by an earlier callback of this turn
-    watcher* w = d.watchers[r.fd].get();
-    if (w->generation != r.generation) continue;  // for a closed predecessor whose number was reused
-    w->cb(r.events);
-  }
-  d.run_timers();
-  d.run_posted();
-  d.graveyard.clear();
-  return {};
+  return d.turn(max_wait, false);
 }
 
 std::error_code event_loop::run() {
   impl_->owner = std::this_thread::get_id();  // before the first stop check: see stop()
   impl_->running = std::this_thread::get_id();
   std::error_code ec;
-  while (!impl_->stop_requested && !ec) ec = run_once(std::chrono::hours(1));
+  // The same turns as run_once(), without its per-call bookkeeping, and sleeping without a
+  // timeout when no timer is pending (stop() and post() wake the loop through the eventfd).
+  while (!impl_->stop_requested && !ec) ec = impl_->turn(std::chrono::hours(1), true);
   impl_->stop_requested = false;  // a stop() that arrived before run() still counts, once
   impl_->running = std::thread::id{};
   return ec;

@@ -15,7 +15,47 @@ namespace sockit {
 
 namespace {
 constexpr std::size_t read_chunk = 64 * 1024;
+
+// A connection with nothing buffered holds no input memory (so 10k idle connections cost no
+// buffers), but allocating 64 KiB for every read and freeing it after would put a malloc, a free
+// and (through buffer::read_from's spill area) a copy on every message. Instead each thread keeps
+// one read block that a connection borrows for the length of handle_read() and gives back
+// when it has consumed what it read; bytes a handler leaves behind are copied into the
+// connection's own (right-sized) buffer.
+thread_local buffer read_spare;
+
+// Returns whether `input` now holds a read block.
+bool borrow_input(buffer& input) {
+  if (input.capacity() != 0) return false;  // holds bytes a handler left: read behind them
+  if (read_spare.capacity() != 0) {
+    input = std::move(read_spare);
+  } else {
+    (void)input.prepare(read_chunk);  // the first read on this thread (or a nested one): a new block
+  }
+  return true;
 }
+
+void give_back_input(buffer& input, bool borrowed) {
+  if (!borrowed || input.capacity() != read_chunk) {  // the connection's own buffer (or grown past the block)
+    input.release_if_empty();
+    return;
+  }
+  if (!input.empty()) {
+    buffer own;
+    own.append(input.readable());
+    input.clear();
+    buffer block = std::move(input);
+    input = std::move(own);
+    if (read_spare.capacity() == 0) read_spare = std::move(block);
+    return;
+  }
+  if (read_spare.capacity() == 0) {
+    read_spare = std::move(input);
+  } else {
+    input.release_if_empty();
+  }
+}
+}  // namespace
 
 std::shared_ptr<tcp_connection> tcp_connection::create(event_loop& loop, socket s, endpoint peer, limits l) {
   (void)set_nonblocking(s, true);  // cannot fail on a valid socket; a bad one fails at start()
@@ -23,7 +63,7 @@ std::shared_ptr<tcp_connection> tcp_connection::create(event_loop& loop, socket 
 }
 
 tcp_connection::tcp_connection(event_loop& loop, socket s, endpoint peer, limits l)
-    : loop_(loop), socket_(std::move(s)), peer_(peer), limits_(l) {}
+    : loop_(loop), socket_(std::move(s)), limits_(l), peer_(peer) {}
 
 tcp_connection::~tcp_connection() {
   if (!closed_ && started_) loop_.unwatch(socket_.native_handle());
@@ -47,7 +87,7 @@ std::error_code tcp_connection::start() {
 void tcp_connection::handle_events(std::uint32_t ev) {
   auto moved = bytes_in_ + bytes_out_;
   handle_io(ev);
-  if (!closed_ && bytes_in_ + bytes_out_ != moved) last_activity_ = std::chrono::steady_clock::now();
+  if (track_activity_ && !closed_ && bytes_in_ + bytes_out_ != moved) last_activity_ = std::chrono::steady_clock::now();
 }
 
 void tcp_connection::handle_io(std::uint32_t ev) {
@@ -65,6 +105,7 @@ void tcp_connection::handle_io(std::uint32_t ev) {
 }
 
 void tcp_connection::handle_read() {
+  bool borrowed = borrow_input(input_);
   for (int i = 0; i < limits_.max_reads_per_wakeup && !closed_; ++i) {
     auto n = input_.read_from(socket_.native_handle(), read_chunk);
     if (!n && n.error() != errc::end_of_stream) {
@@ -84,6 +125,7 @@ void tcp_connection::handle_read() {
         shutdown_write();
       }
       maybe_finish();
+      if (!closed_) give_back_input(input_, borrowed);
       return;
     }
     bytes_in_ += *n;
@@ -95,7 +137,7 @@ void tcp_connection::handle_read() {
     if (closed_ || paused_ || closing_) break;
     if (*n < read_chunk) break;  // the kernel buffer is drained: skip the EAGAIN round trip
   }
-  if (!closed_) input_.release_if_empty();
+  if (!closed_) give_back_input(input_, borrowed);
 }
 
 void tcp_connection::send(std::string_view text) { send(as_bytes(text)); }
@@ -235,7 +277,7 @@ std::error_code tcp_connection::release(std::error_code ec) {
   if (!ec) ec = close_ec;
   input_.clear();
   output_.clear();
-  input_.release_if_empty();
+  give_back_input(input_, input_.capacity() == read_chunk);  // empty by now: the block, if it is one, is reused
   output_.release_if_empty();
   return ec;
 }

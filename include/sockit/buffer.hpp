@@ -58,8 +58,8 @@ class buffer {
   std::span<std::byte> prepare(std::size_t n);
   void commit(std::size_t n) noexcept { write_index_ += n; }
 
-  // One readv(2) into the free space plus a 64 KiB stack spill area, so a burst is read in one
-  // call without FIONREAD; at most max_bytes (which must be > 0: std::errc::invalid_argument
+  // One readv(2) into the free space plus a 64 KiB stack spill area (a plain read(2) when one of
+  // the two covers it), so a burst is read in one call without FIONREAD; at most max_bytes (which must be > 0: std::errc::invalid_argument
   // otherwise). Never 0 bytes: end of stream is errc::end_of_stream, nothing to read on a
   // non-blocking descriptor errc::would_block.
   result<std::size_t> read_from(int fd, std::size_t max_bytes = 1 << 20);

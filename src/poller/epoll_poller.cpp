@@ -10,6 +10,10 @@
 namespace sockit::detail {
 namespace {
 
+// Returned by wait() every turn. A default-constructed std::error_code calls the out-of-line
+// std::system_category() (libstdc++); copying this one does not.
+const std::error_code no_error{};
+
 class epoll_poller final : public poller {
  public:
   explicit epoll_poller(int epfd) : epfd_(epfd) { native_.resize(256); }
@@ -45,7 +49,7 @@ class epoll_poller final : public poller {
     }
     // A full batch suggests more are ready: grow so one wait can return them all.
     if (static_cast<std::size_t>(n) == native_.size() && native_.size() < 65536) native_.resize(native_.size() * 2);
-    return {};
+    return no_error;
   }
 
  private:

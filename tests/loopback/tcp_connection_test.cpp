@@ -168,6 +168,42 @@ TEST(tcp_connection, echo_serves_several_clients_at_once) {
   EXPECT_EQ(srv.acceptor().accepted(), static_cast<std::uint64_t>(clients));
 }
 
+// Reads go through one read block per thread, lent to a connection while it reads: bytes a
+// handler leaves (an incomplete line here) must stay with their connection, in order, while
+// another connection on the same loop reads through the same block in between.
+TEST(tcp_connection, bytes_a_handler_leaves_stay_with_their_connection) {
+  server srv({}, [](tcp_connection& c) {
+    c.on_data([](tcp_connection& conn, buffer& in) {
+      auto text = in.view();
+      auto end = text.rfind('\n');
+      if (end == std::string_view::npos) return;  // no complete line yet: keep it all
+      conn.send(text.substr(0, end + 1));
+      in.consume(end + 1);
+    });
+  });
+  auto a = connect_to(srv.at());
+  auto b = connect_to(srv.at());
+  auto expect_back = [](socket& s, std::string_view want) {
+    std::string got(want.size(), '\0');
+    auto r = recv_exact(s, std::as_writable_bytes(std::span(got)), deadline::after(quick));
+    EXPECT_TRUE(r.ok()) << r.ec.message() << " after " << r.bytes;
+    EXPECT_EQ(got, want);
+  };
+  ASSERT_TRUE(send_all(a, "hel", deadline::after(quick)).ok());
+  ASSERT_TRUE(srv.eventually([&] { return srv.bytes_in_total() == 3; }));
+  ASSERT_TRUE(send_all(b, "world\nand mo", deadline::after(quick)).ok());
+  expect_back(b, "world\n");
+  ASSERT_TRUE(send_all(a, "lo\nhow", deadline::after(quick)).ok());
+  expect_back(a, "hello\n");
+  // A long incomplete line (more than one 64 KiB read), then its end.
+  std::string big(150 * 1024, 'x');
+  ASSERT_TRUE(send_all(b, big, deadline::after(quick)).ok());
+  ASSERT_TRUE(send_all(a, " are you\n", deadline::after(quick)).ok());
+  expect_back(a, "how are you\n");
+  ASSERT_TRUE(send_all(b, "re\n", deadline::after(quick)).ok());
+  expect_back(b, "and mo" + big + "re\n");
+}
+
 TEST(tcp_connection, partial_writes_finish_when_writable) {
   constexpr std::size_t size = 4u << 20;
   auto data = test::random_bytes(size, 21);

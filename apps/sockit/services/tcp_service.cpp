@@ -75,6 +75,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
   ++stats_.connections;
   if (live_.size() >= opts_.max_connections) return refuse(std::move(s), peer);
   auto conn = tcp_connection::create(loop_, std::move(s), peer);
+  conn->track_activity(idle_wheel_ != nullptr);  // only the idle wheel reads it
   auto* key = conn.get();
   conn->on_close([this](tcp_connection& c, std::error_code ec) {
     stats_.bytes_in += c.bytes_in();
