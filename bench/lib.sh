@@ -20,6 +20,10 @@ declare -A bench_display=(
     [udp_mmsg_ref]="recvmmsg/sendmmsg UDP loop (C)"
     [udp_recvfrom_ref]="recvfrom/sendto UDP loop (C)"
     [sockit_udp]="sockit echo -u${SOCKIT_ENGINE:+ --engine $SOCKIT_ENGINE}"
+    # One engine each whatever SOCKIT_ENGINE says, to compare engines interleaved in one run
+    # (--servers epoll_ref,sockit_epoll,sockit_uring); not in the default list.
+    [sockit_epoll]="sockit echo --engine epoll"
+    [sockit_uring]="sockit echo --engine uring"
 )
 # The UDP servers (compare.sh --udp), reference first. They are told apart from the TCP ones by
 # bench_is_udp, which start_server uses to wait for a bound UDP port instead of a TCP listener.
@@ -58,6 +62,8 @@ server_cmd() {   # name port
             server_argv=("$bin" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000)
             [[ -n $SOCKIT_ENGINE ]] && server_argv+=(--engine "$SOCKIT_ENGINE")
             ;;
+        sockit_epoll | sockit_uring)
+            server_argv=("$SOCKIT" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000 --engine "${1#sockit_}") ;;
         *) return 1 ;;
     esac
     return 0
