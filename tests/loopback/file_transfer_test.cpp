@@ -53,6 +53,21 @@ std::vector<std::byte> read_file(const std::string& path) {
   return out;
 }
 
+// Moves everything `from` delivers until its EOF into `dst`, counting it in `got`.
+void move_until_eof(socket_to_file& pipe, const sockit::socket& from, int dst, std::uint64_t& got) {
+  auto until = deadline::after(quick);
+  for (;;) {
+    auto n = pipe.try_move(from, dst, 1 << 20);
+    if (n) {
+      got += *n;
+      continue;
+    }
+    if (n.error() == errc::end_of_stream) return;
+    ASSERT_EQ(n.error(), errc::would_block) << n.error().message();
+    ASSERT_FALSE(wait_readable(from.native_handle(), until));
+  }
+}
+
 TEST(file_transfer, sendfile_then_splice_moves_a_file_byte_exact) {
   temp_dir d;
   auto data = random_bytes(5 * 1024 * 1024 + 123, 7);
@@ -74,17 +89,7 @@ TEST(file_transfer, sendfile_then_splice_moves_a_file_byte_exact) {
   ASSERT_TRUE(pipe) << pipe.error().message();
   EXPECT_GE(pipe->pipe_bytes(), 4096u);
   std::uint64_t got = 0;
-  auto until = deadline::after(quick);
-  for (;;) {
-    auto n = pipe->try_move(b, dst, 1 << 20);
-    if (n) {
-      got += *n;
-      continue;
-    }
-    if (n.error() == errc::end_of_stream) break;
-    ASSERT_EQ(n.error(), errc::would_block) << n.error().message();
-    ASSERT_FALSE(wait_readable(b.native_handle(), until));
-  }
+  move_until_eof(*pipe, b, dst, got);
   sender.join();
   EXPECT_EQ(got, data.size());
   EXPECT_EQ(read_file(d / "dst"), data);
@@ -127,17 +132,7 @@ TEST(file_transfer, splice_refused_by_the_file_falls_back_to_copying) {
   ASSERT_TRUE(pipe) << pipe.error().message();
   EXPECT_FALSE(pipe->copying());
   std::uint64_t got = 0;
-  auto until = deadline::after(quick);
-  for (;;) {
-    auto n = pipe->try_move(b, dst, 1 << 20);
-    if (n) {
-      got += *n;
-      continue;
-    }
-    if (n.error() == errc::end_of_stream) break;
-    ASSERT_EQ(n.error(), errc::would_block) << n.error().message();
-    ASSERT_FALSE(wait_readable(b.native_handle(), until));
-  }
+  move_until_eof(*pipe, b, dst, got);
   sender.join();
   ::close(dst);
   EXPECT_TRUE(pipe->copying());
