@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "detail/syscall.hpp"
 #include "poller/poller.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
@@ -38,10 +39,6 @@ struct timer {
 };
 
 using heap_entry = std::pair<clock::time_point, event_loop::timer_id>;
-
-// Returned by every turn. A default-constructed std::error_code calls the out-of-line
-// std::system_category() (libstdc++); copying this one does not.
-const std::error_code no_error{};
 
 }  // namespace
 
@@ -185,7 +182,7 @@ struct event_loop::impl {
     run_timers();
     run_posted();
     if (!graveyard.empty()) graveyard.clear();
-    return no_error;
+    return detail::no_error;
   }
 };
 

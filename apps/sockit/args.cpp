@@ -335,12 +335,12 @@ std::string engine_choices(std::string_view sep, std::string_view last_sep) {
 // "engine uring is not available here: io_uring_setup: Operation not permitted (...)".
 std::string engine_unavailable(engine e) {
   auto ec = engine_status(e);
-  std::string line = fmt::format("engine {} is not available here", engine_name(e));
-  if (e != engine::uring) return line + ": " + ec.message();
-  line += ": io_uring_setup: " + ec.message();
-  if (ec == std::errc::function_not_supported) return line + " (a kernel without io_uring, or a seccomp filter denies it; --engine auto falls back to epoll)";
-  if (ec == std::errc::operation_not_permitted) return line + " (kernel.io_uring_disabled, or a seccomp or security policy forbids it; --engine auto falls back to epoll)";
-  return line + " (--engine auto falls back to epoll)";
+  if (e != engine::uring) return fmt::format("engine {} is not available here: {}", engine_name(e), ec.message());
+  std::string_view cause = ec == std::errc::function_not_supported   ? "a kernel without io_uring, or a seccomp filter denies it; "
+                           : ec == std::errc::operation_not_permitted ? "kernel.io_uring_disabled, or a seccomp or security policy forbids it; "
+                                                                      : "";
+  return fmt::format("engine uring is not available here: io_uring_setup: {} ({}--engine auto falls back to epoll)",
+                     ec.message(), cause);
 }
 
 }  // namespace

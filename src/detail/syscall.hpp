@@ -15,6 +15,10 @@ namespace sockit::detail {
 
 // errno after a failed call; EAGAIN and EWOULDBLOCK (the same number on Linux, not by POSIX) as
 // errc::would_block.
+// "No error", for paths taken every loop turn: a default-constructed std::error_code calls the
+// out-of-line std::system_category() (libstdc++); copying this one does not.
+inline const std::error_code no_error{};
+
 inline std::error_code syscall_error() noexcept {
   int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK) return make_error_code(errc::would_block);

@@ -4,15 +4,12 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "detail/syscall.hpp"
 #include "poller/poller.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::detail {
 namespace {
-
-// Returned by wait() every turn. A default-constructed std::error_code calls the out-of-line
-// std::system_category() (libstdc++); copying this one does not.
-const std::error_code no_error{};
 
 class epoll_poller final : public poller {
  public:

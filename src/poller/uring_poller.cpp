@@ -54,8 +54,8 @@ class uring_poller final : public poller {
     if (static_cast<std::size_t>(fd) >= regs_.size()) regs_.resize(static_cast<std::size_t>(fd) + 1);
     registration& r = regs_[fd];
     if (r.live) return std::make_error_code(std::errc::file_exists);
-    // epoll_ctl would refuse a closed descriptor or one that cannot be polled (a regular file) at
-    // once; POLL_ADD would only say so later, in a completion. Ask the kernel now instead.
+    // epoll_ctl refuses a closed descriptor at once; POLL_ADD would only say so later, in a
+    // completion. Ask the kernel now, so watch() fails where it does on the other engines.
     pollfd probe{fd, 0, 0};
     if (::poll(&probe, 1, 0) < 0) return {errno, std::system_category()};
     if (probe.revents & POLLNVAL) return std::make_error_code(std::errc::bad_file_descriptor);
