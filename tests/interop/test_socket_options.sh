@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The socket option flags of connect and listen, read back by peers nobody here wrote: ss (the
+# kernel's inet_diag view of sockit's own sockets) and a Python peer (what arrives on the wire).
+# Proves: listen's --rcvbuf/--sndbuf (doubled by Linux), --mss (the MSS the peer is told),
+# --keepalive=IDLE,INTVL,CNT (the keepalive timer), --tos, inherited by the accepted socket;
+# connect's -s/-p (the source the peer sees), --ttl and --tos on UDP (the TTL and TOS byte of the
+# datagrams the peer receives), v4 and v6; -v prints asked and got; refusals and bad values are one
+# line with the right exit code.
+. "$SOCKIT_TEST_LIB"
+need ss python3 timeout
+
+# Holds a connection to 127.0.0.1:$1 (or [::1] with $2=6) open for 3 s and prints the MSS the
+# kernel took from the server's SYN-ACK (TCP_MAXSEG on the client: the server's MSS less options).
+peer_hold() {
+    python3 - "$@" <<'EOF'
+import socket, sys, time
+port, fam = int(sys.argv[1]), (sys.argv[2] if len(sys.argv) > 2 else "4")
+host = "::1" if fam == "6" else "127.0.0.1"
+s = socket.create_connection((host, port), timeout=5)
+print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG), flush=True)
+time.sleep(3)
+EOF
+}
+
+for fam in 4 6; do
+    lo=127.0.0.1; [ "$fam" = 6 ] && lo='[::1]'
+    # 1. listen: the accepted socket inherits the listener's options.
+    bg sh -c "sleep 5 | exec timeout 10 '$SOCKIT' -v listen -$fam --rcvbuf 100000 --sndbuf 60000 --mss 1200 \
+        --keepalive=45,7,3 --tos 32 0 >/dev/null 2>'$TMP/l$fam.err'"; L=$BG_PID
+    listening_port P "$TMP/l$fam.err" tcp
+    peer_hold "$P" "$fam" >"$TMP/mss$fam" &
+    HOLD=$!
+    for _ in $(seq 50); do [ -s "$TMP/mss$fam" ] && break; sleep 0.1; done
+    sleep 0.3
+    ss -tnoim --tos state established "( sport = :$P )" >"$TMP/ss$fam"
+    expect_match "$TMP/ss$fam" "rb200000[,)]" "v$fam: accepted socket's SO_RCVBUF (100000 doubled)"
+    expect_match "$TMP/ss$fam" "tb120000[,)]" "v$fam: accepted socket's SO_SNDBUF (60000 doubled)"
+    expect_match "$TMP/ss$fam" "timer:\\(keepalive,4[3-5]sec,0\\)" "v$fam: keepalive timer at IDLE 45 s"
+    expect_match "$TMP/ss$fam" "(tos|tclass):0x20" "v$fam: TOS/TCLASS 32"
+    expect_match "$TMP/ss$fam" "advmss:11[0-9][0-9] " "v$fam: MSS announced under 1200"
+    mss=$(cat "$TMP/mss$fam")
+    # The peer's TCP_MAXSEG is the server's announced MSS less the timestamp option (12 bytes).
+    [ -n "$mss" ] && [ "$mss" -le 1200 ] && [ "$mss" -ge 1100 ] || fail "v$fam: peer sees MSS '$mss', not about 1200"
+    wait "$HOLD"
+    kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+    expect_contains "$TMP/l$fam.err" "socket option SO_RCVBUF: asked 100000, kernel has 200000" "v$fam: -v read-back"
+    expect_contains "$TMP/l$fam.err" "socket option SO_KEEPALIVE: asked on, idle 45 s, interval 7 s, 3 probes" "v$fam: -v keepalive"
+
+    # 2. connect -s/-p: the source the peer sees; --ttl/--tos on UDP: what its datagrams carry.
+    src=127.0.0.2; [ "$fam" = 6 ] && src=::1
+    python3 - "$fam" "$src" "$SOCKIT" "$TMP" <<'EOF' >"$TMP/peer$fam.out" 2>&1 || fail "v$fam: peer check: $(cat "$TMP/peer$fam.out")"
+import socket, subprocess, sys
+fam, src, sockit, tmp = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+af = socket.AF_INET6 if fam == "6" else socket.AF_INET
+host = "::1" if fam == "6" else "127.0.0.1"
+# TCP: the source address and port sockit bound before connecting.
+ls = socket.socket(af, socket.SOCK_STREAM)
+ls.bind((host, 0)); ls.listen(1)
+port = ls.getsockname()[1]
+probe = socket.socket(af, socket.SOCK_STREAM)  # a source port free right now
+probe.bind((src, 0))
+sport = probe.getsockname()[1]
+probe.close()
+p = subprocess.Popen([sockit, "connect", "-s", src, "-p", str(sport), host, str(port)],
+                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+ls.settimeout(10)
+c, addr = ls.accept()
+p.stdin.close()
+c.close()
+p.wait(timeout=10)
+err = p.stderr.read().decode()
+assert addr[0] == src and addr[1] == sport, f"peer saw {addr}, not {src}:{sport}; sockit said {err}"
+# UDP: TTL and TOS of the datagram as received (IP_RECVTTL/IP_RECVTOS, IPV6_RECVHOPLIMIT/IPV6_RECVTCLASS).
+us = socket.socket(af, socket.SOCK_DGRAM)
+us.bind((host, 0)); us.settimeout(10)
+if fam == "6":
+    us.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+    us.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVTCLASS, 1)
+else:
+    us.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVTTL", 12), 1)
+    us.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+r = subprocess.run([sockit, "connect", "-u", "-N", "--ttl", "7", "--tos", "40", host, str(us.getsockname()[1])],
+                   input=b"hello", capture_output=True, timeout=10)
+data, anc, _, _ = us.recvmsg(100, 256)
+ttl = tos = None
+for level, kind, value in anc:
+    v = int.from_bytes(value[:4] if len(value) >= 4 else value, sys.byteorder)
+    if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TTL), (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT)):
+        ttl = v
+    if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TOS), (socket.IPPROTO_IPV6, socket.IPV6_TCLASS)):
+        tos = value[0] if level == socket.IPPROTO_IP else v
+assert data == b"hello", data
+assert ttl == 7, f"TTL {ttl}"
+assert tos == 40, f"TOS {tos}"
+print("ok")
+EOF
+done
+
+# 3. Refusals and bad values: one line each, exit 1 for the kernel's refusal, 2 for ours.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen --bind-dev nosuchdev0 0
+expect_rc 1 "unknown --bind-dev"
+expect_match "$TMP/err" "^sockit: set SO_BINDTODEVICE nosuchdev0: .*\\(ENODEV\\)$" "unknown --bind-dev line"
+expect_lines "$TMP/err" 1 "unknown --bind-dev"
+for bad in "--ttl 0" "--ttl 256" "--tos -1" "--mss 10" "--sndbuf 0" "--rcvbuf nan" "--linger inf" \
+           "--keepalive=1,2" "--keepalive=0,1,1" "--keepalive=x" "--bind-dev aaaaaaaaaaaaaaaaaaaa"; do
+    # shellcheck disable=SC2086  # the flag and its value are two words
+    run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen $bad 0
+    expect_rc 2 "listen $bad"
+    expect_lines "$TMP/err" 1 "listen $bad"
+done
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u --nodelay 127.0.0.1 9
+expect_rc 2 "connect -u --nodelay"
+expect_contains "$TMP/err" "--nodelay is a TCP option" "connect -u --nodelay"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -s 192.0.2.1 127.0.0.1 9
+expect_rc 1 "connect -s with an address this host does not have"
+expect_match "$TMP/err" "^sockit: set source 192\\.0\\.2\\.1:0: .*\\(EADDRNOTAVAIL\\)$" "connect -s foreign address line"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -6 -s 127.0.0.1 ::1 9
+expect_rc 2 "connect -6 -s v4"
+finish
