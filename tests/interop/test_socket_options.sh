@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The socket option flags of connect and listen, read back by peers nobody here wrote: ss (the
-# kernel's inet_diag view of sockit's own sockets) and a Python peer (what arrives on the wire).
+# The socket option flags (connect, listen, udp send/recv, recv), read back by peers nobody here
+# wrote: ss (the kernel's inet_diag view of sockit's own sockets) and a Python peer (what arrives).
 # Proves: listen's --rcvbuf/--sndbuf (doubled by Linux), --mss (the MSS the peer is told),
-# --keepalive=IDLE,INTVL,CNT (the keepalive timer), --tos, inherited by the accepted socket;
-# connect's -s/-p (the source the peer sees), --ttl and --tos on UDP (the TTL and TOS byte of the
-# datagrams the peer receives), v4 and v6; -v prints asked and got; refusals and bad values are one
-# line with the right exit code.
+# --keepalive=IDLE,INTVL,CNT (the keepalive timer) and --tos, inherited by the accepted socket;
+# connect's -s/-p (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
+# and TOS byte of the datagrams the peer receives); v4 and v6; -v prints asked and got;
+# --reuseport and --linger 0 by their effects; refusals and bad values are one line with the
+# right exit code. Buffer sizes stay under Linux's default rmem_max/wmem_max (212992), which
+# caps what a user may ask.
 . "$SOCKIT_TEST_LIB"
 need ss python3 timeout
 
@@ -90,13 +92,72 @@ for level, kind, value in anc:
     if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TOS), (socket.IPPROTO_IPV6, socket.IPV6_TCLASS)):
         tos = value[0] if level == socket.IPPROTO_IP else v
 assert data == b"hello", data
-assert ttl == 7, f"TTL {ttl}"
-assert tos == 40, f"TOS {tos}"
+assert ttl == 7, f"connect -u: TTL {ttl}"
+assert tos == 40, f"connect -u: TOS {tos}"
+
+def received(argv, payload):
+    subprocess.run(argv, input=payload, capture_output=True, timeout=10)
+    data, anc, _, _ = us.recvmsg(100, 256)
+    ttl = tos = None
+    for level, kind, value in anc:
+        v = int.from_bytes(value[:4], sys.byteorder)
+        if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TTL), (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT)):
+            ttl = v
+        if (level, kind) in ((socket.IPPROTO_IP, socket.IP_TOS), (socket.IPPROTO_IPV6, socket.IPV6_TCLASS)):
+            tos = value[0] if level == socket.IPPROTO_IP else v
+    return data, ttl, tos
+
+target = (f"[{host}]" if fam == "6" else host) + f":{us.getsockname()[1]}"
+data, ttl, tos = received([sockit, "udp", "send", "--ttl", "5", "--tos", "8", "-w", "0", target], b"again")
+assert (data, ttl, tos) == (b"again", 5, 8), f"udp send: {data} TTL {ttl} TOS {tos}"
 print("ok")
 EOF
 done
 
-# 3. Refusals and bad values: one line each, exit 1 for the kernel's refusal, 2 for ours.
+# udp recv and recv (file transfer): the bound socket's buffers.
+bg sh -c "exec timeout 20 '$SOCKIT' udp recv --rcvbuf 90000 0 >/dev/null 2>'$TMP/ur.err'"
+listening_port UP "$TMP/ur.err" udp
+ss -uanm "( sport = :$UP )" >"$TMP/ssu"
+expect_match "$TMP/ssu" "rb180000[,)]" "udp recv --rcvbuf 90000"
+bg sh -c "exec timeout 20 '$SOCKIT' recv --rcvbuf 80000 -o '$TMP' 0 >/dev/null 2>'$TMP/rv.err'"
+listening_port VP "$TMP/rv.err" tcp
+ss -tlnm "( sport = :$VP )" >"$TMP/ssv"
+expect_match "$TMP/ssv" "rb160000[,)]" "recv --rcvbuf 80000"
+
+# 3. Options nobody can read back, by their effects. --reuseport: a second listener shares the
+# port (without it, the second bind fails); --linger 0: closing resets the connection (the peer's
+# read fails with ECONNRESET instead of seeing EOF).
+bg sh -c "exec timeout 20 '$SOCKIT' listen -4 --reuseport 0 </dev/null >/dev/null 2>'$TMP/r1.err'"
+listening_port RP "$TMP/r1.err" tcp
+bg sh -c "exec timeout 20 '$SOCKIT' listen -4 --reuseport $RP </dev/null >/dev/null 2>'$TMP/r2.err'"
+listening_port RP2 "$TMP/r2.err" tcp
+expect_eq "$RP2" "$RP" "--reuseport: the second listener's port"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen -4 "$RP"
+expect_rc 1 "a listener without --reuseport on a shared port"
+expect_contains "$TMP/err" "EADDRINUSE" "a listener without --reuseport on a shared port"
+for linger in none 0; do
+    python3 - "$SOCKIT" "$linger" <<'EOF' >"$TMP/linger.out" 2>&1 || fail "--linger $linger: $(cat "$TMP/linger.out")"
+import signal, socket, subprocess, sys
+sockit, linger = sys.argv[1], sys.argv[2]
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+args = [sockit, "connect"] + ([] if linger == "none" else ["--linger", linger]) + ["127.0.0.1", str(ls.getsockname()[1])]
+p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+ls.settimeout(10)
+c, _ = ls.accept()
+c.settimeout(10)
+p.send_signal(signal.SIGTERM)
+p.wait(timeout=10)
+try:
+    got = c.recv(10)
+    result = "eof" if got == b"" else "data"
+except ConnectionResetError:
+    result = "reset"
+want = "eof" if linger == "none" else "reset"
+assert result == want, f"peer saw {result}, expected {want}"
+EOF
+done
+
+# 4. Refusals and bad values: one line each, exit 1 for the kernel's refusal, 2 for ours.
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen --bind-dev nosuchdev0 0
 expect_rc 1 "unknown --bind-dev"
 expect_match "$TMP/err" "^sockit: set SO_BINDTODEVICE nosuchdev0: .*\\(ENODEV\\)$" "unknown --bind-dev line"
