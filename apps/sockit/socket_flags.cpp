@@ -1,6 +1,7 @@
 // The socket option flags shared by every command that opens a socket.
 #include "socket_flags.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
 
@@ -65,6 +66,20 @@ std::error_code apply_one(std::vector<applied_option>& applied, std::string name
 }
 
 std::string number(int v) { return std::to_string(v); }
+
+// Linux doubles a buffer size it is given (for its bookkeeping) and caps it at
+// net.core.wmem_max/rmem_max, silently: say so, once per process and option, when the cap took
+// some of it (-v shows every value; this is for a user who did not ask for it).
+void warn_if_capped(std::string_view flag, const char* sysctl, long long asked, std::vector<applied_option>& applied) {
+  static std::atomic<bool> warned_snd{false}, warned_rcv{false};
+  auto& warned = flag == "--sndbuf" ? warned_snd : warned_rcv;
+  long long got = 0;
+  auto text = applied.back().got;
+  std::from_chars(text.data(), text.data() + text.size(), got);
+  if (got / 2 < asked && !warned.exchange(true)) {
+    notice(fmt::format("{} {}: the kernel allowed {} bytes ({} caps it)", flag, asked, got / 2, sysctl));
+  }
+}
 
 }  // namespace
 
@@ -168,9 +183,9 @@ bool no_socket_flags(const socket_flags& f) {
          !f.reuseport && f.bind_dev.empty() && f.source.empty() && f.source_port.empty();
 }
 
-socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<applied_option>& applied,
-                               std::string& failed) {
-  return [&f, tcp, &applied, &failed](const socket& s) -> std::error_code {
+std::error_code apply_socket_flags(const socket& s, const socket_flags& f, bool tcp, std::vector<applied_option>& applied,
+                                   std::string& failed) {
+  {
     applied.clear();
     failed.clear();
     auto fail_as = [&failed](std::string name, std::error_code ec) {
@@ -200,6 +215,7 @@ socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<appl
               [&] { return send_buffer_size(s); }, number)) {
         return fail_as("SO_SNDBUF", ec);
       }
+      warn_if_capped("--sndbuf", "net.core.wmem_max", want, applied);
     }
     if (f.rcvbuf) {
       int want = static_cast<int>(*f.rcvbuf);
@@ -208,6 +224,7 @@ socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<appl
               [&] { return recv_buffer_size(s); }, number)) {
         return fail_as("SO_RCVBUF", ec);
       }
+      warn_if_capped("--rcvbuf", "net.core.rmem_max", want, applied);
     }
     auto v6 = s.local_endpoint();
     bool is_v6 = v6 && v6->is_v6();
@@ -280,10 +297,24 @@ socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<appl
       applied.push_back({"source", at.to_string(), local ? local->to_string() : "unreadable"});
     }
     return {};
+  }
+}
+
+socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<applied_option>& applied,
+                               std::string& failed) {
+  return [&f, tcp, &applied, &failed](const socket& s) { return apply_socket_flags(s, f, tcp, applied, failed); };
+}
+
+socket_prepare socket_applier(socket_flags f, bool tcp) {
+  if (no_socket_flags(f)) return {};
+  return [f = std::move(f), tcp](const socket& s) {
+    std::vector<applied_option> applied;
+    std::string failed;
+    return apply_socket_flags(s, f, tcp, applied, failed);
   };
 }
 
-int try_socket_flags(const socket_flags& f, bool tcp, int family) {
+int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log) {
   if (no_socket_flags(f)) return exit_ok;
   auto s = socket::open(family, tcp ? SOCK_STREAM : SOCK_DGRAM);
   if (!s) return fail("socket", s.error());
@@ -291,7 +322,8 @@ int try_socket_flags(const socket_flags& f, bool tcp, int family) {
   std::string failed;
   socket_flags probe = f;
   probe.source_at.reset();  // a server has none; never bind the throwaway socket
-  if (auto ec = socket_preparer(probe, tcp, applied, failed)(*s)) return prepare_failure("socket options", failed, ec);
+  if (auto ec = apply_socket_flags(*s, probe, tcp, applied, failed)) return prepare_failure("socket options", failed, ec);
+  if (log) log_applied(applied);
   return exit_ok;
 }
 

@@ -64,8 +64,17 @@ socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<appl
 
 // For a server, before it binds: applies the flags to a throwaway socket of `family`, so that a
 // refused option gets its own error line ("set SO_BINDTODEVICE eth9: No such device") rather than
-// a bind failure's. Returns the exit code (exit_ok when every option was taken).
-int try_socket_flags(const socket_flags& f, bool tcp, int family);
+// a bind failure's. Returns the exit code (exit_ok when every option was taken). `log`: -v shows
+// what the kernel made of them (for callers whose real sockets record nothing, socket_applier).
+int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log = false);
+
+// The same, for sockets opened on other threads (a relay's or bench's connections): it keeps its
+// own copy of the flags and records nothing (the first socket, prepared with socket_preparer on
+// the main thread, is the one -v reports). Empty when no flag was given.
+socket_prepare socket_applier(socket_flags f, bool tcp);
+// The step both run: applies the flags to `s`, recording each into `applied`.
+std::error_code apply_socket_flags(const socket& s, const socket_flags& f, bool tcp, std::vector<applied_option>& applied,
+                                   std::string& failed);
 
 // True when no option flag was given (nothing to apply or report).
 bool no_socket_flags(const socket_flags& f);
