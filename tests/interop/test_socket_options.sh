@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The socket option flags (connect, listen, udp send/recv, recv), read back by peers nobody here
 # wrote: ss (the kernel's inet_diag view of sockit's own sockets) and a Python peer (what arrives).
-# Proves: listen's --rcvbuf/--sndbuf (doubled by Linux), --mss (the MSS the peer is told),
+# Proves: listen's (and echo's) --rcvbuf/--sndbuf (doubled by Linux), --mss (the MSS the peer is told),
 # --keepalive=IDLE,INTVL,CNT (the keepalive timer) and --tos, inherited by the accepted socket;
-# connect's -s/-p (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
+# connect's -s/-p and relay's -s (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
 # and TOS byte of the datagrams the peer receives); v4 and v6; -v prints asked and got;
 # --reuseport and --linger 0 by their effects; refusals and bad values are one line with the
 # right exit code. Buffer sizes stay under Linux's default rmem_max/wmem_max (212992), which
@@ -123,6 +123,39 @@ bg sh -c "exec timeout 20 '$SOCKIT' recv --rcvbuf 80000 -o '$TMP' 0 >/dev/null 2
 listening_port VP "$TMP/rv.err" tcp
 ss -tlnm "( sport = :$VP )" >"$TMP/ssv"
 expect_match "$TMP/ssv" "rb160000[,)]" "recv --rcvbuf 80000"
+
+# The servers: echo's accepted connections inherit its listener's options; relay's connections to
+# its target leave from --source.
+bg sh -c "exec timeout 20 '$SOCKIT' echo -t --port 0 --rcvbuf 70000 --tos 16 --keepalive=44,5,2 >/dev/null 2>'$TMP/e.err'"
+listening_port EP "$TMP/e.err" tcp echo
+peer_hold "$EP" 4 >/dev/null &
+HOLD=$!
+sleep 0.5
+ss -tnoim --tos state established "( sport = :$EP )" >"$TMP/sse"
+expect_match "$TMP/sse" "rb140000[,)]" "echo --rcvbuf 70000 on an accepted connection"
+expect_match "$TMP/sse" "tos:0x10" "echo --tos 16 on an accepted connection"
+expect_match "$TMP/sse" "timer:\\(keepalive,4[2-4]sec,0\\)" "echo --keepalive on an accepted connection"
+wait "$HOLD"
+python3 - "$SOCKIT" <<'EOF' >"$TMP/relay.out" 2>&1 || fail "relay --source: $(cat "$TMP/relay.out")"
+import re, socket, subprocess, sys, time
+sockit = sys.argv[1]
+target = socket.socket(); target.bind(("127.0.0.1", 0)); target.listen(1); target.settimeout(10)
+r = subprocess.Popen([sockit, "relay", "-s", "127.0.0.3", "127.0.0.1:0", f"127.0.0.1:{target.getsockname()[1]}"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+try:
+    port = None
+    for _ in range(100):
+        line = r.stderr.readline()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+) \(tcp\)", line)
+        if m:
+            port = int(m.group(1)); break
+    assert port, "relay announced no port"
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    t, addr = target.accept()
+    assert addr[0] == "127.0.0.3", f"target saw the relay from {addr}"
+finally:
+    r.terminate(); r.wait(timeout=10)
+EOF
 
 # 3. Options nobody can read back, by their effects. --reuseport: a second listener shares the
 # port (without it, the second bind fails); --linger 0: closing resets the connection (the peer's
