@@ -99,7 +99,8 @@ int run(const bench_options& o, context& ctx) {
   // other flags run on every connection's socket, on the generator's threads.
   cfg.recv_buffer = flags.rcvbuf ? static_cast<int>(*flags.rcvbuf) : 0;
   flags.rcvbuf.reset();
-  if (int tc = try_socket_flags(flags, !cfg.udp, cfg.target.family(), true); tc != exit_ok) return tc;
+  std::vector<applied_option> applied;
+  if (int tc = try_socket_flags(flags, !cfg.udp, cfg.target.family(), true, &applied); tc != exit_ok) return tc;
   cfg.prepare = socket_applier(flags, !cfg.udp);
   cfg.count_time_limit = o.time_opt->count() > 0;
   if (!parse_threads_arg(o.threads, cfg.threads, code)) return code;
@@ -199,6 +200,7 @@ int run(const bench_options& o, context& ctx) {
     if (cfg.recv_buffer > 0) j.add("rcvbuf", t.recv_buffer); else j.add_null("rcvbuf");
     if (cpu_per_msg >= 0) j.add("server_cpu_us_per_msg", cpu_per_msg); else j.add_null("server_cpu_us_per_msg");
     if (t.first_error.empty()) j.add_null("first_error"); else j.add("first_error", t.first_error);
+    j.add_raw("socket_options", applied_json(applied));
     print_json(j);
   } else {
     print_out("  messages     {} ({:.1f}/s)\n", t.messages, rate);

@@ -370,9 +370,8 @@ class receiver {
 };
 
 // Where to listen: "PORT" or ":PORT" loopback (both families), "ADDR:PORT" that address.
-int bind_listeners(const recv_args& a, std::vector<bound_socket>& out) {
+int bind_listeners(const recv_args& a, std::vector<bound_socket>& out, std::vector<applied_option>& applied) {
   std::string text = a.where;
-  std::vector<applied_option> applied;
   std::string failed;
   listen_options lo;
   if (!no_socket_flags(a.sock)) lo.prepare = socket_preparer(a.sock, true, applied, failed);
@@ -434,7 +433,8 @@ int run_recv(const recv_args& given, const context& ctx) {
   ::umask(umask_bits);
 
   std::vector<bound_socket> listeners;
-  if (int bc = bind_listeners(a, listeners); bc != exit_ok) return bc;
+  std::vector<applied_option> applied;
+  if (int bc = bind_listeners(a, listeners, applied); bc != exit_ok) return bc;
   for (auto& l : listeners) {
     if (auto ec = set_nonblocking(l.sock, true)) return fail("set non-blocking", ec);
   }
@@ -459,6 +459,7 @@ int run_recv(const recv_args& given, const context& ctx) {
       totals.role = "recv";
       totals.peer = peer.to_string();
       totals.raw = a.raw;
+      totals.socket_options = applied_json(applied);
       auto started = clock::now();
       defer_stop(true);
       receiver r(*c, a, *dir, peer.to_string(), umask_bits);

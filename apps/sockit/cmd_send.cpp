@@ -288,6 +288,7 @@ int run_send(const send_args& a, const context& ctx) {
   totals.role = "send";
   totals.peer = peer.to_string();
   totals.raw = a.raw;
+  totals.socket_options = applied_json(applied);
   auto started = clock::now();
   sender snd(*s, a, totals.peer);
   code = snd.run(files, totals);

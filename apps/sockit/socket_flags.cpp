@@ -314,7 +314,7 @@ socket_prepare socket_applier(socket_flags f, bool tcp) {
   };
 }
 
-int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log) {
+int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log, std::vector<applied_option>* out) {
   if (no_socket_flags(f)) return exit_ok;
   auto s = socket::open(family, tcp ? SOCK_STREAM : SOCK_DGRAM);
   if (!s) return fail("socket", s.error());
@@ -324,6 +324,7 @@ int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log) {
   probe.source_at.reset();  // a server has none; never bind the throwaway socket
   if (auto ec = apply_socket_flags(*s, probe, tcp, applied, failed)) return prepare_failure("socket options", failed, ec);
   if (log) log_applied(applied);
+  if (out) *out = std::move(applied);
   return exit_ok;
 }
 

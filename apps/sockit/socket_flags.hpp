@@ -66,7 +66,9 @@ socket_prepare socket_preparer(const socket_flags& f, bool tcp, std::vector<appl
 // refused option gets its own error line ("set SO_BINDTODEVICE eth9: No such device") rather than
 // a bind failure's. Returns the exit code (exit_ok when every option was taken). `log`: -v shows
 // what the kernel made of them (for callers whose real sockets record nothing, socket_applier).
-int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log = false);
+// `applied`, when given, receives what the kernel made of each (for --json).
+int try_socket_flags(const socket_flags& f, bool tcp, int family, bool log = false,
+                     std::vector<applied_option>* applied = nullptr);
 
 // The same, for sockets opened on other threads (a relay's or bench's connections): it keeps its
 // own copy of the flags and records nothing (the first socket, prepared with socket_preparer on

@@ -5,7 +5,7 @@
 # --keepalive=IDLE,INTVL,CNT (the keepalive timer) and --tos, inherited by the accepted socket;
 # connect's -s/-p and relay's -s (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
 # and TOS byte of the datagrams the peer receives); v4 and v6; -v prints asked and got;
-# --reuseport and --linger 0 by their effects; refusals and bad values are one line with the
+# --json of bench, send and recv; --reuseport and --linger 0 by their effects; refusals and bad values are one line with the
 # right exit code. Buffer sizes stay under Linux's default rmem_max/wmem_max (212992), which
 # caps what a user may ask.
 . "$SOCKIT_TEST_LIB"
@@ -156,6 +156,20 @@ try:
 finally:
     r.terminate(); r.wait(timeout=10)
 EOF
+
+# --json carries the read-back: bench's result object and send/recv's summaries.
+run "$TMP/bj" "$TMP/err" -- "$SOCKIT" --json bench "127.0.0.1:$EP" -c 2 -t 0.3 --warmup 0 --mss 1000
+expect_rc 0 "bench --mss --json"
+expect_contains "$TMP/bj" '"socket_options":\[{"option":"TCP_MAXSEG","asked":"1000","got":"1000"}\]' "bench --json socket_options"
+mkdir -p "$TMP/rx"
+bg sh -c "exec timeout 20 '$SOCKIT' --json recv --rcvbuf 40000 -o '$TMP/rx' 0 >'$TMP/rj' 2>'$TMP/rj.err'"; R=$BG_PID
+listening_port RXP "$TMP/rj.err" tcp
+printf 'hi\n' >"$TMP/small.txt"
+run "$TMP/sj" "$TMP/err" -- "$SOCKIT" --json send --sndbuf 30000 "$TMP/small.txt" "127.0.0.1:$RXP"
+expect_rc 0 "send --sndbuf --json"
+wait "$R"
+expect_contains "$TMP/sj" '"socket_options":\[{"option":"SO_SNDBUF","asked":"30000","got":"60000"}\]' "send --json socket_options"
+expect_contains "$TMP/rj" '"socket_options":\[{"option":"SO_RCVBUF","asked":"40000","got":"80000"}\]' "recv --json socket_options"
 
 # 3. Options nobody can read back, by their effects. --reuseport: a second listener shares the
 # port (without it, the second bind fails); --linger 0: closing resets the connection (the peer's
