@@ -180,4 +180,29 @@ result<std::optional<seconds>> linger(const socket& s) {
   return std::optional<seconds>(seconds(l->l_linger));
 }
 
+std::error_code set_ttl(const socket& s, int hops) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? set_opt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops) : set_opt(s, IPPROTO_IP, IP_TTL, hops);
+}
+result<int> ttl(const socket& s) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? get_opt<int>(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS) : get_opt<int>(s, IPPROTO_IP, IP_TTL);
+}
+
+std::error_code set_tos(const socket& s, int tos) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? set_opt(s, IPPROTO_IPV6, IPV6_TCLASS, tos) : set_opt(s, IPPROTO_IP, IP_TOS, tos);
+}
+result<int> tos(const socket& s) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? get_opt<int>(s, IPPROTO_IPV6, IPV6_TCLASS) : get_opt<int>(s, IPPROTO_IP, IP_TOS);
+}
+
+std::error_code set_tcp_max_segment(const socket& s, int bytes) { return set_opt(s, IPPROTO_TCP, TCP_MAXSEG, bytes); }
+result<int> tcp_max_segment(const socket& s) { return get_opt<int>(s, IPPROTO_TCP, TCP_MAXSEG); }
+
 }  // namespace sockit

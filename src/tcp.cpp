@@ -21,9 +21,12 @@ std::error_code connect_start(const socket& s, const endpoint& to) {
 
 std::error_code connect_finish(const socket& s) { return pending_error(s); }
 
-result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking) {
+result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking, const socket_prepare& prepare) {
   auto s = socket::open(to.family(), SOCK_STREAM | SOCK_NONBLOCK);
   if (!s) return s.error();
+  if (prepare) {
+    if (auto ec = prepare(*s)) return ec;
+  }
   if (auto started = connect_start(*s, to)) {
     if (started != std::errc::operation_in_progress) return started;
     if (auto ec = wait_writable(s->native_handle(), by)) return ec;
@@ -35,14 +38,25 @@ result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking) {
   return std::move(*s);
 }
 
-result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, endpoint* connected_to) {
+result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, endpoint* connected_to,
+                           const socket_prepare& prepare) {
   std::error_code last = make_error_code(errc::no_addresses);
   for (const auto& ep : candidates) {
-    auto s = tcp_connect(ep, by);
+    bool prepare_failed = false;
+    socket_prepare step;
+    if (prepare) {
+      step = [&](const socket& fresh) {
+        auto ec = prepare(fresh);
+        prepare_failed = static_cast<bool>(ec);
+        return ec;
+      };
+    }
+    auto s = tcp_connect(ep, by, false, step);
     if (s) {
       if (connected_to) *connected_to = ep;
       return s;
     }
+    if (prepare_failed) return s.error();
     last = s.error();
     if (by.expired()) break;
   }
@@ -59,7 +73,8 @@ result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family 
 }
 
 result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {
-  auto s = detail::open_bound(at, {SOCK_STREAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
+  auto s = detail::open_bound(
+      at, {SOCK_STREAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only, &opts.prepare});
   if (!s) return s.error();
   if (auto ec = detail::check_ec([&] { return ::listen(s->native_handle(), opts.backlog); })) return ec;
   return std::move(*s);

@@ -17,16 +17,20 @@ result<socket> udp_open(int family, bool nonblocking) {
 }
 
 result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts) {
-  return detail::open_bound(at, {SOCK_DGRAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only});
+  return detail::open_bound(
+      at, {SOCK_DGRAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only, &opts.prepare});
 }
 
 std::error_code udp_connect(const socket& s, const endpoint& to) {
   return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
 }
 
-result<socket> udp_connect(const endpoint& to) {
+result<socket> udp_connect(const endpoint& to, const socket_prepare& prepare) {
   auto s = udp_open(to.family());
   if (!s) return s.error();
+  if (prepare) {
+    if (auto ec = prepare(*s)) return ec;
+  }
   if (auto ec = udp_connect(*s, to)) return ec;
   return std::move(*s);
 }

@@ -411,10 +411,14 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source, 
     (void)set_bind_address_no_port(*s, true);
     if (auto ec = bind(*s, *source)) return ec;
   }
+  // Before connect: a TCP receive buffer sets the window scale the SYN announces.
+  if (cfg.recv_buffer > 0) {
+    if (auto ec = set_recv_buffer_size(*s, cfg.recv_buffer)) return ec;
+  }
+  if (cfg.prepare) {
+    if (auto ec = cfg.prepare(*s)) return ec;
+  }
   if (cfg.udp) {
-    if (cfg.recv_buffer > 0) {
-      if (auto ec = set_recv_buffer_size(*s, cfg.recv_buffer)) return ec;
-    }
     if (auto ec = udp_connect(*s, cfg.target)) return ec;
     return std::move(*s);
   }
@@ -503,7 +507,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
       if (made == 0) return result;  // the first one failed: nothing to measure
       continue;
     }
-    if (made == 0 && cfg.udp && cfg.recv_buffer > 0) {
+    if (made == 0 && cfg.recv_buffer > 0) {
       // Linux reports twice what it grants (the rest is its bookkeeping).
       if (auto got = recv_buffer_size(*s)) result.recv_buffer = *got / 2;
     }

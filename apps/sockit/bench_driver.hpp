@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sockit/socket.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/histogram.hpp"
@@ -34,11 +35,13 @@ struct bench_config {
   // connections of them), 0 = as fast as the echoes come back; DEPTH still bounds what is in
   // flight. count: datagrams in all (0 = run for `seconds`); the window then opens at the first
   // send, with no warm-up, and closes when each one was echoed or lost (or at `seconds` when
-  // count_time_limit). recv_buffer: SO_RCVBUF of each socket (0 = the kernel's default).
+  // count_time_limit). recv_buffer: SO_RCVBUF of each socket, TCP or UDP (0 = the kernel's
+  // default). prepare: the other socket option flags, before each socket connects.
   double rate = 0;
   std::uint64_t count = 0;
   bool count_time_limit = false;
   int recv_buffer = 0;
+  socket_prepare prepare;
 };
 
 struct bench_totals {

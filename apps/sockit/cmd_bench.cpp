@@ -14,6 +14,7 @@
 
 #include "bench_driver.hpp"
 #include "args.hpp"
+#include "socket_flags.hpp"
 #include "commands.hpp"
 #include "fd_limit.hpp"
 #include "json.hpp"
@@ -29,6 +30,7 @@ struct bench_options {
   std::string target;
   std::string threads = "1";
   bench_config cfg;
+  socket_flags sock;
   CLI::Option* time_opt = nullptr;
   CLI::Option* warmup_opt = nullptr;
 };
@@ -69,10 +71,11 @@ int run(const bench_options& o, context& ctx) {
   ro.socktype = o.cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(hp.host, hp.port, ro);
   if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
-  if (!o.cfg.udp && (o.cfg.rate > 0 || o.cfg.count > 0 || o.cfg.recv_buffer > 0)) {
-    return fail_message(fmt::format("bench: {} needs --udp", o.cfg.rate > 0 ? "--rate" : o.cfg.count > 0 ? "--count" : "--rcvbuf"),
-                        exit_usage);
+  if (!o.cfg.udp && (o.cfg.rate > 0 || o.cfg.count > 0)) {
+    return fail_message(fmt::format("bench: {} needs --udp", o.cfg.rate > 0 ? "--rate" : "--count"), exit_usage);
   }
+  socket_flags flags = o.sock;
+  if (!check_socket_flags(flags, !o.cfg.udp, code)) return code;
   if (o.cfg.count > 0 && o.warmup_opt->count() > 0) {
     return fail_message("bench: --warmup has no meaning with --count (every datagram is counted, from the first)", exit_usage);
   }
@@ -92,6 +95,13 @@ int run(const bench_options& o, context& ctx) {
 
   bench_config cfg = o.cfg;
   cfg.target = eps->front();
+  // --rcvbuf is the driver's own (it reads back what the kernel granted, for the report); the
+  // other flags run on every connection's socket, on the generator's threads.
+  cfg.recv_buffer = flags.rcvbuf ? static_cast<int>(*flags.rcvbuf) : 0;
+  flags.rcvbuf.reset();
+  std::vector<applied_option> applied;
+  if (int tc = try_socket_flags(flags, !cfg.udp, cfg.target.family(), true, &applied); tc != exit_ok) return tc;
+  cfg.prepare = socket_applier(flags, !cfg.udp);
   cfg.count_time_limit = o.time_opt->count() > 0;
   if (!parse_threads_arg(o.threads, cfg.threads, code)) return code;
   if (cfg.server_pid > 0 && process_cpu_seconds(cfg.server_pid) < 0) {
@@ -190,6 +200,7 @@ int run(const bench_options& o, context& ctx) {
     if (cfg.recv_buffer > 0) j.add("rcvbuf", t.recv_buffer); else j.add_null("rcvbuf");
     if (cpu_per_msg >= 0) j.add("server_cpu_us_per_msg", cpu_per_msg); else j.add_null("server_cpu_us_per_msg");
     if (t.first_error.empty()) j.add_null("first_error"); else j.add("first_error", t.first_error);
+    j.add_raw("socket_options", applied_json(applied));
     print_json(j);
   } else {
     print_out("  messages     {} ({:.1f}/s)\n", t.messages, rate);
@@ -231,11 +242,10 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       ->check(number_check(0.01, max_rate, "datagrams per second"));
   cmd.add_option("-n,--count", o->cfg.count, "UDP: send this many datagrams in all, no warm-up, then wait for the last echoes")
       ->check(int_check(1, max_count, "datagrams"));
-  cmd.add_option("--rcvbuf", o->cfg.recv_buffer, "UDP: SO_RCVBUF of each socket, in bytes (capped by net.core.rmem_max)")
-      ->check(int_check(1, 1 << 30, "bytes"));
   cmd.add_option("--threads", o->threads, "Load generator threads (a number or 'auto': one per core)")->capture_default_str();
   cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(int_check(1, 1 << 22));  // Linux PID_MAX_LIMIT
   add_engine_option(cmd, o->cfg.loop_engine);
+  add_socket_flags(cmd, o->sock, {.tcp = true, .server = false, .client = false});
   // Hidden (empty group), for tests: a low value makes a few hundred connections use several
   // source addresses, which otherwise happens only when a source runs out of ephemeral ports.
   cmd.add_option("--per-source", o->cfg.per_source, "Connections per 127.0.0.x source address before the next")

@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
+#include "socket_flags.hpp"
 #include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
@@ -23,6 +24,7 @@ struct connect_args {
   bool v6 = false;
   std::string wait;
   bool shutdown_on_eof = false;
+  socket_flags sock;
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -34,9 +36,14 @@ int run_connect(const connect_args& a, const context& ctx) {
   if (!check_host_arg(host, code) || !parse_port_arg(a.port, port, code)) return code;
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
+  socket_flags flags = a.sock;
+  if (!check_socket_flags(flags, !a.udp, code)) return code;
 
   resolve_options ro;
-  ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : source_family(flags);
+  if (ro.family != ip_family::any && source_family(flags) != ip_family::any && ro.family != source_family(flags)) {
+    return fail_message("-s/--source is an address of the other family than -4/-6 asks for", exit_usage);
+  }
   ro.socktype = a.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(host, port, ro);
   if (!eps) {
@@ -47,22 +54,27 @@ int run_connect(const connect_args& a, const context& ctx) {
 
   socket s;
   endpoint peer;
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(flags)) prepare = socket_preparer(flags, !a.udp, applied, failed);
   if (a.udp) {
     // A connected UDP socket: the kernel drops datagrams from anyone else and turns ICMP port
     // unreachable into ECONNREFUSED. Connecting UDP sends nothing, so the first address is the one.
     peer = eps->front();
-    auto r = udp_connect(peer);
-    if (!r) return fail("connect udp " + peer.to_string(), r.error());
+    auto r = udp_connect(peer, prepare);
+    if (!r) return prepare_failure("connect udp " + peer.to_string(), failed, r.error());
     s = std::move(*r);
   } else {
-    auto r = tcp_connect(*eps, deadline::after_seconds(wait_s), &peer);
+    auto r = tcp_connect(*eps, deadline::after_seconds(wait_s), &peer, prepare);
     if (!r) {
       std::string what = eps->size() == 1 ? eps->front().to_string() : host + " port " + std::to_string(port);
-      return fail("connect " + what, r.error());
+      return prepare_failure("connect " + what, failed, r.error());
     }
     s = std::move(*r);
   }
   spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
+  log_applied(applied);
 
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
@@ -89,12 +101,15 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       ->option_text("SECS");
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
       "  sockit connect -w 2 localhost 8080 < request.bin   # give up after 2 s without an answer\n"
       "  printf 'ping' | sockit connect -u -w 0.5 ::1 7007  # one UDP datagram, wait 0.5 s for replies\n"
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
+      "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
+      "                                      # options set before connecting; -v shows what the kernel made of them\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });

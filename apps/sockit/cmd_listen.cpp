@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "loopback_pair.hpp"
 #include "netcat_pump.hpp"
+#include "socket_flags.hpp"
 #include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
@@ -31,6 +32,7 @@ struct listen_args {
   bool keep_open = false;
   bool v4 = false;
   bool v6 = false;
+  socket_flags sock;
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -51,11 +53,25 @@ result<endpoint> bind_address(const std::string& addr, std::uint16_t port, const
 int bind_sockets(const endpoint* at, std::uint16_t port, const listen_args& a, std::vector<bound_socket>& out) {
   const char* what = a.udp ? "bind udp" : "listen";
   const char* proto = a.udp ? "udp" : "tcp";
-  bind_function bind = [&a](const endpoint& e) -> result<socket> {
-    if (!a.udp) return tcp_listen(e);
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(a.sock)) prepare = socket_preparer(a.sock, !a.udp, applied, failed);
+  auto open = [&](const endpoint& e) -> result<socket> {
+    if (!a.udp) {
+      listen_options lo;
+      lo.prepare = prepare;
+      return tcp_listen(e, lo);
+    }
     udp_bind_options bo;
     bo.reuse_address = false;  // a second listener on the same port must fail, as for TCP
+    bo.prepare = prepare;
     return udp_bind(e, bo);
+  };
+  bind_function bind = [&](const endpoint& e) -> result<socket> {
+    auto s = open(e);
+    if (s) log_applied(applied);  // accepted connections inherit the listener's options
+    return s;
   };
   if (!at) return bind_loopback_pair(port, bind, what, proto, out);
   auto s = bind(*at);
@@ -157,16 +173,21 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!addr.empty() && !check_host_arg(addr, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
+  socket_flags flags = a.sock;
+  if (!check_socket_flags(flags, !a.udp, code)) return code;
+  if (int tc = try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
+  listen_args checked = a;
+  checked.sock = flags;
   std::vector<bound_socket> socks;
   if (addr.empty() && !a.v4 && !a.v6) {
-    if (int bc = bind_sockets(nullptr, port, a, socks); bc != exit_ok) return bc;
+    if (int bc = bind_sockets(nullptr, port, checked, socks); bc != exit_ok) return bc;
   } else {
     auto at = bind_address(addr, port, a);
     if (!at) {
       if (code_for(at.error()) == exit_usage) return usage_error("bad address", addr, at.error());
       return fail("resolve " + addr, at.error());
     }
-    if (int bc = bind_sockets(&*at, port, a, socks); bc != exit_ok) return bc;
+    if (int bc = bind_sockets(&*at, port, checked, socks); bc != exit_ok) return bc;
   }
   return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
 }
@@ -186,6 +207,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "IPv4 only (without ADDR: 127.0.0.1 alone)");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false});
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
@@ -193,6 +215,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
+      "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"

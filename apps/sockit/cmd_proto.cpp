@@ -32,6 +32,7 @@ int run_serve(serve_args& a, bool json) {
   if (!parse_port_option("--port", a.port, port, code)) return code;
   a.opts.at.set_port(port);
   if (!parse_threads_arg(a.threads, a.opts.threads, code)) return code;
+  if (!check_socket_flags(a.opts.sock, true, code)) return code;
   a.opts.json = json;
   return proto::run_server(a.opts);  // raises the descriptor limit, as the other servers
 }
@@ -68,6 +69,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   cmd.add_option("--time-format", a->opts.time_format,
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
   add_engine_option(cmd, a->opts.eng);
+  add_socket_flags(cmd, a->opts.sock, {.tcp = true, .server = true, .client = false});
   cmd.footer(
       "Examples:\n"
       "  sockit proto serve                              # 127.0.0.1:8080, v1 only\n"

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "args.hpp"
+#include "socket_flags.hpp"
 #include "commands.hpp"
 #include "loopback_pair.hpp"
 #include "stop_signals.hpp"
@@ -33,6 +34,7 @@ namespace sockit::cli {
 namespace {
 
 struct recv_args {
+  socket_flags sock;
   std::string where;  // [ADDR:]PORT
   std::string dir = ".";
   bool force = false;
@@ -368,16 +370,23 @@ class receiver {
 };
 
 // Where to listen: "PORT" or ":PORT" loopback (both families), "ADDR:PORT" that address.
-int bind_listeners(const recv_args& a, std::vector<bound_socket>& out) {
+int bind_listeners(const recv_args& a, std::vector<bound_socket>& out, std::vector<applied_option>& applied) {
   std::string text = a.where;
+  std::string failed;
+  listen_options lo;
+  if (!no_socket_flags(a.sock)) lo.prepare = socket_preparer(a.sock, true, applied, failed);
+  auto listen = [&](const endpoint& e) {
+    auto s = tcp_listen(e, lo);
+    if (s) log_applied(applied);  // accepted connections inherit the listener's options
+    return s;
+  };
   bool port_only = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   host_port hp;
   if (port_only || text.starts_with(":")) {
     std::uint16_t port = 0;
     int code = exit_ok;
     if (!parse_port_arg(port_only ? text : text.substr(1), port, code)) return code;
-    bind_function bind = [](const endpoint& e) { return tcp_listen(e); };
-    return bind_loopback_pair(port, bind, "listen", "tcp", out);
+    return bind_loopback_pair(port, listen, "listen", "tcp", out);
   }
   auto parsed = parse_host_port(text);
   if (!parsed) return usage_error("bad address", text, parsed.error());
@@ -391,7 +400,7 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out) {
     return fail("resolve " + parsed->host, eps.error());
   }
   const endpoint& at = eps->front();
-  auto s = tcp_listen(at);
+  auto s = listen(at);
   if (!s) return bind_failure("listen " + at.to_string(), s.error(), "choose another, or 0");
   auto local = s->local_endpoint();
   out.push_back({std::move(*s), local ? *local : at});
@@ -399,8 +408,12 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out) {
   return exit_ok;
 }
 
-int run_recv(const recv_args& a, const context& ctx) {
+int run_recv(const recv_args& given, const context& ctx) {
   install_stop_handlers();
+  recv_args a = given;
+  int flags_code = exit_ok;
+  if (!check_socket_flags(a.sock, true, flags_code)) return flags_code;
+  if (int tc = try_socket_flags(a.sock, true, AF_INET); tc != exit_ok) return tc;
   if (a.where.empty()) return fail_message("port is required (usage: sockit recv [ADDR:]PORT [-o DIR])", exit_usage);
   if (a.raw && a.name.empty()) return fail_message("--raw needs --name NAME: the file to store the bytes as", exit_usage);
   if (!a.raw && !a.name.empty()) return fail_message("--name goes with --raw (files sent by sockit send carry their names)", exit_usage);
@@ -420,7 +433,8 @@ int run_recv(const recv_args& a, const context& ctx) {
   ::umask(umask_bits);
 
   std::vector<bound_socket> listeners;
-  if (int bc = bind_listeners(a, listeners); bc != exit_ok) return bc;
+  std::vector<applied_option> applied;
+  if (int bc = bind_listeners(a, listeners, applied); bc != exit_ok) return bc;
   for (auto& l : listeners) {
     if (auto ec = set_nonblocking(l.sock, true)) return fail("set non-blocking", ec);
   }
@@ -445,6 +459,7 @@ int run_recv(const recv_args& a, const context& ctx) {
       totals.role = "recv";
       totals.peer = peer.to_string();
       totals.raw = a.raw;
+      totals.socket_options = applied_json(applied);
       auto started = clock::now();
       defer_stop(true);
       receiver r(*c, a, *dir, peer.to_string(), umask_bits);
@@ -493,6 +508,7 @@ void setup_recv(CLI::App& cmd, context& ctx) {
       "A file is written as DIR/.NAME.sockit-part and renamed to DIR/NAME only once its size and XXH3-128 hash\n"
       "match and it is synced. Exit status: 0 every file stored, 1 any failure (refused, truncated, hash mismatch,\n"
       "disk full: one line here and at the sender), 2 usage error; Ctrl+C while waiting for a sender exits 0.");
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false});
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_recv(*a, ctx); }; });
 }
 

@@ -22,6 +22,7 @@
 #include "relay_report.hpp"
 #include "relay_service.hpp"
 #include "relay_settings.hpp"
+#include "socket_flags.hpp"
 #include "relay_tcp.hpp"
 #include "relay_udp.hpp"
 #include "services/service_host.hpp"
@@ -33,6 +34,7 @@ namespace sockit::cli {
 namespace {
 
 struct relay_args {
+  socket_flags sock;
   std::string listen, target;
   bool udp = false;
   bool copy = false;
@@ -100,8 +102,21 @@ int run_relay(relay_args& a, bool json) {
   if (!parse_listen(a.listen, listen_at, code)) return code;
   int threads = 1;
   if (!parse_threads_arg(a.threads, threads, code)) return code;
+  socket_flags flags = a.sock;
+  if (!check_socket_flags(flags, !a.udp, code)) return code;
   relay_settings s;
   if (!parse_target(a.target, a.udp, s.target, code)) return code;
+  if (flags.source_at && !flags.source.empty() && flags.source_at->family() != s.target.family()) {
+    return fail_message("--source is an address of the other family than TARGET's", exit_usage);
+  }
+  // Refusals get their own line before anything binds; -v shows what the kernel made of them.
+  socket_flags listen_flags = flags;
+  listen_flags.source.clear();
+  listen_flags.source_port.clear();
+  listen_flags.source_at.reset();
+  if (int tc = try_socket_flags(listen_flags, !a.udp, listen_at.family(), true); tc != exit_ok) return tc;
+  s.listen_prepare = socket_applier(listen_flags, !a.udp);
+  s.target_prepare = socket_applier(flags, !a.udp);
   s.copy = a.copy;
   s.pipe_size = a.pipe_size;
   s.impair = a.impair;
@@ -250,6 +265,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
                                     "printed)")
       ->check(int_check(0, no_upper_bound))
       ->type_name("N");
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = true});
   a->udp_only = {idle, maxs, loss, dup, reo};
   a->tcp_only = {copy, pipe, maxc, ct};
   cmd.footer(

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "args.hpp"
+#include "socket_flags.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "stop_signals.hpp"
@@ -35,6 +36,7 @@ namespace sockit::cli {
 namespace {
 
 struct send_args {
+  socket_flags sock;
   std::vector<std::string> words;  // FILE... HOST:PORT
   bool resume = false;
   bool raw = false;
@@ -257,20 +259,28 @@ int run_send(const send_args& a, const context& ctx) {
   int code = exit_ok;
   std::string host = hp->host;
   if (!check_host_arg(host, code)) return code;
+  socket_flags flags = a.sock;
+  if (!check_socket_flags(flags, true, code)) return code;
   if (hp->port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
 
   std::vector<source> files;
   if (int oc = open_sources(paths, a.raw, files); oc != exit_ok) return oc;
 
   resolve_options ro;
+  ro.family = source_family(flags);
   auto eps = resolve(host, hp->port, ro);
   if (!eps) {
     if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
     return fail("resolve " + host, eps.error());
   }
   endpoint peer;
-  auto s = tcp_connect(*eps, deadline::after_seconds(a.wait), &peer);
-  if (!s) return fail("connect " + target, s.error());
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
+  auto s = tcp_connect(*eps, deadline::after_seconds(a.wait), &peer, prepare);
+  if (!s) return prepare_failure("connect " + target, failed, s.error());
+  log_applied(applied);
   if (auto ec = set_nonblocking(*s, true)) return fail("set non-blocking", ec);
   spdlog::info("connected to {}", peer.to_string());
 
@@ -278,6 +288,7 @@ int run_send(const send_args& a, const context& ctx) {
   totals.role = "send";
   totals.peer = peer.to_string();
   totals.raw = a.raw;
+  totals.socket_options = applied_json(applied);
   auto started = clock::now();
   sender snd(*s, a, totals.peer);
   code = snd.run(files, totals);
@@ -306,6 +317,7 @@ void setup_send(CLI::App& cmd, context& ctx) {
                  "Seconds to wait for the connection, and for a receiver that takes nothing, before giving up "
                  "(default 30)")
       ->check(seconds_check(false));
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
   cmd.footer(
       "Examples:\n"
       "  sockit recv 9000 -o incoming/ &             # on the receiving side (loopback unless ADDR:PORT)\n"

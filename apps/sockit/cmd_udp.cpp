@@ -18,6 +18,7 @@
 #include "datagram_output.hpp"
 #include "hexdump.hpp"
 #include "loopback_pair.hpp"
+#include "socket_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/interfaces.hpp"
 #include "sockit/multicast.hpp"
@@ -45,6 +46,7 @@ struct send_args {
   bool broadcast = false;
   std::string iface;  // --iface: SO_BINDTODEVICE (with --broadcast)
   bool dont_fragment = false;
+  socket_flags sock;  // checked by run_send
 };
 
 // What a broadcast address is, for the line that asks for --broadcast: "" when `peer` is none
@@ -90,7 +92,13 @@ int run_unicast(const send_args& a, const context& ctx, const endpoint& peer, co
   }
   // Connected: the kernel drops datagrams from anyone but the peer (a reply from another port or
   // address never reaches us), and an ICMP port unreachable comes back as ECONNREFUSED.
-  auto s = udp_connect(peer);
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(a.sock)) prepare = socket_preparer(a.sock, false, applied, failed);
+  auto s = udp_connect(peer, prepare);
+  if (!s && !failed.empty()) return prepare_failure(what, failed, s.error());
+  log_applied(applied);
   if (!s && s.error() == std::errc::permission_denied) {
     // The route says broadcast (a subnet's broadcast address the list above did not show).
     return fail_message(fmt::format("{}: {} is a broadcast address here: add --broadcast to send to it ({})", what,
@@ -176,6 +184,12 @@ int run_broadcast(const send_args& a, const context& ctx, const endpoint& peer, 
   }
   auto s = udp_open(AF_INET, true);
   if (!s) return fail(what, s.error());
+  std::vector<applied_option> applied;
+  std::string failed;
+  if (!no_socket_flags(a.sock)) {
+    if (auto ec = socket_preparer(a.sock, false, applied, failed)(*s)) return prepare_failure(what, failed, ec);
+    log_applied(applied);
+  }
   if (auto ec = set_broadcast(*s, true)) return fail(what + ": the kernel refused SO_BROADCAST", ec);
   if (!a.iface.empty()) {
     if (auto ec = set_bind_device(*s, a.iface)) {
@@ -247,8 +261,10 @@ int run_broadcast(const send_args& a, const context& ctx, const endpoint& peer, 
   return exit_ok;
 }
 
-int run_send(const send_args& a, const context& ctx) {
+int run_send(const send_args& given, const context& ctx) {
   int code = exit_ok;
+  send_args a = given;
+  if (!check_socket_flags(a.sock, false, code)) return code;
   host_port hp;
   // "udp send 127.0.0.1 hi": the host alone is read as a bad port; say what was expected instead.
   bool looks_like_bare_host = a.target.find(':') == std::string::npos && !parse_port(a.target);
@@ -280,7 +296,7 @@ int run_send(const send_args& a, const context& ctx) {
   resolve_options ro;
   ro.socktype = SOCK_DGRAM;
   // Broadcast is IPv4's: IPv6 has no broadcast address (multicast to ff02::1 does that job).
-  ro.family = a.v4 || a.broadcast ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  ro.family = a.v4 || a.broadcast ? ip_family::v4 : a.v6 ? ip_family::v6 : source_family(a.sock);
   auto addrs = resolve(hp.host, hp.port, ro);
   if (a.broadcast && !addrs && hp.host.find(':') != std::string::npos) {
     return fail_message(fmt::format("--broadcast is IPv4 only: IPv6 has no broadcast ('{}'; for all hosts on a link "
@@ -307,18 +323,29 @@ struct recv_args {
   bool raw = false;
   std::size_t buffer = max_datagram;  // -b: longer datagrams are cut, and reported as truncated
   engine eng = engine::automatic;
+  socket_flags sock;
 };
 
-int run_recv(const recv_args& a, const context& ctx) {
+int run_recv(const recv_args& given, const context& ctx) {
   int code = exit_ok;
+  recv_args a = given;
+  if (!check_socket_flags(a.sock, false, code)) return code;
+  if (int tc = try_socket_flags(a.sock, false, AF_INET); tc != exit_ok) return tc;
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(a.sock)) prepare = socket_preparer(a.sock, false, applied, failed);
   host_port hp;
   if (!parse_address_arg(a.address, hp, code)) return code;
   // Each socket is announced on stderr (stdout carries only datagrams, also with --json): with
   // port 0 or a busy script the user cannot otherwise know where to send.
-  bind_function bind = [](const endpoint& e) {
+  bind_function bind = [&](const endpoint& e) {
     udp_bind_options bo;
     bo.nonblocking = true;
-    return udp_bind(e, bo);
+    bo.prepare = prepare;
+    auto s = udp_bind(e, bo);
+    if (s) log_applied(applied);
+    return s;
   };
   std::vector<bound_socket> socks;
   if (hp.host.empty()) {  // loopback in both families (loopback_pair.hpp)
@@ -428,6 +455,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
   send->add_flag("--dont-fragment", sa->dont_fragment,
                  "Set don't-fragment (IP_PMTUDISC_DO): a datagram above the path MTU fails (EMSGSIZE) instead of "
                  "being fragmented");
+  add_socket_flags(*send, sa->sock, {.tcp = false, .server = false, .client = true});
   send->footer(
       "The reply is written to stdout exactly as received (with --json: one object).\n"
       "With --broadcast each reply is printed as 'FROM: PAYLOAD' (with --json: one object per line)\n"
@@ -461,6 +489,7 @@ void setup_udp(CLI::App& cmd, context& ctx) {
       ->check(int_check(1, static_cast<long long>(max_datagram), "bytes"))
       ->capture_default_str();
   add_engine_option(*recv, ra->eng);
+  add_socket_flags(*recv, ra->sock, {.tcp = false, .server = true, .client = false});
   recv->footer(
       "Each datagram is printed as 'FROM: PAYLOAD' (a newline added if the payload lacks one),\n"
       "or with --json one object per line: {\"from\":\"127.0.0.1:5555\",\"size\":5,\"data\":\"hello\"}.\n"

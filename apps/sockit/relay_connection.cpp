@@ -39,6 +39,9 @@ void relay_connection::start() {
   auto t = socket::open(settings_.target.family(), SOCK_STREAM | SOCK_NONBLOCK);
   if (!t) return later(outcome::target_failed, t.error());
   target_ = std::move(*t);
+  if (settings_.target_prepare) {
+    if (auto pec = settings_.target_prepare(target_)) return later(outcome::target_failed, pec);
+  }
   auto ec = connect_start(target_, settings_.target);
   if (ec && ec != std::errc::operation_in_progress) return later(outcome::target_failed, ec);
   connecting_ = true;

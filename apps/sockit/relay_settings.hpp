@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sockit/socket.hpp"
 #include "relay_impairment.hpp"
 #include "sockit/endpoint.hpp"
 
@@ -25,6 +26,10 @@ struct relay_settings {
   std::size_t max_connections = 0;  // TCP, per loop
   std::chrono::milliseconds idle{60000};  // UDP session idle expiry
   std::size_t max_sessions = 1024;        // UDP, per loop
+  // The socket option flags: on the listening sockets (accepted ones inherit them) and on each
+  // socket to the target (with --source). Stateless, so every loop's thread may call them.
+  socket_prepare listen_prepare;
+  socket_prepare target_prepare;
   // Connection and session numbers, shared by the loops (ids in logs and statistics, and the
   // impairment seeds).
   std::atomic<std::uint64_t>* next_id = nullptr;

@@ -15,6 +15,7 @@ result<std::unique_ptr<tcp_relay>> tcp_relay::create(event_loop& loop, const end
   auto r = std::make_unique<tcp_relay>(loop, s);
   auto* raw = r.get();
   listen_options lo;
+  lo.prepare = s.listen_prepare;
   lo.reuse_port = reuse_port;
   lo.v6_only = false;
   auto a = tcp_acceptor::create(loop, at, lo, [raw](socket sock, const endpoint& peer) { raw->accept(std::move(sock), peer); });

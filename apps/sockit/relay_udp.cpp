@@ -24,6 +24,7 @@ result<std::unique_ptr<udp_relay>> udp_relay::create(event_loop& loop, const end
   udp_bind_options bo;
   bo.reuse_port = reuse_port;
   bo.nonblocking = true;
+  bo.prepare = s.listen_prepare;
   auto sock = udp_bind(at, bo);
   if (!sock) return sock.error();
   r->listener_ = std::move(*sock);
@@ -67,7 +68,8 @@ udp_relay::session* udp_relay::open_session(const endpoint& client, const std::s
     return nullptr;
   }
   auto sock = udp_open(settings_.target.family(), true);
-  std::error_code ec = sock ? udp_connect(*sock, settings_.target) : sock.error();
+  std::error_code ec = !sock ? sock.error() : settings_.target_prepare ? settings_.target_prepare(*sock) : std::error_code{};
+  if (!ec) ec = udp_connect(*sock, settings_.target);
   if (ec) {
     ++totals_.dropped;
     warnings_.warn(fmt::format("relay udp: no session for {}: {}", client.to_string(),

@@ -27,7 +27,8 @@ std::string summary_json(const transfer_totals& t) {
       .add("bytes", bytes)
       .add("seconds", std::round(t.seconds * 1e6) / 1e6)
       .add("mb_per_s", std::round(mbps * 10) / 10)
-      .add_raw("items", items);
+      .add_raw("items", items)
+      .add_raw("socket_options", t.socket_options);
   return o.str();
 }
 

@@ -24,10 +24,12 @@ struct transfer_totals {
   bool raw = false;
   std::vector<file_outcome> files;
   double seconds = 0;
+  std::string socket_options = "[]";  // JSON: the option flags as the kernel applied them
 };
 
 // {"role":"send","peer":"127.0.0.1:9000","raw":false,"files":1,"bytes":1073741824,"seconds":1.62,
-//  "mb_per_s":662.8,"items":[{"name":"big.iso","size":1073741824,"resumed_from":0,"hash":"..."}]}
+//  "mb_per_s":662.8,"items":[{"name":"big.iso","size":1073741824,"resumed_from":0,"hash":"..."}],
+//  "socket_options":[{"option":"SO_RCVBUF","asked":"100000","got":"200000"}]}
 // "bytes" counts what crossed the connection (size - resumed_from summed), the rate is over it.
 std::string summary_json(const transfer_totals& t);
 

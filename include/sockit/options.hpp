@@ -90,4 +90,16 @@ result<int> path_mtu(const socket& s);
 std::error_code set_linger(const socket& s, std::optional<seconds> t);
 result<std::optional<seconds>> linger(const socket& s);
 
+// IP_TTL / IPV6_UNICAST_HOPS: the hop limit of the unicast packets the socket sends, 1 to 255.
+std::error_code set_ttl(const socket& s, int hops);
+result<int> ttl(const socket& s);
+// IP_TOS / IPV6_TCLASS: the traffic class byte (DSCP << 2 | ECN), 0 to 255. Linux keeps the ECN
+// bits of a TCP socket its own, so reading back may differ in the low two bits.
+std::error_code set_tos(const socket& s, int tos);
+result<int> tos(const socket& s);
+// TCP_MAXSEG: the largest segment the socket sends, and, set before connect or listen, the MSS it
+// announces to the peer. Linux takes 88 to 32767.
+std::error_code set_tcp_max_segment(const socket& s, int bytes);
+result<int> tcp_max_segment(const socket& s);
+
 }  // namespace sockit

@@ -2,6 +2,8 @@
 // close errors when closed explicitly, and never caches a "last error".
 #pragma once
 
+#include <functional>
+
 #include "sockit/endpoint.hpp"
 #include "sockit/result.hpp"
 
@@ -47,5 +49,10 @@ class socket {
 // bind(2): gives s the local address `at` (port 0: the kernel picks one). tcp_listen and udp_bind
 // do this themselves; this is for a client choosing its source address before it connects.
 std::error_code bind(const socket& s, const endpoint& at);
+
+// A step run on a new socket after it is opened and before it binds or connects: options that
+// must be in place before the handshake (buffer sizes, TCP_MAXSEG, SO_BINDTODEVICE, a source
+// address) go here. Its error ends the attempt and is returned as the call's error.
+using socket_prepare = std::function<std::error_code(const socket&)>;
 
 }  // namespace sockit

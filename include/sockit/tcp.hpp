@@ -12,8 +12,9 @@
 namespace sockit {
 
 // Connects within the deadline (non-blocking connect, poll, SO_ERROR). The returned socket is
-// blocking again unless `nonblocking` is set.
-result<socket> tcp_connect(const endpoint& to, deadline by = {}, bool nonblocking = false);
+// blocking again unless `nonblocking` is set. `prepare` runs on the socket before it connects.
+result<socket> tcp_connect(const endpoint& to, deadline by = {}, bool nonblocking = false,
+                           const socket_prepare& prepare = {});
 
 // The two halves of a non-blocking connect, for callers that run many at once (a port probe)
 // or prepare the socket first (bind to a source address). connect_start on a non-blocking
@@ -24,9 +25,10 @@ std::error_code connect_start(const socket& s, const endpoint& to);
 std::error_code connect_finish(const socket& s);
 
 // Tries each address in order until one connects, sharing the deadline; the error is the last
-// address's. `connected_to`, if given, receives the address that answered.
+// address's. `connected_to`, if given, receives the address that answered; `prepare` runs on each
+// attempt's socket before it connects (its error ends the whole call: it is not the address's).
 result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by = {},
-                           endpoint* connected_to = nullptr);
+                           endpoint* connected_to = nullptr, const socket_prepare& prepare = {});
 
 // Resolves host (see resolve()) and connects to the first address that answers.
 result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family = ip_family::any,
@@ -38,6 +40,7 @@ struct listen_options {
   bool reuse_port = false;    // SO_REUSEPORT: several listeners share the port
   bool v6_only = false;       // for [::]: false = dual-stack (also accepts IPv4-mapped peers)
   bool nonblocking = false;
+  socket_prepare prepare;     // runs before bind
 };
 
 result<socket> tcp_listen(const endpoint& at, const listen_options& opts = {});

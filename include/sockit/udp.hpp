@@ -22,6 +22,7 @@ struct udp_bind_options {
   bool reuse_port = false;
   bool v6_only = false;
   bool nonblocking = false;
+  socket_prepare prepare;  // runs before bind
 };
 
 // An unbound UDP socket of the given family (AF_INET or AF_INET6).
@@ -29,7 +30,7 @@ result<socket> udp_open(int family, bool nonblocking = false);
 result<socket> udp_bind(const endpoint& at, const udp_bind_options& opts = {});
 // A UDP socket connected to `to`: the kernel then drops datagrams from anyone else, and ICMP
 // errors (port unreachable) come back as ECONNREFUSED on the next call.
-result<socket> udp_connect(const endpoint& to);
+result<socket> udp_connect(const endpoint& to, const socket_prepare& prepare = {});
 // Connects an existing UDP socket (bound or not) to `to`, with the same effect.
 std::error_code udp_connect(const socket& s, const endpoint& to);
 

@@ -21,6 +21,9 @@ result<socket> open_bound(const endpoint& at, const bind_options& o) {
   if (at.is_v6()) {
     if (auto ec = set_flag(*s, IPPROTO_IPV6, IPV6_V6ONLY, o.v6_only)) return ec;
   }
+  if (o.prepare && *o.prepare) {
+    if (auto ec = (*o.prepare)(*s)) return ec;
+  }
   if (auto ec = bind(*s, at)) return ec;
   return std::move(*s);
 }

@@ -13,6 +13,7 @@ struct bind_options {
   bool reuse_address;
   bool reuse_port;
   bool v6_only;  // for an IPv6 address: false = dual-stack
+  const socket_prepare* prepare = nullptr;  // runs before bind
 };
 
 result<socket> open_bound(const endpoint& at, const bind_options& o);

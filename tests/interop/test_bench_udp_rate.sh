@@ -93,7 +93,6 @@ done <<'CASES'
 --udp --rcvbuf 4294967296
 --rate 100
 -n 10
---rcvbuf 65536
 --udp -n 10 --warmup 1
 CASES
 expect_contains "$TMP/err" "has no meaning with --count" "--warmup with --count says why"

@@ -117,7 +117,7 @@ listening_port P "$TMP/u.err" tcp
 bg "$SOCKIT" udp recv 0 </dev/null >"$TMP/ur.out" 2>"$TMP/ur.err"
 listening_port UP "$TMP/ur.err" udp
 unknown="^sockit: unknown option"
-check "connect -p" 2 "$unknown '-p' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -p 40000 127.0.0.1 "$P"
+check "connect -j" 2 "$unknown '-j' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -j 40000 127.0.0.1 "$P"
 check "connect -l" 2 "$unknown '-l' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -l "$P"
 check "connect -l (after)" 2 "$unknown '-l' for 'sockit connect'" "$SOCKIT" connect 127.0.0.1 "$P" -l
 check "connect --long=value" 2 "$unknown '--bogus' for 'sockit connect'" "$SOCKIT" connect --bogus=1 127.0.0.1 "$P"

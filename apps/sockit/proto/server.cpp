@@ -288,6 +288,7 @@ int run_server(const server_options& opts) {
   ho.idle_timeout = opts.idle_timeout > 0 ? seconds_to_ms(opts.idle_timeout) : std::chrono::milliseconds(0);
   ho.drain_timeout = seconds_to_ms(opts.drain_timeout);
   ho.json = opts.json;
+  ho.sock = opts.sock;
   proto_report report(opts, counters);
   return run_services(ho, {spec}, report);
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 
+#include "../socket_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 
@@ -27,6 +28,7 @@ struct server_options {
   double drain_timeout = 2;
   std::string time_format;              // strftime; empty: ISO 8601 with the UTC offset
   bool json = false;
+  socket_flags sock;  // the listeners' options (--nodelay, --rcvbuf...), checked by the caller
 };
 
 // Runs until SIGINT/SIGTERM (the first drains, a second stops at once); prints the listening

@@ -19,9 +19,6 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
   cmd.add_option("--udp-burst", f.udp_burst, "UDP replies a quiet source may draw at once")
       ->check(number_check(1, 1e9, "replies"))
       ->capture_default_str();
-  cmd.add_option("--rcvbuf", f.udp_recv_buffer,
-                 "SO_RCVBUF of the UDP sockets, in bytes (the kernel caps it at net.core.rmem_max); default: the kernel's")
-      ->check(int_check(1, max_socket_buffer, "bytes"));
   cmd.add_option("--threads", f.threads,
                  "Event loops, each on its own thread with its own listening sockets (SO_REUSEPORT): "
                  "a number or 'auto' (one per core)")
@@ -40,6 +37,7 @@ void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service) {
                  "On SIGINT/SIGTERM, let queued output leave for up to SECS before closing")
       ->check(seconds_check(true, 3600))
       ->capture_default_str();
+  add_socket_flags(cmd, f.sock, {.tcp = true, .server = true, .client = false});
 }
 
 bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bool& loopback_pair, int& exit) {
@@ -54,7 +52,9 @@ bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bo
 bool apply_server_flags(const server_flags& f, host_options& ho, int& exit) {
   ho.guard.rate = f.udp_rate;
   ho.guard.burst = f.udp_burst;
-  ho.udp_recv_buffer = f.udp_recv_buffer;
+  ho.sock = f.sock;
+  // TCP options (--nodelay...) on a UDP-only server would apply to nothing.
+  if (!check_socket_flags(ho.sock, f.tcp || !f.udp, exit)) return false;
   if (!parse_threads_arg(f.threads, ho.threads, exit)) return false;
   ho.max_connections = f.max_connections;
   // seconds_to_ms clamps, and a positive timeout never rounds down to "off".

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "../args.hpp"
+#include "../socket_flags.hpp"
 #include "service_host.hpp"
 #include "sockit/endpoint.hpp"
 
@@ -25,14 +26,12 @@ inline constexpr const char* bind_help =
 struct server_flags {
   bool tcp = false, udp = false;  // neither (or both): serve both protocols
   double udp_rate = 50, udp_burst = 100;
-  int udp_recv_buffer = 0;  // --rcvbuf: SO_RCVBUF of the UDP sockets; 0: the kernel's default
+  socket_flags sock;  // --nodelay, --rcvbuf...: every listening socket's options
   std::string threads = "1";
   std::size_t max_connections = 0;  // 0: as many as the descriptor limit allows
   double idle_timeout = 0;   // seconds; 0: off
   double drain_timeout = 5;  // seconds
 };
-// The largest --rcvbuf taken (1 GiB; SO_RCVBUF is an int and the kernel doubles it).
-inline constexpr int max_socket_buffer = 1 << 30;
 // `per_service`: serve's limit is per service ("Open TCP connections per service").
 void add_server_flags(CLI::App& cmd, server_flags& f, bool per_service);
 // Fills ho's guard/threads/limits/timeouts; false (with `exit` set) on a bad --threads.

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
+
+#include <sys/socket.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -72,11 +75,35 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   if (auto ec = loops.watch_signals()) return fail("signalfd", ec);
 
   const bool shared = n > 1;
+  // A refused option gets its own line before any bind (see try_socket_flags).
+  bool any_tcp = false, any_udp = false;
+  for (const auto& s : specs) {
+    any_tcp = any_tcp || s.tcp;
+    any_udp = any_udp || s.udp;
+  }
+  const int family = opts.bind.is_v6() ? AF_INET6 : AF_INET;
+  if (any_tcp) {
+    if (int tc = try_socket_flags(opts.sock, true, family); tc != exit_ok) return tc;
+  }
+  if (any_udp) {
+    if (int tc = try_socket_flags(opts.sock, false, family); tc != exit_ok) return tc;
+  }
+  // Every listening socket gets the options; -v shows what the kernel made of them once per
+  // protocol (the other sockets ask the same).
+  std::vector<applied_option> tcp_applied, udp_applied;
+  std::string tcp_failed, udp_failed;
+  socket_prepare tcp_prepare, udp_prepare;
+  if (!no_socket_flags(opts.sock)) {
+    tcp_prepare = socket_preparer(opts.sock, true, tcp_applied, tcp_failed);
+    udp_prepare = socket_preparer(opts.sock, false, udp_applied, udp_failed);
+  }
+  bool tcp_logged = false, udp_logged = false;
   bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
   to.idle_timeout = opts.idle_timeout;
   to.reuse_port = shared;
+  to.prepare = tcp_prepare;
   // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
   for (std::size_t k = 0; k < loops.size(); ++k) {
     auto& sh = loops[k];
@@ -93,12 +120,14 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
               if (!t) return t.error();
               endpoint local = (*t)->local_endpoint();
               sh.add(std::move(*t));
+              if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
               return local;
             }
-            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, opts.udp_recv_buffer);
+            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
             if (!u) return u.error();
             endpoint local = (*u)->local_endpoint();
             sh.add(std::move(*u));
+            if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
             return local;
           },
           tried);

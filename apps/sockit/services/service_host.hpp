@@ -13,6 +13,7 @@
 
 #include "service_report.hpp"
 #include "service_spec.hpp"
+#include "../socket_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "udp_guard.hpp"
@@ -24,7 +25,7 @@ struct host_options {
   bool loopback_pair = false;  // the default: also ::1 on each port 127.0.0.1 got (see bind_plan)
   engine eng = engine::automatic;
   udp_guard_options guard;
-  int udp_recv_buffer = 0;  // SO_RCVBUF of every UDP socket; 0: the kernel's default
+  socket_flags sock;  // every listening socket's options (TCP ones on the TCP listeners only)
   // Per service and loop; 0: as many as the descriptor limit leaves room for (after raising it).
   std::size_t max_connections = 0;
   int threads = 1;                     // event loops; 0: one per core

@@ -19,6 +19,7 @@ result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::
   listen_options lo;
   lo.v6_only = false;  // [::] also serves IPv4 clients
   lo.reuse_port = opts.reuse_port;
+  lo.prepare = opts.prepare;
   auto a = tcp_acceptor::create(loop, at, lo, [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
   if (!a) return a.error();
   svc->acceptor_ = std::move(*a);

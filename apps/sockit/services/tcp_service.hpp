@@ -24,6 +24,7 @@ struct tcp_service_options {
   std::chrono::milliseconds idle_timeout{0};  // 0: never
   bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
   std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
+  socket_prepare prepare;                     // the listener's socket options (before bind)
 };
 
 // What a service does with its connections (echo, discard, proto...): on_open is required, the

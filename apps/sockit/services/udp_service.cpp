@@ -33,23 +33,14 @@ const char* verdict_name(udp_guard::verdict v) {
 
 result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::string name, const endpoint& at,
                                                          udp_guard& guard, responder respond, bool reuse_port,
-                                                         int recv_buffer) {
+                                                         const socket_prepare& prepare) {
   udp_bind_options bo;
   bo.reuse_port = reuse_port;
   bo.nonblocking = true;
   bo.v6_only = false;
+  bo.prepare = prepare;
   auto s = udp_bind(at, bo);
   if (!s) return s.error();
-  if (recv_buffer > 0) {
-    if (auto ec = set_recv_buffer_size(*s, recv_buffer)) return ec;
-    // Linux doubles what it is given (for its bookkeeping) and caps it at net.core.rmem_max,
-    // silently: say so, once per process, when the cap took some of it.
-    static std::atomic<bool> warned{false};
-    auto got = recv_buffer_size(*s);
-    if (got && *got / 2 < recv_buffer && !warned.exchange(true)) {
-      notice(fmt::format("--rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", recv_buffer, *got / 2));
-    }
-  }
   auto local = s->local_endpoint();
   if (!local) return local.error();
   auto svc = std::make_unique<udp_service>(loop, std::move(name), std::move(*s), guard, std::move(respond));

@@ -23,11 +23,11 @@ class udp_service {
   // Fills `reply` for the datagram `in`; returns false to send nothing.
   using responder = std::function<bool(std::span<const std::byte> in, std::string& reply)>;
 
-  // A null responder never replies (discard). `guard` must outlive the service. `recv_buffer`:
-  // SO_RCVBUF in bytes (0: the kernel's default).
+  // A null responder never replies (discard). `guard` must outlive the service. `prepare`: the
+  // socket's options, set before it binds.
   static result<std::unique_ptr<udp_service>> create(event_loop& loop, std::string name, const endpoint& at,
                                                      udp_guard& guard, responder respond,
-                                                     bool reuse_port = false, int recv_buffer = 0);
+                                                     bool reuse_port = false, const socket_prepare& prepare = {});
   ~udp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
