@@ -64,12 +64,12 @@ result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, en
 }
 
 result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family, deadline by,
-                           endpoint* connected_to) {
+                           endpoint* connected_to, const socket_prepare& prepare) {
   resolve_options o;
   o.family = family;
   auto eps = resolve(host, port, o);
   if (!eps) return eps.error();
-  return tcp_connect(*eps, by, connected_to);
+  return tcp_connect(*eps, by, connected_to, prepare);
 }
 
 result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {

@@ -103,6 +103,7 @@ CLI::Option* add_call_options(CLI::App& cmd, proto::client_options& a) {
   cmd.add_option("--max-payload-v2", a.max_payload_v2, "Largest v2 payload sent or accepted, in bytes")
       ->check(int_check(0, no_upper_bound, "bytes"))
       ->capture_default_str();
+  add_socket_flags(cmd, a.sock, {.tcp = true, .server = false, .client = true});
   return count;
 }
 

@@ -32,7 +32,7 @@ result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by = {
 
 // Resolves host (see resolve()) and connects to the first address that answers.
 result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family = ip_family::any,
-                           deadline by = {}, endpoint* connected_to = nullptr);
+                           deadline by = {}, endpoint* connected_to = nullptr, const socket_prepare& prepare = {});
 
 struct listen_options {
   int backlog = 511;

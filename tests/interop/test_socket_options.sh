@@ -3,7 +3,7 @@
 # wrote: ss (the kernel's inet_diag view of sockit's own sockets) and a Python peer (what arrives).
 # Proves: listen's (and echo's) --rcvbuf/--sndbuf (doubled by Linux), --mss (the MSS the peer is told),
 # --keepalive=IDLE,INTVL,CNT (the keepalive timer) and --tos, inherited by the accepted socket;
-# connect's -s/-p and relay's -s (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
+# connect's -s/-p, proto call's and relay's -s (the source the peer sees); --ttl and --tos of connect -u and udp send (the TTL
 # and TOS byte of the datagrams the peer receives); v4 and v6; -v prints asked and got;
 # --json of bench, send and recv; --reuseport and --linger 0 by their effects; refusals and bad values are one line with the
 # right exit code. Buffer sizes stay under Linux's default rmem_max/wmem_max (212992), which
@@ -155,6 +155,18 @@ try:
     assert addr[0] == "127.0.0.3", f"target saw the relay from {addr}"
 finally:
     r.terminate(); r.wait(timeout=10)
+EOF
+
+# proto call -s: the source the server sees (a peer that accepts and hangs up; the call fails).
+python3 - "$SOCKIT" <<'EOF' >"$TMP/pc.out" 2>&1 || fail "proto call -s: $(cat "$TMP/pc.out")"
+import socket, subprocess, sys
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1); ls.settimeout(10)
+p = subprocess.Popen([sys.argv[1], "proto", "call", "-w", "2", "-s", "127.0.0.6", f"127.0.0.1:{ls.getsockname()[1]}",
+                      "ping"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+c, addr = ls.accept()
+c.close()
+p.wait(timeout=10)
+assert addr[0] == "127.0.0.6", f"server saw {addr}"
 EOF
 
 # --json carries the read-back: bench's result object and send/recv's summaries.

@@ -472,9 +472,16 @@ int run_client(const client_options& o) {
     if (!why.empty()) return fail_message(why, exit_usage);
   }
   if (hp.host.empty()) hp.host = "127.0.0.1";
+  socket_flags flags = o.sock;
+  if (!check_socket_flags(flags, true, code)) return code;
+  std::vector<applied_option> applied;
+  std::string failed;
+  socket_prepare prepare;
+  if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
   endpoint connected;
-  auto s = tcp_connect(hp.host, hp.port, ip_family::any, deadline::after_seconds(o.timeout), &connected);
-  if (!s) return fail(fmt::format("connect {}:{}", hp.host, hp.port), s.error());
+  auto s = tcp_connect(hp.host, hp.port, source_family(flags), deadline::after_seconds(o.timeout), &connected, prepare);
+  if (!s) return prepare_failure(fmt::format("connect {}:{}", hp.host, hp.port), failed, s.error());
+  log_applied(applied);
   session sess(o, connected.to_string());
   int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req);
   if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;

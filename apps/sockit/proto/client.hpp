@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "../socket_flags.hpp"
+
 namespace sockit::cli::proto {
 
 struct client_options {
@@ -24,6 +26,7 @@ struct client_options {
   std::size_t max_payload = 65535;  // largest response accepted (v1 cannot say more)
   std::size_t max_payload_v2 = 1 << 20;
   std::string never_filled;         // storage for a parsing device in cmd_proto.cpp
+  socket_flags sock;                // --nodelay, -s, ...: the socket's options
 };
 
 int run_client(const client_options& opts);
