@@ -15,6 +15,7 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 wchar() { awk '/^wchar:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
 for eng in $(engines); do
+  rm -f "$TMP/err"  # not the last server's listening line
   bg "$SOCKIT" echo --tcp --port 0 --engine "$eng" --drain-timeout 1 >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo

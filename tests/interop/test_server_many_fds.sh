@@ -11,9 +11,9 @@ hard=$(ulimit -Hn)
 [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] || skip "needs an RLIMIT_NOFILE hard limit of at least 4096 (have $hard)"
 
 for eng in $(engines 2048); do
-  bg bash -c 'ulimit -Sn 1024 && exec "$0" echo --tcp --port 0 --engine "$1" --max-conns 5000 2>"$2"' "$SOCKIT" "$eng" "$TMP/server.err"
+  bg bash -c 'ulimit -Sn 1024 && exec "$0" echo --tcp --port 0 --engine "$1" --max-conns 5000 2>"$2"' "$SOCKIT" "$eng" "$TMP/server.$eng.err"
   SERVER=$BG_PID
-  listening_port P "$TMP/server.err" tcp echo
+  listening_port P "$TMP/server.$eng.err" tcp echo
   bg "$SOCKIT" --json bench "127.0.0.1:$P" -c 1500 -d 1 -t 1.5 --warmup 0.5 >"$TMP/out" 2>"$TMP/err"
   BENCH=$BG_PID
   top=0

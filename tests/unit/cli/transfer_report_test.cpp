@@ -51,7 +51,7 @@ TEST(transfer_summary, shape) {
             "\"seconds\":1.5,\"mb_per_s\":2,\"items\":["
             "{\"name\":\"a\",\"size\":1000000,\"resumed_from\":0,\"hash\":\"00000000000000010000000000000002\"},"
             "{\"name\":\"b\\\"q\",\"size\":3000000,\"resumed_from\":1000000,\"hash\":"
-            "\"00000000000000030000000000000004\"}]}");
+            "\"00000000000000030000000000000004\"}],\"socket_options\":[]}");
   transfer_totals none;
   none.role = "recv";
   EXPECT_NE(summary_json(none).find("\"files\":0,\"bytes\":0,\"seconds\":0,\"mb_per_s\":0,\"items\":[]"),
