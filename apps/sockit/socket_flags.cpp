@@ -70,14 +70,10 @@ std::string number(int v) { return std::to_string(v); }
 // Linux doubles a buffer size it is given (for its bookkeeping) and caps it at
 // net.core.wmem_max/rmem_max, silently: say so, once per process and option, when the cap took
 // some of it (-v shows every value; this is for a user who did not ask for it).
-void warn_if_capped(std::string_view flag, const char* sysctl, long long asked, std::vector<applied_option>& applied) {
-  static std::atomic<bool> warned_snd{false}, warned_rcv{false};
-  auto& warned = flag == "--sndbuf" ? warned_snd : warned_rcv;
-  long long got = 0;
-  auto text = applied.back().got;
-  std::from_chars(text.data(), text.data() + text.size(), got);
-  if (got / 2 < asked && !warned.exchange(true)) {
-    notice(fmt::format("{} {}: the kernel allowed {} bytes ({} caps it)", flag, asked, got / 2, sysctl));
+void warn_if_capped(std::string_view flag, const char* sysctl, int asked, const result<int>& got,
+                    std::atomic<bool>& warned) {
+  if (got && *got / 2 < asked && !warned.exchange(true)) {
+    notice(fmt::format("{} {}: the kernel allowed {} bytes ({} caps it)", flag, asked, *got / 2, sysctl));
   }
 }
 
@@ -208,23 +204,26 @@ std::error_code apply_socket_flags(const socket& s, const socket_flags& f, bool 
         return fail_as("SO_BINDTODEVICE " + f.bind_dev, ec);
       }
     }
-    if (f.sndbuf) {
-      int want = static_cast<int>(*f.sndbuf);
-      if (auto ec = apply_one(
-              applied, "SO_SNDBUF", number(want), [&] { return set_send_buffer_size(s, want); },
-              [&] { return send_buffer_size(s); }, number)) {
-        return fail_as("SO_SNDBUF", ec);
-      }
-      warn_if_capped("--sndbuf", "net.core.wmem_max", want, applied);
-    }
-    if (f.rcvbuf) {
-      int want = static_cast<int>(*f.rcvbuf);
-      if (auto ec = apply_one(
-              applied, "SO_RCVBUF", number(want), [&] { return set_recv_buffer_size(s, want); },
-              [&] { return recv_buffer_size(s); }, number)) {
-        return fail_as("SO_RCVBUF", ec);
-      }
-      warn_if_capped("--rcvbuf", "net.core.rmem_max", want, applied);
+    // The two buffer sizes: set, read back, and a cap the kernel applied said once.
+    struct buffer_option {
+      const std::optional<long long>& want;
+      const char *name, *flag, *sysctl;
+      std::error_code (*set)(const socket&, int);
+      result<int> (*get)(const socket&);
+      std::atomic<bool>& warned;
+    };
+    static std::atomic<bool> snd_warned{false}, rcv_warned{false};
+    for (const buffer_option& b :
+         {buffer_option{f.sndbuf, "SO_SNDBUF", "--sndbuf", "net.core.wmem_max", set_send_buffer_size, send_buffer_size,
+                        snd_warned},
+          buffer_option{f.rcvbuf, "SO_RCVBUF", "--rcvbuf", "net.core.rmem_max", set_recv_buffer_size, recv_buffer_size,
+                        rcv_warned}}) {
+      if (!b.want) continue;
+      int want = static_cast<int>(*b.want);
+      if (auto ec = b.set(s, want)) return fail_as(b.name, ec);
+      auto got = b.get(s);
+      applied.push_back({b.name, number(want), got ? number(*got) : "unreadable: " + got.error().message()});
+      warn_if_capped(b.flag, b.sysctl, want, got, b.warned);
     }
     auto v6 = s.local_endpoint();
     bool is_v6 = v6 && v6->is_v6();
