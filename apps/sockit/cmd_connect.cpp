@@ -82,6 +82,8 @@ int run_connect(const connect_args& a, const context& ctx) {
   po.udp = a.udp;
   po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
   po.idle_seconds = wait_s;
+  po.recv_timeout = flags.recv_timeout.value_or(-1);
+  po.send_timeout = flags.send_timeout.value_or(-1);
   po.peer_name = peer.to_string();
   return pump.run(s, po);
 }
@@ -101,7 +103,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       ->option_text("SECS");
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
-  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -110,6 +112,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
       "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
       "                                      # options set before connecting; -v shows what the kernel made of them\n"
+      "  sockit connect --recv-timeout 5 127.0.0.1 7007    # fail (exit 1) if the server is silent for 5 s\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
