@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
@@ -25,6 +26,7 @@ struct connect_args {
   std::string wait;
   bool shutdown_on_eof = false;
   socket_flags sock;
+  netcat_flags nc;
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -33,7 +35,9 @@ int run_connect(const connect_args& a, const context& ctx) {
   std::string host = a.host;
   std::uint16_t port = 0;
   double wait_s = -1;
-  if (!check_host_arg(host, code) || !parse_port_arg(a.port, port, code)) return code;
+  if (!check_host_arg(host, code) || !check_numeric_host(a.nc, host, code) || !parse_port_arg(a.port, port, code)) {
+    return code;
+  }
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   socket_flags flags = a.sock;
@@ -84,6 +88,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   po.idle_seconds = wait_s;
   po.recv_timeout = flags.recv_timeout.value_or(-1);
   po.send_timeout = flags.send_timeout.value_or(-1);
+  apply_netcat_flags(a.nc, po);
   po.peer_name = peer.to_string();
   return pump.run(s, po);
 }
@@ -103,6 +108,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       ->option_text("SECS");
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
+  add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
   cmd.footer(
       "Examples:\n"
@@ -113,6 +119,8 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
       "                                      # options set before connecting; -v shows what the kernel made of them\n"
       "  sockit connect --recv-timeout 5 127.0.0.1 7007    # fail (exit 1) if the server is silent for 5 s\n"
+      "  printf 'HELO x\\nQUIT\\n' | sockit connect -C -i 1 -q 2 127.0.0.1 25   # CRLF lines, 1 s apart; quit 2 s after\n"
+      "  sockit connect --recv-only -n 127.0.0.1 7008       # print only; never resolve a name\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });

@@ -13,6 +13,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "loopback_pair.hpp"
+#include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
@@ -33,6 +34,7 @@ struct listen_args {
   bool v4 = false;
   bool v6 = false;
   socket_flags sock;
+  netcat_flags nc;
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -123,6 +125,7 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     po.peer_name = peer.to_string();
     po.recv_timeout = a.sock.recv_timeout.value_or(-1);
     po.send_timeout = a.sock.send_timeout.value_or(-1);
+    apply_netcat_flags(a.nc, po);
     int code = pump.run(*c, po);
     if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
@@ -150,6 +153,7 @@ int run_udp(std::vector<bound_socket>& socks, const listen_args& a, const contex
   po.peer_name = d->from.to_string();
   po.recv_timeout = a.sock.recv_timeout.value_or(-1);
   po.send_timeout = a.sock.send_timeout.value_or(-1);
+  apply_netcat_flags(a.nc, po);
   if (a.keep_open) {  // datagrams from anyone, on every socket
     const socket* other = socks.size() > 1 ? &socks[i == 0 ? 1 : 0].sock : nullptr;
     return pump.run_udp_any(s.sock, d->from, po, other);
@@ -174,7 +178,7 @@ int run_listen(const listen_args& a, const context& ctx) {
   std::string addr = a.port.empty() ? std::string() : a.addr;
   std::string port_text = a.port.empty() ? a.addr : a.port;
   if (port_text.empty()) return fail_message("port is required (usage: sockit listen [ADDR] PORT)", exit_usage);
-  if (!addr.empty() && !check_host_arg(addr, code)) return code;
+  if (!addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
   socket_flags flags = a.sock;
@@ -211,6 +215,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "IPv4 only (without ADDR: 127.0.0.1 alone)");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
+  add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false, .timeouts = true});
   cmd.footer(
       "Examples:\n"
@@ -221,6 +226,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
       "  sockit listen -k --recv-timeout 30 9000      # drop a peer silent for 30 s, take the next\n"
+      "  sockit listen --send-only 9000 < file.bin    # serve a file, ignore what the peer says\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"

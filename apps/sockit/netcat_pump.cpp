@@ -37,6 +37,18 @@ std::optional<std::chrono::milliseconds> limit(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(std::max(1.0, std::min(std::ceil(seconds * 1000.0), 1e15))));
 }
 
+// -C: LF -> CRLF, leaving a CRLF that is there alone; `last_cr` carries the previous read's last byte.
+void to_crlf(std::string& data, bool& last_cr) {
+  std::string out;
+  out.reserve(data.size() + data.size() / 8);
+  for (char c : data) {
+    if (c == '\n' && !last_cr) out += '\r';
+    out += c;
+    last_cr = c == '\r';
+  }
+  data = std::move(out);
+}
+
 }  // namespace
 
 int netcat_pump::run(const socket& s, const pump_options& opts) { return relay(s, opts, nullptr); }
@@ -73,7 +85,12 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
   using clock = std::chrono::steady_clock;
   const auto idle = limit(opts.idle_seconds), recv_limit = limit(opts.recv_timeout),
-             send_limit = limit(opts.send_timeout);
+             send_limit = limit(opts.send_timeout), line_gap = limit(opts.line_interval);
+  const auto quit_wait = opts.quit_after_eof < 0 ? std::nullopt
+                                                 : std::optional(limit(opts.quit_after_eof).value_or(
+                                                       std::chrono::milliseconds(0)));
+  // -i: no line leaves before this; -q: when stdin's bytes were all out.
+  clock::time_point next_line = clock::time_point::min(), out_done_at = clock::time_point::max();
   // When something last happened, arrived from the peer, and left for it (or started waiting to).
   clock::time_point last_event = clock::now(), last_recv = last_event, last_sent = last_event;
   std::vector<char> inbuf(opts.udp ? max_datagram : 65536);
@@ -87,7 +104,13 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   auto flush = [&]() -> int {
     while (pending_off < pending.size()) {
       const char* p = pending.data() + pending_off;
-      auto data = as_bytes(std::string_view(p, pending.size() - pending_off));
+      std::size_t len = pending.size() - pending_off;
+      if (line_gap) {  // -i: one line (or the rest of one) per interval
+        if (clock::now() < next_line) return -1;
+        auto nl = std::string_view(p, len).find('\n');
+        if (nl != std::string_view::npos) len = nl + 1;
+      }
+      auto data = as_bytes(std::string_view(p, len));
       auto n = reply_to ? try_send_to(*out, data, *reply_to) : try_send(*out, data);
       if (!n) {
         if (n.error() == errc::would_block) return -1;
@@ -96,6 +119,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       dump_.sent(std::string_view(p, *n));
       pending_off += *n;
       if (*n > 0) last_sent = clock::now();
+      if (line_gap && *n == len && p[len - 1] == '\n') next_line = last_sent + *line_gap;
     }
     pending.clear();
     pending_off = 0;
@@ -109,8 +133,9 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
       return exit_ok;
     }
-    const bool out_done = stdin_eof_ && pending.empty();
-    if (out_done && !opts.udp && !shut_wr) {
+    const bool out_done = (stdin_eof_ || opts.recv_only) && pending.empty();
+    if (out_done && !opts.recv_only && out_done_at == clock::time_point::max()) out_done_at = clock::now();
+    if (out_done && !opts.udp && !shut_wr && !opts.recv_only) {
       // Tell the peer we are done sending; it may still answer (half-close).
       if (auto ec = s.shutdown(shutdown_how::write); ec && ec != std::errc::not_connected) {
         return fail("shutdown " + opts.peer_name, ec);
@@ -118,23 +143,33 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       shut_wr = true;
       spdlog::debug("stdin done: half-closed the connection to {}", opts.peer_name);
     }
-    if (opts.udp && out_done && opts.udp_exit_on_stdin_eof) return exit_ok;
-    if (!opts.udp && net_eof && (shut_wr || interactive)) return exit_ok;
+    if (opts.udp && out_done && !opts.recv_only && (opts.udp_exit_on_stdin_eof || opts.send_only)) return exit_ok;
+    if (!opts.udp && net_eof && (shut_wr || interactive || opts.recv_only)) return exit_ok;
+    if (opts.send_only && shut_wr) return exit_ok;  // ncat --send-only: done at stdin's EOF
+    if (quit_wait && clock::now() - out_done_at >= *quit_wait) {
+      spdlog::info("{} s after stdin's end (-q): closing the connection to {}", opts.quit_after_eof, opts.peer_name);
+      return exit_ok;
+    }
 
     const socket* socks[3] = {nullptr, &s, also};
     wait_entry fds[3] = {};
-    fds[0].fd = (!stdin_eof_ && pending.empty()) ? STDIN_FILENO : -1;  // a negative fd is skipped
+    fds[0].fd = (!stdin_eof_ && !opts.recv_only && pending.empty()) ? STDIN_FILENO : -1;  // < 0: skipped
+    const bool gated = line_gap && !pending.empty() && clock::now() < next_line;
     fds[0].want = wait_entry::readable;
     for (int k = 1; k < 3; ++k) {
       if (!socks[k]) continue;
       fds[k].fd = socks[k]->native_handle();
-      fds[k].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() || socks[k] != out ? 0 : wait_entry::writable);
+      fds[k].want = (net_eof ? 0 : wait_entry::readable) |
+                    (pending.empty() || gated || socks[k] != out ? 0 : wait_entry::writable);
     }
     // With the thread's own mask, so the wait hands an interrupting signal back (see above).
     // Wake for the nearest of the limits that can run out now.
-    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && !pending.empty();
+    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && !pending.empty() && !gated;
+    if (gated) last_sent = std::max(last_sent, next_line);  // -i's pause is not the peer's stall
     auto until = clock::time_point::max();
     if (idle) until = last_event + *idle;
+    if (gated) until = std::min(until, next_line);
+    if (quit_wait && out_done_at != clock::time_point::max()) until = std::min(until, out_done_at + *quit_wait);
     if (recv_armed) until = std::min(until, last_recv + *recv_limit);
     if (send_armed) until = std::min(until, last_sent + *send_limit);
     auto rc = wait_any(fds, until == clock::time_point::max() ? deadline::never() : deadline::at(until), &run_mask);
@@ -155,7 +190,12 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       spdlog::info("idle for {} s: closing the connection to {}", opts.idle_seconds, opts.peer_name);
       return exit_ok;
     }
-    if (*rc == 0) continue;
+    if (*rc == 0) {
+      if (gated && now >= next_line) {
+        if (int code = flush(); code >= 0) return code;
+      }
+      continue;
+    }
 
     // The socket first, so replies keep flowing while stdin floods us.
     constexpr unsigned in_or_down = wait_entry::readable | wait_entry::error | wait_entry::hangup;
@@ -191,6 +231,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       } else if (!ec) {
         std::string_view data(netbuf.data(), got);
         dump_.received(data);
+        if (opts.send_only) continue;  // read so the peer is not stalled, and dropped
         // Stdout failed: stop as at EOF; main reports it by the one stdout rule (output.hpp).
         if (write_out(data)) return exit_ok;
       }
@@ -214,6 +255,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         if (n.error() != errc::would_block) return fail("read stdin", n.error());
       } else {
         pending.assign(inbuf.data(), *n);
+        if (opts.crlf) to_crlf(pending, last_was_cr_);
         last_sent = now;  // the send limit counts from here
         if (int code = flush(); code >= 0) return code;
       }

@@ -21,6 +21,17 @@ struct pump_options {
   // --send-timeout: fail when what stdin gave has waited this long without a byte taken. <= 0: none.
   double recv_timeout = -1;
   double send_timeout = -1;
+  // -q: quit this long after stdin's EOF (once its bytes are sent) even if the peer has not closed;
+  // < 0: wait for the peer.
+  double quit_after_eof = -1;
+  // -i: send stdin a line at a time, this long apart; <= 0: as it comes.
+  double line_interval = -1;
+  // -C: send each LF that stdin gives without a CR before it as CRLF.
+  bool crlf = false;
+  // --send-only: stdin to the peer, what it sends is read and dropped, stop at stdin's EOF.
+  // --recv-only: the peer to stdout, stdin is never read and nothing is sent (no half-close).
+  bool send_only = false;
+  bool recv_only = false;
   // How the peer is named in error lines ("127.0.0.1:8080").
   std::string peer_name;
 };
@@ -48,6 +59,7 @@ class netcat_pump {
 
   traffic_dumper& dump_;
   bool stdin_eof_ = false;
+  bool last_was_cr_ = false;  // -C: the last byte of the previous stdin read
 };
 
 }  // namespace sockit::cli

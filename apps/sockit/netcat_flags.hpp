@@ -1,0 +1,30 @@
+// The everyday netcat flags of connect and listen: -q SECS, -i SECS, -C, -n, --send-only,
+// --recv-only (nc's and ncat's meanings), parsed in one place and handed to the pump. Private to
+// the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "netcat_pump.hpp"
+
+namespace sockit::cli {
+
+struct netcat_flags {
+  std::optional<double> quit_after_eof;  // -q
+  std::optional<double> line_interval;   // -i
+  bool crlf = false;                     // -C
+  bool numeric = false;                  // -n
+  bool send_only = false;
+  bool recv_only = false;
+};
+
+void add_netcat_flags(CLI::App& cmd, netcat_flags& f);
+void apply_netcat_flags(const netcat_flags& f, pump_options& po);
+
+// -n: `host` must be an address (nothing is resolved); else one usage line, false and `exit` set.
+bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exit);
+
+}  // namespace sockit::cli
