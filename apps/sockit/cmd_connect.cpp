@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "netcat_pump.hpp"
+#include "proxy_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
 #include "sockit/error.hpp"
@@ -25,6 +26,7 @@ struct connect_args {
   std::string wait;
   bool shutdown_on_eof = false;
   socket_flags sock;
+  proxy_flags proxy;
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -38,6 +40,12 @@ int run_connect(const connect_args& a, const context& ctx) {
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
+  proxy_flags proxy = a.proxy;
+  if (!check_proxy_flags(proxy, a.udp, host, port, code)) return code;
+  if (proxy.on) {  // connect to the proxy, which resolves the target; -4/-6/-s apply to the proxy
+    host = proxy.at.host;
+    port = proxy.at.port;
+  }
 
   resolve_options ro;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : source_family(flags);
@@ -72,8 +80,11 @@ int run_connect(const connect_args& a, const context& ctx) {
       return prepare_failure("connect " + what, failed, r.error());
     }
     s = std::move(*r);
+    if (proxy.on) {
+      if (int c = open_proxy_tunnel(s, peer, proxy, wait_s); c != exit_ok) return c;
+    }
   }
-  spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
+  if (!proxy.on) spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
   log_applied(applied);
 
   traffic_dumper dump(ctx.hexdump);
@@ -82,7 +93,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   po.udp = a.udp;
   po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
   po.idle_seconds = wait_s;
-  po.peer_name = peer.to_string();
+  po.peer_name = proxy.on ? proxy.target : peer.to_string();
   return pump.run(s, po);
 }
 
@@ -102,6 +113,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
+  add_proxy_flags(cmd, a->proxy);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -110,6 +122,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
       "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
       "                                      # options set before connecting; -v shows what the kernel made of them\n"
+      "  sockit connect --proxy 127.0.0.1:3128 example.org 80   # through an HTTP proxy (CONNECT)\n"
+      "  sockit connect --proxy [::1]:1080 --proxy-type socks5 --proxy-auth me:pw localhost 22\n"
+      "                                      # through SOCKS5 with a password; the proxy resolves the name\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
