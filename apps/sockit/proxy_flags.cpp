@@ -142,7 +142,7 @@ int open_proxy_tunnel(const socket& s, const endpoint& proxy, const proxy_flags&
   }
   std::string line = describe(what, ec);
   if (ec == proxy_errc::unknown_reply) line += " " + std::to_string(reply.socks_reply);
-  if (ec == proxy_errc::no_acceptable_method && no_auth) line += " (try --proxy-auth USER:PASS)";
+  if (ec == proxy_errc::no_acceptable_method && no_auth) line += "; try --proxy-auth USER:PASS";
   if (ec == proxy_errc::bad_reply) {
     line += f.request.type == proxy_type::http ? " (is it an HTTP proxy?)" : " (is it a SOCKS5 proxy?)";
   }
