@@ -216,7 +216,9 @@ result<std::size_t> proxy_handshake::feed(std::span<const std::byte> data) {
 result<std::size_t> proxy_handshake::feed(std::string_view data) {
   if (stage_ == stage::failed) return failed_;
   std::size_t used = 0;
-  while (used < data.size() && stage_ != stage::done) {
+  // A reply is read only once the request it answers has been taken: a proxy that sends its
+  // replies ahead (all in one write) must not make the handshake skip a request of its own.
+  while (used < data.size() && stage_ != stage::done && out_.empty()) {
     std::size_t n = 0;
     auto rest = data.substr(used);
     auto ec = stage_ == stage::http_header ? step_http(rest, n) : step_socks(rest, n);

@@ -87,7 +87,8 @@ class proxy_handshake {
   // The bytes to send now (empty while waiting for the proxy, and once done). Taking clears them.
   std::string take_output();
   // Feeds bytes from the proxy; returns how many of them the handshake used (all of them unless
-  // the reply ended inside `data`), or why the proxy refused or what was wrong with its reply.
+  // the reply ended inside `data`, or a new request waits in take_output(): nothing is read
+  // before the request it answers has been taken), or why the proxy refused or what was wrong.
   // After an error the handshake is over: feed() returns the same error again.
   result<std::size_t> feed(std::span<const std::byte> data);
   result<std::size_t> feed(std::string_view data);

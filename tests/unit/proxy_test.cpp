@@ -27,16 +27,24 @@ proxy_handshake start_ok(const proxy_request& req) {
   return std::move(*h);
 }
 
-// Feeds `reply` in pieces of `step` bytes (0: whole) and returns the bytes used, or the error.
+// The proxy's bytes, once the handshake's pending request (if any) has been "sent".
+result<std::size_t> answer(proxy_handshake& h, std::string_view bytes) {
+  (void)h.take_output();
+  return h.feed(bytes);
+}
+
+// Feeds `reply` in pieces of `step` bytes (0: whole), taking each request before the bytes that
+// answer it, as a driver does; returns the bytes used, or the error.
 result<std::size_t> feed_in_steps(proxy_handshake& h, std::string_view reply, std::size_t step) {
   if (step == 0) step = reply.size();
-  std::size_t total = 0;
-  for (std::size_t at = 0; at < reply.size() && !h.done(); at += step) {
-    auto used = h.feed(reply.substr(at, step));
+  std::size_t at = 0;
+  while (at < reply.size() && !h.done()) {
+    auto used = answer(h, reply.substr(at, step));
     if (!used) return used;
-    total += *used;
+    if (*used == 0) break;
+    at += *used;
   }
-  return total;
+  return at;
 }
 
 // ---- requests ----------------------------------------------------------------------------------
@@ -103,27 +111,27 @@ TEST(proxy_socks5, no_auth_whole_and_split) {
     EXPECT_TRUE(h.done());
     EXPECT_EQ(h.reply().socks_reply, 0);
     EXPECT_EQ(h.reply().bound.to_string(), "127.0.0.1:12345");
-    EXPECT_EQ(*h.feed("more"s), 0u);
+    EXPECT_EQ(*answer(h, "more"s), 0u);
   }
 }
 
 TEST(proxy_socks5, user_password) {
   auto h = start_ok(socks("127.0.0.1", 80, {"user", "secret"}));
   EXPECT_EQ(h.take_output(), "\x05\x02\x00\x02"s);
-  ASSERT_EQ(*h.feed(method_userpass), 2u);
+  ASSERT_EQ(*answer(h, method_userpass), 2u);
   EXPECT_EQ(h.take_output(), "\x01\x04user\x06secret"s);
-  ASSERT_EQ(*h.feed(auth_ok), 2u);
+  ASSERT_EQ(*answer(h, auth_ok), 2u);
   EXPECT_EQ(h.take_output(), "\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x50"s);
-  ASSERT_EQ(*h.feed(connect_ok_v4), connect_ok_v4.size());
+  ASSERT_EQ(*answer(h, connect_ok_v4), connect_ok_v4.size());
   EXPECT_TRUE(h.done());
 }
 
 TEST(proxy_socks5, credentials_given_but_not_asked_for) {
   auto h = start_ok(socks("localhost", 1, {"user", "pw"}));
   (void)h.take_output();
-  ASSERT_TRUE(h.feed(method_none));
+  ASSERT_TRUE(answer(h, method_none));
   EXPECT_EQ(h.take_output()[0], '\x05');  // straight to CONNECT
-  ASSERT_TRUE(h.feed(connect_ok_v4));
+  ASSERT_TRUE(answer(h, connect_ok_v4));
   EXPECT_TRUE(h.done());
 }
 
@@ -133,7 +141,7 @@ TEST(proxy_socks5, bound_domain_and_v6) {
   for (std::size_t step : {0, 1, 4, 5}) {
     auto h = start_ok(socks("localhost", 1));
     (void)h.take_output();
-    ASSERT_TRUE(h.feed(method_none));
+    ASSERT_TRUE(answer(h, method_none));
     auto used = feed_in_steps(h, domain + "xyz", step);
     ASSERT_TRUE(used);
     EXPECT_EQ(*used, domain.size());
@@ -142,7 +150,7 @@ TEST(proxy_socks5, bound_domain_and_v6) {
 
     auto h6 = start_ok(socks("::1", 1));
     (void)h6.take_output();
-    ASSERT_TRUE(h6.feed(method_none));
+    ASSERT_TRUE(answer(h6, method_none));
     used = feed_in_steps(h6, v6, step);
     ASSERT_TRUE(used);
     EXPECT_EQ(*used, v6.size());
@@ -157,13 +165,13 @@ TEST(proxy_socks5, every_reply_code) {
       proxy_errc::command_not_supported, proxy_errc::address_type_not_supported};
   for (int rep = 1; rep <= 9; ++rep) {
     auto h = start_ok(socks("localhost", 1));
-    ASSERT_TRUE(h.feed(method_none));
-    auto r = h.feed("\x05"s + static_cast<char>(rep) + "\x00\x01\x00\x00\x00\x00\x00\x00"s);
+    ASSERT_TRUE(answer(h, method_none));
+    auto r = answer(h, "\x05"s + static_cast<char>(rep) + "\x00\x01\x00\x00\x00\x00\x00\x00"s);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), rep <= 8 ? make_error_code(want[rep - 1]) : make_error_code(proxy_errc::unknown_reply));
     EXPECT_EQ(h.reply().socks_reply, rep);
     EXPECT_FALSE(h.done());
-    EXPECT_EQ(h.feed("x"s).error(), r.error());  // stays failed
+    EXPECT_EQ(answer(h, "x"s).error(), r.error());  // stays failed
   }
   EXPECT_EQ(make_error_code(proxy_errc::connection_refused).message(),
             "connection refused by the target (SOCKS5 reply 5)");
@@ -172,46 +180,61 @@ TEST(proxy_socks5, every_reply_code) {
 
 TEST(proxy_socks5, method_refusals) {
   auto h = start_ok(socks("localhost", 1));
-  EXPECT_EQ(h.feed("\x05\xff"s).error(), proxy_errc::no_acceptable_method);
+  EXPECT_EQ(answer(h, "\x05\xff"s).error(), proxy_errc::no_acceptable_method);
   EXPECT_EQ(h.reply().socks_method, 0xff);
 
   auto h2 = start_ok(socks("localhost", 1));  // user/pass chosen, none offered
-  EXPECT_EQ(h2.feed(method_userpass).error(), proxy_errc::unexpected_method);
+  EXPECT_EQ(answer(h2, method_userpass).error(), proxy_errc::unexpected_method);
 
   auto h3 = start_ok(socks("localhost", 1, {"u", "p"}));
-  EXPECT_EQ(h3.feed("\x05\x01"s).error(), proxy_errc::unexpected_method);  // GSSAPI
+  EXPECT_EQ(answer(h3, "\x05\x01"s).error(), proxy_errc::unexpected_method);  // GSSAPI
 
   auto h4 = start_ok(socks("localhost", 1, {"u", "bad"}));
-  ASSERT_TRUE(h4.feed(method_userpass));
-  EXPECT_EQ(h4.feed("\x01\x01"s).error(), proxy_errc::auth_failed);
+  ASSERT_TRUE(answer(h4, method_userpass));
+  EXPECT_EQ(answer(h4, "\x01\x01"s).error(), proxy_errc::auth_failed);
 }
 
 TEST(proxy_socks5, garbage) {
   for (std::string bad : {"HTTP/1.1 400 Bad Request\r\n\r\n"s, "\x04\x5a"s, "\x00\x00"s}) {
     auto h = start_ok(socks("localhost", 1));
-    EXPECT_EQ(h.feed(bad).error(), proxy_errc::bad_reply);
+    EXPECT_EQ(answer(h, bad).error(), proxy_errc::bad_reply);
   }
   auto h = start_ok(socks("localhost", 1));
-  ASSERT_TRUE(h.feed(method_none));
-  EXPECT_EQ(h.feed("\x05\x00\x00\x07"s).error(), proxy_errc::bad_reply);  // no such ATYP
+  ASSERT_TRUE(answer(h, method_none));
+  EXPECT_EQ(answer(h, "\x05\x00\x00\x07"s).error(), proxy_errc::bad_reply);  // no such ATYP
   auto h2 = start_ok(socks("localhost", 1));
-  ASSERT_TRUE(h2.feed(method_none));
-  EXPECT_EQ(h2.feed("\x04\x00\x00\x01"s).error(), proxy_errc::bad_reply);  // not version 5
+  ASSERT_TRUE(answer(h2, method_none));
+  EXPECT_EQ(answer(h2, "\x04\x00\x00\x01"s).error(), proxy_errc::bad_reply);  // not version 5
   auto h3 = start_ok(socks("localhost", 1, {"u", "p"}));
-  ASSERT_TRUE(h3.feed(method_userpass));
-  EXPECT_EQ(h3.feed("\x02\x00"s).error(), proxy_errc::bad_reply);
+  ASSERT_TRUE(answer(h3, method_userpass));
+  EXPECT_EQ(answer(h3, "\x02\x00"s).error(), proxy_errc::bad_reply);
 }
 
 TEST(proxy_socks5, partial_reply_waits) {
   auto h = start_ok(socks("localhost", 1));
+  EXPECT_EQ(*h.feed("\x05\x00"s), 0u);  // nothing is read before the greeting has been taken
+  EXPECT_EQ(h.take_output(), "\x05\x01\x00"s);
   ASSERT_EQ(*h.feed("\x05"s), 1u);
-  EXPECT_EQ(h.take_output(), "\x05\x01\x00"s);  // still the greeting, not taken yet
-  ASSERT_EQ(*h.feed("\x00"s), 1u);
+  ASSERT_EQ(*h.feed("\x00\x05\x00"s), 1u);  // the CONNECT request waits: the rest is not read yet
+  EXPECT_EQ(h.take_output()[0], '\x05');
   ASSERT_EQ(*h.feed("\x05\x00\x00\x01\x7f"s), 5u);
   EXPECT_FALSE(h.done());
   ASSERT_EQ(*h.feed("\x00\x00\x01\x00"s), 4u);
   EXPECT_FALSE(h.done());
   ASSERT_EQ(*h.feed("\x01"s), 1u);
+  EXPECT_TRUE(h.done());
+}
+
+TEST(proxy_socks5, replies_sent_ahead_wait_for_each_request) {
+  // A proxy that writes every reply at once: each request is still taken in its turn.
+  auto h = start_ok(socks("localhost", 1, {"u", "p"}));
+  const std::string all = method_userpass + auth_ok + connect_ok_v4;
+  EXPECT_EQ(h.take_output(), "\x05\x02\x00\x02"s);
+  ASSERT_EQ(*h.feed(all), 2u);
+  EXPECT_EQ(h.take_output(), "\x01\x01u\x01p"s);
+  ASSERT_EQ(*h.feed(std::string_view(all).substr(2)), 2u);
+  EXPECT_EQ(h.take_output(), "\x05\x01\x00\x03\x09localhost\x00\x01"s);
+  ASSERT_EQ(*h.feed(std::string_view(all).substr(4)), connect_ok_v4.size());
   EXPECT_TRUE(h.done());
 }
 
@@ -234,7 +257,7 @@ TEST(proxy_http, established_with_data_behind) {
 TEST(proxy_http, bare_lf_no_reason_and_interim) {
   auto h = start_ok(http("localhost", 80));
   const std::string reply = "HTTP/1.1 100 Continue\n\nHTTP/1.1 200\nX: y\n\n";
-  EXPECT_EQ(*h.feed(reply + "z"), reply.size());
+  EXPECT_EQ(*answer(h, reply + "z"), reply.size());
   EXPECT_TRUE(h.done());
   EXPECT_EQ(h.reply().http_status, 200);
 }
@@ -261,15 +284,15 @@ TEST(proxy_http, garbage_fails_early) {
   }
   // Refused at the first wrong byte, without waiting for a line end.
   auto h = start_ok(http("localhost", 80));
-  EXPECT_EQ(h.feed("X"s).error(), proxy_errc::bad_reply);
+  EXPECT_EQ(answer(h, "X"s).error(), proxy_errc::bad_reply);
 }
 
 TEST(proxy_http, header_size_cap) {
   auto h = start_ok(http("localhost", 80));
-  ASSERT_TRUE(h.feed("HTTP/1.1 200 OK\r\n"s));
+  ASSERT_TRUE(answer(h, "HTTP/1.1 200 OK\r\n"s));
   std::string field = "X-Pad: " + std::string(1000, 'a') + "\r\n";
   result<std::size_t> r = std::size_t{0};
-  for (int i = 0; i < 20 && r; ++i) r = h.feed(field);
+  for (int i = 0; i < 20 && r; ++i) r = answer(h, field);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), proxy_errc::reply_too_long);
 
@@ -277,7 +300,7 @@ TEST(proxy_http, header_size_cap) {
   auto ok = start_ok(http("localhost", 80));
   std::string status = "HTTP/1.1 200 OK\r\n";
   std::string pad = "X: " + std::string(max_http_reply - status.size() - 4 - 3, 'b');
-  auto used = ok.feed(status + pad + "\r\n\r\n" + "tail");
+  auto used = answer(ok, status + pad + "\r\n\r\n" + "tail");
   ASSERT_TRUE(used) << used.error().message();
   EXPECT_EQ(*used, max_http_reply);
   EXPECT_TRUE(ok.done());
