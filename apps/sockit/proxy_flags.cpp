@@ -49,10 +49,10 @@ void add_proxy_flags(CLI::App& cmd, proxy_flags& f) {
 }
 
 bool check_proxy_flags(proxy_flags& f, bool udp, const std::string& host, std::uint16_t port, int& exit) {
-  f.on = !f.address.empty();
+  f.on = f.address.has_value();
   if (!f.on) {
-    if (!f.type.empty() || !f.auth.empty()) {
-      exit = fail_message(std::string(f.type.empty() ? "--proxy-auth" : "--proxy-type") + " needs --proxy HOST:PORT",
+    if (f.type || f.auth) {
+      exit = fail_message(std::string(f.type ? "--proxy-type" : "--proxy-auth") + " needs --proxy HOST:PORT",
                           exit_usage);
       return false;
     }
@@ -63,38 +63,41 @@ bool check_proxy_flags(proxy_flags& f, bool udp, const std::string& host, std::u
     return false;
   }
   auto& r = f.request;
-  if (f.type.empty() || f.type == "http") {
+  const std::string type = f.type.value_or("http");
+  if (type == "http") {
     r.type = proxy_type::http;
-  } else if (f.type == "socks5") {
+  } else if (type == "socks5") {
     r.type = proxy_type::socks5;
   } else {
-    exit = proxy_usage("bad --proxy-type", f.type, "expected http or socks5");
+    exit = proxy_usage("bad --proxy-type", type, "expected http or socks5");
     return false;
   }
-  auto at = parse_proxy_address(f.address, r.type == proxy_type::http ? 3128 : 1080);
+  const std::string& address = *f.address;
+  auto at = parse_proxy_address(address, r.type == proxy_type::http ? 3128 : 1080);
   if (!at) {
-    exit = usage_error("bad --proxy address", f.address, at.error());
+    exit = usage_error("bad --proxy address", address, at.error());
     return false;
   }
   if (at->host.empty()) {
-    exit = proxy_usage("bad --proxy address", f.address, "a proxy host is needed (HOST:PORT)");
+    exit = proxy_usage("bad --proxy address", address, "a proxy host is needed (HOST:PORT)");
     return false;
   }
   if (at->port == 0) {
-    exit = proxy_usage("bad --proxy address", f.address, "cannot connect to port 0");
+    exit = proxy_usage("bad --proxy address", address, "cannot connect to port 0");
     return false;
   }
   // Text made of digits and dots, or with ':', must be a strict address (as for the target).
   if (auto e = endpoint::numeric(at->host, 0); !e && e.error() == make_error_code(errc::bad_host)) {
-    exit = proxy_usage("bad --proxy address", f.address, "expected a host name, an IPv4 address or [an IPv6 address]");
+    exit = proxy_usage("bad --proxy address", address, "expected a host name, an IPv4 address or [an IPv6 address]");
     return false;
   }
   f.at = std::move(*at);
 
-  if (!f.auth.empty()) {
-    auto colon = f.auth.find(':');
-    r.auth.user = f.auth.substr(0, colon);
-    r.auth.password = colon == std::string::npos ? std::string() : f.auth.substr(colon + 1);
+  if (f.auth) {
+    const std::string& auth = *f.auth;
+    auto colon = auth.find(':');
+    r.auth.user = auth.substr(0, colon);
+    r.auth.password = colon == std::string::npos ? std::string() : auth.substr(colon + 1);
     if (r.auth.user.empty()) {
       exit = fail_message("bad --proxy-auth: a user is needed (USER:PASS)", exit_usage);
       return false;

@@ -3,6 +3,7 @@
 // Private to the CLI.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -17,9 +18,9 @@ namespace sockit::cli {
 inline constexpr double default_proxy_handshake_seconds = 10;
 
 struct proxy_flags {
-  std::string address;  // --proxy HOST:PORT, as typed
-  std::string type;     // --proxy-type
-  std::string auth;     // --proxy-auth USER:PASS
+  std::optional<std::string> address;  // --proxy HOST:PORT, as typed
+  std::optional<std::string> type;     // --proxy-type
+  std::optional<std::string> auth;     // --proxy-auth USER:PASS
 
   // Filled by check_proxy_flags():
   bool on = false;
