@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
+#include "proxy_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
 #include "sockit/error.hpp"
@@ -27,6 +28,7 @@ struct connect_args {
   bool shutdown_on_eof = false;
   socket_flags sock;
   netcat_flags nc;
+  proxy_flags proxy;
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -42,6 +44,12 @@ int run_connect(const connect_args& a, const context& ctx) {
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
+  proxy_flags proxy = a.proxy;
+  if (!check_proxy_flags(proxy, a.udp, host, port, code)) return code;
+  if (proxy.on) {  // connect to the proxy, which resolves the target; -4/-6/-s apply to the proxy
+    host = proxy.at.host;
+    port = proxy.at.port;
+  }
 
   resolve_options ro;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : source_family(flags);
@@ -76,8 +84,11 @@ int run_connect(const connect_args& a, const context& ctx) {
       return prepare_failure("connect " + what, failed, r.error());
     }
     s = std::move(*r);
+    if (proxy.on) {
+      if (int c = open_proxy_tunnel(s, peer, proxy, wait_s); c != exit_ok) return c;
+    }
   }
-  spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
+  if (!proxy.on) spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
   log_applied(applied);
 
   traffic_dumper dump(ctx.hexdump);
@@ -89,7 +100,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   po.recv_timeout = flags.recv_timeout.value_or(-1);
   po.send_timeout = flags.send_timeout.value_or(-1);
   apply_netcat_flags(a.nc, po);
-  po.peer_name = peer.to_string();
+  po.peer_name = proxy.on ? proxy.target : peer.to_string();
   return pump.run(s, po);
 }
 
@@ -110,6 +121,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
   add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
+  add_proxy_flags(cmd, a->proxy);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -121,6 +133,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit connect --recv-timeout 5 127.0.0.1 7007    # fail (exit 1) if the server is silent for 5 s\n"
       "  printf 'HELO x\\nQUIT\\n' | sockit connect -C -i 1 -q 2 127.0.0.1 25   # CRLF lines, 1 s apart; quit 2 s after\n"
       "  sockit connect --recv-only -n 127.0.0.1 7008       # print only; never resolve a name\n"
+      "  sockit connect --proxy 127.0.0.1:3128 example.org 80   # through an HTTP proxy (CONNECT)\n"
+      "  sockit connect --proxy [::1]:1080 --proxy-type socks5 --proxy-auth me:pw localhost 22\n"
+      "                                      # through SOCKS5 with a password; the proxy resolves the name\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });

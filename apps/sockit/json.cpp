@@ -7,7 +7,7 @@
 #include <fmt/core.h>
 
 #include "output.hpp"
-#include "base64.hpp"
+#include "sockit/base64.hpp"
 #include "utf8.hpp"
 
 namespace sockit::cli {

@@ -1,9 +1,9 @@
 // Base64 encoding, the standard alphabet with '=' padding.
-#include "base64.hpp"
+#include "sockit/base64.hpp"
 
 #include <cstdint>
 
-namespace sockit::cli {
+namespace sockit {
 
 std::string base64_encode(std::string_view bytes) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -32,4 +32,4 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-}  // namespace sockit::cli
+}  // namespace sockit
