@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "exec_session.hpp"
 #include "netcat_pump.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
@@ -25,6 +26,7 @@ struct connect_args {
   std::string wait;
   bool shutdown_on_eof = false;
   socket_flags sock;
+  exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -36,6 +38,8 @@ int run_connect(const connect_args& a, const context& ctx) {
   if (!check_host_arg(host, code) || !parse_port_arg(a.port, port, code)) return code;
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
+  exec_command ex;
+  if (a.exec.set() && !check_exec_args(a.exec, true, a.udp, ctx.hexdump, ex, code)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
 
@@ -75,6 +79,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   }
   spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
   log_applied(applied);
+  if (a.exec.set()) return run_exec_connect(std::move(s), peer.to_string(), ex);
 
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
@@ -102,6 +107,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
+  add_exec_flags(cmd, a->exec, false);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"

@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "exec_session.hpp"
 #include "loopback_pair.hpp"
 #include "netcat_pump.hpp"
 #include "socket_flags.hpp"
@@ -33,6 +34,7 @@ struct listen_args {
   bool v4 = false;
   bool v6 = false;
   socket_flags sock;
+  exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -173,6 +175,8 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!addr.empty() && !check_host_arg(addr, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
+  exec_command ex;
+  if (a.exec.set() && !check_exec_args(a.exec, false, a.udp, ctx.hexdump, ex, code)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   if (int tc = try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
@@ -189,6 +193,7 @@ int run_listen(const listen_args& a, const context& ctx) {
     }
     if (int bc = bind_sockets(&*at, port, checked, socks); bc != exit_ok) return bc;
   }
+  if (a.exec.set()) return run_exec_listen(socks, a.keep_open, ex);
   return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
 }
 
@@ -208,6 +213,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false});
+  add_exec_flags(cmd, a->exec, true);
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
