@@ -91,6 +91,7 @@ result<int> spawn_on_descriptor(const exec_command& cmd, int fd) {
     } else {
       // Dispositions first, then the mask: a signal let in must find the default action.
       for (int sig : reset_in_child) ::signal(sig, SIG_DFL);
+      ::setpgid(0, 0);  // its own process group (see child_process.hpp); the parent does it too
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -104,6 +105,7 @@ result<int> spawn_on_descriptor(const exec_command& cmd, int fd) {
     [[maybe_unused]] auto n = ::write(report[1], &e, sizeof e);
     ::_exit(127);
   }
+  ::setpgid(pid, pid);  // whichever of the two runs first; the later one may fail harmlessly
   ::close(report[1]);
   int child_errno = 0;
   std::size_t got = 0;
@@ -139,7 +141,10 @@ std::vector<child_exit> reap_children() {
   return out;
 }
 
-void signal_child(int pid, int sig) { ::kill(static_cast<pid_t>(pid), sig); }
+void signal_child(int pid, int sig) {
+  // The group while its leader is unreaped is surely ours; the leader alone if the group is gone.
+  if (::kill(-static_cast<pid_t>(pid), sig) != 0) ::kill(static_cast<pid_t>(pid), sig);
+}
 
 child_watch::child_watch() {
   sigset_t block;

@@ -41,9 +41,11 @@ std::string describe_exit(const child_exit& e);
 int exit_code_of(const child_exit& e);
 
 // Starts `cmd` with descriptor `fd` as its stdin and stdout (stderr is ours), with every signal
-// unblocked and SIGPIPE, SIGINT, SIGTERM, SIGQUIT and SIGCHLD at their default disposition, in
-// our process group (a terminal's Ctrl+C reaches it too, as with ncat). Every descriptor the
-// library opens is close-on-exec, so the child holds the socket and nothing else of ours.
+// unblocked and SIGPIPE, SIGINT, SIGTERM, SIGQUIT and SIGCHLD at their default disposition, as
+// the leader of its own process group, so that stopping it (signal_child) reaches whatever it
+// started too (a shell's pipeline, `sh -c 'a; b'`), and a terminal's Ctrl+C reaches sockit alone,
+// which then decides (exec_session.hpp). Every descriptor the library opens is close-on-exec, so
+// the child holds the socket and nothing else of ours.
 // Returns the child's pid; if the program could not be run (not found, not executable), the
 // errno execvp gave, reported back through a close-on-exec pipe, and the failed child is reaped.
 result<int> spawn_on_descriptor(const exec_command& cmd, int fd);
@@ -51,7 +53,8 @@ result<int> spawn_on_descriptor(const exec_command& cmd, int fd);
 // Reaps every child that has ended (waitpid WNOHANG); never blocks.
 std::vector<child_exit> reap_children();
 
-// Sends `sig` to a child; errors (it has just gone) are of no interest.
+// Sends `sig` to a child's process group (call it only before the child is reaped: until then
+// its pid cannot name anyone else's group); errors (it has just gone) are of no interest.
 void signal_child(int pid, int sig);
 
 // While alive: SIGINT, SIGTERM and SIGCHLD are blocked except inside wait(), so a child's end or a
