@@ -61,7 +61,10 @@ std::string describe_exit(const child_exit& e) {
 
 int exit_code_of(const child_exit& e) { return e.signal == 0 ? e.code : 128 + e.signal; }
 
-result<int> spawn_on_descriptor(const exec_command& cmd, int fd) {
+result<int> spawn_on_descriptor(const exec_command& cmd, int fd, const char** failed) {
+  const char* ignored = nullptr;
+  if (!failed) failed = &ignored;
+  *failed = "exec";
   if (cmd.argv.empty()) return errno_code(ENOENT);
   // Everything the child needs is built before fork: between fork and exec it may only make
   // async-signal-safe calls.
@@ -73,10 +76,14 @@ result<int> spawn_on_descriptor(const exec_command& cmd, int fd) {
   // The classic report of a failed exec: the child writes its errno into a close-on-exec pipe; a
   // successful exec closes the pipe, so the parent reads EOF.
   int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return errno_code(errno);
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    *failed = "pipe";
+    return errno_code(errno);
+  }
   const pid_t pid = ::fork();
   if (pid < 0) {
     int e = errno;
+    *failed = "fork";
     ::close(report[0]);
     ::close(report[1]);
     return errno_code(e);

@@ -47,8 +47,10 @@ int exit_code_of(const child_exit& e);
 // which then decides (exec_session.hpp). Every descriptor the library opens is close-on-exec, so
 // the child holds the socket and nothing else of ours.
 // Returns the child's pid; if the program could not be run (not found, not executable), the
-// errno execvp gave, reported back through a close-on-exec pipe, and the failed child is reaped.
-result<int> spawn_on_descriptor(const exec_command& cmd, int fd);
+// errno execvp gave, reported back through a close-on-exec pipe, and the failed child is reaped;
+// `failed`, if given, names the call that failed ("exec", or "fork"/"pipe" when no child could be
+// made: the process limit, a full descriptor table). Call it with SIGCHLD blocked (child_watch).
+result<int> spawn_on_descriptor(const exec_command& cmd, int fd, const char** failed = nullptr);
 
 // Reaps every child that has ended (waitpid WNOHANG); never blocks.
 std::vector<child_exit> reap_children();

@@ -116,8 +116,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
       "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
       "                                      # options set before connecting; -v shows what the kernel made of them\n"
+      "  sockit connect --exec rev 127.0.0.1 9000           # run rev on the connection (DANGER: the peer drives it)\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
-      "timeout), 2 usage error, 130 a second Ctrl+C.");
+      "timeout), 2 usage error, 130 a second Ctrl+C; with --exec/--sh-exec, the program's exit status.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
 }
 

@@ -222,8 +222,11 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
+      "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
+      "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"
+      "user, on 0.0.0.0 anyone who can reach the port. Without -k sockit exits with the program's status.\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
       "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });

@@ -30,6 +30,12 @@ struct running_child {
 
 std::string prefix(const std::string& peer) { return peer.empty() ? std::string() : peer + ": "; }
 
+// "peer 127.0.0.1:5555: exec 'rev'", "fork for 'rev'" (no child could be made).
+std::string spawn_failure(const std::string& peer, const char* failed, const exec_command& cmd) {
+  std::string_view call = failed ? failed : "exec";
+  return fmt::format("{}{}{} '{}'", prefix(peer), call, call == "exec" ? "" : " for", cmd.text);
+}
+
 // The children alive, by pid, and what their ends were.
 class child_table {
  public:
@@ -136,9 +142,10 @@ bool check_exec_args(const exec_args& a, bool udp_ok, bool udp, bool hexdump, ex
 int run_exec_connect(socket s, const std::string& peer_name, const exec_command& cmd) {
   child_watch watch;
   if (auto ec = hand_over(s)) return fail("set blocking", ec);
-  auto pid = spawn_on_descriptor(cmd, s.native_handle());
+  const char* failed = nullptr;
+  auto pid = spawn_on_descriptor(cmd, s.native_handle(), &failed);
   (void)s.close();  // the child has its copy
-  if (!pid) return fail(fmt::format("exec '{}'", cmd.text), pid.error());
+  if (!pid) return fail(spawn_failure("", failed, cmd), pid.error());
   const std::string who = "peer " + peer_name;
   spdlog::info("{}: started child {}: {}", who, *pid, cmd.text);
   child_table children;
@@ -202,10 +209,11 @@ int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const 
       const std::string who = "peer " + peer.to_string();
       spdlog::info("connection from {}", peer.to_string());
       if (!keep_open) listeners.clear();  // one peer only: later clients are refused
-      auto pid = spawn_on_descriptor(cmd, c->native_handle());
+      const char* failed = nullptr;
+      auto pid = spawn_on_descriptor(cmd, c->native_handle(), &failed);
       (void)c->close();  // the child has its copy; ours would keep the connection open after it ends
       if (!pid) {
-        int code = fail(fmt::format("{}: exec '{}'", who, cmd.text), pid.error());
+        int code = fail(spawn_failure(who, failed, cmd), pid.error());
         if (!keep_open) return code;
         continue;
       }
