@@ -201,10 +201,14 @@ int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const 
       auto c = tcp_accept(l.sock, ao);
       if (!c && c.error() == errc::would_block) continue;  // the peer left before we took it
       if (!c) {
-        // A full descriptor table or the like: say so, keep serving the others.
+        // Out of descriptors or memory: say so, and keep the children served. The pending
+        // connection stays pending, so pause before trying again instead of spinning on it
+        // (at most ten lines a second); the pause still reaps and sees Ctrl+C.
         fail("accept on " + l.at.to_string(), c.error());
         if (!keep_open) return exit_failure;
-        continue;
+        std::span<wait_entry> none;
+        (void)watch.wait(none, deadline::after(100ms));
+        break;
       }
       const std::string who = "peer " + peer.to_string();
       spdlog::info("connection from {}", peer.to_string());
