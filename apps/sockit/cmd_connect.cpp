@@ -87,6 +87,8 @@ int run_connect(const connect_args& a, const context& ctx) {
   po.udp = a.udp;
   po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
   po.idle_seconds = wait_s;
+  po.recv_timeout = flags.recv_timeout.value_or(-1);
+  po.send_timeout = flags.send_timeout.value_or(-1);
   po.peer_name = peer.to_string();
   return pump.run(s, po);
 }
@@ -106,7 +108,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       ->option_text("SECS");
   cmd.add_flag("-N,--shutdown-on-eof", a->shutdown_on_eof,
                "On stdin EOF shut the socket down, as nc -N (TCP always half-closes; UDP: exit at stdin EOF)");
-  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true});
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
   add_exec_flags(cmd, a->exec, false);
   cmd.footer(
       "Examples:\n"
@@ -116,6 +118,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -x connect 127.0.0.1 7007                   # hex dump of the traffic on stderr\n"
       "  sockit -v connect --nodelay --rcvbuf 65536 -s 127.0.0.2 -p 40000 127.0.0.1 7007\n"
       "                                      # options set before connecting; -v shows what the kernel made of them\n"
+      "  sockit connect --recv-timeout 5 127.0.0.1 7007    # fail (exit 1) if the server is silent for 5 s\n"
       "  sockit connect --exec rev 127.0.0.1 9000           # run rev on the connection (DANGER: the peer drives it)\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C; with --exec/--sh-exec, the program's exit status.");

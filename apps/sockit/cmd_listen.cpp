@@ -123,6 +123,8 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     }
     pump_options po;
     po.peer_name = peer.to_string();
+    po.recv_timeout = a.sock.recv_timeout.value_or(-1);
+    po.send_timeout = a.sock.send_timeout.value_or(-1);
     int code = pump.run(*c, po);
     if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
@@ -148,6 +150,8 @@ int run_udp(std::vector<bound_socket>& socks, const listen_args& a, const contex
   pump_options po;
   po.udp = true;
   po.peer_name = d->from.to_string();
+  po.recv_timeout = a.sock.recv_timeout.value_or(-1);
+  po.send_timeout = a.sock.send_timeout.value_or(-1);
   if (a.keep_open) {  // datagrams from anyone, on every socket
     const socket* other = socks.size() > 1 ? &socks[i == 0 ? 1 : 0].sock : nullptr;
     return pump.run_udp_any(s.sock, d->from, po, other);
@@ -212,7 +216,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "IPv4 only (without ADDR: 127.0.0.1 alone)");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
-  add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false});
+  add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false, .timeouts = true});
   add_exec_flags(cmd, a->exec, true);
   cmd.footer(
       "Examples:\n"
@@ -222,6 +226,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
+      "  sockit listen -k --recv-timeout 30 9000      # drop a peer silent for 30 s, take the next\n"
       "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"

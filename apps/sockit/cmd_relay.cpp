@@ -114,7 +114,10 @@ int run_relay(relay_args& a, bool json) {
   listen_flags.source.clear();
   listen_flags.source_port.clear();
   listen_flags.source_at.reset();
-  if (int tc = try_socket_flags(listen_flags, !a.udp, listen_at.family(), true); tc != exit_ok) return tc;
+  std::vector<applied_option> listen_applied;  // for --json
+  if (int tc = try_socket_flags(listen_flags, !a.udp, listen_at.family(), true, &listen_applied); tc != exit_ok) {
+    return tc;
+  }
   s.listen_prepare = socket_applier(listen_flags, !a.udp);
   s.target_prepare = socket_applier(flags, !a.udp);
   s.copy = a.copy;
@@ -186,6 +189,7 @@ int run_relay(relay_args& a, bool json) {
     json_object o;
     o.add("event", "listening").add("proto", header.proto).add("address", listen_at.to_string());
     o.add("target", s.target.to_string()).add("seed", s.seed);
+    o.add_raw("socket_options", applied_json(listen_applied));
     print_json(o);
   }
   if (s.impair.active()) {

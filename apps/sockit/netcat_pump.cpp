@@ -2,6 +2,8 @@
 #include "netcat_pump.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <optional>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include <csignal>
 #include <pthread.h>
 
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
@@ -27,6 +30,12 @@ namespace {
 
 // One stdin read becomes one datagram, so read no more than any peer's datagram carries.
 constexpr std::size_t max_datagram = max_udp_payload_v4;
+
+// A limit in seconds (<= 0: none) as a duration; a positive value never rounds down to none.
+std::optional<std::chrono::milliseconds> limit(double seconds) {
+  if (!(seconds > 0)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(std::max(1.0, std::min(std::ceil(seconds * 1000.0), 1e15))));
+}
 
 }  // namespace
 
@@ -62,9 +71,11 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   // Where stdin goes: `s`, or (UDP with two sockets) the one the latest sender reached.
   const socket* out = &s;
   const bool interactive = ::isatty(STDIN_FILENO) == 1;
-  const auto idle = opts.idle_seconds > 0 ? std::chrono::milliseconds(static_cast<long long>(
-                                                std::min(std::ceil(opts.idle_seconds * 1000.0), 2147483647.0)))
-                                          : std::chrono::milliseconds(-1);
+  using clock = std::chrono::steady_clock;
+  const auto idle = limit(opts.idle_seconds), recv_limit = limit(opts.recv_timeout),
+             send_limit = limit(opts.send_timeout);
+  // When something last happened, arrived from the peer, and left for it (or started waiting to).
+  clock::time_point last_event = clock::now(), last_recv = last_event, last_sent = last_event;
   std::vector<char> inbuf(opts.udp ? max_datagram : 65536);
   std::vector<char> netbuf(65536);
   std::string pending;  // read from stdin, not yet sent
@@ -84,6 +95,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       }
       dump_.sent(std::string_view(p, *n));
       pending_off += *n;
+      if (*n > 0) last_sent = clock::now();
     }
     pending.clear();
     pending_off = 0;
@@ -119,13 +131,31 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       fds[k].want = (net_eof ? 0 : wait_entry::readable) | (pending.empty() || socks[k] != out ? 0 : wait_entry::writable);
     }
     // With the thread's own mask, so the wait hands an interrupting signal back (see above).
-    auto rc = wait_any(fds, idle.count() < 0 ? deadline::never() : deadline::after(idle), &run_mask);
+    // Wake for the nearest of the limits that can run out now.
+    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && !pending.empty();
+    auto until = clock::time_point::max();
+    if (idle) until = last_event + *idle;
+    if (recv_armed) until = std::min(until, last_recv + *recv_limit);
+    if (send_armed) until = std::min(until, last_sent + *send_limit);
+    auto rc = wait_any(fds, until == clock::time_point::max() ? deadline::never() : deadline::at(until), &run_mask);
     if (!rc && rc.error() == std::errc::interrupted) continue;
     if (!rc) return fail("poll", rc.error());
-    if (*rc == 0) {
+    const auto now = clock::now();
+    if (*rc > 0) last_event = now;
+    // Data that is ready now still counts: a timeout fires only on a wait that found nothing.
+    if (*rc == 0 && recv_armed && now - last_recv >= *recv_limit) {
+      return fail_message(fmt::format("recv from {}: nothing received for {} s (--recv-timeout)", opts.peer_name,
+                                      opts.recv_timeout));
+    }
+    if (*rc == 0 && send_armed && now - last_sent >= *send_limit) {
+      return fail_message(fmt::format("send to {}: the peer took nothing for {} s (--send-timeout)", opts.peer_name,
+                                      opts.send_timeout));
+    }
+    if (*rc == 0 && idle && now - last_event >= *idle) {
       spdlog::info("idle for {} s: closing the connection to {}", opts.idle_seconds, opts.peer_name);
       return exit_ok;
     }
+    if (*rc == 0) continue;
 
     // The socket first, so replies keep flowing while stdin floods us.
     constexpr unsigned in_or_down = wait_entry::readable | wait_entry::error | wait_entry::hangup;
@@ -151,6 +181,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         auto n = try_recv(sk, buf);
         if (n) got = *n; else ec = n.error();
       }
+      if (!ec) last_recv = now;
       if (ec && ec != errc::would_block && ec != errc::end_of_stream) {
         return fail((opts.udp ? "receive from " : "recv from ") + opts.peer_name, ec);
       }
@@ -183,6 +214,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         if (n.error() != errc::would_block) return fail("read stdin", n.error());
       } else {
         pending.assign(inbuf.data(), *n);
+        last_sent = now;  // the send limit counts from here
         if (int code = flush(); code >= 0) return code;
       }
     }

@@ -17,6 +17,10 @@ struct pump_options {
   bool udp_exit_on_stdin_eof = false;
   // Idle timeout (nc -w): give up when neither side moved for this long; <= 0 means none.
   double idle_seconds = -1;
+  // --recv-timeout: fail when the peer has sent nothing for this long (until its EOF);
+  // --send-timeout: fail when what stdin gave has waited this long without a byte taken. <= 0: none.
+  double recv_timeout = -1;
+  double send_timeout = -1;
   // How the peer is named in error lines ("127.0.0.1:8080").
   std::string peer_name;
 };

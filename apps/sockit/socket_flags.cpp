@@ -67,6 +67,14 @@ std::error_code apply_one(std::vector<applied_option>& applied, std::string name
 
 std::string number(int v) { return std::to_string(v); }
 
+// "2.5 s", "0.004 s": seconds with no more decimals than the value has.
+std::string microseconds_text(microseconds us) {
+  std::string t = fmt::format("{}.{:06}", us.count() / 1000000, us.count() % 1000000);
+  while (t.back() == '0') t.pop_back();
+  if (t.back() == '.') t.pop_back();
+  return t + " s";
+}
+
 // Linux doubles a buffer size it is given (for its bookkeeping) and caps it at
 // net.core.wmem_max/rmem_max, silently: say so, once per process and option, when the cap took
 // some of it (-v shows every value; this is for a user who did not ask for it).
@@ -116,6 +124,18 @@ void add_socket_flags(CLI::App& cmd, socket_flags& f, socket_flag_set which) {
   cmd.add_option("--bind-dev", f.bind_dev, "SO_BINDTODEVICE: send and receive through this interface only")
       ->option_text("NAME")
       ->group(group);
+  if (which.timeouts) {
+    cmd.add_option("--recv-timeout", f.recv_timeout,
+                   "SO_RCVTIMEO: give up when the peer has sent nothing for SECS (exit 1)")
+        ->check(seconds_check(false))
+        ->option_text("SECS")
+        ->group(group);
+    cmd.add_option("--send-timeout", f.send_timeout,
+                   "SO_SNDTIMEO: give up when the peer has taken nothing of what is waiting to go for SECS (exit 1)")
+        ->check(seconds_check(false))
+        ->option_text("SECS")
+        ->group(group);
+  }
   if (which.server) {
     cmd.add_flag("--reuseport", f.reuseport, "SO_REUSEPORT: let other sockets of this user share the port")
         ->group(group);
@@ -176,7 +196,8 @@ ip_family source_family(const socket_flags& f) {
 
 bool no_socket_flags(const socket_flags& f) {
   return !f.nodelay && !f.keepalive && !f.sndbuf && !f.rcvbuf && !f.ttl && !f.tos && !f.mss && !f.linger &&
-         !f.reuseport && f.bind_dev.empty() && f.source.empty() && f.source_port.empty();
+         !f.reuseport && f.bind_dev.empty() && f.source.empty() && f.source_port.empty() && !f.recv_timeout &&
+         !f.send_timeout;
 }
 
 std::error_code apply_socket_flags(const socket& s, const socket_flags& f, bool tcp, std::vector<applied_option>& applied,
@@ -285,6 +306,25 @@ std::error_code apply_socket_flags(const socket& s, const socket_flags& f, bool 
                 [&] { return linger(s); }, linger_text)) {
           return fail_as("SO_LINGER", ec);
         }
+      }
+    }
+    // Set for what they mean to a blocking call, and read back: the kernel keeps them in
+    // scheduler ticks, so a value between two ticks comes back rounded.
+    struct timeout_option {
+      const std::optional<double>& want;
+      const char* name;
+      std::error_code (*set)(const socket&, microseconds);
+      result<microseconds> (*get)(const socket&);
+    };
+    for (const timeout_option& t : {timeout_option{f.recv_timeout, "SO_RCVTIMEO", set_recv_timeout, recv_timeout},
+                                    timeout_option{f.send_timeout, "SO_SNDTIMEO", set_send_timeout, send_timeout}}) {
+      if (!t.want) continue;
+      // seconds_check bounds it to a year, and a positive value never rounds down to "none".
+      auto want = std::max(microseconds(1), microseconds(static_cast<long long>(*t.want * 1e6)));
+      if (auto ec = apply_one(
+              applied, t.name, microseconds_text(want), [&] { return t.set(s, want); }, [&] { return t.get(s); },
+              microseconds_text)) {
+        return fail_as(t.name, ec);
       }
     }
     if (f.source_at) {

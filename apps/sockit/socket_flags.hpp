@@ -1,5 +1,6 @@
 // The socket option flags of every command that opens a socket (--nodelay, --keepalive, --sndbuf,
-// --rcvbuf, --ttl, --tos, --mss, --linger, --reuseport, --bind-dev, -s/--source, -p/--source-port),
+// --rcvbuf, --ttl, --tos, --mss, --linger, --reuseport, --bind-dev, -s/--source, -p/--source-port,
+// --recv-timeout, --send-timeout),
 // parsed in one place, applied to each new socket before it binds or connects, and read back
 // from the kernel afterwards: -v prints what was asked and what the kernel made of it, --json
 // carries the same. Private to the CLI.
@@ -23,6 +24,7 @@ struct socket_flag_set {
   bool server = false;  // --reuseport
   bool client = false;  // -s/--source, -p/--source-port (long forms only when short_source is false)
   bool short_source = true;
+  bool timeouts = false;  // --recv-timeout, --send-timeout (commands that enforce them in their loop)
 };
 
 struct socket_flags {
@@ -30,6 +32,9 @@ struct socket_flags {
   std::optional<std::string> keepalive;  // "" = on with the kernel's timers, or "IDLE,INTVL,CNT"
   std::optional<long long> sndbuf, rcvbuf, ttl, tos, mss;
   std::optional<double> linger;  // seconds
+  // SO_RCVTIMEO / SO_SNDTIMEO, in seconds. The kernel applies them to blocking calls only; the
+  // commands that take them wait with poll, so they enforce them in their own loop too.
+  std::optional<double> recv_timeout, send_timeout;
   bool reuseport = false;
   std::string bind_dev;
   std::string source;       // address, as typed

@@ -238,7 +238,7 @@ class proto_report final : public service_report {
       if (opts_.json) {
         json_object o;
         o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", at.to_string());
-        o.add("versions", versions);
+        o.add("versions", versions).add_raw("socket_options", row.socket_options);
         print_json(o);
       } else {
         print_out("proto listening on {} ({}, max payload {})\n", at.to_string(), versions, opts_.max_payload);

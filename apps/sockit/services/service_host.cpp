@@ -99,6 +99,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   }
   bool tcp_logged = false, udp_logged = false;
   bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
+  std::vector<std::string> options_json(plan.sockets().size(), "[]");  // loop 0's sockets, for --json
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
   to.idle_timeout = opts.idle_timeout;
@@ -121,6 +122,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
               endpoint local = (*t)->local_endpoint();
               sh.add(std::move(*t));
               if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
+              if (k == 0) options_json[i] = applied_json(tcp_applied);
               return local;
             }
             auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
@@ -128,13 +130,16 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
             endpoint local = (*u)->local_endpoint();
             sh.add(std::move(*u));
             if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
+            if (k == 0) options_json[i] = applied_json(udp_applied);
             return local;
           },
           tried);
       if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
     }
   }
-  report.listening(loops.front().totals());
+  auto rows = loops.front().totals();  // one row per socket, in the plan's order
+  for (std::size_t i = 0; i < rows.size() && i < options_json.size(); ++i) rows[i].socket_options = options_json[i];
+  report.listening(rows);
   spdlog::info("serving on the {} engine, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(), n,
                n == 1 ? "" : "s");
 

@@ -66,6 +66,7 @@ class table_report final : public service_report {
     for (const auto& r : rows) {
       json_object o;
       o.add("event", "listening").add("service", r.service).add("proto", r.proto).add("address", r.local.to_string());
+      o.add_raw("socket_options", r.socket_options);
       print_json(o);
     }
   }

@@ -20,6 +20,9 @@ struct service_stats {
   // (privileged source port, our own port, rate limit) or dropped because the socket was full.
   std::uint64_t dropped = 0;
   std::uint64_t errors = 0;  // connections that ended in an error other than a reset; socket errors
+  // The listening socket's options as the kernel has them (applied_json), for --json's listening
+  // event: "[]" when none was given.
+  std::string socket_options = "[]";
 };
 
 }  // namespace sockit::cli
