@@ -2,11 +2,13 @@
 #include <memory>
 #include <string>
 
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"
 #include "netcat_flags.hpp"
+#include "exec_session.hpp"
 #include "netcat_pump.hpp"
 #include "proxy_flags.hpp"
 #include "socket_flags.hpp"
@@ -29,6 +31,7 @@ struct connect_args {
   socket_flags sock;
   netcat_flags nc;
   proxy_flags proxy;
+  exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
 };
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -42,6 +45,12 @@ int run_connect(const connect_args& a, const context& ctx) {
   }
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
+  exec_command ex;
+  if (a.exec.set() && !check_exec_args(a.exec, true, a.udp, ctx.hexdump, ex, code)) return code;
+  if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
+    return fail_message(fmt::format("{} has no meaning with --exec/--sh-exec: the program talks to the peer itself", flag),
+                        exit_usage);
+  }
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   proxy_flags proxy = a.proxy;
@@ -90,6 +99,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   }
   if (!proxy.on) spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
   log_applied(applied);
+  if (a.exec.set()) return run_exec_connect(std::move(s), peer.to_string(), ex);
 
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
@@ -122,6 +132,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
   add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
   add_proxy_flags(cmd, a->proxy);
+  add_exec_flags(cmd, a->exec, false);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -136,8 +147,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit connect --proxy 127.0.0.1:3128 example.org 80   # through an HTTP proxy (CONNECT)\n"
       "  sockit connect --proxy [::1]:1080 --proxy-type socks5 --proxy-auth me:pw localhost 22\n"
       "                                      # through SOCKS5 with a password; the proxy resolves the name\n"
+      "  sockit connect --exec rev 127.0.0.1 9000           # run rev on the connection (DANGER: the peer drives it)\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
-      "timeout), 2 usage error, 130 a second Ctrl+C.");
+      "timeout), 2 usage error, 130 a second Ctrl+C; with --exec/--sh-exec, the program's exit status.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });
 }
 

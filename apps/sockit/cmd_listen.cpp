@@ -12,6 +12,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "exec_session.hpp"
 #include "loopback_pair.hpp"
 #include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
@@ -35,6 +36,7 @@ struct listen_args {
   bool v6 = false;
   socket_flags sock;
   netcat_flags nc;
+  exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -181,6 +183,12 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
   std::uint16_t port = 0;
   if (!parse_port_arg(port_text, port, code)) return code;
+  exec_command ex;
+  if (a.exec.set() && !check_exec_args(a.exec, false, a.udp, ctx.hexdump, ex, code)) return code;
+  if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
+    return fail_message(fmt::format("{} has no meaning with --exec/--sh-exec: the program talks to the peer itself", flag),
+                        exit_usage);
+  }
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   if (int tc = try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
@@ -197,6 +205,7 @@ int run_listen(const listen_args& a, const context& ctx) {
     }
     if (int bc = bind_sockets(&*at, port, checked, socks); bc != exit_ok) return bc;
   }
+  if (a.exec.set()) return run_exec_listen(socks, a.keep_open, ex);
   return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
 }
 
@@ -217,6 +226,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   o4->excludes(o6);
   add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false, .timeouts = true});
+  add_exec_flags(cmd, a->exec, true);
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
@@ -227,8 +237,11 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
       "  sockit listen -k --recv-timeout 30 9000      # drop a peer silent for 30 s, take the next\n"
       "  sockit listen --send-only 9000 < file.bin    # serve a file, ignore what the peer says\n"
+      "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
+      "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"
+      "user, on 0.0.0.0 anyone who can reach the port. Without -k sockit exits with the program's status.\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
       "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });

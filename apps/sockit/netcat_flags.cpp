@@ -38,6 +38,10 @@ void apply_netcat_flags(const netcat_flags& f, pump_options& po) {
   po.recv_only = f.recv_only;
 }
 
+const char* stream_flag_given(const netcat_flags& f) {
+  return f.quit_after_eof ? "-q" : f.line_interval ? "-i" : f.crlf ? "-C" : f.send_only ? "--send-only" : f.recv_only ? "--recv-only" : nullptr;
+}
+
 bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exit) {
   if (!f.numeric || host.empty() || endpoint::numeric(host, 0)) return true;
   exit = fail_message(fmt::format("-n: '{}' is not an address (-n never resolves names)", host), exit_usage);

@@ -24,6 +24,10 @@ struct netcat_flags {
 void add_netcat_flags(CLI::App& cmd, netcat_flags& f);
 void apply_netcat_flags(const netcat_flags& f, pump_options& po);
 
+// The first of the stream flags given (-q, -i, -C, --send-only, --recv-only), or nullptr: they
+// shape what the pump relays, so they mean nothing when a program (--exec) has the socket.
+const char* stream_flag_given(const netcat_flags& f);
+
 // -n: `host` must be an address (nothing is resolved); else one usage line, false and `exit` set.
 bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exit);
 

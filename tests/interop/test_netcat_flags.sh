@@ -93,7 +93,7 @@ for cmd in "connect -n localhost 9" "listen -n localhost 0" "connect -n -u local
     expect_rc 2 "$cmd"
     expect_contains "$TMP/err" "-n: 'localhost' is not an address (-n never resolves names)" "$cmd: the one line"
 done
-for bad in "-q nan" "-q -1" "-i 0" "-i inf" "--send-only --recv-only"; do
+for bad in "-q nan" "-q -1" "-i 0" "-i inf" "--send-only --recv-only" "--exec cat -C" "--sh-exec cat -q 1"; do
     run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect $bad 127.0.0.1 9
     expect_rc 2 "connect $bad"
     expect_lines "$TMP/err" 1 "connect $bad: one line"
