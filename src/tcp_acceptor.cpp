@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sockit/error.hpp"
+#include "sockit/options.hpp"
 
 namespace sockit {
 
@@ -23,9 +24,15 @@ result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::create(event_loop& loop, con
   o.nonblocking = true;
   auto s = tcp_listen(at, o);
   if (!s) return s.error();
-  auto local = s->local_endpoint();
+  return adopt(loop, std::move(*s), std::move(on_connection));
+}
+
+result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::adopt(event_loop& loop, socket listener,
+                                                          connection_handler on_connection) {
+  if (auto ec = set_nonblocking(listener, true)) return ec;
+  auto local = listener.local_endpoint();
   if (!local) return local.error();
-  auto a = std::make_unique<tcp_acceptor>(loop, std::move(*s), *local, std::move(on_connection));
+  auto a = std::make_unique<tcp_acceptor>(loop, std::move(listener), *local, std::move(on_connection));
   auto* raw = a.get();
   if (auto ec = loop.watch(raw->listener_.native_handle(), io_readable,
                            [raw](std::uint32_t) { raw->handle_readable(); })) {

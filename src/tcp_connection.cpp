@@ -91,14 +91,14 @@ void tcp_connection::handle_events(std::uint32_t ev) {
 }
 
 void tcp_connection::handle_io(std::uint32_t ev) {
-  bool reading = !paused_ && !peer_eof_ && !closing_;
+  bool reading = !paused_ && !held_ && !peer_eof_ && !closing_;
   if (reading && (ev & (io_readable | io_hangup | io_error))) handle_read();
   if (closed_) return;
   if (!output_.empty() && (ev & (io_writable | io_hangup | io_error))) handle_write();
   if (closed_) return;
   // Not reading, so nothing else will notice: a dead socket must be closed here or a
   // level-triggered poller would report it forever.
-  if ((ev & (io_error | io_hangup)) && (paused_ || peer_eof_ || closing_)) {
+  if ((ev & (io_error | io_hangup)) && (paused_ || held_ || peer_eof_ || closing_)) {
     auto ec = pending_error(socket_);
     close(ec ? ec : std::make_error_code(std::errc::connection_reset));
   }
@@ -134,7 +134,7 @@ void tcp_connection::handle_read() {
     } else {
       input_.clear();
     }
-    if (closed_ || paused_ || closing_) break;
+    if (closed_ || paused_ || held_ || closing_) break;
     if (*n < read_chunk) break;  // the kernel buffer is drained: skip the EAGAIN round trip
   }
   if (!closed_) give_back_input(input_, borrowed);
@@ -195,7 +195,7 @@ void tcp_connection::handle_write() {
 void tcp_connection::update_interest() {
   if (!started_ || closed_) return;
   std::uint32_t want = 0;
-  if (!paused_ && !peer_eof_ && !closing_) want |= io_readable;
+  if (!paused_ && !held_ && !peer_eof_ && !closing_) want |= io_readable;
   if (!output_.empty()) want |= io_writable;
   if (want != interest_) {
     if (auto ec = loop_.modify(socket_.native_handle(), want)) {
@@ -208,6 +208,12 @@ void tcp_connection::update_interest() {
 
 void tcp_connection::maybe_finish() {
   if (!closed_ && peer_eof_ && write_shut_) close();
+}
+
+void tcp_connection::hold_reading(bool on) {
+  if (held_ == on) return;
+  held_ = on;
+  update_interest();
 }
 
 void tcp_connection::shutdown_write() {

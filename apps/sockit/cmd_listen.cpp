@@ -13,6 +13,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "exec_session.hpp"
+#include "listen_gate.hpp"
+#include "listen_hub.hpp"
 #include "loopback_pair.hpp"
 #include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
@@ -37,6 +39,8 @@ struct listen_args {
   socket_flags sock;
   netcat_flags nc;
   exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
+  hub_flags hub;   // --broker, --allow, --deny, --max-conns (listen_gate.hpp)
+  listen_gate gate;
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -119,6 +123,7 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     auto c = tcp_accept(l.sock, ao);
     if (!c && c.error() == errc::would_block) continue;  // the peer left before we took it
     if (!c) return fail("accept on " + l.at.to_string(), c.error());
+    if (!a.gate.admit(peer, 0)) continue;  // --allow/--deny: closed, and the next one is awaited
     spdlog::info("connection from {}", peer.to_string());
     if (!a.keep_open) {
       listeners.clear();  // one peer only: later clients are refused instead of queueing unanswered
@@ -132,6 +137,22 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
   }
+}
+
+// -k (or --broker) over TCP: clients at once (listen_hub.hpp).
+int run_hub(std::vector<bound_socket>& listeners, const listen_args& a, const context& ctx) {
+  hub_options o;
+  o.broker = a.hub.broker;
+  o.gate = a.gate;
+  if (a.sock.send_timeout) o.stall_seconds = *a.sock.send_timeout;
+  o.recv_timeout = a.sock.recv_timeout.value_or(-1);
+  o.quit_after_eof = a.nc.quit_after_eof.value_or(-1);
+  o.line_interval = a.nc.line_interval.value_or(-1);
+  o.crlf = a.nc.crlf;
+  o.send_only = a.nc.send_only;
+  o.recv_only = a.nc.recv_only;
+  traffic_dumper dump(ctx.hexdump);
+  return run_listen_hub(listeners, o, dump);
 }
 
 int run_udp(std::vector<bound_socket>& socks, const listen_args& a, const context& ctx) {
@@ -189,11 +210,16 @@ int run_listen(const listen_args& a, const context& ctx) {
     return fail_message(fmt::format("{} has no meaning with --exec/--sh-exec: the program talks to the peer itself", flag),
                         exit_usage);
   }
+  if (a.udp && (a.hub.broker || a.hub.any_gate())) {
+    return fail_message("--broker, --allow, --deny and --max-conns are for TCP: not with -u", exit_usage);
+  }
+  if (a.hub.broker && a.exec.set()) return fail_message("--broker relays clients to each other: not with --exec", exit_usage);
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   if (int tc = try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
   listen_args checked = a;
   checked.sock = flags;
+  if (!make_listen_gate(a.hub, checked.gate, code)) return code;
   std::vector<bound_socket> socks;
   if (addr.empty() && !a.v4 && !a.v6) {
     if (int bc = bind_sockets(nullptr, port, checked, socks); bc != exit_ok) return bc;
@@ -205,8 +231,9 @@ int run_listen(const listen_args& a, const context& ctx) {
     }
     if (int bc = bind_sockets(&*at, port, checked, socks); bc != exit_ok) return bc;
   }
-  if (a.exec.set()) return run_exec_listen(socks, a.keep_open, ex);
-  return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
+  if (a.exec.set()) return run_exec_listen(socks, a.keep_open, ex, &checked.gate);
+  if (!a.udp && (a.keep_open || a.hub.broker)) return run_hub(socks, checked, ctx);
+  return a.udp ? run_udp(socks, checked, ctx) : run_tcp(socks, checked, ctx);
 }
 
 }  // namespace
@@ -227,6 +254,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false, .timeouts = true});
   add_exec_flags(cmd, a->exec, true);
+  add_hub_flags(cmd, a->hub);
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"

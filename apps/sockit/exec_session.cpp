@@ -41,6 +41,7 @@ class child_table {
  public:
   void add(int pid, std::string peer) { children_[pid] = running_child{std::move(peer)}; }
   bool empty() const noexcept { return children_.empty(); }
+  std::size_t size() const noexcept { return children_.size(); }
 
   // Reaps what has ended, logs each end, and returns the exits.
   std::vector<child_exit> reap() {
@@ -165,7 +166,8 @@ int run_exec_connect(socket s, const std::string& peer_name, const exec_command&
   }
 }
 
-int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const exec_command& cmd) {
+int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const exec_command& cmd,
+                    const listen_gate* gate) {
   child_watch watch;
   // Non-blocking, so an accept after the wait never blocks (the peer may have left).
   for (auto& l : listeners) {
@@ -210,6 +212,7 @@ int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const 
         (void)watch.wait(none, deadline::after(100ms));
         break;
       }
+      if (gate && !gate->admit(peer, children.size())) continue;  // closed: `c` goes out of scope
       const std::string who = "peer " + peer.to_string();
       spdlog::info("connection from {}", peer.to_string());
       if (!keep_open) listeners.clear();  // one peer only: later clients are refused

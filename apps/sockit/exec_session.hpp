@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "child_process.hpp"
+#include "listen_gate.hpp"
 #include "loopback_pair.hpp"
 #include "sockit/socket.hpp"
 
@@ -41,7 +42,9 @@ int run_exec_connect(socket s, const std::string& peer_name, const exec_command&
 // once (children run side by side); the parent only accepts, spawns and reaps, and closes its copy
 // of each connection. Without keep_open: the first connection only, and the exit code is its
 // child's, as for connect. With keep_open it runs until a signal (exit 0), a failed exec only
-// closes that peer. With -v each child's start and end are logged.
-int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const exec_command& cmd);
+// closes that peer. With -v each child's start and end are logged. `gate` (--allow/--deny/
+// --max-conns, counted in running children) closes the peers it refuses before any child starts.
+int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const exec_command& cmd,
+                    const listen_gate* gate = nullptr);
 
 }  // namespace sockit::cli

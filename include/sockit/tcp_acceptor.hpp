@@ -23,6 +23,10 @@ class tcp_acceptor {
   static result<std::unique_ptr<tcp_acceptor>> create(event_loop& loop, const endpoint& at,
                                                        const listen_options& opts,
                                                        connection_handler on_connection);
+  // Takes over a socket that already listens (bound and announced by the caller, as the CLI's
+  // listen does for 127.0.0.1 and ::1 on one port); it is made non-blocking.
+  static result<std::unique_ptr<tcp_acceptor>> adopt(event_loop& loop, socket listener,
+                                                      connection_handler on_connection);
   ~tcp_acceptor();
 
   const endpoint& local_endpoint() const noexcept { return local_; }

@@ -65,6 +65,11 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   // queued output is sent, then FIN. It closes itself on the peer's EOF; otherwise the owner
   // closes it once kernel_unsent() reaches 0, or at its deadline.
   void linger();
+  // The owner's own pause, apart from the output backpressure above: while held nothing is read
+  // (what the kernel buffers stays there, and the peer's window closes). A relay that fans one
+  // peer's input out to others holds its readers while a receiver is backed up.
+  void hold_reading(bool on);
+  bool reading_held() const noexcept { return held_; }
   // Bytes the kernel still holds for the peer, unsent or unacknowledged (SIOCOUTQ); 0 on error.
   std::size_t kernel_unsent() const noexcept;
 
@@ -115,6 +120,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   bool track_activity_ = true;
   bool started_ = false;
   bool paused_ = false;         // reading paused for backpressure
+  bool held_ = false;           // reading paused by the owner (hold_reading)
   bool peer_eof_ = false;       // the peer sent FIN
   bool want_shutdown_ = false;  // FIN to send once output drains
   bool write_shut_ = false;     // FIN sent
