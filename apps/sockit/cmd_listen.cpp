@@ -247,7 +247,8 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,
-               "After a peer leaves, accept the next one (UDP: take datagrams from any peer, reply to the latest)");
+               "Serve clients at once: stdin to all, each one's input to stdout (UDP: datagrams from any peer, "
+               "replies to the latest)");
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "IPv4 only (without ADDR: 127.0.0.1 alone)");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "IPv6 only (without ADDR: ::1 alone)");
   o4->excludes(o6);
@@ -259,17 +260,22 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
       "  sockit listen 0.0.0.0 9000 < reply.txt       # all interfaces; send reply.txt to the peer\n"
-      "  sockit -v listen -k 9000                     # keep accepting peers one after another\n"
+      "  sockit -v listen -k 9000 < news.txt          # many clients at once: each gets stdin, all print\n"
+      "  sockit listen --broker 9000                  # chat: each client's lines go to the others\n"
+      "  sockit -v listen -k --allow 10.0.0.0/8,::1 --deny 10.0.0.13 :: 9000   # only these clients\n"
+      "  sockit listen -k --max-conns 10 9000         # at most 10 at once, more are closed at once\n"
       "  sockit listen -u 9000                        # print datagrams, send stdin back to the sender\n"
       "  sockit listen 0                              # kernel picks a port: 'listening on ...' on stderr\n"
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
-      "  sockit listen -k --recv-timeout 30 9000      # drop a peer silent for 30 s, take the next\n"
+      "  sockit listen -k --recv-timeout 30 9000      # drop a client silent for 30 s\n"
       "  sockit listen --send-only 9000 < file.bin    # serve a file, ignore what the peer says\n"
       "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"
       "user, on 0.0.0.0 anyone who can reach the port. Without -k sockit exits with the program's status.\n"
+      "With -k a client whose queue is full (1 MiB) holds stdin up; one that takes nothing for 5 s\n"
+      "(--send-timeout) is dropped, so it cannot stall the others.\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
       "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });
