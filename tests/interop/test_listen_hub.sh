@@ -5,7 +5,8 @@
 # gets the others' lines, never its own, and stdout nothing. --allow/--deny by prefix (127.0.0.2 vs
 # 127.0.0.1, 127.0.0.0/8 vs ::1), --max-conns 2 closes a third client. A client that never reads
 # is dropped (--send-timeout) while the others get all of 200 MB, with RSS under 100 MB. Ctrl+C
-# exits 0, a second one (stdout blocked) 130. Bad flag values exit 2.
+# exits 0, a second one (stdout blocked) 130. --exec: --deny and --max-conns (counted in running
+# children) close clients before any child starts. Bad flag values exit 2.
 . "$SOCKIT_TEST_LIB"
 need nc ncat python3 timeout
 
@@ -177,7 +178,22 @@ kill -INT "$L"; wait "$L"; RC=$?
 expect_rc 130 "a second Ctrl+C"
 exec {HOLD}>&-
 
-# 8. Usage errors: one line, exit 2.
+# 8. --exec: --deny closes before any child starts, --max-conns 1 counts running children.
+bg nofds sh -c "exec '$SOCKIT' -v listen -k --max-conns 1 --deny 127.0.0.2 --sh-exec 'cat; sleep 1' -4 0 </dev/null >/dev/null 2>'$TMP/err8'"; L=$BG_PID
+listening_port P "$TMP/err8" tcp
+client e1 127.0.0.1 "$P"
+wait_grep "$TMP/err8" 'started child' || fail "--exec: the first client's child"
+echo over | timeout 5 nc -N 127.0.0.1 "$P" >/dev/null 2>&1
+echo bad | timeout 5 nc -N -s 127.0.0.2 127.0.0.1 "$P" >/dev/null 2>&1
+wait_grep "$TMP/err8" 'info denied 127\.0\.0\.2:' || fail "--exec --deny: $(tail -2 "$TMP/err8")"
+expect_match "$TMP/err8" 'refused 127\.0\.0\.1:[0-9]+: 1 connection already \(--max-conns 1\)' "--exec --max-conns 1"
+expect_eq "$(grep -c 'started child' "$TMP/err8")" "1" "--exec started one child only"
+printf 'e1 line\n' >&$IN_e1
+wait_lines "$TMP/e1.out" 1; expect_eq "$(cat "$TMP/e1.out")" "e1 line" "--exec served the admitted client"
+exec {IN_e1}>&-
+kill -INT "$L"; wait "$L" 2>/dev/null
+
+# 9. Usage errors: one line, exit 2.
 for args in "--max-conns 0" "--max-conns -1" "--max-conns nan" "--max-conns 99999999999999999999" \
             "--allow 127.0.0.1/33" "--allow localhost" "--deny 10.0.0.0/8,," "-u --broker" "-u -k --allow ::1" \
             "--broker --exec cat"; do

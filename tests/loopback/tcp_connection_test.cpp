@@ -522,6 +522,43 @@ TEST(tcp_acceptor, close_stops_accepting) {
   EXPECT_EQ(refused.error(), std::errc::connection_refused);
 }
 
+TEST(tcp_connection, hold_reading_stops_input_until_released) {
+  std::atomic<std::size_t> got{0};
+  server srv({}, [&](tcp_connection& c) {
+    c.on_data([&](tcp_connection&, buffer& in) {
+      got += in.size();
+      in.clear();
+    });
+  });
+  auto c = connect_to(srv.at());
+  ASSERT_TRUE(srv.eventually([&] { return srv.only_connection_unsafe() != nullptr; }));
+  auto conn = srv.only_connection();
+  srv.call([&] { conn->hold_reading(true); });
+  EXPECT_TRUE(srv.call([&] { return conn->reading_held(); }));
+  ASSERT_TRUE(send_all(c, as_bytes(std::string_view("held back")), deadline::after(quick)).ok());
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(got.load(), 0u) << "read while held";
+  srv.call([&] { conn->hold_reading(false); });
+  EXPECT_TRUE(srv.eventually([&] { return got.load() == 9; }));
+}
+
+TEST(tcp_acceptor, adopt_takes_over_a_listening_socket) {
+  auto loop = test::make_loop();
+  auto l = tcp_listen(endpoint::loopback_v4(0));  // blocking: adopt makes it non-blocking
+  ASSERT_TRUE(l);
+  auto port = l->local_endpoint()->port();
+  int accepted = 0;
+  auto a = tcp_acceptor::adopt(*loop, std::move(*l), [&](socket, const endpoint&) { ++accepted; });
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ((*a)->local_endpoint().port(), port);
+  auto c1 = connect_to((*a)->local_endpoint());
+  auto c2 = connect_to((*a)->local_endpoint());
+  ASSERT_TRUE(test::run_until(*loop, [&] { return accepted == 2; }));
+  // A third wake-up with nothing pending must not block in accept.
+  EXPECT_FALSE(loop->run_once(10ms));
+  EXPECT_EQ(accepted, 2);
+}
+
 TEST(tcp_acceptor, port_in_use_is_an_error_not_an_abort) {
   auto loop = test::make_loop();
   auto l = test::listen_loopback();
