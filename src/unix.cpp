@@ -37,6 +37,10 @@ result<unix_address> address_by(const socket& s, Get get) {
   return unix_address::from_sockaddr(reinterpret_cast<sockaddr*>(&sa), len);
 }
 
+std::error_code unix_connect_once(const socket& s, const unix_address& to) {
+  return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
+}
+
 // Binding the unnamed address (only the family) asks the kernel for an autobind name: five hex
 // digits in the abstract namespace.
 std::error_code autobind(const socket& s) {
@@ -45,16 +49,21 @@ std::error_code autobind(const socket& s) {
       [&] { return ::bind(s.native_handle(), reinterpret_cast<const sockaddr*>(&family), sizeof family); });
 }
 
-// What holds a socket file we could not bind: ECONNREFUSED from a connect means nobody accepts
-// there any more (a server that died without unlinking); anything that connects, or refuses
-// for the type (EPROTOTYPE: a live socket of the other type), or says the backlog is full, is a
-// live server. Other errors (EACCES...) say nothing, and are returned as they are.
+// What holds a socket file we could not bind. The probe is a datagram connect, which nobody
+// notices: a stream connect would be a real connection, and a one-shot server (nc -l, listen
+// without -k) would take it as its client. Linux answers ECONNREFUSED when no socket is bound to the
+// file (a server that died without unlinking it), EPROTOTYPE when a live socket of another type is,
+// and connects (or EPERM: it has its own peer) when a live datagram socket is. Other errors
+// (EACCES...) say nothing, and the caller returns bind's own.
 enum class holder { dead, live, unknown };
-holder probe(const unix_address& at, int type) {
-  auto s = socket::open(AF_UNIX, type | SOCK_NONBLOCK);
+holder probe(const unix_address& at) {
+  auto s = socket::open(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK);
   if (!s) return holder::unknown;
-  auto ec = detail::check_ec([&] { return ::connect(s->native_handle(), at.data(), at.size()); });
-  if (!ec || ec == errc::would_block || ec == std::errc::wrong_protocol_type) return holder::live;
+  auto ec = unix_connect_once(*s, at);
+  if (!ec || ec == std::errc::wrong_protocol_type || ec == std::errc::operation_not_permitted ||
+      ec == errc::would_block) {
+    return holder::live;
+  }
   if (ec == std::errc::connection_refused) return holder::dead;
   return holder::unknown;
 }
@@ -85,7 +94,7 @@ result<socket> open_bound_unix(const unix_address& at, int type, const unix_list
     auto st = lstat_path(path);
     if (st && !S_ISSOCK(st->st_mode)) return errc::not_a_socket_file;
     if (st && o.replace_stale) {
-      switch (probe(at, type)) {
+      switch (probe(at)) {
         case holder::live: return errc::unix_in_use;
         case holder::unknown: return ec;
         case holder::dead: break;
@@ -212,9 +221,7 @@ std::error_code unix_socket_file::remove() {
   return ec == std::errc::no_such_file_or_directory ? std::error_code{} : ec;
 }
 
-std::error_code unix_connect(const socket& s, const unix_address& to) {
-  return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
-}
+std::error_code unix_connect(const socket& s, const unix_address& to) { return unix_connect_once(s, to); }
 
 result<socket> unix_connect(const unix_address& to, const unix_connect_options& opts) {
   if (to.is_unnamed()) return errc::bad_unix_address;

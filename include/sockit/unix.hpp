@@ -114,8 +114,9 @@ struct unix_listen_options {
   // fchmod before bind, so the file is created with them (less what the umask removes, added back
   // with chmod after bind): at no moment wider than asked. Unset: 0777 less the umask, as bind does.
   std::optional<unsigned> mode;
-  // A socket file left by a dead server (connect says ECONNREFUSED) is unlinked and bound again.
-  // A live one is errc::unix_in_use; a file that is not a socket is errc::not_a_socket_file and
+  // A socket file left by a dead server (no socket bound to it: a connect is refused) is unlinked
+  // and bound again. The probe is a datagram connect, so a live server sees no connection. A
+  // live one is errc::unix_in_use; a file that is not a socket is errc::not_a_socket_file and
   // stays. Off: EADDRINUSE as bind says.
   bool replace_stale = true;
   bool nonblocking = false;

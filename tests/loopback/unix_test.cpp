@@ -15,6 +15,7 @@
 
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
+#include "sockit/options.hpp"
 #include "test_support.hpp"
 
 namespace sockit {
@@ -155,6 +156,12 @@ TEST_F(unix_sockets, live_server_is_refused) {
   auto d = unix_bind_datagram(where);
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error(), errc::unix_in_use);
+  // The probes were not connections: nothing waits to be accepted (a one-shot server would
+  // have taken one as its client).
+  ASSERT_FALSE(set_nonblocking(*l, true));
+  auto none = tcp_accept(*l);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error(), errc::would_block);
   EXPECT_TRUE(unix_connect(where));  // and still serving
 }
 
