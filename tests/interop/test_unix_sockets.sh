@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sockit connect/listen on Unix domain sockets against nc -U (netcat-openbsd) and socat.
-# Proves: 1 MiB byte-exact both ways with nc -U and socat UNIX-LISTEN/UNIX-CONNECT, abstract
+# Proves: 1 MiB byte-exact both ways with nc -U and socat UNIX-LISTEN/UNIX-CONNECT, listen -k, abstract
 # names (ABSTRACT-CONNECT/ABSTRACT-LISTEN), datagrams with nc -uU and socat UNIX-SENDTO /
 # UNIX-RECVFROM in both directions, --mode read back with stat, the stale-file rule (dead server
 # replaced, live one refused, a regular file and a directory kept), the file gone after Ctrl+C
@@ -66,6 +66,19 @@ cmp -s "$TMP/data" "$TMP/got5s" || fail "socat got $(size_of "$TMP/got5s") bytes
 cmp -s "$TMP/data2" "$TMP/got5c" || fail "connect got $(size_of "$TMP/got5c") bytes from socat, not 1 MiB"
 # SO_PEERCRED names the process that listened (socat, a child of timeout): a pid, our uid and gid.
 expect_match "$TMP/err5" "peer pid [1-9][0-9]* uid $(id -u) gid $(id -g)\$" "connect -v credentials"
+
+# 5b. listen -k: clients one after another (nc -U, then sockit connect); the file stays meanwhile.
+S=$TMP/k5
+bg sh -c "exec '$SOCKIT' listen -k 'unix:$S' >'$TMP/got5k' </dev/null 2>'$TMP/l5k.err'"; L=$BG_PID
+wait_file "$S"
+printf 'one\n' | timeout 5 nc -N -U "$S" >/dev/null
+printf 'two\n' | timeout 5 "$SOCKIT" connect "unix:$S" >/dev/null
+for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5k")" -ge 2 ] && break; sleep 0.1; done
+expect_eq "$(cat "$TMP/got5k")" "$(printf 'one\ntwo')" "listen -k on a Unix socket"
+[ -S "$S" ] || fail "listen -k lost its socket file between clients"
+kill -TERM "$L"; wait "$L"; RC=$?
+expect_rc 0 "listen -k after SIGTERM"
+wait_gone "$S" || fail "socket file $S left after listen -k's SIGTERM"
 
 # 6. Abstract names both ways: no file anywhere.
 N="sockit-test-$$"
@@ -196,5 +209,4 @@ wait_file "$S"
 expect_contains "$TMP/l14.err" "socket option SO_RCVBUF: asked 65536" "--rcvbuf on a Unix socket"
 kill -INT "$L"; wait "$L"
 [ -e "$S" ] && fail "socket file left after Ctrl+C (with --rcvbuf)"
-[ -e "$TMP/s3" ] || true  # nc -lU's file is nc's to remove
 finish
