@@ -182,7 +182,10 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (port_text.empty()) return fail_message("port is required (usage: sockit listen [ADDR] PORT)", exit_usage);
   if (!addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
   std::uint16_t port = 0;
-  if (!parse_port_arg(port_text, port, code)) return code;
+  if (!check_numeric_port(a.nc, "port", port_text, code) ||
+      !parse_port_arg(port_text, port, code, a.udp ? transport::udp : transport::tcp)) {
+    return code;
+  }
   exec_command ex;
   if (a.exec.set() && !check_exec_args(a.exec, false, a.udp, ctx.hexdump, ex, code)) return code;
   if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
@@ -216,7 +219,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   // CLI11 2.1 fills positionals in order, so both are optional here and run_listen reads one word
   // as PORT; the usage line says what a user types.
   cmd.add_option("ADDR", a->addr, "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all)");
-  cmd.add_option("PORT", a->port, "Port (0: the kernel picks one, printed on stderr)");
+  cmd.add_option("PORT", a->port, "Port, a number or a service name (0: the kernel picks one, printed on stderr)");
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,

@@ -48,4 +48,11 @@ bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exi
   return false;
 }
 
+bool check_numeric_port(const netcat_flags& f, std::string_view what, const std::string& port, int& exit) {
+  if (!f.numeric || !is_service_name(port)) return true;
+  exit = fail_message(fmt::format("-n: {} '{}' is a service name, not a number (-n never looks names up)", what, port),
+                      exit_usage);
+  return false;
+}
+
 }  // namespace sockit::cli

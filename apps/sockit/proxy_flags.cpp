@@ -21,7 +21,7 @@ result<host_port> parse_proxy_address(std::string_view text, std::uint16_t defau
   if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
     return host_port{std::string(text.substr(1, text.size() - 2)), default_port};
   }
-  return parse_host_port(text);
+  return parse_host_port(text, transport::tcp);
 }
 
 std::string bracketed(const std::string& host, std::uint16_t port) {

@@ -22,6 +22,7 @@ enum class errc {
                        // equal to std::errc::resource_unavailable_try_again
   not_multicast,       // a group address that is not multicast (IPv4 224.0.0.0/4, IPv6 ff00::/8)
   no_such_interface,   // no network interface has that name, index or address
+  unknown_service,     // a port that is neither a number nor a service name in /etc/services
 };
 
 const std::error_category& sockit_category() noexcept;
