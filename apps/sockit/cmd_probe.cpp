@@ -202,7 +202,11 @@ class prober {
       std::vector<std::pair<udp_attempt, std::error_code>> finished;  // ec: the answer (none: a reply)
       for (std::size_t i = 0; i < fds.size(); ++i) {
         auto& a = udp_active_[i];
-        // Read even when the deadline passed: the answer may have come with it.
+        if (fds[i].ready == 0 && !a.resend.expired()) {
+          still.push_back(std::move(a));
+          continue;
+        }
+        // Read also when only the time is up: the answer may have come with it.
         auto got = try_recv_from(a.sock, buf);
         if (got) {
           finished.emplace_back(std::move(a), std::error_code());
@@ -212,7 +216,7 @@ class prober {
           finished.emplace_back(std::move(a), got.error());
           continue;
         }
-        if (!a.resend.expired()) {
+        if (!a.resend.expired()) {  // woken for nothing: keep waiting
           still.push_back(std::move(a));
           continue;
         }
@@ -242,10 +246,8 @@ class prober {
   // costs a listener nothing, and an echo service answers it with another.
   std::error_code send_probe(udp_attempt& a) {
     auto sent = try_send_to(a.sock, {}, endpoint());
-    double step = wait_s_ / (retries_ + 1);
-    a.resend = a.tries_left > 0 ? std::min(deadline::after_seconds(step), a.by, [](const deadline& x, const deadline& y) {
-      return x.when() < y.when();
-    }) : a.by;
+    deadline step_end = deadline::after_seconds(wait_s_ / (retries_ + 1));
+    a.resend = a.tries_left > 0 && step_end.when() < a.by.when() ? step_end : a.by;
     if (!sent && sent.error() != errc::would_block) return sent.error();
     return {};
   }

@@ -12,7 +12,7 @@ make_netns
 in_ns() { ip netns exec "$NS" "$@"; }
 
 # listen and connect by name: http-alt is 8080/tcp; the listener's socket is seen on 8080.
-bg in_ns "$SOCKIT" listen 127.0.0.1 http-alt >"$TMP/listen.out" 2>"$TMP/listen.err"
+bg in_ns "$SOCKIT" -v listen 127.0.0.1 http-alt >"$TMP/listen.out" 2>"$TMP/listen.err"
 LISTEN=$BG_PID
 wait_listen 8080 tcp "$NS"
 expect_contains "$TMP/listen.err" "listening on 127.0.0.1:8080" "listen prints the number"
@@ -84,7 +84,7 @@ expect_lines "$TMP/out" 3 "probe by name"
 expect_match "$TMP/out" "^127\.0\.0\.1 port 7/tcp open " "probe echo"
 expect_match "$TMP/out" "^127\.0\.0\.1 port 22/tcp closed " "probe ssh"
 expect_match "$TMP/out" "^127\.0\.0\.1 port 80/tcp open " "probe http"
-run "$TMP/out" "$TMP/err" -- in_ns "$SOCKIT" --json bench -c 1 -d 0.3 --warmup 0 127.0.0.1:echo
+run "$TMP/out" "$TMP/err" -- in_ns "$SOCKIT" --json bench -c 1 -t 0.3 --warmup 0 127.0.0.1:echo
 expect_rc 0 "bench 127.0.0.1:echo"
 run "$TMP/out" "$TMP/err" -- in_ns "$SOCKIT" ping -c 1 --tcp echo 127.0.0.1
 expect_rc 0 "ping --tcp echo"
