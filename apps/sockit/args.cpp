@@ -22,10 +22,18 @@ namespace sockit::cli {
 
 // ---- addresses, hosts and ports ----------------------------------------------------------------
 
+int address_usage_error(std::string_view what, std::string_view text, std::error_code ec) {
+  if (ec == errc::unknown_service) {
+    auto colon = text.rfind(':');
+    return usage_error("bad port", colon == std::string_view::npos ? text : text.substr(colon + 1), ec);
+  }
+  return usage_error(what, text, ec);
+}
+
 bool parse_address_arg(std::string_view text, host_port& out, int& exit, transport t) {
   auto hp = parse_host_port(text, t);
   if (!hp) {
-    exit = usage_error("bad address", text, hp.error());
+    exit = address_usage_error("bad address", text, hp.error());
     return false;
   }
   out = *hp;

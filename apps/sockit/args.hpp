@@ -23,6 +23,11 @@ namespace sockit::cli {
 // Every PORT a user types is a number or a service name from /etc/services, looked up for the
 // command's transport `t` ("ssh" is 22 for TCP; "bootps" is only a UDP name), as netcat does.
 
+// The usage line for a HOST:PORT `text` that failed to parse with `ec`: "bad <what> 'text': why",
+// except a port that is neither a number nor a service name, which the line names alone
+// ("bad port 'nosuch': not a port number ... nor a service name in /etc/services"). Returns exit_usage.
+int address_usage_error(std::string_view what, std::string_view text, std::error_code ec);
+
 // Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
 bool parse_address_arg(std::string_view text, host_port& out, int& exit, transport t = transport::tcp);
 

@@ -389,7 +389,7 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out, std::vect
     return bind_loopback_pair(port, listen, "listen", "tcp", out);
   }
   auto parsed = parse_host_port(text, transport::tcp);
-  if (!parsed) return usage_error("bad address", text, parsed.error());
+  if (!parsed) return address_usage_error("bad address", text, parsed.error());
   int code = exit_ok;
   if (!check_host_arg(parsed->host, code)) return code;
   resolve_options ro;

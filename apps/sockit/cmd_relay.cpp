@@ -56,7 +56,7 @@ struct relay_args {
 bool parse_listen(const std::string& text, bool udp, endpoint& out, int& code) {
   auto hp = parse_host_port(text, udp ? transport::udp : transport::tcp);
   if (!hp) {
-    code = usage_error("bad LISTEN", text, hp.error());
+    code = address_usage_error("bad LISTEN", text, hp.error());
     return false;
   }
   if (hp->host.empty()) {

@@ -254,7 +254,7 @@ int run_send(const send_args& a, const context& ctx) {
   }
   auto hp = parse_host_port(target, transport::tcp);
   if (!hp || hp->host.empty()) {
-    return usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
+    return address_usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
   }
   int code = exit_ok;
   std::string host = hp->host;

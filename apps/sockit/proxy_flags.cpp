@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "cli.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
@@ -75,7 +76,7 @@ bool check_proxy_flags(proxy_flags& f, bool udp, const std::string& host, std::u
   const std::string& address = *f.address;
   auto at = parse_proxy_address(address, r.type == proxy_type::http ? 3128 : 1080);
   if (!at) {
-    exit = usage_error("bad --proxy address", address, at.error());
+    exit = address_usage_error("bad --proxy address", address, at.error());
     return false;
   }
   if (at->host.empty()) {
