@@ -240,6 +240,9 @@ result<host_port> parse_host_port_impl(std::string_view text, const transport* t
     }
   }
   auto port = t ? parse_port(port_text, *t) : parse_port(port_text);
+  // A word alone that names no service ("239.1.2.3", "nosuch") may as well be a host without its
+  // port: say what the forms are. After a ':' it can only have been a port.
+  if (!port && port.error() == errc::unknown_service && port_text.size() == text.size()) return errc::bad_address;
   if (!port) return port.error();
   hp.port = *port;
   return hp;

@@ -118,7 +118,6 @@ int run_unicast(const send_args& a, const context& ctx, const endpoint& peer, co
   if (!sent) return fail(what + ": send", sent.error());
   dump.sent(payload);
   spdlog::info("sent {} bytes to {}", *sent, peer.to_string());
-  if (a.wait == 0) return exit_ok;  // --wait 0: send only, as --help says (and as with --broadcast)
 
   auto buf = std::make_unique<std::byte[]>(max_datagram);
   auto d = recv_from(*s, std::span<std::byte>(buf.get(), max_datagram), by);

@@ -60,8 +60,9 @@ done
 bg ip netns exec "$NS" "$SOCKIT" udp recv 127.0.0.1:tftp >"$TMP/udp.out" 2>"$TMP/udp.err"
 UDPRECV=$BG_PID
 wait_listen 69 udp "$NS"
-run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" udp send -w 0 127.0.0.1:tftp "sent to tftp"
-expect_rc 0 "udp send 127.0.0.1:tftp"
+# udp send waits for a reply that udp recv never sends: exit 1 after -w, the datagram is sent.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" udp send -w 0.1 127.0.0.1:tftp "sent to tftp"
+expect_contains "$TMP/err" "udp 127.0.0.1:69: no reply" "udp send 127.0.0.1:tftp (its message names the number)"
 echo "via connect -u" | timeout 5 ip netns exec "$NS" "$SOCKIT" connect -u -q 0.2 127.0.0.1 tftp >/dev/null 2>"$TMP/err" \
   || fail "connect -u 127.0.0.1 tftp: $(cat "$TMP/err")"
 wait_nonempty "$TMP/udp.out"

@@ -113,7 +113,9 @@ TEST(endpoint, service_names) {
   ASSERT_TRUE(hp);
   EXPECT_EQ(hp->host, "");
   EXPECT_EQ(hp->port, 22);
-  EXPECT_FALSE(parse_host_port("localhost:nosuch", transport::tcp));
+  EXPECT_EQ(parse_host_port("localhost:nosuch", transport::tcp).error(), make_error_code(errc::unknown_service));
+  EXPECT_EQ(parse_host_port("nosuch", transport::tcp).error(), make_error_code(errc::bad_address));
+  EXPECT_EQ(parse_host_port("239.1.2.3", transport::udp).error(), make_error_code(errc::bad_address));
   EXPECT_FALSE(parse_host_port("localhost:http"));
 }
 
