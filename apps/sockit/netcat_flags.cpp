@@ -22,7 +22,9 @@ void add_netcat_flags(CLI::App& cmd, netcat_flags& f) {
       ->group(group);
   cmd.add_flag("-C,--crlf", f.crlf, "Send each line ending of stdin as CRLF (for SMTP, HTTP...), as ncat -C")
       ->group(group);
-  cmd.add_flag("-n,--numeric", f.numeric, "Take addresses only: never resolve a name, as nc -n")->group(group);
+  cmd.add_flag("-n,--numeric", f.numeric,
+               "Take addresses and port numbers only: never resolve a host or service name, as nc -n")
+      ->group(group);
   auto* so = cmd.add_flag("--send-only", f.send_only, "Only send stdin; drop what the peer sends; quit at stdin's end")
                  ->group(group);
   cmd.add_flag("--recv-only", f.recv_only, "Only print what the peer sends; never read stdin nor send")
