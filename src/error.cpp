@@ -25,6 +25,10 @@ class sockit_category_impl final : public std::error_category {
       case errc::would_block: return "operation would block";
       case errc::not_multicast: return "not a multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8)";
       case errc::no_such_interface: return "no such network interface";
+      case errc::bad_unix_address: return "expected unix:/path or unix:@name";
+      case errc::unix_path_too_long: return "too long for a Unix socket address (at most 107 bytes)";
+      case errc::unix_in_use: return "a server is listening there (in use)";
+      case errc::not_a_socket_file: return "exists and is not a socket (left in place)";
     }
     return "unknown sockit error";
   }
@@ -32,6 +36,7 @@ class sockit_category_impl final : public std::error_category {
   // caller of tcp_accept written before it existed) keeps working.
   std::error_condition default_error_condition(int ev) const noexcept override {
     if (static_cast<errc>(ev) == errc::would_block) return std::errc::resource_unavailable_try_again;
+    if (static_cast<errc>(ev) == errc::unix_in_use) return std::errc::address_in_use;
     return {ev, *this};
   }
 };

@@ -17,10 +17,21 @@
 
 #include "cli.hpp"
 #include "sockit/error.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
 // ---- addresses, hosts and ports ----------------------------------------------------------------
+
+namespace {
+
+// A command that takes no Unix socket address says so, instead of reading "unix" as a host.
+bool refuse_unix_address(std::string_view text, int& exit) {
+  exit = fail_message(fmt::format("bad address '{}': this command takes no unix: address", text), exit_usage);
+  return false;
+}
+
+}  // namespace
 
 int address_usage_error(std::string_view what, std::string_view text, std::error_code ec) {
   if (ec == errc::unknown_service) {
@@ -31,6 +42,7 @@ int address_usage_error(std::string_view what, std::string_view text, std::error
 }
 
 bool parse_address_arg(std::string_view text, host_port& out, int& exit, transport t) {
+  if (is_unix_address_text(text)) return refuse_unix_address(text, exit);
   auto hp = parse_host_port(text, t);
   if (!hp) {
     exit = address_usage_error("bad address", text, hp.error());
@@ -62,6 +74,7 @@ bool parse_port_option(std::string_view flag, std::string_view text, std::uint16
 }
 
 bool check_host_arg(std::string& host, int& exit) {
+  if (is_unix_address_text(host)) return refuse_unix_address(host, exit);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   bool bad = host.empty();
   // numeric() never asks a resolver: a name fails with a resolver error, only text that must have

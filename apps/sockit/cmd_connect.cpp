@@ -1,4 +1,4 @@
-// sockit connect HOST PORT: the netcat-style client (nc HOST PORT).
+// sockit connect HOST PORT: the netcat-style client (nc HOST PORT); connect unix:/path (nc -U).
 #include <memory>
 #include <string>
 
@@ -13,6 +13,7 @@
 #include "proxy_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
+#include "unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
@@ -32,11 +33,59 @@ struct connect_args {
   netcat_flags nc;
   proxy_flags proxy;
   exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
+  unix_flags unix;  // --unix-dgram (unix_flags.hpp)
 };
+
+// connect unix:/path or unix:@name: no port, no resolver; the same relay as TCP (or connected UDP,
+// with --unix-dgram).
+int run_connect_unix(const connect_args& a, const context& ctx) {
+  int code = exit_ok;
+  if (!a.port.empty()) {
+    return fail_message(fmt::format("unexpected PORT '{}' after {}: a unix: address has none", a.port, a.host),
+                        exit_usage);
+  }
+  const char* ip_flag = a.udp ? "-u (UDP; --unix-dgram for a datagram socket)" : a.v4 ? "-4" : a.v6 ? "-6"
+                        : a.proxy.address ? "--proxy" : nullptr;
+  if (ip_flag) return fail_message(fmt::format("{} has no meaning with a unix: address", ip_flag), exit_usage);
+  unix_flags uf = a.unix;
+  unix_address at;
+  if (!check_unix_args(a.host, uf, a.sock, at, code)) return code;
+  double wait_s = -1;
+  if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
+  exec_command ex;
+  if (a.exec.set() && !check_exec_args(a.exec, true, uf.dgram, ctx.hexdump, ex, code)) return code;
+  if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
+    return fail_message(fmt::format("{} has no meaning with --exec/--sh-exec: the program talks to the peer itself", flag),
+                        exit_usage);
+  }
+  socket_flags flags = a.sock;
+  if (!check_socket_flags(flags, false, code)) return code;
+  auto s = connect_unix(at, uf, flags, wait_s, code);
+  if (!s) return code;
+  if (a.exec.set()) return run_exec_connect(std::move(*s), at.to_string(), ex);
+  traffic_dumper dump(ctx.hexdump);
+  netcat_pump pump(dump);
+  pump_options po;
+  po.udp = uf.dgram;
+  po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
+  po.idle_seconds = wait_s;
+  po.recv_timeout = flags.recv_timeout.value_or(-1);
+  po.send_timeout = flags.send_timeout.value_or(-1);
+  apply_netcat_flags(a.nc, po);
+  po.peer_name = at.to_string();
+  return pump.run(*s, po);
+}
 
 int run_connect(const connect_args& a, const context& ctx) {
   install_stop_handlers();
+  if (is_unix_address_text(a.host)) return run_connect_unix(a, ctx);
   int code = exit_ok;
+  if (a.port.empty()) return fail_message("port is required (usage: sockit connect HOST PORT)", exit_usage);
+  {  // --unix-dgram without a unix: address
+    unix_flags uf = a.unix;
+    unix_address unused;
+    if (!check_unix_args({}, uf, a.sock, unused, code)) return code;
+  }
   std::string host = a.host;
   std::uint16_t port = 0;
   double wait_s = -1;
@@ -120,8 +169,8 @@ int run_connect(const connect_args& a, const context& ctx) {
 
 void setup_connect(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<connect_args>();
-  cmd.add_option("host", a->host, "Host name or address to connect to")->required();
-  cmd.add_option("port", a->port, "Port: a number (1-65535) or a service name (ssh, http)")->required();
+  cmd.add_option("host", a->host, "Host name or address to connect to, or unix:/path, unix:@name")->required();
+  cmd.add_option("port", a->port, "Port: a number (1-65535) or a service name (ssh, http); none after a unix: address");
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: each read from stdin is sent as one datagram");
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "Use IPv4 addresses only");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "Use IPv6 addresses only");
@@ -135,6 +184,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = false, .client = true, .timeouts = true});
   add_proxy_flags(cmd, a->proxy);
   add_exec_flags(cmd, a->exec, false);
+  add_unix_flags(cmd, a->unix, false);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -149,6 +199,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit connect --proxy 127.0.0.1:3128 example.org 80   # through an HTTP proxy (CONNECT)\n"
       "  sockit connect --proxy [::1]:1080 --proxy-type socks5 --proxy-auth me:pw localhost 22\n"
       "                                      # through SOCKS5 with a password; the proxy resolves the name\n"
+      "  sockit connect unix:/run/app.sock < req.json       # a Unix stream socket (nc -U)\n"
+      "  sockit -v connect unix:@myapp                      # abstract name; -v: the server's pid uid gid\n"
+      "  echo hi | sockit connect --unix-dgram -w 1 unix:/tmp/d.sock   # one datagram, replies for 1 s\n"
       "  sockit connect --exec rev 127.0.0.1 9000           # run rev on the connection (DANGER: the peer drives it)\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C; with --exec/--sh-exec, the program's exit status.");

@@ -1,4 +1,4 @@
-// sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT). Binds loopback (127.0.0.1
+// sockit listen [ADDR] PORT: the netcat-style server (nc -l [ADDR] PORT); listen unix:/path (nc -lU). Binds loopback (127.0.0.1
 // and ::1) unless told otherwise: a relay of the user's terminal should not be reachable from the
 // network by accident.
 #include <memory>
@@ -18,6 +18,7 @@
 #include "netcat_pump.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
+#include "unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
@@ -37,6 +38,7 @@ struct listen_args {
   socket_flags sock;
   netcat_flags nc;
   exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
+  unix_flags unix;  // --unix-dgram, --mode (unix_flags.hpp)
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -119,18 +121,19 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     auto c = tcp_accept(l.sock, ao);
     if (!c && c.error() == errc::would_block) continue;  // the peer left before we took it
     if (!c) return fail("accept on " + l.at.to_string(), c.error());
-    spdlog::info("connection from {}", peer.to_string());
+    spdlog::info("connection from {}", accepted_peer_name(*c, peer));
+    log_peer_credentials(*c);  // Unix sockets, -v
     if (!a.keep_open) {
       listeners.clear();  // one peer only: later clients are refused instead of queueing unanswered
     }
     pump_options po;
-    po.peer_name = peer.to_string();
+    po.peer_name = accepted_peer_name(*c, peer);
     po.recv_timeout = a.sock.recv_timeout.value_or(-1);
     po.send_timeout = a.sock.send_timeout.value_or(-1);
     apply_netcat_flags(a.nc, po);
     int code = pump.run(*c, po);
     if (!a.keep_open || stdout_error() || stop_requested()) return code;
-    spdlog::info("{} done (exit {}), waiting for the next connection", peer.to_string(), code);
+    spdlog::info("{} done (exit {}), waiting for the next connection", po.peer_name, code);
   }
 }
 
@@ -169,7 +172,7 @@ int run_udp(std::vector<bound_socket>& socks, const listen_args& a, const contex
 
 struct listen_usage : CLI::Formatter {
   std::string make_usage(const CLI::App*, std::string name) const override {
-    return "Usage: " + name + " [OPTIONS] [ADDR] PORT\n";
+    return "Usage: " + name + " [OPTIONS] [ADDR] PORT\n       " + name + " [OPTIONS] unix:/path | unix:@name\n";
   }
 };
 
@@ -180,25 +183,41 @@ int run_listen(const listen_args& a, const context& ctx) {
   std::string addr = a.port.empty() ? std::string() : a.addr;
   std::string port_text = a.port.empty() ? a.addr : a.port;
   if (port_text.empty()) return fail_message("port is required (usage: sockit listen [ADDR] PORT)", exit_usage);
-  if (!addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
+  // A Unix socket: one word, unix:/path or unix:@name (unix_flags.hpp).
+  const bool on_unix = is_unix_address_text(port_text) || is_unix_address_text(addr);
+  unix_flags uf = a.unix;
+  unix_address unix_at;
+  if (on_unix) {
+    if (!addr.empty()) return fail_message(fmt::format("a unix: address takes no PORT ('{} {}')", addr, port_text), exit_usage);
+    const char* ip_flag = a.udp ? "-u (UDP; --unix-dgram for a datagram socket)" : a.v4 ? "-4" : a.v6 ? "-6" : nullptr;
+    if (ip_flag) return fail_message(fmt::format("{} has no meaning with a unix: address", ip_flag), exit_usage);
+    if (a.keep_open && uf.dgram && (a.nc.quit_after_eof || a.nc.line_interval || a.nc.crlf)) {
+      return fail_message("-q, -i and -C are not supported with -k --unix-dgram", exit_usage);
+    }
+  }
+  if (!check_unix_args(on_unix ? port_text : std::string(), uf, a.sock, unix_at, code)) return code;
+  if (!on_unix && !addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
   std::uint16_t port = 0;
-  if (!check_numeric_port(a.nc, "port", port_text, code) ||
-      !parse_port_arg(port_text, port, code, a.udp ? transport::udp : transport::tcp)) {
+  if (!on_unix && (!check_numeric_port(a.nc, "port", port_text, code) ||
+                   !parse_port_arg(port_text, port, code, a.udp ? transport::udp : transport::tcp))) {
     return code;
   }
   exec_command ex;
-  if (a.exec.set() && !check_exec_args(a.exec, false, a.udp, ctx.hexdump, ex, code)) return code;
+  if (a.exec.set() && !check_exec_args(a.exec, false, a.udp || uf.dgram, ctx.hexdump, ex, code)) return code;
   if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
     return fail_message(fmt::format("{} has no meaning with --exec/--sh-exec: the program talks to the peer itself", flag),
                         exit_usage);
   }
   socket_flags flags = a.sock;
-  if (!check_socket_flags(flags, !a.udp, code)) return code;
-  if (int tc = try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
+  if (!check_socket_flags(flags, !a.udp && !on_unix, code)) return code;
+  if (int tc = on_unix ? exit_ok : try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
   listen_args checked = a;
   checked.sock = flags;
+  unix_socket_file unix_file;  // before socks: the file goes after the socket is closed
   std::vector<bound_socket> socks;
-  if (addr.empty() && !a.v4 && !a.v6) {
+  if (on_unix) {
+    if (int uc = listen_unix(unix_at, uf, flags, unix_file, socks); uc != exit_ok) return uc;
+  } else if (addr.empty() && !a.v4 && !a.v6) {
     if (int bc = bind_sockets(nullptr, port, checked, socks); bc != exit_ok) return bc;
   } else {
     auto at = bind_address(addr, port, a);
@@ -209,6 +228,14 @@ int run_listen(const listen_args& a, const context& ctx) {
     if (int bc = bind_sockets(&*at, port, checked, socks); bc != exit_ok) return bc;
   }
   if (a.exec.set()) return run_exec_listen(socks, a.keep_open, ex);
+  if (on_unix && uf.dgram) {
+    traffic_dumper dump(ctx.hexdump);
+    pump_options po;
+    po.recv_timeout = flags.recv_timeout.value_or(-1);
+    po.send_timeout = flags.send_timeout.value_or(-1);
+    apply_netcat_flags(a.nc, po);
+    return run_unix_datagrams(socks.front().sock, unix_at, a.keep_open, po, dump);
+  }
   return a.udp ? run_udp(socks, a, ctx) : run_tcp(socks, a, ctx);
 }
 
@@ -218,7 +245,8 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<listen_args>();
   // CLI11 2.1 fills positionals in order, so both are optional here and run_listen reads one word
   // as PORT; the usage line says what a user types.
-  cmd.add_option("ADDR", a->addr, "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all)");
+  cmd.add_option("ADDR", a->addr,
+                 "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all), or unix:/path, unix:@name");
   cmd.add_option("PORT", a->port, "Port, a number or a service name (0: the kernel picks one, printed on stderr)");
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
@@ -230,6 +258,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   add_netcat_flags(cmd, a->nc);
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = false, .timeouts = true});
   add_exec_flags(cmd, a->exec, true);
+  add_unix_flags(cmd, a->unix, true);
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
@@ -240,11 +269,16 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen --rcvbuf 1000000 --mss 1200 9000   # accepted sockets inherit the listener's options\n"
       "  sockit listen -k --recv-timeout 30 9000      # drop a peer silent for 30 s, take the next\n"
       "  sockit listen --send-only 9000 < file.bin    # serve a file, ignore what the peer says\n"
+      "  sockit listen --mode 660 unix:/tmp/app.sock  # a Unix stream socket (nc -lU), group may connect\n"
+      "  sockit -v listen -k unix:@myapp              # abstract name; -v: each client's pid uid gid\n"
+      "  sockit listen --unix-dgram unix:/tmp/d.sock  # print datagrams, send stdin back to the sender\n"
       "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"
       "user, on 0.0.0.0 anyone who can reach the port. Without -k sockit exits with the program's status.\n"
+      "unix:/path replaces a socket file left by a dead server, refuses one a live server holds, never\n"
+      "removes another kind of file, and removes its own file when it exits (Ctrl+C and SIGTERM too).\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (port in use, permission\n"
       "denied), 2 usage error, 130 a second Ctrl+C.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_listen(*a, ctx); }; });

@@ -247,7 +247,9 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         stdin_eof_ = true;
         continue;
       }
-      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(inbuf)));
+      // -C may double a read (every byte an LF): read half as much where one read is one datagram.
+      auto room = std::span(inbuf).first(opts.crlf && opts.udp ? inbuf.size() / 2 : inbuf.size());
+      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(room));
       if (!n && n.error() == errc::end_of_stream) {
         stdin_eof_ = true;
         spdlog::debug("stdin: end of file");

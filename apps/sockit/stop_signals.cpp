@@ -1,8 +1,11 @@
 // SIGINT/SIGTERM handlers for connect and listen (see stop_signals.hpp).
 #include "stop_signals.hpp"
 
+#include <atomic>
 #include <csignal>
+#include <cstring>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.hpp"
@@ -16,12 +19,38 @@ volatile std::sig_atomic_t deferring = 0;
 
 constexpr int exit_interrupted = 130;  // 128 + SIGINT, what a shell reports for Ctrl+C
 
+// remove_at_exit's files: written before the handlers can read them (a count published last).
+struct owned_file {
+  char path[108];
+  dev_t dev;
+  ino_t ino;
+};
+owned_file owned_files[4];
+volatile std::sig_atomic_t owned_count = 0;
+
+// lstat and unlink are async-signal-safe.
+void remove_owned_files() {
+  for (int i = 0; i < owned_count; ++i) {
+    const owned_file& f = owned_files[i];
+    struct stat st {};
+    if (::lstat(f.path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == f.dev && st.st_ino == f.ino) {
+      ::unlink(f.path);
+    }
+  }
+}
+
 // Only async-signal-safe calls here: _exit, no stdio. Our output is written unbuffered with
 // write(2) and spdlog flushes every line, so exiting from here loses nothing already printed.
 extern "C" void on_stop_signal(int) {
   signals_seen = signals_seen + 1;  // C++20 deprecates ++ on a volatile
-  if (signals_seen > 1) ::_exit(exit_interrupted);
-  if (!deferring) ::_exit(exit_ok);
+  if (signals_seen > 1) {
+    remove_owned_files();
+    ::_exit(exit_interrupted);
+  }
+  if (!deferring) {
+    remove_owned_files();
+    ::_exit(exit_ok);
+  }
 }
 
 }  // namespace
@@ -38,5 +67,15 @@ void install_stop_handlers() {
 void defer_stop(bool on) { deferring = on ? 1 : 0; }
 
 bool stop_requested() { return signals_seen > 0; }
+
+void remove_at_exit(const std::string& path, dev_t dev, ino_t ino) {
+  int n = owned_count;
+  if (n >= 4 || path.size() >= sizeof owned_files[0].path) return;
+  std::memcpy(owned_files[n].path, path.c_str(), path.size() + 1);
+  owned_files[n].dev = dev;
+  owned_files[n].ino = ino;
+  std::atomic_signal_fence(std::memory_order_release);  // the entry is complete before it is counted
+  owned_count = n + 1;
+}
 
 }  // namespace sockit::cli

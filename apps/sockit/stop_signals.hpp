@@ -3,6 +3,10 @@
 // second one exits 130 at once.
 #pragma once
 
+#include <string>
+
+#include <sys/types.h>
+
 namespace sockit::cli {
 
 // Installs the handlers. Until a relay runs (connecting, accepting, waiting for the first
@@ -13,5 +17,11 @@ void install_stop_handlers();
 // (its wait is interrupted, as the handlers are installed without SA_RESTART) and ends as at EOF.
 void defer_stop(bool on);
 bool stop_requested();
+
+// A file this process created (a Unix socket's, `listen unix:/path`) that a signal ending the
+// process must not leave behind: the handlers unlink it before they exit, if the path still names
+// that device and inode. A normal return removes it by its owner (unix_socket_file); this covers
+// the exits from inside the handler. Up to four files; more are ignored.
+void remove_at_exit(const std::string& path, dev_t dev, ino_t ino);
 
 }  // namespace sockit::cli

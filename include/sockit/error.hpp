@@ -22,6 +22,10 @@ enum class errc {
                        // equal to std::errc::resource_unavailable_try_again
   not_multicast,       // a group address that is not multicast (IPv4 224.0.0.0/4, IPv6 ff00::/8)
   no_such_interface,   // no network interface has that name, index or address
+  bad_unix_address,    // text is not unix:/path or unix:@name
+  unix_path_too_long,  // a Unix socket path or abstract name over 107 bytes (sun_path's 108 with NUL)
+  unix_in_use,         // a live server holds the Unix socket address (compares equal to EADDRINUSE)
+  not_a_socket_file,   // the path of a Unix socket to bind is another kind of file (left in place)
   unknown_service,     // a port that is neither a number nor a service name in /etc/services
 };
 

@@ -121,7 +121,7 @@ check "connect -j" 2 "$unknown '-j' for 'sockit connect' \(see 'sockit connect -
 check "connect -l" 2 "$unknown '-l' for 'sockit connect' \(see 'sockit connect --help'\)$" "$SOCKIT" connect -l "$P"
 check "connect -l (after)" 2 "$unknown '-l' for 'sockit connect'" "$SOCKIT" connect 127.0.0.1 "$P" -l
 check "connect --long=value" 2 "$unknown '--bogus' for 'sockit connect'" "$SOCKIT" connect --bogus=1 127.0.0.1 "$P"
-check "connect bundled -vq" 2 "$unknown '-q' for 'sockit connect'" "$SOCKIT" connect -vq 127.0.0.1 "$P"
+check "connect bundled -vZ" 2 "$unknown '-Z' for 'sockit connect'" "$SOCKIT" connect -vZ 127.0.0.1 "$P"
 check "unknown option before the command" 2 "$unknown '-q' for 'sockit' \(see 'sockit --help'\)$" "$SOCKIT" -q connect 127.0.0.1 "$P"
 check "connect extra word" 2 "^sockit: unexpected argument 'extra' for 'sockit connect' \(see 'sockit connect --help'\)$" \
   "$SOCKIT" connect 127.0.0.1 "$P" extra
