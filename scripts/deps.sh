@@ -9,7 +9,8 @@ build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-d
 test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables iproute2 util-linux procps
            tshark jq python3 ncat clang libclang-rt-14-dev iputils-ping  # captures, JSON checks, byte-level test peers, libFuzzer
            iperf3  # the relay's UDP test and bench/relay.sh
-           libseccomp-dev)  # tests/tools/no_uring: io_uring_setup denied, for the engine's fallback tests
+           libseccomp-dev  # tests/tools/no_uring: io_uring_setup denied, for the engine's fallback tests
+           netbase)  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

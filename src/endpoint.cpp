@@ -176,7 +176,45 @@ bool looks_like_v4(std::string_view h) {
 
 }  // namespace
 
-result<host_port> parse_host_port(std::string_view text) {
+result<std::uint16_t> service_port(std::string_view name, transport t) {
+  // Names in /etc/services are short words ("ssh", "http-alt", "z39.50"); anything else never
+  // reaches NSS (the parser's own separators, spaces, a huge argument).
+  auto name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '+' || c == '/';
+  };
+  if (!is_service_name(name) || name.size() > 64 || !std::all_of(name.begin(), name.end(), name_char)) {
+    return errc::unknown_service;
+  }
+  std::string name_z(name);
+  servent entry{};
+  servent* found = nullptr;
+  // getservbyname keeps its answer in static storage; the _r form is safe on any thread.
+  std::vector<char> buf(4096);
+  for (int tries = 0; tries < 4; ++tries) {
+    int rc = ::getservbyname_r(name_z.c_str(), t == transport::udp ? "udp" : "tcp", &entry, buf.data(), buf.size(),
+                               &found);
+    if (rc != ERANGE) break;
+    buf.resize(buf.size() * 4);
+  }
+  if (found == nullptr) return errc::unknown_service;
+  auto port = ntohs(static_cast<std::uint16_t>(found->s_port));
+  if (port == 0) return errc::unknown_service;
+  return port;
+}
+
+bool is_service_name(std::string_view text) noexcept {
+  return !text.empty() && !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+result<std::uint16_t> parse_port(std::string_view text, transport t) {
+  if (!is_service_name(text)) return parse_port(text);
+  return service_port(text, t);
+}
+
+namespace {
+
+result<host_port> parse_host_port_impl(std::string_view text, const transport* t) {
   if (text.empty()) return errc::bad_address;
   host_port hp;
   std::string_view port_text;
@@ -201,11 +239,20 @@ result<host_port> parse_host_port(std::string_view text) {
       port_text = text.substr(colon + 1);
     }
   }
-  auto port = parse_port(port_text);
+  auto port = t ? parse_port(port_text, *t) : parse_port(port_text);
+  // A word alone that names no service ("239.1.2.3", "nosuch") may as well be a host without its
+  // port: say what the forms are. After a ':' it can only have been a port.
+  if (!port && port.error() == errc::unknown_service && port_text.size() == text.size()) return errc::bad_address;
   if (!port) return port.error();
   hp.port = *port;
   return hp;
 }
+
+}  // namespace
+
+result<host_port> parse_host_port(std::string_view text) { return parse_host_port_impl(text, nullptr); }
+
+result<host_port> parse_host_port(std::string_view text, transport t) { return parse_host_port_impl(text, &t); }
 
 result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port, const resolve_options& opts) {
   std::vector<endpoint> out;

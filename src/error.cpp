@@ -17,6 +17,7 @@ class sockit_category_impl final : public std::error_category {
       case errc::bad_address: return "expected host:port, [ipv6]:port, :port or port";
       case errc::bad_port: return "port must be a number from 0 to 65535";
       case errc::bad_host: return "malformed host";
+      case errc::unknown_service: return "not a port number (1-65535) nor a service name in /etc/services";
       case errc::fd_out_of_range: return "descriptor too large for this backend";
       case errc::message_too_long: return "datagram truncated";
       case errc::no_addresses: return "name has no usable address";

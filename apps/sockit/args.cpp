@@ -33,19 +33,27 @@ bool refuse_unix_address(std::string_view text, int& exit) {
 
 }  // namespace
 
-bool parse_address_arg(std::string_view text, host_port& out, int& exit) {
+int address_usage_error(std::string_view what, std::string_view text, std::error_code ec) {
+  if (ec == errc::unknown_service) {
+    auto colon = text.rfind(':');
+    return usage_error("bad port", colon == std::string_view::npos ? text : text.substr(colon + 1), ec);
+  }
+  return usage_error(what, text, ec);
+}
+
+bool parse_address_arg(std::string_view text, host_port& out, int& exit, transport t) {
   if (is_unix_address_text(text)) return refuse_unix_address(text, exit);
-  auto hp = parse_host_port(text);
+  auto hp = parse_host_port(text, t);
   if (!hp) {
-    exit = usage_error("bad address", text, hp.error());
+    exit = address_usage_error("bad address", text, hp.error());
     return false;
   }
   out = *hp;
   return true;
 }
 
-bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
-  auto p = parse_port(text);
+bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit, transport t) {
+  auto p = parse_port(text, t);
   if (!p) {
     exit = usage_error("bad port", text, p.error());
     return false;
@@ -54,8 +62,9 @@ bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit) {
   return true;
 }
 
-bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit) {
-  auto p = parse_port(text);
+bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit,
+                       transport t) {
+  auto p = parse_port(text, t);
   if (!p) {
     exit = usage_error("bad " + std::string(flag), text, p.error());
     return false;
@@ -120,30 +129,56 @@ bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::st
   return true;
 }
 
-result<std::vector<std::uint16_t>> parse_port_list(std::string_view text) {
+result<std::vector<std::uint16_t>> parse_port_list(std::string_view text, transport t, std::string* bad_item) {
   std::vector<std::uint16_t> out;
   std::unordered_set<std::uint16_t> seen;
-  auto number = [](std::string_view t) -> result<std::uint16_t> {
-    auto p = parse_port(t);
-    if (!p || *p == 0) return errc::bad_port;
+  auto number = [t](std::string_view word) -> result<std::uint16_t> {
+    auto p = parse_port(word, t);
+    if (!p) return p.error();
+    if (*p == 0) return errc::bad_port;
     return *p;
   };
   if (text.empty()) return errc::bad_port;
   while (true) {
     auto comma = text.find(',');
     std::string_view item = text.substr(0, comma);
-    auto dash = item.find('-');
     std::uint16_t lo = 0, hi = 0;
-    if (dash == std::string_view::npos) {
-      auto p = number(item);
-      if (!p) return p.error();
-      lo = hi = *p;
+    auto whole = number(item);
+    if (whole) {
+      lo = hi = *whole;
+    } else if (item.find('-') == std::string_view::npos) {
+      if (bad_item && whole.error() == errc::unknown_service) *bad_item = std::string(item);
+      return whole.error();
     } else {
-      auto a = number(item.substr(0, dash));
-      auto b = number(item.substr(dash + 1));
-      if (!a || !b || *a > *b) return errc::bad_port;
-      lo = *a;
-      hi = *b;
+      // A range LO-HI; names may hold dashes themselves ("http-alt-https"), so any dash whose two
+      // sides are both ports will do.
+      bool found = false;
+      for (auto dash = item.find('-'); dash != std::string_view::npos; dash = item.find('-', dash + 1)) {
+        auto a = number(item.substr(0, dash));
+        auto b = number(item.substr(dash + 1));
+        if (a && b) {
+          if (*a > *b) return errc::bad_port;
+          lo = *a;
+          hi = *b;
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        // Digits and dashes only ("80-70000", "-5"): a bad number. Else a word names no service
+        // ("nosuch-80"): say which.
+        if (item.find_first_not_of("0123456789-") == std::string_view::npos) return errc::bad_port;
+        if (bad_item) {
+          *bad_item = std::string(item);
+          for (std::string_view side : {item.substr(0, item.find('-')), item.substr(item.find('-') + 1)}) {
+            if (is_service_name(side) && side.find('-') == std::string_view::npos && !number(side)) {
+              *bad_item = std::string(side);
+              break;
+            }
+          }
+        }
+        return errc::unknown_service;
+      }
     }
     for (unsigned p = lo; p <= hi; ++p) {
       if (seen.insert(static_cast<std::uint16_t>(p)).second) out.push_back(static_cast<std::uint16_t>(p));
@@ -239,6 +274,18 @@ CLI::Validator int_check(long long min, long long max, std::string what) {
       },
       // The help text's "INT:..." type column, as CLI::Range had it.
       max == no_upper_bound ? fmt::format("INT >= {}", min) : fmt::format("INT in [{} - {}]", min, max));
+}
+
+CLI::Validator service_name_transform(transport t) {
+  return CLI::Validator(
+      [t](std::string& text) -> std::string {
+        if (!is_service_name(text)) return "";
+        auto p = parse_port(text, t);
+        if (!p) return fmt::format("bad port '{}': {}", text, p.error().message());
+        text = std::to_string(*p);
+        return "";
+      },
+      "");
 }
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {

@@ -20,13 +20,22 @@ namespace sockit::cli {
 
 // ---- addresses, hosts and ports ----------------------------------------------------------------
 
-// Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
-bool parse_address_arg(std::string_view text, host_port& out, int& exit);
+// Every PORT a user types is a number or a service name from /etc/services, looked up for the
+// command's transport `t` ("ssh" is 22 for TCP; "bootps" is only a UDP name), as netcat does.
 
-// Parses a PORT positional ("0".."65535"); on error prints a usage line and sets exit.
-bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit);
-// A port option's value "0".."65535"; otherwise a usage error naming the flag.
-bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit);
+// The usage line for a HOST:PORT `text` that failed to parse with `ec`: "bad <what> 'text': why",
+// except a port that is neither a number nor a service name, which the line names alone
+// ("bad port 'nosuch': not a port number ... nor a service name in /etc/services"). Returns exit_usage.
+int address_usage_error(std::string_view what, std::string_view text, std::error_code ec);
+
+// Parses "HOST:PORT", "[v6]:PORT", ":PORT" or "PORT"; on error prints a usage error line.
+bool parse_address_arg(std::string_view text, host_port& out, int& exit, transport t = transport::tcp);
+
+// Parses a PORT positional ("0".."65535" or a name); on error prints a usage line and sets exit.
+bool parse_port_arg(std::string_view text, std::uint16_t& port, int& exit, transport t = transport::tcp);
+// A port option's value "0".."65535" or a name; otherwise a usage error naming the flag.
+bool parse_port_option(std::string_view flag, std::string_view text, std::uint16_t& out, int& exit,
+                       transport t = transport::tcp);
 
 // Rejects host text that cannot be a name or an address before it can reach a resolver: text
 // with ':' or made of digits and dots must be a strict numeric address ("127.1" and "1.2.3.4.5"
@@ -38,9 +47,12 @@ bool check_host_arg(std::string& host, int& exit);
 // could only be a mistyped address (digits and dots, "127.1") never reaches a resolver.
 bool parse_bind_address(std::string_view text, endpoint& out, int& exit, std::string_view what = "--bind address");
 
-// probe's PORTS: "22", "80,443", "8000-8100" and mixes of them; order kept, duplicates dropped,
-// 1..65535. Anything else is errc::bad_port.
-result<std::vector<std::uint16_t>> parse_port_list(std::string_view text);
+// probe's PORTS: "22", "80,443", "8000-8100", "ssh,http", "ftp-ssh" and mixes of them; order kept,
+// duplicates dropped, 1..65535. A name with a dash ("http-alt") is a name before it is a range.
+// Anything else is errc::bad_port, or errc::unknown_service for a word that names no service
+// (then `bad_item`, when given, gets that word).
+result<std::vector<std::uint16_t>> parse_port_list(std::string_view text, transport t = transport::tcp,
+                                                   std::string* bad_item = nullptr);
 
 // ---- counts ------------------------------------------------------------------------------------
 
@@ -70,6 +82,9 @@ CLI::Validator number_check(double min, double max, std::string what);
 // from 1 to 4096".
 inline constexpr long long no_upper_bound = std::numeric_limits<long long>::max();
 CLI::Validator int_check(long long min, long long max, std::string what = "");
+// For a port option parsed straight into an int (ping --tcp PORT): a service name becomes its
+// number for `t`, before the int_check that follows it; an unknown name fails as parse_port does.
+CLI::Validator service_name_transform(transport t);
 // Seconds as a duration: clamped to max_seconds, and a positive value never rounds down to zero.
 std::chrono::milliseconds seconds_to_ms(double seconds);
 

@@ -51,6 +51,7 @@ int code_for(std::error_code ec) {
       case errc::bad_address:
       case errc::bad_port:
       case errc::bad_host:
+      case errc::unknown_service:
       case errc::bad_duration:
         return exit_usage;
       default:

@@ -66,7 +66,7 @@ std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<do
 int run(const bench_options& o, context& ctx) {
   host_port hp;
   int code = exit_ok;
-  if (!parse_address_arg(o.target, hp, code)) return code;
+  if (!parse_address_arg(o.target, hp, code, o.cfg.udp ? transport::udp : transport::tcp)) return code;
   resolve_options ro;
   ro.socktype = o.cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(hp.host, hp.port, ro);

@@ -89,7 +89,9 @@ int run_connect(const connect_args& a, const context& ctx) {
   std::string host = a.host;
   std::uint16_t port = 0;
   double wait_s = -1;
-  if (!check_host_arg(host, code) || !check_numeric_host(a.nc, host, code) || !parse_port_arg(a.port, port, code)) {
+  if (!check_host_arg(host, code) || !check_numeric_host(a.nc, host, code) ||
+      !check_numeric_port(a.nc, "port", a.port, code) || !check_numeric_port(a.nc, "--source-port", a.sock.source_port, code) ||
+      !parse_port_arg(a.port, port, code, a.udp ? transport::udp : transport::tcp)) {
     return code;
   }
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
@@ -168,7 +170,7 @@ int run_connect(const connect_args& a, const context& ctx) {
 void setup_connect(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<connect_args>();
   cmd.add_option("host", a->host, "Host name or address to connect to, or unix:/path, unix:@name")->required();
-  cmd.add_option("port", a->port, "Port number (1-65535); none after a unix: address");
+  cmd.add_option("port", a->port, "Port: a number (1-65535) or a service name (ssh, http); none after a unix: address");
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: each read from stdin is sent as one datagram");
   auto* o4 = cmd.add_flag("-4,--ipv4", a->v4, "Use IPv4 addresses only");
   auto* o6 = cmd.add_flag("-6,--ipv6", a->v6, "Use IPv6 addresses only");

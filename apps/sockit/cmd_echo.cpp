@@ -24,7 +24,8 @@ int run_echo(const echo_args& a, bool json) {
   host_options ho;
   if (!parse_server_bind(a.bind, ho.bind, ho.loopback_pair, code)) return code;
   std::uint16_t port = 0;
-  if (!parse_port_option("--port", a.port, port, code)) return code;
+  transport names_for = a.srv.udp && !a.srv.tcp ? transport::udp : transport::tcp;  // a port name's lookup
+  if (!parse_port_option("--port", a.port, port, code, names_for)) return code;
   ho.eng = a.eng;
   ho.json = json;
   if (!apply_server_flags(a.srv, ho, code)) return code;

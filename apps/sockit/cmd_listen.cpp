@@ -219,7 +219,10 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!check_unix_args(on_unix ? port_text : std::string(), uf, a.sock, unix_at, code)) return code;
   if (!on_unix && !addr.empty() && (!check_host_arg(addr, code) || !check_numeric_host(a.nc, addr, code))) return code;
   std::uint16_t port = 0;
-  if (!on_unix && !parse_port_arg(port_text, port, code)) return code;
+  if (!on_unix && (!check_numeric_port(a.nc, "port", port_text, code) ||
+                   !parse_port_arg(port_text, port, code, a.udp ? transport::udp : transport::tcp))) {
+    return code;
+  }
   exec_command ex;
   if (a.exec.set() && !check_exec_args(a.exec, false, a.udp || uf.dgram, ctx.hexdump, ex, code)) return code;
   if (const char* flag = stream_flag_given(a.nc); a.exec.set() && flag) {
@@ -275,7 +278,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   // as PORT; the usage line says what a user types.
   cmd.add_option("ADDR", a->addr,
                  "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all), or unix:/path, unix:@name");
-  cmd.add_option("PORT", a->port, "Port (0: the kernel picks one, printed on stderr)");
+  cmd.add_option("PORT", a->port, "Port, a number or a service name (0: the kernel picks one, printed on stderr)");
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,

@@ -50,7 +50,7 @@ void set_scope(endpoint& e, unsigned index) {
 // GROUP:PORT: a numeric multicast address (never resolved) and a port other than 0.
 bool parse_group(std::string_view text, endpoint& out, int& exit) {
   host_port hp;
-  if (!parse_address_arg(text, hp, exit)) return false;
+  if (!parse_address_arg(text, hp, exit, transport::udp)) return false;
   auto e = endpoint::numeric(hp.host, hp.port);
   if (!e) {
     exit = fail_message(fmt::format("bad group '{}': expected a multicast address and port, e.g. 239.255.255.250:5353 "

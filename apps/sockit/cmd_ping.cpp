@@ -712,10 +712,12 @@ void setup_ping(CLI::App& cmd, context& ctx) {
   o4->excludes(o6);
   cmd.add_flag("-q,--quiet", a->quiet, "Print only the first line and the statistics");
   cmd.add_flag("-D,--timestamp", a->timestamps, "Print the time of day (seconds since 1970) before each line");
-  auto* tcp = cmd.add_option("--tcp", a->tcp_port, "Time the TCP handshake to PORT instead of ICMP echo")
+  auto* tcp = cmd.add_option("--tcp", a->tcp_port, "Time the TCP handshake to PORT (a number or a name: ssh) instead of ICMP echo")
+                  ->transform(service_name_transform(transport::tcp))
                   ->check(int_check(1, 65535))
                   ->option_text("PORT");
   auto* udp = cmd.add_option("--udp", a->udp_port, "Time a round trip to the UDP echo service on PORT instead")
+                  ->transform(service_name_transform(transport::udp))
                   ->check(int_check(1, 65535))
                   ->option_text("PORT");
   tcp->excludes(udp);

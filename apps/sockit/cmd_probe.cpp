@@ -1,5 +1,6 @@
 // sockit probe HOST PORTS: which TCP ports accept connections, like nc -zv, but with many
-// non-blocking connects in flight at once on one wait_any set.
+// non-blocking connects in flight at once on one wait_any set; with -u, which UDP ports answer, as
+// nmap -sU reports them (open, closed on ICMP port unreachable, open|filtered on silence).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/udp.hpp"
 #include "sockit/wait.hpp"
 
 namespace sockit::cli {
@@ -28,6 +30,7 @@ namespace {
 
 constexpr double default_wait_s = 3.0;
 constexpr int default_concurrency = 100;
+constexpr int default_udp_retries = 1;  // nmap -sU retransmits once before calling a port open|filtered
 
 struct probe_args {
   std::string host;
@@ -36,15 +39,22 @@ struct probe_args {
   bool v4 = false;
   bool v6 = false;
   int concurrency = default_concurrency;
+  bool retries_given = false;
+  bool udp = false;
+  int retries = default_udp_retries;
+  bool only_open = false;
 };
 
-enum class port_state { pending, open, closed, filtered, error };
+// open_filtered is UDP's silence: a datagram that drew neither a reply nor an ICMP error may have
+// reached a service that answers nothing, or been dropped on the way (nmap's "open|filtered").
+enum class port_state { pending, open, closed, filtered, open_filtered, error };
 
 const char* state_name(port_state s) {
   switch (s) {
     case port_state::open: return "open";
     case port_state::closed: return "closed";
     case port_state::filtered: return "filtered";
+    case port_state::open_filtered: return "open|filtered";
     case port_state::error: return "error";
     case port_state::pending: break;
   }
@@ -79,16 +89,47 @@ struct attempt {
   deadline by;           // one -w budget per port, shared by its addresses
 };
 
+// One UDP port being probed: a connected socket, so that the ICMP port unreachable a closed port
+// draws comes back as ECONNREFUSED and replies from anyone else are dropped by the kernel.
+struct udp_attempt {
+  std::size_t index;     // into results
+  std::size_t address;   // into the resolved addresses
+  socket sock;
+  clock::time_point started;  // the first datagram's send
+  deadline by;           // one -w budget per port, shared by its addresses and tries
+  deadline resend;       // when the next try goes out (== by after the last one)
+  int tries_left;        // retransmissions still to send
+};
+
+struct probe_settings {
+  double wait_s = default_wait_s;
+  int concurrency = default_concurrency;
+  bool json = false;
+  bool udp = false;
+  int retries = default_udp_retries;
+  bool only_open = false;
+};
+
 class prober {
  public:
-  prober(std::string host, std::vector<endpoint> addrs, const std::vector<std::uint16_t>& ports, double wait_s,
-         int concurrency, bool json)
-      : host_(std::move(host)), addrs_(std::move(addrs)), wait_s_(wait_s), concurrency_(concurrency), json_(json) {
+  prober(std::string host, std::vector<endpoint> addrs, const std::vector<std::uint16_t>& ports,
+         const probe_settings& ps)
+      : host_(std::move(host)),
+        addrs_(std::move(addrs)),
+        wait_s_(ps.wait_s),
+        concurrency_(ps.concurrency),
+        json_(ps.json),
+        udp_(ps.udp),
+        retries_(ps.retries),
+        only_open_(ps.only_open) {
     results_.resize(ports.size());
     for (std::size_t i = 0; i < ports.size(); ++i) results_[i].port = ports[i];
   }
 
-  int run() {
+  int run() { return udp_ ? run_udp() : run_tcp(); }
+
+ private:
+  int run_tcp() {
     std::vector<wait_entry> fds;
     while (printed_ < results_.size()) {
       while (active_.size() < static_cast<std::size_t>(concurrency_) && next_ < results_.size()) {
@@ -137,7 +178,127 @@ class prober {
     return any_open ? exit_ok : exit_failure;
   }
 
- private:
+  // The UDP scan: each port gets a datagram, and another every wait/(retries+1) seconds while it
+  // stays silent, all within its -w budget; as many ports in flight as --concurrency allows.
+  int run_udp() {
+    std::vector<wait_entry> fds;
+    std::vector<std::byte> buf(2048);
+    while (printed_ < results_.size()) {
+      while (udp_active_.size() < static_cast<std::size_t>(concurrency_) && next_ < results_.size()) {
+        start_udp(next_++, 0, deadline::after_seconds(wait_s_));
+      }
+      print_ready();
+      if (stdout_error()) break;
+      if (udp_active_.empty()) continue;
+
+      fds.clear();
+      deadline first = deadline::never();
+      for (const auto& a : udp_active_) {
+        fds.push_back({a.sock.native_handle(), wait_entry::readable, 0});
+        if (first.is_never() || a.resend.when() < first.when()) first = a.resend;
+      }
+      if (auto rc = wait_any(fds, first); !rc) return fail("poll", rc.error());
+      std::vector<udp_attempt> still;
+      std::vector<std::pair<udp_attempt, std::error_code>> finished;  // ec: the answer (none: a reply)
+      for (std::size_t i = 0; i < fds.size(); ++i) {
+        auto& a = udp_active_[i];
+        if (fds[i].ready == 0 && !a.resend.expired()) {
+          still.push_back(std::move(a));
+          continue;
+        }
+        // Read also when only the time is up: the answer may have come with it.
+        auto got = try_recv_from(a.sock, buf);
+        if (got) {
+          finished.emplace_back(std::move(a), std::error_code());
+          continue;
+        }
+        if (got.error() != errc::would_block) {
+          finished.emplace_back(std::move(a), got.error());
+          continue;
+        }
+        if (!a.resend.expired()) {  // woken for nothing: keep waiting
+          still.push_back(std::move(a));
+          continue;
+        }
+        if (a.tries_left == 0 || a.by.expired()) {
+          finished.emplace_back(std::move(a), std::make_error_code(std::errc::timed_out));
+          continue;
+        }
+        --a.tries_left;
+        spdlog::debug("{}: no answer yet, sending again", results_[a.index].address.to_string());
+        if (auto ec = send_probe(a); ec) {
+          finished.emplace_back(std::move(a), ec);
+          continue;
+        }
+        still.push_back(std::move(a));
+      }
+      udp_active_ = std::move(still);
+      for (auto& [a, ec] : finished) settle_udp(std::move(a), ec);
+    }
+    // As nc -zu, silence counts: a port that drew no ICMP error may well be listening.
+    bool any_open = std::any_of(results_.begin(), results_.end(), [](const port_result& r) {
+      return r.state == port_state::open || r.state == port_state::open_filtered;
+    });
+    return any_open ? exit_ok : exit_failure;
+  }
+
+  // nmap sends an empty datagram to ports it has no payload for; so do we, to every port: it
+  // costs a listener nothing, and an echo service answers it with another.
+  std::error_code send_probe(udp_attempt& a) {
+    auto sent = try_send_to(a.sock, {}, endpoint());
+    deadline step_end = deadline::after_seconds(wait_s_ / (retries_ + 1));
+    a.resend = a.tries_left > 0 && step_end.when() < a.by.when() ? step_end : a.by;
+    if (!sent && sent.error() != errc::would_block) return sent.error();
+    return {};
+  }
+
+  void start_udp(std::size_t index, std::size_t addr_i, deadline by) {
+    auto& r = results_[index];
+    for (; addr_i < addrs_.size(); ++addr_i) {
+      endpoint to = addrs_[addr_i];
+      to.set_port(r.port);
+      r.address = to;
+      auto started = clock::now();
+      auto s = udp_open(to.family(), true);
+      if (!s) {
+        finish(r, port_state::error, s.error(), started);
+        return;
+      }
+      std::error_code ec = udp_connect(*s, to);
+      udp_attempt a{index, addr_i, std::move(*s), started, by, by, retries_};
+      if (!ec) ec = send_probe(a);
+      if (!ec) {
+        udp_active_.push_back(std::move(a));
+        return;
+      }
+      if (addr_i + 1 == addrs_.size() || by.expired()) {
+        finish(r, classify_udp(ec), ec, started);
+        return;
+      }
+      spdlog::debug("{}: {}; trying the next address", to.to_string(), ec.message());
+    }
+  }
+
+  // A reply: open. ECONNREFUSED (ICMP port unreachable): closed. Other ICMP errors (host or
+  // network unreachable, prohibited): filtered, as nmap. Silence: open|filtered.
+  static port_state classify_udp(std::error_code ec) {
+    if (!ec) return port_state::open;
+    if (ec == std::errc::timed_out) return port_state::open_filtered;
+    return classify(ec);
+  }
+
+  void settle_udp(udp_attempt a, std::error_code ec) {
+    auto& r = results_[a.index];
+    auto state = classify_udp(ec);
+    // An address that refuses may not be the only one (localhost: ::1 then 127.0.0.1).
+    if (state == port_state::closed && a.address + 1 < addrs_.size() && !a.by.expired()) {
+      spdlog::debug("{}: {}; trying the next address", r.address.to_string(), ec.message());
+      start_udp(a.index, a.address + 1, a.by);
+      return;
+    }
+    finish(r, state, ec, a.started);
+  }
+
   // Starts a non-blocking connect to port `index` at address `addr_i` (or the next that can be
   // tried); settles at once when the kernel answers immediately.
   void start(std::size_t index, std::size_t addr_i, deadline by) {
@@ -198,7 +359,10 @@ class prober {
   // Results go out in the order the ports were given, each as soon as it and all before it are known.
   void print_ready() {
     while (printed_ < results_.size() && results_[printed_].state != port_state::pending) {
-      print(results_[printed_++]);
+      const auto& r = results_[printed_++];
+      // --open, as nmap's: the ports that may be open, open|filtered included.
+      if (only_open_ && r.state != port_state::open && r.state != port_state::open_filtered) continue;
+      print(r);
     }
   }
 
@@ -210,18 +374,22 @@ class prober {
       o.add("state", state_name(r.state));
       if (std::isnan(rtt)) o.add_null("rtt_ms"); else o.add("rtt_ms", rtt);
       if (r.ec) o.add("error", error_name(r.ec)); else o.add_null("error");
+      o.add("protocol", udp_ ? "udp" : "tcp");  // added last: the TCP objects kept their key order
       print_json(o);
       return;
     }
     std::string detail;
     if (r.state == port_state::open) {
       detail = fmt::format("({:.3f} ms)", rtt);
+    } else if (r.ec == std::errc::timed_out && udp_) {
+      detail = fmt::format("(no answer within {} s, {} datagram{})", wait_s_, retries_ + 1, retries_ == 0 ? "" : "s");
     } else if (r.ec == std::errc::timed_out) {
       detail = fmt::format("(no answer within {} s)", wait_s_);
     } else if (r.ec) {
       detail = "(" + r.ec.message() + ")";
     }
-    std::string line = fmt::format("{} port {}/tcp {} {}\n", r.address.address(), r.port, state_name(r.state), detail);
+    std::string line = fmt::format("{} port {}/{} {} {}\n", r.address.address(), r.port, udp_ ? "udp" : "tcp",
+                                   state_name(r.state), detail);
     (void)write_out(line);
   }
 
@@ -237,8 +405,12 @@ class prober {
   double wait_s_;
   int concurrency_;
   bool json_;
+  bool udp_;
+  int retries_;
+  bool only_open_;
   std::vector<port_result> results_;
   std::vector<attempt> active_;
+  std::vector<udp_attempt> udp_active_;
   std::size_t next_ = 0;
   std::size_t printed_ = 0;
 };
@@ -248,15 +420,19 @@ int run_probe(const probe_args& a, const context& ctx) {
   std::string host = a.host;
   double wait_s = default_wait_s;
   if (!check_host_arg(host, code)) return code;
-  auto ports = parse_port_list(a.ports);
+  std::string bad_name;
+  auto ports = parse_port_list(a.ports, a.udp ? transport::udp : transport::tcp, &bad_name);
+  if (!ports && ports.error() == errc::unknown_service) return usage_error("bad port", bad_name, ports.error());
   if (!ports) {
-    return fail_message("bad ports '" + a.ports + "': expected ports 1-65535 like 22, 80,443 or 8000-8100",
+    return fail_message("bad ports '" + a.ports + "': expected ports 1-65535 like 22, 80,443, 8000-8100 or ssh,http",
                         exit_usage);
   }
+  if (!a.udp && a.retries_given) return fail_message("--retries applies to -u/--udp only", exit_usage);
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
 
   resolve_options ro;
   ro.family = a.v4 ? ip_family::v4 : a.v6 ? ip_family::v6 : ip_family::any;
+  ro.socktype = a.udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(host, 0, ro);
   if (!eps) {
     if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
@@ -273,9 +449,16 @@ int run_probe(const probe_args& a, const context& ctx) {
       concurrency = cap;
     }
   }
-  spdlog::info("probing {} port(s) on {} ({} address(es)), {} at a time, {} s each", ports->size(), host,
-               eps->size(), concurrency, wait_s);
-  prober p(host, std::move(*eps), *ports, wait_s, concurrency, ctx.json);
+  spdlog::info("probing {} {} port(s) on {} ({} address(es)), {} at a time, {} s each", ports->size(),
+               a.udp ? "UDP" : "TCP", host, eps->size(), concurrency, wait_s);
+  probe_settings ps;
+  ps.wait_s = wait_s;
+  ps.concurrency = concurrency;
+  ps.json = ctx.json;
+  ps.udp = a.udp;
+  ps.retries = a.retries;
+  ps.only_open = a.only_open;
+  prober p(host, std::move(*eps), *ports, ps);
   return p.run();
 }
 
@@ -284,7 +467,8 @@ int run_probe(const probe_args& a, const context& ctx) {
 void setup_probe(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<probe_args>();
   cmd.add_option("host", a->host, "Host name or address to probe")->required();
-  cmd.add_option("ports", a->ports, "Ports: 22, 80,443, 8000-8100 or a mix (1-65535)")->required();
+  cmd.add_option("ports", a->ports, "Ports: 22, 80,443, 8000-8100, service names (ssh,http) or a mix (1-65535)")
+      ->required();
   cmd.add_option("-w,--wait", a->wait,
                  fmt::format("Seconds to wait for each port's answer, fractions allowed (default {})", default_wait_s))
       ->option_text("SECS");
@@ -295,15 +479,29 @@ void setup_probe(CLI::App& cmd, context& ctx) {
                  fmt::format("Connects in flight at once (default {})", default_concurrency))
       ->check(int_check(1, 65535))
       ->option_text("N");
+  cmd.add_flag("-u,--udp", a->udp, "Probe UDP ports: a datagram each; a reply is open, ICMP port unreachable closed");
+  auto* retries = cmd.add_option("--retries", a->retries,
+                                 fmt::format("With -u: datagrams sent again to a silent port within -w (default {})",
+                                             default_udp_retries))
+                      ->check(int_check(0, 10))
+                      ->option_text("N");
+  cmd.add_flag("--open", a->only_open, "Print only the ports that may be open (open, and open|filtered with -u)");
   cmd.footer(
       "Examples:\n"
       "  sockit probe 127.0.0.1 22                 # is ssh listening?\n"
       "  sockit probe localhost 80,443,8000-8100   # several ports at once\n"
+      "  sockit probe localhost ssh,http,https     # service names from /etc/services\n"
+      "  sockit probe --open 127.0.0.1 1-1024      # only the open ones\n"
+      "  sockit probe -u -w 1 127.0.0.1 53,123,7007  # UDP, as nmap -sU\n"
       "  sockit --json probe -w 0.5 ::1 1-1024     # one JSON object per port\n"
-      "States: open (connected), closed (refused), filtered (no answer within -w, or unreachable),\n"
-      "error (a local failure, e.g. out of descriptors).\n"
-      "Exit status: 0 if any port is open, 1 if none is (as nc -z), 2 usage error.");
-  cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_probe(*a, ctx); }; });
+      "States: open (connected; with -u, a reply came), closed (refused; with -u, ICMP port unreachable),\n"
+      "filtered (no answer within -w, or unreachable), open|filtered (-u: no answer to any datagram within -w:\n"
+      "a silent service or a firewall), error (a local failure, e.g. out of descriptors).\n"
+      "Exit status: 0 if any port is open (with -u also open|filtered, as nc -zu), 1 if none is, 2 usage error.");
+  cmd.callback([a, retries, &ctx] {
+    a->retries_given = retries->count() > 0;
+    ctx.run = [a, &ctx] { return run_probe(*a, ctx); };
+  });
 }
 
 }  // namespace sockit::cli

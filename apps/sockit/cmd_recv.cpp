@@ -380,7 +380,7 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out, std::vect
     if (s) log_applied(applied);  // accepted connections inherit the listener's options
     return s;
   };
-  bool port_only = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  bool port_only = !text.empty() && text.find(':') == std::string::npos;  // "9000" or a service name
   host_port hp;
   if (port_only || text.starts_with(":")) {
     std::uint16_t port = 0;
@@ -388,8 +388,8 @@ int bind_listeners(const recv_args& a, std::vector<bound_socket>& out, std::vect
     if (!parse_port_arg(port_only ? text : text.substr(1), port, code)) return code;
     return bind_loopback_pair(port, listen, "listen", "tcp", out);
   }
-  auto parsed = parse_host_port(text);
-  if (!parsed) return usage_error("bad address", text, parsed.error());
+  auto parsed = parse_host_port(text, transport::tcp);
+  if (!parsed) return address_usage_error("bad address", text, parsed.error());
   int code = exit_ok;
   if (!check_host_arg(parsed->host, code)) return code;
   resolve_options ro;

@@ -53,10 +53,10 @@ struct relay_args {
 };
 
 // LISTEN is [ADDR:]PORT: loopback (127.0.0.1) without an address.
-bool parse_listen(const std::string& text, endpoint& out, int& code) {
-  auto hp = parse_host_port(text);
+bool parse_listen(const std::string& text, bool udp, endpoint& out, int& code) {
+  auto hp = parse_host_port(text, udp ? transport::udp : transport::tcp);
   if (!hp) {
-    code = usage_error("bad LISTEN", text, hp.error());
+    code = address_usage_error("bad LISTEN", text, hp.error());
     return false;
   }
   if (hp->host.empty()) {
@@ -70,7 +70,7 @@ bool parse_listen(const std::string& text, endpoint& out, int& code) {
 
 bool parse_target(const std::string& text, bool udp, endpoint& out, int& code) {
   host_port hp;
-  if (!parse_address_arg(text, hp, code)) return false;
+  if (!parse_address_arg(text, hp, code, udp ? transport::udp : transport::tcp)) return false;
   if (hp.port == 0) {
     code = usage_error("bad TARGET", text, make_error_code(errc::bad_port));
     return false;
@@ -99,7 +99,7 @@ int run_relay(relay_args& a, bool json) {
     if (a.udp && o->count() > 0) return fail_message(fmt::format("{} applies to TCP only (not with --udp)", o->get_name()), exit_usage);
   }
   endpoint listen_at;
-  if (!parse_listen(a.listen, listen_at, code)) return code;
+  if (!parse_listen(a.listen, a.udp, listen_at, code)) return code;
   int threads = 1;
   if (!parse_threads_arg(a.threads, threads, code)) return code;
   socket_flags flags = a.sock;

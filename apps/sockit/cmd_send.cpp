@@ -252,9 +252,9 @@ int run_send(const send_args& a, const context& ctx) {
   if (target.find(':') == std::string::npos) {
     return fail_message("bad destination '" + target + "': expected HOST:PORT as the last argument", exit_usage);
   }
-  auto hp = parse_host_port(target);
+  auto hp = parse_host_port(target, transport::tcp);
   if (!hp || hp->host.empty()) {
-    return usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
+    return address_usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
   }
   int code = exit_ok;
   std::string host = hp->host;

@@ -50,11 +50,12 @@ int run_serve(const serve_args& a, bool json) {
       {"chargen", &a.chargen_port, "--chargen-port", 19, chargen_open, chargen_responder()},
   };
   bool both = a.srv.tcp == a.srv.udp;  // neither flag (or both): both protocols
+  transport names_for = a.srv.udp && !a.srv.tcp ? transport::udp : transport::tcp;  // a port name's lookup
   std::vector<service_spec> specs;
   for (std::size_t i = 0; i < 4; ++i) {
     const auto& d = defs[i];
     std::uint16_t port = 0;
-    if (!parse_port_option(d.flag, *d.port_text, port, code)) return code;
+    if (!parse_port_option(d.flag, *d.port_text, port, code, names_for)) return code;
     if (a.standard_ports && a.port_opts[i]->count() == 0) port = d.standard;
     bool wanted = false;
     for (const auto& s : a.services) wanted = wanted || s == d.name;

@@ -267,12 +267,12 @@ int run_send(const send_args& given, const context& ctx) {
   if (!check_socket_flags(a.sock, false, code)) return code;
   host_port hp;
   // "udp send 127.0.0.1 hi": the host alone is read as a bad port; say what was expected instead.
-  bool looks_like_bare_host = a.target.find(':') == std::string::npos && !parse_port(a.target);
+  bool looks_like_bare_host = a.target.find(':') == std::string::npos && !parse_port(a.target, transport::udp);
   if (looks_like_bare_host) {
     return fail_message("bad target '" + a.target + "': expected HOST:PORT, [v6]:PORT or PORT (e.g. 127.0.0.1:7007)",
                         exit_usage);
   }
-  if (!parse_address_arg(a.target, hp, code)) return code;
+  if (!parse_address_arg(a.target, hp, code, transport::udp)) return code;
   // Port 0 means "any" only when binding; as a destination the kernel would refuse it (EINVAL).
   if (hp.port == 0) return fail_message("bad port '0': cannot send to port 0", exit_usage);
   if (a.broadcast && hp.host.empty()) {
@@ -336,7 +336,7 @@ int run_recv(const recv_args& given, const context& ctx) {
   socket_prepare prepare;
   if (!no_socket_flags(a.sock)) prepare = socket_preparer(a.sock, false, applied, failed);
   host_port hp;
-  if (!parse_address_arg(a.address, hp, code)) return code;
+  if (!parse_address_arg(a.address, hp, code, transport::udp)) return code;
   // Each socket is announced on stderr (stdout carries only datagrams, also with --json): with
   // port 0 or a busy script the user cannot otherwise know where to send.
   bind_function bind = [&](const endpoint& e) {

@@ -22,7 +22,9 @@ void add_netcat_flags(CLI::App& cmd, netcat_flags& f) {
       ->group(group);
   cmd.add_flag("-C,--crlf", f.crlf, "Send each line ending of stdin as CRLF (for SMTP, HTTP...), as ncat -C")
       ->group(group);
-  cmd.add_flag("-n,--numeric", f.numeric, "Take addresses only: never resolve a name, as nc -n")->group(group);
+  cmd.add_flag("-n,--numeric", f.numeric,
+               "Take addresses and port numbers only: never resolve a host or service name, as nc -n")
+      ->group(group);
   auto* so = cmd.add_flag("--send-only", f.send_only, "Only send stdin; drop what the peer sends; quit at stdin's end")
                  ->group(group);
   cmd.add_flag("--recv-only", f.recv_only, "Only print what the peer sends; never read stdin nor send")
@@ -45,6 +47,13 @@ const char* stream_flag_given(const netcat_flags& f) {
 bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exit) {
   if (!f.numeric || host.empty() || endpoint::numeric(host, 0)) return true;
   exit = fail_message(fmt::format("-n: '{}' is not an address (-n never resolves names)", host), exit_usage);
+  return false;
+}
+
+bool check_numeric_port(const netcat_flags& f, std::string_view what, const std::string& port, int& exit) {
+  if (!f.numeric || !is_service_name(port)) return true;
+  exit = fail_message(fmt::format("-n: {} '{}' is a service name, not a number (-n never looks names up)", what, port),
+                      exit_usage);
   return false;
 }
 

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -30,5 +31,8 @@ const char* stream_flag_given(const netcat_flags& f);
 
 // -n: `host` must be an address (nothing is resolved); else one usage line, false and `exit` set.
 bool check_numeric_host(const netcat_flags& f, const std::string& host, int& exit);
+// -n: `port` (the text typed for `what`, "port" or "--source-port") must be a number, as the nc
+// manual says -n means no service lookups either; else one usage line, false and `exit` set.
+bool check_numeric_port(const netcat_flags& f, std::string_view what, const std::string& port, int& exit);
 
 }  // namespace sockit::cli

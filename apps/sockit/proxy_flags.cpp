@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "cli.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
@@ -21,7 +22,7 @@ result<host_port> parse_proxy_address(std::string_view text, std::uint16_t defau
   if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
     return host_port{std::string(text.substr(1, text.size() - 2)), default_port};
   }
-  return parse_host_port(text);
+  return parse_host_port(text, transport::tcp);
 }
 
 std::string bracketed(const std::string& host, std::uint16_t port) {
@@ -75,7 +76,7 @@ bool check_proxy_flags(proxy_flags& f, bool udp, const std::string& host, std::u
   const std::string& address = *f.address;
   auto at = parse_proxy_address(address, r.type == proxy_type::http ? 3128 : 1080);
   if (!at) {
-    exit = usage_error("bad --proxy address", address, at.error());
+    exit = address_usage_error("bad --proxy address", address, at.error());
     return false;
   }
   if (at->host.empty()) {

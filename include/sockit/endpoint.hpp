@@ -66,6 +66,24 @@ result<host_port> parse_host_port(std::string_view text);
 // Parses a port number "0".."65535" (no sign, no spaces, no service names).
 result<std::uint16_t> parse_port(std::string_view text);
 
+// The transport a service name is looked up for: /etc/services gives some names to one only
+// ("bootps" is 67/udp, "tcpmux" 1/tcp).
+enum class transport { tcp, udp };
+
+// The port /etc/services (through NSS, getservbyname_r) gives `name` for `t`, as netcat looks a
+// name up: for the command's own transport, never falling back to the other one. Text that is a
+// number or cannot be a service name (empty, spaces, ':', ','), or a name not listed for `t`, is
+// errc::unknown_service.
+result<std::uint16_t> service_port(std::string_view name, transport t);
+// True when `text` would be looked up as a service name: not empty and not all digits.
+bool is_service_name(std::string_view text) noexcept;
+// A port number "0".."65535" (no lookup: "22" is 22 even if /etc/services says otherwise), or a
+// service name for `t` ("ssh" -> 22). Digits out of range are errc::bad_port, an unknown name
+// errc::unknown_service.
+result<std::uint16_t> parse_port(std::string_view text, transport t);
+// parse_host_port with the port as a number or a service name for `t` ("localhost:http").
+result<host_port> parse_host_port(std::string_view text, transport t);
+
 enum class ip_family { any, v4, v6 };
 
 struct resolve_options {

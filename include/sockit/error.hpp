@@ -26,6 +26,7 @@ enum class errc {
   unix_path_too_long,  // a Unix socket path or abstract name over 107 bytes (sun_path's 108 with NUL)
   unix_in_use,         // a live server holds the Unix socket address (compares equal to EADDRINUSE)
   not_a_socket_file,   // the path of a Unix socket to bind is another kind of file (left in place)
+  unknown_service,     // a port that is neither a number nor a service name in /etc/services
 };
 
 const std::error_category& sockit_category() noexcept;

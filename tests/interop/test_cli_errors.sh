@@ -24,7 +24,7 @@ check "probe bad list" 2 "^sockit: bad ports '80,,90'" "$SOCKIT" probe 127.0.0.1
 check "probe reversed range" 2 "^sockit: bad ports '90-80'" "$SOCKIT" probe 127.0.0.1 90-80
 check "probe range to 70000" 2 "^sockit: bad ports '1-70000'" "$SOCKIT" probe 127.0.0.1 1-70000
 check "connect port 0" 2 "^sockit: bad port '0'" "$SOCKIT" connect 127.0.0.1 0
-check "connect port text" 2 "^sockit: bad port 'http'" "$SOCKIT" connect 127.0.0.1 http
+check "connect port text" 2 "^sockit: bad port 'nosuch': not a port number \\(1-65535\\) nor a service name in /etc/services$" "$SOCKIT" connect 127.0.0.1 nosuch
 check "connect malformed host" 2 "^sockit: bad host 'not a host'" "$SOCKIT" connect 'not a host' 80
 check "connect malformed v6" 2 "^sockit: bad host '1:2:zz'" "$SOCKIT" connect 1:2:zz 80
 check "listen malformed addr" 2 "^sockit: bad host '127.0.0.1:80'" "$SOCKIT" listen 127.0.0.1:80 80

@@ -31,11 +31,11 @@ grep -Eq "^127\.0\.0\.1 port $DROPPED/tcp filtered \(no answer within 1 s\)$" "$
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" --json probe -w 0.5 127.0.0.1 "$OPEN,$CLOSED,$DROPPED"
 expect_rc 0 "probe --json"
 expect_lines "$TMP/out" 3 "probe --json"
-expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$OPEN,\"state\":\"open\",\"rtt_ms\":[0-9.e-]+,\"error\":null\}$" \
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$OPEN,\"state\":\"open\",\"rtt_ms\":[0-9.e-]+,\"error\":null,\"protocol\":\"tcp\"\}$" \
   "json open"
-expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$CLOSED,\"state\":\"closed\",\"rtt_ms\":[0-9.e-]+,\"error\":\"ECONNREFUSED\"\}$" \
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$CLOSED,\"state\":\"closed\",\"rtt_ms\":[0-9.e-]+,\"error\":\"ECONNREFUSED\",\"protocol\":\"tcp\"\}$" \
   "json closed"
-expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$DROPPED,\"state\":\"filtered\",\"rtt_ms\":null,\"error\":\"ETIMEDOUT\"\}$" \
+expect_match "$TMP/out" "^\{\"host\":\"127\.0\.0\.1\",\"address\":\"127\.0\.0\.1\",\"port\":$DROPPED,\"state\":\"filtered\",\"rtt_ms\":null,\"error\":\"ETIMEDOUT\",\"protocol\":\"tcp\"\}$" \
   "json filtered"
 if command -v python3 >/dev/null; then
   python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/out" || fail "probe --json is not JSON"
@@ -52,6 +52,18 @@ expect_lines "$TMP/out" 200 "probe range"
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -w 0.3 127.0.0.1 "$CLOSED,$DROPPED"
 expect_rc 1 "probe without an open port"
 expect_lines "$TMP/out" 2 "probe without an open port"
+
+# --open: the open ports only (as nmap --open), in text and JSON; none open prints nothing, exit 1.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe --open -w 0.3 127.0.0.1 "$CLOSED,$OPEN,$DROPPED"
+expect_rc 0 "probe --open"
+expect_lines "$TMP/out" 1 "probe --open"
+expect_match "$TMP/out" "^127\.0\.0\.1 port $OPEN/tcp open " "probe --open"
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" --json probe --open -w 0.3 127.0.0.1 "$CLOSED,$OPEN"
+expect_lines "$TMP/out" 1 "probe --open --json"
+expect_contains "$TMP/out" "\"port\":$OPEN,\"state\":\"open\"" "probe --open --json"
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe --open -w 0.3 127.0.0.1 "$CLOSED"
+expect_rc 1 "probe --open without an open port"
+expect_lines "$TMP/out" 0 "probe --open without an open port"
 
 # The connect deadline: -w 0.5 against the dropped port gives up in about 0.5 s, one line, exit 1.
 start=$(date +%s%N)

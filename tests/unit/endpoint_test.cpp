@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include <netinet/in.h>
 
@@ -78,6 +79,44 @@ TEST(endpoint, very_long_text_is_refused_not_crashed) {
   EXPECT_FALSE(parse_host_port(huge));
   EXPECT_FALSE(parse_host_port(huge + ":80"));
   EXPECT_FALSE(parse_host_port("[" + huge + "]:80"));
+}
+
+// Names come from /etc/services (Debian's netbase, which scripts/deps.sh installs).
+TEST(endpoint, service_names) {
+  EXPECT_EQ(service_port("ssh", transport::tcp).value_or(0), 22);
+  EXPECT_EQ(service_port("domain", transport::udp).value_or(0), 53);
+  EXPECT_EQ(service_port("www", transport::tcp).value_or(0), 80);  // an alias
+  EXPECT_EQ(service_port("bootps", transport::udp).value_or(0), 67);
+  for (auto [name, t] : {std::pair{"bootps", transport::tcp}, std::pair{"ssh", transport::udp},
+                         std::pair{"nosuch", transport::tcp}, std::pair{"", transport::tcp},
+                         std::pair{"22", transport::tcp}, std::pair{"ss h", transport::tcp},
+                         std::pair{"ssh:", transport::tcp}}) {
+    auto r = service_port(name, t);
+    EXPECT_FALSE(r) << name;
+    if (!r) EXPECT_EQ(r.error(), make_error_code(errc::unknown_service)) << name;
+  }
+  EXPECT_FALSE(service_port(std::string(100000, 'a'), transport::tcp));
+  // A number is never looked up; digits out of range stay a bad port.
+  EXPECT_EQ(parse_port("22", transport::udp).value_or(0), 22);
+  EXPECT_EQ(parse_port("ssh", transport::tcp).value_or(0), 22);
+  EXPECT_EQ(parse_port("70000", transport::tcp).error(), make_error_code(errc::bad_port));
+  EXPECT_EQ(parse_port("nosuch", transport::tcp).error(), make_error_code(errc::unknown_service));
+  EXPECT_FALSE(parse_port("ssh"));  // the plain parser takes numbers only
+  auto hp = parse_host_port("localhost:http", transport::tcp);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "localhost");
+  EXPECT_EQ(hp->port, 80);
+  hp = parse_host_port("[::1]:domain", transport::udp);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->port, 53);
+  hp = parse_host_port("ssh", transport::tcp);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "");
+  EXPECT_EQ(hp->port, 22);
+  EXPECT_EQ(parse_host_port("localhost:nosuch", transport::tcp).error(), make_error_code(errc::unknown_service));
+  EXPECT_EQ(parse_host_port("nosuch", transport::tcp).error(), make_error_code(errc::bad_address));
+  EXPECT_EQ(parse_host_port("239.1.2.3", transport::udp).error(), make_error_code(errc::bad_address));
+  EXPECT_FALSE(parse_host_port("localhost:http"));
 }
 
 TEST(endpoint, parse_port_edges) {
