@@ -77,5 +77,7 @@ in_range "udp duplicate 10 %: duplicates" "$(jq .duplicates <<<"$res")" 60 140
 res=$(udp_seq reorder --udp 0 "127.0.0.1:$EU" --reorder 20 --impair up --seed 9)
 echo "udp --reorder 20: $res"
 in_range "udp reorder: datagrams arriving" "$(jq .received <<<"$res")" 990 1000
-in_range "udp reorder 20 %: datagrams arriving after a later one" "$(jq .inversions <<<"$res")" 100 260
+# A held datagram is overtaken only if a later one is sent within its 10 ms hold: a loaded machine
+# stretches the sender's 0.5 ms gaps (96 of ~200 seen in CI), and without --reorder there are none.
+in_range "udp reorder 20 %: datagrams arriving after a later one" "$(jq .inversions <<<"$res")" 40 260
 finish
