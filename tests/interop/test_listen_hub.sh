@@ -160,7 +160,10 @@ for _ in $(seq 300); do
   sleep 0.05
 done
 for n in r1 r2; do expect_eq "$(tr -d ' ' <"$TMP/$n.count" 2>/dev/null)" "$SIZE" "reader $n got all of stdin past the stuck client"; done
-[ "$MAXRSS" -gt 0 ] && [ "$MAXRSS" -lt 102400 ] || fail "RSS peaked at $MAXRSS kB (limit 100 MB)"
+# A sanitized build keeps a quarantine of freed memory (446 MB seen): there the bound only catches
+# a runaway; the release run holds the real one.
+if grep -qa __asan_init "$SOCKIT"; then rss_cap=1048576; else rss_cap=102400; fi
+[ "$MAXRSS" -gt 0 ] && [ "$MAXRSS" -lt "$rss_cap" ] || fail "RSS peaked at $MAXRSS kB (limit $((rss_cap / 1024)) MB)"
 expect_match "$TMP/err6" 'dropped 127\.0\.0\.1:[0-9]+: it took nothing for 1 s with [0-9]+ bytes queued \(--send-timeout\)' "the stuck client was dropped"
 echo "flood: max RSS ${MAXRSS} kB"
 kill "$SPID" 2>/dev/null
