@@ -38,6 +38,22 @@ struct connect_args {
 
 // connect unix:/path or unix:@name: no port, no resolver; the same relay as TCP (or connected UDP,
 // with --unix-dgram).
+// The stdin <-> peer session of both paths (IP and unix:), once connected.
+int relay_session(const socket& s, const connect_args& a, const socket_flags& flags, double wait_s, bool datagrams,
+                  std::string peer_name, const context& ctx) {
+  traffic_dumper dump(ctx.hexdump);
+  netcat_pump pump(dump);
+  pump_options po;
+  po.udp = datagrams;
+  po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
+  po.idle_seconds = wait_s;
+  po.recv_timeout = flags.recv_timeout.value_or(-1);
+  po.send_timeout = flags.send_timeout.value_or(-1);
+  apply_netcat_flags(a.nc, po);
+  po.peer_name = std::move(peer_name);
+  return pump.run(s, po);
+}
+
 int run_connect_unix(const connect_args& a, const context& ctx) {
   int code = exit_ok;
   if (!a.port.empty()) {
@@ -63,17 +79,7 @@ int run_connect_unix(const connect_args& a, const context& ctx) {
   auto s = connect_unix(at, uf, flags, wait_s, code);
   if (!s) return code;
   if (a.exec.set()) return run_exec_connect(std::move(*s), at.to_string(), ex);
-  traffic_dumper dump(ctx.hexdump);
-  netcat_pump pump(dump);
-  pump_options po;
-  po.udp = uf.dgram;
-  po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
-  po.idle_seconds = wait_s;
-  po.recv_timeout = flags.recv_timeout.value_or(-1);
-  po.send_timeout = flags.send_timeout.value_or(-1);
-  apply_netcat_flags(a.nc, po);
-  po.peer_name = at.to_string();
-  return pump.run(*s, po);
+  return relay_session(*s, a, flags, wait_s, uf.dgram, at.to_string(), ctx);
 }
 
 int run_connect(const connect_args& a, const context& ctx) {
@@ -152,17 +158,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   log_applied(applied);
   if (a.exec.set()) return run_exec_connect(std::move(s), peer.to_string(), ex);
 
-  traffic_dumper dump(ctx.hexdump);
-  netcat_pump pump(dump);
-  pump_options po;
-  po.udp = a.udp;
-  po.udp_exit_on_stdin_eof = a.shutdown_on_eof;
-  po.idle_seconds = wait_s;
-  po.recv_timeout = flags.recv_timeout.value_or(-1);
-  po.send_timeout = flags.send_timeout.value_or(-1);
-  apply_netcat_flags(a.nc, po);
-  po.peer_name = proxy.on ? proxy.target : peer.to_string();
-  return pump.run(s, po);
+  return relay_session(s, a, flags, wait_s, a.udp, proxy.on ? proxy.target : peer.to_string(), ctx);
 }
 
 }  // namespace
