@@ -143,6 +143,12 @@ result<bool> dont_fragment(const socket& s) {
   return *mode != IP_PMTUDISC_DONT && *mode != IP_PMTUDISC_WANT;
 }
 
+std::error_code set_recv_errors(const socket& s, bool on) {
+  auto v6 = is_v6(s);
+  if (!v6) return v6.error();
+  return *v6 ? set_opt(s, IPPROTO_IPV6, IPV6_RECVERR, on ? 1 : 0) : set_opt(s, IPPROTO_IP, IP_RECVERR, on ? 1 : 0);
+}
+
 result<int> path_mtu(const socket& s) {
   auto v6 = is_v6(s);
   if (!v6) return v6.error();

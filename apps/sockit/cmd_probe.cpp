@@ -23,6 +23,7 @@
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/options.hpp"
 #include "sockit/udp.hpp"
 #include "sockit/wait.hpp"
 
@@ -265,7 +266,9 @@ class prober {
         finish(r, port_state::error, s.error(), started);
         return;
       }
-      std::error_code ec = udp_connect(*s, to);
+      // Every ICMP error comes back, host and network unreachable too (filtered, as nmap says).
+      std::error_code ec = set_recv_errors(*s, true);
+      if (!ec) ec = udp_connect(*s, to);
       udp_attempt a{index, addr_i, std::move(*s), started, by, by, retries_};
       if (!ec) ec = send_probe(a);
       if (!ec) {

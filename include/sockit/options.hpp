@@ -84,6 +84,10 @@ result<bool> dont_fragment(const socket& s);
 // not connected). A datagram then carries at most the MTU less the IP and UDP headers (28 bytes
 // over IPv4, 48 over IPv6).
 result<int> path_mtu(const socket& s);
+// IP_RECVERR / IPV6_RECVERR on a datagram socket: every ICMP error about what it sent is reported
+// on its next receive, not only the "hard" ones. Without it a connected UDP socket hears port
+// unreachable (ECONNREFUSED) and administratively prohibited, but never host or network unreachable.
+std::error_code set_recv_errors(const socket& s, bool on);
 
 // SO_LINGER: nullopt = off (close returns at once, the kernel sends what is left);
 // seconds{0} = close resets the connection (RST) and discards unsent data.

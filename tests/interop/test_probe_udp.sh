@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sockit probe -u, as nmap -sU reports UDP ports, inside a test network namespace: open (sockit
 # echo answers), closed (ICMP port unreachable), open|filtered (a listener that never answers, and
-# a port whose datagrams nftables drops), filtered (nftables answers administratively prohibited); the
+# a port whose datagrams nftables drops), filtered (nftables answers administratively prohibited, host
+# unreachable or network unreachable: the last two only reach a socket with IP_RECVERR); the
 # retransmission (--retries), the -w budget, a range with many ports in flight, --open, --json,
 # localhost's two addresses, and the exit codes.
 . "$SOCKIT_TEST_LIB"
@@ -10,10 +11,13 @@ make_netns
 ip netns exec "$NS" nft add table inet t && ip netns exec "$NS" nft add chain inet t in '{ type filter hook input priority 0; }' ||
   skip "nftables unavailable in a network namespace here"
 
-OPEN=20001 CLOSED=20002 SILENT=20003 DROPPED=20004 REJECTED=20005
+OPEN=20001 CLOSED=20002 SILENT=20003 DROPPED=20004 REJECTED=20005 HOSTUNR=20006 NETUNR=20007
 ip netns exec "$NS" nft add rule inet t in udp dport "$DROPPED" drop || die "cannot add the drop rule"
 ip netns exec "$NS" nft add rule inet t in udp dport "$REJECTED" reject with icmpx type admin-prohibited ||
   die "cannot add the reject rule"
+ip netns exec "$NS" nft add rule inet t in udp dport "$HOSTUNR" reject with icmpx type host-unreachable &&
+  ip netns exec "$NS" nft add rule inet t in udp dport "$NETUNR" reject with icmpx type no-route ||
+  die "cannot add the unreachable rules"
 bg ip netns exec "$NS" "$SOCKIT" echo --udp -b 127.0.0.1 -p "$OPEN" >/dev/null 2>"$TMP/echo.err"
 wait_listen "$OPEN" udp "$NS"
 bg ip netns exec "$NS" "$SOCKIT" --json udp recv "127.0.0.1:$SILENT" >"$TMP/silent.out" 2>"$TMP/silent.err"
@@ -31,6 +35,12 @@ expect_match "$TMP/out" "^127\.0\.0\.1 port $SILENT/udp open\|filtered \(no answ
 expect_match "$TMP/out" "^127\.0\.0\.1 port $DROPPED/udp open\|filtered \(no answer within 1 s, 2 datagrams\)$" "dropped line"
 expect_match "$TMP/out" "^127\.0\.0\.1 port $REJECTED/udp filtered \(No route to host\)$" "rejected line"
 [ "$(sed -n 1p "$TMP/out" | cut -d' ' -f3)" = "$OPEN/udp" ] || fail "results not in the order given"
+# Host and network unreachable: filtered, as nmap (without IP_RECVERR a connected UDP socket never
+# hears of them, and these showed as open|filtered).
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -u -w 1 127.0.0.1 "$HOSTUNR,$NETUNR"
+expect_rc 1 "probe -u, both unreachable"
+expect_match "$TMP/out" "^127\.0\.0\.1 port $HOSTUNR/udp filtered \(No route to host\)$" "host unreachable line"
+expect_match "$TMP/out" "^127\.0\.0\.1 port $NETUNR/udp filtered \(Network is unreachable\)$" "network unreachable line"
 [ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ] || fail "probe -u -w 1 took ${elapsed} ms"
 [ -s "$TMP/err" ] && fail "probe -u wrote to stderr: $(cat "$TMP/err")"
 # The silent listener got the first datagram and one retransmission, both empty.
