@@ -58,8 +58,8 @@ class tls_session {
   result<std::size_t> read(std::span<std::byte> plain);
   // Encrypts all of `plain` into the output (only after the handshake: tls_errc::not_ready).
   std::error_code write(std::span<const std::byte> plain);
-  // Queues our close_notify. OpenSSL 3 then drops any application data the peer still sends
-  // (TLS has no half-close in it): call this when done reading too, or not at all.
+  // Queues our close_notify: we send no more. Reading goes on (OpenSSL 3 keeps decrypting what
+  // the peer sends after it, TLS 1.2 and 1.3 alike), so this is TLS's half-close.
   void close_notify();
   bool close_notify_sent() const noexcept { return sent_close_; }
   bool close_notify_received() const noexcept { return got_close_; }

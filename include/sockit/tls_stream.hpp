@@ -11,8 +11,8 @@
 //   host for a host mismatch). A peer that never finishes it is the owner's to time out.
 // - The peer's EOF is its close_notify. A transport EOF without one runs on_peer_eof too, but the
 //   close handler then reports tls_errc::closed_without_close_notify (the data may be truncated).
-// - shutdown_write() sends close_notify and then FIN. OpenSSL 3 drops application data that
-//   arrives after our close_notify, so this half-close is only a half-close on the wire.
+// - shutdown_write() sends close_notify, then FIN, once the queue is written; reading goes on until
+//   the peer's close_notify (or EOF), as with TCP.
 #pragma once
 
 #include <chrono>
