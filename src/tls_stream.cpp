@@ -53,11 +53,12 @@ void tls_stream::handle_events(std::uint32_t ev) {
   if (closed_) return;
   if (!output_.empty() && (ev & (io_writable | io_hangup | io_error))) flush();
   if (closed_) return;
+  // Not reading, so nothing else will notice: a dead socket must be closed here or a
+  // level-triggered poller would report it forever (as tcp_connection does).
   if ((ev & (io_error | io_hangup)) && !reading) {
     auto ec = pending_error(socket_);
-    if (ec || !output_.empty() || !(peer_eof_ || transport_eof_)) {
-      close(ec ? ec : std::make_error_code(std::errc::connection_reset));
-    }
+    bool orderly = !ec && peer_eof_ && !truncated_ && output_.empty();
+    close(orderly ? std::error_code{} : ec ? ec : std::make_error_code(std::errc::connection_reset));
   }
 }
 
@@ -70,7 +71,7 @@ void tls_stream::read_socket() {
         transport_eof_ = true;
         break;
       }
-      close(session_.handshake_done() ? n.error() : n.error());
+      close(n.error());
       return;
     }
     (void)session_.feed(net_in_.readable());
@@ -220,7 +221,8 @@ void tls_stream::flush() {
       write_shut_ = true;
       (void)socket_.shutdown(shutdown_how::write);
     }
-    if (closing_ && (session_.close_notify_sent() || !session_.handshake_done())) {
+    // close_after_drain: once our close_notify is out (before the handshake: once nothing waits for it).
+    if (closing_ && early_.empty() && (session_.close_notify_sent() || !session_.handshake_done())) {
       close();
       return;
     }

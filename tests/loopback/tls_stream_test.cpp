@@ -82,8 +82,8 @@ struct end_state {
 };
 
 std::shared_ptr<tls_stream> make_stream(event_loop& loop, socket s, tls_session session, end_state& st,
-                                        bool echo) {
-  auto t = tls_stream::create(loop, std::move(s), endpoint::loopback_v4(0), std::move(session));
+                                        bool echo, connection_limits lim = {}) {
+  auto t = tls_stream::create(loop, std::move(s), endpoint::loopback_v4(0), std::move(session), lim);
   t->on_handshake([&st](tls_stream&) { st.handshake = true; });
   t->on_data([&st, echo](tls_stream& c, buffer& in) {
     if (echo) c.send(in.readable());
@@ -111,14 +111,14 @@ struct pair_run {
 };
 
 void handshake_pair(event_loop& loop, pair_run& r, const std::string& name, const std::string& host,
-                    tls_context cctx, std::vector<std::string> server_alpn = {}) {
+                    tls_context cctx, std::vector<std::string> server_alpn = {}, connection_limits client_limits = {}) {
   auto [cs, ss] = test::tcp_pair();
   auto sess_c = tls_session::client(cctx, host);
   ASSERT_TRUE(sess_c) << sess_c.error().message();
   auto sess_s = tls_session::server(server_ctx(name, server_alpn));
   ASSERT_TRUE(sess_s);
   r.s = make_stream(loop, std::move(ss), std::move(*sess_s), r.server, true);
-  r.c = make_stream(loop, std::move(cs), std::move(*sess_c), r.client, false);
+  r.c = make_stream(loop, std::move(cs), std::move(*sess_c), r.client, false, client_limits);
   ASSERT_TRUE(test::run_until(loop, [&] {
     return (r.client.handshake && r.server.handshake) || (r.client.closed && r.server.closed);
   }));
@@ -147,6 +147,45 @@ TEST(tls_stream, handshake_and_1mib_echo_both_ways) {
   EXPECT_TRUE(r.server.peer_eof);
   EXPECT_FALSE(r.server.ec) << r.server.ec.message();
   EXPECT_FALSE(r.client.ec) << r.client.ec.message();
+}
+
+TEST(tls_stream, backpressure_pauses_the_echo_and_held_input_resumes) {
+  NEED_CERTS();
+  auto loop = test::make_loop();
+  pair_run r;
+  // The client's own queue may hold it all: its reading must not pause for its output as well,
+  // or both ends would wait for each other (the contract: reading pauses while output is backed up).
+  handshake_pair(*loop, r, "good", "localhost", client_ctx(), {}, {.high_water = 64 << 20, .low_water = 1 << 20});
+  ASSERT_TRUE(r.client.handshake) << r.describe;
+  // The client reads nothing while it sends 16 MiB (more than loopback's socket buffers hold): the server's echo backs up past the high-water
+  // mark and it stops reading; then the client reads, and every byte comes back.
+  r.c->hold_reading(true);
+  auto payload = test::random_bytes(16 << 20, 11);
+  r.c->send(payload);
+  EXPECT_TRUE(test::run_until(*loop, [&] { return r.s->reading_paused(); })) << "the server never paused";
+  std::size_t at_pause = r.server.got.size();
+  EXPECT_LT(at_pause, payload.size());
+  r.c->hold_reading(false);
+  ASSERT_TRUE(test::run_until(*loop, [&] { return r.client.got.size() >= payload.size(); }))
+      << r.client.got.size() << " of " << payload.size();
+  EXPECT_EQ(r.server.got.size(), payload.size());
+  EXPECT_TRUE(std::memcmp(r.client.got.data(), payload.data(), payload.size()) == 0);
+  EXPECT_FALSE(r.client.closed);
+}
+
+TEST(tls_stream, close_after_drain_delivers_everything_then_close_notify) {
+  NEED_CERTS();
+  auto loop = test::make_loop();
+  pair_run r;
+  handshake_pair(*loop, r, "good", "localhost", client_ctx());
+  ASSERT_TRUE(r.client.handshake) << r.describe;
+  auto payload = test::random_bytes(3 << 20, 5);
+  r.s->send(payload);
+  r.s->close_after_drain();
+  ASSERT_TRUE(test::run_until(*loop, [&] { return r.client.closed && r.server.closed; }));
+  EXPECT_EQ(r.client.got.size(), payload.size());
+  EXPECT_TRUE(r.client.peer_eof);
+  EXPECT_FALSE(r.client.ec) << r.client.ec.message();  // close_notify came: an orderly end
 }
 
 TEST(tls_stream, by_ip_address_the_san_ip_is_checked) {
