@@ -191,6 +191,7 @@ void tls_stream::flush() {
         return;
       }
       output_.consume(*n);
+      wire_out_ += *n;
     }
     if (!output_.empty()) break;
     // Everything is out: the end of our side, if asked for, is close_notify first.

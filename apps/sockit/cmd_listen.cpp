@@ -142,7 +142,8 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     if (a.tls.on) {  // the client's hello: no limit but --recv-timeout's
       int hc = exit_ok;
       ts = tls_handshake(*c, a.tls, true, "", po.peer_name, po.recv_timeout, hc);
-      if (!ts) return hc;
+      if (!ts && !a.keep_open) return hc;
+      if (!ts) continue;  // -k (a Unix socket's clients one after another): the next one
       po.tls = &*ts;
     }
     int code = pump.run(*c, po);
@@ -163,6 +164,7 @@ int run_hub(std::vector<bound_socket>& listeners, const listen_args& a, const co
   o.crlf = a.nc.crlf;
   o.send_only = a.nc.send_only;
   o.recv_only = a.nc.recv_only;
+  if (a.tls.on) o.tls = &*a.tls.ctx;
   traffic_dumper dump(ctx.hexdump);
   return run_listen_hub(listeners, o, dump);
 }
@@ -249,8 +251,7 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (!check_socket_flags(flags, !a.udp && !on_unix, code)) return code;
   if (int tc = on_unix ? exit_ok : try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
   tls_flags tf = a.tls;
-  const char* no_tls = a.udp ? "-u (UDP)" : uf.dgram ? "--unix-dgram" : a.exec.set() ? "--exec/--sh-exec"
-                       : a.keep_open ? "-k (a TLS listener serves one client)" : a.hub.broker ? "--broker" : nullptr;
+  const char* no_tls = a.udp ? "-u (UDP)" : uf.dgram ? "--unix-dgram" : a.exec.set() ? "--exec/--sh-exec" : nullptr;
   if (!check_tls_flags(tf, true, no_tls, code)) return code;
   listen_args checked = a;
   checked.sock = flags;
@@ -324,7 +325,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen -k unix:@myapp              # abstract name; -v: each client's pid uid gid\n"
       "  sockit listen --unix-dgram unix:/tmp/d.sock  # print datagrams, send stdin back to the sender\n"
       "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
-      "  sockit -v listen --tls --tls-cert cert.pem --tls-key key.pem 4433   # TLS for one client (not with -k)\n"
+      "  sockit -v listen -k --tls --tls-cert cert.pem --tls-key key.pem 4433   # TLS, clients at once\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"

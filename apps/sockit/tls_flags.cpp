@@ -101,6 +101,13 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
   return true;
 }
 
+std::string tls_why(std::error_code ec, const tls_session* session) {
+  if (!is_tls_error(ec)) return describe("", ec).substr(2);  // "Connection reset by peer (ECONNRESET)"
+  std::string why = session ? session->describe(ec) : ec.message();
+  if (ec.category() == tls_handshake_category()) why = why.substr(why.find(": ") + 2);  // "handshake failed: "
+  return why;
+}
+
 std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
                                          const std::string& peer_name, double wait_s, int& exit) {
   auto made = server ? tls_session::server(*f.ctx) : tls_session::client(*f.ctx, f.sni.value_or(host));
@@ -110,10 +117,8 @@ std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bo
   }
   tls_session ts = std::move(*made);
   auto failed = [&](std::error_code ec) {
-    std::string why = ts.describe(ec);
-    if (ec.category() == tls_handshake_category()) why = why.substr(why.find(": ") + 2);  // "handshake failed: "
     if (is_tls_error(ec)) {
-      exit = fail_message(fmt::format("TLS handshake with {} failed: {}", peer_name, why));
+      exit = fail_message(fmt::format("TLS handshake with {} failed: {}", peer_name, tls_why(ec, &ts)));
     } else {
       exit = fail("TLS handshake with " + peer_name, ec);
     }

@@ -41,4 +41,8 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
 std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
                                          const std::string& peer_name, double wait_s, int& exit);
 
+// Why a handshake failed, for "TLS handshake with PEER failed: WHY": the error's text without the
+// category's "handshake failed: ", with what the session knows (the host wanted) if given.
+std::string tls_why(std::error_code ec, const tls_session* session = nullptr);
+
 }  // namespace sockit::cli

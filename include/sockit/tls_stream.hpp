@@ -70,6 +70,9 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   // Plaintext bytes delivered to on_data and accepted by send().
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+  // Bytes the socket has taken (ciphertext, the TLS records' overhead included): progress as the
+  // peer sees it, where bytes_out() counts what send() accepted.
+  std::uint64_t wire_bytes_out() const noexcept { return wire_out_; }
   event_loop& loop() noexcept { return loop_; }
 
   std::shared_ptr<void> context;
@@ -98,6 +101,7 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   buffer early_;    // plaintext sent before the handshake finished
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
+  std::uint64_t wire_out_ = 0;
   std::uint32_t interest_ = 0;
   bool started_ = false;
   bool paused_ = false;

@@ -103,6 +103,30 @@ wait "$L2"; RC=$?
 expect_rc 0 "listen --tls for ncat"
 expect_contains "$TMP/l2.out" from-ncat "listen --tls got from ncat"
 
+# 6b. listen -k --tls: clients at once (two sockits and ncat), a garbage client costs only itself,
+# stdin goes to every client.
+bg bash -c 'exec "$0" -v listen -k --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 \
+  < <(sleep 1; echo to-all; sleep 2) >"$2/k.out" 2>"$2/k.err"' "$SOCKIT" "$CERTS" "$TMP"
+K=$BG_PID
+listening_port KP "$TMP/k.err" tcp
+printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$KP" >/dev/null 2>&1
+kc=()
+for i in 1 2; do
+  bg bash -c '(echo "from-$3"; sleep 1.5) | exec "$0" connect --tls --tls-ca "$1/ca.pem" localhost "$2" \
+    >"$4/k$3.out" 2>"$4/k$3.err"' "$SOCKIT" "$CERTS" "$KP" "$i" "$TMP"
+  kc+=("$BG_PID")
+done
+bg bash -c '(echo from-ncat; sleep 1.5) | exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" \
+  >"$2/kn.out" 2>&1' "$CERTS" "$KP" "$TMP"
+kc+=("$BG_PID")
+for p in "${kc[@]}"; do wait "$p"; done
+stop_server "$K"
+expect_rc 0 "listen -k --tls: Ctrl+C"
+for w in from-1 from-2 from-ncat; do expect_contains "$TMP/k.out" "$w" "listen -k --tls got $w"; done
+for f in k1 k2 kn; do expect_contains "$TMP/$f.out" to-all "listen -k --tls: stdin to $f"; done
+expect_match "$TMP/k.err" "^sockit: TLS handshake with 127\.0\.0\.1:[0-9]+ failed: http request \([0-9]+ connected\)$" \
+  "listen -k --tls: the garbage client's line"
+
 # 7. sockit to sockit, 1 MiB each way at once; stdin's EOF is close_notify, the half-close.
 head -c 1048576 /dev/urandom >"$TMP/up.bin"
 head -c 1048576 /dev/urandom >"$TMP/down.bin"
@@ -201,7 +225,7 @@ usage "--tls-key '$CERTS/wronghost.key': cannot load the private key file, or it
   listen --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/wronghost.key" 0
 usage "--tls cannot be used with -u (UDP)" connect --tls -u 127.0.0.1 1
 usage "--tls cannot be used with --unix-dgram" connect --tls --unix-dgram unix:/tmp/nothing-here
-usage "--tls cannot be used with -k (a TLS listener serves one client)" listen -k --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" 0
+usage "--tls cannot be used with --exec/--sh-exec" listen --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" --exec cat 0
 usage "--tls cannot be used with -u (UDP)" listen -u --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" 0
 usage "bad --tls-alpn 'h2,,x': bad ALPN list (names of 1 to 255 bytes, comma-separated)" connect --tls --tls-alpn h2,,x 127.0.0.1 1
 usage "--tls-ca and --tls-insecure contradict each other: choose one" connect --tls --tls-ca "$CA" --tls-insecure 127.0.0.1 1
