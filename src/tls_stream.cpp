@@ -86,14 +86,13 @@ void tls_stream::read_socket() {
       close(session_.transport_closed());
       return;
     }
-    if (!peer_eof_) {  // FIN (or the last of the data) without close_notify
-      truncated_ = !session_.close_notify_received();
+    // As tcp_connection: the peer's EOF does not close by itself; we may still send (TLS's
+    // half-close), and the stream closes once our side is done too (maybe_finish).
+    if (!peer_eof_) {  // FIN without close_notify
+      truncated_ = true;
       peer_eof_ = true;
       if (on_peer_eof_) on_peer_eof_(*this); else shutdown_write();
-    }
-    if (!closed_ && output_.empty()) {
-      close(truncated_ ? make_error_code(tls_errc::closed_without_close_notify) : std::error_code{});
-      return;
+      if (closed_) return;
     }
     maybe_finish();
   }

@@ -306,6 +306,26 @@ TEST(tls_stream, transport_eof_without_close_notify_is_reported) {
   EXPECT_EQ(r.server.ec, make_error_code(tls_errc::closed_without_close_notify)) << r.server.ec.message();
 }
 
+TEST(tls_stream, after_the_peers_close_notify_we_may_still_send) {
+  NEED_CERTS();
+  auto loop = test::make_loop();
+  pair_run r;
+  handshake_pair(*loop, r, "good", "localhost", client_ctx());
+  ASSERT_TRUE(r.client.handshake) << r.describe;
+  // The server keeps its side open at the client's close_notify + FIN, answers later, then ends.
+  r.s->on_peer_eof([&](tls_stream&) { r.server.peer_eof = true; });
+  r.c->shutdown_write();
+  ASSERT_TRUE(test::run_until(*loop, [&] { return r.server.peer_eof; }));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(loop->run_once(std::chrono::milliseconds(10)) == std::error_code{});
+  ASSERT_FALSE(r.server.closed);
+  r.s->send(std::string_view("late answer"));
+  r.s->shutdown_write();
+  ASSERT_TRUE(test::run_until(*loop, [&] { return r.client.closed && r.server.closed; }));
+  EXPECT_EQ(r.client.got, "late answer");
+  EXPECT_FALSE(r.client.ec) << r.client.ec.message();
+  EXPECT_FALSE(r.server.ec) << r.server.ec.message();
+}
+
 TEST(tls_context, bad_files_are_errors) {
   NEED_CERTS();
   auto a = tls_context::server({.cert_file = cert("missing.pem"), .key_file = cert("good.key")});
