@@ -112,6 +112,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       auto n = try_send(s, cipher_out.readable());
       if (!n) return n.error() == errc::would_block ? std::error_code{} : n.error();
       cipher_out.consume(*n);
+      if (*n > 0) last_sent = clock::now();  // --send-timeout: the peer takes what we encrypted
     }
     cipher_out.release_if_empty();
     return {};
@@ -234,7 +235,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     }
     // With the thread's own mask, so the wait hands an interrupting signal back (see above).
     // Wake for the nearest of the limits that can run out now.
-    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && !pending.empty() && !gated;
+    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && ((!pending.empty() && !gated) || !cipher_out.empty());
     if (gated) last_sent = std::max(last_sent, next_line);  // -i's pause is not the peer's stall
     auto until = clock::time_point::max();
     if (idle) until = last_event + *idle;
