@@ -75,7 +75,7 @@ class hub {
     bool eof = false;
   };
 
-  void accept(socket s, const endpoint& peer);
+  void take_client(socket s, const endpoint& peer);
   void on_data(std::uint64_t id, Conn& c, buffer& input);
   void on_peer_eof(std::uint64_t id, Conn& c);
   void on_close(std::uint64_t id, std::error_code ec);
@@ -122,7 +122,7 @@ template <class Conn>
 int hub<Conn>::run(std::vector<bound_socket>& listeners) {
   for (auto& l : listeners) {
     auto a = tcp_acceptor::adopt(loop_, std::move(l.sock),
-                                 [this](socket s, const endpoint& peer) { accept(std::move(s), peer); });
+                                 [this](socket s, const endpoint& peer) { take_client(std::move(s), peer); });
     if (!a) return fail("listen on " + l.at.to_string(), a.error());
     acceptors_.push_back(std::move(*a));
   }
@@ -158,7 +158,7 @@ void hub<Conn>::finish(int code) {
 }
 
 template <class Conn>
-void hub<Conn>::accept(socket s, const endpoint& peer) {
+void hub<Conn>::take_client(socket s, const endpoint& peer) {
   if (done_ || !o_.gate.admit(peer, clients_.size())) return;  // `s` closes here
   connection_limits lim;
   lim.high_water = std::numeric_limits<std::size_t>::max();  // the hub paces (see above), not each connection
