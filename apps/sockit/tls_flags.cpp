@@ -24,10 +24,7 @@ bool usage(int& exit, const std::string& message) {
 
 // A file the user named must be there and readable before OpenSSL says something vaguer.
 bool readable_file(const char* flag, const std::string& path, int& exit) {
-  if (::access(path.c_str(), R_OK) != 0) {
-    std::error_code ec(errno, std::generic_category());
-    return usage(exit, fmt::format("{} '{}': {}", flag, path, ec.message()));
-  }
+  if (::access(path.c_str(), R_OK) != 0) return usage(exit, fmt::format("{} '{}': {}", flag, path, last_error().message()));
   return true;
 }
 
@@ -102,7 +99,7 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
 }
 
 std::string tls_why(std::error_code ec, const tls_session* session) {
-  if (!is_tls_error(ec)) return describe("", ec).substr(2);  // "Connection reset by peer (ECONNRESET)"
+  if (!is_tls_error(ec)) return describe("", ec);  // "Connection reset by peer (ECONNRESET)"
   std::string why = session ? session->describe(ec) : ec.message();
   if (ec.category() == tls_handshake_category()) why = why.substr(why.find(": ") + 2);  // "handshake failed: "
   return why;
