@@ -106,17 +106,17 @@ expect_contains "$TMP/l2.out" from-ncat "listen --tls got from ncat"
 # 6b. listen -k --tls: clients at once (two sockits and ncat), a garbage client costs only itself,
 # stdin goes to every client.
 bg bash -c 'exec "$0" -v listen -k --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 \
-  < <(sleep 1; echo to-all; sleep 2) >"$2/k.out" 2>"$2/k.err"' "$SOCKIT" "$CERTS" "$TMP"
+  < <(sleep 0.6; echo to-all; sleep 2) >"$2/k.out" 2>"$2/k.err"' "$SOCKIT" "$CERTS" "$TMP"
 K=$BG_PID
 listening_port KP "$TMP/k.err" tcp
 printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$KP" >/dev/null 2>&1
 kc=()
 for i in 1 2; do
-  bg bash -c '(echo "from-$3"; sleep 1.5) | exec "$0" connect --tls --tls-ca "$1/ca.pem" localhost "$2" \
+  bg bash -c '(echo "from-$3"; sleep 1) | exec "$0" connect --tls --tls-ca "$1/ca.pem" localhost "$2" \
     >"$4/k$3.out" 2>"$4/k$3.err"' "$SOCKIT" "$CERTS" "$KP" "$i" "$TMP"
   kc+=("$BG_PID")
 done
-bg bash -c '(echo from-ncat; sleep 1.5) | exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" \
+bg bash -c '(echo from-ncat; sleep 1) | exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" \
   >"$2/kn.out" 2>&1' "$CERTS" "$KP" "$TMP"
 kc+=("$BG_PID")
 for p in "${kc[@]}"; do wait "$p"; done
