@@ -145,7 +145,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       result<std::size_t> n = std::size_t{0};
       if (tls) {  // all of it is encrypted at once; the socket takes the ciphertext as it can
         if (!cipher_out.empty()) return -1;
-        if (auto ec = tls->write(data)) return fail("TLS to " + opts.peer_name, ec);
+        if (auto ec = tls->write(data)) return fail("send to " + opts.peer_name, ec);
         if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
         n = len;
       } else {
@@ -176,7 +176,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         spdlog::debug("{} closed its side (close_notify)", opts.peer_name);
         break;
       }
-      if (!n) return fail("TLS from " + opts.peer_name, n.error());
+      if (!n) return fail("recv from " + opts.peer_name, n.error());
       std::string_view data(reinterpret_cast<const char*>(plain.data()), *n);
       dump_.received(data);
       if (opts.send_only) continue;
@@ -304,7 +304,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
           spdlog::debug("{} closed its side", opts.peer_name);
         }
       } else if (!ec && tls) {
-        if (auto fec = tls->feed(std::as_bytes(std::span(netbuf).first(got)))) return fail("TLS from " + opts.peer_name, fec);
+        if (auto fec = tls->feed(std::as_bytes(std::span(netbuf).first(got)))) return fail("recv from " + opts.peer_name, fec);
         if (int code = drain_tls(); code >= 0) return code;
       } else if (!ec) {
         std::string_view data(netbuf.data(), got);

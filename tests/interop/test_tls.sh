@@ -5,7 +5,8 @@
 # each verification failure named in one line with exit 1, --tls-insecure, 1 MiB each way between
 # two sockits with close_notify as the half-close, TLS through an HTTP proxy's tunnel, and hostile
 # peers (garbage instead of a ClientHello, a reset mid-handshake, a server that never answers:
-# -w bounds it and Ctrl+C ends it), a closed stdout, and the usage errors. 127.0.0.1 / localhost only.
+# -w bounds it and Ctrl+C ends it, a record that does not decrypt), a closed stdout, listen -k --tls
+# with several clients at once, and the usage errors. 127.0.0.1 / localhost only.
 . "$SOCKIT_TEST_LIB"
 need openssl ncat nc python3 cmp timeout
 
@@ -200,6 +201,14 @@ for _ in $(seq 20); do kill -0 "$C" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$C" 2>/dev/null && fail "Ctrl+C did not end the handshake wait"
 wait "$C"; RC=$?
 expect_rc 0 "Ctrl+C during the handshake"
+
+# A record that does not decrypt, after the handshake: one line, exit 1.
+bg python3 "$(dirname "$SOCKIT_TEST_LIB")/tls_junk_peer.py" "$CERTS" >"$TMP/junk.port"
+wait_nonempty "$TMP/junk.port"
+run "$TMP/junk.out" "$TMP/err" -- "$SOCKIT" connect --tls --tls-ca "$CA" localhost "$(cat "$TMP/junk.port")" < <(sleep 2)
+expect_rc 1 "a bad record"
+expect_contains "$TMP/junk.out" "hello over tls" "a bad record: the line before it"
+expect_match "$TMP/err" "^sockit: recv from 127\.0\.0\.1:[0-9]+: TLS error: decryption failed or bad record mac$" "a bad record: the line"
 
 # A closed stdout: the first write stops the session quietly (no SIGPIPE death).
 bg bash -c 'exec "$0" listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 <"$2/down.bin" \
