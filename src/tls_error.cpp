@@ -2,6 +2,7 @@
 #include "sockit/tls_error.hpp"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 namespace sockit {
@@ -52,6 +53,8 @@ class openssl_category_impl final : public std::error_category {
   const char* name() const noexcept override { return name_; }
   std::string message(int ev) const override {
     auto code = static_cast<unsigned long>(static_cast<unsigned int>(ev));
+    // The strings are loaded with the first SSL_CTX; a code may be shown before any (idempotent).
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
     const char* reason = ERR_reason_error_string(code);
     std::string why = reason ? reason : "OpenSSL error " + std::to_string(ev);
     return prefix_ + why;
