@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "args.hpp"
 #include "commands.hpp"
 #include "services/echo.hpp"

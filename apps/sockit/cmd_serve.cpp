@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "args.hpp"
 #include "commands.hpp"
 #include "services/chargen.hpp"

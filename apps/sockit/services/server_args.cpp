@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "../cli.hpp"
 #include "sockit/error.hpp"
 
