@@ -6,8 +6,7 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "cli_fwd.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/tls_context.hpp"
 #include "sockit/tls_session.hpp"
