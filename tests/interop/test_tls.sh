@@ -16,11 +16,13 @@ CA=$CERTS/ca.pem
 
 # s_server VAR CERT [ARGS...]: openssl s_server for one client on a free port (VAR), with CERT;
 # its stdin is kept open 3 s (a line "from-s_server" first), its stdout/stderr in $TMP/VAR.out/.err.
+# (Every background peer here is exec'd with its input from a process substitution, never at the end
+# of a pipeline: then the PID lib.sh cleans up is the peer's own.)
 s_server() {
   local var=$1 cert=$2
   shift 2
-  bg_on_free_port "$var" tcp bash -c '(echo from-s_server; sleep 3) | exec openssl s_server -accept "127.0.0.1:$0" \
-    -cert "$1.pem" -key "$1.key" -naccept 1 "${@:3}" >"$2.out" 2>"$2.err"' {port} "$CERTS/$cert" "$TMP/$var" "$@"
+  bg_on_free_port "$var" tcp bash -c 'exec openssl s_server -accept "127.0.0.1:$0" -cert "$1.pem" -key "$1.key" \
+    -naccept 1 "${@:3}" < <(echo from-s_server; sleep 3) >"$2.out" 2>"$2.err"' {port} "$CERTS/$cert" "$TMP/$var" "$@"
 }
 
 # The servers of the client cases, all at once (each serves one client).
@@ -65,8 +67,8 @@ expect_rc 0 "by address"
 expect_contains "$TMP/err" "ALPN none" "no ALPN"
 
 # 5. openssl s_client -> sockit listen --tls: TLSv1.3 in -brief, verified, data both ways, ALPN.
-bg bash -c '(sleep 0.4; echo from-listen) | exec "$0" -v listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" \
-  --tls-alpn h2,http/1.1 0 >"$2/l1.out" 2>"$2/l1.err"' "$SOCKIT" "$CERTS" "$TMP"
+bg bash -c 'exec "$0" -v listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" --tls-alpn h2,http/1.1 0 \
+  < <(sleep 0.4; echo from-listen) >"$2/l1.out" 2>"$2/l1.err"' "$SOCKIT" "$CERTS" "$TMP"
 L1=$BG_PID
 listening_port LP "$TMP/l1.err" tcp
 echo from-s_client | timeout 10 openssl s_client -connect "127.0.0.1:$LP" -CAfile "$CA" -verify_return_error -brief \
@@ -92,8 +94,8 @@ expect_contains "$TMP/n1.out" from-ncat-l "from ncat -l --ssl"
 wait "$NLPID"
 expect_contains "$TMP/ncat-l.out" from-sockit "ncat -l --ssl received"
 
-bg bash -c '(sleep 0.3; echo from-listen) | exec "$0" listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 \
-  >"$2/l2.out" 2>"$2/l2.err"' "$SOCKIT" "$CERTS" "$TMP"
+bg bash -c 'exec "$0" listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 \
+  < <(sleep 0.3; echo from-listen) >"$2/l2.out" 2>"$2/l2.err"' "$SOCKIT" "$CERTS" "$TMP"
 L2=$BG_PID
 listening_port LP2 "$TMP/l2.err" tcp
 echo from-ncat | timeout 10 ncat --ssl --ssl-verify --ssl-trustfile "$CA" localhost "$LP2" >"$TMP/n2.out" 2>"$TMP/n2.err"
@@ -113,11 +115,11 @@ listening_port KP "$TMP/k.err" tcp
 printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$KP" >/dev/null 2>&1
 kc=()
 for i in 1 2; do
-  bg bash -c '(echo "from-$3"; sleep 1) | exec "$0" connect --tls --tls-ca "$1/ca.pem" localhost "$2" \
+  bg bash -c 'exec "$0" connect --tls --tls-ca "$1/ca.pem" localhost "$2" < <(echo "from-$3"; sleep 1) \
     >"$4/k$3.out" 2>"$4/k$3.err"' "$SOCKIT" "$CERTS" "$KP" "$i" "$TMP"
   kc+=("$BG_PID")
 done
-bg bash -c '(echo from-ncat; sleep 1) | exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" \
+bg bash -c 'exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" < <(echo from-ncat; sleep 1) \
   >"$2/kn.out" 2>&1' "$CERTS" "$KP" "$TMP"
 kc+=("$BG_PID")
 for p in "${kc[@]}"; do wait "$p"; done
