@@ -3,13 +3,14 @@
 # instant). Usage: scripts/deps.sh build|test
 set -euo pipefail
 
-build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev liburing-dev)
+build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev liburing-dev libssl-dev)
 # Tests: GoogleTest, and the real peers the interop tests drive (nc, ncat, socat, nft, ip, setpriv, ping).
 # ncat's claim on /bin/nc ranks below netcat-openbsd's, so nc stays netcat-openbsd.
 test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables iproute2 util-linux procps
            tshark jq python3 ncat clang libclang-rt-14-dev iputils-ping  # captures, JSON checks, byte-level test peers, libFuzzer
            iperf3  # the relay's UDP test and bench/relay.sh
            libseccomp-dev  # tests/tools/no_uring: io_uring_setup denied, for the engine's fallback tests
+           openssl ca-certificates  # TLS: certificates the tests make, s_server/s_client, the trust store
            netbase)  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it
 
 want=("${build_pkgs[@]}")

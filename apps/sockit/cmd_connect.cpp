@@ -14,6 +14,7 @@
 #include "proxy_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
+#include "tls_flags.hpp"
 #include "unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
@@ -35,13 +36,19 @@ struct connect_args {
   proxy_flags proxy;
   exec_args exec;  // --exec/--sh-exec (exec_session.hpp)
   unix_flags unix;  // --unix-dgram (unix_flags.hpp)
+  tls_flags tls;    // --tls and its companions (tls_flags.hpp)
 };
+
+// What --tls cannot go with, or nullptr.
+const char* tls_refused_with(const connect_args& a) {
+  return a.udp ? "-u (UDP)" : a.unix.dgram ? "--unix-dgram" : a.exec.set() ? "--exec/--sh-exec" : nullptr;
+}
 
 // connect unix:/path or unix:@name: no port, no resolver; the same relay as TCP (or connected UDP,
 // with --unix-dgram).
 // The stdin <-> peer session of both paths (IP and unix:), once connected.
 int relay_session(const socket& s, const connect_args& a, const socket_flags& flags, double wait_s, bool datagrams,
-                  std::string peer_name, const context& ctx) {
+                  std::string peer_name, const context& ctx, tls_session* tls = nullptr) {
   traffic_dumper dump(ctx.hexdump);
   netcat_pump pump(dump);
   pump_options po;
@@ -52,6 +59,7 @@ int relay_session(const socket& s, const connect_args& a, const socket_flags& fl
   po.send_timeout = flags.send_timeout.value_or(-1);
   apply_netcat_flags(a.nc, po);
   po.peer_name = std::move(peer_name);
+  po.tls = tls;
   return pump.run(s, po);
 }
 
@@ -67,6 +75,8 @@ int run_connect_unix(const connect_args& a, const context& ctx) {
   unix_flags uf = a.unix;
   unix_address at;
   if (!check_unix_args(a.host, uf, a.sock, at, code)) return code;
+  tls_flags tf = a.tls;
+  if (!check_tls_flags(tf, false, tls_refused_with(a), code)) return code;
   double wait_s = -1;
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   exec_command ex;
@@ -80,6 +90,11 @@ int run_connect_unix(const connect_args& a, const context& ctx) {
   auto s = connect_unix(at, uf, flags, wait_s, code);
   if (!s) return code;
   if (a.exec.set()) return run_exec_connect(std::move(*s), at.to_string(), ex);
+  if (tf.on) {  // no host name to check: the chain only, or --tls-sni's name
+    auto ts = tls_handshake(*s, tf, false, "", at.to_string(), wait_s, code);
+    if (!ts) return code;
+    return relay_session(*s, a, flags, wait_s, false, at.to_string(), ctx, &*ts);
+  }
   return relay_session(*s, a, flags, wait_s, uf.dgram, at.to_string(), ctx);
 }
 
@@ -102,6 +117,7 @@ int run_connect(const connect_args& a, const context& ctx) {
     return code;
   }
   if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  const std::string target_host = host;  // without brackets: what a TLS certificate must name
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   exec_command ex;
   if (a.exec.set() && !check_exec_args(a.exec, true, a.udp, ctx.hexdump, ex, code)) return code;
@@ -111,6 +127,8 @@ int run_connect(const connect_args& a, const context& ctx) {
   }
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
+  tls_flags tf = a.tls;
+  if (!check_tls_flags(tf, false, tls_refused_with(a), code)) return code;
   proxy_flags proxy = a.proxy;
   if (!check_proxy_flags(proxy, a.udp, host, port, code)) return code;
   if (proxy.on) {  // connect to the proxy, which resolves the target; -4/-6/-s apply to the proxy
@@ -158,8 +176,13 @@ int run_connect(const connect_args& a, const context& ctx) {
   if (!proxy.on) spdlog::info("connected to {} ({})", peer.to_string(), a.udp ? "udp" : "tcp");
   log_applied(applied);
   if (a.exec.set()) return run_exec_connect(std::move(s), peer.to_string(), ex);
-
-  return relay_session(s, a, flags, wait_s, a.udp, proxy.on ? proxy.target : peer.to_string(), ctx);
+  std::string peer_name = proxy.on ? proxy.target : peer.to_string();
+  if (tf.on) {  // over the proxy's tunnel too: the certificate is the target's
+    auto ts = tls_handshake(s, tf, false, target_host, peer_name, wait_s, code);
+    if (!ts) return code;
+    return relay_session(s, a, flags, wait_s, false, peer_name, ctx, &*ts);
+  }
+  return relay_session(s, a, flags, wait_s, a.udp, peer_name, ctx);
 }
 
 }  // namespace
@@ -182,6 +205,7 @@ void setup_connect(CLI::App& cmd, context& ctx) {
   add_proxy_flags(cmd, a->proxy);
   add_exec_flags(cmd, a->exec, false);
   add_unix_flags(cmd, a->unix, false);
+  add_tls_flags(cmd, a->tls, false);
   cmd.footer(
       "Examples:\n"
       "  echo hello | sockit connect 127.0.0.1 7007        # send a line, print the reply\n"
@@ -200,6 +224,9 @@ void setup_connect(CLI::App& cmd, context& ctx) {
       "  sockit -v connect unix:@myapp                      # abstract name; -v: the server's pid uid gid\n"
       "  echo hi | sockit connect --unix-dgram -w 1 unix:/tmp/d.sock   # one datagram, replies for 1 s\n"
       "  sockit connect --exec rev 127.0.0.1 9000           # run rev on the connection (DANGER: the peer drives it)\n"
+      "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit -v connect --tls --tls-alpn http/1.1 localhost 443\n"
+      "                                      # TLS, verified against the system's CAs; -v: version, cipher, ALPN, subject\n"
+      "  sockit connect --tls --tls-ca ca.pem 127.0.0.1 4433   # trust only ca.pem (the name checked: 127.0.0.1)\n"
       "Exit status: 0 done (also after a first Ctrl+C or SIGTERM), 1 runtime failure (unknown host, refused,\n"
       "timeout), 2 usage error, 130 a second Ctrl+C; with --exec/--sh-exec, the program's exit status.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_connect(*a, ctx); }; });

@@ -19,6 +19,7 @@
 #include "loopback_pair.hpp"
 #include "netcat_flags.hpp"
 #include "netcat_pump.hpp"
+#include "tls_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
 #include "unix_flags.hpp"
@@ -44,6 +45,7 @@ struct listen_args {
   hub_flags hub;   // --broker, --allow, --deny, --max-conns (listen_gate.hpp)
   listen_gate gate;
   unix_flags unix;  // --unix-dgram, --mode (unix_flags.hpp)
+  tls_flags tls;    // --tls, --tls-cert, --tls-key, --tls-alpn (tls_flags.hpp)
 };
 
 // Where to bind: ADDR resolved (passive), or loopback of the chosen family.
@@ -137,6 +139,14 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     po.recv_timeout = a.sock.recv_timeout.value_or(-1);
     po.send_timeout = a.sock.send_timeout.value_or(-1);
     apply_netcat_flags(a.nc, po);
+    std::optional<tls_session> ts;
+    if (a.tls.on) {  // the client's hello: no limit but --recv-timeout's
+      int hc = exit_ok;
+      ts = tls_handshake(*c, a.tls, true, "", po.peer_name, po.recv_timeout, hc);
+      if (!ts && !a.keep_open) return hc;
+      if (!ts) continue;  // -k (a Unix socket's clients one after another): the next one
+      po.tls = &*ts;
+    }
     int code = pump.run(*c, po);
     if (!a.keep_open || stdout_error() || stop_requested()) return code;
     spdlog::info("{} done (exit {}), waiting for the next connection", po.peer_name, code);
@@ -155,6 +165,7 @@ int run_hub(std::vector<bound_socket>& listeners, const listen_args& a, const co
   o.crlf = a.nc.crlf;
   o.send_only = a.nc.send_only;
   o.recv_only = a.nc.recv_only;
+  if (a.tls.on) o.tls = &*a.tls.ctx;
   traffic_dumper dump(ctx.hexdump);
   return run_listen_hub(listeners, o, dump);
 }
@@ -240,8 +251,12 @@ int run_listen(const listen_args& a, const context& ctx) {
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp && !on_unix, code)) return code;
   if (int tc = on_unix ? exit_ok : try_socket_flags(flags, !a.udp, a.v6 ? AF_INET6 : AF_INET); tc != exit_ok) return tc;
+  tls_flags tf = a.tls;
+  const char* no_tls = a.udp ? "-u (UDP)" : uf.dgram ? "--unix-dgram" : a.exec.set() ? "--exec/--sh-exec" : nullptr;
+  if (!check_tls_flags(tf, true, no_tls, code)) return code;
   listen_args checked = a;
   checked.sock = flags;
+  checked.tls = std::move(tf);
   if (!make_listen_gate(a.hub, checked.gate, code)) return code;
   unix_socket_file unix_file;  // before socks: the file goes after the socket is closed
   std::vector<bound_socket> socks;
@@ -293,6 +308,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   add_exec_flags(cmd, a->exec, true);
   add_hub_flags(cmd, a->hub);
   add_unix_flags(cmd, a->unix, true);
+  add_tls_flags(cmd, a->tls, true);
   cmd.footer(
       "Examples:\n"
       "  sockit listen 9000 > received.bin           # one TCP peer (127.0.0.1 or ::1), save what it sends\n"
@@ -310,6 +326,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
       "  sockit -v listen -k unix:@myapp              # abstract name; -v: each client's pid uid gid\n"
       "  sockit listen --unix-dgram unix:/tmp/d.sock  # print datagrams, send stdin back to the sender\n"
       "  sockit -v listen -k --exec rev 9000          # a program per client, side by side (DANGER, see below)\n"
+      "  sockit -v listen -k --tls --tls-cert cert.pem --tls-key key.pem 4433   # TLS, clients at once\n"
       "Without ADDR, -4 or -6 it listens on 127.0.0.1 and on ::1 (same port, one stderr line each) and takes\n"
       "the first peer from either; where IPv6 is disabled, on 127.0.0.1 alone (a notice says so).\n"
       "--exec/--sh-exec hand a program (a shell) to whoever connects: on the default loopback bind every local\n"

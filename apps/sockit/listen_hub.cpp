@@ -1,6 +1,6 @@
 // listen -k / --broker: many clients at once (see listen_hub.hpp).
 //
-// One event loop, no thread per client. Each client is a tcp_connection whose output queue holds
+// One event loop, no thread per client. Each client is a tcp_connection (tls_stream) whose output queue holds
 // what stdin (or, in broker mode, the other clients) gave it and its kernel buffers have not taken
 // yet. The flow rule, ncat's pacing with a way out:
 //   - stdin is read only while at least one client is connected (as ncat: what a file gives before
@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <unistd.h>
 
@@ -29,11 +30,13 @@
 #include "fd_limit.hpp"
 #include "output.hpp"
 #include "stop_signals.hpp"
+#include "tls_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/io.hpp"
 #include "sockit/tcp_acceptor.hpp"
 #include "sockit/tcp_connection.hpp"
+#include "sockit/tls_stream.hpp"
 
 namespace sockit::cli {
 
@@ -45,10 +48,17 @@ using namespace std::chrono_literals;
 constexpr std::size_t stdin_chunk = 64 * 1024;
 constexpr auto tick = 100ms;  // stall and --recv-timeout checks, and the ^C check between waits
 
+// Bytes a client's socket has taken (for TLS: ciphertext), which is how the stall check sees progress.
+std::uint64_t taken(const tcp_connection& c) { return c.bytes_out(); }
+std::uint64_t taken(const tls_stream& c) { return c.wire_bytes_out(); }
+
 std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(std::max(1.0, std::min(std::ceil(seconds * 1000.0), 1e12))));
 }
 
+// Conn: tcp_connection, or tls_stream for --tls (the same callback contract; each client's
+// handshake runs on the loop, and what stdin gives before it ends waits in the stream).
+template <class Conn>
 class hub {
  public:
   hub(event_loop& loop, const hub_options& o, traffic_dumper& dump) : loop_(loop), o_(o), dump_(dump) {}
@@ -57,7 +67,7 @@ class hub {
 
  private:
   struct client {
-    std::shared_ptr<tcp_connection> conn;
+    std::shared_ptr<Conn> conn;
     std::string name;
     clock::time_point last_recv;
     clock::time_point progress_at;  // when it last took a byte while over the limit (or got under it)
@@ -65,9 +75,9 @@ class hub {
     bool eof = false;
   };
 
-  void accept(socket s, const endpoint& peer);
-  void on_data(std::uint64_t id, tcp_connection& c, buffer& input);
-  void on_peer_eof(std::uint64_t id, tcp_connection& c);
+  void take_client(socket s, const endpoint& peer);
+  void on_data(std::uint64_t id, Conn& c, buffer& input);
+  void on_peer_eof(std::uint64_t id, Conn& c);
   void on_close(std::uint64_t id, std::error_code ec);
   void on_tick();
 
@@ -108,10 +118,11 @@ class hub {
   int code_ = exit_ok;
 };
 
-int hub::run(std::vector<bound_socket>& listeners) {
+template <class Conn>
+int hub<Conn>::run(std::vector<bound_socket>& listeners) {
   for (auto& l : listeners) {
     auto a = tcp_acceptor::adopt(loop_, std::move(l.sock),
-                                 [this](socket s, const endpoint& peer) { accept(std::move(s), peer); });
+                                 [this](socket s, const endpoint& peer) { take_client(std::move(s), peer); });
     if (!a) return fail("listen on " + l.at.to_string(), a.error());
     acceptors_.push_back(std::move(*a));
   }
@@ -139,24 +150,36 @@ int hub::run(std::vector<bound_socket>& listeners) {
   return code_;
 }
 
-void hub::finish(int code) {
+template <class Conn>
+void hub<Conn>::finish(int code) {
   if (done_) return;
   done_ = true;
   code_ = code;
 }
 
-void hub::accept(socket s, const endpoint& peer) {
+template <class Conn>
+void hub<Conn>::take_client(socket s, const endpoint& peer) {
   if (done_ || !o_.gate.admit(peer, clients_.size())) return;  // `s` closes here
   connection_limits lim;
   lim.high_water = std::numeric_limits<std::size_t>::max();  // the hub paces (see above), not each connection
   lim.low_water = lim.high_water;
-  auto conn = tcp_connection::create(loop_, std::move(s), peer, lim);
+  std::shared_ptr<Conn> conn;
+  if constexpr (std::is_same_v<Conn, tls_stream>) {
+    auto session = tls_session::server(*o_.tls);
+    if (!session) {
+      spdlog::warn("{}: {}", peer.to_string(), describe("TLS setup", session.error()));
+      return;
+    }
+    conn = tls_stream::create(loop_, std::move(s), peer, std::move(*session), lim);
+  } else {
+    conn = tcp_connection::create(loop_, std::move(s), peer, lim);
+    conn->track_activity(false);
+  }
   const std::uint64_t id = next_id_++;
-  conn->track_activity(false);
-  conn->on_data([this, id](tcp_connection& c, buffer& in) { on_data(id, c, in); });
-  conn->on_peer_eof([this, id](tcp_connection& c) { on_peer_eof(id, c); });
-  conn->on_close([this, id](tcp_connection&, std::error_code ec) { on_close(id, ec); });
-  conn->on_drain([this](tcp_connection&) { update_flow(); });
+  conn->on_data([this, id](Conn& c, buffer& in) { on_data(id, c, in); });
+  conn->on_peer_eof([this, id](Conn& c) { on_peer_eof(id, c); });
+  conn->on_close([this, id](Conn&, std::error_code ec) { on_close(id, ec); });
+  conn->on_drain([this](Conn&) { update_flow(); });
   if (auto ec = conn->start()) {
     spdlog::warn("{}: {}", peer.to_string(), describe("watch", ec));
     return;
@@ -170,7 +193,8 @@ void hub::accept(socket s, const endpoint& peer) {
   update_stdin();
 }
 
-void hub::on_data(std::uint64_t id, tcp_connection& c, buffer& input) {
+template <class Conn>
+void hub<Conn>::on_data(std::uint64_t id, Conn& c, buffer& input) {
   auto bytes = input.readable();
   std::string_view data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   auto it = clients_.find(id);
@@ -191,7 +215,8 @@ void hub::on_data(std::uint64_t id, tcp_connection& c, buffer& input) {
   input.clear();
 }
 
-void hub::on_peer_eof(std::uint64_t id, tcp_connection& c) {
+template <class Conn>
+void hub<Conn>::on_peer_eof(std::uint64_t id, Conn& c) {
   auto it = clients_.find(id);
   if (it != clients_.end()) it->second.eof = true;
   spdlog::debug("{} closed its side", c.peer().to_string());
@@ -204,13 +229,19 @@ void hub::on_peer_eof(std::uint64_t id, tcp_connection& c) {
   if (stdin_finished_) c.shutdown_write();
 }
 
-void hub::on_close(std::uint64_t id, std::error_code ec) {
+template <class Conn>
+void hub<Conn>::on_close(std::uint64_t id, std::error_code ec) {
   auto it = clients_.find(id);
   if (it == clients_.end()) return;
   auto conn = it->second.conn;  // alive while its handler runs
   std::string name = std::move(it->second.name);
   clients_.erase(it);
-  if (ec && ec != std::errc::connection_reset && ec != std::errc::broken_pipe) {
+  bool in_handshake = false;
+  if constexpr (std::is_same_v<Conn, tls_stream>) in_handshake = !conn->handshake_done();
+  if (ec && in_handshake) {
+    // One client failing the handshake ends nothing but its connection.
+    notice(fmt::format("TLS handshake with {} failed: {} ({} connected)", name, tls_why(ec), clients_.size()));
+  } else if (ec && ec != std::errc::connection_reset && ec != std::errc::broken_pipe) {
     spdlog::info("{}: {} ({} connected)", name, describe("connection", ec), clients_.size());
   } else {
     spdlog::info("{} left ({} connected)", name, clients_.size());
@@ -218,13 +249,14 @@ void hub::on_close(std::uint64_t id, std::error_code ec) {
   update_flow();
 }
 
-void hub::on_tick() {
+template <class Conn>
+void hub<Conn>::on_tick() {
   const auto now = clock::now();
-  std::vector<std::shared_ptr<tcp_connection>> drop;
+  std::vector<std::shared_ptr<Conn>> drop;
   for (auto& [id, c] : clients_) {
     if (c.conn->closed()) continue;
-    if (c.conn->output_size() < o_.queue_limit || c.conn->bytes_out() != c.progress_mark) {
-      c.progress_mark = c.conn->bytes_out();
+    if (c.conn->output_size() < o_.queue_limit || taken(*c.conn) != c.progress_mark) {
+      c.progress_mark = taken(*c.conn);
       c.progress_at = now;
     } else if (now - c.progress_at >= to_ms(o_.stall_seconds)) {
       spdlog::warn("dropped {}: it took nothing for {} s with {} bytes queued (--send-timeout)", c.name,
@@ -243,7 +275,8 @@ void hub::on_tick() {
 
 // ---- stdin -------------------------------------------------------------------------------------
 
-void hub::start_stdin() {
+template <class Conn>
+void hub<Conn>::start_stdin() {
   if (o_.recv_only) return;
   // Only a probe: stdin is watched while it is wanted (update_stdin), since a registration without
   // interest would still report a pipe's hang-up, level-triggered, turn after turn.
@@ -259,11 +292,13 @@ void hub::start_stdin() {
   }
 }
 
-bool hub::want_stdin() const {
+template <class Conn>
+bool hub<Conn>::want_stdin() const {
   return !o_.recv_only && !stdin_eof_ && !done_ && !clients_.empty() && pending_.empty() && !blocked();
 }
 
-void hub::update_stdin() {
+template <class Conn>
+void hub<Conn>::update_stdin() {
   const bool want = want_stdin();
   if (want == stdin_on_) return;
   stdin_on_ = want;
@@ -288,7 +323,8 @@ void hub::update_stdin() {
   }
 }
 
-void hub::read_stdin() {
+template <class Conn>
+void hub<Conn>::read_stdin() {
   if (!want_stdin()) return;
   auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(inbuf_)));
   if (!n && n.error() == errc::would_block) return;
@@ -320,14 +356,16 @@ void hub::read_stdin() {
   update_stdin();
 }
 
-void hub::send_stdin(std::string_view data) {
+template <class Conn>
+void hub<Conn>::send_stdin(std::string_view data) {
   dump_.sent(data);
   broadcast(data, 0);
   update_flow();
 }
 
 // -i: one line of what stdin gave to everyone, then the next one line_interval later.
-void hub::pump_lines() {
+template <class Conn>
+void hub<Conn>::pump_lines() {
   while (!pending_.empty() && !done_) {
     const auto now = clock::now();
     if (now < next_line_) {
@@ -355,11 +393,12 @@ void hub::pump_lines() {
 
 // Stdin has ended and all it gave is queued: half-close every client (those that come later at
 // once), as a single peer's stdin EOF does. Broker mode: the clients still talk to each other.
-void hub::stdin_done() {
+template <class Conn>
+void hub<Conn>::stdin_done() {
   if (stdin_finished_) return;
   stdin_finished_ = true;
   if (!o_.broker) {
-    std::vector<std::shared_ptr<tcp_connection>> all;
+    std::vector<std::shared_ptr<Conn>> all;
     for (auto& [id, c] : clients_) all.push_back(c.conn);
     for (auto& c : all) c->shutdown_write();  // may close (the peer had closed too): handlers erase
   }
@@ -376,7 +415,8 @@ void hub::stdin_done() {
 
 // ---- flow --------------------------------------------------------------------------------------
 
-void hub::broadcast(std::string_view data, std::uint64_t except) {
+template <class Conn>
+void hub<Conn>::broadcast(std::string_view data, std::uint64_t except) {
   if (data.empty()) return;
   // send() may close a client whose peer is gone (its handler runs at the end of the turn).
   for (auto& [id, c] : clients_) {
@@ -384,14 +424,16 @@ void hub::broadcast(std::string_view data, std::uint64_t except) {
   }
 }
 
-bool hub::blocked() const {
+template <class Conn>
+bool hub<Conn>::blocked() const {
   for (const auto& [id, c] : clients_) {
     if (c.conn->output_size() >= o_.queue_limit) return true;
   }
   return false;
 }
 
-void hub::update_flow() {
+template <class Conn>
+void hub<Conn>::update_flow() {
   if (o_.broker) {
     const bool hold = blocked();
     if (hold != held_) {
@@ -411,7 +453,11 @@ int run_listen_hub(std::vector<bound_socket>& listeners, const hub_options& o, t
   if (!loop) return fail("event loop", loop.error());
   spdlog::info("serving clients at once{} on the {} engine", o.broker ? " (broker: each one's input to the others)" : "",
                (*loop)->engine_name());
-  hub h(**loop, o, dump);
+  if (o.tls) {
+    hub<tls_stream> h(**loop, o, dump);
+    return h.run(listeners);
+  }
+  hub<tcp_connection> h(**loop, o, dump);
   return h.run(listeners);
 }
 

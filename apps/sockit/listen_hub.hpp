@@ -9,6 +9,7 @@
 #include "hexdump.hpp"
 #include "loopback_pair.hpp"
 #include "listen_gate.hpp"
+#include "sockit/tls_context.hpp"
 
 namespace sockit::cli {
 
@@ -27,6 +28,7 @@ struct hub_options {
   bool crlf = false;           // -C
   bool send_only = false;      // clients' input is read and dropped
   bool recv_only = false;      // stdin is never read, clients are never half-closed
+  const tls_context* tls = nullptr;  // --tls: every client gets a TLS handshake first
 };
 
 // Serves the bound TCP `listeners` until a first Ctrl+C/SIGTERM (exit 0; a second one exits 130),

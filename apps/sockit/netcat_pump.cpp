@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 
 #include "cli.hpp"
 #include "stop_signals.hpp"
+#include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
@@ -99,6 +101,35 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   std::size_t pending_off = 0;
   bool shut_wr = false;
   bool net_eof = false;
+  tls_session* const tls = opts.udp ? nullptr : opts.tls;
+  buffer cipher_out;           // TLS: encrypted, not yet taken by the socket
+  bool tls_buffered = tls;     // TLS: the session may hold plaintext no socket wake-up will announce
+  std::vector<std::byte> plain(tls ? 16 * 1024 : 0);
+  // TLS: sends what the session has encrypted; an error or {}.
+  auto flush_cipher = [&]() -> std::error_code {
+    (void)tls->take_output(cipher_out);
+    while (!cipher_out.empty()) {
+      auto n = try_send(s, cipher_out.readable());
+      if (!n) return n.error() == errc::would_block ? std::error_code{} : n.error();
+      cipher_out.consume(*n);
+      if (*n > 0) last_sent = clock::now();  // --send-timeout: the peer takes what we encrypted
+    }
+    cipher_out.release_if_empty();
+    return {};
+  };
+  // Whatever way the session ends, a TLS peer hears close_notify (best effort: never waits).
+  struct tls_goodbye {
+    tls_session* t;
+    const std::function<std::error_code()>* flush;
+    ~tls_goodbye() {
+      if (t && !t->close_notify_sent()) {
+        t->close_notify();
+        (void)(*flush)();
+      }
+    }
+  };
+  const std::function<std::error_code()> flush_fn = flush_cipher;
+  tls_goodbye goodbye{tls, &flush_fn};
 
   // Sends what stdin gave; returns an exit code on a fatal error, -1 otherwise.
   auto flush = [&]() -> int {
@@ -111,7 +142,15 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         if (nl != std::string_view::npos) len = nl + 1;
       }
       auto data = as_bytes(std::string_view(p, len));
-      auto n = reply_to ? try_send_to(*out, data, *reply_to) : try_send(*out, data);
+      result<std::size_t> n = std::size_t{0};
+      if (tls) {  // all of it is encrypted at once; the socket takes the ciphertext as it can
+        if (!cipher_out.empty()) return -1;
+        if (auto ec = tls->write(data)) return fail("send to " + opts.peer_name, ec);
+        if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
+        n = len;
+      } else {
+        n = reply_to ? try_send_to(*out, data, *reply_to) : try_send(*out, data);
+      }
       if (!n) {
         if (n.error() == errc::would_block) return -1;
         return fail("send to " + (reply_to ? reply_to->to_string() : opts.peer_name), n.error());
@@ -126,6 +165,28 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     return -1;
   };
 
+  // TLS: hands the plaintext the session holds to stdout; the peer's close_notify is its EOF.
+  // Returns an exit code, or -1 to go on.
+  auto drain_tls = [&]() -> int {
+    while (!net_eof) {
+      auto n = tls->read(plain);
+      if (!n && n.error() == errc::would_block) break;
+      if (!n && n.error() == errc::end_of_stream) {
+        net_eof = true;
+        spdlog::debug("{} closed its side (close_notify)", opts.peer_name);
+        break;
+      }
+      if (!n) return fail("recv from " + opts.peer_name, n.error());
+      std::string_view data(reinterpret_cast<const char*>(plain.data()), *n);
+      dump_.received(data);
+      if (opts.send_only) continue;
+      if (write_out(data)) return exit_ok;
+    }
+    // Reading may have made something to send (a key update's answer).
+    if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
+    return -1;
+  };
+
   sigset_t run_mask;
   ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
   for (;;) {
@@ -133,10 +194,19 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
       return exit_ok;
     }
-    const bool out_done = (stdin_eof_ || opts.recv_only) && pending.empty();
+    if (tls_buffered) {  // records that came with the handshake's last bytes
+      tls_buffered = false;
+      if (int code = drain_tls(); code >= 0) return code;
+    }
+    const bool out_done = (stdin_eof_ || opts.recv_only) && pending.empty() && cipher_out.empty();
     if (out_done && !opts.recv_only && out_done_at == clock::time_point::max()) out_done_at = clock::now();
     if (out_done && !opts.udp && !shut_wr && !opts.recv_only) {
-      // Tell the peer we are done sending; it may still answer (half-close).
+      // Tell the peer we are done sending; it may still answer (half-close). TLS: close_notify first.
+      if (tls) {
+        tls->close_notify();
+        if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
+        if (!cipher_out.empty()) continue;  // FIN once the alert is out (the socket is watched for it)
+      }
       if (auto ec = s.shutdown(shutdown_how::write); ec && ec != std::errc::not_connected) {
         return fail("shutdown " + opts.peer_name, ec);
       }
@@ -153,18 +223,19 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
 
     const socket* socks[3] = {nullptr, &s, also};
     wait_entry fds[3] = {};
-    fds[0].fd = (!stdin_eof_ && !opts.recv_only && pending.empty()) ? STDIN_FILENO : -1;  // < 0: skipped
+    fds[0].fd = (!stdin_eof_ && !opts.recv_only && pending.empty() && cipher_out.empty()) ? STDIN_FILENO : -1;  // < 0: skipped
     const bool gated = line_gap && !pending.empty() && clock::now() < next_line;
     fds[0].want = wait_entry::readable;
     for (int k = 1; k < 3; ++k) {
       if (!socks[k]) continue;
       fds[k].fd = socks[k]->native_handle();
       fds[k].want = (net_eof ? 0 : wait_entry::readable) |
-                    (pending.empty() || gated || socks[k] != out ? 0 : wait_entry::writable);
+                    (pending.empty() || gated || socks[k] != out ? 0 : wait_entry::writable) |
+                    (cipher_out.empty() ? 0 : wait_entry::writable);
     }
     // With the thread's own mask, so the wait hands an interrupting signal back (see above).
     // Wake for the nearest of the limits that can run out now.
-    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && !pending.empty() && !gated;
+    const bool recv_armed = recv_limit && !net_eof, send_armed = send_limit && ((!pending.empty() && !gated) || !cipher_out.empty());
     if (gated) last_sent = std::max(last_sent, next_line);  // -i's pause is not the peer's stall
     auto until = clock::time_point::max();
     if (idle) until = last_event + *idle;
@@ -227,7 +298,14 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       }
       if (ec == errc::end_of_stream) {
         net_eof = true;
-        spdlog::debug("{} closed its side", opts.peer_name);
+        if (tls && !tls->close_notify_received()) {
+          spdlog::info("{} closed the connection without close_notify (what came may be truncated)", opts.peer_name);
+        } else {
+          spdlog::debug("{} closed its side", opts.peer_name);
+        }
+      } else if (!ec && tls) {
+        if (auto fec = tls->feed(std::as_bytes(std::span(netbuf).first(got)))) return fail("recv from " + opts.peer_name, fec);
+        if (int code = drain_tls(); code >= 0) return code;
       } else if (!ec) {
         std::string_view data(netbuf.data(), got);
         dump_.received(data);
@@ -237,6 +315,9 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       }
     }
 
+    if (tls && !cipher_out.empty() && (fds[1].ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
+      if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
+    }
     const wait_entry& out_ready = fds[out == &s ? 1 : 2];
     if (!pending.empty() && (out_ready.ready & (wait_entry::writable | wait_entry::error | wait_entry::hangup))) {
       if (int code = flush(); code >= 0) return code;

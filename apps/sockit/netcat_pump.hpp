@@ -8,6 +8,7 @@
 #include "hexdump.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/socket.hpp"
+#include "sockit/tls_session.hpp"
 
 namespace sockit::cli {
 
@@ -34,6 +35,10 @@ struct pump_options {
   bool recv_only = false;
   // How the peer is named in error lines ("127.0.0.1:8080").
   std::string peer_name;
+  // --tls: the session whose handshake has finished on this (TCP or Unix stream) socket; stdin is
+  // encrypted through it, what arrives decrypted. Stdin's EOF sends close_notify, then FIN (TLS's
+  // half-close); the peer's close_notify is its EOF; a session that ends otherwise sends ours.
+  tls_session* tls = nullptr;
 };
 
 // One relay session. The stdin state outlives a session, so `listen -k` does not read an

@@ -1,0 +1,47 @@
+// The CLI's TLS flags (--tls, --tls-ca, --tls-insecure, --tls-alpn, --tls-sni; a server's
+// --tls-cert and --tls-key), parsed and checked in one place, the handshake run on a connected
+// socket with its one-line errors, and the -v line. Private to the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cli_fwd.hpp"
+#include "sockit/socket.hpp"
+#include "sockit/tls_context.hpp"
+#include "sockit/tls_session.hpp"
+
+namespace sockit::cli {
+
+struct tls_flags {
+  bool on = false;                    // --tls
+  std::optional<std::string> ca;      // --tls-ca FILE (clients)
+  bool insecure = false;              // --tls-insecure (clients)
+  std::optional<std::string> alpn;    // --tls-alpn LIST
+  std::optional<std::string> sni;     // --tls-sni NAME (clients)
+  std::optional<std::string> cert;    // --tls-cert FILE (servers)
+  std::optional<std::string> key;     // --tls-key FILE (servers)
+
+  std::optional<tls_context> ctx;     // filled by check_tls_flags
+};
+
+// Adds the client's flags, or (server) the server's.
+void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server);
+
+// Checks the flags and builds the context: a TLS flag without --tls, a server without its
+// certificate and key, a file that is missing or unreadable, a key that does not match, a bad
+// ALPN list are usage errors (exit 2), one line each. `udp` and `what_else` (a flag TLS cannot
+// go with, or nullptr) are refused by name.
+bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& exit);
+
+// Runs the handshake on the connected socket `s` (made non-blocking) within wait_s seconds
+// (-w; <= 0: no limit). A client verifies `host` (the name typed, or --tls-sni's). Returns the
+// session, or prints "TLS handshake with PEER failed: WHY" and sets `exit` (1).
+std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
+                                         const std::string& peer_name, double wait_s, int& exit);
+
+// Why a handshake failed, for "TLS handshake with PEER failed: WHY": the error's text without the
+// category's "handshake failed: ", with what the session knows (the host wanted) if given.
+std::string tls_why(std::error_code ec, const tls_session* session = nullptr);
+
+}  // namespace sockit::cli
