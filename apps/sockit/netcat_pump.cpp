@@ -88,9 +88,10 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
   using clock = std::chrono::steady_clock;
   const auto idle = limit(opts.idle_seconds), recv_limit = limit(opts.recv_timeout),
              send_limit = limit(opts.send_timeout), line_gap = limit(opts.line_interval);
-  const auto quit_wait = opts.quit_after_eof < 0 ? std::nullopt
-                                                 : std::optional(limit(opts.quit_after_eof).value_or(
-                                                       std::chrono::milliseconds(0)));
+  // -q: negative when not given (an optional here draws a false -Wmaybe-uninitialized from g++ 12).
+  const auto quit_wait = opts.quit_after_eof < 0 ? std::chrono::milliseconds(-1)
+                                                 : limit(opts.quit_after_eof).value_or(std::chrono::milliseconds(0));
+  const bool quit_set = quit_wait.count() >= 0;
   // -i: no line leaves before this; -q: when stdin's bytes were all out.
   clock::time_point next_line = clock::time_point::min(), out_done_at = clock::time_point::max();
   // When something last happened, arrived from the peer, and left for it (or started waiting to).
@@ -216,7 +217,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     if (opts.udp && out_done && !opts.recv_only && (opts.udp_exit_on_stdin_eof || opts.send_only)) return exit_ok;
     if (!opts.udp && net_eof && (shut_wr || interactive || opts.recv_only)) return exit_ok;
     if (opts.send_only && shut_wr) return exit_ok;  // ncat --send-only: done at stdin's EOF
-    if (quit_wait && clock::now() - out_done_at >= *quit_wait) {
+    if (quit_set && clock::now() - out_done_at >= quit_wait) {
       spdlog::info("{} s after stdin's end (-q): closing the connection to {}", opts.quit_after_eof, opts.peer_name);
       return exit_ok;
     }
@@ -240,7 +241,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     auto until = clock::time_point::max();
     if (idle) until = last_event + *idle;
     if (gated) until = std::min(until, next_line);
-    if (quit_wait && out_done_at != clock::time_point::max()) until = std::min(until, out_done_at + *quit_wait);
+    if (quit_set && out_done_at != clock::time_point::max()) until = std::min(until, out_done_at + quit_wait);
     if (recv_armed) until = std::min(until, last_recv + *recv_limit);
     if (send_armed) until = std::min(until, last_sent + *send_limit);
     auto rc = wait_any(fds, until == clock::time_point::max() ? deadline::never() : deadline::at(until), &run_mask);
