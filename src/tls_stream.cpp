@@ -204,16 +204,7 @@ void tls_stream::flush() {
   if (paused_ && output_.size() <= limits_.low_water) {
     paused_ = false;
     // Records already fed to the session will not make the socket readable again.
-    if (!resume_posted_) {
-      resume_posted_ = true;
-      std::weak_ptr<tls_stream> weak = weak_from_this();
-      loop_.post([weak] {
-        auto self = weak.lock();
-        if (!self || self->closed_) return;
-        self->resume_posted_ = false;
-        (void)self->process();
-      });
-    }
+    post_resume();
   }
   if (output_.empty()) {
     output_.release_if_empty();
@@ -255,20 +246,24 @@ void tls_stream::maybe_finish() {
   }
 }
 
+// Decrypted input the session already holds: processed on a later turn, once.
+void tls_stream::post_resume() {
+  if (resume_posted_) return;
+  resume_posted_ = true;
+  std::weak_ptr<tls_stream> weak = weak_from_this();
+  loop_.post([weak] {
+    auto self = weak.lock();
+    if (!self || self->closed_) return;
+    self->resume_posted_ = false;
+    (void)self->process();
+  });
+}
+
 void tls_stream::hold_reading(bool on) {
   if (held_ == on) return;
   held_ = on;
   update_interest();
-  if (!on && !resume_posted_ && started_ && !closed_) {
-    resume_posted_ = true;
-    std::weak_ptr<tls_stream> weak = weak_from_this();
-    loop_.post([weak] {
-      auto self = weak.lock();
-      if (!self || self->closed_) return;
-      self->resume_posted_ = false;
-      (void)self->process();
-    });
-  }
+  if (!on && started_ && !closed_) post_resume();
 }
 
 void tls_stream::shutdown_write() {

@@ -84,6 +84,7 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   void read_socket();
   // Runs the handshake and reads plaintext from what the session holds; false if closed.
   bool process();
+  void post_resume();
   void flush();
   void update_interest();
   void maybe_finish();
