@@ -69,6 +69,10 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   auto lim = raise_fd_limit();
   spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
   const int n = resolve_threads(opts.threads);
+  if (opts.unix_at && n > 1) {
+    return fail_message("--threads: a unix: address is served by one loop (Unix sockets have no SO_REUSEPORT)",
+                        exit_usage);
+  }
   udp_guard guard(opts.guard);  // shared by every loop's UDP services: outlives them
   service_loops loops(opts.drain_timeout);
   if (auto ec = loops.create(opts.eng, n)) return fail("event loop", ec);
@@ -82,10 +86,10 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
     any_udp = any_udp || s.udp;
   }
   const int family = opts.bind.is_v6() ? AF_INET6 : AF_INET;
-  if (any_tcp) {
+  if (any_tcp && !opts.unix_at) {
     if (int tc = try_socket_flags(opts.sock, true, family); tc != exit_ok) return tc;
   }
-  if (any_udp) {
+  if (any_udp && !opts.unix_at) {
     if (int tc = try_socket_flags(opts.sock, false, family); tc != exit_ok) return tc;
   }
   // Every listening socket gets the options; -v shows what the kernel made of them once per
@@ -105,36 +109,54 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   to.idle_timeout = opts.idle_timeout;
   to.reuse_port = shared;
   to.prepare = tcp_prepare;
-  // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
-  for (std::size_t k = 0; k < loops.size(); ++k) {
-    auto& sh = loops[k];
-    to.loop_index = k;
-    for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
-      const auto& ps = plan.sockets()[i];
-      const auto& s = specs[ps.spec];
-      endpoint tried;
-      auto ec = plan.open(
-          k, i,
-          [&](const endpoint& at) -> result<endpoint> {
-            if (ps.tcp) {
-              auto t = tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
-              if (!t) return t.error();
-              endpoint local = (*t)->local_endpoint();
-              sh.add(std::move(*t));
-              if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
-              if (k == 0) options_json[i] = applied_json(tcp_applied);
+  unix_socket_file unix_file;  // removed when the run ends (a signal's exit removes it too)
+  if (opts.unix_at) {
+    const auto& s = specs.front();
+    const std::string at = opts.unix_at->to_string();
+    std::vector<bound_socket> bound;
+    if (int rc = listen_unix(*opts.unix_at, opts.unix, opts.sock, unix_file, bound, s.name); rc != exit_ok) return rc;
+    auto& sh = loops[0];
+    if (opts.unix.dgram) {
+      auto u = udp_service::adopt_unix(*sh.loop, s.name, std::move(bound.front().sock), at, guard, s.respond);
+      if (!u) return fail("watch " + at, u.error());
+      sh.add(std::move(*u));
+    } else {
+      auto t = tcp_service::adopt(*sh.loop, s.name, std::move(bound.front().sock), at, s.tcp_hooks(), to);
+      if (!t) return fail("watch " + at, t.error());
+      sh.add(std::move(*t));
+    }
+  } else {
+    // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
+    for (std::size_t k = 0; k < loops.size(); ++k) {
+      auto& sh = loops[k];
+      to.loop_index = k;
+      for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
+        const auto& ps = plan.sockets()[i];
+        const auto& s = specs[ps.spec];
+        endpoint tried;
+        auto ec = plan.open(
+            k, i,
+            [&](const endpoint& at) -> result<endpoint> {
+              if (ps.tcp) {
+                auto t = tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
+                if (!t) return t.error();
+                endpoint local = (*t)->local_endpoint();
+                sh.add(std::move(*t));
+                if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
+                if (k == 0) options_json[i] = applied_json(tcp_applied);
+                return local;
+              }
+              auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
+              if (!u) return u.error();
+              endpoint local = (*u)->local_endpoint();
+              sh.add(std::move(*u));
+              if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
+              if (k == 0) options_json[i] = applied_json(udp_applied);
               return local;
-            }
-            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
-            if (!u) return u.error();
-            endpoint local = (*u)->local_endpoint();
-            sh.add(std::move(*u));
-            if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
-            if (k == 0) options_json[i] = applied_json(udp_applied);
-            return local;
-          },
-          tried);
-      if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
+            },
+            tried);
+        if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
+      }
     }
   }
   auto rows = loops.front().totals();  // one row per socket, in the plan's order

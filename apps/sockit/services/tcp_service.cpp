@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "idle_wheel.hpp"
+#include "../unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 
@@ -21,12 +22,30 @@ result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::
   lo.reuse_port = opts.reuse_port;
   lo.prepare = opts.prepare;
   auto a = tcp_acceptor::create(loop, at, lo, [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+  return finish_create(std::move(svc), std::move(a));
+}
+
+result<std::unique_ptr<tcp_service>> tcp_service::adopt(event_loop& loop, std::string name, socket listener,
+                                                        std::string unix_at, tcp_handler handler,
+                                                        const tcp_service_options& opts) {
+  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(handler), opts);
+  auto* raw = svc.get();
+  svc->stats_.unix_at = std::move(unix_at);
+  svc->stats_.proto = "unix stream";  // as listen's "listening on unix:/path (unix stream)"
+  auto a = tcp_acceptor::adopt(loop, std::move(listener),
+                               [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+  return finish_create(std::move(svc), std::move(a));
+}
+
+result<std::unique_ptr<tcp_service>> tcp_service::finish_create(std::unique_ptr<tcp_service> svc,
+                                                                result<std::unique_ptr<tcp_acceptor>> a) {
   if (!a) return a.error();
+  auto* raw = svc.get();
   svc->acceptor_ = std::move(*a);
   svc->stats_.local = svc->acceptor_->local_endpoint();
-  if (opts.idle_timeout.count() > 0) {
-    svc->idle_wheel_ = make_idle_wheel(opts.idle_timeout);
-    svc->idle_timer_ = loop.run_every(svc->idle_wheel_->tick(), [raw] { raw->on_idle_tick(); });
+  if (svc->opts_.idle_timeout.count() > 0) {
+    svc->idle_wheel_ = make_idle_wheel(svc->opts_.idle_timeout);
+    svc->idle_timer_ = svc->loop_.run_every(svc->idle_wheel_->tick(), [raw] { raw->on_idle_tick(); });
   }
   return svc;
 }
@@ -74,6 +93,11 @@ void tcp_service::warn_refusal(const std::string& why) {
 
 void tcp_service::accept(socket s, const endpoint& peer) {
   ++stats_.connections;
+  if (!stats_.unix_at.empty() && spdlog::should_log(spdlog::level::info)) {
+    // A Unix client has no address worth printing (usually unnamed): -v says who it is instead.
+    spdlog::info("{}: connection on {}", stats_.service, stats_.unix_at);
+    log_peer_credentials(s);
+  }
   if (live_.size() >= opts_.max_connections) return refuse(std::move(s), peer);
   auto conn = tcp_connection::create(loop_, std::move(s), peer);
   conn->track_activity(idle_wheel_ != nullptr);  // only the idle wheel reads it
