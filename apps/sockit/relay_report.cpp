@@ -31,7 +31,7 @@ std::string relay_report_text(const relay_report_header& h, const relay_snapshot
   relay_snapshot s = snap;
   std::sort(s.rows.begin(), s.rows.end(), [](const relay_row& a, const relay_row& b) { return a.id < b.id; });
   bool udp = h.proto == "udp";
-  std::string out = fmt::format("relay {} -> {} ({}){}\n", h.listen.to_string(), h.target.to_string(), h.proto,
+  std::string out = fmt::format("relay {} -> {} ({}){}\n", h.listen_name(), h.target_name(), h.proto,
                                 final ? "" : ", so far");
   if (!s.rows.empty()) {
     if (udp) {
@@ -97,8 +97,8 @@ std::string relay_report_json(const relay_report_header& h, const relay_snapshot
   o.add("event", "stats")
       .add("final", final)
       .add("proto", h.proto)
-      .add("listen", h.listen.to_string())
-      .add("target", h.target.to_string())
+      .add("listen", h.listen_name())
+      .add("target", h.target_name())
       .add_raw("connections", rows)
       .add_raw("totals", tot.str());
   return o.str();
