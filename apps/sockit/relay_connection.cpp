@@ -43,7 +43,7 @@ void relay_connection::start() {
   if (settings_.target_prepare) {
     if (auto pec = settings_.target_prepare(target_)) return later(outcome::target_failed, pec);
   }
-  // A Unix connect completes (or fails: ENOENT, ECONNREFUSED, EAGAIN for a full backlog) at once;
+  // A Unix connect completes (or fails: ENOENT, ECONNREFUSED, would_block for a full backlog) at once;
   // the writability event below then finds it connected, as for a TCP connect that did.
   auto ec = settings_.target_unix ? unix_connect(target_, *settings_.target_unix) : connect_start(target_, settings_.target);
   if (ec && ec != std::errc::operation_in_progress) return later(outcome::target_failed, ec);

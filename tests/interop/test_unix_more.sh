@@ -70,6 +70,9 @@ bg sh -c "exec '$SOCKIT' echo 'unix:$S' >/dev/null 2>/dev/null"; E=$BG_PID
 wait_file "$S"
 kill -9 "$E"; wait "$E" 2>/dev/null
 [ -S "$S" ] || fail "kill -9 should have left $S behind"
+# With io_uring the kernel tears the ring down after the process is reaped, and the listener with
+# it: until then the file still has a live server behind it. Wait for the refusal that marks it stale.
+for _ in $(seq 50); do socat -u /dev/null "UNIX-CONNECT:$S" 2>/dev/null || break; sleep 0.1; done
 bg sh -c "exec '$SOCKIT' echo 'unix:$S' >&- 2>'$TMP/e4.err'"; E=$BG_PID
 wait_line "$TMP/e4.err" "listening on unix:$S" || fail "echo did not replace the stale $S: $(head -c 300 "$TMP/e4.err")"
 expect_eq "$(printf 'stale\n' | timeout 5 nc -N -U "$S")" "stale" "echo on a replaced stale file (stdout closed)"

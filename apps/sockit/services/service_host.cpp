@@ -125,38 +125,37 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       if (!t) return fail("watch " + at, t.error());
       sh.add(std::move(*t));
     }
-  } else {
-    // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
-    for (std::size_t k = 0; k < loops.size(); ++k) {
-      auto& sh = loops[k];
-      to.loop_index = k;
-      for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
-        const auto& ps = plan.sockets()[i];
-        const auto& s = specs[ps.spec];
-        endpoint tried;
-        auto ec = plan.open(
-            k, i,
-            [&](const endpoint& at) -> result<endpoint> {
-              if (ps.tcp) {
-                auto t = tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
-                if (!t) return t.error();
-                endpoint local = (*t)->local_endpoint();
-                sh.add(std::move(*t));
-                if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
-                if (k == 0) options_json[i] = applied_json(tcp_applied);
-                return local;
-              }
-              auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
-              if (!u) return u.error();
-              endpoint local = (*u)->local_endpoint();
-              sh.add(std::move(*u));
-              if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
-              if (k == 0) options_json[i] = applied_json(udp_applied);
+  }
+  // IP: loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
+  for (std::size_t k = 0; !opts.unix_at && k < loops.size(); ++k) {
+    auto& sh = loops[k];
+    to.loop_index = k;
+    for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
+      const auto& ps = plan.sockets()[i];
+      const auto& s = specs[ps.spec];
+      endpoint tried;
+      auto ec = plan.open(
+          k, i,
+          [&](const endpoint& at) -> result<endpoint> {
+            if (ps.tcp) {
+              auto t = tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
+              if (!t) return t.error();
+              endpoint local = (*t)->local_endpoint();
+              sh.add(std::move(*t));
+              if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
+              if (k == 0) options_json[i] = applied_json(tcp_applied);
               return local;
-            },
-            tried);
-        if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
-      }
+            }
+            auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
+            if (!u) return u.error();
+            endpoint local = (*u)->local_endpoint();
+            sh.add(std::move(*u));
+            if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
+            if (k == 0) options_json[i] = applied_json(udp_applied);
+            return local;
+          },
+          tried);
+      if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
     }
   }
   auto rows = loops.front().totals();  // one row per socket, in the plan's order
