@@ -62,7 +62,7 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
   // A clean refusal: FIN first, and whatever the peer already sent is read away, so that the
   // close is not turned into a reset by unread data.
   ++stats_.dropped;
-  warn_refusal(fmt::format("{}: {} connections already open", peer.to_string(), live_.size()));
+  warn_refusal(fmt::format("{}: {} connections already open", peer_name(peer), live_.size()));
   (void)s.shutdown(shutdown_how::write);
   std::byte sink[4096];
   for (int i = 0; i < 16; ++i) {
@@ -74,7 +74,7 @@ void tcp_service::refuse_too_high(const endpoint& peer, std::error_code ec) {
   // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE: dropped, not
   // an error.
   ++stats_.dropped;
-  warn_refusal(describe(peer.to_string(), ec));
+  warn_refusal(describe(peer_name(peer), ec));
 }
 
 void tcp_service::warn_refusal(const std::string& why) {
@@ -86,7 +86,7 @@ void tcp_service::warn_refusal(const std::string& why) {
     return;
   }
   std::string more = refusals_unlogged_ ? fmt::format(" (and {} more since the last report)", refusals_unlogged_) : "";
-  spdlog::warn("{} tcp: refusing {}{}", stats_.service, why, more);
+  spdlog::warn("{} {}: refusing {}{}", stats_.service, stats_.proto, why, more);
   last_refusal_log_ = now;
   refusals_unlogged_ = 0;
 }
@@ -109,7 +109,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe ||
                   ec == std::errc::timed_out;
     if (!normal) ++stats_.errors;
-    spdlog::debug("{} tcp: {} closed ({} in, {} out){}", stats_.service, c.peer().to_string(), c.bytes_in(),
+    spdlog::debug("{} {}: {} closed ({} in, {} out){}", stats_.service, stats_.proto, peer_name(c.peer()), c.bytes_in(),
                   c.bytes_out(), ec ? ": " + ec.message() : "");
     if (handler_.on_close) handler_.on_close(c, ec);
     live_.erase(&c);  // the connection keeps itself alive until close() returns
@@ -120,11 +120,11 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     live_.erase(key);
     if (ec == make_error_code(errc::fd_out_of_range)) return refuse_too_high(peer, ec);
     ++stats_.errors;
-    spdlog::warn("{} tcp: {}", stats_.service, describe("watch " + peer.to_string(), ec));
+    spdlog::warn("{} {}: {}", stats_.service, stats_.proto, describe("watch " + peer_name(peer), ec));
     return;
   }
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
-  spdlog::debug("{} tcp: connection from {} on loop {}", stats_.service, peer.to_string(), opts_.loop_index);
+  spdlog::debug("{} {}: connection from {} on loop {}", stats_.service, stats_.proto, peer_name(peer), opts_.loop_index);
   handler_.on_open(*conn);
 }
 
@@ -143,7 +143,7 @@ void tcp_service::on_idle_tick() {
       return;
     }
     ++stats_.dropped;
-    spdlog::info("{} tcp: closing {}: idle for {} ms", stats_.service, sl.conn->peer().to_string(),
+    spdlog::info("{} {}: closing {}: idle for {} ms", stats_.service, stats_.proto, peer_name(sl.conn->peer()),
                  opts_.idle_timeout.count());
     auto conn = sl.conn;  // the close handler destroys the slot
     conn->close(std::make_error_code(std::errc::timed_out));

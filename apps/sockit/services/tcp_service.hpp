@@ -83,6 +83,10 @@ class tcp_service {
   // The live connections, copied: closing one runs its close handler, which erases from live_.
   std::vector<std::shared_ptr<tcp_connection>> live_connections() const;
   void on_idle_tick();
+  // A client in log lines: its address, or on a Unix socket (clients are unnamed) the socket's.
+  std::string peer_name(const endpoint& peer) const {
+    return peer.empty() && !stats_.unix_at.empty() ? "a client of " + stats_.unix_at : peer.to_string();
+  }
   // The rest of create/adopt once the acceptor exists.
   static result<std::unique_ptr<tcp_service>> finish_create(std::unique_ptr<tcp_service> svc,
                                                             result<std::unique_ptr<tcp_acceptor>> a);
