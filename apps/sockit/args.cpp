@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "sockit/engine.hpp"
 

@@ -10,7 +10,7 @@
 #include <system_error>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <system_error>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "output.hpp"
 #include "sockit/endpoint.hpp"

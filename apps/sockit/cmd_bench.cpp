@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "bench_driver.hpp"
 #include "args.hpp"

@@ -3,10 +3,10 @@
 // echo, run alone.
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "cli.hpp"

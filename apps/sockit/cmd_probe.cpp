@@ -14,6 +14,7 @@
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "args.hpp"
 #include "commands.hpp"
 #include "proto/client.hpp"

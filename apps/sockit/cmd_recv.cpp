@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "socket_flags.hpp"

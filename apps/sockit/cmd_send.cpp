@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "socket_flags.hpp"

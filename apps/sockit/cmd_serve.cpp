@@ -5,7 +5,7 @@
 #include <vector>
 
 #include <fmt/core.h>
-
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "cli.hpp"

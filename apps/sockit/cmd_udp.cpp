@@ -12,6 +12,7 @@
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -110,14 +111,16 @@ int run_unicast(const send_args& a, const context& ctx, const endpoint& peer, co
     if (auto ec = set_dont_fragment(*s, true)) return fail(what + ": --dont-fragment", ec);
   }
   traffic_dumper dump(ctx.hexdump);
-  auto by = deadline::after_seconds(a.wait);
-  auto sent = send_to(*s, sockit::as_bytes(payload), endpoint{}, by);
+  auto sent = send_to(*s, sockit::as_bytes(payload), endpoint{}, deadline::after_seconds(std::max(a.wait, 1.0)));
   if (!sent && sent.error() == std::errc::message_size) {
     return too_large(what, payload.size(), *s, peer.is_v6(), 0, a.dont_fragment, sent.error());
   }
   if (!sent) return fail(what + ": send", sent.error());
   dump.sent(payload);
   spdlog::info("sent {} bytes to {}", *sent, peer.to_string());
+  if (a.wait == 0) return exit_ok;  // --wait 0: send only
+
+  auto by = deadline::after_seconds(a.wait);
 
   auto buf = std::make_unique<std::byte[]>(max_datagram);
   auto d = recv_from(*s, std::span<std::byte>(buf.get(), max_datagram), by);

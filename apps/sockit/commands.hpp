@@ -2,7 +2,7 @@
 // to the subcommand and sets its callback.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "cli.hpp"
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli.hpp"
 #include "stop_signals.hpp"
@@ -99,6 +100,10 @@ void stop_children(child_table& children, child_watch& watch) {
 std::error_code hand_over(const socket& s) { return set_nonblocking(s, false); }
 
 }  // namespace
+
+bool exec_args::set() const {
+  return (exec_opt && exec_opt->count() > 0) || (sh_exec_opt && sh_exec_opt->count() > 0);
+}
 
 void add_exec_flags(CLI::App& cmd, exec_args& a, bool listener) {
   const char* who = listener ? "whoever connects" : "the peer";

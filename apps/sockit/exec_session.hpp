@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "child_process.hpp"
 #include "listen_gate.hpp"
@@ -22,7 +22,7 @@ struct exec_args {
   CLI::Option* exec_opt = nullptr;
   CLI::Option* sh_exec_opt = nullptr;
   // Given at all (an empty CMD is given, and refused by check_exec_args).
-  bool set() const { return (exec_opt && exec_opt->count() > 0) || (sh_exec_opt && sh_exec_opt->count() > 0); }
+  bool set() const;
 };
 
 // Adds -e/--exec and -c/--sh-exec (mutually exclusive). `listener` words the help for listen.

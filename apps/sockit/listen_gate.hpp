@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "sockit/address_filter.hpp"
 #include "sockit/endpoint.hpp"

@@ -407,10 +407,7 @@ void hub::update_flow() {
 
 int run_listen_hub(std::vector<bound_socket>& listeners, const hub_options& o, traffic_dumper& dump) {
   raise_fd_limit();  // a stock soft limit of 1024 would cap the clients (fd_limit.hpp)
-  // epoll, not the automatic uring: under uring a connection that watches nothing (a client that
-  // half-closed, with nothing queued for it) spins the loop (seen on this kernel; the library's
-  // uring backend is to be looked at), and the hub is not where io_uring would pay off.
-  auto loop = event_loop::create(engine::epoll);
+  auto loop = event_loop::create(engine::automatic);
   if (!loop) return fail("event loop", loop.error());
   spdlog::info("serving clients at once{} on the {} engine", o.broker ? " (broker: each one's input to the others)" : "",
                (*loop)->engine_name());

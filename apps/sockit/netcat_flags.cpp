@@ -2,6 +2,7 @@
 #include "netcat_flags.hpp"
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "args.hpp"
 #include "cli.hpp"

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "sockit/endpoint.hpp"
 #include "sockit/proxy.hpp"

@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "cli.hpp"
 #include "output.hpp"

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include "cli_fwd.hpp"
 
 #include "hexdump.hpp"
 #include "loopback_pair.hpp"

@@ -30,7 +30,8 @@ class poller {
  public:
   virtual ~poller() = default;
   virtual std::string_view name() const noexcept = 0;
-  // `events` is a mask of io_readable | io_writable; errors and hang-ups are always reported.
+  // `events` is a mask of io_readable | io_writable; errors and hang-ups are always reported
+  // (except by select, which has no set for them: it sees them as readable or writable, if asked).
   // Every event for this registration carries `generation` until remove().
   virtual std::error_code add(int fd, std::uint32_t events, std::uint32_t generation) = 0;
   virtual std::error_code modify(int fd, std::uint32_t events) = 0;

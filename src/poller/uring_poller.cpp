@@ -11,7 +11,16 @@
 // Completion user data carries the registration's generation next to the descriptor, as epoll's
 // data.u64 does: a completion that arrives after remove() (or after the number was reused) is
 // recognised as stale and dropped, never delivered to the wrong watcher.
+//
+// Why a side epoll: io_uring always reports POLLRDHUP, whatever was asked (the kernel's
+// IO_POLL_UNMASK). Once the peer has half-closed, a registration that is not reading (paused, or
+// watching only for writability) would see its poll fire at once on every re-arm: a busy loop.
+// Such a registration moves to an epoll set that reports only what was asked (plus errors and
+// hang-ups, as everywhere), and one poll on that set's descriptor stands for all of them in the
+// ring. It comes back to the ring when it asks to read again.
 #include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <ctime>
@@ -25,6 +34,8 @@ namespace {
 // user_data of the ring's own operations (poll updates and removals): their completions carry
 // nothing for the loop. No registration has generation 0xffffffff paired with this fd value.
 constexpr std::uint64_t internal_op = ~std::uint64_t{0};
+// user_data of the poll on the side epoll's descriptor.
+constexpr std::uint64_t side_op = ~std::uint64_t{0} - 1;
 
 std::uint64_t key(int fd, std::uint32_t generation) noexcept {
   return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
@@ -39,6 +50,7 @@ class uring_poller final : public poller {
   uring_poller() = default;
   ~uring_poller() override {
     if (open_) io_uring_queue_exit(&ring_);
+    if (side_ >= 0) ::close(side_);
   }
 
   std::error_code open() noexcept {
@@ -68,6 +80,14 @@ class uring_poller final : public poller {
     if (r == nullptr) return std::make_error_code(std::errc::no_such_file_or_directory);
     if (r->mask == events) return {};
     r->mask = events;
+    if (r->aside) {
+      if (!(events & io_readable)) return side_ctl(EPOLL_CTL_MOD, fd, *r);
+      // Reading again: back to the ring (where the poll fires at once, the peer's EOF is readable).
+      r->aside = false;
+      --aside_count_;
+      if (auto ec = side_ctl(EPOLL_CTL_DEL, fd, *r)) return ec;
+      return arm(fd, *r);
+    }
     if (!r->armed) return {};  // its completion is being delivered: the re-arm takes the new mask
     io_uring_sqe* sqe = next_sqe();
     if (sqe == nullptr) return std::make_error_code(std::errc::resource_unavailable_try_again);
@@ -83,6 +103,11 @@ class uring_poller final : public poller {
     registration* r = find(fd);
     if (r == nullptr) return std::make_error_code(std::errc::no_such_file_or_directory);
     r->live = false;
+    if (r->aside) {
+      r->aside = false;
+      --aside_count_;
+      return side_ctl(EPOLL_CTL_DEL, fd, *r);
+    }
     if (!r->armed) return {};
     r->armed = false;
     io_uring_sqe* sqe = next_sqe();
@@ -126,6 +151,7 @@ class uring_poller final : public poller {
     std::uint32_t mask = 0;
     bool live = false;   // between add() and remove()
     bool armed = false;  // a poll for it is in the kernel (or queued for it)
+    bool aside = false;  // in the side epoll set, not in the ring
   };
 
   registration* find(int fd) noexcept {
@@ -159,6 +185,7 @@ class uring_poller final : public poller {
     std::uint64_t k = io_uring_cqe_get_data64(&cqe);
     // Updates and removals: ENOENT (the poll had fired first) is expected and harmless.
     if (k == internal_op) return;
+    if (k == side_op) return reap_side(out);
     int fd = static_cast<int>(k & 0xffffffffu);
     auto generation = static_cast<std::uint32_t>(k >> 32);
     if (static_cast<std::size_t>(fd) >= regs_.size()) return;
@@ -175,6 +202,12 @@ class uring_poller final : public poller {
       m = io_error;
     } else {
       auto e = static_cast<unsigned>(cqe.res);
+      // The peer half-closed and this registration is not reading: only the unmasked POLLRDHUP
+      // woke it, and would again on every re-arm.
+      if ((e & POLLRDHUP) && !(r.mask & io_readable) && !(e & (POLLERR | POLLHUP)) && move_aside(fd, r)) {
+        if ((e & POLLOUT) && (r.mask & io_writable)) out.push_back({fd, generation, io_writable});
+        return;
+      }
       if (e & (POLLIN | POLLPRI | POLLRDHUP)) m |= io_readable;
       if (e & POLLOUT) m |= io_writable;
       if (e & POLLERR) m |= io_error;
@@ -189,8 +222,62 @@ class uring_poller final : public poller {
     if (m != 0) out.push_back({fd, generation, m});
   }
 
+  // Moves a registration to the side epoll set (made on first use); false if that failed, and the
+  // registration stays in the ring (a busy wait, but nothing lost).
+  bool move_aside(int fd, registration& r) {
+    if (side_ < 0) {
+      side_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (side_ < 0) return false;
+    }
+    if (side_ctl(EPOLL_CTL_ADD, fd, r)) return false;
+    r.aside = true;
+    ++aside_count_;
+    arm_side();
+    return true;
+  }
+
+  std::error_code side_ctl(int op, int fd, const registration& r) {
+    epoll_event ev{};
+    ev.events = ((r.mask & io_readable) ? EPOLLIN : 0u) | ((r.mask & io_writable) ? EPOLLOUT : 0u);
+    ev.data.u64 = key(fd, r.generation);
+    if (::epoll_ctl(side_, op, fd, &ev) != 0) return {errno, std::system_category()};
+    return {};
+  }
+
+  void arm_side() {
+    if (side_armed_) return;
+    io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) return;  // tried again at the next move or side event
+    io_uring_prep_poll_add(sqe, side_, POLLIN);
+    io_uring_sqe_set_data64(sqe, side_op);
+    side_armed_ = true;
+  }
+
+  // The side set has something ready: its events, as epoll reports them (level-triggered, so the
+  // poll re-armed after this turn's callbacks fires again only if something is still ready).
+  void reap_side(std::vector<ready_event>& out) {
+    side_armed_ = false;
+    epoll_event ready[64];
+    int n = ::epoll_wait(side_, ready, 64, 0);
+    for (int i = 0; i < n; ++i) {
+      int fd = static_cast<int>(ready[i].data.u64 & 0xffffffffu);
+      auto generation = static_cast<std::uint32_t>(ready[i].data.u64 >> 32);
+      if (static_cast<std::size_t>(fd) >= regs_.size()) continue;
+      const registration& r = regs_[fd];
+      if (!r.live || !r.aside || r.generation != generation) continue;
+      std::uint32_t e = ready[i].events;
+      std::uint32_t m = ((e & EPOLLOUT) ? io_writable : 0u) | ((e & EPOLLERR) ? io_error : 0u) |
+                        ((e & EPOLLHUP) ? io_hangup : 0u);
+      if (m != 0) out.push_back({fd, generation, m});
+    }
+    if (aside_count_ > 0) arm_side();
+  }
+
   io_uring ring_{};
   bool open_ = false;
+  int side_ = -1;  // the side epoll set, made on first use
+  bool side_armed_ = false;
+  std::size_t aside_count_ = 0;
   std::vector<registration> regs_;  // by fd
 };
 

@@ -20,6 +20,16 @@ cmp -s "$TMP/bin" "$TMP/out" || fail "binary datagram not echoed byte-exact"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" --json udp send "127.0.0.1:$P" hello
 expect_eq "$(cat "$TMP/out")" "{\"from\":\"127.0.0.1:$P\",\"size\":5,\"data\":\"hello\"}" "udp send --json"
 
+# --wait 0: send only. Exit 0 at once, nothing printed, and the datagram arrives.
+bg_on_free_port S udp socat -u "UDP-RECV:{port},bind=127.0.0.1" "OPEN:$TMP/sent_only,creat"
+start_ms=$(date +%s%3N)
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" udp send -w 0 "127.0.0.1:$S" "fire and forget"
+expect_rc 0 "udp send -w 0"
+[ -s "$TMP/out" ] && fail "udp send -w 0 printed: $(cat "$TMP/out")"
+[ $(( $(date +%s%3N) - start_ms )) -lt 900 ] || fail "udp send -w 0 waited"
+wait_nonempty "$TMP/sent_only" || fail "the datagram sent with -w 0 did not arrive"
+expect_eq "$(cat "$TMP/sent_only")" "fire and forget" "udp send -w 0 payload"
+
 # A reply from another port (socat answers from a fresh socket) is ignored: timeout, exit 1.
 # (A script file: socat would split an inline SYSTEM command at its colons and commas.)
 cat >"$TMP/other_port.sh" <<'SH'

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +54,70 @@ TEST(poller, events_carry_their_registrations_generation) {
   EXPECT_EQ(ev[0].fd, number);
   EXPECT_EQ(ev[0].generation, 0xfffffff0u);
   ASSERT_FALSE(p.remove(number));
+}
+
+// How many waits of up to 20 ms return in `span`, checking none brings an event: a registration
+// that keeps firing with nothing to deliver (a busy loop) returns thousands.
+int quiet_waits(detail::poller& p, std::chrono::milliseconds span) {
+  std::vector<detail::ready_event> out;
+  int waits = 0;
+  auto end = std::chrono::steady_clock::now() + span;
+  while (std::chrono::steady_clock::now() < end && waits < 100000) {
+    EXPECT_FALSE(p.wait(out, 20));
+    EXPECT_TRUE(out.empty()) << "unexpected event " << (out.empty() ? 0 : out[0].events);
+    ++waits;
+  }
+  return waits;
+}
+
+// A peer that half-closed leaves the socket readable for good (EOF). A registration that is not
+// reading must not be woken for it on any backend (io_uring always reports POLLRDHUP, whatever was
+// asked), while it still hears what it asked for, and errors and hang-ups.
+TEST(poller, a_half_closed_peer_does_not_wake_a_registration_that_is_not_reading) {
+  using namespace std::chrono_literals;
+  auto made = detail::make_poller(test::engine_under_test());
+  ASSERT_TRUE(made) << made.error().message();
+  auto& p = **made;
+  unix_pair s;
+  ASSERT_EQ(::shutdown(s.b, SHUT_WR), 0);
+
+  ASSERT_FALSE(p.add(s.a, io_readable, 3));  // the EOF is seen once...
+  auto ev = wait_for_one(p);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0].events & io_readable);
+  ASSERT_FALSE(p.modify(s.a, 0));  // ...then the owner stops reading
+  EXPECT_LE(quiet_waits(p, 300ms), 40);
+
+  // Watching for writability only, with the send buffer full: quiet until the peer reads.
+  char chunk[4096] = {};
+  while (::send(s.a, chunk, sizeof chunk, MSG_DONTWAIT) > 0) {
+  }
+  ASSERT_FALSE(p.modify(s.a, io_writable));
+  EXPECT_LE(quiet_waits(p, 300ms), 40);
+  while (::recv(s.b, chunk, sizeof chunk, MSG_DONTWAIT) > 0) {
+  }
+  ev = wait_for_one(p);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].generation, 3u);
+  EXPECT_TRUE(ev[0].events & io_writable);
+
+  // Reading again: the EOF is reported again (level-triggered).
+  ASSERT_FALSE(p.modify(s.a, io_readable));
+  ev = wait_for_one(p);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0].events & io_readable);
+
+  // Watching nothing, then the peer closes: the hang-up still arrives (select has no set for it:
+  // it hears a hang-up only as readability or writability, when asked for one).
+  ASSERT_FALSE(p.modify(s.a, 0));
+  if (p.name() == "select") return;
+  EXPECT_LE(quiet_waits(p, 100ms), 20);
+  ::close(s.b);
+  s.b = -1;
+  ev = wait_for_one(p);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0].events & (io_hangup | io_error)) << ev[0].events;
+  ASSERT_FALSE(p.remove(s.a));
 }
 
 }  // namespace

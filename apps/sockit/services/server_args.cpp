@@ -6,6 +6,7 @@
 #include <string>
 
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "../cli.hpp"
 #include "sockit/error.hpp"

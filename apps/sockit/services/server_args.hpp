@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <CLI/CLI.hpp>
+#include "../cli_fwd.hpp"
 
 #include "../args.hpp"
 #include "../socket_flags.hpp"

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "cli.hpp"
 #include "sockit/error.hpp"
 
