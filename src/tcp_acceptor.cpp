@@ -30,9 +30,12 @@ result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::create(event_loop& loop, con
 result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::adopt(event_loop& loop, socket listener,
                                                           connection_handler on_connection) {
   if (auto ec = set_nonblocking(listener, true)) return ec;
+  // A Unix stream listener accepts the same way; it has no IP endpoint (local_endpoint() stays
+  // empty, as does each accepted peer's).
   auto local = listener.local_endpoint();
-  if (!local) return local.error();
-  auto a = std::make_unique<tcp_acceptor>(loop, std::move(listener), *local, std::move(on_connection));
+  if (!local && local.error() != std::errc::address_family_not_supported) return local.error();
+  auto a = std::make_unique<tcp_acceptor>(loop, std::move(listener), local ? *local : endpoint(),
+                                          std::move(on_connection));
   auto* raw = a.get();
   if (auto ec = loop.watch(raw->listener_.native_handle(), io_readable,
                            [raw](std::uint32_t) { raw->handle_readable(); })) {

@@ -25,6 +25,7 @@
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -227,7 +228,7 @@ class worker {
         continue;
       }
       if (sent.error() != errc::would_block && sent.error() != std::errc::no_buffer_space) {
-        fail(c, describe("send to " + cfg_.target.to_string(), sent.error()));
+        fail(c, describe("send to " + cfg_.target_name(), sent.error()));
       }
       return;
     }
@@ -255,7 +256,7 @@ class worker {
           c.want_write = true;
           return;
         }
-        fail(c, describe("send to " + cfg_.target.to_string(), n.error()));
+        fail(c, describe("send to " + cfg_.target_name(), n.error()));
         return;
       }
       c.written += *n;
@@ -287,7 +288,7 @@ class worker {
     auto r = try_recv(c.sock, rbuf_);
     n = r ? static_cast<ssize_t>(*r) : 0;  // end of stream (or an empty datagram) is 0 here
     if (r || r.error() == errc::end_of_stream) return true;
-    if (r.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target.to_string(), r.error()));
+    if (r.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target_name(), r.error()));
     return false;
   }
 
@@ -296,7 +297,7 @@ class worker {
       ssize_t n;
       if (!receive(c, n)) return;
       if (n == 0) {
-        fail(c, describe("recv from " + cfg_.target.to_string(), make_error_code(errc::end_of_stream)));
+        fail(c, describe("recv from " + cfg_.target_name(), make_error_code(errc::end_of_stream)));
         return;
       }
       auto now = clk::now();
@@ -307,7 +308,7 @@ class worker {
         std::size_t take = std::min(cfg_.size - offset, got - pos);
         if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.stream(c.received), take) != 0) {
           fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})",
-                              cfg_.target.to_string(), c.received / cfg_.size, offset));
+                              cfg_.target_name(), c.received / cfg_.size, offset));
           return;
         }
         pos += take;
@@ -330,7 +331,7 @@ class worker {
     for (int reads = 0; reads < 4 && !c.dead; ++reads) {
       auto got = try_recv_batch(c.sock, in_);
       if (!got) {
-        if (got.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target.to_string(), got.error()));
+        if (got.error() != errc::would_block) fail(c, describe("recv from " + cfg_.target_name(), got.error()));
         break;
       }
       auto now = clk::now();
@@ -344,12 +345,12 @@ class worker {
   void echoed(connection& c, std::span<const std::byte> d, std::size_t wire_size, clk::time_point now) {
     std::uint64_t k;
     if (wire_size != cfg_.size) {
-      fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target.to_string(), wire_size, cfg_.size));
+      fail(c, fmt::format("datagram from {} has {} bytes, sent {}", cfg_.target_name(), wire_size, cfg_.size));
       return;
     }
     std::memcpy(&k, d.data(), seq_bytes);
     if (std::memcmp(d.data() + seq_bytes, pat_.message(k), cfg_.size - seq_bytes) != 0) {
-      fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target.to_string(), k));
+      fail(c, fmt::format("echo from {} does not match what was sent (datagram {})", cfg_.target_name(), k));
       return;
     }
     // Find the datagram's slot; a late echo of one already counted lost is ignored.
@@ -405,6 +406,21 @@ class worker {
 // One connection, from `source` when set (an address only: IP_BIND_ADDRESS_NO_PORT leaves the
 // port to connect(), which may then reuse a port other targets use).
 result<socket> open_connection(const bench_config& cfg, const endpoint* source, const std::atomic<bool>& stop) {
+  if (cfg.unix_target) {
+    // A Unix connect never waits for a handshake: only for room in a full backlog, 10 s at most.
+    // A datagram socket gets an autobind address, so the echo can answer it.
+    unix_connect_options co;
+    co.type = cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
+    co.by = deadline::after_seconds(10);
+    co.nonblocking = true;
+    co.prepare = [&cfg](const socket& s) -> std::error_code {
+      if (cfg.recv_buffer > 0) {
+        if (auto ec = set_recv_buffer_size(s, cfg.recv_buffer)) return ec;
+      }
+      return cfg.prepare ? cfg.prepare(s) : std::error_code{};
+    };
+    return unix_connect(*cfg.unix_target, co);
+  }
   auto s = socket::open(cfg.target.family(), cfg.udp ? SOCK_DGRAM : SOCK_STREAM);
   if (!s) return s.error();
   if (source) {
@@ -502,7 +518,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
       ++result.connect_failures;
       ++result.errors;
       if (result.first_error.empty()) {
-        result.first_error = describe(fmt::format("connect {}", cfg.target.to_string()), s.error());
+        result.first_error = describe(fmt::format("connect {}", cfg.target_name()), s.error());
       }
       if (made == 0) return result;  // the first one failed: nothing to measure
       continue;

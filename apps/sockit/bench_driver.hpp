@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,15 @@
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/histogram.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
 struct bench_config {
   endpoint target;
+  // A unix:/path or unix:@name target instead (`target` is then empty): a stream socket, or with
+  // `udp` (--unix-dgram) a datagram socket bound to an autobind address.
+  std::optional<unix_address> unix_target;
   bool udp = false;
   int connections = 1;
   int depth = 1;
@@ -42,6 +47,13 @@ struct bench_config {
   bool count_time_limit = false;
   int recv_buffer = 0;
   socket_prepare prepare;
+
+  std::string target_name() const { return unix_target ? unix_target->to_string() : target.to_string(); }
+  // "tcp", "udp", "unix stream" or "unix dgram", for the report.
+  const char* proto() const {
+    if (unix_target) return udp ? "unix dgram" : "unix stream";
+    return udp ? "udp" : "tcp";
+  }
 };
 
 struct bench_totals {

@@ -21,6 +21,7 @@
 #include "json.hpp"
 #include "sockit/error.hpp"
 #include "sockit/udp.hpp"
+#include "unix_flags.hpp"
 
 namespace sockit::cli {
 namespace {
@@ -29,6 +30,7 @@ namespace {
 // driver's configuration.
 struct bench_options {
   std::string target;
+  unix_flags unix;  // --unix-dgram
   std::string threads = "1";
   bench_config cfg;
   socket_flags sock;
@@ -55,11 +57,11 @@ constexpr std::uint64_t high_udp_loss_percent = 10;
 std::string nothing_measured(const bench_config& cfg) {
   if (cfg.udp) {
     return fmt::format("nothing measured: no datagram sent to {} came back in {:g} s (every one lost; is it an echo server?)",
-                       cfg.target.to_string(), cfg.warmup + cfg.seconds);
+                       cfg.target_name(), cfg.warmup + cfg.seconds);
   }
   return fmt::format("nothing measured: {} echoed nothing back in {:g} s (is it an echo server? a discard port or a "
                      "listener that never writes measures nothing)",
-                     cfg.target.to_string(), cfg.warmup + cfg.seconds);
+                     cfg.target_name(), cfg.warmup + cfg.seconds);
 }
 
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
@@ -67,23 +69,46 @@ std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<do
 int run(const bench_options& o, context& ctx) {
   host_port hp;
   int code = exit_ok;
-  if (!parse_address_arg(o.target, hp, code, o.cfg.udp ? transport::udp : transport::tcp)) return code;
-  resolve_options ro;
-  ro.socktype = o.cfg.udp ? SOCK_DGRAM : SOCK_STREAM;
-  auto eps = resolve(hp.host, hp.port, ro);
-  if (!eps) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), eps.error());
-  if (!o.cfg.udp && (o.cfg.rate > 0 || o.cfg.count > 0)) {
+  // A unix: target (a Unix stream socket, or datagrams with --unix-dgram): no resolver, no port.
+  const bool on_unix = is_unix_address_text(o.target);
+  unix_flags uf = o.unix;
+  unix_address unix_at;
+  if (on_unix && o.cfg.udp) {
+    return fail_message("bench: -u/--udp has no meaning with a unix: target (--unix-dgram for datagrams)", exit_usage);
+  }
+  if (!check_unix_args(on_unix ? o.target : std::string(), uf, o.sock, unix_at, code)) return code;
+  const bool udp = o.cfg.udp || uf.dgram;  // datagrams, over UDP or a Unix socket
+  std::vector<endpoint> eps;
+  if (!on_unix) {
+    if (!parse_address_arg(o.target, hp, code, udp ? transport::udp : transport::tcp)) return code;
+    resolve_options ro;
+    ro.socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+    auto r = resolve(hp.host, hp.port, ro);
+    if (!r) return fail(fmt::format("resolve '{}'", hp.host.empty() ? "localhost" : hp.host), r.error());
+    eps = std::move(*r);
+  }
+  if (!udp && (o.cfg.rate > 0 || o.cfg.count > 0)) {
     return fail_message(fmt::format("bench: {} needs --udp", o.cfg.rate > 0 ? "--rate" : "--count"), exit_usage);
   }
   socket_flags flags = o.sock;
-  if (!check_socket_flags(flags, !o.cfg.udp, code)) return code;
+  if (!check_socket_flags(flags, !udp, code)) return code;
   if (o.cfg.count > 0 && o.warmup_opt->count() > 0) {
     return fail_message("bench: --warmup has no meaning with --count (every datagram is counted, from the first)", exit_usage);
   }
-  if (o.cfg.udp && o.cfg.size < 8) return fail_message("bench: --udp needs --size of at least 8 bytes (sequence number)", exit_usage);
-  if (o.cfg.udp && o.cfg.size > max_udp_payload(eps->front())) {
+  if (udp && o.cfg.size < 8) {
+    return fail_message(fmt::format("bench: {} needs --size of at least 8 bytes (sequence number)",
+                                    on_unix ? "--unix-dgram" : "--udp"),
+                        exit_usage);
+  }
+  if (o.cfg.udp && o.cfg.size > max_udp_payload(eps.front())) {
     return fail_message(fmt::format("bench: --udp --size {} is larger than a UDP datagram to {} can carry ({} bytes)",
-                                    o.cfg.size, eps->front().to_string(), max_udp_payload(eps->front())),
+                                    o.cfg.size, eps.front().to_string(), max_udp_payload(eps.front())),
+                        exit_usage);
+  }
+  // sockit echo --unix-dgram reads datagrams of up to 64 KiB.
+  if (uf.dgram && o.cfg.size > 65536) {
+    return fail_message(fmt::format("bench: --unix-dgram --size {}: at most 65536 bytes (sockit echo's datagram buffer)",
+                                    o.cfg.size),
                         exit_usage);
   }
 
@@ -95,13 +120,17 @@ int run(const bench_options& o, context& ctx) {
   }
 
   bench_config cfg = o.cfg;
-  cfg.target = eps->front();
+  cfg.udp = udp;
+  if (on_unix) cfg.unix_target = unix_at;
+  else cfg.target = eps.front();
   // --rcvbuf is the driver's own (it reads back what the kernel granted, for the report); the
   // other flags run on every connection's socket, on the generator's threads.
   cfg.recv_buffer = flags.rcvbuf ? static_cast<int>(*flags.rcvbuf) : 0;
   flags.rcvbuf.reset();
   std::vector<applied_option> applied;
-  if (int tc = try_socket_flags(flags, !cfg.udp, cfg.target.family(), true, &applied); tc != exit_ok) return tc;
+  if (int tc = on_unix ? exit_ok : try_socket_flags(flags, !cfg.udp, cfg.target.family(), true, &applied); tc != exit_ok) {
+    return tc;
+  }
   cfg.prepare = socket_applier(flags, !cfg.udp);
   cfg.count_time_limit = o.time_opt->count() > 0;
   if (!parse_threads_arg(o.threads, cfg.threads, code)) return code;
@@ -123,7 +152,7 @@ int run(const bench_options& o, context& ctx) {
     std::string span = cfg.count == 0 ? fmt::format("{:g} s (+{:g} s warm-up)", cfg.seconds, cfg.warmup)
                                       : fmt::format("{} datagrams{}", cfg.count, cfg.count_time_limit ? fmt::format(" (at most {:g} s)", cfg.seconds) : "");
     print_out("sockit bench {}: {}, {} connection{}, depth {}, {} B messages{}, {}, {} thread{}\n",
-               cfg.target.to_string(), cfg.udp ? "udp" : "tcp", cfg.connections, cfg.connections == 1 ? "" : "s",
+               cfg.target_name(), cfg.proto(), cfg.connections, cfg.connections == 1 ? "" : "s",
                cfg.depth, cfg.size, cfg.rate > 0 ? fmt::format(", {:g}/s in all", cfg.rate) : "", span, cfg.threads,
                cfg.threads == 1 ? "" : "s");
     std::fflush(stdout);
@@ -190,7 +219,7 @@ int run(const bench_options& o, context& ctx) {
     json_object lat;
     lat.add("p50", p(50)).add("p90", p(90)).add("p99", p(99)).add("p999", p(99.9)).add("max", static_cast<double>(h.max()) / 1000.0);
     json_object j;
-    j.add("target", cfg.target.to_string()).add("proto", cfg.udp ? "udp" : "tcp").add("connections", cfg.connections).add("connected", t.connected).add("sources", t.sources)
+    j.add("target", cfg.target_name()).add("proto", cfg.proto()).add("connections", cfg.connections).add("connected", t.connected).add("sources", t.sources)
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
@@ -230,7 +259,8 @@ int run(const bench_options& o, context& ctx) {
 
 void setup_bench(CLI::App& cmd, context& ctx) {
   auto o = std::make_shared<bench_options>();
-  cmd.add_option("target", o->target, "Echo server to load: HOST:PORT, [v6]:PORT or PORT")->required();
+  cmd.add_option("target", o->target, "Echo server to load: HOST:PORT, [v6]:PORT or PORT, or unix:/path, unix:@name")
+      ->required();
   cmd.add_flag("-u,--udp", o->cfg.udp, "Send datagrams instead of a TCP stream");
   cmd.add_option("-c,--connections", o->cfg.connections, "Concurrent connections (UDP: sockets)")->check(int_check(1, 1000000))->capture_default_str();
   cmd.add_option("-d,--depth", o->cfg.depth, "Messages in flight per connection")->check(int_check(1, 4096))->capture_default_str();
@@ -247,6 +277,7 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   cmd.add_option("--server-pid", o->cfg.server_pid, "Also report this server process's CPU time per message")->check(int_check(1, 1 << 22));  // Linux PID_MAX_LIMIT
   add_engine_option(cmd, o->cfg.loop_engine);
   add_socket_flags(cmd, o->sock, {.tcp = true, .server = false, .client = false});
+  add_unix_flags(cmd, o->unix, false);
   // Hidden (empty group), for tests: a low value makes a few hundred connections use several
   // source addresses, which otherwise happens only when a source runs out of ephemeral ports.
   cmd.add_option("--per-source", o->cfg.per_source, "Connections per 127.0.0.x source address before the next")
@@ -259,6 +290,8 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       "  sockit bench 127.0.0.1:7007 -c 100 -d 16 -t 10       # 100 connections, 16 in flight each\n"
       "  sockit echo --tcp & sleep 0.5; sockit bench :7007 -s 16384 --server-pid $!   # $!: that echo's PID\n"
       "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json\n"
+      "  sockit echo unix:/tmp/e.sock & sleep 0.5; sockit bench unix:/tmp/e.sock -s 16384   # vs TCP loopback\n"
+      "  sockit bench --unix-dgram unix:@echo -c 4 -d 8          # against sockit echo --unix-dgram unix:@echo\n"
       "  sockit bench 10.0.0.2:7007 --udp --rate 2000 -n 10000 -d 64   # paced; lost/reordered counted");
   cmd.callback([o, &ctx] { ctx.run = [o, &ctx] { return run(*o, ctx); }; });
 }

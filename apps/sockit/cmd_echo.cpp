@@ -1,15 +1,20 @@
-// sockit echo: an RFC 862 echo server over TCP and UDP (both unless one is chosen), on the event
-// loop, until SIGINT/SIGTERM. The same service as serve's echo, run alone.
+// sockit echo: an RFC 862 echo server over TCP and UDP (both unless one is chosen), or on a Unix
+// socket (echo unix:/path), on the event loop, until SIGINT/SIGTERM. The same service as serve's
+// echo, run alone.
 #include <memory>
 #include <string>
+#include <vector>
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include "args.hpp"
+#include "cli.hpp"
 #include "commands.hpp"
 #include "services/echo.hpp"
 #include "services/server_args.hpp"
 #include "services/service_host.hpp"
+#include "unix_flags.hpp"
 
 namespace sockit::cli {
 
@@ -17,12 +22,49 @@ namespace {
 struct echo_args {
   std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "7007";
+  std::string address;  // unix:/path or unix:@name (the only positional)
   server_flags srv;
   engine eng = engine::automatic;
+  unix_flags unix;  // --unix-dgram, --mode
+  // Options that mean nothing with a unix: address (refused, naming the first given).
+  std::vector<CLI::Option*> ip_only;
 };
+
+// echo unix:/path: one socket, the same service (echo_open / echo_responder) on the same host.
+int run_echo_unix(const echo_args& a, bool json) {
+  int code = exit_ok;
+  for (auto* o : a.ip_only) {
+    if (o->count() > 0) {
+      std::string hint = o->get_name() == "--udp" ? " (--unix-dgram for a datagram socket)" : "";
+      return fail_message(fmt::format("{} has no meaning with a unix: address{}", o->get_name(), hint), exit_usage);
+    }
+  }
+  host_options ho;
+  ho.unix = a.unix;
+  unix_address at;
+  if (!check_unix_args(a.address, ho.unix, a.srv.sock, at, code)) return code;
+  ho.unix_at = at;
+  ho.eng = a.eng;
+  ho.json = json;
+  if (!apply_server_flags(a.srv, ho, code)) return code;
+  const bool dgram = ho.unix.dgram;
+  return run_services(ho, {{"echo", 0, "ADDRESS", !dgram, dgram, echo_open, echo_responder(), {}, {}}});
+}
 
 int run_echo(const echo_args& a, bool json) {
   int code = exit_ok;
+  if (!a.address.empty()) {
+    if (is_unix_address_text(a.address)) return run_echo_unix(a, json);
+    return fail_message(fmt::format("bad address '{}': echo takes unix:/path or unix:@name here (an IP address: "
+                                    "--bind ADDR --port PORT)",
+                                    a.address),
+                        exit_usage);
+  }
+  {  // --unix-dgram or --mode without a unix: address
+    unix_flags uf = a.unix;
+    unix_address unused;
+    if (!check_unix_args({}, uf, a.srv.sock, unused, code)) return code;
+  }
   host_options ho;
   if (!parse_server_bind(a.bind, ho.bind, ho.loopback_pair, code)) return code;
   std::uint16_t port = 0;
@@ -38,10 +80,15 @@ int run_echo(const echo_args& a, bool json) {
 
 void setup_echo(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<echo_args>();
-  cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: a free port (the same for both when it can)")->capture_default_str();
-  cmd.add_option("-b,--bind", a->bind, bind_help);
+  cmd.add_option("ADDRESS", a->address,
+                 "unix:/path or unix:@name: serve on a Unix stream socket (--unix-dgram: datagram) instead of TCP/UDP");
+  auto* port = cmd.add_option("-p,--port", a->port, "Port for both protocols; 0: a free port (the same for both when it can)")->capture_default_str();
+  auto* bind = cmd.add_option("-b,--bind", a->bind, bind_help);
   add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);
+  add_unix_flags(cmd, a->unix, true);
+  a->ip_only = {port, bind, cmd.get_option("--tcp"), cmd.get_option("--udp"), cmd.get_option("--udp-rate"),
+                cmd.get_option("--udp-burst")};
   cmd.footer(
       "UDP replies leave from the port the datagram came to; datagrams from source ports below 1024\n"
       "get no reply, and replies are rate-limited per source address.\n"
@@ -51,7 +98,13 @@ void setup_echo(CLI::App& cmd, context& ctx) {
       "  sockit echo --bind :: --udp        # UDP on every IPv4 and IPv6 address\n"
       "  sockit echo --tcp --threads 2      # two loops sharing the port\n"
       "  sockit echo --idle-timeout 10      # close connections silent for 10 s\n"
-      "  nc -N 127.0.0.1 7007 < file        # a client");
+      "  nc -N 127.0.0.1 7007 < file        # a client\n"
+      "  sockit -v echo --mode 660 unix:/tmp/echo.sock   # a Unix stream socket; -v: each client's pid uid gid\n"
+      "  nc -NU /tmp/echo.sock < file                    # its client\n"
+      "  sockit echo --unix-dgram unix:@echo             # datagrams, answered to each sender's address\n"
+      "unix:/path replaces a socket file left by a dead server, refuses one a live server holds, and removes its\n"
+      "own file at exit (Ctrl+C and SIGTERM too). A datagram client must bind an address of its own (nc -uU\n"
+      "does): one that never bound cannot be answered.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_echo(*a, ctx.json); }; });
 }
 

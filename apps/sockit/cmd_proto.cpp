@@ -24,11 +24,31 @@ struct serve_args {
   std::optional<std::string> bind;  // not given: loopback, both families
   std::string port = "8080";
   std::string threads = "1";
+  std::string address;  // unix:/path or unix:@name
   proto::server_options opts;
+  CLI::Option *port_opt = nullptr, *bind_opt = nullptr;
 };
 
 int run_serve(serve_args& a, bool json) {
   int code = exit_ok;
+  if (!a.address.empty()) {
+    if (!is_unix_address_text(a.address)) {
+      return fail_message(fmt::format("bad address '{}': proto serve takes unix:/path or unix:@name here (an IP "
+                                      "address: --bind ADDR --port PORT)",
+                                      a.address),
+                          exit_usage);
+    }
+    for (auto* o : {a.port_opt, a.bind_opt}) {
+      if (o->count() > 0) return fail_message(fmt::format("{} has no meaning with a unix: address", o->get_name()), exit_usage);
+    }
+    if (a.opts.unix.dgram) return fail_message("--unix-dgram: proto serves streams only", exit_usage);
+    unix_address at;
+    if (!check_unix_args(a.address, a.opts.unix, a.opts.sock, at, code)) return code;
+    a.opts.unix_at = at;
+  } else {
+    unix_address unused;
+    if (!check_unix_args({}, a.opts.unix, a.opts.sock, unused, code)) return code;
+  }
   if (!parse_server_bind(a.bind, a.opts.at, a.opts.loopback_pair, code)) return code;
   std::uint16_t port = 0;
   if (!parse_port_option("--port", a.port, port, code)) return code;
@@ -41,8 +61,9 @@ int run_serve(serve_args& a, bool json) {
 
 void setup_serve_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<serve_args>();
-  cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
-  cmd.add_option("-b,--bind", a->bind, bind_help);
+  cmd.add_option("ADDRESS", a->address, "unix:/path or unix:@name: serve on a Unix stream socket instead of TCP");
+  a->port_opt = cmd.add_option("-p,--port", a->port, "TCP port; 0: any free port")->capture_default_str();
+  a->bind_opt = cmd.add_option("-b,--bind", a->bind, bind_help);
   cmd.add_option("--max-payload", a->opts.max_payload,
                  "Largest v1 payload accepted and sent, in bytes (the chapter's 4096; at most 65535). Every "
                  "answer is held to it: one that does not fit becomes a RESP_ERROR, a reason is cut to fit")
@@ -72,9 +93,11 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
                  "strftime pattern for TIME (default: ISO 8601 with the UTC offset)");
   add_engine_option(cmd, a->opts.eng);
   add_socket_flags(cmd, a->opts.sock, {.tcp = true, .server = true, .client = false});
+  add_unix_flags(cmd, a->opts.unix, true);
   cmd.footer(
       "Examples:\n"
       "  sockit proto serve                              # 127.0.0.1:8080, v1 only\n"
+      "  sockit proto serve --mode 600 unix:/tmp/proto.sock   # a Unix stream socket (file removed at exit)\n"
       "  sockit proto serve --v2 --port 9000             # v1 and v2 clients\n"
       "  sockit proto serve --time-format '%-d-%-m-%y %H:%M:%S'   # the chapter's TIME text\n"
       "  sockit proto serve --threads auto --max-conns 10000      # one loop per core\n"
@@ -176,7 +199,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
 
 void setup_call_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<proto::client_options>();
-  cmd.add_option("address", a->address, "Server HOST:PORT")->required();
+  cmd.add_option("address", a->address, "Server HOST:PORT, or unix:/path, unix:@name (a Unix stream socket)")->required();
   auto* count = add_call_options(cmd, *a);
   // Everything from the command word on is left to split_command: CLI11 would otherwise read
   // `echo -x` as the global --hexdump flag and send an empty ECHO.
@@ -201,6 +224,7 @@ void setup_call_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto call 127.0.0.1:8080 echo -x --y      # sends '-x --y'\n"
       "  sockit proto call 127.0.0.1:8080 raw 99 x        # any command byte\n"
       "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping; Ctrl+C stops\n"
+      "  sockit proto call unix:/tmp/proto.sock time       # a server on a Unix socket (proto serve unix:...)\n"
       "  printf 'ping\\ntime\\nquit\\n' | sockit proto call 127.0.0.1:8080   # pipelined\n"
       "  sockit proto call 127.0.0.1:8080 --heartbeat 5   # REPL; dead peer detected within 5-10 s");
   cmd.callback([a, count, &cmd, &ctx] {

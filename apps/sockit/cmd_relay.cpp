@@ -28,6 +28,7 @@
 #include "relay_udp.hpp"
 #include "services/service_host.hpp"
 #include "services/service_loops.hpp"
+#include "unix_flags.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::cli {
@@ -48,6 +49,7 @@ struct relay_args {
   std::size_t max_sessions = 1024;
   impairment_config impair;
   std::string impair_dir = "both";
+  unix_flags unix;  // --mode for a unix: LISTEN (--unix-dgram is refused: streams only)
   std::optional<long long> seed;
   // Options given on the command line, for the TCP-only / UDP-only checks.
   std::vector<CLI::Option*> udp_only, tcp_only;
@@ -99,15 +101,32 @@ int run_relay(relay_args& a, bool json) {
   for (auto* o : a.tcp_only) {
     if (a.udp && o->count() > 0) return fail_message(fmt::format("{} applies to TCP only (not with --udp)", o->get_name()), exit_usage);
   }
+  // Either side may be a Unix stream socket (unix:/path, unix:@name): TCP to Unix and back.
+  const bool unix_in = is_unix_address_text(a.listen), unix_out = is_unix_address_text(a.target);
+  if ((unix_in || unix_out) && a.udp) {
+    return fail_message("-u/--udp: a unix: LISTEN or TARGET relays streams only", exit_usage);
+  }
+  if (a.unix.dgram) return fail_message("--unix-dgram: relay moves streams only", exit_usage);
+  unix_flags uf = a.unix;
+  unix_address listen_unix_at, target_unix_at;
+  if (!check_unix_args(unix_in ? a.listen : std::string(), uf, a.sock, listen_unix_at, code)) return code;
+  if (unix_out) {
+    unix_flags tf;  // --mode is the listening file's
+    if (!check_unix_args(a.target, tf, a.sock, target_unix_at, code)) return code;
+  }
   endpoint listen_at;
-  if (!parse_listen(a.listen, a.udp, listen_at, code)) return code;
+  if (!unix_in && !parse_listen(a.listen, a.udp, listen_at, code)) return code;
   int threads = 1;
   if (!parse_threads_arg(a.threads, threads, code)) return code;
+  if (unix_in && threads != 1) {
+    return fail_message("--threads: a unix: LISTEN is served by one loop (Unix sockets have no SO_REUSEPORT)", exit_usage);
+  }
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   relay_settings s;
-  if (!parse_target(a.target, a.udp, s.target, code)) return code;
-  if (flags.source_at && !flags.source.empty() && flags.source_at->family() != s.target.family()) {
+  if (unix_out) s.target_unix = target_unix_at;
+  else if (!parse_target(a.target, a.udp, s.target, code)) return code;
+  if (!unix_out && flags.source_at && !flags.source.empty() && flags.source_at->family() != s.target.family()) {
     return fail_message("--source is an address of the other family than TARGET's", exit_usage);
   }
   // Refusals get their own line before anything binds; -v shows what the kernel made of them.
@@ -116,7 +135,8 @@ int run_relay(relay_args& a, bool json) {
   listen_flags.source_port.clear();
   listen_flags.source_at.reset();
   std::vector<applied_option> listen_applied;  // for --json
-  if (int tc = try_socket_flags(listen_flags, !a.udp, listen_at.family(), true, &listen_applied); tc != exit_ok) {
+  if (int tc = unix_in ? exit_ok : try_socket_flags(listen_flags, !a.udp, listen_at.family(), true, &listen_applied);
+      tc != exit_ok) {
     return tc;
   }
   s.listen_prepare = socket_applier(listen_flags, !a.udp);
@@ -140,7 +160,9 @@ int run_relay(relay_args& a, bool json) {
 
   service_loops loops(std::chrono::milliseconds(5000));
   if (auto ec = loops.create(a.eng, threads)) return fail("event loop", ec);
-  relay_report_header header{a.udp ? "udp" : "tcp", listen_at, s.target};
+  relay_report_header header{a.udp ? "udp" : unix_in ? "unix stream" : "tcp", listen_at, s.target};
+  if (unix_in) header.listen_unix = listen_unix_at.to_string();
+  if (unix_out) header.target_unix = target_unix_at.to_string();
   std::vector<relay_service*> relays;
   // SIGUSR1: each loop takes its own snapshot on its own thread, loop 0 sums and prints.
   struct gather {
@@ -163,11 +185,20 @@ int run_relay(relay_args& a, bool json) {
   if (auto ec = loops.watch_signals(on_report)) return fail("signalfd", ec);
 
   const bool shared = threads > 1;
+  unix_socket_file unix_file;  // a unix: LISTEN's file, removed at the end (and by a signal's exit)
+  std::vector<bound_socket> unix_bound;
+  if (unix_in) {
+    if (int rc = listen_unix(listen_unix_at, uf, listen_flags, unix_file, unix_bound, "relay"); rc != exit_ok) return rc;
+  }
   for (std::size_t k = 0; k < loops.size(); ++k) {
     auto& sh = loops[k];
     std::unique_ptr<relay_service> r;
     std::error_code ec;
-    if (a.udp) {
+    if (unix_in) {
+      auto t = tcp_relay::adopt(*sh.loop, std::move(unix_bound.front().sock), s);
+      if (!t) return fail("watch " + header.listen_name(), t.error());
+      r = std::move(*t);
+    } else if (a.udp) {
       auto u = udp_relay::create(*sh.loop, listen_at, s, shared);
       if (u) r = std::move(*u);
       else ec = u.error();
@@ -185,11 +216,11 @@ int run_relay(relay_args& a, bool json) {
     sh.add(std::move(r));
   }
   header.listen = listen_at;
-  announce_listening(listen_at, header.proto);
+  if (!unix_in) announce_listening(listen_at, header.proto);  // listen_unix has said it
   if (json) {
     json_object o;
-    o.add("event", "listening").add("proto", header.proto).add("address", listen_at.to_string());
-    o.add("target", s.target.to_string()).add("seed", s.seed);
+    o.add("event", "listening").add("proto", header.proto).add("address", header.listen_name());
+    o.add("target", header.target_name()).add("seed", s.seed);
     o.add_raw("socket_options", applied_json(listen_applied));
     print_json(o);
   }
@@ -197,7 +228,7 @@ int run_relay(relay_args& a, bool json) {
     notice(fmt::format("impairments on ({}; seed {})", a.impair_dir == "both" ? "both ways" : a.impair_dir, s.seed));
   }
   spdlog::info("relaying {} {} -> {} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
-               header.proto, listen_at.to_string(), s.target.to_string(), loops.front().loop->engine_name(), threads,
+               header.proto, header.listen_name(), header.target_name(), loops.front().loop->engine_name(), threads,
                threads == 1 ? "" : "s");
 
   auto ec = loops.run();
@@ -212,9 +243,10 @@ int run_relay(relay_args& a, bool json) {
 
 void setup_relay(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<relay_args>();
-  cmd.add_option("LISTEN", a->listen, "[ADDR:]PORT to accept on; without ADDR, 127.0.0.1; PORT 0: a free port")
+  cmd.add_option("LISTEN", a->listen,
+                 "[ADDR:]PORT to accept on; without ADDR, 127.0.0.1; PORT 0: a free port. Or unix:/path, unix:@name")
       ->required();
-  cmd.add_option("TARGET", a->target, "HOST:PORT to relay to")->required();
+  cmd.add_option("TARGET", a->target, "HOST:PORT to relay to, or unix:/path, unix:@name (a Unix stream socket)")->required();
   cmd.add_flag("-u,--udp", a->udp, "Relay UDP datagrams (a session per client address) instead of TCP");
   cmd.add_option("--threads", a->threads,
                  "Event loops, each on its own thread with its own listening socket (SO_REUSEPORT): a number or "
@@ -271,6 +303,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       ->check(int_check(0, no_upper_bound))
       ->type_name("N");
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = true});
+  add_unix_flags(cmd, a->unix, true);
   a->udp_only = {idle, maxs, loss, dup, reo};
   a->tcp_only = {copy, pipe, maxc, ct};
   cmd.footer(
@@ -281,6 +314,8 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       "  sockit relay 0.0.0.0:2222 10.0.0.5:22 --threads 2\n"
       "  sockit relay 9000 127.0.0.1:9001 --delay 0.05 --jitter 0.01 --rate 1e6\n"
       "  sockit relay --udp 5353 127.0.0.1:53 --loss 5 --reorder 2 --seed 1\n"
+      "  sockit relay 9000 unix:/run/app.sock             # TCP 127.0.0.1:9000 -> a Unix stream socket\n"
+      "  sockit relay --mode 660 unix:/tmp/db.sock 127.0.0.1:5432   # a Unix socket -> TCP\n"
       "  kill -USR1 $(pidof sockit)                    # statistics so far\n"
       "  sockit --json relay 0 127.0.0.1:7007          # a free port; JSON statistics");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_relay(*a, ctx.json); }; });

@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include "args.hpp"
+#include "cli.hpp"
 #include "commands.hpp"
 #include "services/chargen.hpp"
 #include "services/daytime.hpp"
@@ -14,6 +16,7 @@
 #include "services/echo.hpp"
 #include "services/server_args.hpp"
 #include "services/service_host.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
@@ -27,10 +30,25 @@ struct serve_args {
   server_flags srv;
   engine eng = engine::automatic;
   CLI::Option* port_opts[4] = {};
+  std::vector<std::string> stray;  // a hidden positional: an address typed where none is taken
 };
 
 int run_serve(const serve_args& a, bool json) {
   int code = exit_ok;
+  // Four services on four ports: no Unix socket (one path cannot hold four services).
+  for (const std::string* text : {a.bind ? &*a.bind : nullptr, a.stray.empty() ? nullptr : &a.stray.front()}) {
+    if (text && is_unix_address_text(*text)) {
+      return fail_message(fmt::format("serve takes no unix: address ('{}'): it runs four services on four ports; "
+                                      "sockit echo {} serves echo on a Unix socket",
+                                      *text, *text),
+                          exit_usage);
+    }
+  }
+  if (!a.stray.empty()) {
+    return fail_message(fmt::format("unexpected argument '{}' for 'sockit serve' (see 'sockit serve --help')",
+                                    a.stray.front()),
+                        exit_usage);
+  }
   host_options ho;
   if (!parse_server_bind(a.bind, ho.bind, ho.loopback_pair, code)) return code;
   ho.eng = a.eng;
@@ -72,6 +90,7 @@ int run_serve(const serve_args& a, bool json) {
 void setup_serve(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<serve_args>();
   cmd.add_option("-b,--bind", a->bind, bind_help);
+  cmd.add_option("stray", a->stray, "")->group("");
   a->port_opts[0] = cmd.add_option("--echo-port", a->echo_port, "Echo (RFC 862) port; 0: any free port")->capture_default_str();
   a->port_opts[1] = cmd.add_option("--discard-port", a->discard_port, "Discard (RFC 863) port")->capture_default_str();
   a->port_opts[2] = cmd.add_option("--daytime-port", a->daytime_port, "Daytime (RFC 867) port")->capture_default_str();

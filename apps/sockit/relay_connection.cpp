@@ -8,6 +8,7 @@
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
@@ -36,13 +37,15 @@ void relay_connection::start() {
     });
   };
   if (auto ec = set_nonblocking(client_, true)) return later(outcome::reset, ec);
-  auto t = socket::open(settings_.target.family(), SOCK_STREAM | SOCK_NONBLOCK);
+  auto t = socket::open(settings_.target_unix ? AF_UNIX : settings_.target.family(), SOCK_STREAM | SOCK_NONBLOCK);
   if (!t) return later(outcome::target_failed, t.error());
   target_ = std::move(*t);
   if (settings_.target_prepare) {
     if (auto pec = settings_.target_prepare(target_)) return later(outcome::target_failed, pec);
   }
-  auto ec = connect_start(target_, settings_.target);
+  // A Unix connect completes (or fails: ENOENT, ECONNREFUSED, would_block for a full backlog) at once;
+  // the writability event below then finds it connected, as for a TCP connect that did.
+  auto ec = settings_.target_unix ? unix_connect(target_, *settings_.target_unix) : connect_start(target_, settings_.target);
   if (ec && ec != std::errc::operation_in_progress) return later(outcome::target_failed, ec);
   connecting_ = true;
   // Connected at once or not, the writability event says so (and finish() reads the outcome).

@@ -27,11 +27,18 @@ void add_snapshot(relay_snapshot& sum, const relay_snapshot& part) {
   sum.rows.insert(sum.rows.end(), part.rows.begin(), part.rows.end());
 }
 
+namespace {
+// A Unix socket's clients have no address (they never bind): the library's name for that.
+std::string client_name(const relay_report_header& h, const relay_row& r) {
+  return r.client.empty() && !h.listen_unix.empty() ? std::string("unix:(unnamed)") : r.client.to_string();
+}
+}  // namespace
+
 std::string relay_report_text(const relay_report_header& h, const relay_snapshot& snap, bool final) {
   relay_snapshot s = snap;
   std::sort(s.rows.begin(), s.rows.end(), [](const relay_row& a, const relay_row& b) { return a.id < b.id; });
   bool udp = h.proto == "udp";
-  std::string out = fmt::format("relay {} -> {} ({}){}\n", h.listen.to_string(), h.target.to_string(), h.proto,
+  std::string out = fmt::format("relay {} -> {} ({}){}\n", h.listen_name(), h.target_name(), h.proto,
                                 final ? "" : ", so far");
   if (!s.rows.empty()) {
     if (udp) {
@@ -43,10 +50,10 @@ std::string relay_report_text(const relay_report_header& h, const relay_snapshot
     }
     for (const auto& r : s.rows) {
       if (udp) {
-        out += fmt::format("{:<8} {:<40} {:<8} {:>9.3f} {:>12} {:>10} {:>12} {:>10}\n", r.id, r.client.to_string(),
+        out += fmt::format("{:<8} {:<40} {:<8} {:>9.3f} {:>12} {:>10} {:>12} {:>10}\n", r.id, client_name(h, r),
                            r.state, r.seconds, r.bytes_up, r.datagrams_up, r.bytes_down, r.datagrams_down);
       } else {
-        out += fmt::format("{:<8} {:<40} {:<13} {:<12} {:>9.3f} {:>14} {:>14}\n", r.id, r.client.to_string(), r.state,
+        out += fmt::format("{:<8} {:<40} {:<13} {:<12} {:>9.3f} {:>14} {:>14}\n", r.id, client_name(h, r), r.state,
                            r.path.empty() ? "-" : r.path, r.seconds, r.bytes_up, r.bytes_down);
       }
     }
@@ -74,7 +81,7 @@ std::string relay_report_json(const relay_report_header& h, const relay_snapshot
   for (const auto& r : s.rows) {
     if (rows.size() > 1) rows += ",";
     json_object o;
-    o.add("id", r.id).add("client", r.client.to_string()).add("state", r.state);
+    o.add("id", r.id).add("client", client_name(h, r)).add("state", r.state);
     if (!udp) o.add("path", r.path);
     o.add("seconds", r.seconds).add("bytes_up", r.bytes_up).add("bytes_down", r.bytes_down);
     if (udp) o.add("datagrams_up", r.datagrams_up).add("datagrams_down", r.datagrams_down);
@@ -97,8 +104,8 @@ std::string relay_report_json(const relay_report_header& h, const relay_snapshot
   o.add("event", "stats")
       .add("final", final)
       .add("proto", h.proto)
-      .add("listen", h.listen.to_string())
-      .add("target", h.target.to_string())
+      .add("listen", h.listen_name())
+      .add("target", h.target_name())
       .add_raw("connections", rows)
       .add_raw("totals", tot.str());
   return o.str();

@@ -11,9 +11,14 @@
 namespace sockit::cli {
 
 struct relay_report_header {
-  std::string proto;  // "tcp" or "udp"
+  std::string proto;  // "tcp", "udp", or "unix stream" (listening on a Unix socket)
   endpoint listen;
   endpoint target;
+  // A unix: side ("unix:/path", "unix:@name"), printed instead of its (empty) endpoint.
+  std::string listen_unix, target_unix;
+
+  std::string listen_name() const { return listen_unix.empty() ? listen.to_string() : listen_unix; }
+  std::string target_name() const { return target_unix.empty() ? target.to_string() : target_unix; }
 };
 
 // The text table and totals line (what print_relay_report writes without --json).

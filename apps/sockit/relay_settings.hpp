@@ -6,16 +6,19 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sockit/socket.hpp"
 #include "relay_impairment.hpp"
 #include "sockit/endpoint.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
 struct relay_settings {
   endpoint target;
+  std::optional<unix_address> target_unix;  // TARGET unix:/path or unix:@name (then `target` is empty)
   bool copy = false;          // --copy: read/write, never splice
   std::size_t pipe_size = 256 << 10;  // --pipe-size: F_SETPIPE_SZ hint per direction
   impairment_config impair;
@@ -33,6 +36,8 @@ struct relay_settings {
   // Connection and session numbers, shared by the loops (ids in logs and statistics, and the
   // impairment seeds).
   std::atomic<std::uint64_t>* next_id = nullptr;
+
+  std::string target_name() const { return target_unix ? target_unix->to_string() : target.to_string(); }
 
   const impairment_config* impair_for(bool up) const noexcept {
     if (!impair.active()) return nullptr;

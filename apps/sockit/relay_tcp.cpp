@@ -25,6 +25,16 @@ result<std::unique_ptr<tcp_relay>> tcp_relay::create(event_loop& loop, const end
   return r;
 }
 
+result<std::unique_ptr<tcp_relay>> tcp_relay::adopt(event_loop& loop, socket listener, const relay_settings& s) {
+  auto r = std::make_unique<tcp_relay>(loop, s);
+  auto* raw = r.get();
+  auto a = tcp_acceptor::adopt(loop, std::move(listener),
+                               [raw](socket sock, const endpoint& peer) { raw->accept(std::move(sock), peer); });
+  if (!a) return a.error();
+  r->acceptor_ = std::move(*a);
+  return r;
+}
+
 tcp_relay::~tcp_relay() { close_all(); }
 
 void tcp_relay::accept(socket s, const endpoint& peer) {
@@ -73,7 +83,7 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
       ++totals_.target_failures;
       r.state = "target-failed";
       warnings_.warn(fmt::format("relay: #{} from {}: {}; client reset", c.id(), r.client.to_string(),
-                               describe("connect " + settings_.target.to_string(), ec)));
+                               describe("connect " + settings_.target_name(), ec)));
       break;
   }
   spdlog::info("relay: #{} {} {} ({} up, {} down, {:.3f} s){}", c.id(), r.client.to_string(), r.state, r.bytes_up,

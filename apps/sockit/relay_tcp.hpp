@@ -21,6 +21,9 @@ class tcp_relay : public relay_service {
  public:
   static result<std::unique_ptr<tcp_relay>> create(event_loop& loop, const endpoint& at, const relay_settings& s,
                                                    bool reuse_port);
+  // On a listening socket made elsewhere: a Unix stream listener (unix_flags' listen_unix), whose
+  // local_endpoint() and clients' endpoints are empty.
+  static result<std::unique_ptr<tcp_relay>> adopt(event_loop& loop, socket listener, const relay_settings& s);
   tcp_relay(event_loop& loop, const relay_settings& s) : loop_(loop), settings_(s) {}  // use create()
   ~tcp_relay() override;
 

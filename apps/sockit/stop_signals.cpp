@@ -78,4 +78,9 @@ void remove_at_exit(const std::string& path, dev_t dev, ino_t ino) {
   owned_count = n + 1;
 }
 
+void exit_removing_files(int code) {
+  remove_owned_files();
+  ::_exit(code);
+}
+
 }  // namespace sockit::cli

@@ -24,4 +24,8 @@ bool stop_requested();
 // the exits from inside the handler. Up to four files; more are ignored.
 void remove_at_exit(const std::string& path, dev_t dev, ino_t ino);
 
+// Exits at once with `code`, removing remove_at_exit's files first (async-signal-safe): for the
+// commands whose second signal exits 130 from their own handler (the service loops).
+[[noreturn]] void exit_removing_files(int code);
+
 }  // namespace sockit::cli

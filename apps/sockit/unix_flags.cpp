@@ -102,7 +102,7 @@ bool check_unix_args(std::string_view text, unix_flags& f, const socket_flags& s
 }
 
 int listen_unix(const unix_address& at, const unix_flags& f, const socket_flags& sock, unix_socket_file& file,
-                std::vector<bound_socket>& out) {
+                std::vector<bound_socket>& out, std::string_view service) {
   std::vector<applied_option> applied;
   std::string failed;
   unix_listen_options lo;
@@ -118,7 +118,7 @@ int listen_unix(const unix_address& at, const unix_flags& f, const socket_flags&
   if (!file.empty()) remove_at_exit(file.path(), file.device(), file.inode());
   log_applied(applied);
   out.push_back({std::move(*s), endpoint()});
-  notice(fmt::format("listening on {} (unix {})", at.to_string(), unix_kind(f)));
+  notice(fmt::format("listening on {} (unix {}){}{}", at.to_string(), unix_kind(f), service.empty() ? "" : " ", service));
   if (f.mode_bits) spdlog::info("{}: mode {:o}", at.to_string(), *f.mode_bits);
   return exit_ok;
 }

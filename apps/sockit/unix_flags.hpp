@@ -1,6 +1,5 @@
 // The CLI side of Unix domain sockets, for every command that takes unix:/path or unix:@name in
-// place of an address (connect and listen today; echo, proto, relay and bench plug in the same
-// way): --unix-dgram and --mode, the argument checks, the listening socket with its file removed
+// place of an address (connect, listen, echo, proto serve/call, relay, bench): --unix-dgram and --mode, the argument checks, the listening socket with its file removed
 // on every way out, and the -v credentials line. Private to the CLI.
 #pragma once
 
@@ -43,12 +42,13 @@ const char* non_unix_socket_flag(const socket_flags& sock);
 inline const char* unix_kind(const unix_flags& f) { return f.dgram ? "dgram" : "stream"; }
 
 // Binds the listening socket (stream) or the bound socket (datagram) at `at` with the socket
-// flags, the stale-file rule and --mode, says "listening on unix:/path (unix stream)", and appends
-// it to `out` (its `at` is the empty endpoint). The file it created is moved into `file`, whose
+// flags, the stale-file rule and --mode, says "listening on unix:/path (unix stream)" (followed by
+// `service`, when given, as the services' lines are), and appends it to `out` (its `at` is the
+// empty endpoint). The file it created is moved into `file`, whose
 // destructor removes it, and is also handed to the stop handlers, which remove it when a signal
 // ends the process. Returns an exit code; an error line has been printed.
 int listen_unix(const unix_address& at, const unix_flags& f, const socket_flags& sock, unix_socket_file& file,
-                std::vector<bound_socket>& out);
+                std::vector<bound_socket>& out, std::string_view service = {});
 
 // Connects to `at` (datagram: from an autobind address, so replies come back) within `wait_s`
 // seconds (< 0: no limit), with the socket flags; -v says where and the peer's credentials.

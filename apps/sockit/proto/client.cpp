@@ -17,6 +17,7 @@
 #include "../hexdump.hpp"
 #include "../json.hpp"
 #include "../printable.hpp"
+#include "../unix_flags.hpp"
 #include "request.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
@@ -460,7 +461,12 @@ class session {
 int run_client(const client_options& o) {
   int code = exit_ok;
   host_port hp;
-  if (!parse_address_arg(o.address, hp, code)) return code;
+  const bool on_unix = is_unix_address_text(o.address);
+  unix_flags uf;
+  unix_address unix_at;
+  if (on_unix ? !check_unix_args(o.address, uf, o.sock, unix_at, code) : !parse_address_arg(o.address, hp, code)) {
+    return code;
+  }
   // The command from the arguments is checked before connecting: a usage error sends nothing.
   request argv_req;
   if (!o.words.empty()) {
@@ -471,9 +477,18 @@ int run_client(const client_options& o) {
     auto why = check_request_size(argv_req, request_limit(o.v2, o.max_payload, o.max_payload_v2));
     if (!why.empty()) return fail_message(why, exit_usage);
   }
-  if (hp.host.empty()) hp.host = "127.0.0.1";
   socket_flags flags = o.sock;
-  if (!check_socket_flags(flags, true, code)) return code;
+  if (!check_socket_flags(flags, !on_unix, code)) return code;
+  if (on_unix) {
+    // The same session on a Unix stream socket (the TCP-only calls in it fail harmlessly).
+    auto us = connect_unix(unix_at, uf, flags, o.timeout, code);
+    if (!us) return code;
+    session sess(o, unix_at.to_string());
+    int rc = sess.run(std::move(*us), o.words.empty() ? nullptr : &argv_req);
+    if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
+    return rc;
+  }
+  if (hp.host.empty()) hp.host = "127.0.0.1";
   std::vector<applied_option> applied;
   std::string failed;
   socket_prepare prepare;

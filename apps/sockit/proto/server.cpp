@@ -233,15 +233,14 @@ class proto_report final : public service_report {
   void listening(const std::vector<service_stats>& rows) override {
     const char* versions = opts_.v2 ? "v1+v2" : "v1";
     for (const auto& row : rows) {
-      const auto& at = row.local;
-      announce_listening(at, "tcp", "proto");
+      if (row.unix_at.empty()) announce_listening(row.local, "tcp", "proto");  // listen_unix said it
       if (opts_.json) {
         json_object o;
-        o.add("event", "listening").add("service", "proto").add("proto", "tcp").add("address", at.to_string());
+        o.add("event", "listening").add("service", "proto").add("proto", row.proto).add("address", row.where());
         o.add("versions", versions).add_raw("socket_options", row.socket_options);
         print_json(o);
       } else {
-        print_out("proto listening on {} ({}, max payload {})\n", at.to_string(), versions, opts_.max_payload);
+        print_out("proto listening on {} ({}, max payload {})\n", row.where(), versions, opts_.max_payload);
       }
     }
   }
@@ -289,6 +288,8 @@ int run_server(const server_options& opts) {
   ho.drain_timeout = seconds_to_ms(opts.drain_timeout);
   ho.json = opts.json;
   ho.sock = opts.sock;
+  ho.unix_at = opts.unix_at;
+  ho.unix = opts.unix;
   proto_report report(opts, counters);
   return run_services(ho, {spec}, report);
 }

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "../socket_flags.hpp"
+#include "../unix_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 
@@ -29,6 +31,10 @@ struct server_options {
   std::string time_format;              // strftime; empty: ISO 8601 with the UTC offset
   bool json = false;
   socket_flags sock;  // the listeners' options (--nodelay, --rcvbuf...), checked by the caller
+  // proto serve unix:/path (or unix:@name): a Unix stream socket instead of `at`, checked by the
+  // caller (check_unix_args; --mode in `unix`).
+  std::optional<unix_address> unix_at;
+  unix_flags unix;
 };
 
 // Runs until SIGINT/SIGTERM (the first drains, a second stops at once); prints the listening

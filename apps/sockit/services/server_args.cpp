@@ -5,10 +5,12 @@
 #include <charconv>
 #include <string>
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include "../cli.hpp"
 #include "sockit/error.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
@@ -47,6 +49,14 @@ bool parse_server_bind(const std::optional<std::string>& text, endpoint& out, bo
   if (loopback_pair) {
     out = endpoint::loopback_v4(0);
     return true;
+  }
+  if (is_unix_address_text(*text)) {
+    // echo and proto serve take it as their ADDRESS; serve (four ports) refuses it before this.
+    exit = fail_message(fmt::format("bad --bind address '{}': an IP address or host name (a Unix socket is "
+                                    "ADDRESS: sockit echo {})",
+                                    *text, *text),
+                        exit_usage);
+    return false;
   }
   return parse_bind_address(*text, out, exit);
 }

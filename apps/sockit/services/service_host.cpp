@@ -69,6 +69,10 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   auto lim = raise_fd_limit();
   spdlog::debug("RLIMIT_NOFILE: {} (hard {})", lim.soft, lim.hard);
   const int n = resolve_threads(opts.threads);
+  if (opts.unix_at && n > 1) {
+    return fail_message("--threads: a unix: address is served by one loop (Unix sockets have no SO_REUSEPORT)",
+                        exit_usage);
+  }
   udp_guard guard(opts.guard);  // shared by every loop's UDP services: outlives them
   service_loops loops(opts.drain_timeout);
   if (auto ec = loops.create(opts.eng, n)) return fail("event loop", ec);
@@ -82,10 +86,10 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
     any_udp = any_udp || s.udp;
   }
   const int family = opts.bind.is_v6() ? AF_INET6 : AF_INET;
-  if (any_tcp) {
+  if (any_tcp && !opts.unix_at) {
     if (int tc = try_socket_flags(opts.sock, true, family); tc != exit_ok) return tc;
   }
-  if (any_udp) {
+  if (any_udp && !opts.unix_at) {
     if (int tc = try_socket_flags(opts.sock, false, family); tc != exit_ok) return tc;
   }
   // Every listening socket gets the options; -v shows what the kernel made of them once per
@@ -105,8 +109,25 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   to.idle_timeout = opts.idle_timeout;
   to.reuse_port = shared;
   to.prepare = tcp_prepare;
-  // Loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
-  for (std::size_t k = 0; k < loops.size(); ++k) {
+  unix_socket_file unix_file;  // removed when the run ends (a signal's exit removes it too)
+  if (opts.unix_at) {
+    const auto& s = specs.front();
+    const std::string at = opts.unix_at->to_string();
+    std::vector<bound_socket> bound;
+    if (int rc = listen_unix(*opts.unix_at, opts.unix, opts.sock, unix_file, bound, s.name); rc != exit_ok) return rc;
+    auto& sh = loops[0];
+    if (opts.unix.dgram) {
+      auto u = udp_service::adopt_unix(*sh.loop, s.name, std::move(bound.front().sock), at, guard, s.respond);
+      if (!u) return fail("watch " + at, u.error());
+      sh.add(std::move(*u));
+    } else {
+      auto t = tcp_service::adopt(*sh.loop, s.name, std::move(bound.front().sock), at, s.tcp_hooks(), to);
+      if (!t) return fail("watch " + at, t.error());
+      sh.add(std::move(*t));
+    }
+  }
+  // IP: loop 0 binds first and fixes the ports (port 0 becomes a real one); the others join them.
+  for (std::size_t k = 0; !opts.unix_at && k < loops.size(); ++k) {
     auto& sh = loops[k];
     to.loop_index = k;
     for (std::size_t i = 0; i < plan.sockets().size(); ++i) {

@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "service_report.hpp"
 #include "service_spec.hpp"
 #include "../socket_flags.hpp"
+#include "../unix_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "udp_guard.hpp"
@@ -32,6 +34,12 @@ struct host_options {
   std::chrono::milliseconds idle_timeout{0};     // 0: never
   std::chrono::milliseconds drain_timeout{5000};  // graceful stop deadline
   bool json = false;
+  // A unix: address (echo, proto serve) instead of `bind`: the first service alone, on one socket
+  // of one loop (a Unix socket has no SO_REUSEPORT), bound by unix_flags' listen_unix (the
+  // stale-file rule, --mode, the file removed at exit). With unix.dgram its UDP responder answers
+  // on a datagram socket, else its TCP handler serves a stream listener.
+  std::optional<unix_address> unix_at;
+  unix_flags unix;
 };
 
 // The number of loops for host_options::threads: itself, or one per core for 0.

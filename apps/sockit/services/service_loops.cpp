@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "service_report.hpp"
+#include "../stop_signals.hpp"
 
 namespace sockit::cli {
 
@@ -87,7 +88,7 @@ std::error_code service_loops::watch_signals(std::function<void()> on_report) {
     }
     if (stopped_by_signal_) {
       spdlog::info("{} again: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      std::_Exit(130);
+      exit_removing_files(130);  // a unix: socket file goes too
     }
     stopped_by_signal_ = true;
     spdlog::info("{}: stopping (draining connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");

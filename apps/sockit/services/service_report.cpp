@@ -1,6 +1,7 @@
 // serve's and echo's report: the listening lines and table, the totals table, or their JSON.
 #include "service_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/core.h>
@@ -14,7 +15,7 @@ namespace {
 
 std::string stats_json(const service_stats& t, bool with_totals) {
   json_object o;
-  o.add("service", t.service).add("proto", t.proto).add("address", t.local.to_string());
+  o.add("service", t.service).add("proto", t.proto).add("address", t.where());
   if (with_totals) {
     o.add("connections", t.connections)
         .add("datagrams", t.datagrams)
@@ -40,16 +41,18 @@ void print_report(const char* event, const std::vector<service_stats>& rows, boo
     return;
   }
   std::string out;
+  std::size_t pw = 5;  // "unix stream" is wider than tcp/udp
+  for (const auto& r : rows) pw = std::max(pw, r.proto.size());
   if (with_totals) {
-    out += fmt::format("{:<9} {:<5} {:>11} {:>9} {:>12} {:>12} {:>8} {:>6}\n", "SERVICE", "PROTO", "CONNECTIONS",
+    out += fmt::format("{:<9} {:<{}} {:>11} {:>9} {:>12} {:>12} {:>8} {:>6}\n", "SERVICE", "PROTO", pw, "CONNECTIONS",
                        "DATAGRAMS", "BYTES_IN", "BYTES_OUT", "DROPPED", "ERRORS");
     for (const auto& r : rows) {
-      out += fmt::format("{:<9} {:<5} {:>11} {:>9} {:>12} {:>12} {:>8} {:>6}\n", r.service, r.proto, r.connections,
+      out += fmt::format("{:<9} {:<{}} {:>11} {:>9} {:>12} {:>12} {:>8} {:>6}\n", r.service, r.proto, pw, r.connections,
                          r.datagrams, r.bytes_in, r.bytes_out, r.dropped, r.errors);
     }
   } else {
-    out += fmt::format("{:<9} {:<5} {}\n", "SERVICE", "PROTO", "ADDRESS");
-    for (const auto& r : rows) out += fmt::format("{:<9} {:<5} {}\n", r.service, r.proto, r.local.to_string());
+    out += fmt::format("{:<9} {:<{}} {}\n", "SERVICE", "PROTO", pw, "ADDRESS");
+    for (const auto& r : rows) out += fmt::format("{:<9} {:<{}} {}\n", r.service, r.proto, pw, r.where());
   }
   (void)write_out(out);
 }
@@ -61,11 +64,14 @@ class table_report final : public service_report {
   // One stderr line per socket (scripts read the port from it); stdout has the table, or with
   // --json one {"event":"listening"} object per socket.
   void listening(const std::vector<service_stats>& rows) override {
-    for (const auto& r : rows) announce_listening(r.local, r.proto, r.service);
+    // A Unix socket's line was printed when it was bound (listen_unix).
+    for (const auto& r : rows) {
+      if (r.unix_at.empty()) announce_listening(r.local, r.proto, r.service);
+    }
     if (!json_) return print_report("listening", rows, false, false);
     for (const auto& r : rows) {
       json_object o;
-      o.add("event", "listening").add("service", r.service).add("proto", r.proto).add("address", r.local.to_string());
+      o.add("event", "listening").add("service", r.service).add("proto", r.proto).add("address", r.where());
       o.add_raw("socket_options", r.socket_options);
       print_json(o);
     }

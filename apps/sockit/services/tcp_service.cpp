@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "idle_wheel.hpp"
+#include "../unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 
@@ -21,12 +22,30 @@ result<std::unique_ptr<tcp_service>> tcp_service::create(event_loop& loop, std::
   lo.reuse_port = opts.reuse_port;
   lo.prepare = opts.prepare;
   auto a = tcp_acceptor::create(loop, at, lo, [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+  return finish_create(std::move(svc), std::move(a));
+}
+
+result<std::unique_ptr<tcp_service>> tcp_service::adopt(event_loop& loop, std::string name, socket listener,
+                                                        std::string unix_at, tcp_handler handler,
+                                                        const tcp_service_options& opts) {
+  auto svc = std::make_unique<tcp_service>(loop, std::move(name), std::move(handler), opts);
+  auto* raw = svc.get();
+  svc->stats_.unix_at = std::move(unix_at);
+  svc->stats_.proto = "unix stream";  // as listen's "listening on unix:/path (unix stream)"
+  auto a = tcp_acceptor::adopt(loop, std::move(listener),
+                               [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+  return finish_create(std::move(svc), std::move(a));
+}
+
+result<std::unique_ptr<tcp_service>> tcp_service::finish_create(std::unique_ptr<tcp_service> svc,
+                                                                result<std::unique_ptr<tcp_acceptor>> a) {
   if (!a) return a.error();
+  auto* raw = svc.get();
   svc->acceptor_ = std::move(*a);
   svc->stats_.local = svc->acceptor_->local_endpoint();
-  if (opts.idle_timeout.count() > 0) {
-    svc->idle_wheel_ = make_idle_wheel(opts.idle_timeout);
-    svc->idle_timer_ = loop.run_every(svc->idle_wheel_->tick(), [raw] { raw->on_idle_tick(); });
+  if (svc->opts_.idle_timeout.count() > 0) {
+    svc->idle_wheel_ = make_idle_wheel(svc->opts_.idle_timeout);
+    svc->idle_timer_ = svc->loop_.run_every(svc->idle_wheel_->tick(), [raw] { raw->on_idle_tick(); });
   }
   return svc;
 }
@@ -43,7 +62,7 @@ void tcp_service::refuse(socket s, const endpoint& peer) {
   // A clean refusal: FIN first, and whatever the peer already sent is read away, so that the
   // close is not turned into a reset by unread data.
   ++stats_.dropped;
-  warn_refusal(fmt::format("{}: {} connections already open", peer.to_string(), live_.size()));
+  warn_refusal(fmt::format("{}: {} connections already open", peer_name(peer), live_.size()));
   (void)s.shutdown(shutdown_how::write);
   std::byte sink[4096];
   for (int i = 0; i < 16; ++i) {
@@ -55,7 +74,7 @@ void tcp_service::refuse_too_high(const endpoint& peer, std::error_code ec) {
   // A capacity limit of the engine (select past FD_SETSIZE), like shedding at EMFILE: dropped, not
   // an error.
   ++stats_.dropped;
-  warn_refusal(describe(peer.to_string(), ec));
+  warn_refusal(describe(peer_name(peer), ec));
 }
 
 void tcp_service::warn_refusal(const std::string& why) {
@@ -67,13 +86,18 @@ void tcp_service::warn_refusal(const std::string& why) {
     return;
   }
   std::string more = refusals_unlogged_ ? fmt::format(" (and {} more since the last report)", refusals_unlogged_) : "";
-  spdlog::warn("{} tcp: refusing {}{}", stats_.service, why, more);
+  spdlog::warn("{} {}: refusing {}{}", stats_.service, stats_.proto, why, more);
   last_refusal_log_ = now;
   refusals_unlogged_ = 0;
 }
 
 void tcp_service::accept(socket s, const endpoint& peer) {
   ++stats_.connections;
+  if (!stats_.unix_at.empty() && spdlog::should_log(spdlog::level::info)) {
+    // A Unix client has no address worth printing (usually unnamed): -v says who it is instead.
+    spdlog::info("{}: connection on {}", stats_.service, stats_.unix_at);
+    log_peer_credentials(s);
+  }
   if (live_.size() >= opts_.max_connections) return refuse(std::move(s), peer);
   auto conn = tcp_connection::create(loop_, std::move(s), peer);
   conn->track_activity(idle_wheel_ != nullptr);  // only the idle wheel reads it
@@ -85,7 +109,7 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe ||
                   ec == std::errc::timed_out;
     if (!normal) ++stats_.errors;
-    spdlog::debug("{} tcp: {} closed ({} in, {} out){}", stats_.service, c.peer().to_string(), c.bytes_in(),
+    spdlog::debug("{} {}: {} closed ({} in, {} out){}", stats_.service, stats_.proto, peer_name(c.peer()), c.bytes_in(),
                   c.bytes_out(), ec ? ": " + ec.message() : "");
     if (handler_.on_close) handler_.on_close(c, ec);
     live_.erase(&c);  // the connection keeps itself alive until close() returns
@@ -96,11 +120,11 @@ void tcp_service::accept(socket s, const endpoint& peer) {
     live_.erase(key);
     if (ec == make_error_code(errc::fd_out_of_range)) return refuse_too_high(peer, ec);
     ++stats_.errors;
-    spdlog::warn("{} tcp: {}", stats_.service, describe("watch " + peer.to_string(), ec));
+    spdlog::warn("{} {}: {}", stats_.service, stats_.proto, describe("watch " + peer_name(peer), ec));
     return;
   }
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
-  spdlog::debug("{} tcp: connection from {} on loop {}", stats_.service, peer.to_string(), opts_.loop_index);
+  spdlog::debug("{} {}: connection from {} on loop {}", stats_.service, stats_.proto, peer_name(peer), opts_.loop_index);
   handler_.on_open(*conn);
 }
 
@@ -119,7 +143,7 @@ void tcp_service::on_idle_tick() {
       return;
     }
     ++stats_.dropped;
-    spdlog::info("{} tcp: closing {}: idle for {} ms", stats_.service, sl.conn->peer().to_string(),
+    spdlog::info("{} {}: closing {}: idle for {} ms", stats_.service, stats_.proto, peer_name(sl.conn->peer()),
                  opts_.idle_timeout.count());
     auto conn = sl.conn;  // the close handler destroys the slot
     conn->close(std::make_error_code(std::errc::timed_out));

@@ -46,6 +46,11 @@ class tcp_service {
 
   static result<std::unique_ptr<tcp_service>> create(event_loop& loop, std::string name, const endpoint& at,
                                                      tcp_handler handler, const tcp_service_options& opts);
+  // A service on a listening socket made elsewhere: a Unix stream listener (unix_flags'
+  // listen_unix), named `unix_at` in the report; -v logs each client's credentials.
+  static result<std::unique_ptr<tcp_service>> adopt(event_loop& loop, std::string name, socket listener,
+                                                    std::string unix_at, tcp_handler handler,
+                                                    const tcp_service_options& opts);
   ~tcp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
@@ -78,6 +83,13 @@ class tcp_service {
   // The live connections, copied: closing one runs its close handler, which erases from live_.
   std::vector<std::shared_ptr<tcp_connection>> live_connections() const;
   void on_idle_tick();
+  // A client in log lines: its address, or on a Unix socket (clients are unnamed) the socket's.
+  std::string peer_name(const endpoint& peer) const {
+    return peer.empty() && !stats_.unix_at.empty() ? "a client of " + stats_.unix_at : peer.to_string();
+  }
+  // The rest of create/adopt once the acceptor exists.
+  static result<std::unique_ptr<tcp_service>> finish_create(std::unique_ptr<tcp_service> svc,
+                                                            result<std::unique_ptr<tcp_acceptor>> a);
 
   event_loop& loop_;
   tcp_handler handler_;

@@ -2,6 +2,7 @@
 #include "udp_service.hpp"
 
 #include <atomic>
+#include <utility>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
 
 namespace sockit::cli {
 
@@ -48,6 +50,20 @@ result<std::unique_ptr<udp_service>> udp_service::create(event_loop& loop, std::
   guard.add_own(*local);
   auto* raw = svc.get();
   if (auto ec = loop.watch(raw->socket_.native_handle(), io_readable, [raw](std::uint32_t) { raw->handle_readable(); })) {
+    return ec;
+  }
+  return svc;
+}
+
+result<std::unique_ptr<udp_service>> udp_service::adopt_unix(event_loop& loop, std::string name, socket s,
+                                                             std::string unix_at, udp_guard& guard, responder respond) {
+  if (auto ec = set_nonblocking(s, true)) return ec;
+  auto svc = std::make_unique<udp_service>(loop, std::move(name), std::move(s), guard, std::move(respond));
+  svc->stats_.unix_at = std::move(unix_at);
+  svc->stats_.proto = "unix dgram";
+  svc->unix_buffer_.resize(max_datagram);
+  auto* raw = svc.get();
+  if (auto ec = loop.watch(raw->socket_.native_handle(), io_readable, [raw](std::uint32_t) { raw->handle_unix_readable(); })) {
     return ec;
   }
   return svc;
@@ -108,6 +124,44 @@ void udp_service::handle_readable() {
     }
     send_replies(replies);
     if (n < asked) return;  // the kernel had fewer than asked for: drained for now
+  }
+}
+
+// A Unix datagram socket: no recvmmsg batch (its senders are Unix addresses), the same budget.
+void udp_service::handle_unix_readable() {
+  for (std::size_t budget = max_datagrams_per_wakeup; budget > 0 && socket_; --budget) {
+    auto d = try_unix_recv_from(socket_, unix_buffer_);
+    if (!d) {
+      if (d.error() == errc::would_block) return;
+      ++stats_.errors;
+      spdlog::debug("{} {}: {}", stats_.service, stats_.unix_at, describe("recvfrom", d.error()));
+      continue;
+    }
+    ++stats_.datagrams;
+    stats_.bytes_in += d->size;
+    if (!respond_) continue;
+    if (d->from.is_unnamed()) {
+      ++stats_.dropped;
+      if (!std::exchange(warned_unnamed_, true)) {
+        spdlog::warn("{} {}: a datagram from a socket that never bound has no address to answer: no reply "
+                     "(the client must bind one: nc -uU does, socat UNIX-SENDTO:PATH,bind=PATH2, "
+                     "sockit connect --unix-dgram); not said again",
+                     stats_.service, stats_.unix_at);
+      }
+      continue;
+    }
+    auto& reply = replies_[0];
+    reply.clear();
+    if (!respond_(std::span<const std::byte>(unix_buffer_.data(), d->size), reply)) continue;
+    auto n = try_unix_send_to(socket_, as_bytes(reply), d->from);
+    if (n) {
+      stats_.bytes_out += *n;
+    } else if (n.error() == errc::would_block || n.error() == std::errc::no_buffer_space) {
+      ++stats_.dropped;  // the sender's queue is full: dropped, as a network would
+    } else {
+      ++stats_.errors;  // the sender closed its socket since (ECONNREFUSED, ENOENT)
+      spdlog::debug("{} {}: {}", stats_.service, stats_.unix_at, describe("send to " + d->from.to_string(), n.error()));
+    }
   }
 }
 

@@ -28,6 +28,12 @@ class udp_service {
   static result<std::unique_ptr<udp_service>> create(event_loop& loop, std::string name, const endpoint& at,
                                                      udp_guard& guard, responder respond,
                                                      bool reuse_port = false, const socket_prepare& prepare = {});
+  // A service on a bound Unix datagram socket (unix_flags' listen_unix), named `unix_at` in the
+  // report. Replies go to each sender's address, one datagram at a time; the guard is not asked
+  // (a Unix sender's address cannot be forged, and nothing outside this host can send). A sender
+  // that never bound has no address: its datagrams are counted as dropped, with one warning.
+  static result<std::unique_ptr<udp_service>> adopt_unix(event_loop& loop, std::string name, socket s,
+                                                         std::string unix_at, udp_guard& guard, responder respond);
   ~udp_service();
 
   const endpoint& local_endpoint() const noexcept { return stats_.local; }
@@ -39,6 +45,7 @@ class udp_service {
  private:
   void handle_readable();
   void send_replies(std::size_t count);
+  void handle_unix_readable();
 
   event_loop& loop_;
   socket socket_;
@@ -49,6 +56,8 @@ class udp_service {
   std::vector<std::string> replies_;
   std::vector<udp_guard::verdict> verdicts_;
   service_stats stats_;
+  std::vector<std::byte> unix_buffer_;  // a Unix socket's datagram (adopt_unix only)
+  bool warned_unnamed_ = false;
 };
 
 }  // namespace sockit::cli
