@@ -160,9 +160,8 @@ int run_relay(relay_args& a, bool json) {
 
   service_loops loops(std::chrono::milliseconds(5000));
   if (auto ec = loops.create(a.eng, threads)) return fail("event loop", ec);
-  relay_report_header header{a.udp ? "udp" : unix_in ? "unix stream" : "tcp", listen_at, s.target};
-  if (unix_in) header.listen_unix = listen_unix_at.to_string();
-  if (unix_out) header.target_unix = target_unix_at.to_string();
+  relay_report_header header{a.udp ? "udp" : unix_in ? "unix stream" : "tcp", listen_at, s.target,
+                             unix_in ? listen_unix_at.to_string() : "", unix_out ? target_unix_at.to_string() : ""};
   std::vector<relay_service*> relays;
   // SIGUSR1: each loop takes its own snapshot on its own thread, loop 0 sums and prints.
   struct gather {
