@@ -17,6 +17,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 for eng in $(engines); do
+  # Removed first: the server's redirection truncates it only once the background shell runs, and
+  # listening_port could read the previous engine's line (a dead port) before that.
+  rm -f "$TMP/err"
   ( ulimit -n 64 && exec "$SOCKIT" echo --tcp --port 0 --engine "$eng" ) >"$TMP/out" 2>"$TMP/err" &
   SERVER=$!; _PIDS+=("$SERVER")
   listening_port P "$TMP/err" tcp echo
@@ -46,17 +49,26 @@ for s in socks:
 # And a brand-new client after the storm, once the held ones are gone.
 for s in socks: s.close()
 time.sleep(0.5)
-c = socket.create_connection(("127.0.0.1", port), timeout=2); c.sendall(b"late"); c.settimeout(2)
-late = c.recv(16) == b"late"
+# The closed ones may still sit in the accept queue until the server has shed them; a full queue
+# drops SYNs, so the late client tries for up to 8 s (a loaded CI machine drains slowly).
+late, end = False, time.time() + 8
+while not late and time.time() < end:
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=2); c.sendall(b"late"); c.settimeout(2)
+        late = c.recv(16) == b"late"
+        c.close()
+    except (OSError, socket.timeout):
+        time.sleep(0.2)
 print("cpu_pct=%.1f served=%d not_served=%d late=%s" % (cpu, served, len(socks) - served, late))
 PY
   res=$(cat "$TMP/storm")
   echo "$eng: RLIMIT_NOFILE 64, 250 connections: $res"
   cpu=$(sed -n 's/.*cpu_pct=\([0-9.]*\).*/\1/p' <<<"$res")
-  served=$(sed -n 's/.*served=\([0-9]*\).*/\1/p' <<<"$res")
+  served=$(sed -n 's/.* served=\([0-9]*\).*/\1/p' <<<"$res")
   [ -n "$cpu" ] || fail "$eng: storm client failed: $res"
   [ -n "$cpu" ] && ! awk -v c="$cpu" 'BEGIN { exit !(c < 20) }' && fail "$eng: server used ${cpu}% CPU while out of descriptors (spinning?)"
-  [ "${served:-0}" -ge 40 ] || fail "$eng: only ${served:-0} of the kept connections were served"
+  # About 33 of 64 descriptors go to clients here (the rest: stdio, listeners, the loop, a spare).
+  [ "${served:-0}" -ge 20 ] || fail "$eng: only ${served:-0} of the kept connections were served"
   case $res in *"late=True"*) ;; *) fail "$eng: a new client after the storm was not served";; esac
   kill -TERM "$SERVER"; wait "$SERVER"; RC=$?
   expect_rc 0 "$eng: echo after SIGTERM"
