@@ -109,7 +109,8 @@ expect_contains "$TMP/l2.out" from-ncat "listen --tls got from ncat"
 # 6b. listen -k --tls: clients at once (two sockits and ncat), a garbage client costs only itself,
 # stdin goes to every client.
 bg bash -c 'exec "$0" -v listen -k --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" 0 \
-  < <(sleep 0.6; echo to-all; sleep 2) >"$2/k.out" 2>"$2/k.err"' "$SOCKIT" "$CERTS" "$TMP"
+  < <(for _ in $(seq 200); do [ -e "$2/k.go" ] && break; sleep 0.05; done; echo to-all; sleep 2) \
+  >"$2/k.out" 2>"$2/k.err"' "$SOCKIT" "$CERTS" "$TMP"
 K=$BG_PID
 listening_port KP "$TMP/k.err" tcp
 printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$KP" >/dev/null 2>&1
@@ -122,6 +123,10 @@ done
 bg bash -c 'exec ncat --ssl --ssl-verify --ssl-trustfile "$0/ca.pem" localhost "$1" < <(echo from-ncat; sleep 1) \
   >"$2/kn.out" 2>&1' "$CERTS" "$KP" "$TMP"
 kc+=("$BG_PID")
+# stdin's line once all four have been accepted (it goes to the clients connected at that moment;
+# a fixed delay missed them under ASan).
+for _ in $(seq 100); do [ "$(grep -c 'connection from' "$TMP/k.err")" -ge 4 ] && break; sleep 0.05; done
+touch "$TMP/k.go"
 for p in "${kc[@]}"; do wait "$p"; done
 stop_server "$K"
 expect_rc 0 "listen -k --tls: Ctrl+C"
