@@ -248,14 +248,15 @@ class proto_report final : public service_report {
   void listening(const std::vector<service_stats>& rows) override {
     const char* versions = opts_.v2 ? "v1+v2" : "v1";
     for (const auto& row : rows) {
-      if (row.unix_at.empty()) announce_listening(row.local, "tcp", "proto");  // listen_unix said it
+      if (row.unix_at.empty()) announce_listening(row.local, row.proto, "proto");  // listen_unix said it
       if (opts_.json) {
         json_object o;
         o.add("event", "listening").add("service", "proto").add("proto", row.proto).add("address", row.where());
         o.add("versions", versions).add_raw("socket_options", row.socket_options);
         print_json(o);
       } else {
-        print_out("proto listening on {} ({}, max payload {})\n", row.where(), versions, opts_.max_payload);
+        print_out("proto listening on {} ({}, max payload {}{})\n", row.where(), versions, opts_.max_payload,
+                  opts_.tls ? ", TLS" : "");
       }
     }
   }
