@@ -209,6 +209,7 @@ void setup_call_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<proto::client_options>();
   cmd.add_option("address", a->address, "Server HOST:PORT, or unix:/path, unix:@name (a Unix stream socket)")->required();
   auto* count = add_call_options(cmd, *a);
+  add_tls_flags(cmd, a->tls, false);
   // Everything from the command word on is left to split_command: CLI11 would otherwise read
   // `echo -x` as the global --hexdump flag and send an empty ECHO.
   cmd.prefix_command();
@@ -233,6 +234,7 @@ void setup_call_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto call 127.0.0.1:8080 raw 99 x        # any command byte\n"
       "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping; Ctrl+C stops\n"
       "  sockit proto call unix:/tmp/proto.sock time       # a server on a Unix socket (proto serve unix:...)\n"
+      "  sockit proto call --tls --tls-ca ca.pem localhost:8443 ping   # over TLS (proto serve --tls)\n"
       "  printf 'ping\\ntime\\nquit\\n' | sockit proto call 127.0.0.1:8080   # pipelined\n"
       "  sockit proto call 127.0.0.1:8080 --heartbeat 5   # REPL; dead peer detected within 5-10 s");
   cmd.callback([a, count, &cmd, &ctx] {
