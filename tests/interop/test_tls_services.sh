@@ -3,7 +3,9 @@
 # make_certs.sh makes for this run: echo round-trips with openssl s_client, ncat --ssl and sockit
 # connect --tls (1 MiB, close_notify as the half-close), a garbage client and a silent one that
 # cost only themselves (one warning line), the --json listening event, a SIGTERM drain that ends a
-# live client with close_notify, and the usage errors. 127.0.0.1 / localhost only.
+# live client with close_notify; proto call <-> proto serve over TLS (one command, v2 pipelined,
+# ping -c), s_client speaking raw frames, an unknown CA refused by the client; the usage errors.
+# 127.0.0.1 / localhost only.
 . "$SOCKIT_TEST_LIB"
 need openssl ncat nc python3 cmp timeout
 
@@ -79,7 +81,45 @@ eof" "echo --tls: the drained client's view"
 expect_contains "$TMP/echo.out" '"event":"totals"' "echo --tls: totals"
 kill "$SILENT" 2>/dev/null
 
-# 8. usage errors (exit 2, one line each).
+# --- proto serve --tls / proto call --tls ------------------------------------------------------
+bg bash -c 'exec "$0" proto serve --v2 "${@:3}" --port 0 >"$1/proto.out" 2>"$2"' "$SOCKIT" "$TMP" "$TMP/proto.err" "${TLS_SERVER[@]}"
+PR=$BG_PID
+listening_port PP "$TMP/proto.err" tls proto
+wait_nonempty "$TMP/proto.out"
+expect_contains "$TMP/proto.out" "proto listening on 127.0.0.1:$PP (v1+v2, max payload 4096, TLS)" "proto serve --tls: listening line"
+
+# 9. call <-> serve: one command, v2 pipelined from stdin, ping -c (a garbage client in between).
+run "$TMP/c1.out" "$TMP/err" -- "$SOCKIT" proto call --tls --tls-ca "$CA" "localhost:$PP" echo hello tls
+expect_rc 0 "proto call --tls echo"
+expect_eq "$(cat "$TMP/c1.out")" "OK Echo: hello tls" "proto call --tls echo: answer"
+printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$PP" >/dev/null 2>&1
+run "$TMP/c2.out" "$TMP/err" -- "$SOCKIT" proto call --tls --tls-ca "$CA" --v2 "localhost:$PP" < <(printf 'ping\necho a\nquit\n')
+expect_rc 0 "proto call --tls --v2 pipelined"
+expect_eq "$(cat "$TMP/c2.out")" "OK PONG
+OK Echo: a
+OK Goodbye" "proto call --tls --v2: answers"
+run "$TMP/c3.out" "$TMP/err" -- "$SOCKIT" proto call --tls --tls-insecure "127.0.0.1:$PP" ping -c 3 -i 0.02
+expect_rc 0 "proto call --tls --tls-insecure ping -c 3"
+expect_contains "$TMP/c3.out" "3 requests sent, 3 answered, 0% lost" "proto call --tls ping -c 3: summary"
+
+# 10. a raw TLS client (s_client) speaks the frames too: v1 PING is 04 00 00 00 00 00 00 00.
+printf '\x04\x00\x00\x00\x00\x00\x00\x00' >"$TMP/ping.bin"
+( cat "$TMP/ping.bin"; sleep 0.5 ) | timeout 5 openssl s_client -quiet -CAfile "$CA" -connect "127.0.0.1:$PP" \
+  2>/dev/null >"$TMP/pong.bin"
+expect_contains "$TMP/pong.bin" PONG "proto serve --tls: s_client's PING"
+
+# 11. the client refuses an unknown CA (the system store does not know ours): one line, exit 1;
+# the server logs that handshake as one line too.
+run "$TMP/c4.out" "$TMP/err" -- "$SOCKIT" proto call --tls "localhost:$PP" ping
+expect_rc 1 "proto call --tls, unknown CA"
+expect_eq "$(cat "$TMP/err")" "sockit: TLS handshake with 127.0.0.1:$PP failed: unknown CA (self-signed or untrusted issuer)" \
+  "proto call --tls, unknown CA: the line"
+stop_server "$PR"
+expect_rc 0 "proto serve --tls: SIGTERM"
+expect_eq "$(grep -c 'TLS handshake with' "$TMP/proto.err")" 2 "proto serve --tls: a line per failed handshake"
+expect_contains "$TMP/proto.out" "proto: 6 connection(s)" "proto serve --tls: totals"
+
+# 12. usage errors (exit 2, one line each).
 usage() {
   local what=$1 line=$2
   shift 2
@@ -92,5 +132,10 @@ usage "echo --tls unix:" "sockit: --tls cannot be used with a unix: address (ech
   echo "${TLS_SERVER[@]}" unix:@sockit-tls-test
 usage "echo --tls --unix-dgram" "sockit: --tls cannot be used with --unix-dgram" echo "${TLS_SERVER[@]}" --unix-dgram unix:@x
 usage "echo --tls without a key" "sockit: --tls needs --tls-cert FILE and --tls-key FILE" echo --tls --tls-cert "$CERTS/good.pem"
+usage "proto serve --tls unix:" "sockit: --tls cannot be used with a unix: address (proto serve --tls is TCP)" \
+  proto serve "${TLS_SERVER[@]}" unix:@sockit-tls-test
+usage "proto call --tls unix:" "sockit: --tls cannot be used with a unix: address (proto call --tls is TCP)" \
+  proto call --tls unix:@sockit-tls-test ping
+usage "proto call --tls-ca without --tls" "sockit: --tls-ca needs --tls" proto call --tls-ca "$CA" 127.0.0.1:1 ping
 
 finish
