@@ -184,11 +184,12 @@ class session {
     return true;
   }
 
-  // Over TLS: the ciphertext that arrived goes into the session, its plaintext into in_. The end
-  // of the stream is the server's close_notify, or its FIN without one.
-  bool read_tls() {
+  // Reads what the socket has (at most 16 reads) into `into`, calling took(n) after each read.
+  // False on a fatal error (reported in rc_); the end of the stream sets peer_eof_.
+  template <class F>
+  bool read_wire(buffer& into, std::size_t chunk, F took) {
     for (int i = 0; i < 16 && !peer_eof_; ++i) {
-      auto n = net_.read_from(sock_.native_handle(), 1 << 16);
+      auto n = into.read_from(sock_.native_handle(), chunk);
       if (!n) {
         auto ec = n.error();
         if (ec == errc::would_block) break;
@@ -200,9 +201,19 @@ class session {
         return false;
       }
       last_rx_ = steady::now();
+      took(*n);
+    }
+    return true;
+  }
+
+  // Over TLS: the ciphertext that arrived goes into the session, its plaintext into in_. The end
+  // of the stream is the server's close_notify, or its FIN without one.
+  bool read_tls() {
+    bool ok = read_wire(net_, 1 << 16, [this](std::size_t) {
       (void)tls_->feed(net_.readable());
       net_.clear();
-    }
+    });
+    if (!ok) return false;
     std::byte plain[16 * 1024];
     for (;;) {
       auto r = tls_->read(plain);
@@ -345,23 +356,11 @@ class session {
   }
 
   bool read_socket() {
-    if (tls_ && !read_tls()) return false;
-    for (int i = 0; i < 16 && !tls_; ++i) {
-      auto n = in_.read_from(sock_.native_handle(), 1 << 20);
-      if (!n) {
-        auto ec = n.error();
-        if (ec == errc::would_block) break;
-        if (ec == errc::end_of_stream) {
-          peer_eof_ = true;
-          break;
-        }
-        rc_ = lost(ec);
-        return false;
-      }
-      last_rx_ = steady::now();
+    bool ok = tls_ ? read_tls() : read_wire(in_, 1 << 20, [this](std::size_t n) {
       auto v = in_.view();
-      dump_.received(v.substr(v.size() - *n));
-    }
+      dump_.received(v.substr(v.size() - n));
+    });
+    if (!ok) return false;
     for (;;) {
       auto r = sp::parse_frame(in_.readable(), limits_);
       if (r.kind == sp::parse_result::need_more) break;

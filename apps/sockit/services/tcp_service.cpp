@@ -38,7 +38,7 @@ class basic_tcp_service final : public tcp_service {
   struct slot : timer_wheel::entry {
     std::shared_ptr<Conn> conn;
   };
-  void accept(socket s, const endpoint& peer) override;
+  void admit(socket s, const endpoint& peer) override;
   void on_idle_tick() override;
   void add_live(service_stats& t) const override;
   std::shared_ptr<Conn> make_connection(socket s, const endpoint& peer);
@@ -90,7 +90,7 @@ void basic_tcp_service<Conn>::closed(Conn& c, std::error_code ec) {
 }
 
 template <class Conn>
-void basic_tcp_service<Conn>::accept(socket s, const endpoint& peer) {
+void basic_tcp_service<Conn>::admit(socket s, const endpoint& peer) {
   ++stats_.connections;
   if (!stats_.unix_at.empty() && spdlog::should_log(spdlog::level::info)) {
     // A Unix client has no address worth printing (usually unnamed): -v says who it is instead.
@@ -203,7 +203,7 @@ result<std::unique_ptr<tcp_service>> tcp_service::listen_on(std::unique_ptr<tcp_
   lo.v6_only = false;  // [::] also serves IPv4 clients
   lo.reuse_port = svc->opts_.reuse_port;
   lo.prepare = svc->opts_.prepare;
-  auto a = tcp_acceptor::create(svc->loop_, at, lo, [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+  auto a = tcp_acceptor::create(svc->loop_, at, lo, [raw](socket s, const endpoint& peer) { raw->admit(std::move(s), peer); });
   return finish_create(std::move(svc), std::move(a));
 }
 
@@ -216,7 +216,7 @@ result<std::unique_ptr<tcp_service>> tcp_service::adopt(event_loop& loop, std::s
   svc->stats_.unix_at = std::move(unix_at);
   svc->stats_.proto = "unix stream";  // as listen's "listening on unix:/path (unix stream)"
   auto a = tcp_acceptor::adopt(loop, std::move(listener),
-                               [raw](socket s, const endpoint& peer) { raw->accept(std::move(s), peer); });
+                               [raw](socket s, const endpoint& peer) { raw->admit(std::move(s), peer); });
   return finish_create(std::move(svc), std::move(a));
 }
 

@@ -83,7 +83,8 @@ class tcp_service {
 
  protected:
   tcp_service(event_loop& loop, std::string name, const tcp_service_options& opts);
-  virtual void accept(socket s, const endpoint& peer) = 0;
+  // A connection the acceptor took: refused, or made, started and handed to the handler.
+  virtual void admit(socket s, const endpoint& peer) = 0;
   virtual void on_idle_tick() = 0;
   // The bytes of the live connections, added to a copy of the totals.
   virtual void add_live(service_stats& t) const = 0;
