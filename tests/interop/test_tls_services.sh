@@ -81,6 +81,16 @@ eof" "echo --tls: the drained client's view"
 expect_contains "$TMP/echo.out" '"event":"totals"' "echo --tls: totals"
 kill "$SILENT" 2>/dev/null
 
+# 7b. --idle-timeout closes a client that never starts its handshake: one line (the idle close).
+bg bash -c 'exec "$0" -v echo "${@:3}" --port 0 --idle-timeout 0.3 >/dev/null 2>"$1"' "$SOCKIT" "$TMP/idle.err" x "${TLS_SERVER[@]}"
+I=$BG_PID
+listening_port IP "$TMP/idle.err" tls echo
+got=$(timeout 5 python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); print(len(s.recv(10)))' "$IP")
+expect_eq "$got" 0 "echo --tls --idle-timeout: a silent client is closed"
+stop_server "$I"
+expect_rc 0 "echo --tls --idle-timeout: SIGTERM"
+expect_lines <(grep -E "idle for|TLS handshake" "$TMP/idle.err") 1 "echo --tls --idle-timeout: one line for the silent client"
+
 # --- proto serve --tls / proto call --tls ------------------------------------------------------
 bg bash -c 'exec "$0" proto serve --v2 "${@:3}" --port 0 >"$1/proto.out" 2>"$2"' "$SOCKIT" "$TMP" "$TMP/proto.err" "${TLS_SERVER[@]}"
 PR=$BG_PID

@@ -71,7 +71,10 @@ void basic_tcp_service<Conn>::closed(Conn& c, std::error_code ec) {
   stats_.bytes_in += c.bytes_in();
   stats_.bytes_out += c.bytes_out();
   bool handshake_failed = false;
-  if constexpr (std::is_same_v<Conn, tls_stream>) handshake_failed = ec && !c.handshake_done();
+  if constexpr (std::is_same_v<Conn, tls_stream>) {
+    // Our own idle close of a client that never finished it was logged as that already.
+    handshake_failed = ec && !c.handshake_done() && ec != std::errc::timed_out;
+  }
   if (handshake_failed) {
     // One client that cannot (or will not) speak TLS: one line, and the service goes on.
     ++stats_.errors;
