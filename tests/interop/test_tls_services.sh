@@ -30,7 +30,7 @@ bg python3 -c 'import socket, sys, time; s = socket.create_connection(("127.0.0.
 SILENT=$BG_PID
 
 # 3. openssl s_client, verifying against the CA.
-out=$( (echo from-s_client; sleep 0.5) | timeout 5 openssl s_client -quiet -verify_return_error -CAfile "$CA" \
+out=$( (echo from-s_client; sleep 0.5) | timeout 5 openssl s_client -brief -verify_return_error -CAfile "$CA" \
   -connect "127.0.0.1:$EP" 2>/dev/null)
 expect_eq "$out" from-s_client "echo --tls: s_client round-trip"
 
@@ -114,7 +114,7 @@ expect_contains "$TMP/c3.out" "3 requests sent, 3 answered, 0% lost" "proto call
 
 # 10. a raw TLS client (s_client) speaks the frames too: v1 PING is 04 00 00 00 00 00 00 00.
 printf '\x04\x00\x00\x00\x00\x00\x00\x00' >"$TMP/ping.bin"
-( cat "$TMP/ping.bin"; sleep 0.5 ) | timeout 5 openssl s_client -quiet -CAfile "$CA" -connect "127.0.0.1:$PP" \
+( cat "$TMP/ping.bin"; sleep 0.5 ) | timeout 5 openssl s_client -brief -CAfile "$CA" -connect "127.0.0.1:$PP" \
   2>/dev/null >"$TMP/pong.bin"
 expect_contains "$TMP/pong.bin" PONG "proto serve --tls: s_client's PING"
 
