@@ -1,6 +1,9 @@
 // TLS streams on the event loop: a tls_session driven by readiness (see tls_stream.hpp).
 #include "sockit/tls_stream.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -36,6 +39,7 @@ std::error_code tls_stream::start() {
   });
   if (ec) return ec;
   started_ = true;
+  last_activity_ = std::chrono::steady_clock::now();
   // A client's hello goes out now; a server's handshake waits for it. Errors surface on the loop.
   auto hs = session_.handshake();
   if (hs && hs != errc::would_block) {
@@ -47,6 +51,12 @@ std::error_code tls_stream::start() {
 }
 
 void tls_stream::handle_events(std::uint32_t ev) {
+  auto moved = wire_in_ + wire_out_;
+  handle_io(ev);
+  if (track_activity_ && !closed_ && wire_in_ + wire_out_ != moved) last_activity_ = std::chrono::steady_clock::now();
+}
+
+void tls_stream::handle_io(std::uint32_t ev) {
   bool reading = !transport_eof_ && !peer_eof_ &&
                  (!session_.handshake_done() || (!paused_ && !held_ && !closing_));
   if (reading && (ev & (io_readable | io_hangup | io_error))) read_socket();
@@ -74,6 +84,7 @@ void tls_stream::read_socket() {
       close(n.error());
       return;
     }
+    wire_in_ += *n;
     (void)session_.feed(net_in_.readable());
     net_in_.clear();
     if (*n < read_chunk) break;
@@ -137,7 +148,7 @@ bool tls_stream::process() {
       return false;
     }
     if (!input_.empty()) {
-      if (on_data_) on_data_(*this, input_); else input_.clear();
+      if (on_data_ && !lingering_) on_data_(*this, input_); else input_.clear();
       if (closed_) return false;
     }
     if (!r && r.error() == errc::would_block) break;
@@ -264,6 +275,24 @@ void tls_stream::hold_reading(bool on) {
   held_ = on;
   update_interest();
   if (!on && started_ && !closed_) post_resume();
+}
+
+void tls_stream::linger() {
+  if (closed_ || lingering_) return;
+  lingering_ = true;
+  input_.clear();
+  input_.release_if_empty();
+  shutdown_write();
+  if (!closed_ && paused_) {
+    paused_ = false;  // read (and drop) on, so the peer's data cannot turn our close into a reset
+    update_interest();
+  }
+}
+
+std::size_t tls_stream::kernel_unsent() const noexcept {
+  int n = 0;
+  if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 void tls_stream::shutdown_write() {

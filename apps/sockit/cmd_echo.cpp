@@ -14,6 +14,7 @@
 #include "services/echo.hpp"
 #include "services/server_args.hpp"
 #include "services/service_host.hpp"
+#include "tls_flags.hpp"
 #include "unix_flags.hpp"
 
 namespace sockit::cli {
@@ -26,6 +27,7 @@ struct echo_args {
   server_flags srv;
   engine eng = engine::automatic;
   unix_flags unix;  // --unix-dgram, --mode
+  tls_flags tls;    // --tls --tls-cert --tls-key (tls_flags.hpp): TCP only
   // Options that mean nothing with a unix: address (refused, naming the first given).
   std::vector<CLI::Option*> ip_only;
 };
@@ -48,11 +50,18 @@ int run_echo_unix(const echo_args& a, bool json) {
   ho.json = json;
   if (!apply_server_flags(a.srv, ho, code)) return code;
   const bool dgram = ho.unix.dgram;
-  return run_services(ho, {{"echo", 0, "ADDRESS", !dgram, dgram, echo_open, echo_responder(), {}, {}}});
+  return run_services(ho, {{"echo", 0, "ADDRESS", !dgram, dgram, echo_open<tcp_connection>, echo_responder(), {}, {}, {}}});
 }
 
 int run_echo(const echo_args& a, bool json) {
   int code = exit_ok;
+  // TLS is for the TCP service: --udp, --unix-dgram and a unix: address are refused by name.
+  tls_flags tf = a.tls;
+  const char* no_tls = a.srv.udp ? "--udp (echo --tls is TCP only)"
+                       : a.unix.dgram ? "--unix-dgram"
+                       : !a.address.empty() ? "a unix: address (echo --tls is TCP on IP addresses)"
+                                            : nullptr;
+  if (!check_tls_flags(tf, true, no_tls, code)) return code;
   if (!a.address.empty()) {
     if (is_unix_address_text(a.address)) return run_echo_unix(a, json);
     return fail_message(fmt::format("bad address '{}': echo takes unix:/path or unix:@name here (an IP address: "
@@ -73,8 +82,12 @@ int run_echo(const echo_args& a, bool json) {
   ho.eng = a.eng;
   ho.json = json;
   if (!apply_server_flags(a.srv, ho, code)) return code;
-  bool both = a.srv.tcp == a.srv.udp;
-  return run_services(ho, {{"echo", port, "--port", both || a.srv.tcp, both || a.srv.udp, echo_open, echo_responder(), {}, {}}});
+  bool both = a.srv.tcp == a.srv.udp && !tf.on;
+  service_spec spec{"echo", port, "--port", both || a.srv.tcp || tf.on, both || a.srv.udp, echo_open<tcp_connection>,
+                    echo_responder(), {}, {}, {}};
+  spec.tls_hooks.on_open = echo_open<tls_stream>;
+  if (tf.on) ho.tls = &*tf.ctx;
+  return run_services(ho, {spec});
 }
 }  // namespace
 
@@ -87,6 +100,7 @@ void setup_echo(CLI::App& cmd, context& ctx) {
   add_server_flags(cmd, a->srv, false);
   add_engine_option(cmd, a->eng);
   add_unix_flags(cmd, a->unix, true);
+  add_tls_flags(cmd, a->tls, true);
   a->ip_only = {port, bind, cmd.get_option("--tcp"), cmd.get_option("--udp"), cmd.get_option("--udp-rate"),
                 cmd.get_option("--udp-burst")};
   cmd.footer(
@@ -102,9 +116,12 @@ void setup_echo(CLI::App& cmd, context& ctx) {
       "  sockit -v echo --mode 660 unix:/tmp/echo.sock   # a Unix stream socket; -v: each client's pid uid gid\n"
       "  nc -NU /tmp/echo.sock < file                    # its client\n"
       "  sockit echo --unix-dgram unix:@echo             # datagrams, answered to each sender's address\n"
+      "  sockit echo --tls --tls-cert cert.pem --tls-key key.pem --port 7443   # TCP over TLS\n"
+      "  openssl s_client -quiet -connect 127.0.0.1:7443 < file                # its client\n"
       "unix:/path replaces a socket file left by a dead server, refuses one a live server holds, and removes its\n"
       "own file at exit (Ctrl+C and SIGTERM too). A datagram client must bind an address of its own (nc -uU\n"
-      "does): one that never bound cannot be answered.");
+      "does): one that never bound cannot be answered. With --tls each client's handshake runs on the loop; one\n"
+      "that fails is one warning line (-v shows why it closed) and the others are served on.");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_echo(*a, ctx.json); }; });
 }
 

@@ -14,6 +14,7 @@
 #include "proto/client.hpp"
 #include "proto/server.hpp"
 #include "services/server_args.hpp"
+#include "tls_flags.hpp"
 #include "sockit/frame_codec.hpp"
 
 namespace sockit::cli {
@@ -26,11 +27,16 @@ struct serve_args {
   std::string threads = "1";
   std::string address;  // unix:/path or unix:@name
   proto::server_options opts;
+  tls_flags tls;  // --tls --tls-cert --tls-key: TCP on IP addresses only
   CLI::Option *port_opt = nullptr, *bind_opt = nullptr;
 };
 
 int run_serve(serve_args& a, bool json) {
   int code = exit_ok;
+  if (!check_tls_flags(a.tls, true, a.address.empty() ? nullptr : "a unix: address (proto serve --tls is TCP)", code)) {
+    return code;
+  }
+  if (a.tls.on) a.opts.tls = &*a.tls.ctx;
   if (!a.address.empty()) {
     if (!is_unix_address_text(a.address)) {
       return fail_message(fmt::format("bad address '{}': proto serve takes unix:/path or unix:@name here (an IP "
@@ -94,6 +100,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
   add_engine_option(cmd, a->opts.eng);
   add_socket_flags(cmd, a->opts.sock, {.tcp = true, .server = true, .client = false});
   add_unix_flags(cmd, a->opts.unix, true);
+  add_tls_flags(cmd, a->tls, true);
   cmd.footer(
       "Examples:\n"
       "  sockit proto serve                              # 127.0.0.1:8080, v1 only\n"
@@ -102,6 +109,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto serve --time-format '%-d-%-m-%y %H:%M:%S'   # the chapter's TIME text\n"
       "  sockit proto serve --threads auto --max-conns 10000      # one loop per core\n"
       "  sockit proto serve --drain-timeout 5             # Ctrl+C: answers leave, 5 s at most\n"
+      "  sockit proto serve --tls --tls-cert cert.pem --tls-key key.pem   # over TLS (proto call --tls)\n"
       "  printf '\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00' | nc -N 127.0.0.1 8080 | od -An -tx1");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
 }
@@ -201,6 +209,7 @@ void setup_call_sub(CLI::App& cmd, context& ctx) {
   auto a = std::make_shared<proto::client_options>();
   cmd.add_option("address", a->address, "Server HOST:PORT, or unix:/path, unix:@name (a Unix stream socket)")->required();
   auto* count = add_call_options(cmd, *a);
+  add_tls_flags(cmd, a->tls, false);
   // Everything from the command word on is left to split_command: CLI11 would otherwise read
   // `echo -x` as the global --hexdump flag and send an empty ECHO.
   cmd.prefix_command();
@@ -225,6 +234,7 @@ void setup_call_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto call 127.0.0.1:8080 raw 99 x        # any command byte\n"
       "  sockit proto call 127.0.0.1:8080 ping -c 5 -i 0.2 # latency statistics, like ping; Ctrl+C stops\n"
       "  sockit proto call unix:/tmp/proto.sock time       # a server on a Unix socket (proto serve unix:...)\n"
+      "  sockit proto call --tls --tls-ca ca.pem localhost:8443 ping   # over TLS (proto serve --tls)\n"
       "  printf 'ping\\ntime\\nquit\\n' | sockit proto call 127.0.0.1:8080   # pipelined\n"
       "  sockit proto call 127.0.0.1:8080 --heartbeat 5   # REPL; dead peer detected within 5-10 s");
   cmd.callback([a, count, &cmd, &ctx] {

@@ -64,7 +64,7 @@ int run_serve(const serve_args& a, bool json) {
     udp_service::responder respond;
   };
   const def defs[] = {
-      {"echo", &a.echo_port, "--echo-port", 7, echo_open, echo_responder()},
+      {"echo", &a.echo_port, "--echo-port", 7, echo_open<tcp_connection>, echo_responder()},
       {"discard", &a.discard_port, "--discard-port", 9, discard_open, discard_responder()},
       {"daytime", &a.daytime_port, "--daytime-port", 13, daytime_open, daytime_responder()},
       {"chargen", &a.chargen_port, "--chargen-port", 19, chargen_open, chargen_responder()},
@@ -80,7 +80,7 @@ int run_serve(const serve_args& a, bool json) {
     bool wanted = false;
     for (const auto& s : a.services) wanted = wanted || s == d.name;
     if (!wanted) continue;
-    specs.push_back({d.name, port, d.flag, both || a.srv.tcp, both || a.srv.udp, d.open, d.respond, {}, {}});
+    specs.push_back({d.name, port, d.flag, both || a.srv.tcp, both || a.srv.udp, d.open, d.respond, {}, {}, {}});
   }
   return run_services(ho, specs);
 }

@@ -58,6 +58,11 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   void close(std::error_code ec = {});
   void close_after_drain();
   void hold_reading(bool on);
+  // A server's graceful stop, as tcp_connection::linger(): nothing new is queued, plaintext that
+  // arrives is dropped (still read, so the final close is no reset), then close_notify and FIN.
+  void linger();
+  // Bytes the kernel still holds for the peer (SIOCOUTQ; ciphertext); 0 on error.
+  std::size_t kernel_unsent() const noexcept;
 
   bool handshake_done() const noexcept { return session_.handshake_done(); }
   const tls_session& session() const noexcept { return session_; }
@@ -73,6 +78,10 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   // Bytes the socket has taken (ciphertext, the TLS records' overhead included): progress as the
   // peer sees it, where bytes_out() counts what send() accepted.
   std::uint64_t wire_bytes_out() const noexcept { return wire_out_; }
+  // As tcp_connection: when bytes last moved on the socket (or start()), for an idle timeout; off
+  // with track_activity(false).
+  std::chrono::steady_clock::time_point last_activity() const noexcept { return last_activity_; }
+  void track_activity(bool on) noexcept { track_activity_ = on; }
   event_loop& loop() noexcept { return loop_; }
 
   std::shared_ptr<void> context;
@@ -81,6 +90,7 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
 
  private:
   void handle_events(std::uint32_t ev);
+  void handle_io(std::uint32_t ev);
   void read_socket();
   // Runs the handshake and reads plaintext from what the session holds; false if closed.
   bool process();
@@ -103,6 +113,10 @@ class tls_stream : public std::enable_shared_from_this<tls_stream> {
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
   std::uint64_t wire_out_ = 0;
+  std::uint64_t wire_in_ = 0;
+  std::chrono::steady_clock::time_point last_activity_{};
+  bool track_activity_ = true;
+  bool lingering_ = false;
   std::uint32_t interest_ = 0;
   bool started_ = false;
   bool paused_ = false;

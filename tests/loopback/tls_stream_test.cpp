@@ -202,6 +202,29 @@ TEST(tls_stream, close_after_drain_delivers_everything_then_close_notify) {
   EXPECT_FALSE(r.client.ec) << r.client.ec.message();  // close_notify came: an orderly end
 }
 
+// A server's graceful stop (the services' drain): what is queued leaves, then close_notify; what
+// the client sends meanwhile is read but not delivered; bytes moving stamp last_activity.
+TEST(tls_stream, linger_sends_what_is_queued_then_close_notify_and_drops_new_input) {
+  NEED_CERTS();
+  auto loop = test::make_loop();
+  pair_run r;
+  handshake_pair(*loop, r, "good", "localhost", client_ctx());
+  ASSERT_TRUE(r.client.handshake) << r.describe;
+  auto before = r.s->last_activity();
+  auto payload = test::random_bytes(1 << 20, 3);
+  r.s->send(payload);
+  r.s->linger();
+  r.s->send(std::string_view("not sent: lingering"));
+  r.c->send(std::string_view("dropped by the lingering server"));
+  ASSERT_TRUE(test::run_until(*loop, [&] { return r.client.closed && r.server.closed; }));
+  EXPECT_EQ(r.client.got.size(), payload.size());
+  EXPECT_TRUE(r.client.peer_eof);
+  EXPECT_FALSE(r.client.ec) << r.client.ec.message();  // close_notify came: an orderly end
+  EXPECT_TRUE(r.server.got.empty()) << r.server.got;
+  EXPECT_GT(r.s->last_activity(), before);
+  EXPECT_EQ(r.s->kernel_unsent(), 0u);
+}
+
 TEST(tls_stream, by_ip_address_the_san_ip_is_checked) {
   NEED_CERTS();
   auto loop = test::make_loop();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <csignal>
 #include <deque>
+#include <optional>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -71,8 +72,10 @@ class session {
   }
 
   // `argv_req`: the command from the arguments, checked by run_client; null: read stdin.
-  int run(socket s, const request* argv_req) {
+  // `tls`: the session of a finished handshake (proto call --tls), or null.
+  int run(socket s, const request* argv_req, tls_session* tls = nullptr) {
     sock_ = std::move(s);
+    tls_ = tls;
     (void)set_nonblocking(sock_, true);
     (void)set_tcp_nodelay(sock_, true);  // requests are small and wanted at once
     if (o_.heartbeat > 0) {
@@ -122,6 +125,11 @@ class session {
       rc = exit_failure;
     }
     if (o_.count_given) print_summary();
+    if (tls_ && !tls_->close_notify_sent()) {  // best effort: the server sees a clean end, not a truncation
+      tls_->close_notify();
+      (void)tls_->take_output(wire_);
+      if (!wire_.empty()) (void)try_send(sock_, wire_.readable());
+    }
     if (use_poll_mask_) ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return rc;
   }
@@ -146,18 +154,79 @@ class session {
     if (r.code == sp::cmd_quit) quit_sent_ = true;
   }
 
+  // Bytes waiting for the socket: the requests, or over TLS their ciphertext.
+  buffer& queued() { return tls_ ? wire_ : out_; }
+
   // Returns false on a fatal socket error (already reported in rc_).
   bool flush() {
-    while (!out_.empty()) {
-      auto data = out_.readable();
+    if (tls_ && !out_.empty()) {  // over TLS: encrypted whole, the socket takes the ciphertext as it can
+      auto plain = out_.readable();
+      dump_.sent({reinterpret_cast<const char*>(plain.data()), plain.size()});
+      if (auto ec = tls_->write(plain)) {
+        rc_ = lost(ec);
+        return false;
+      }
+      out_.clear();
+    }
+    if (tls_) (void)tls_->take_output(wire_);
+    buffer& q = queued();
+    while (!q.empty()) {
+      auto data = q.readable();
       auto n = try_send(sock_, data);
       if (!n) {
         if (n.error() == errc::would_block) return true;
         rc_ = lost(n.error());
         return false;
       }
-      dump_.sent({reinterpret_cast<const char*>(data.data()), *n});
-      out_.consume(*n);
+      if (!tls_) dump_.sent({reinterpret_cast<const char*>(data.data()), *n});
+      q.consume(*n);
+    }
+    return true;
+  }
+
+  // Reads what the socket has (at most 16 reads) into `into`, calling took(n) after each read.
+  // False on a fatal error (reported in rc_); the end of the stream sets peer_eof_.
+  template <class F>
+  bool read_wire(buffer& into, std::size_t chunk, F took) {
+    for (int i = 0; i < 16 && !peer_eof_; ++i) {
+      auto n = into.read_from(sock_.native_handle(), chunk);
+      if (!n) {
+        auto ec = n.error();
+        if (ec == errc::would_block) break;
+        if (ec == errc::end_of_stream) {
+          peer_eof_ = true;
+          break;
+        }
+        rc_ = lost(ec);
+        return false;
+      }
+      last_rx_ = steady::now();
+      took(*n);
+    }
+    return true;
+  }
+
+  // Over TLS: the ciphertext that arrived goes into the session, its plaintext into in_. The end
+  // of the stream is the server's close_notify, or its FIN without one.
+  bool read_tls() {
+    bool ok = read_wire(net_, 1 << 16, [this](std::size_t) {
+      (void)tls_->feed(net_.readable());
+      net_.clear();
+    });
+    if (!ok) return false;
+    std::byte plain[16 * 1024];
+    for (;;) {
+      auto r = tls_->read(plain);
+      if (!r) {
+        if (r.error() == errc::end_of_stream) peer_eof_ = true;
+        else if (r.error() != errc::would_block) {
+          rc_ = lost(r.error());
+          return false;
+        }
+        break;
+      }
+      in_.append(std::span<const std::byte>(plain, *r));
+      dump_.received({reinterpret_cast<const char*>(plain), *r});
     }
     return true;
   }
@@ -287,22 +356,11 @@ class session {
   }
 
   bool read_socket() {
-    for (int i = 0; i < 16; ++i) {
-      auto n = in_.read_from(sock_.native_handle(), 1 << 20);
-      if (!n) {
-        auto ec = n.error();
-        if (ec == errc::would_block) break;
-        if (ec == errc::end_of_stream) {
-          peer_eof_ = true;
-          break;
-        }
-        rc_ = lost(ec);
-        return false;
-      }
-      last_rx_ = steady::now();
+    bool ok = tls_ ? read_tls() : read_wire(in_, 1 << 20, [this](std::size_t n) {
       auto v = in_.view();
-      dump_.received(v.substr(v.size() - *n));
-    }
+      dump_.received(v.substr(v.size() - n));
+    });
+    if (!ok) return false;
     for (;;) {
       auto r = sp::parse_frame(in_.readable(), limits_);
       if (r.kind == sp::parse_result::need_more) break;
@@ -364,7 +422,7 @@ class session {
           return fail_message(fmt::format("no response from {} to '{}' within {} s", peer_, p.name, o_.timeout));
       }
       bool finished_input = stdin_mode_ ? (stdin_eof_ || quit_sent_) : (remaining_ == 0 || quit_sent_);
-      if (finished_input && pending_.empty() && out_.empty()) return exit_ok;
+      if (finished_input && pending_.empty() && queued().empty()) return exit_ok;
 
       // How long to sleep: until the next send, heartbeat or deadline.
       auto wake = now + std::chrono::seconds(1);
@@ -379,11 +437,11 @@ class session {
       int timeout_ms = static_cast<int>(std::max<long long>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1));
       wait_entry fds[2];
-      fds[0] = {sock_.native_handle(), wait_entry::readable | (out_.empty() ? 0 : wait_entry::writable), 0};
+      fds[0] = {sock_.native_handle(), wait_entry::readable | (queued().empty() ? 0 : wait_entry::writable), 0};
       // Stdin: a terminal is read one line at a time after the answer; a pipe as fast as the
       // output allows (bounded, so a huge script cannot queue unbounded memory).
       bool want_stdin = stdin_mode_ && !stdin_eof_ && !quit_sent_ &&
-                        (tty_ ? pending_.empty() : (pending_.size() < 4096 && out_.size() < (1u << 20)));
+                        (tty_ ? pending_.empty() : (pending_.size() < 4096 && queued().size() < (1u << 20)));
       fds[1] = {0, wait_entry::readable, 0};
       auto n = wait_any(std::span(fds, want_stdin ? 2 : 1), deadline::after(std::chrono::milliseconds(timeout_ms)),
                         use_poll_mask_ ? &poll_mask_ : nullptr);
@@ -434,6 +492,8 @@ class session {
   payload_limit limit_;  // the largest request payload sent
   socket sock_;
   buffer out_, in_;
+  tls_session* tls_ = nullptr;
+  buffer wire_, net_;  // TLS: ciphertext to send, and as read
   std::deque<pending> pending_;
   request argv_req_;
   long remaining_ = 0;
@@ -477,6 +537,8 @@ int run_client(const client_options& o) {
     auto why = check_request_size(argv_req, request_limit(o.v2, o.max_payload, o.max_payload_v2));
     if (!why.empty()) return fail_message(why, exit_usage);
   }
+  tls_flags tf = o.tls;
+  if (!check_tls_flags(tf, false, on_unix ? "a unix: address (proto call --tls is TCP)" : nullptr, code)) return code;
   socket_flags flags = o.sock;
   if (!check_socket_flags(flags, !on_unix, code)) return code;
   if (on_unix) {
@@ -497,8 +559,13 @@ int run_client(const client_options& o) {
   auto s = tcp_connect(hp.host, hp.port, source_family(flags), deadline::after_seconds(o.timeout), &connected, prepare);
   if (!s) return prepare_failure(fmt::format("connect {}:{}", hp.host, hp.port), failed, s.error());
   log_applied(applied);
+  std::optional<tls_session> ts;
+  if (tf.on) {  // verified against hp.host (or --tls-sni) within --timeout, one line if it fails
+    ts = tls_handshake(*s, tf, false, hp.host, connected.to_string(), o.timeout, code);
+    if (!ts) return code;
+  }
   session sess(o, connected.to_string());
-  int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req);
+  int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req, ts ? &*ts : nullptr);
   if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
   return rc;
 }

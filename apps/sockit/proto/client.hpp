@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../socket_flags.hpp"
+#include "../tls_flags.hpp"
 
 namespace sockit::cli::proto {
 
@@ -27,6 +28,7 @@ struct client_options {
   std::size_t max_payload_v2 = 1 << 20;
   std::string never_filled;         // storage for a parsing device in cmd_proto.cpp
   socket_flags sock;                // --nodelay, -s, ...: the socket's options
+  tls_flags tls;                    // --tls, --tls-ca, --tls-insecure...: TCP only
 };
 
 int run_client(const client_options& opts);

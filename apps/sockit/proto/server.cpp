@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <type_traits>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +19,7 @@
 #include "sockit/error.hpp"
 #include "sockit/frame_codec.hpp"
 #include "sockit/tcp_connection.hpp"
+#include "sockit/tls_stream.hpp"
 #include "time_text.hpp"
 
 namespace sockit::cli::proto {
@@ -31,7 +33,7 @@ std::span<const std::byte> bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
-// Per connection; the connection owns it (tcp_connection::context).
+// Per connection; the connection owns it (its `context`).
 struct conn_state {
   bool finishing = false;  // an error or QUIT was answered: FIN sent or pending, input discarded
   event_loop::timer_id drain_timer = 0;
@@ -44,7 +46,8 @@ struct proto_counters {
   std::atomic<std::uint64_t> errors{0};    // bad inputs and answers too large to send
 };
 
-// The protocol as a per-connection handler of the host's TCP service.
+// The protocol as a per-connection handler of the host's TCP service; Conn is tcp_connection, or
+// tls_stream for proto serve --tls (the same callback contract).
 class handler {
  public:
   handler(const server_options& o, proto_counters& counters) : opts_(o), counters_(counters) {
@@ -53,18 +56,23 @@ class handler {
     limits_.accept_v2 = o.v2;
   }
 
-  void open(tcp_connection& c) {
+  template <class Conn>
+  void open(Conn& c) {
     c.context = std::make_shared<conn_state>();
-    c.on_data([this](tcp_connection& conn, buffer& in) { on_data(conn, in); });
+    c.on_data([this](Conn& conn, buffer& in) { on_data(conn, in); });
     spdlog::debug("proto: connection from {}", c.peer().to_string());
   }
 
-  void closed(tcp_connection& c, std::error_code ec) {
+  template <class Conn>
+  void closed(Conn& c, std::error_code ec) {
     if (!c.context) return;  // closed before it was opened
     auto& st = state(c);
     if (st.drain_timer) c.loop().cancel(st.drain_timer);
     st.drain_timer = 0;
     counters_.requests.fetch_add(st.requests, std::memory_order_relaxed);
+    if constexpr (std::is_same_v<Conn, tls_stream>) {
+      if (!c.handshake_done()) return;  // the service's warning said why
+    }
     bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
     if (normal) {
       spdlog::debug("proto: {} closed after {} request(s){}", c.peer().to_string(), st.requests,
@@ -76,16 +84,19 @@ class handler {
 
   // Silent for --idle-timeout: FIN and drain, as after QUIT. One already finishing is left to its
   // drain deadline.
-  void idle(tcp_connection& c) {
+  template <class Conn>
+  void idle(Conn& c) {
     if (state(c).finishing) return;
     spdlog::info("proto: {}: idle for {} s; closing", c.peer().to_string(), opts_.idle_timeout);
     finish(c);
   }
 
  private:
-  static conn_state& state(tcp_connection& c) { return *static_cast<conn_state*>(c.context.get()); }
+  template <class Conn>
+  static conn_state& state(Conn& c) { return *static_cast<conn_state*>(c.context.get()); }
 
-  void on_data(tcp_connection& c, buffer& in) {
+  template <class Conn>
+  void on_data(Conn& c, buffer& in) {
     auto& st = state(c);
     if (st.finishing) {  // draining: read and discard until EOF or the drain deadline
       in.clear();
@@ -118,7 +129,8 @@ class handler {
   // Every answer is built here, so the payload limit holds for all of them (the chapter's client
   // refuses more than it expects). An OK answer that would not fit becomes a RESP_ERROR and the
   // connection finishes; an error reason that would not fit is cut to the limit.
-  void reply(tcp_connection& c, buffer& out, const sp::frame_view& req, std::uint8_t status, std::string_view text,
+  template <class Conn>
+  void reply(Conn& c, buffer& out, const sp::frame_view& req, std::uint8_t status, std::string_view text,
              std::string_view what = {}) {
     std::size_t limit = req.version == 2 ? opts_.max_payload_v2 : opts_.max_payload;
     std::string why;
@@ -142,7 +154,8 @@ class handler {
     }
   }
 
-  void answer(tcp_connection& c, buffer& out, const sp::frame_view& req) {
+  template <class Conn>
+  void answer(Conn& c, buffer& out, const sp::frame_view& req) {
     auto& st = state(c);
     switch (req.code) {
       case sp::cmd_echo: {
@@ -171,7 +184,8 @@ class handler {
 
   // A frame the decoder refused: say why in a RESP_ERROR of the frame's own version, then finish.
   // Everything the reason names comes from the decoder's result, never from the header again.
-  void reject(tcp_connection& c, buffer& out, const sp::parse_result& r) {
+  template <class Conn>
+  void reject(Conn& c, buffer& out, const sp::parse_result& r) {
     auto& st = state(c);
     counters_.errors.fetch_add(1, std::memory_order_relaxed);
     std::string why;
@@ -204,12 +218,13 @@ class handler {
 
   // FIN once the answer is out, then discard what the peer still sends until its EOF (the
   // connection then closes itself) or the drain deadline: closing with unread input would RST.
-  void finish(tcp_connection& c) {
+  template <class Conn>
+  void finish(Conn& c) {
     auto& st = state(c);
     st.finishing = true;
     c.shutdown_write();
     if (c.closed() || st.drain_timer) return;
-    std::weak_ptr<tcp_connection> weak = c.shared_from_this();
+    std::weak_ptr<Conn> weak = c.shared_from_this();
     auto d = std::chrono::duration<double>(opts_.drain_timeout);
     st.drain_timer = c.loop().run_after(std::chrono::duration_cast<event_loop::duration>(d), [weak] {
       if (auto self = weak.lock()) {
@@ -233,14 +248,15 @@ class proto_report final : public service_report {
   void listening(const std::vector<service_stats>& rows) override {
     const char* versions = opts_.v2 ? "v1+v2" : "v1";
     for (const auto& row : rows) {
-      if (row.unix_at.empty()) announce_listening(row.local, "tcp", "proto");  // listen_unix said it
+      if (row.unix_at.empty()) announce_listening(row.local, row.proto, "proto");  // listen_unix said it
       if (opts_.json) {
         json_object o;
         o.add("event", "listening").add("service", "proto").add("proto", row.proto).add("address", row.where());
         o.add("versions", versions).add_raw("socket_options", row.socket_options);
         print_json(o);
       } else {
-        print_out("proto listening on {} ({}, max payload {})\n", row.where(), versions, opts_.max_payload);
+        print_out("proto listening on {} ({}, max payload {}{})\n", row.where(), versions, opts_.max_payload,
+                  opts_.tls ? ", TLS" : "");
       }
     }
   }
@@ -278,6 +294,9 @@ int run_server(const server_options& opts) {
   spec.on_open = [h](tcp_connection& c) { h->open(c); };
   spec.on_close = [h](tcp_connection& c, std::error_code ec) { h->closed(c, ec); };
   spec.on_idle = [h](tcp_connection& c) { h->idle(c); };
+  spec.tls_hooks.on_open = [h](tls_stream& c) { h->open(c); };
+  spec.tls_hooks.on_close = [h](tls_stream& c, std::error_code ec) { h->closed(c, ec); };
+  spec.tls_hooks.on_idle = [h](tls_stream& c) { h->idle(c); };
   host_options ho;
   ho.bind = opts.at;
   ho.loopback_pair = opts.loopback_pair;
@@ -290,6 +309,7 @@ int run_server(const server_options& opts) {
   ho.sock = opts.sock;
   ho.unix_at = opts.unix_at;
   ho.unix = opts.unix;
+  ho.tls = opts.tls;
   proto_report report(opts, counters);
   return run_services(ho, {spec}, report);
 }

@@ -13,6 +13,7 @@
 #include "../unix_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
+#include "sockit/tls_context.hpp"
 
 namespace sockit::cli::proto {
 
@@ -35,6 +36,7 @@ struct server_options {
   // caller (check_unix_args; --mode in `unix`).
   std::optional<unix_address> unix_at;
   unix_flags unix;
+  const tls_context* tls = nullptr;  // --tls: every client's TLS handshake first (TCP on IP only)
 };
 
 // Runs until SIGINT/SIGTERM (the first drains, a second stops at once); prints the listening

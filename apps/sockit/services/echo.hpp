@@ -8,7 +8,15 @@
 
 namespace sockit::cli {
 
-void echo_open(tcp_connection& c);
+// Conn: tcp_connection, or tls_stream for echo --tls.
+template <class Conn>
+void echo_open(Conn& c) {
+  c.on_data([](Conn& conn, buffer& input) {
+    conn.send(input.readable());
+    input.clear();
+  });
+  // The default EOF handling is what RFC 862 needs: finish echoing, then half-close.
+}
 udp_service::responder echo_responder();
 
 }  // namespace sockit::cli

@@ -138,7 +138,8 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
             if (ps.tcp) {
-              auto t = tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
+              auto t = opts.tls ? tcp_service::create(*sh.loop, s.name, at, s.tls_hooks, *opts.tls, to)
+                                : tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
               if (!t) return t.error();
               endpoint local = (*t)->local_endpoint();
               sh.add(std::move(*t));

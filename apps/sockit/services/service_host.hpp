@@ -40,6 +40,9 @@ struct host_options {
   // on a datagram socket, else its TCP handler serves a stream listener.
   std::optional<unix_address> unix_at;
   unix_flags unix;
+  // --tls (echo, proto serve): every TCP service runs its tls_hooks, each client's handshake first.
+  // TCP on IP addresses only (the commands refuse UDP and unix: with it).
+  const tls_context* tls = nullptr;
 };
 
 // The number of loops for host_options::threads: itself, or one per core for 0.

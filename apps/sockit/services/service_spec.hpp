@@ -26,6 +26,10 @@ struct service_spec {
   std::function<void(tcp_connection&, std::error_code)> on_close;
   std::function<void(tcp_connection&)> on_idle;
 
+  // The same service over TLS (echo, proto serve: their handlers are templates on the connection
+  // type); empty for a service that has no TLS form.
+  tls_handler tls_hooks;
+
   tcp_handler tcp_hooks() const { return {on_open, on_close, on_idle}; }
 };
 
