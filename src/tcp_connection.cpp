@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "detail/close_handler.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -263,17 +264,7 @@ void tcp_connection::close(std::error_code ec) {
 void tcp_connection::close_deferred(std::error_code ec) {
   if (closed_) return;
   ec = release(ec);
-  // libuv's contract: the caller of send() (often a handler of this very connection) never sees
-  // on_close run inside its call; the handler runs at the end of the loop turn, holding the
-  // connection alive until then. Without a shared owner there is nothing to hold: run it now.
-  auto self = weak_from_this().lock();
-  if (!self) {
-    if (on_close_) on_close_(*this, ec);
-    return;
-  }
-  loop_.post([self = std::move(self), ec] {
-    if (self->on_close_) self->on_close_(*self, ec);
-  });
+  detail::run_close_handler_later(loop_, *this, &tcp_connection::on_close_, ec);
 }
 
 std::error_code tcp_connection::release(std::error_code ec) {

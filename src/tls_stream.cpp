@@ -4,6 +4,7 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 
+#include "detail/close_handler.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -310,6 +311,7 @@ void tls_stream::close_after_drain() {
 
 void tls_stream::close(std::error_code ec) {
   if (closed_) return;
+  // The close handler usually drops the owner's reference: stay alive until we return.
   auto guard = weak_from_this().lock();
   ec = release(ec);
   if (on_close_) on_close_(*this, ec);
@@ -318,14 +320,7 @@ void tls_stream::close(std::error_code ec) {
 void tls_stream::close_deferred(std::error_code ec) {
   if (closed_) return;
   ec = release(ec);
-  auto self = weak_from_this().lock();
-  if (!self) {
-    if (on_close_) on_close_(*this, ec);
-    return;
-  }
-  loop_.post([self = std::move(self), ec] {
-    if (self->on_close_) self->on_close_(*self, ec);
-  });
+  detail::run_close_handler_later(loop_, *this, &tls_stream::on_close_, ec);
 }
 
 std::error_code tls_stream::release(std::error_code ec) {
