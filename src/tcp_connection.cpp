@@ -2,10 +2,12 @@
 #include "sockit/tcp_connection.hpp"
 
 #include <cerrno>
+#ifndef _WIN32
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
+#endif
 
+#include "detail/net.hpp"
 #include "detail/close_handler.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
@@ -249,7 +251,12 @@ void tcp_connection::linger() {
 
 std::size_t tcp_connection::kernel_unsent() const noexcept {
   int n = 0;
+#ifdef _WIN32
+  (void)n;
+  return 0;  // Winsock has no SIOCOUTQ
+#else
   if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+#endif
   return static_cast<std::size_t>(n);
 }
 

@@ -1,8 +1,11 @@
-// The poll(2) backend: an array of pollfd plus an fd -> slot index, so add/modify/remove are O(1)
-// (remove swaps the last slot into the hole) and each wait is one pass over the array.
+// The poll(2) backend, and WSAPoll on Windows (engine "wsapoll"): an array of pollfd plus an
+// fd -> slot index, so add/modify/remove are O(1) (remove swaps the last slot into the hole) and
+// each wait is one pass over the array.
 #include <cerrno>
-#include <fcntl.h>
-#include <poll.h>
+#include <chrono>
+#include <thread>
+
+#include "detail/net.hpp"
 
 #include "poller/poller.hpp"
 #include "sockit/error.hpp"
@@ -10,21 +13,34 @@
 namespace sockit::detail {
 namespace {
 
+#ifdef _WIN32
+using pollfd = WSAPOLLFD;
+constexpr short rdhup = 0;
+SOCKET native_fd(int fd) { return static_cast<SOCKET>(fd); }
+#else
+constexpr short rdhup = POLLRDHUP;
+int native_fd(int fd) { return fd; }
+#endif
+
 short to_native(std::uint32_t events) {
   return static_cast<short>(((events & io_readable) ? POLLIN : 0) | ((events & io_writable) ? POLLOUT : 0));
 }
 
 class poll_poller final : public poller {
  public:
+#ifdef _WIN32
+  std::string_view name() const noexcept override { return "wsapoll"; }
+#else
   std::string_view name() const noexcept override { return "poll"; }
+#endif
 
   std::error_code add(int fd, std::uint32_t events, std::uint32_t generation) override {
     // poll and select would silently accept a closed descriptor; refuse it as epoll does.
-    if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    if (!is_open_socket(fd)) return std::make_error_code(std::errc::bad_file_descriptor);
     if (static_cast<std::size_t>(fd) >= slot_.size()) slot_.resize(static_cast<std::size_t>(fd) + 1, -1);
     if (slot_[fd] >= 0) return std::make_error_code(std::errc::file_exists);
     slot_[fd] = static_cast<int>(fds_.size());
-    fds_.push_back({fd, to_native(events), 0});
+    fds_.push_back({native_fd(fd), to_native(events), 0});
     generation_.push_back(generation);
     return {};
   }
@@ -41,7 +57,7 @@ class poll_poller final : public poller {
     if (i < 0) return std::make_error_code(std::errc::no_such_file_or_directory);
     fds_[i] = fds_.back();
     generation_[i] = generation_.back();
-    slot_[fds_[i].fd] = i;
+    slot_[static_cast<int>(fds_[i].fd)] = i;
     fds_.pop_back();
     generation_.pop_back();
     slot_[fd] = -1;
@@ -50,18 +66,28 @@ class poll_poller final : public poller {
 
   std::error_code wait(std::vector<ready_event>& out, int timeout_ms) override {
     out.clear();
+#ifdef _WIN32
+    if (fds_.empty()) {
+      // WSAPoll refuses an empty array (WSAEINVAL) where poll(2) would just sleep.
+      if (timeout_ms != 0) std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms));
+      return {};
+    }
+    int n = ::WSAPoll(fds_.data(), static_cast<ULONG>(fds_.size()), timeout_ms);
+    if (n < 0) return interrupted(last_socket_error()) ? std::error_code{} : std::error_code(last_socket_error(), winsock_category());
+#else
     int n = ::poll(fds_.data(), fds_.size(), timeout_ms);
     if (n < 0) return errno == EINTR ? std::error_code{} : last_error();
+#endif
     for (std::size_t i = 0; i < fds_.size() && n > 0; ++i) {
       const pollfd& p = fds_[i];
       if (p.revents == 0) continue;
       --n;
       std::uint32_t m = 0;
-      if (p.revents & (POLLIN | POLLPRI | POLLRDHUP)) m |= io_readable;
+      if (p.revents & (POLLIN | POLLPRI | rdhup)) m |= io_readable;
       if (p.revents & POLLOUT) m |= io_writable;
       if (p.revents & (POLLERR | POLLNVAL)) m |= io_error;
       if (p.revents & POLLHUP) m |= io_hangup;
-      out.push_back({p.fd, generation_[i], m});
+      out.push_back({static_cast<int>(p.fd), generation_[i], m});
     }
     return {};
   }
