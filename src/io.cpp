@@ -1,6 +1,8 @@
 // Looping, deadline-bounded blocking I/O, and the one-shot non-blocking calls it is built on.
 #include "sockit/io.hpp"
 
+#include <algorithm>
+
 #include "detail/net.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
@@ -40,10 +42,16 @@ std::error_code wait_readable(int fd, deadline by) { return wait_for(fd, wait_en
 std::error_code wait_writable(int fd, deadline by) { return wait_for(fd, wait_entry::writable, by); }
 
 #ifdef _WIN32
+// Winsock has no MSG_DONTWAIT: the socket is asked first whether the call would wait (a
+// zero-timeout poll). A blocking socket that is writable may still lack room for a large send
+// and wait for it, so one call sends at most 64 KiB: less than a writable socket has room for.
+constexpr std::size_t max_send_per_call = 64 * 1024;
+
 result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {
   if (auto ec = detail::would_wait(s.native_handle(), wait_entry::writable)) return ec;
   return detail::check_size([&] {
-    return ::send(detail::native(s.native_handle()), reinterpret_cast<const char*>(data.data()), detail::io_len(data.size()), 0);
+    return ::send(detail::native(s.native_handle()), reinterpret_cast<const char*>(data.data()),
+                  detail::io_len(std::min(data.size(), max_send_per_call)), 0);
   });
 }
 

@@ -94,6 +94,9 @@ void tcp_connection::handle_events(std::uint32_t ev) {
 }
 
 void tcp_connection::handle_io(std::uint32_t ev) {
+  // Wine's WSAPoll takes the reset it reports as POLLERR: SO_ERROR and recv then read as an
+  // orderly end. An end of stream read in the same turn as an error event is the reset.
+  error_event_ = detail::is_windows && (ev & io_error) != 0;
   bool reading = !paused_ && !held_ && !peer_eof_ && !closing_;
   if (reading && (ev & (io_readable | io_hangup | io_error))) handle_read();
   if (closed_) return;
@@ -115,6 +118,10 @@ void tcp_connection::handle_read() {
       auto ec = n.error();
       if (ec == errc::would_block) break;
       close(ec);
+      return;
+    }
+    if (!n && error_event_) {
+      close(std::make_error_code(std::errc::connection_reset));
       return;
     }
     if (!n) {  // end of stream

@@ -11,7 +11,14 @@ result<socket> open_bound(const endpoint& at, const bind_options& o) {
   auto s = socket::open(at.family(), o.type | (o.nonblocking ? SOCK_NONBLOCK : 0));
   if (!s) return s.error();
   if (o.reuse_address) {
+#ifdef _WIN32
+    // Winsock's SO_REUSEADDR lets another socket take a port that is in use (port stealing);
+    // what Linux's SO_REUSEADDR gives, a restart past TIME_WAIT, Windows allows by default.
+    // The safe equivalent is to claim the port exclusively.
+    if (auto ec = set_flag(*s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, true)) return ec;
+#else
     if (auto ec = set_flag(*s, SOL_SOCKET, SO_REUSEADDR, true)) return ec;
+#endif
   }
   if (o.reuse_port) {
 #ifdef _WIN32

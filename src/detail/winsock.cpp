@@ -104,7 +104,21 @@ std::error_code would_wait(int fd, unsigned want) {
   wait_entry e{fd, want, 0};
   auto n = wait_any({&e, 1}, deadline::after(std::chrono::seconds(0)));
   if (!n) return n.error();
-  return *n == 0 ? make_error_code(errc::would_block) : std::error_code{};
+  if (*n == 0) return make_error_code(errc::would_block);
+  if (e.ready & (wait_entry::error | wait_entry::hangup)) {
+    // Ready with an error (a reset, an ICMP port unreachable on a connected UDP socket): the
+    // pending error is the news. The call itself might wait on a blocking socket, or, under
+    // Wine, read a reset as an orderly end.
+    int err = 0;
+    int len = sizeof err;
+    if (::getsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len) == 0 && err != 0) {
+      return {err, winsock_category()};
+    }
+    // Wine's WSAPoll takes the reset it reports as POLLERR: SO_ERROR then reads 0 and recv 0,
+    // an orderly end. POLLERR on a stream socket is a reset or an abort on Windows too.
+    if (e.ready & wait_entry::error) return {WSAECONNRESET, winsock_category()};
+  }
+  return {};
 }
 
 }  // namespace sockit::detail
