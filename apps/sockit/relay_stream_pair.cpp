@@ -124,7 +124,7 @@ class stream_pair final : public relay_stream_pair {
   void link(const std::shared_ptr<A>& from, const std::shared_ptr<B>& to, bool& eof, bool client_side) {
     A* f = from.get();
     B* t = to.get();
-    from->on_data([this, t](A& self, buffer& input) {
+    from->on_data([t](A& self, buffer& input) {
       t->send(input.readable());
       input.clear();
       if (t->output_size() > high_water) self.hold_reading(true);
