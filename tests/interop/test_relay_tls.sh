@@ -3,7 +3,8 @@
 # make_certs.sh makes for this run: openssl s_client -> relay --tls-in -> plain sockit echo;
 # nc -> relay --tls-out -> openssl s_server (verified, SNI by address, ALPN as s_server saw it);
 # 1 MiB of random bytes byte-exact through each mode (TLS both sides too, with sha256);
-# a client that speaks no TLS costs one line and the relay goes on serving; a bad certificate on
+# a client that speaks no TLS costs one line and the relay goes on serving, one that never sends
+# its hello is closed at --connect-timeout; a bad certificate on
 # --tls-out (expired, unknown CA) is one line saying why and the client is reset; the --json
 # listening event and totals; the usage errors. 127.0.0.1 only.
 . "$SOCKIT_TEST_LIB"
@@ -45,6 +46,19 @@ out=$( (echo from-s_client; sleep 0.5) | timeout 5 openssl s_client -brief -veri
 expect_eq "$out" from-s_client "--tls-in: s_client round-trip through the relay"
 expect_contains "$TMP/sc.err" "Verification: OK" "--tls-in: s_client verified the relay"
 expect_match "$TMP/rin.err" "relay: #1 from 127\.0\.0\.1:[0-9]+: TLS handshake failed: http request$" "--tls-in: the plain client's line"
+
+# 1b. a client that never sends its hello is closed at --connect-timeout, with one line.
+relay RTO rto "127.0.0.1:$E" "${IN[@]}" --connect-timeout 0.3
+got=$(timeout 5 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    print(len(s.recv(10)))
+except ConnectionResetError:
+    print("reset")' "$RTO")
+expect_eq "$got" 0 "--tls-in: a silent client closed at --connect-timeout"
+expect_match "$TMP/rto.err" "relay: #1 from 127\.0\.0\.1:[0-9]+: TLS handshake failed: no handshake within 0\.3 s \(--connect-timeout\)$" \
+  "--tls-in: the silent client's line"
 
 # 2. --tls-in: 1 MiB from sockit connect --tls, byte-exact (its EOF sent as close_notify).
 run "$TMP/in.back" "$TMP/err" -- "$SOCKIT" connect --tls --tls-ca "$CA" 127.0.0.1 "$RIN" <"$TMP/big"
