@@ -18,12 +18,15 @@
 
 #include <fmt/core.h>
 
+#include "tls_flags.hpp"
+#include "sockit/buffer.hpp"
 #include "sockit/datagram_batch.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/tls_session.hpp"
 #include "sockit/udp.hpp"
 #include "sockit/unix.hpp"
 
@@ -34,6 +37,7 @@ using clk = std::chrono::steady_clock;
 constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ unless SIZE is a multiple
 constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
 constexpr auto stop_poll = std::chrono::milliseconds(50);  // how often loops look at progress.stop
+constexpr std::size_t tls_encrypt_chunk = 64 * 1024;  // plaintext encrypted at once; bounds the ciphertext queued
 
 // The bytes every message is cut from, shared by all connections and threads. Byte i of it is
 // byte i % 251 of a fixed sequence, so any run of `chunk` bytes can start at any stream position:
@@ -68,6 +72,10 @@ struct connection {
   std::uint64_t queued = 0, written = 0, received = 0;
   bool want_write = false;  // the kernel buffer was full: writability is watched
   bool dead = false;
+  // --tls: the session, and ciphertext the kernel has not taken yet. `written` then counts the
+  // plaintext encrypted so far.
+  std::optional<tls_session> tls;
+  buffer cipher;
   // UDP: `count` is the datagrams in flight (slots of `ring` in use, sent != {}); `head` a hint
   // at a free slot. Pacing: the next datagram may leave at next_due, the one after `interval` later.
   std::uint64_t quota = ~std::uint64_t{0};  // datagrams still to send (--count)
@@ -84,7 +92,7 @@ class worker {
       : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(cfg.udp ? 0 : 64 * 1024),
         // UDP: one echo is one datagram of SIZE; a longer one is an error, seen by its wire size.
         in_(cfg.udp ? 32 : 1, cfg.udp ? cfg.size : 1), out_(cfg.udp ? 64 : 1, cfg.udp ? cfg.size : 1),
-        paced_(cfg.udp && cfg.rate > 0) {}
+        paced_(cfg.udp && cfg.rate > 0), plain_(cfg.tls ? 64 * 1024 : 0) {}
 
   std::error_code init() {
     auto l = event_loop::create(cfg_.loop_engine);
@@ -94,9 +102,10 @@ class worker {
   }
 
   // quota: UDP datagrams this connection sends (--count); interval: between two of them (--rate).
-  void add(socket s, std::uint64_t quota, clk::duration interval) {
+  void add(socket s, std::optional<tls_session> tls, std::uint64_t quota, clk::duration interval) {
     auto c = std::make_unique<connection>();
     c->sock = std::move(s);
+    c->tls = std::move(tls);
     c->ring.resize(static_cast<std::size_t>(cfg_.depth));
     c->quota = quota;
     c->interval = interval;
@@ -247,22 +256,49 @@ class worker {
 
   // Writes what is queued, as far as the kernel takes it, straight from the shared pattern.
   void write_tcp(connection& c) {
+    if (c.tls) return write_tls(c);
     while (c.written < c.queued) {
       std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(c.queued - c.written, pattern::chunk));
       auto n = try_send(c.sock, {pat_.stream(c.written), len});
       if (!n) {
-        if (n.error() == errc::would_block) {
-          if (!c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable | io_writable);
-          c.want_write = true;
-          return;
-        }
+        if (n.error() == errc::would_block) return watch_writable(c, true);
         fail(c, describe("send to " + cfg_.target_name(), n.error()));
         return;
       }
       c.written += *n;
     }
-    if (c.want_write) (void)loop_->modify(c.sock.native_handle(), io_readable);
-    c.want_write = false;
+    watch_writable(c, false);
+  }
+
+  // --tls: encrypts what is queued a chunk at a time, each only once the ciphertext before it has
+  // gone, so what waits for the kernel stays under a chunk's worth.
+  void write_tls(connection& c) {
+    for (;;) {
+      while (!c.cipher.empty()) {
+        auto n = try_send(c.sock, c.cipher.readable());
+        if (!n) {
+          if (n.error() == errc::would_block) return watch_writable(c, true);
+          fail(c, describe("send to " + cfg_.target_name(), n.error()));
+          return;
+        }
+        c.cipher.consume(*n);
+      }
+      if (c.written == c.queued) break;
+      std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(c.queued - c.written, tls_encrypt_chunk));
+      if (auto ec = c.tls->write({pat_.stream(c.written), len})) {
+        fail(c, describe("TLS to " + cfg_.target_name(), ec));
+        return;
+      }
+      (void)c.tls->take_output(c.cipher);
+      c.written += len;
+    }
+    c.cipher.release_if_empty();
+    watch_writable(c, false);
+  }
+
+  void watch_writable(connection& c, bool on) {
+    if (c.want_write != on) (void)loop_->modify(c.sock.native_handle(), on ? io_readable | io_writable : io_readable);
+    c.want_write = on;
   }
 
   void on_event(connection& c, std::uint32_t ev) {
@@ -300,29 +336,51 @@ class worker {
         fail(c, describe("recv from " + cfg_.target_name(), make_error_code(errc::end_of_stream)));
         return;
       }
-      auto now = clk::now();
-      std::size_t pos = 0, got = static_cast<std::size_t>(n);
-      std::size_t completed = 0;
-      while (pos < got) {
-        std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
-        std::size_t take = std::min(cfg_.size - offset, got - pos);
-        if (c.count == 0 || std::memcmp(rbuf_.data() + pos, pat_.stream(c.received), take) != 0) {
-          fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})",
-                              cfg_.target_name(), c.received / cfg_.size, offset));
-          return;
-        }
-        pos += take;
-        c.received += take;
-        if (offset + take == cfg_.size) {
-          complete(c, c.ring[c.head].sent, now);
-          c.head = (c.head + 1) % c.ring.size();
-          --c.count;
-          ++completed;
-        }
-      }
-      for (std::size_t i = 0; i < completed && !c.dead; ++i) send_next(c);
-      if (got < rbuf_.size()) return;
+      auto got = std::span<const std::byte>(rbuf_).first(static_cast<std::size_t>(n));
+      if (!(c.tls ? decrypt(c, got) : check_echo(c, got))) return;
+      if (got.size() < rbuf_.size()) return;
     }
+  }
+
+  // --tls: the ciphertext read goes into the session; the plaintext it yields is checked.
+  bool decrypt(connection& c, std::span<const std::byte> cipher) {
+    (void)c.tls->feed(cipher);
+    for (;;) {
+      auto r = c.tls->read(plain_);
+      if (!r) {
+        if (r.error() == errc::would_block) return true;
+        fail(c, describe("TLS from " + cfg_.target_name(), r.error()));  // end_of_stream: its close_notify
+        return false;
+      }
+      if (!check_echo(c, std::span<const std::byte>(plain_).first(*r))) return false;
+    }
+  }
+
+  // Echoed stream bytes: verified against what was sent, messages completed, their
+  // replacements sent. False if the connection failed.
+  bool check_echo(connection& c, std::span<const std::byte> got) {
+    auto now = clk::now();
+    std::size_t pos = 0;
+    std::size_t completed = 0;
+    while (pos < got.size()) {
+      std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
+      std::size_t take = std::min(cfg_.size - offset, got.size() - pos);
+      if (c.count == 0 || std::memcmp(got.data() + pos, pat_.stream(c.received), take) != 0) {
+        fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})", cfg_.target_name(),
+                            c.received / cfg_.size, offset));
+        return false;
+      }
+      pos += take;
+      c.received += take;
+      if (offset + take == cfg_.size) {
+        complete(c, c.ring[c.head].sent, now);
+        c.head = (c.head + 1) % c.ring.size();
+        --c.count;
+        ++completed;
+      }
+    }
+    for (std::size_t i = 0; i < completed && !c.dead; ++i) send_next(c);
+    return !c.dead;
   }
 
   // UDP: echoes come in batches (recvmmsg, up to 4 x 32 per wake-up) and their replacements leave
@@ -397,6 +455,7 @@ class worker {
   datagram_batch in_;   // UDP: echoes read by one recvmmsg
   datagram_batch out_;  // UDP: datagrams sent by one sendmmsg
   bool paced_;
+  std::vector<std::byte> plain_;  // --tls: decrypted echoes
   std::size_t done_ = 0;  // --count: connections done
   bench_totals totals_;
   bool measuring_ = false;
@@ -453,6 +512,21 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source, 
   }
   (void)set_tcp_nodelay(*s, true);
   return std::move(*s);
+}
+
+// --tls: the handshake on a connected socket, 10 s at most (as the connect); `why` gets the line
+// the report shows.
+std::optional<tls_session> tls_connection(const bench_config& cfg, const socket& s, std::string& why) {
+  auto made = tls_session::client(*cfg.tls, cfg.tls_host);
+  if (!made) {
+    why = describe("TLS setup for " + cfg.target_name(), made.error());
+    return std::nullopt;
+  }
+  if (auto ec = drive_tls_handshake(s, *made, deadline::after_seconds(10))) {
+    why = fmt::format("TLS handshake with {} failed: {}", cfg.target_name(), tls_why(ec, &*made));
+    return std::nullopt;
+  }
+  return std::move(*made);
 }
 
 }  // namespace
@@ -523,6 +597,18 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
       if (made == 0) return result;  // the first one failed: nothing to measure
       continue;
     }
+    std::optional<tls_session> tls;
+    if (cfg.tls) {
+      std::string why;
+      tls = tls_connection(cfg, *s, why);
+      if (!tls) {
+        ++result.connect_failures;
+        ++result.errors;
+        if (result.first_error.empty()) result.first_error = why;
+        if (made == 0) return result;
+        continue;
+      }
+    }
     if (made == 0 && cfg.recv_buffer > 0) {
       // Linux reports twice what it grants (the rest is its bookkeeping).
       if (auto got = recv_buffer_size(*s)) result.recv_buffer = *got / 2;
@@ -533,7 +619,7 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
                                          : cfg.count / conns + (static_cast<std::uint64_t>(i) < cfg.count % conns ? 1 : 0);
     clk::duration interval{};
     if (cfg.rate > 0) interval = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(static_cast<double>(conns) / cfg.rate));
-    workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s), quota, interval);
+    workers[static_cast<std::size_t>(i % nthreads)]->add(std::move(*s), std::move(tls), quota, interval);
     ++made;
   }
   result.connected = static_cast<std::uint64_t>(made);

@@ -14,6 +14,7 @@
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/histogram.hpp"
+#include "sockit/tls_context.hpp"
 #include "sockit/unix.hpp"
 
 namespace sockit::cli {
@@ -47,6 +48,10 @@ struct bench_config {
   bool count_time_limit = false;
   int recv_buffer = 0;
   socket_prepare prepare;
+  // --tls: each TCP connection's handshake (verified against tls_host, or not with an insecure
+  // context) runs when it is opened, before the window; the echoed stream is then encrypted.
+  const tls_context* tls = nullptr;
+  std::string tls_host;
 
   std::string target_name() const { return unix_target ? unix_target->to_string() : target.to_string(); }
   // "tcp", "udp", "unix stream" or "unix dgram", for the report.

@@ -21,6 +21,7 @@
 #include "json.hpp"
 #include "sockit/error.hpp"
 #include "sockit/udp.hpp"
+#include "tls_flags.hpp"
 #include "unix_flags.hpp"
 
 namespace sockit::cli {
@@ -34,6 +35,7 @@ struct bench_options {
   std::string threads = "1";
   bench_config cfg;
   socket_flags sock;
+  tls_flags tls;  // --tls, --tls-ca, --tls-insecure, --tls-sni, --tls-alpn: TCP only
   CLI::Option* time_opt = nullptr;
   CLI::Option* warmup_opt = nullptr;
 };
@@ -78,6 +80,10 @@ int run(const bench_options& o, context& ctx) {
   }
   if (!check_unix_args(on_unix ? o.target : std::string(), uf, o.sock, unix_at, code)) return code;
   const bool udp = o.cfg.udp || uf.dgram;  // datagrams, over UDP or a Unix socket
+  tls_flags tf = o.tls;
+  const char* no_tls = o.cfg.udp ? "--udp (bench --tls is TCP)" : uf.dgram ? "--unix-dgram (bench --tls is TCP)"
+                       : on_unix ? "a unix: target (bench --tls is TCP)" : nullptr;
+  if (!check_tls_flags(tf, false, no_tls, code)) return code;
   std::vector<endpoint> eps;
   if (!on_unix) {
     if (!parse_address_arg(o.target, hp, code, udp ? transport::udp : transport::tcp)) return code;
@@ -123,6 +129,10 @@ int run(const bench_options& o, context& ctx) {
   cfg.udp = udp;
   if (on_unix) cfg.unix_target = unix_at;
   else cfg.target = eps.front();
+  if (tf.on) {
+    cfg.tls = &*tf.ctx;
+    cfg.tls_host = tf.sni.value_or(hp.host.empty() ? "localhost" : hp.host);
+  }
   // --rcvbuf is the driver's own (it reads back what the kernel granted, for the report); the
   // other flags run on every connection's socket, on the generator's threads.
   cfg.recv_buffer = flags.rcvbuf ? static_cast<int>(*flags.rcvbuf) : 0;
@@ -151,8 +161,8 @@ int run(const bench_options& o, context& ctx) {
   if (!ctx.json) {
     std::string span = cfg.count == 0 ? fmt::format("{:g} s (+{:g} s warm-up)", cfg.seconds, cfg.warmup)
                                       : fmt::format("{} datagrams{}", cfg.count, cfg.count_time_limit ? fmt::format(" (at most {:g} s)", cfg.seconds) : "");
-    print_out("sockit bench {}: {}, {} connection{}, depth {}, {} B messages{}, {}, {} thread{}\n",
-               cfg.target_name(), cfg.proto(), cfg.connections, cfg.connections == 1 ? "" : "s",
+    print_out("sockit bench {}: {}{}, {} connection{}, depth {}, {} B messages{}, {}, {} thread{}\n",
+               cfg.target_name(), cfg.proto(), cfg.tls ? " over TLS" : "", cfg.connections, cfg.connections == 1 ? "" : "s",
                cfg.depth, cfg.size, cfg.rate > 0 ? fmt::format(", {:g}/s in all", cfg.rate) : "", span, cfg.threads,
                cfg.threads == 1 ? "" : "s");
     std::fflush(stdout);
@@ -224,7 +234,7 @@ int run(const bench_options& o, context& ctx) {
         .add("duration_s", secs).add("messages", t.messages).add("msgs_per_s", rate).add("mb_per_s", mbps)
         .add_raw("latency_us", lat.str()).add("errors", t.errors).add("connect_failures", t.connect_failures)
         .add("udp_sent", t.udp_sent).add("udp_echoed", cfg.udp ? t.messages : 0).add("udp_lost", t.udp_lost)
-        .add("udp_reordered", t.udp_reordered).add("interrupted", interrupted);
+        .add("udp_reordered", t.udp_reordered).add("interrupted", interrupted).add("tls", cfg.tls != nullptr);
     if (cfg.rate > 0) j.add("rate_pps", cfg.rate); else j.add_null("rate_pps");
     if (cfg.count > 0) j.add("count", cfg.count); else j.add_null("count");
     if (cfg.recv_buffer > 0) j.add("rcvbuf", t.recv_buffer); else j.add_null("rcvbuf");
@@ -278,6 +288,7 @@ void setup_bench(CLI::App& cmd, context& ctx) {
   add_engine_option(cmd, o->cfg.loop_engine);
   add_socket_flags(cmd, o->sock, {.tcp = true, .server = false, .client = false});
   add_unix_flags(cmd, o->unix, false);
+  add_tls_flags(cmd, o->tls, false);
   // Hidden (empty group), for tests: a low value makes a few hundred connections use several
   // source addresses, which otherwise happens only when a source runs out of ephemeral ports.
   cmd.add_option("--per-source", o->cfg.per_source, "Connections per 127.0.0.x source address before the next")
@@ -292,6 +303,7 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json\n"
       "  sockit echo unix:/tmp/e.sock & sleep 0.5; sockit bench unix:/tmp/e.sock -s 16384   # vs TCP loopback\n"
       "  sockit bench --unix-dgram unix:@echo -c 4 -d 8          # against sockit echo --unix-dgram unix:@echo\n"
+      "  sockit bench --tls --tls-ca ca.pem localhost:7443 -c 4 -d 4 -s 16384   # against sockit echo --tls\n"
       "  sockit bench 10.0.0.2:7007 --udp --rate 2000 -n 10000 -d 64   # paced; lost/reordered counted");
   cmd.callback([o, &ctx] { ctx.run = [o, &ctx] { return run(*o, ctx); }; });
 }

@@ -131,9 +131,7 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     if (!a.gate.admit(peer, 0)) continue;  // --allow/--deny: closed, and the next one is awaited
     spdlog::info("connection from {}", accepted_peer_name(*c, peer));
     log_peer_credentials(*c);  // Unix sockets, -v
-    if (!a.keep_open) {
-      listeners.clear();  // one peer only: later clients are refused instead of queueing unanswered
-    }
+    listeners.clear();  // one peer only: later clients are refused instead of queueing unanswered
     pump_options po;
     po.peer_name = accepted_peer_name(*c, peer);
     po.recv_timeout = a.sock.recv_timeout.value_or(-1);
@@ -143,17 +141,14 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     if (a.tls.on) {  // the client's hello: no limit but --recv-timeout's
       int hc = exit_ok;
       ts = tls_handshake(*c, a.tls, true, "", po.peer_name, po.recv_timeout, hc);
-      if (!ts && !a.keep_open) return hc;
-      if (!ts) continue;  // -k (a Unix socket's clients one after another): the next one
+      if (!ts) return hc;
       po.tls = &*ts;
     }
-    int code = pump.run(*c, po);
-    if (!a.keep_open || stdout_error() || stop_requested()) return code;
-    spdlog::info("{} done (exit {}), waiting for the next connection", po.peer_name, code);
+    return pump.run(*c, po);
   }
 }
 
-// -k (or --broker) over TCP: clients at once (listen_hub.hpp).
+// -k (or --broker) over TCP or a Unix stream socket: clients at once (listen_hub.hpp).
 int run_hub(std::vector<bound_socket>& listeners, const listen_args& a, const context& ctx) {
   hub_options o;
   o.broker = a.hub.broker;
@@ -281,8 +276,8 @@ int run_listen(const listen_args& a, const context& ctx) {
     apply_netcat_flags(a.nc, po);
     return run_unix_datagrams(socks.front().sock, unix_at, a.keep_open, po, dump);
   }
-  // Unix stream sockets keep -k's one-after-another path (the hub is TCP's: ncat's --keep-open).
-  if (!a.udp && !on_unix && (a.keep_open || a.hub.broker)) return run_hub(socks, checked, ctx);
+  // TCP and Unix stream sockets alike: clients at once (ncat's --keep-open).
+  if (!a.udp && (a.keep_open || a.hub.broker)) return run_hub(socks, checked, ctx);
   return a.udp ? run_udp(socks, checked, ctx) : run_tcp(socks, checked, ctx);
 }
 

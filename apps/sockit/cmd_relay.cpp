@@ -4,7 +4,8 @@
 // for testing applications where tc netem is missing. The pieces: relay_flow (one direction),
 // relay_connection (one TCP connection), relay_tcp / relay_udp (one loop's relay), relay_impairment
 // (the scheduling arithmetic), relay_report (what is printed); the loops, signals and graceful
-// stop are services/service_loops, as for serve.
+// stop are services/service_loops, as for serve. With TLS on a side (--tls-in, --tls-out) each
+// connection is copied through streams instead (relay_stream_pair).
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "socket_flags.hpp"
 #include "relay_tcp.hpp"
 #include "relay_udp.hpp"
+#include "tls_flags.hpp"
 #include "services/service_host.hpp"
 #include "services/service_loops.hpp"
 #include "unix_flags.hpp"
@@ -51,8 +53,9 @@ struct relay_args {
   std::string impair_dir = "both";
   unix_flags unix;  // --mode for a unix: LISTEN (--unix-dgram is refused: streams only)
   std::optional<long long> seed;
-  // Options given on the command line, for the TCP-only / UDP-only checks.
-  std::vector<CLI::Option*> udp_only, tcp_only;
+  tls_flags tls_in, tls_out;  // --tls-in (with --tls-cert, --tls-key), --tls-out (with --tls-ca...)
+  // Options given on the command line, for the TCP-only / UDP-only / not-with-TLS checks.
+  std::vector<CLI::Option*> udp_only, tcp_only, splice_only;
 };
 
 // LISTEN is [ADDR:]PORT: loopback (127.0.0.1) without an address.
@@ -71,7 +74,8 @@ bool parse_listen(const std::string& text, bool udp, endpoint& out, int& code) {
   return true;
 }
 
-bool parse_target(const std::string& text, bool udp, endpoint& out, int& code) {
+// `host` gets the name as typed (what --tls-out verifies).
+bool parse_target(const std::string& text, bool udp, endpoint& out, std::string& host_typed, int& code) {
   host_port hp;
   if (!parse_address_arg(text, hp, code, udp ? transport::udp : transport::tcp)) return false;
   if (hp.port == 0) {
@@ -80,6 +84,7 @@ bool parse_target(const std::string& text, bool udp, endpoint& out, int& code) {
   }
   std::string host = hp.host.empty() ? "127.0.0.1" : hp.host;
   if (!check_host_arg(host, code)) return false;
+  host_typed = host;
   resolve_options ro;
   ro.socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
   auto eps = resolve(host, hp.port, ro);
@@ -107,6 +112,20 @@ int run_relay(relay_args& a, bool json) {
     return fail_message("-u/--udp: a unix: LISTEN or TARGET relays streams only", exit_usage);
   }
   if (a.unix.dgram) return fail_message("--unix-dgram: relay moves streams only", exit_usage);
+  // TLS: TCP (or Unix streams) only; the bytes are copied through the TLS stream, so the splice and
+  // impairment options have nothing to act on and are refused rather than ignored.
+  tls_flags tls_in = a.tls_in, tls_out = a.tls_out;
+  if (!check_tls_flags(tls_in, true, a.udp ? "-u/--udp (TLS relays TCP)" : nullptr, code)) return code;
+  if (!check_tls_flags(tls_out, false, a.udp ? "-u/--udp (TLS relays TCP)" : nullptr, code)) return code;
+  if (tls_in.on || tls_out.on) {
+    for (auto* o : a.splice_only) {
+      if (o->count() > 0) {
+        return fail_message(fmt::format("{} cannot be used with {}: TLS bytes are copied through the TLS stream",
+                                        o->get_name(), tls_in.on ? tls_in.name : tls_out.name),
+                            exit_usage);
+      }
+    }
+  }
   unix_flags uf = a.unix;
   unix_address listen_unix_at, target_unix_at;
   if (!check_unix_args(unix_in ? a.listen : std::string(), uf, a.sock, listen_unix_at, code)) return code;
@@ -124,8 +143,14 @@ int run_relay(relay_args& a, bool json) {
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, !a.udp, code)) return code;
   relay_settings s;
+  std::string target_host;
   if (unix_out) s.target_unix = target_unix_at;
-  else if (!parse_target(a.target, a.udp, s.target, code)) return code;
+  else if (!parse_target(a.target, a.udp, s.target, target_host, code)) return code;
+  if (tls_in.on) s.tls_in = &*tls_in.ctx;
+  if (tls_out.on) {
+    s.tls_out = &*tls_out.ctx;
+    s.tls_host = tls_out.sni.value_or(target_host);  // a unix: TARGET has no name: the chain only
+  }
   if (!unix_out && flags.source_at && !flags.source.empty() && flags.source_at->family() != s.target.family()) {
     return fail_message("--source is an address of the other family than TARGET's", exit_usage);
   }
@@ -220,15 +245,16 @@ int run_relay(relay_args& a, bool json) {
     json_object o;
     o.add("event", "listening").add("proto", header.proto).add("address", header.listen_name());
     o.add("target", header.target_name()).add("seed", s.seed);
+    o.add("tls_in", tls_in.on).add("tls_out", tls_out.on);
     o.add_raw("socket_options", applied_json(listen_applied));
     print_json(o);
   }
   if (s.impair.active()) {
     notice(fmt::format("impairments on ({}; seed {})", a.impair_dir == "both" ? "both ways" : a.impair_dir, s.seed));
   }
-  spdlog::info("relaying {} {} -> {} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
-               header.proto, header.listen_name(), header.target_name(), loops.front().loop->engine_name(), threads,
-               threads == 1 ? "" : "s");
+  spdlog::info("relaying {}{} {} -> {}{} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
+               header.proto, tls_in.on ? " (TLS)" : "", header.listen_name(), header.target_name(),
+               tls_out.on ? " (TLS)" : "", loops.front().loop->engine_name(), threads, threads == 1 ? "" : "s");
 
   auto ec = loops.run();
   relay_snapshot sum;
@@ -273,15 +299,15 @@ void setup_relay(CLI::App& cmd, context& ctx) {
                               "UDP: open sessions per loop; datagrams from further new clients are dropped")
                    ->check(int_check(1, 1000000))
                    ->capture_default_str();
-  cmd.add_option("--delay", a->impair.delay, "Impairment: hold every byte (datagram) SECS seconds")
-      ->check(seconds_check(true, 3600));
-  cmd.add_option("--jitter", a->impair.jitter,
-                 "Impairment: add a delay drawn uniformly from -SECS to +SECS seconds (never below 0 in all)")
-      ->check(seconds_check(true, 3600));
-  cmd.add_option("--rate", a->impair.rate,
-                 "Impairment: at most this many bytes per second each way, per connection (session); 0: unlimited")
-      ->check(number_check(0, 1e12, "bytes per second"))
-      ->type_name("BYTES/S");
+  auto* delay = cmd.add_option("--delay", a->impair.delay, "Impairment: hold every byte (datagram) SECS seconds")
+                    ->check(seconds_check(true, 3600));
+  auto* jitter = cmd.add_option("--jitter", a->impair.jitter,
+                                "Impairment: add a delay drawn uniformly from -SECS to +SECS seconds (never below 0 in all)")
+                     ->check(seconds_check(true, 3600));
+  auto* rate = cmd.add_option("--rate", a->impair.rate,
+                              "Impairment: at most this many bytes per second each way, per connection (session); 0: unlimited")
+                   ->check(number_check(0, 1e12, "bytes per second"))
+                   ->type_name("BYTES/S");
   auto* loss = cmd.add_option("--loss", a->impair.loss, "Impairment, UDP: drop this percentage of datagrams")
                    ->check(number_check(0, 100, "percent"))
                    ->type_name("PCT");
@@ -303,11 +329,13 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       ->type_name("N");
   add_socket_flags(cmd, a->sock, {.tcp = true, .server = true, .client = true});
   add_unix_flags(cmd, a->unix, true);
+  add_relay_tls_flags(cmd, a->tls_in, a->tls_out);
   a->udp_only = {idle, maxs, loss, dup, reo};
   a->tcp_only = {copy, pipe, maxc, ct};
+  a->splice_only = {copy, pipe, delay, jitter, rate};
   cmd.footer(
       "TCP bytes move with splice(2) through a pipe per direction; with impairments they wait in a delay\n"
-      "line instead. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"
+      "line instead; with --tls-in/--tls-out they are copied through the TLS stream. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"
       "Examples:\n"
       "  sockit relay 8080 127.0.0.1:80               # 127.0.0.1:8080 -> 127.0.0.1:80\n"
       "  sockit relay 0.0.0.0:2222 10.0.0.5:22 --threads 2\n"
@@ -315,6 +343,8 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       "  sockit relay --udp 5353 127.0.0.1:53 --loss 5 --reorder 2 --seed 1\n"
       "  sockit relay 9000 unix:/run/app.sock             # TCP 127.0.0.1:9000 -> a Unix stream socket\n"
       "  sockit relay --mode 660 unix:/tmp/db.sock 127.0.0.1:5432   # a Unix socket -> TCP\n"
+      "  sockit relay 8443 127.0.0.1:8080 --tls-in --tls-cert cert.pem --tls-key key.pem   # terminates TLS\n"
+      "  sockit relay 8080 example.com:443 --tls-out      # plain in, TLS out (verified as example.com)\n"
       "  kill -USR1 $(pidof sockit)                    # statistics so far\n"
       "  sockit --json relay 0 127.0.0.1:7007          # a free port; JSON statistics");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_relay(*a, ctx.json); }; });

@@ -31,6 +31,7 @@
 #include "output.hpp"
 #include "stop_signals.hpp"
 #include "tls_flags.hpp"
+#include "unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/io.hpp"
@@ -160,6 +161,14 @@ void hub<Conn>::finish(int code) {
 template <class Conn>
 void hub<Conn>::take_client(socket s, const endpoint& peer) {
   if (done_ || !o_.gate.admit(peer, clients_.size())) return;  // `s` closes here
+  const std::uint64_t id = next_id_++;
+  // A Unix client has no address (usually unnamed): the socket's name and a number tell clients
+  // apart, and -v says who it is (SO_PEERCRED).
+  std::string name = peer.to_string();
+  if (peer.empty()) {
+    name = fmt::format("{} #{}", accepted_peer_name(s, peer), id);
+    log_peer_credentials(s);
+  }
   connection_limits lim;
   lim.high_water = std::numeric_limits<std::size_t>::max();  // the hub paces (see above), not each connection
   lim.low_water = lim.high_water;
@@ -167,7 +176,7 @@ void hub<Conn>::take_client(socket s, const endpoint& peer) {
   if constexpr (std::is_same_v<Conn, tls_stream>) {
     auto session = tls_session::server(*o_.tls);
     if (!session) {
-      spdlog::warn("{}: {}", peer.to_string(), describe("TLS setup", session.error()));
+      spdlog::warn("{}: {}", name, describe("TLS setup", session.error()));
       return;
     }
     conn = tls_stream::create(loop_, std::move(s), peer, std::move(*session), lim);
@@ -175,19 +184,18 @@ void hub<Conn>::take_client(socket s, const endpoint& peer) {
     conn = tcp_connection::create(loop_, std::move(s), peer, lim);
     conn->track_activity(false);
   }
-  const std::uint64_t id = next_id_++;
   conn->on_data([this, id](Conn& c, buffer& in) { on_data(id, c, in); });
   conn->on_peer_eof([this, id](Conn& c) { on_peer_eof(id, c); });
   conn->on_close([this, id](Conn&, std::error_code ec) { on_close(id, ec); });
   conn->on_drain([this](Conn&) { update_flow(); });
   if (auto ec = conn->start()) {
-    spdlog::warn("{}: {}", peer.to_string(), describe("watch", ec));
+    spdlog::warn("{}: {}", name, describe("watch", ec));
     return;
   }
   const auto now = clock::now();
-  client c{conn, peer.to_string(), now, now, 0, false};
+  spdlog::info("connection from {} ({} connected)", name, clients_.size() + 1);
+  client c{conn, std::move(name), now, now, 0, false};
   clients_.emplace(id, std::move(c));
-  spdlog::info("connection from {} ({} connected)", peer.to_string(), clients_.size());
   if (stdin_finished_ && !o_.broker && !o_.recv_only) conn->shutdown_write();  // nothing more will come
   if (held_) conn->hold_reading(true);
   update_stdin();

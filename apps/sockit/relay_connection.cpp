@@ -71,6 +71,7 @@ void relay_connection::connected() {
   connecting_ = false;
   (void)set_tcp_nodelay(client_, true);  // a relay adds no Nagle delay of its own
   (void)set_tcp_nodelay(target_, true);
+  if (settings_.tls_in || settings_.tls_out) return start_streams();
   flow_options up, down;
   up.copy = down.copy = settings_.copy;
   up.pipe_size = down.pipe_size = settings_.pipe_size;
@@ -83,6 +84,36 @@ void relay_connection::connected() {
   up_->start();
   down_->start();
   pump();
+}
+
+void relay_connection::start_streams() {
+  // The streams watch the sockets from now on.
+  if (target_watched_) (void)loop_.unwatch(target_.native_handle());
+  target_watched_ = false;
+  auto p = relay_stream_pair::create(
+      loop_, std::move(client_), client_ep_, std::move(target_), settings_,
+      [this](relay_stream_pair::ending e, std::error_code ec, const std::string& why) {
+        why_ = why;
+        switch (e) {
+          case relay_stream_pair::ending::clean: return end(outcome::clean, {});
+          case relay_stream_pair::ending::reset: return end(outcome::reset, ec);
+          case relay_stream_pair::ending::client_handshake: return end(outcome::client_tls_failed, ec);
+          case relay_stream_pair::ending::target_handshake: return end(outcome::target_tls_failed, ec);
+        }
+      });
+  if (!p) return end(outcome::reset, p.error());
+  streams_ = std::move(*p);
+  if (auto ec = streams_->start()) end(outcome::reset, ec);
+}
+
+std::uint64_t relay_connection::bytes_up() const noexcept {
+  if (up_) return up_->bytes_out();
+  return streams_ ? streams_->bytes_up() : final_up_;  // the streams count on after they close
+}
+
+std::uint64_t relay_connection::bytes_down() const noexcept {
+  if (down_) return down_->bytes_out();
+  return streams_ ? streams_->bytes_down() : final_down_;
 }
 
 void relay_connection::on_io(bool client_side, std::uint32_t ev) {
@@ -162,6 +193,7 @@ void relay_connection::arm_timer(std::optional<clock::time_point> at) {
 void relay_connection::drain() {
   if (ended_) return;
   draining_ = true;
+  if (streams_) return streams_->drain();
   if (connecting_ || !up_) return end(outcome::stopped, {});
   up_->stop_reading();
   down_->stop_reading();
@@ -169,6 +201,7 @@ void relay_connection::drain() {
 }
 
 bool relay_connection::drained() const noexcept {
+  if (streams_) return ended_ || streams_->drained();
   return ended_ || !up_ || (up_->held() == 0 && down_->held() == 0);
 }
 
@@ -186,12 +219,15 @@ void relay_connection::end(outcome o, std::error_code ec) {
   client_watched_ = target_watched_ = false;
   if (o == outcome::reset || o == outcome::target_failed) {
     // SO_LINGER 0: close sends a reset.
-    (void)set_linger(client_, std::chrono::seconds(0));
+    if (client_.is_open()) (void)set_linger(client_, std::chrono::seconds(0));
     if (target_.is_open()) (void)set_linger(target_, std::chrono::seconds(0));
   }
-  if (up_) final_path_ = row(clock::now()).path;
+  if (up_ || streams_) final_path_ = row(clock::now()).path;
   final_up_ = bytes_up();
   final_down_ = bytes_down();
+  // Already closed if they ended the connection themselves; kept until the connection goes, since
+  // this may run inside one of their own handlers.
+  if (streams_) streams_->close(o == outcome::reset || o == outcome::target_failed);
   up_.reset();  // the flows refer to the sockets: gone first
   down_.reset();
   (void)client_.close();
@@ -204,6 +240,13 @@ relay_row relay_connection::row(clock::time_point now) const {
   r.id = id_;
   r.client = client_ep_;
   r.seconds = std::chrono::duration<double>(now - started_).count();
+  if (streams_) {
+    r.state = ended_ ? "ended" : draining_ ? "draining" : streams_->state();
+    r.path = settings_.tls_in && settings_.tls_out ? "tls" : settings_.tls_in ? "tls-in" : "tls-out";
+    r.bytes_up = streams_->bytes_up();
+    r.bytes_down = streams_->bytes_down();
+    return r;
+  }
   if (!up_) {
     r.state = ended_ ? "ended" : "connecting";
     r.path = final_path_;

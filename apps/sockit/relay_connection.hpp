@@ -6,7 +6,10 @@
 //     so each peer learns the relayed connection failed, as it would have without the relay;
 //   - the target refuses, resets or does not answer the connect within --connect-timeout: the
 //     client is reset (it sees ECONNRESET, not a clean end it could take for an empty reply), and
-//     one warning line names the target and the error.
+//     one warning line names the target and the error;
+//   - with TLS on a side (--tls-in, --tls-out) the bytes go through relay_stream_pair instead of the
+//     flows, and a failed handshake ends the connection: the client's (the target is closed), or
+//     the target's (the client is reset); why() says why in one line.
 // Private to the CLI.
 #pragma once
 
@@ -21,6 +24,7 @@
 #include "relay_flow.hpp"
 #include "relay_settings.hpp"
 #include "relay_stats.hpp"
+#include "relay_stream_pair.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/socket.hpp"
@@ -30,7 +34,7 @@ namespace sockit::cli {
 class relay_connection {
  public:
   using clock = std::chrono::steady_clock;
-  enum class outcome { clean, reset, target_failed, stopped };
+  enum class outcome { clean, reset, target_failed, stopped, client_tls_failed, target_tls_failed };
   // Runs once when the connection has ended (its sockets are closed by then). The owner must not
   // destroy the connection inside it: post the destruction.
   using end_handler = std::function<void(relay_connection&, outcome, std::error_code)>;
@@ -52,14 +56,17 @@ class relay_connection {
 
   std::uint64_t id() const noexcept { return id_; }
   bool ended() const noexcept { return ended_; }
+  // A failed TLS handshake's reason ("certificate has expired"), once ended with one.
+  const std::string& why() const noexcept { return why_; }
   relay_row row(clock::time_point now) const;
   // Delivered each way (kept after the end, for the totals).
-  std::uint64_t bytes_up() const noexcept { return up_ ? up_->bytes_out() : final_up_; }
-  std::uint64_t bytes_down() const noexcept { return down_ ? down_->bytes_out() : final_down_; }
+  std::uint64_t bytes_up() const noexcept;
+  std::uint64_t bytes_down() const noexcept;
 
  private:
   void on_connect_event();
   void connected();
+  void start_streams();
   void on_io(bool client_side, std::uint32_t ev);
   void pump();
   void update();
@@ -75,6 +82,8 @@ class relay_connection {
   const relay_settings& settings_;
   end_handler on_end_;
   std::optional<relay_flow> up_, down_;
+  std::unique_ptr<relay_stream_pair> streams_;  // TLS on a side: instead of the flows
+  std::string why_;
   clock::time_point started_;
   bool connecting_ = false;
   bool client_watched_ = false, target_watched_ = false;

@@ -12,6 +12,7 @@
 #include "sockit/socket.hpp"
 #include "relay_impairment.hpp"
 #include "sockit/endpoint.hpp"
+#include "sockit/tls_context.hpp"
 #include "sockit/unix.hpp"
 
 namespace sockit::cli {
@@ -29,6 +30,12 @@ struct relay_settings {
   std::size_t max_connections = 0;  // TCP, per loop
   std::chrono::milliseconds idle{60000};  // UDP session idle expiry
   std::size_t max_sessions = 1024;        // UDP, per loop
+  // --tls-in: the server context clients handshake with; --tls-out: the client context for the
+  // target, verified against tls_host (the TARGET's host or --tls-sni; empty: the chain only).
+  // Either set: the connection is copied through streams (relay_stream_pair), not spliced.
+  const tls_context* tls_in = nullptr;
+  const tls_context* tls_out = nullptr;
+  std::string tls_host;
   // The socket option flags: on the listening sockets (accepted ones inherit them) and on each
   // socket to the target (with --source). Stateless, so every loop's thread may call them.
   socket_prepare listen_prepare;

@@ -79,6 +79,18 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
       ++totals_.resets;
       r.state = "reset";
       break;
+    case relay_connection::outcome::client_tls_failed:
+      // One client that cannot (or will not) speak TLS: one line, and the relay goes on.
+      ++totals_.resets;
+      r.state = "tls-failed";
+      warnings_.warn(fmt::format("relay: #{} from {}: TLS handshake failed: {}", c.id(), r.client.to_string(), c.why()));
+      break;
+    case relay_connection::outcome::target_tls_failed:
+      ++totals_.target_failures;
+      r.state = "tls-failed";
+      warnings_.warn(fmt::format("relay: #{} from {}: TLS handshake with {} failed: {}; client reset", c.id(),
+                                 r.client.to_string(), settings_.target_name(), c.why()));
+      break;
     case relay_connection::outcome::target_failed:
       ++totals_.target_failures;
       r.state = "target-failed";
@@ -87,7 +99,7 @@ void tcp_relay::ended(relay_connection& c, relay_connection::outcome o, std::err
       break;
   }
   spdlog::info("relay: #{} {} {} ({} up, {} down, {:.3f} s){}", c.id(), r.client.to_string(), r.state, r.bytes_up,
-               r.bytes_down, r.seconds, ec && o != relay_connection::outcome::target_failed ? ": " + ec.message() : "");
+               r.bytes_down, r.seconds, ec && c.why().empty() && o != relay_connection::outcome::target_failed ? ": " + ec.message() : "");
   history_.push_back(std::move(r));
   if (history_.size() > relay_history) history_.pop_front();
   // The connection is inside its own call stack: it goes at the end of the turn.

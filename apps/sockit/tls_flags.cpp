@@ -31,28 +31,28 @@ bool readable_file(const char* flag, const std::string& path, int& exit) {
 
 }  // namespace
 
-void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server) {
-  const char* group = "TLS";
-  cmd.add_flag("--tls", f.on,
-               server ? "Serve TLS (OpenSSL 3; TLS 1.2 or 1.3) with --tls-cert and --tls-key"
-                      : "Speak TLS: verify the server against the system's CAs (or --tls-ca) and its name")
+namespace {
+
+void add_server_files(CLI::App& cmd, tls_flags& f, const char* group) {
+  cmd.add_option("--tls-cert", f.cert, "The server's certificate (PEM, intermediates after it)")
+      ->option_text("FILE")
       ->group(group);
-  if (server) {
-    cmd.add_option("--tls-cert", f.cert, "The server's certificate (PEM, intermediates after it)")
-        ->option_text("FILE")
-        ->group(group);
-    cmd.add_option("--tls-key", f.key, "The certificate's private key (PEM)")->option_text("FILE")->group(group);
-  } else {
-    cmd.add_option("--tls-ca", f.ca, "Trust only the CAs in this PEM file, not the system's")
-        ->option_text("FILE")
-        ->group(group);
-    cmd.add_flag("--tls-insecure", f.insecure,
-                 "Skip certificate and name checks (still encrypted, but anyone in the middle can read it)")
-        ->group(group);
-    cmd.add_option("--tls-sni", f.sni, "The server name to send and to verify (default: HOST, unless an address)")
-        ->option_text("NAME")
-        ->group(group);
-  }
+  cmd.add_option("--tls-key", f.key, "The certificate's private key (PEM)")->option_text("FILE")->group(group);
+}
+
+void add_client_trust(CLI::App& cmd, tls_flags& f, const char* group) {
+  cmd.add_option("--tls-ca", f.ca, "Trust only the CAs in this PEM file, not the system's")
+      ->option_text("FILE")
+      ->group(group);
+  cmd.add_flag("--tls-insecure", f.insecure,
+               "Skip certificate and name checks (still encrypted, but anyone in the middle can read it)")
+      ->group(group);
+  cmd.add_option("--tls-sni", f.sni, "The server name to send and to verify (default: HOST, unless an address)")
+      ->option_text("NAME")
+      ->group(group);
+}
+
+void add_alpn(CLI::App& cmd, tls_flags& f, bool server, const char* group) {
   cmd.add_option("--tls-alpn", f.alpn,
                  server ? "Protocols to accept, in order of preference (ALPN), e.g. h2,http/1.1"
                         : "Protocols to offer (ALPN), e.g. h2,http/1.1; -v shows the one chosen")
@@ -60,14 +60,42 @@ void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server) {
       ->group(group);
 }
 
+}  // namespace
+
+void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server) {
+  const char* group = "TLS";
+  cmd.add_flag(f.name, f.on,
+               server ? "Serve TLS (OpenSSL 3; TLS 1.2 or 1.3) with --tls-cert and --tls-key"
+                      : "Speak TLS: verify the server against the system's CAs (or --tls-ca) and its name")
+      ->group(group);
+  if (server) add_server_files(cmd, f, group);
+  else add_client_trust(cmd, f, group);
+  add_alpn(cmd, f, server, group);
+}
+
+void add_relay_tls_flags(CLI::App& cmd, tls_flags& in, tls_flags& out) {
+  const char* group = "TLS";
+  in.name = "--tls-in";
+  out.name = "--tls-out";
+  cmd.add_flag(in.name, in.on, "Clients speak TLS to the relay (it terminates TLS) with --tls-cert and --tls-key")
+      ->group(group);
+  add_server_files(cmd, in, group);
+  cmd.add_flag(out.name, out.on,
+               "Speak TLS to TARGET (the relay originates TLS): verify it against the system's CAs (or --tls-ca) "
+               "and its name")
+      ->group(group);
+  add_client_trust(cmd, out, group);
+  add_alpn(cmd, out, false, group);
+}
+
 bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& exit) {
   if (!f.on) {
     const char* given = f.ca ? "--tls-ca" : f.insecure ? "--tls-insecure" : f.alpn ? "--tls-alpn"
                         : f.sni ? "--tls-sni" : f.cert ? "--tls-cert" : f.key ? "--tls-key" : nullptr;
-    if (given) return usage(exit, fmt::format("{} needs --tls", given));
+    if (given) return usage(exit, fmt::format("{} needs {}", given, f.name));
     return true;
   }
-  if (refused_with) return usage(exit, fmt::format("--tls cannot be used with {}", refused_with));
+  if (refused_with) return usage(exit, fmt::format("{} cannot be used with {}", f.name, refused_with));
   std::vector<std::string> alpn;
   if (f.alpn) {
     auto list = parse_alpn_list(*f.alpn);
@@ -75,7 +103,7 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
     alpn = std::move(*list);
   }
   if (server) {
-    if (!f.cert || !f.key) return usage(exit, "--tls needs --tls-cert FILE and --tls-key FILE");
+    if (!f.cert || !f.key) return usage(exit, fmt::format("{} needs --tls-cert FILE and --tls-key FILE", f.name));
     if (!readable_file("--tls-cert", *f.cert, exit) || !readable_file("--tls-key", *f.key, exit)) return false;
     auto ctx = tls_context::server({.cert_file = *f.cert, .key_file = *f.key, .alpn = alpn});
     if (!ctx) {
@@ -106,29 +134,8 @@ std::string tls_why(std::error_code ec, const tls_session* session) {
   return why;
 }
 
-std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
-                                         const std::string& peer_name, double wait_s, int& exit) {
-  auto made = server ? tls_session::server(*f.ctx) : tls_session::client(*f.ctx, f.sni.value_or(host));
-  if (!made) {
-    exit = fail("TLS setup for " + peer_name, made.error());
-    return std::nullopt;
-  }
-  tls_session ts = std::move(*made);
-  auto failed = [&](std::error_code ec) {
-    if (is_tls_error(ec)) {
-      exit = fail_message(fmt::format("TLS handshake with {} failed: {}", peer_name, tls_why(ec, &ts)));
-    } else {
-      exit = fail("TLS handshake with " + peer_name, ec);
-    }
-    return std::nullopt;
-  };
-  if (auto ec = set_nonblocking(s, true)) {
-    exit = fail("set non-blocking", ec);
-    return std::nullopt;
-  }
-  // No deadline unless -w: a server that never answers waits as long as a plain connect would;
-  // Ctrl+C ends the wait (the stop handlers exit at once outside a relay).
-  const auto by = wait_s > 0 ? deadline::after_seconds(wait_s) : deadline::never();
+std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by) {
+  if (auto ec = set_nonblocking(s, true)) return ec;
   buffer out;
   std::vector<std::byte> in(16 * 1024);
   std::error_code hs = make_error_code(errc::would_block);
@@ -139,28 +146,50 @@ std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bo
       auto n = try_send(s, out.readable());
       if (!n) {
         if (n.error() == errc::would_block) break;
-        if (hs && hs != errc::would_block) return failed(hs);  // the peer left after our alert
-        return failed(n.error());
+        if (hs && hs != errc::would_block) return hs;  // the peer left after our alert
+        return n.error();
       }
       out.consume(*n);
     }
-    if (hs && hs != errc::would_block) return failed(hs);
-    if (!hs && out.empty()) break;
+    if (hs && hs != errc::would_block) return hs;
+    if (!hs && out.empty()) return {};
     wait_entry w[1];
     w[0].fd = s.native_handle();
     w[0].want = (hs ? wait_entry::readable : 0u) | (out.empty() ? 0u : wait_entry::writable);
     auto rc = wait_any(w, by);
-    if (!rc) return failed(rc.error());
-    if (*rc == 0) {
-      exit = fail_message(fmt::format("TLS handshake with {}: no answer within {} s (-w)", peer_name, wait_s));
-      return std::nullopt;
-    }
+    if (!rc) return rc.error();
+    if (*rc == 0) return std::make_error_code(std::errc::timed_out);
     if (hs && (w[0].ready & (wait_entry::readable | wait_entry::error | wait_entry::hangup))) {
       auto n = try_recv(s, in);
-      if (!n && n.error() == errc::end_of_stream) return failed(ts.transport_closed());
-      if (!n && n.error() != errc::would_block) return failed(n.error());
+      if (!n && n.error() == errc::end_of_stream) return ts.transport_closed();
+      if (!n && n.error() != errc::would_block) return n.error();
       if (n) (void)ts.feed(std::span(in).first(*n));
     }
+  }
+}
+
+std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
+                                         const std::string& peer_name, double wait_s, int& exit) {
+  auto made = server ? tls_session::server(*f.ctx) : tls_session::client(*f.ctx, f.sni.value_or(host));
+  if (!made) {
+    exit = fail("TLS setup for " + peer_name, made.error());
+    return std::nullopt;
+  }
+  tls_session ts = std::move(*made);
+  // No deadline unless -w: a server that never answers waits as long as a plain connect would;
+  // Ctrl+C ends the wait (the stop handlers exit at once outside a relay).
+  auto ec = drive_tls_handshake(s, ts, wait_s > 0 ? deadline::after_seconds(wait_s) : deadline::never());
+  if (ec == std::errc::timed_out && wait_s > 0) {
+    exit = fail_message(fmt::format("TLS handshake with {}: no answer within {} s (-w)", peer_name, wait_s));
+    return std::nullopt;
+  }
+  if (ec) {
+    if (is_tls_error(ec)) {
+      exit = fail_message(fmt::format("TLS handshake with {} failed: {}", peer_name, tls_why(ec, &ts)));
+    } else {
+      exit = fail("TLS handshake with " + peer_name, ec);
+    }
+    return std::nullopt;
   }
   std::string alpn = ts.alpn(), subject = ts.peer_subject();
   spdlog::info("TLS with {}: {} {}, ALPN {}, peer certificate {}{}", peer_name, ts.version(), ts.cipher(),

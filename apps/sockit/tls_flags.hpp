@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli_fwd.hpp"
+#include "sockit/deadline.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/tls_context.hpp"
 #include "sockit/tls_session.hpp"
@@ -14,6 +15,7 @@
 namespace sockit::cli {
 
 struct tls_flags {
+  const char* name = "--tls";         // the switch: relay's are --tls-in and --tls-out
   bool on = false;                    // --tls
   std::optional<std::string> ca;      // --tls-ca FILE (clients)
   bool insecure = false;              // --tls-insecure (clients)
@@ -27,6 +29,9 @@ struct tls_flags {
 
 // Adds the client's flags, or (server) the server's.
 void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server);
+// relay: --tls-in with the server's --tls-cert/--tls-key (the listening side), --tls-out with the
+// client's --tls-ca/--tls-insecure/--tls-sni/--tls-alpn (the side towards TARGET).
+void add_relay_tls_flags(CLI::App& cmd, tls_flags& in, tls_flags& out);
 
 // Checks the flags and builds the context: a TLS flag without --tls, a server without its
 // certificate and key, a file that is missing or unreadable, a key that does not match, a bad
@@ -39,6 +44,11 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
 // session, or prints "TLS handshake with PEER failed: WHY" and sets `exit` (1).
 std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
                                          const std::string& peer_name, double wait_s, int& exit);
+
+// The handshake of `ts` on the connected socket `s` (made non-blocking), waiting by `by`: {} once
+// done, std::errc::timed_out at the deadline, or why it failed (tls_why renders it). Prints
+// nothing: for callers that report errors their own way (bench).
+std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by);
 
 // Why a handshake failed, for "TLS handshake with PEER failed: WHY": the error's text without the
 // category's "handshake failed: ", with what the session knows (the host wanted) if given.

@@ -2,7 +2,8 @@
 # The services over TLS (echo --tls, proto serve --tls / proto call --tls), with the certificates
 # make_certs.sh makes for this run: echo round-trips with openssl s_client, ncat --ssl and sockit
 # connect --tls (1 MiB, close_notify as the half-close), a garbage client and a silent one that
-# cost only themselves (one warning line), the --json listening event, a SIGTERM drain that ends a
+# cost only themselves (one warning line), bench --tls (verified echoes, an untrusted server's line),
+# the --json listening event, a SIGTERM drain that ends a
 # live client with close_notify; proto call <-> proto serve over TLS (one command, v2 pipelined,
 # ping -c), s_client speaking raw frames, an unknown CA refused by the client; the usage errors.
 # 127.0.0.1 / localhost only.
@@ -49,6 +50,19 @@ kill -0 "$SILENT" 2>/dev/null || fail "echo --tls: the silent client was dropped
 expect_match "$TMP/echo.err" "echo tls: TLS handshake with 127\.0\.0\.1:[0-9]+ failed: http request$" "garbage client's line"
 n=$(grep -c "TLS handshake" "$TMP/echo.err")
 expect_eq "$n" 1 "one handshake line in all"
+
+# 6b. bench --tls against echo --tls: every echoed byte verified, no errors, "tls": true in --json;
+# an untrusted server is one line and exit 1 (after step 6: the echo logs that handshake too).
+run "$TMP/bench.json" "$TMP/err" -- "$SOCKIT" --json bench --tls --tls-ca "$CA" "127.0.0.1:$EP" -c 2 -d 4 -s 16384 \
+  -t 0.5 --warmup 0.2
+expect_rc 0 "bench --tls"
+expect_contains "$TMP/bench.json" '"errors":0,' "bench --tls: no errors"
+expect_contains "$TMP/bench.json" '"tls":true' "bench --tls: the tls field"
+expect_match "$TMP/bench.json" '"messages":[1-9][0-9]*,' "bench --tls: messages echoed"
+run "$TMP/bench2.out" "$TMP/err" -- "$SOCKIT" bench --tls "127.0.0.1:$EP" -t 0.3 --warmup 0
+expect_rc 1 "bench --tls, unknown CA"
+expect_eq "$(cat "$TMP/err")" "sockit: TLS handshake with 127.0.0.1:$EP failed: unknown CA (self-signed or untrusted issuer)" \
+  "bench --tls, unknown CA: the line"
 
 # 7. SIGTERM with a client connected: it gets close_notify (a clean EOF), the server exits 0 at once.
 cat >"$TMP/drain.py" <<'PY'
@@ -147,5 +161,6 @@ usage "proto serve --tls unix:" "sockit: --tls cannot be used with a unix: addre
 usage "proto call --tls unix:" "sockit: --tls cannot be used with a unix: address (proto call --tls is TCP)" \
   proto call --tls unix:@sockit-tls-test ping
 usage "proto call --tls-ca without --tls" "sockit: --tls-ca needs --tls" proto call --tls-ca "$CA" 127.0.0.1:1 ping
+usage "bench --tls --udp" "sockit: --tls cannot be used with --udp (bench --tls is TCP)" bench --tls --udp 127.0.0.1:1
 
 finish

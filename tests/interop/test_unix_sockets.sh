@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sockit connect/listen on Unix domain sockets against nc -U (netcat-openbsd) and socat.
-# Proves: 1 MiB byte-exact both ways with nc -U and socat UNIX-LISTEN/UNIX-CONNECT, listen -k, abstract
+# Proves: 1 MiB byte-exact both ways with nc -U and socat UNIX-LISTEN/UNIX-CONNECT, listen -k (clients at once), abstract
 # names (ABSTRACT-CONNECT/ABSTRACT-LISTEN), datagrams with nc -uU and socat UNIX-SENDTO /
 # UNIX-RECVFROM in both directions, --mode read back with stat, the stale-file rule (dead server
 # replaced, live one refused, a regular file and a directory kept), the file gone after Ctrl+C
@@ -67,14 +67,18 @@ cmp -s "$TMP/data2" "$TMP/got5c" || fail "connect got $(size_of "$TMP/got5c") by
 # SO_PEERCRED names the process that listened (socat, a child of timeout): a pid, our uid and gid.
 expect_match "$TMP/err5" "peer pid [1-9][0-9]* uid $(id -u) gid $(id -g)\$" "connect -v credentials"
 
-# 5b. listen -k: clients one after another (nc -U, then sockit connect); the file stays meanwhile.
+# 5b. listen -k: clients at once (nc -U stays connected while sockit connect comes and goes), the
+# file stays meanwhile, -v names each client apart (the socket's name and a number).
 S=$TMP/k5
-bg sh -c "exec '$SOCKIT' listen -k 'unix:$S' >'$TMP/got5k' </dev/null 2>'$TMP/l5k.err'"; L=$BG_PID
+bg sh -c "exec '$SOCKIT' -v listen -k 'unix:$S' >'$TMP/got5k' </dev/null 2>'$TMP/l5k.err'"; L=$BG_PID
 wait_file "$S"
-printf 'one\n' | timeout 5 nc -N -U "$S" >/dev/null
-printf 'two\n' | timeout 5 "$SOCKIT" connect "unix:$S" >/dev/null
-for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5k")" -ge 2 ] && break; sleep 0.1; done
-expect_eq "$(cat "$TMP/got5k")" "$(printf 'one\ntwo')" "listen -k on a Unix socket"
+bg bash -c "exec timeout 5 nc -N -U '$S' < <(printf 'one\n'; sleep 3) >/dev/null"; A=$BG_PID
+for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5k")" -ge 1 ] && break; sleep 0.1; done
+printf 'two\n' | timeout 2 "$SOCKIT" connect "unix:$S" >/dev/null || fail "listen -k: a second client waited for the first"
+for _ in $(seq 20); do [ "$(wc -l <"$TMP/got5k")" -ge 2 ] && break; sleep 0.1; done
+expect_eq "$(cat "$TMP/got5k")" "$(printf 'one\ntwo')" "listen -k on a Unix socket: both clients, at once"
+kill -0 "$A" 2>/dev/null || fail "listen -k: the first client was gone before the second was served"
+expect_match "$TMP/l5k.err" "connection from unix:$S #2 \(2 connected\)" "listen -k: the second client, named apart"
 [ -S "$S" ] || fail "listen -k lost its socket file between clients"
 kill -TERM "$L"; wait "$L"; RC=$?
 expect_rc 0 "listen -k after SIGTERM"
