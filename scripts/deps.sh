@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages sockit needs, only those that are missing (a second run is
-# instant). Usage: scripts/deps.sh build|test
+# instant). Usage: scripts/deps.sh build|test|windows
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev liburing-dev libssl-dev)
@@ -13,8 +13,17 @@ test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables ip
            openssl ca-certificates  # TLS: certificates the tests make, s_server/s_client, the trust store
            netbase)  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it
 
-want=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+# The Windows cross-build and its tests under Wine: mingw-w64 (POSIX threads), Wine's 64-bit
+# loader, GoogleTest's sources (built for the target), and the host's header-only libraries.
+windows_pkgs=(g++-mingw-w64-x86-64-posix wine64 googletest libcli11-dev libfmt-dev libspdlog-dev libxxhash-dev
+              cmake ninja-build)
+
+case "${1:-build}" in
+  build) want=("${build_pkgs[@]}") ;;
+  test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  windows) want=("${windows_pkgs[@]}") ;;
+  *) echo "usage: scripts/deps.sh build|test|windows" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -2,7 +2,8 @@
 # Builds sockit and runs every test: unit, loopback and interop tests (release build), the
 # packaging check (install + a find_package consumer + pkg-config), then the unit, loopback and
 # interop tests again under AddressSanitizer + UndefinedBehaviorSanitizer (long tests left out),
-# and each libFuzzer target for a bounded time (FUZZ_SECONDS, default 20).
+# the Windows cross-build (mingw-w64) with its unit and loopback suites under Wine, and each
+# libFuzzer target for a bounded time (FUZZ_SECONDS, default 20).
 # Installs missing Debian packages first. In CI (CI=true) a skipped test fails the run unless its
 # reason starts with "CI cannot have:".
 set -uo pipefail
@@ -86,6 +87,19 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 if compgen -G "$asan_logs/*" >/dev/null; then
   echo "sanitizer reports:"
   head -n 40 "$asan_logs"/*
+  total_fail=$((total_fail + 1))
+fi
+
+step "Windows: cross-build with mingw-w64, unit and loopback suites under Wine"
+if ! scripts/deps.sh windows; then
+  echo "windows: could not install the cross-compiler and Wine"
+  total_fail=$((total_fail + 1))
+elif cmake --preset windows >"$LOGS/configure-windows.log" 2>&1 &&
+     cmake --build --preset windows -j "$JOBS" >"$LOGS/build-windows.log" 2>&1; then
+  run_ctest windows
+else
+  tail -n 40 "$LOGS/configure-windows.log" "$LOGS/build-windows.log"
+  echo "windows: build FAILED"
   total_fail=$((total_fail + 1))
 fi
 

@@ -4,9 +4,7 @@
 #include <charconv>
 #include <cstring>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
+#include "detail/net.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {

@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cstring>
+#ifdef _WIN32
+#include "detail/net.hpp"
+#else
 #include <sys/uio.h>
+#endif
 
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
@@ -62,6 +66,21 @@ result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
   constexpr std::size_t spill_size = 64 * 1024;
   std::byte spill[spill_size];
   std::size_t room = std::min(capacity_ - write_index_, max_bytes);
+#ifdef _WIN32
+  // fd is a socket: one WSARecv into the free space and the spill area.
+  WSABUF bufs[2];
+  bufs[0].buf = data_ ? reinterpret_cast<char*>(data_.get() + write_index_) : nullptr;
+  bufs[0].len = static_cast<ULONG>(room);
+  bufs[1].buf = reinterpret_cast<char*>(spill);
+  bufs[1].len = static_cast<ULONG>(std::min(spill_size, max_bytes - room));
+  auto n = detail::check_size([&] {
+    DWORD got = 0, flags = 0;
+    WSABUF* first = room == 0 ? &bufs[1] : &bufs[0];
+    DWORD count = room == 0 || bufs[1].len == 0 ? 1 : 2;
+    int rc = ::WSARecv(detail::native(fd), first, count, &got, &flags, nullptr, nullptr);
+    return rc == 0 ? static_cast<long long>(got) : -1LL;
+  });
+#else
   iovec iov[2];
   iov[0].iov_base = data_ ? data_.get() + write_index_ : nullptr;
   iov[0].iov_len = room;
@@ -75,6 +94,7 @@ result<std::size_t> buffer::read_from(int fd, std::size_t max_bytes) {
     if (iovcnt == 1) return ::read(fd, iov[0].iov_base, room);
     return ::readv(fd, iov, iovcnt);
   });
+#endif
   if (!n) return n.error();
   if (*n == 0) return errc::end_of_stream;
   auto got = *n;

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cassert>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "detail/net.hpp"
 #include "detail/syscall.hpp"
 
 namespace sockit {

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <memory>
 
-#include <arpa/inet.h>
+#ifndef _WIN32
 #include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
+#endif
 
+#include "detail/net.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
@@ -33,7 +33,7 @@ result<endpoint> endpoint::from_sockaddr(const sockaddr* sa, socklen_t len) {
 
 namespace {
 
-endpoint make_v4(in_addr_t host_order_addr, std::uint16_t port) {
+endpoint make_v4(std::uint32_t host_order_addr, std::uint16_t port) {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
@@ -50,7 +50,9 @@ endpoint make_v6(const in6_addr& addr, std::uint16_t port) {
 }
 
 std::error_code gai_error(int rc) {
+#ifdef EAI_SYSTEM
   if (rc == EAI_SYSTEM) return last_error();
+#endif
   return {rc, resolver_category()};
 }
 
@@ -113,7 +115,7 @@ bool endpoint::is_unspecified() const noexcept {
 }
 
 std::string endpoint::address() const {
-  char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {};
+  char buf[INET6_ADDRSTRLEN + 16 + 2] = {};  // an address, '%' and an interface name (IF_NAMESIZE)
   if (is_v4()) {
     ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof buf);
     return buf;
@@ -187,6 +189,11 @@ result<std::uint16_t> service_port(std::string_view name, transport t) {
     return errc::unknown_service;
   }
   std::string name_z(name);
+#ifdef _WIN32
+  // Winsock keeps getservbyname's answer per thread: safe as it is.
+  detail::ensure_winsock();
+  const servent* found = ::getservbyname(name_z.c_str(), t == transport::udp ? "udp" : "tcp");
+#else
   servent entry{};
   servent* found = nullptr;
   // getservbyname keeps its answer in static storage; the _r form is safe on any thread.
@@ -197,6 +204,7 @@ result<std::uint16_t> service_port(std::string_view name, transport t) {
     if (rc != ERANGE) break;
     buf.resize(buf.size() * 4);
   }
+#endif
   if (found == nullptr) return errc::unknown_service;
   auto port = ntohs(static_cast<std::uint16_t>(found->s_port));
   if (port == 0) return errc::unknown_service;
@@ -284,6 +292,7 @@ result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
   std::string port_z = std::to_string(port);
 
   // Numeric first: an address never reaches a resolver, even when names are allowed.
+  detail::ensure_winsock();
   addrinfo* list = nullptr;
   hints.ai_flags |= AI_NUMERICHOST;
   int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &list);

@@ -3,7 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <netdb.h>
+
+#include "detail/net.hpp"
 
 namespace sockit {
 namespace {
@@ -29,6 +30,7 @@ class sockit_category_impl final : public std::error_category {
       case errc::unix_path_too_long: return "too long for a Unix socket address (at most 107 bytes)";
       case errc::unix_in_use: return "a server is listening there (in use)";
       case errc::not_a_socket_file: return "exists and is not a socket (left in place)";
+      case errc::not_supported: return "not supported on this platform";
     }
     return "unknown sockit error";
   }
@@ -37,6 +39,7 @@ class sockit_category_impl final : public std::error_category {
   std::error_condition default_error_condition(int ev) const noexcept override {
     if (static_cast<errc>(ev) == errc::would_block) return std::errc::resource_unavailable_try_again;
     if (static_cast<errc>(ev) == errc::unix_in_use) return std::errc::address_in_use;
+    if (static_cast<errc>(ev) == errc::not_supported) return std::errc::not_supported;
     return {ev, *this};
   }
 };
@@ -64,8 +67,13 @@ std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), 
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
 std::string_view errno_name(int err) noexcept {
+#ifdef _WIN32
+  (void)err;  // the C runtime has no strerrorname_np; Winsock errors have their own names
+  return {};
+#else
   const char* n = ::strerrorname_np(err);
   return n ? std::string_view(n) : std::string_view();
+#endif
 }
 
 std::string describe(std::string_view what, std::error_code ec) {
@@ -79,6 +87,15 @@ std::string describe(std::string_view what, std::error_code ec) {
       out += ')';
     }
   }
+#ifdef _WIN32
+  if (ec.category() == winsock_category()) {
+    if (auto n = winsock_error_name(ec.value()); !n.empty()) {
+      out += " (";
+      out += n;
+      out += ')';
+    }
+  }
+#endif
   return out;
 }
 

@@ -1,5 +1,5 @@
-// The reactor: dispatch, timers (a min-heap with lazy cancellation), cross-thread wake-up through
-// an eventfd, and signals through a signalfd.
+// The reactor: dispatch, timers (a min-heap with lazy cancellation), cross-thread wake-up and
+// signals through two descriptors of its own (detail/wakeup.hpp: eventfd and signalfd on Linux).
 #include "sockit/event_loop.hpp"
 
 #include <atomic>
@@ -13,11 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
-
 #include "detail/syscall.hpp"
+#include "detail/wakeup.hpp"
 #include "poller/poller.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
@@ -58,7 +55,7 @@ struct event_loop::impl {
   std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<>> heap;
   timer_id next_timer = 1;
 
-  int wake_fd = -1;
+  detail::wakeup waker;
   std::mutex mu;
   std::vector<task> posted;  // guarded by mu
   // True while `posted` may be non-empty (set under mu by post(), cleared by run_posted()): each
@@ -72,8 +69,7 @@ struct event_loop::impl {
   // on the first after a join, and none of that races; a call from elsewhere while it runs does.
   std::atomic<std::thread::id> running{};
 
-  int signal_fd = -1;
-  sigset_t old_mask{};
+  detail::signal_source signals;
   std::function<void(int)> on_signal;
 
   // muduo's assertInLoopThread, on unless NDEBUG: the entry points that touch the watcher table or
@@ -91,11 +87,7 @@ struct event_loop::impl {
 #endif
   }
 
-  void wake() {
-    std::uint64_t one = 1;
-    // A full counter (EAGAIN) still means "awake"; nothing else can fail on an eventfd.
-    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
-  }
+  void wake() { waker.notify(); }
 
   // The epoll_wait timeout for this turn. `forever` (run()'s turns): with no timer pending, -1, so
   // the kernel arms no timer for the sleep (a finite timeout costs an hrtimer start and cancel per
@@ -194,24 +186,15 @@ result<std::unique_ptr<event_loop>> event_loop::create(engine e) {
   auto p = detail::make_poller(e);
   if (!p) return p.error();
   std::unique_ptr<event_loop> loop(new event_loop(std::move(*p)));
-  int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (fd < 0) return last_error();
-  loop->impl_->wake_fd = fd;
-  auto ec = loop->watch(fd, io_readable, [fd](std::uint32_t) {
-    std::uint64_t v;
-    [[maybe_unused]] auto n = ::read(fd, &v, sizeof v);
-  });
-  if (ec) return ec;
+  auto w = detail::wakeup::create();
+  if (!w) return w.error();
+  auto& waker = loop->impl_->waker;
+  waker = std::move(*w);
+  if (auto ec = loop->watch(waker.fd(), io_readable, [&waker](std::uint32_t) { waker.drain(); })) return ec;
   return loop;
 }
 
-event_loop::~event_loop() {
-  if (impl_->signal_fd >= 0) {
-    ::close(impl_->signal_fd);
-    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
-  }
-  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
-}
+event_loop::~event_loop() = default;
 
 std::string_view event_loop::engine_name() const noexcept { return impl_->poller->name(); }
 
@@ -252,7 +235,7 @@ bool event_loop::watching(int fd) const noexcept {
 }
 
 std::size_t event_loop::watched_count() const noexcept {
-  return impl_->watched - 1 - (impl_->signal_fd >= 0 ? 1 : 0);  // not counting our own fds
+  return impl_->watched - 1 - (impl_->signals.fd() >= 0 ? 1 : 0);  // not counting our own fds
 }
 
 event_loop::timer_id event_loop::run_after(duration d, task fn) {
@@ -281,29 +264,17 @@ void event_loop::cancel(timer_id id) noexcept {
 
 std::error_code event_loop::on_signals(std::initializer_list<int> signals, std::function<void(int)> cb) {
   impl_->check_thread("on_signals");
-  if (impl_->signal_fd >= 0) return std::make_error_code(std::errc::device_or_resource_busy);
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int s : signals) sigaddset(&mask, s);
-  if (int rc = ::pthread_sigmask(SIG_BLOCK, &mask, &impl_->old_mask); rc != 0) return {rc, std::system_category()};
-  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) {
-    auto ec = last_error();
-    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
-    return ec;
-  }
-  auto ec = watch(fd, io_readable, [this, fd](std::uint32_t) {
-    signalfd_siginfo info;
-    while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-      if (impl_->on_signal) impl_->on_signal(static_cast<int>(info.ssi_signo));
-    }
+  if (impl_->signals.fd() >= 0) return std::make_error_code(std::errc::device_or_resource_busy);
+  auto src = detail::signal_source::create(signals);
+  if (!src) return src.error();
+  int fd = src->fd();
+  auto ec = watch(fd, io_readable, [this](std::uint32_t) {
+    impl_->signals.drain([this](int signo) {
+      if (impl_->on_signal) impl_->on_signal(signo);
+    });
   });
-  if (ec) {
-    ::close(fd);
-    ::pthread_sigmask(SIG_SETMASK, &impl_->old_mask, nullptr);
-    return ec;
-  }
-  impl_->signal_fd = fd;
+  if (ec) return ec;  // src's destructor restores the signals' delivery
+  impl_->signals = std::move(*src);
   impl_->on_signal = std::move(cb);
   return {};
 }

@@ -1,9 +1,9 @@
 // Looping, deadline-bounded blocking I/O, and the one-shot non-blocking calls it is built on.
 #include "sockit/io.hpp"
 
-#include <sys/socket.h>
-#include <unistd.h>
+#include <algorithm>
 
+#include "detail/net.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 #include "sockit/wait.hpp"
@@ -35,11 +35,38 @@ transfer transfer_all(Span data, Step step) {
   return t;
 }
 
+
 }  // namespace
 
 std::error_code wait_readable(int fd, deadline by) { return wait_for(fd, wait_entry::readable, by); }
 std::error_code wait_writable(int fd, deadline by) { return wait_for(fd, wait_entry::writable, by); }
 
+#ifdef _WIN32
+// Winsock has no MSG_DONTWAIT: the socket is asked first whether the call would wait (a
+// zero-timeout poll). A blocking socket that is writable may still lack room for a large send
+// and wait for it, so one call sends at most 64 KiB: less than a writable socket has room for.
+constexpr std::size_t max_send_per_call = 64 * 1024;
+
+result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {
+  if (auto ec = detail::would_wait(s.native_handle(), wait_entry::writable)) return ec;
+  return detail::check_size([&] {
+    return ::send(detail::native(s.native_handle()), reinterpret_cast<const char*>(data.data()),
+                  detail::io_len(std::min(data.size(), max_send_per_call)), 0);
+  });
+}
+
+result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
+  if (auto ec = detail::would_wait(s.native_handle(), wait_entry::readable)) return ec;
+  auto n = detail::check_size([&] {
+    return ::recv(detail::native(s.native_handle()), reinterpret_cast<char*>(data.data()), detail::io_len(data.size()), 0);
+  });
+  if (n && *n == 0 && !data.empty()) return errc::end_of_stream;
+  return n;
+}
+
+result<std::size_t> try_read(int, std::span<std::byte>) { return errc::not_supported; }
+transfer write_all(int, std::span<const std::byte>) { return {0, make_error_code(errc::not_supported)}; }
+#else
 // MSG_DONTWAIT on every call, blocking socket or not, so the caller's deadline is always ours to keep.
 result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {
   return detail::check_size(
@@ -71,6 +98,7 @@ transfer write_all(int fd, std::span<const std::byte> data) {
   }
   return t;
 }
+#endif
 
 result<std::size_t> send_some(const socket& s, std::span<const std::byte> data, deadline by) {
   for (;;) {

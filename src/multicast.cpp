@@ -5,11 +5,9 @@
 #include <memory>
 #include <string>
 
-#include <arpa/inet.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
+#include "detail/net.hpp"
 #include "detail/sockopt.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"

@@ -2,10 +2,8 @@
 #include "sockit/tcp.hpp"
 
 #include <cerrno>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
+#include "detail/net.hpp"
 #include "detail/bound_socket.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
@@ -16,7 +14,7 @@
 namespace sockit {
 
 std::error_code connect_start(const socket& s, const endpoint& to) {
-  return detail::check_ec([&] { return ::connect(s.native_handle(), to.data(), to.size()); });
+  return detail::check_ec([&] { return ::connect(detail::native(s.native_handle()), to.data(), to.size()); });
 }
 
 std::error_code connect_finish(const socket& s) { return pending_error(s); }
@@ -28,7 +26,10 @@ result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking, co
     if (auto ec = prepare(*s)) return ec;
   }
   if (auto started = connect_start(*s, to)) {
-    if (started != std::errc::operation_in_progress) return started;
+    // Winsock says WSAEWOULDBLOCK where Linux says EINPROGRESS.
+    if (started != std::errc::operation_in_progress && !(detail::is_windows && started == errc::would_block)) {
+      return started;
+    }
     if (auto ec = wait_writable(s->native_handle(), by)) return ec;
     if (auto ec = connect_finish(*s)) return ec;
   }
@@ -76,7 +77,7 @@ result<socket> tcp_listen(const endpoint& at, const listen_options& opts) {
   auto s = detail::open_bound(
       at, {SOCK_STREAM, opts.nonblocking, opts.reuse_address, opts.reuse_port, opts.v6_only, &opts.prepare});
   if (!s) return s.error();
-  if (auto ec = detail::check_ec([&] { return ::listen(s->native_handle(), opts.backlog); })) return ec;
+  if (auto ec = detail::check_ec([&] { return ::listen(detail::native(s->native_handle()), opts.backlog); })) return ec;
   return std::move(*s);
 }
 
@@ -84,12 +85,22 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
+#ifdef _WIN32
+    auto fd = detail::check_res([&] {
+      return static_cast<int>(::accept(detail::native(listener.native_handle()), reinterpret_cast<sockaddr*>(&ss), &len));
+    });
+    if (fd) {
+      socket s(*fd);
+      // An accepted Winsock socket inherits the listener's mode; set the one asked for.
+      if (auto ec = detail::set_native_nonblocking(*fd, opts.nonblocking)) return ec;
+#else
     auto fd = detail::check_res([&] {
       return ::accept4(listener.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
                        SOCK_CLOEXEC | (opts.nonblocking ? SOCK_NONBLOCK : 0));
     });
     if (fd) {
       socket s(*fd);
+#endif
       if (opts.peer) {
         auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
         if (e) *opts.peer = *e;
@@ -98,6 +109,11 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
     }
     // accept(2): these are the new connection's network errors; the listener is fine, try again.
     auto ec = fd.error();
+#ifdef _WIN32
+    // The connection was reset or aborted before it was taken off the queue: take the next.
+    if (ec == std::errc::connection_reset || ec == std::errc::connection_aborted) continue;
+    return ec;
+#else
     if (ec.category() != std::system_category()) return ec;
     switch (ec.value()) {
       case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
@@ -106,6 +122,7 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
       default:
         return ec;
     }
+#endif
   }
 }
 

@@ -4,9 +4,8 @@
 #include "sockit/tcp_acceptor.hpp"
 
 #include <cerrno>
-#include <fcntl.h>
-#include <unistd.h>
 
+#include "detail/net.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 
@@ -14,7 +13,14 @@ namespace sockit {
 
 namespace {
 constexpr int max_accepts_per_wakeup = 64;
+#ifdef _WIN32
+// Windows has no per-process descriptor limit to run into (EMFILE): no reserve.
+int open_reserve() { return -1; }
+void close_reserve(int) {}
+#else
 int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+void close_reserve(int fd) { ::close(fd); }
+#endif
 }  // namespace
 
 result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::create(event_loop& loop, const endpoint& at,
@@ -50,7 +56,7 @@ tcp_acceptor::tcp_acceptor(event_loop& loop, socket listener, endpoint local, co
 
 tcp_acceptor::~tcp_acceptor() {
   close();
-  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+  if (reserve_fd_ >= 0) close_reserve(reserve_fd_);
 }
 
 void tcp_acceptor::close() {
@@ -78,7 +84,7 @@ void tcp_acceptor::handle_readable() {
     if ((ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) &&
         reserve_fd_ >= 0) {
       // Free one descriptor, take the connection off the queue and close it at once.
-      ::close(reserve_fd_);
+      close_reserve(reserve_fd_);
       reserve_fd_ = -1;
       if (auto excess = tcp_accept(listener_)) ++shed_;
       reserve_fd_ = open_reserve();

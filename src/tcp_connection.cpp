@@ -2,10 +2,12 @@
 #include "sockit/tcp_connection.hpp"
 
 #include <cerrno>
+#ifndef _WIN32
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
+#endif
 
+#include "detail/net.hpp"
 #include "detail/close_handler.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
@@ -92,6 +94,9 @@ void tcp_connection::handle_events(std::uint32_t ev) {
 }
 
 void tcp_connection::handle_io(std::uint32_t ev) {
+  // Wine's WSAPoll takes the reset it reports as POLLERR: SO_ERROR and recv then read as an
+  // orderly end. An end of stream read in the same turn as an error event is the reset.
+  error_event_ = detail::is_windows && (ev & io_error) != 0;
   bool reading = !paused_ && !held_ && !peer_eof_ && !closing_;
   if (reading && (ev & (io_readable | io_hangup | io_error))) handle_read();
   if (closed_) return;
@@ -113,6 +118,10 @@ void tcp_connection::handle_read() {
       auto ec = n.error();
       if (ec == errc::would_block) break;
       close(ec);
+      return;
+    }
+    if (!n && error_event_) {
+      close(std::make_error_code(std::errc::connection_reset));
       return;
     }
     if (!n) {  // end of stream
@@ -249,7 +258,12 @@ void tcp_connection::linger() {
 
 std::size_t tcp_connection::kernel_unsent() const noexcept {
   int n = 0;
+#ifdef _WIN32
+  (void)n;
+  return 0;  // Winsock has no SIOCOUTQ
+#else
   if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+#endif
   return static_cast<std::size_t>(n);
 }
 

@@ -2,13 +2,13 @@
 #include "sockit/udp.hpp"
 
 #include <algorithm>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
+#include "detail/net.hpp"
 #include "detail/bound_socket.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit {
 
@@ -35,6 +35,40 @@ result<socket> udp_connect(const endpoint& to, const socket_prepare& prepare) {
   return std::move(*s);
 }
 
+#ifdef _WIN32
+result<std::size_t> try_send_to(const socket& s, std::span<const std::byte> data, const endpoint& to) {
+  if (auto ec = detail::would_wait(s.native_handle(), wait_entry::writable)) return ec;
+  return detail::check_size([&] {
+    return ::sendto(detail::native(s.native_handle()), reinterpret_cast<const char*>(data.data()),
+                    detail::io_len(data.size()), 0,
+                    to.empty() ? nullptr : to.data(), to.empty() ? 0 : to.size());
+  });
+}
+
+result<datagram> try_recv_from(const socket& s, std::span<std::byte> buffer) {
+  if (auto ec = detail::would_wait(s.native_handle(), wait_entry::readable)) return ec;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  datagram d;
+  int n = ::recvfrom(detail::native(s.native_handle()), reinterpret_cast<char*>(buffer.data()),
+                     detail::io_len(buffer.size()), 0,
+                     reinterpret_cast<sockaddr*>(&ss), &len);
+  if (n >= 0) {
+    d.wire_size = d.size = static_cast<std::size_t>(n);
+  } else if (detail::last_socket_error() == WSAEMSGSIZE) {
+    // Truncated. Winsock fills the buffer but does not say how long the datagram was: report
+    // one byte more than fitted, so the caller still sees wire_size > size.
+    d.size = buffer.size();
+    d.wire_size = buffer.size() + 1;
+  } else {
+    return detail::syscall_error();
+  }
+  if (len > 0) {
+    if (auto e = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len)) d.from = *e;
+  }
+  return d;
+}
+#else
 result<std::size_t> try_send_to(const socket& s, std::span<const std::byte> data, const endpoint& to) {
   return detail::check_size([&] {
     return ::sendto(s.native_handle(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
@@ -59,6 +93,8 @@ result<datagram> try_recv_from(const socket& s, std::span<std::byte> buffer) {
   }
   return d;
 }
+
+#endif
 
 result<std::size_t> send_to(const socket& s, std::span<const std::byte> data, const endpoint& to, deadline by) {
   for (;;) {

@@ -1,14 +1,17 @@
 // Waiting on a few descriptors: poll(2), or ppoll(2) when a signal mask is given.
 #include "sockit/wait.hpp"
 
-#include <poll.h>
-
 #include <vector>
 
+#include "detail/net.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
+
+#ifdef _WIN32
+using pollfd = WSAPOLLFD;
+#endif
 
 result<std::size_t> wait_any(std::span<wait_entry> entries, deadline by, const sigset_t* mask) {
   // A small array on the stack covers every caller; more entries take the heap.
@@ -25,8 +28,14 @@ result<std::size_t> wait_any(std::span<wait_entry> entries, deadline by, const s
     short ev = 0;
     if (e.want & wait_entry::readable) ev |= POLLIN;
     if (e.want & wait_entry::writable) ev |= POLLOUT;
-    fds[i] = {e.fd, ev, 0};
+    fds[i] = {detail::native(e.fd), ev, 0};
   }
+#ifdef _WIN32
+  // Winsock has no signal mask to apply; a console control event arrives on its own thread.
+  (void)mask;
+  auto n = detail::check_res(
+      [&] { return ::WSAPoll(fds, static_cast<ULONG>(entries.size()), by.poll_timeout_ms()); });
+#else
   auto n = mask ? [&]() -> result<int> {
     // Not check_res: an interrupted ppoll is the caller's news (its handler ran).
     int t = by.poll_timeout_ms();
@@ -36,6 +45,7 @@ result<std::size_t> wait_any(std::span<wait_entry> entries, deadline by, const s
     return rc;
   }()
                 : detail::check_res([&] { return ::poll(fds, entries.size(), by.poll_timeout_ms()); });
+#endif
   if (!n) return n.error();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     short r = fds[i].revents;

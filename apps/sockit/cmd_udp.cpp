@@ -283,6 +283,7 @@ int run_send(const send_args& given, const context& ctx) {
                         exit_usage);
   }
   std::string payload = a.message;
+  bool cut = false;  // stdin was longer than any datagram: payload holds its beginning
   if (a.from_stdin) {
     payload.clear();
     char buf[8192];
@@ -291,8 +292,11 @@ int run_send(const send_args& given, const context& ctx) {
       if (!n && n.error() == errc::end_of_stream) break;
       if (!n) return fail("read stdin", n.error());
       payload.append(buf, *n);
-      if (payload.size() > max_udp_payload_v6) {  // checked against the peer's family below
-        return fail_message(fmt::format("udp send: message longer than {} bytes", max_udp_payload_v6), exit_usage);
+      // Longer than any datagram: stop reading (stdin may never end); refused below, with the
+      // limit of the peer's family (65507 bytes over IPv4, 65527 over IPv6).
+      if (payload.size() > max_udp_payload_v6) {
+        cut = true;
+        break;
       }
     }
   }
@@ -312,8 +316,9 @@ int run_send(const send_args& given, const context& ctx) {
   if (addrs->empty()) return fail("resolve " + hp.host, make_error_code(errc::no_addresses));
   const endpoint& peer = addrs->front();
   if (payload.size() > max_udp_payload(peer)) {
-    return fail_message(fmt::format("udp send: message of {} bytes is longer than a UDP datagram to {} can carry ({} bytes)",
-                                    payload.size(), peer.to_string(), max_udp_payload(peer)),
+    return fail_message(fmt::format("udp send: message of {}{} bytes is longer than a UDP datagram to {} can carry ({} bytes)",
+                                    cut ? "more than " : "", cut ? max_udp_payload_v6 : payload.size(),
+                                    peer.to_string(), max_udp_payload(peer)),
                         exit_usage);
   }
   return a.broadcast ? run_broadcast(a, ctx, peer, payload) : run_unicast(a, ctx, peer, payload);

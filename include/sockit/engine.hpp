@@ -13,8 +13,8 @@
 namespace sockit {
 
 // automatic picks the first available row of the table (the fastest backend): uring when the
-// kernel lets this process open a ring, otherwise epoll.
-enum class engine { automatic, uring, epoll, poll, select };
+// kernel lets this process open a ring, otherwise epoll; on Windows, wsapoll (WSAPoll) or select.
+enum class engine { automatic, uring, epoll, poll, select, wsapoll };
 
 struct engine_info {
   engine id;

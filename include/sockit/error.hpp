@@ -27,6 +27,8 @@ enum class errc {
   unix_in_use,         // a live server holds the Unix socket address (compares equal to EADDRINUSE)
   not_a_socket_file,   // the path of a Unix socket to bind is another kind of file (left in place)
   unknown_service,     // a port that is neither a number nor a service name in /etc/services
+  not_supported,       // the platform has no such call or option (Windows: MSG_MORE, splice,
+                       // SO_BINDTODEVICE...); compares equal to std::errc::not_supported
 };
 
 const std::error_category& sockit_category() noexcept;
@@ -34,6 +36,14 @@ const std::error_category& sockit_category() noexcept;
 const std::error_category& resolver_category() noexcept;
 
 std::error_code make_error_code(errc e) noexcept;
+
+#ifdef _WIN32
+// Winsock's WSAE* codes, with the system's message; each compares equal to the std::errc that
+// Linux reports for the same failure (WSAECONNREFUSED == std::errc::connection_refused).
+const std::error_category& winsock_category() noexcept;
+// "WSAECONNREFUSED", or "" if unknown.
+std::string_view winsock_error_name(int err) noexcept;
+#endif
 
 // errno as a std::error_code.
 std::error_code last_error() noexcept;

@@ -122,6 +122,7 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   bool paused_ = false;         // reading paused for backpressure
   bool held_ = false;           // reading paused by the owner (hold_reading)
   bool peer_eof_ = false;       // the peer sent FIN
+  bool error_event_ = false;    // this turn's event carried an error (Windows: see handle_io)
   bool want_shutdown_ = false;  // FIN to send once output drains
   bool write_shut_ = false;     // FIN sent
   bool closing_ = false;        // close once output drains

@@ -11,6 +11,10 @@
 
 namespace sockit {
 
+#ifdef _WIN32
+using sigset_t = ::_sigset_t;  // accepted and ignored: Winsock's WSAPoll takes no signal mask
+#endif
+
 struct wait_entry {
   // What to wait for (`want`) and what happened (`ready`, set by wait_any).
   static constexpr unsigned readable = 1u << 0;

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include "detail/net.hpp"
 #include "sockit/error.hpp"
 #include "sockit/result.hpp"
 
@@ -20,9 +21,16 @@ namespace sockit::detail {
 inline const std::error_code no_error{};
 
 inline std::error_code syscall_error() noexcept {
+#ifdef _WIN32
+  // On Windows every call that goes through here is a Winsock call.
+  int err = last_socket_error();
+  if (err == WSAEWOULDBLOCK) return make_error_code(errc::would_block);
+  return {err, winsock_category()};
+#else
   int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK) return make_error_code(errc::would_block);
   return {err, std::system_category()};
+#endif
 }
 
 // Calls f (a syscall returning -1 and setting errno on failure) until a signal no longer
@@ -32,7 +40,7 @@ auto check_res(F&& f) -> result<decltype(f())> {
   for (;;) {
     auto rc = f();
     if (rc >= 0) return rc;
-    if (errno != EINTR) return syscall_error();
+    if (!interrupted(last_socket_error())) return syscall_error();
   }
 }
 

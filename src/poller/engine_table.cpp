@@ -3,9 +3,13 @@
 #include "poller/engine_table.hpp"
 
 #include <array>
+#ifdef _WIN32
+#include "detail/net.hpp"
+#else
 #include <sys/select.h>
 
 #include "detail/uring_ring.hpp"
+#endif
 
 namespace sockit::detail {
 namespace {
@@ -14,12 +18,20 @@ std::error_code always() noexcept { return {}; }
 
 // To add a backend: write src/poller/<name>_poller.cpp with its factory, add its enumerator to
 // sockit::engine, and add its row here (in speed order; automatic takes the first available).
+#ifdef _WIN32
+// select's limit is a count of sockets on Windows (its fd_set is an array), a value on Linux.
+constexpr std::array rows{
+    engine_row{engine::wsapoll, "wsapoll", 0, always, make_poll_poller},
+    engine_row{engine::select, "select", FD_SETSIZE, always, make_select_poller},
+};
+#else
 constexpr std::array rows{
     engine_row{engine::uring, "uring", 0, uring_status, make_uring_poller},
     engine_row{engine::epoll, "epoll", 0, always, make_epoll_poller},
     engine_row{engine::poll, "poll", 0, always, make_poll_poller},
     engine_row{engine::select, "select", FD_SETSIZE, always, make_select_poller},
 };
+#endif
 
 const engine_row* find(engine e) noexcept {
   for (const auto& r : rows) {

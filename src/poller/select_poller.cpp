@@ -3,9 +3,9 @@
 // select server had no such guard).
 #include <cerrno>
 #include <cstdint>
-#include <fcntl.h>
 #include <sys/select.h>
 
+#include "detail/net.hpp"
 #include "poller/poller.hpp"
 #include "sockit/error.hpp"
 
@@ -24,7 +24,7 @@ class select_poller final : public poller {
 
   std::error_code add(int fd, std::uint32_t events, std::uint32_t generation) override {
     // poll and select would silently accept a closed descriptor; refuse it as epoll does.
-    if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) return std::make_error_code(std::errc::bad_file_descriptor);
+    if (!is_open_socket(fd)) return std::make_error_code(std::errc::bad_file_descriptor);
     if (fd >= FD_SETSIZE) return make_error_code(errc::fd_out_of_range);
     if (FD_ISSET(fd, &watched_)) return std::make_error_code(std::errc::file_exists);
     FD_SET(fd, &watched_);

@@ -4,8 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <poll.h>
-#include <sys/socket.h>
+#include "sockit/wait.hpp"
 
 #include <atomic>
 #include <future>
@@ -390,8 +389,9 @@ TEST(tcp_connection, on_drain_fires_when_output_is_written) {
     conn.on_drain([&](tcp_connection&) { ++drains; });
     // A small send buffer makes the kernel refuse most of it, so output is really queued (a send
     // the kernel takes whole raises no drain event, by design).
-    int small = 4096;
-    ASSERT_EQ(::setsockopt(conn.fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+    socket view(conn.fd());
+    ASSERT_FALSE(set_send_buffer_size(view, 4096));
+    (void)view.release();
     std::vector<std::byte> big(4u << 20, std::byte{2});
     conn.send(big);
   });
@@ -494,9 +494,11 @@ TEST(tcp_connection, close_found_by_send_runs_after_send_returns) {
   ASSERT_TRUE(send_all(client, "x", deadline::after(quick)).ok());
   ASSERT_FALSE(set_linger(client, seconds(0)));
   ASSERT_FALSE(client.close());
-  pollfd p{fd, POLLIN, 0};
-  for (int i = 0; i < 100 && (p.revents & (POLLERR | POLLHUP)) == 0; ++i) ASSERT_GE(::poll(&p, 1, 10), 0);
-  ASSERT_NE(p.revents & (POLLERR | POLLHUP), 0) << "the reset never arrived";
+  wait_entry p{fd, wait_entry::readable, 0};
+  for (int i = 0; i < 100 && (p.ready & (wait_entry::error | wait_entry::hangup)) == 0; ++i) {
+    ASSERT_TRUE(wait_any({&p, 1}, deadline::after(std::chrono::milliseconds(10))));
+  }
+  ASSERT_NE(p.ready & (wait_entry::error | wait_entry::hangup), 0u) << "the reset never arrived";
   ASSERT_TRUE(test::run_until(*loop, [&] { return closes > 0; }));
   EXPECT_TRUE(closed_after_send) << "send() found the reset but left the connection open";
   EXPECT_EQ(depth_at_close, 0) << "the close handler re-entered the handler that called send()";

@@ -15,13 +15,16 @@
 #include <utility>
 #include <vector>
 
+#ifndef _WIN32
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include "sockit/endpoint.hpp"
 #include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
+#include "sockit/options.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/tcp.hpp"
 
@@ -69,13 +72,17 @@ inline std::pair<socket, socket> tcp_pair() {
   return {std::move(*c), std::move(*a)};
 }
 
+#ifdef _WIN32
+inline std::pair<socket, socket> tcp_pair_for_unix_pair() { return tcp_pair(); }
+#endif
+
 // A port on 127.0.0.1 with nobody listening: bind, read the port, close. (Another process could
 // take it in between, which the tests that use it tolerate only as a failure with a clear text.)
 inline std::uint16_t closed_tcp_port() {
   auto s = socket::open(AF_INET, SOCK_STREAM);
   EXPECT_TRUE(s);
   auto ep = endpoint::loopback_v4(0);
-  EXPECT_EQ(::bind(s->native_handle(), ep.data(), ep.size()), 0);
+  EXPECT_FALSE(bind(*s, ep));
   auto local = s->local_endpoint();
   return local ? local->port() : 0;
 }
@@ -84,28 +91,69 @@ inline bool ipv6_loopback_available() {
   auto s = socket::open(AF_INET6, SOCK_STREAM);
   if (!s) return false;
   auto ep = endpoint::loopback_v6(0);
-  return ::bind(s->native_handle(), ep.data(), ep.size()) == 0;
+  return !bind(*s, ep);
 }
 
 // A connected pair of non-blocking AF_UNIX stream sockets, closed on destruction: descriptors for
-// the loop and poller tests to watch, without any TCP in the way.
+// the loop and poller tests to watch, without any TCP in the way. (Windows: a TCP pair on
+// 127.0.0.1, since Winsock has no socketpair.)
 struct unix_pair {
   int a = -1, b = -1;
+#ifdef _WIN32
+  unix_pair() {
+    auto [x, y] = tcp_pair_for_unix_pair();
+    EXPECT_FALSE(set_nonblocking(x, true));
+    EXPECT_FALSE(set_nonblocking(y, true));
+    a = x.release();
+    b = y.release();
+  }
+  ~unix_pair() {
+    socket(a);
+    socket(b);
+  }
+  void poke() const { ASSERT_EQ(::send(static_cast<SOCKET>(b), "x", 1, 0), 1); }
+#else
   unix_pair() {
     int sv[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
     a = sv[0];
     b = sv[1];
   }
-  unix_pair(const unix_pair&) = delete;
-  unix_pair& operator=(const unix_pair&) = delete;
   ~unix_pair() {
     if (a >= 0) ::close(a);
     if (b >= 0) ::close(b);
   }
   // Makes `a` readable: one byte written on `b`.
   void poke() const { ASSERT_EQ(::write(b, "x", 1), 1); }
+#endif
+  unix_pair(const unix_pair&) = delete;
+  unix_pair& operator=(const unix_pair&) = delete;
 };
+
+// Raw calls on a descriptor the test holds as an int (a unix_pair end, a connection's fd), in the
+// platform's spelling. -1 on failure, as the calls themselves.
+inline long raw_send(int fd, const void* p, std::size_t n) {
+#ifdef _WIN32
+  return ::send(static_cast<SOCKET>(fd), static_cast<const char*>(p), static_cast<int>(n), 0);
+#else
+  return ::send(fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+#endif
+}
+inline long raw_recv(int fd, void* p, std::size_t n) {
+#ifdef _WIN32
+  return ::recv(static_cast<SOCKET>(fd), static_cast<char*>(p), static_cast<int>(n), 0);
+#else
+  return ::recv(fd, p, n, MSG_DONTWAIT);
+#endif
+}
+inline void raw_close(int fd) { socket{fd}; }
+inline int raw_shutdown_write(int fd) {
+#ifdef _WIN32
+  return ::shutdown(static_cast<SOCKET>(fd), SD_SEND);
+#else
+  return ::shutdown(fd, SHUT_WR);
+#endif
+}
 
 // Runs the loop turn by turn until pred() holds or the bound passes; true when pred held.
 inline bool run_until(event_loop& loop, const std::function<bool()>& pred,

@@ -81,7 +81,11 @@ TEST(udp, truncation_is_reported) {
   auto d = recv_from(b.sock, small, deadline::after(quick));
   ASSERT_TRUE(d);
   EXPECT_EQ(d->size, 10u);
+#ifdef _WIN32
+  EXPECT_GT(d->wire_size, 10u);  // Winsock does not give the datagram's real length
+#else
   EXPECT_EQ(d->wire_size, 1000u);
+#endif
   EXPECT_TRUE(d->truncated());
   EXPECT_TRUE(std::equal(small, small + 10, payload.begin()));
   // The rest of a truncated datagram is gone: the next receive times out rather than giving it.
@@ -178,6 +182,12 @@ TEST(udp, bind_conflicts_and_reuse) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error(), std::errc::address_in_use);
   auto r1 = udp_bind(endpoint::loopback_v4(0), udp_bind_options{.reuse_port = true});
+#ifdef _WIN32
+  // Winsock has no SO_REUSEPORT: asked for, it is refused, not ignored.
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error(), std::errc::not_supported);
+  return;
+#endif
   ASSERT_TRUE(r1);
   auto r2 = udp_bind(*r1->local_endpoint(), udp_bind_options{.reuse_port = true});
   EXPECT_TRUE(r2) << r2.error().message();
@@ -187,10 +197,18 @@ TEST(udp, bind_conflicts_and_reuse) {
 TEST(udp, nonblocking_open_and_bind) {
   auto s = udp_open(AF_INET, true);
   ASSERT_TRUE(s);
-  EXPECT_TRUE(*nonblocking(*s));
   auto b = udp_bind(endpoint::loopback_v4(0), udp_bind_options{.nonblocking = true});
   ASSERT_TRUE(b);
+#ifdef _WIN32
+  // Winsock cannot report the mode; the raw call shows it: nothing to read is WSAEWOULDBLOCK.
+  EXPECT_EQ(nonblocking(*s).error(), std::errc::not_supported);
+  char c;
+  EXPECT_EQ(::recv(static_cast<SOCKET>(b->native_handle()), &c, 1, 0), SOCKET_ERROR);
+  EXPECT_EQ(::WSAGetLastError(), WSAEWOULDBLOCK);
+#else
+  EXPECT_TRUE(*nonblocking(*s));
   EXPECT_TRUE(*nonblocking(*b));
+#endif
   std::byte buf[4];
   auto d = recv_from(*b, buf, deadline::after(30ms));
   EXPECT_EQ(d.error(), std::errc::timed_out);

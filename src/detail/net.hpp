@@ -1,0 +1,90 @@
+// Internal: the platform's socket headers, and the handful of calls whose spelling differs
+// between Linux and Winsock (closing a socket, the last socket error, non-blocking mode), so a
+// portable source includes this one header and branches only where behaviour really differs.
+#pragma once
+
+#ifdef _WIN32
+// FD_SETSIZE (1024, not Winsock's 64) comes from the build, so every file sees the same fd_set.
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+// Windows 10 reads TCP_MAXSEG (Windows SDK value); mingw-w64's headers lack the name.
+#ifndef TCP_MAXSEG
+#define TCP_MAXSEG 4
+#endif
+#else
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include <cstddef>
+#include <system_error>
+
+#include "sockit/error.hpp"
+
+namespace sockit::detail {
+
+#ifdef _WIN32
+inline constexpr bool is_windows = true;
+// Winsock has neither flag: try_send/try_recv wait with a zero-timeout poll instead, and no
+// signal is raised on a broken connection.
+inline constexpr int msg_dontwait = 0;
+inline constexpr int msg_nosignal = 0;
+// sockit's stand-in for Linux's SOCK_NONBLOCK in socket::open's type (a bit no Winsock type
+// uses): the socket is made non-blocking with FIONBIO after it is created.
+#ifndef SOCK_NONBLOCK
+#define SOCK_NONBLOCK 0x4000
+#endif
+inline SOCKET native(int fd) noexcept { return static_cast<SOCKET>(fd); }
+// Winsock's send and recv take an int length.
+inline int io_len(std::size_t n) noexcept { return n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n); }
+inline std::error_code set_native_nonblocking(int fd, bool on) noexcept {
+  u_long mode = on ? 1 : 0;
+  if (::ioctlsocket(static_cast<SOCKET>(fd), FIONBIO, &mode) == 0) return {};
+  return {::WSAGetLastError(), winsock_category()};
+}
+// Winsock's sockets are kernel handles; their values fit an int (OpenSSL's BIO relies on the
+// same), and INVALID_SOCKET becomes -1.
+inline int close_socket(int fd) noexcept { return ::closesocket(static_cast<SOCKET>(fd)); }
+inline int last_socket_error() noexcept { return ::WSAGetLastError(); }
+inline bool interrupted(int err) noexcept { return err == WSAEINTR; }
+inline const std::error_category& socket_category() noexcept { return winsock_category(); }
+// A socket that is open now (poll and select would silently accept a closed one).
+inline bool is_open_socket(int fd) noexcept {
+  int type = 0;
+  int len = sizeof type;
+  return fd >= 0 && ::getsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len) == 0;
+}
+// Winsock has no MSG_DONTWAIT: a call that must not wait first asks, with a zero-timeout poll,
+// whether fd is ready for `want` (a sockit::wait_entry bit); errc::would_block when it is not.
+std::error_code would_wait(int fd, unsigned want);
+// Starts Winsock once per process (WSAStartup, WSACleanup at exit); every entry point that makes
+// a socket or resolves a name calls it, so a caller never does.
+void ensure_winsock() noexcept;
+#else
+inline constexpr bool is_windows = false;
+inline constexpr int msg_dontwait = MSG_DONTWAIT;
+inline constexpr int msg_nosignal = MSG_NOSIGNAL;
+inline int native(int fd) noexcept { return fd; }
+inline int close_socket(int fd) noexcept { return ::close(fd); }
+inline int last_socket_error() noexcept { return errno; }
+inline bool interrupted(int err) noexcept { return err == EINTR; }
+inline const std::error_category& socket_category() noexcept { return std::system_category(); }
+inline bool is_open_socket(int fd) noexcept { return fd >= 0 && ::fcntl(fd, F_GETFD) >= 0; }
+inline void ensure_winsock() noexcept {}
+#endif
+
+}  // namespace sockit::detail

@@ -1,0 +1,119 @@
+// Windows only, over 127.0.0.1 under Wine: what differs from Linux — Winsock's option forms, the
+// select engine's count limit, the loop's self-connected wake-up socket, a reset's error code.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "poller/poller.hpp"
+#include "sockit/event_loop.hpp"
+#include "sockit/io.hpp"
+#include "sockit/options.hpp"
+#include "sockit/tcp.hpp"
+#include "test_support.hpp"
+
+namespace sockit {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(windows_options, timeouts_are_whole_milliseconds_read_back) {
+  auto [a, b] = test::tcp_pair();
+  ASSERT_FALSE(set_recv_timeout(a, std::chrono::milliseconds(1500)));
+  auto t = recv_timeout(a);
+  ASSERT_TRUE(t) << describe("SO_RCVTIMEO", t.error());
+  EXPECT_EQ(*t, std::chrono::milliseconds(1500));
+  // Under a millisecond rounds up: 0 would mean "no timeout" to Winsock.
+  ASSERT_FALSE(set_send_timeout(a, std::chrono::microseconds(10)));
+  EXPECT_EQ(*send_timeout(a), std::chrono::milliseconds(1));
+}
+
+TEST(windows_options, nodelay_buffers_linger_read_back) {
+  auto [a, b] = test::tcp_pair();
+  ASSERT_FALSE(set_tcp_nodelay(a, true));
+  EXPECT_TRUE(*tcp_nodelay(a));
+  ASSERT_FALSE(set_recv_buffer_size(a, 65536));
+  EXPECT_GE(*recv_buffer_size(a), 65536);
+  ASSERT_FALSE(set_linger(a, seconds(3)));
+  EXPECT_EQ(*linger(a), std::optional<seconds>(seconds(3)));
+}
+
+TEST(windows_options, keepalive_sets_through_sio_keepalive_vals) {
+  auto [a, b] = test::tcp_pair();
+  keepalive_config k;
+  k.enabled = true;
+  k.idle = seconds(30);
+  k.interval = seconds(5);
+  k.count = 4;
+  auto ec = set_keepalive(a, k);
+  // Wine's Winsock takes SIO_KEEPALIVE_VALS; TCP_KEEPCNT is Windows 10's and may be missing.
+  if (ec) EXPECT_EQ(ec, std::errc::no_protocol_option) << describe("keepalive", ec);
+  auto k2 = keepalive(a);
+  if (k2) EXPECT_TRUE(k2->enabled);
+}
+
+TEST(windows_options, what_windows_lacks_is_not_supported_never_ignored) {
+  auto [a, b] = test::tcp_pair();
+  EXPECT_EQ(set_tcp_cork(a, true), std::errc::not_supported);
+  EXPECT_EQ(set_reuse_port(a, true), std::errc::not_supported);
+  EXPECT_EQ(set_bind_device(a, "lo"), std::errc::not_supported);
+  EXPECT_EQ(set_dont_fragment(a, true), std::errc::not_supported);
+  EXPECT_EQ(set_tcp_user_timeout(a, std::chrono::milliseconds(100)), std::errc::not_supported);
+  EXPECT_EQ(nonblocking(a).error(), std::errc::not_supported);
+  EXPECT_EQ(describe("TCP_CORK", make_error_code(errc::not_supported)), "TCP_CORK: not supported on this platform");
+}
+
+TEST(windows_tcp, a_reset_reads_as_connection_reset) {
+  auto [a, b] = test::tcp_pair();
+  ASSERT_FALSE(set_linger(a, seconds(0)));
+  ASSERT_FALSE(a.close());  // RST
+  std::byte buf[16];
+  auto n = recv_some(b, buf, deadline::after(test::quick));
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error(), std::errc::connection_reset) << describe("recv", n.error());
+}
+
+TEST(windows_select, the_limit_is_a_count_of_sockets) {
+  auto made = detail::make_poller(engine::select);
+  ASSERT_TRUE(made);
+  auto& p = **made;
+  std::vector<socket> socks;
+  std::error_code refused;
+  for (int i = 0; i < 1100 && !refused; ++i) {
+    auto s = socket::open(AF_INET, SOCK_DGRAM);
+    ASSERT_TRUE(s) << describe("socket", s.error());
+    refused = p.add(s->native_handle(), io_readable, 1);
+    socks.push_back(std::move(*s));
+  }
+  EXPECT_EQ(refused, make_error_code(errc::fd_out_of_range));
+  EXPECT_EQ(socks.size(), 1025u);  // 1024 taken, the 1025th refused
+}
+
+TEST(windows_event_loop, post_from_another_thread_wakes_the_loop) {
+  for (auto e : {engine::wsapoll, engine::select}) {
+    auto loop = event_loop::create(e);
+    ASSERT_TRUE(loop) << describe("event_loop", loop.error());
+    std::atomic<int> ran{0};
+    std::jthread runner([&] { (void)(*loop)->run(); });
+    std::this_thread::sleep_for(50ms);  // asleep in the engine's wait, with no timer pending
+    auto start = std::chrono::steady_clock::now();
+    (*loop)->post([&] { ++ran; });
+    while (ran.load() == 0 && std::chrono::steady_clock::now() - start < test::quick) std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(ran.load(), 1) << engine_name(e);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << engine_name(e);
+    (*loop)->stop();
+  }
+}
+
+TEST(windows_engines, the_table_names_wsapoll_and_select) {
+  auto engines = available_engines();
+  ASSERT_EQ(engines.size(), 2u);
+  EXPECT_EQ(engines[0].name, "wsapoll");
+  EXPECT_EQ(engines[1].name, "select");
+  EXPECT_EQ(engines[1].max_fds, 1024u);
+  EXPECT_FALSE(parse_engine("epoll"));
+}
+
+}  // namespace
+}  // namespace sockit
