@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   auto loop = sockit::event_loop::create(engine);
   if (!loop) return std::fprintf(stderr, "%s\n", sockit::describe("event loop", loop.error()).c_str()), 1;
 
-  std::unordered_map<int, std::shared_ptr<sockit::tcp_connection>> open;
+  // The open connections by number (not by descriptor: a closed one's number is soon reused).
+  std::unordered_map<unsigned long long, std::shared_ptr<sockit::tcp_connection>> open;
   unsigned long long connections = 0, bytes = 0;
   auto at = sockit::endpoint::loopback_v4(static_cast<std::uint16_t>(port));
   auto acceptor = sockit::tcp_acceptor::create(**loop, at, {}, [&](sockit::socket s, const sockit::endpoint& peer) {
@@ -49,10 +50,11 @@ int main(int argc, char** argv) {
       c.send(in.readable());
       in.clear();
     });
-    conn->on_close([&](sockit::tcp_connection& c, std::error_code) { open.erase(c.fd()); });
+    const auto id = ++connections;
+    // Dropped after the handler returns: a connection is never destroyed inside its own handler.
+    conn->on_close([&, id](sockit::tcp_connection&, std::error_code) { (*loop)->post([&, id] { open.erase(id); }); });
     if (conn->start()) return;
-    ++connections;
-    open.emplace(conn->fd(), std::move(conn));
+    open.emplace(id, std::move(conn));
   });
   if (!acceptor) return std::fprintf(stderr, "%s\n", sockit::describe("listen " + at.to_string(), acceptor.error()).c_str()), 1;
   auto ec = (*loop)->on_signals({SIGINT, SIGTERM}, [&](int) { (*loop)->stop(); });
