@@ -313,7 +313,8 @@ result<std::vector<endpoint>> resolve(std::string_view host, std::uint16_t port,
   if (rc != 0) return gai_error(rc);
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(list, &::freeaddrinfo);
   for (auto* ai = list; ai != nullptr; ai = ai->ai_next) {
-    auto e = endpoint::from_sockaddr(ai->ai_addr, ai->ai_addrlen);
+    // ai_addrlen is a size_t in Winsock, a socklen_t in glibc.
+    auto e = endpoint::from_sockaddr(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen));
     if (e && std::find(out.begin(), out.end(), *e) == out.end()) out.push_back(*e);
   }
   if (out.empty()) return errc::no_addresses;
