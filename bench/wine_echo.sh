@@ -65,7 +65,9 @@ names=(linux wsapoll select)
 for ((r = 0; r < reps; r++)); do
   for ((i = 0; i < ${#names[@]}; i++)); do
     n=${names[$(((i + r) % ${#names[@]}))]}
-    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c 4 -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl"
+    # A run with errors still prints its JSON (and exits 1): the table counts them.
+    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c 4 -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl" \
+      2>>"$dir/$n.err" || true
   done
 done
 
@@ -84,4 +86,8 @@ label = {"linux": "echo_server, Linux, epoll", "wsapoll": "echo_server.exe under
 for n in names:
     m, p50, err = med[n]
     print(f"| {label[n]} | {m:,.0f} | {p50:,.0f} | {err} | {m / ref:.2f}x |")
+for n in names:
+    for r in runs[n]:
+        if r["errors"]:
+            print(f"{label[n]}: {r['first_error']}")
 PY
