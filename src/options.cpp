@@ -21,6 +21,24 @@ using detail::set_opt;
 std::error_code set_tcp_nodelay(const socket& s, bool on) { return set_flag(s, IPPROTO_TCP, TCP_NODELAY, on); }
 result<bool> tcp_nodelay(const socket& s) { return get_flag(s, IPPROTO_TCP, TCP_NODELAY); }
 
+// Read back the same way on both platforms (Windows 10 reads its timings with these options).
+result<keepalive_config> keepalive(const socket& s) {
+  keepalive_config k;
+  auto on = get_flag(s, SOL_SOCKET, SO_KEEPALIVE);
+  auto idle = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPIDLE);
+  auto intvl = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPINTVL);
+  auto cnt = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPCNT);
+  if (!on) return on.error();
+  if (!idle) return idle.error();
+  if (!intvl) return intvl.error();
+  if (!cnt) return cnt.error();
+  k.enabled = *on;
+  k.idle = seconds(*idle);
+  k.interval = seconds(*intvl);
+  k.count = *cnt;
+  return k;
+}
+
 std::error_code set_send_buffer_size(const socket& s, int bytes) { return set_opt(s, SOL_SOCKET, SO_SNDBUF, bytes); }
 result<int> send_buffer_size(const socket& s) { return get_opt<int>(s, SOL_SOCKET, SO_SNDBUF); }
 std::error_code set_recv_buffer_size(const socket& s, int bytes) { return set_opt(s, SOL_SOCKET, SO_RCVBUF, bytes); }

@@ -81,23 +81,6 @@ std::error_code set_keepalive(const socket& s, const keepalive_config& k) {
   return set_opt(s, IPPROTO_TCP, TCP_KEEPCNT, k.count);
 }
 
-result<keepalive_config> keepalive(const socket& s) {
-  keepalive_config k;
-  auto on = get_flag(s, SOL_SOCKET, SO_KEEPALIVE);
-  auto idle = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPIDLE);
-  auto intvl = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPINTVL);
-  auto cnt = get_opt<int>(s, IPPROTO_TCP, TCP_KEEPCNT);
-  if (!on) return on.error();
-  if (!idle) return idle.error();
-  if (!intvl) return intvl.error();
-  if (!cnt) return cnt.error();
-  k.enabled = *on;
-  k.idle = seconds(*idle);
-  k.interval = seconds(*intvl);
-  k.count = *cnt;
-  return k;
-}
-
 std::error_code set_bind_device(const socket& s, std::string_view name) {
   // The kernel would cut a longer name to 15 bytes and bind whatever interface that names.
   if (name.size() >= IFNAMSIZ || name.find('\0') != std::string_view::npos) {

@@ -11,16 +11,6 @@
 #include "detail/syscall.hpp"
 #include "sockit/error.hpp"
 
-// Windows 10's names, missing from mingw-w64's headers (values from the Windows SDK's ws2ipdef.h).
-#ifndef TCP_KEEPCNT
-#define TCP_KEEPCNT 16
-#endif
-#ifndef TCP_KEEPINTVL
-#define TCP_KEEPINTVL 17
-#endif
-#ifndef TCP_KEEPIDLE
-#define TCP_KEEPIDLE 3  // TCP_KEEPALIVE: seconds of idle before the first probe
-#endif
 
 namespace sockit::detail {
 
@@ -83,23 +73,6 @@ std::error_code set_keepalive(const socket& s, const keepalive_config& k) {
   }
   // The probe count has no SIO_KEEPALIVE_VALS field; Windows 10 takes it as TCP_KEEPCNT.
   return set_opt(s, IPPROTO_TCP, TCP_KEEPCNT, k.count);
-}
-
-result<keepalive_config> keepalive(const socket& s) {
-  keepalive_config k;
-  auto on = get_flag(s, SOL_SOCKET, SO_KEEPALIVE);
-  auto idle = get_opt<DWORD>(s, IPPROTO_TCP, TCP_KEEPIDLE);
-  auto intvl = get_opt<DWORD>(s, IPPROTO_TCP, TCP_KEEPINTVL);
-  auto cnt = get_opt<DWORD>(s, IPPROTO_TCP, TCP_KEEPCNT);
-  if (!on) return on.error();
-  if (!idle) return idle.error();
-  if (!intvl) return intvl.error();
-  if (!cnt) return cnt.error();
-  k.enabled = *on;
-  k.idle = seconds(*idle);
-  k.interval = seconds(*intvl);
-  k.count = static_cast<int>(*cnt);
-  return k;
 }
 
 std::error_code set_reuse_port(const socket&, bool) { return unsupported(); }

@@ -4,19 +4,23 @@
 #pragma once
 
 #ifdef _WIN32
+// winsock2.h and ws2tcpip.h come through the public endpoint.hpp (lean, without min/max macros).
 // FD_SETSIZE (1024, not Winsock's 64) comes from the build, so every file sees the same fd_set.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <winsock2.h>
-#include <ws2tcpip.h>
+#include "sockit/endpoint.hpp"
+
 #include <mswsock.h>
-// Windows 10 reads TCP_MAXSEG (Windows SDK value); mingw-w64's headers lack the name.
+// Windows 10's TCP option names, missing from mingw-w64's headers (the Windows SDK's values).
 #ifndef TCP_MAXSEG
 #define TCP_MAXSEG 4
+#endif
+#ifndef TCP_KEEPIDLE
+#define TCP_KEEPIDLE 3  // the SDK's TCP_KEEPALIVE: seconds idle before the first probe
+#endif
+#ifndef TCP_KEEPCNT
+#define TCP_KEEPCNT 16
+#endif
+#ifndef TCP_KEEPINTVL
+#define TCP_KEEPINTVL 17
 #endif
 #else
 #include <arpa/inet.h>
