@@ -24,6 +24,11 @@ int main(int argc, char** argv) {
   unsigned long port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::printf("usage: echo_server [--engine NAME] [PORT]\n"
+                  "Echoes every byte back, on 127.0.0.1:PORT (0 or none: any free port). Ctrl+C stops it.\n");
+      return 0;
+    }
     if (a == "--engine" && i + 1 < argc) {
       auto e = sockit::parse_engine(argv[++i]);
       if (!e) return std::fprintf(stderr, "echo_server: unknown engine %s\n", argv[i]), 2;
