@@ -177,9 +177,12 @@ int run_relay(relay_args& a, bool json) {
   s.max_sessions = a.max_sessions;
   std::atomic<std::uint64_t> next_id{0};
   s.next_id = &next_id;
-  // Each relayed TCP connection holds six descriptors: two sockets and two pipes.
+  // Each relayed TCP connection holds six descriptors: two sockets and two pipes (splice); one
+  // with TLS on a side is copied through streams, and holds just its two sockets.
+  const std::uint64_t fds_per_connection = s.tls_in || s.tls_out ? 2 : 6;
   auto lim = raise_fd_limit();
-  std::uint64_t per_loop = (lim.soft > 128 ? lim.soft - 64 : lim.soft / 2) / 6 / static_cast<std::uint64_t>(threads);
+  std::uint64_t per_loop =
+      (lim.soft > 128 ? lim.soft - 64 : lim.soft / 2) / fds_per_connection / static_cast<std::uint64_t>(threads);
   s.max_connections = a.max_connections ? a.max_connections : static_cast<std::size_t>(std::max<std::uint64_t>(1, per_loop));
   spdlog::debug("RLIMIT_NOFILE: {} (hard {}); at most {} connections per loop", lim.soft, lim.hard, s.max_connections);
 
@@ -286,7 +289,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
                    ->capture_default_str();
   auto* maxc = cmd.add_option("--max-conns", a->max_connections,
                               "Open TCP connections per loop; more are closed at once. Default: what the descriptor "
-                              "limit allows (six per connection)")
+                              "limit allows (six per connection, two with --tls-in/--tls-out)")
                    ->check(int_check(1, 1000000));
   auto* ct = cmd.add_option("--connect-timeout", a->connect_timeout,
                             "Seconds the target has to accept a connection before the client is reset")

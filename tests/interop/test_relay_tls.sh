@@ -131,4 +131,13 @@ usage "--tls-out --delay" "sockit: --delay cannot be used with --tls-out: TLS by
 usage "--tls-out --copy" "sockit: --copy cannot be used with --tls-out: TLS bytes are copied through the TLS stream" \
   --tls-out --copy
 
+# The default --max-conns counts two descriptors per TLS connection (no splice pipes), six without:
+# with RLIMIT_NOFILE 1024 (the hard limit lowered in a subshell), (1024 - 64) / 2 and / 6.
+for mode in tls plain; do
+  extra=()
+  [ "$mode" = tls ] && extra=("${IN[@]}")
+  (ulimit -n 1024 && exec timeout 1 "$SOCKIT" -vv relay "${extra[@]}" 127.0.0.1:0 127.0.0.1:9) >/dev/null 2>"$TMP/lim.$mode" || true
+done
+expect_match "$TMP/lim.tls" "at most 480 connections per loop" "default --max-conns with --tls-in"
+expect_match "$TMP/lim.plain" "at most 160 connections per loop" "default --max-conns without TLS"
 finish
