@@ -2,6 +2,9 @@
 // set. The platform forms are in options_linux.cpp and options_windows.cpp.
 #include "sockit/options.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "detail/net.hpp"
 #include "detail/sockopt.hpp"
 #include "detail/syscall.hpp"
@@ -76,5 +79,21 @@ result<int> tos(const socket& s) {
 
 std::error_code set_tcp_max_segment(const socket& s, int bytes) { return set_opt(s, IPPROTO_TCP, TCP_MAXSEG, bytes); }
 result<int> tcp_max_segment(const socket& s) { return get_opt<int>(s, IPPROTO_TCP, TCP_MAXSEG); }
+
+std::error_code set_linger(const socket& s, std::optional<seconds> t) {
+  ::linger l{};
+  l.l_onoff = t.has_value() ? 1 : 0;
+  // l_linger is an int on Linux, a u_short on Windows: clamp to what the field holds.
+  using field = decltype(l.l_linger);
+  l.l_linger = t ? static_cast<field>(std::min<long long>(t->count(), std::numeric_limits<field>::max())) : 0;
+  return set_opt(s, SOL_SOCKET, SO_LINGER, l);
+}
+
+result<std::optional<seconds>> linger(const socket& s) {
+  auto l = get_opt<::linger>(s, SOL_SOCKET, SO_LINGER);
+  if (!l) return l.error();
+  if (!l->l_onoff) return std::optional<seconds>{};
+  return std::optional<seconds>(seconds(l->l_linger));
+}
 
 }  // namespace sockit

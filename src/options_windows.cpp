@@ -88,18 +88,4 @@ result<milliseconds> tcp_user_timeout(const socket&) { return unsupported(); }
 std::error_code set_bind_address_no_port(const socket&, bool) { return unsupported(); }
 result<bool> bind_address_no_port(const socket&) { return unsupported(); }
 
-std::error_code set_linger(const socket& s, std::optional<seconds> t) {
-  ::linger l{};
-  l.l_onoff = t.has_value() ? 1 : 0;
-  l.l_linger = t ? static_cast<u_short>(t->count() > 0xffff ? 0xffff : t->count()) : 0;
-  return set_opt(s, SOL_SOCKET, SO_LINGER, l);
-}
-
-result<std::optional<seconds>> linger(const socket& s) {
-  auto l = get_opt<::linger>(s, SOL_SOCKET, SO_LINGER);
-  if (!l) return l.error();
-  if (!l->l_onoff) return std::optional<seconds>{};
-  return std::optional<seconds>(seconds(l->l_linger));
-}
-
 }  // namespace sockit
