@@ -2,6 +2,10 @@
 #include "sockit/io.hpp"
 
 #include <algorithm>
+#ifdef _WIN32
+#include <cerrno>
+#include <io.h>
+#endif
 
 #include "detail/net.hpp"
 #include "detail/syscall.hpp"
@@ -65,7 +69,22 @@ result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
 }
 
 result<std::size_t> try_read(int, std::span<std::byte>) { return errc::not_supported; }
-transfer write_all(int, std::span<const std::byte>) { return {0, make_error_code(errc::not_supported)}; }
+
+// A C runtime descriptor (stdout, stderr, a file): _write takes an unsigned int length, and says
+// why it failed in errno.
+transfer write_all(int fd, std::span<const std::byte> data) {
+  transfer t;
+  while (t.bytes < data.size()) {
+    auto rest = data.subspan(t.bytes);
+    int n = ::_write(fd, rest.data(), static_cast<unsigned>(std::min<std::size_t>(rest.size(), 1u << 30)));
+    if (n < 0) {
+      t.ec = std::error_code(errno, std::generic_category());
+      break;
+    }
+    t.bytes += static_cast<std::size_t>(n);
+  }
+  return t;
+}
 #else
 // MSG_DONTWAIT on every call, blocking socket or not, so the caller's deadline is always ours to keep.
 result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {

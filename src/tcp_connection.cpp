@@ -2,10 +2,6 @@
 #include "sockit/tcp_connection.hpp"
 
 #include <cerrno>
-#ifndef _WIN32
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-#endif
 
 #include "detail/net.hpp"
 #include "detail/close_handler.hpp"
@@ -257,14 +253,7 @@ void tcp_connection::linger() {
 }
 
 std::size_t tcp_connection::kernel_unsent() const noexcept {
-  int n = 0;
-#ifdef _WIN32
-  (void)n;
-  return 0;  // Winsock has no SIOCOUTQ
-#else
-  if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
-#endif
-  return static_cast<std::size_t>(n);
+  return closed_ ? 0 : detail::kernel_unsent(socket_.native_handle());
 }
 
 void tcp_connection::close(std::error_code ec) {

@@ -1,10 +1,8 @@
 // TLS streams on the event loop: a tls_session driven by readiness (see tls_stream.hpp).
 #include "sockit/tls_stream.hpp"
 
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-
 #include "detail/close_handler.hpp"
+#include "detail/net.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 #include "sockit/liveness.hpp"
@@ -291,9 +289,7 @@ void tls_stream::linger() {
 }
 
 std::size_t tls_stream::kernel_unsent() const noexcept {
-  int n = 0;
-  if (closed_ || ::ioctl(socket_.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
-  return static_cast<std::size_t>(n);
+  return closed_ ? 0 : detail::kernel_unsent(socket_.native_handle());
 }
 
 void tls_stream::shutdown_write() {

@@ -12,13 +12,12 @@
 #include <memory>
 #include <thread>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 
 #include "tls_flags.hpp"
+#include "sys_socket.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/datagram_batch.hpp"
 #include "sockit/error.hpp"

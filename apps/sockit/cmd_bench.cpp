@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "fd_limit.hpp"
 #include "json.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/udp.hpp"
 #include "tls_flags.hpp"
@@ -172,11 +173,18 @@ int run(const bench_options& o, context& ctx) {
   // inherits: the first one ends the run early with what it measured (as `proto call --count`),
   // a second one exits 130 at once. The mask is never lifted: a signal that comes after the run is
   // over stays pending and cannot cut the results short.
+#ifdef _WIN32
+  // Windows: the C runtime's handler thread counts Ctrl+C (stop_signals_windows.cpp); the second
+  // one exits 130 from there.
+  install_stop_handlers();
+  defer_stop(true);
+#else
   sigset_t stop_signals;
   ::sigemptyset(&stop_signals);
   ::sigaddset(&stop_signals, SIGINT);
   ::sigaddset(&stop_signals, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+#endif
 
   bench_progress progress;
   bench_totals t;
@@ -190,6 +198,13 @@ int run(const bench_options& o, context& ctx) {
   std::uint64_t last = 0;
   auto begin = std::chrono::steady_clock::now();
   while (!finished) {
+#ifdef _WIN32
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop_requested() && !interrupted) {
+      interrupted = true;
+      progress.stop = true;
+    }
+#else
     timespec tick{0, 100'000'000};
     int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGINT || sig == SIGTERM) {
@@ -197,6 +212,7 @@ int run(const bench_options& o, context& ctx) {
       interrupted = true;
       progress.stop = true;
     }
+#endif
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     if (!tty || static_cast<std::uint64_t>(elapsed) == last || finished) continue;
     last = static_cast<std::uint64_t>(elapsed);

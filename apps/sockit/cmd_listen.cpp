@@ -22,6 +22,7 @@
 #include "tls_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
+#include "unix_datagram_relay.hpp"
 #include "unix_flags.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"

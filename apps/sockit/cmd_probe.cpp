@@ -9,8 +9,9 @@
 #include <unordered_set>
 #include <vector>
 
+#ifndef _WIN32
 #include <sys/resource.h>
-#include <sys/socket.h>
+#endif
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "netcat_pump.hpp"
+#include "sys_socket.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
@@ -445,6 +447,7 @@ int run_probe(const probe_args& a, const context& ctx) {
 
   // Each connect in flight holds a descriptor: stay well inside RLIMIT_NOFILE.
   int concurrency = a.concurrency;
+#ifndef _WIN32  // Windows has no such limit on sockets
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
     auto cap = static_cast<int>(std::max<rlim_t>(rl.rlim_cur, 32) - 16);
@@ -453,6 +456,7 @@ int run_probe(const probe_args& a, const context& ctx) {
       concurrency = cap;
     }
   }
+#endif
   spdlog::info("probing {} {} port(s) on {} ({} address(es)), {} at a time, {} s each", ports->size(),
                a.udp ? "UDP" : "TCP", host, eps->size(), concurrency, wait_s);
   probe_settings ps;

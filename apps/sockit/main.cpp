@@ -8,6 +8,9 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <io.h>
+#endif
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -25,11 +28,18 @@ namespace {
 // Opening /dev/null on each, in order, fills exactly the closed ones: closed stdin reads as EOF,
 // closed stdout and stderr discard.
 void open_standard_fds() {
+#ifdef _WIN32
+  // Windows sockets are handles, never numbers 0-2: nothing of ours can take a closed one's place.
+  // Bytes must leave as they are (the peer's data on stdout): no LF to CRLF translation.
+  ::_setmode(1, _O_BINARY);
+  ::_setmode(2, _O_BINARY);
+#else
   for (int fd = 0; fd <= 2; ++fd) {
     if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
     int got = ::open("/dev/null", O_RDWR);
     if (got >= 0 && got != fd) ::close(got);  // cannot happen: the lower ones are open
   }
+#endif
 }
 
 }  // namespace
@@ -38,7 +48,9 @@ int main(int argc, char** argv) {
   open_standard_fds();
   // A reader that goes away (a peer, `| head`, a closed stderr pipe) must give EPIPE on our
   // writes, not kill us: before anything is printed, usage errors included.
+#ifdef SIGPIPE
   std::signal(SIGPIPE, SIG_IGN);
+#endif
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};

@@ -5,8 +5,6 @@
 #include <charconv>
 #include <cmath>
 
-#include <sys/socket.h>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -14,6 +12,7 @@
 #include "args.hpp"
 #include "cli.hpp"
 #include "json.hpp"
+#include "sys_socket.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::cli {

@@ -12,7 +12,6 @@
 
 #include "hexdump.hpp"
 #include "loopback_pair.hpp"
-#include "netcat_pump.hpp"
 #include "socket_flags.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/unix.hpp"
@@ -62,13 +61,5 @@ void log_peer_credentials(const socket& s);
 // How an accepted connection's peer is named in log lines: its address for TCP, the listener's
 // unix: address for a Unix socket (whose clients are usually unnamed).
 std::string accepted_peer_name(const socket& accepted, const endpoint& peer);
-
-// listen --unix-dgram: prints datagrams; stdin goes back to the sender. Without keep_open the
-// first sender with an address becomes the only peer (the socket is connected to it, as UDP
-// listen does); a sender that never bound cannot be answered, so then datagrams are only printed.
-// With keep_open datagrams from anyone are printed and stdin goes to the latest sender that has
-// an address. `po` carries the netcat flags. Returns an exit code.
-int run_unix_datagrams(const socket& s, const unix_address& at, bool keep_open, pump_options po,
-                       traffic_dumper& dump);
 
 }  // namespace sockit::cli

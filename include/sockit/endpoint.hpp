@@ -16,6 +16,11 @@
 #endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
+// sockit's stand-in for Linux's SOCK_NONBLOCK in socket::open's type (a bit no Winsock type
+// uses): the socket is made non-blocking with FIONBIO after it is created.
+#ifndef SOCK_NONBLOCK
+#define SOCK_NONBLOCK 0x4000
+#endif
 #else
 #include <sys/socket.h>
 #endif

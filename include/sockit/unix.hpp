@@ -13,15 +13,30 @@
 #include <string>
 #include <string_view>
 
+#ifdef _WIN32
+#include <sys/types.h>
+
+#include "sockit/endpoint.hpp"  // Winsock's headers, in the order they need
+
+#include <afunix.h>
+#else
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#endif
 
 #include "sockit/deadline.hpp"
 #include "sockit/result.hpp"
 #include "sockit/socket.hpp"
 
 namespace sockit {
+
+#ifdef _WIN32
+// The types the Linux API below is written in. Every call here reports errc::not_supported on
+// Windows (src/unix_windows.cpp): its AF_UNIX has no abstract names, credentials or datagrams.
+using uid_t = unsigned;
+using gid_t = unsigned;
+#endif
 
 class unix_address {
  public:

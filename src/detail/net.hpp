@@ -26,10 +26,12 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
@@ -47,11 +49,6 @@ inline constexpr bool is_windows = true;
 // signal is raised on a broken connection.
 inline constexpr int msg_dontwait = 0;
 inline constexpr int msg_nosignal = 0;
-// sockit's stand-in for Linux's SOCK_NONBLOCK in socket::open's type (a bit no Winsock type
-// uses): the socket is made non-blocking with FIONBIO after it is created.
-#ifndef SOCK_NONBLOCK
-#define SOCK_NONBLOCK 0x4000
-#endif
 inline SOCKET native(int fd) noexcept { return static_cast<SOCKET>(fd); }
 // Winsock's send and recv take an int length.
 inline int io_len(std::size_t n) noexcept { return n > 0x7fffffff ? 0x7fffffff : static_cast<int>(n); }
@@ -78,6 +75,8 @@ std::error_code would_wait(int fd, unsigned want);
 // Starts Winsock once per process (WSAStartup, WSACleanup at exit); every entry point that makes
 // a socket or resolves a name calls it, so a caller never does.
 void ensure_winsock() noexcept;
+// Winsock has no SIOCOUTQ: what the kernel still holds for the peer is unknown, reported as 0.
+inline std::size_t kernel_unsent(int) noexcept { return 0; }
 #else
 inline constexpr bool is_windows = false;
 inline constexpr int msg_dontwait = MSG_DONTWAIT;
@@ -89,6 +88,12 @@ inline bool interrupted(int err) noexcept { return err == EINTR; }
 inline const std::error_category& socket_category() noexcept { return std::system_category(); }
 inline bool is_open_socket(int fd) noexcept { return fd >= 0 && ::fcntl(fd, F_GETFD) >= 0; }
 inline void ensure_winsock() noexcept {}
+// Bytes the kernel still holds for the peer, unsent or unacknowledged (SIOCOUTQ); 0 on error.
+inline std::size_t kernel_unsent(int fd) noexcept {
+  int n = 0;
+  if (::ioctl(fd, SIOCOUTQ, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
+}
 #endif
 
 }  // namespace sockit::detail

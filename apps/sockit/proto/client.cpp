@@ -92,6 +92,14 @@ class session {
       (void)set_tcp_user_timeout(sock_, std::chrono::milliseconds(user_timeout_ms));
     }
     stdin_mode_ = argv_req == nullptr;
+#ifdef _WIN32
+    // The wait below is WSAPoll, which takes sockets only: a console or pipe cannot be in it.
+    if (stdin_mode_) {
+      return fail_message("proto call: commands from stdin are not available on Windows; give one as arguments "
+                          "(e.g. proto call HOST:PORT echo hi --count 5)",
+                          exit_usage);
+    }
+#endif
     tty_ = stdin_mode_ && ::isatty(0);
     if (!stdin_mode_) {
       argv_req_ = *argv_req;
@@ -101,6 +109,11 @@ class session {
     last_rx_ = last_activity_;
     next_send_ = steady::now();
     if (tty_) prompt();
+#ifdef _WIN32
+    // The C runtime calls the handler on a thread of its own: the wait is not interrupted, but it
+    // wakes at least once a second and looks at the flag.
+    if (o_.count_given) std::signal(SIGINT, on_sigint);
+#else
     sigset_t old_mask;
     if (o_.count_given) {
       struct sigaction sa {};
@@ -115,6 +128,7 @@ class session {
       ::sigdelset(&poll_mask_, SIGINT);
       use_poll_mask_ = true;
     }
+#endif
     int rc = loop();
     if (interrupted) {
       // As iputils ping: interrupted, the run succeeded if anything was answered.
@@ -130,7 +144,9 @@ class session {
       (void)tls_->take_output(wire_);
       if (!wire_.empty()) (void)try_send(sock_, wire_.readable());
     }
+#ifndef _WIN32
     if (use_poll_mask_) ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+#endif
     return rc;
   }
 

@@ -7,7 +7,11 @@ namespace sockit::cli::proto {
 
 std::string format_time(std::string_view pattern, std::time_t when) {
   std::tm tm{};
+#ifdef _WIN32
+  ::localtime_s(&tm, &when);
+#else
   ::localtime_r(&when, &tm);
+#endif
   std::array<char, 512> out{};
   if (pattern.empty()) {
     // %z gives "+0100"; ISO 8601's extended form wants "+01:00".

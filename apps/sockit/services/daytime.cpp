@@ -15,7 +15,11 @@ constexpr const char* months[] = {"January", "February", "March",     "April",  
 std::string daytime_line(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
+#ifdef _WIN32
+  ::gmtime_s(&tm, &secs);
+#else
   ::gmtime_r(&secs, &tm);
+#endif
   char out[96];
   std::snprintf(out, sizeof out, "%s, %s %02d, %04d %02d:%02d:%02d-UTC\r\n", weekdays[tm.tm_wday % 7],
                 months[tm.tm_mon % 12], tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);

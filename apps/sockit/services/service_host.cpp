@@ -6,14 +6,13 @@
 #include <thread>
 #include <utility>
 
-#include <sys/socket.h>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "../args.hpp"
 #include "../cli.hpp"
 #include "../fd_limit.hpp"
+#include "../sys_socket.hpp"
 #include "bind_plan.hpp"
 #include "service_loops.hpp"
 

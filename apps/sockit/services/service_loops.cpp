@@ -82,10 +82,12 @@ std::error_code service_loops::watch_signals(std::function<void()> on_report) {
   // Loop 0 owns the signals. The first one drains; a second one exits 130 at once, the rule every
   // sockit command follows (the user asked twice: nothing more is waited for, totals included).
   auto handler = [this, on_report](int sig) {
+#ifdef SIGUSR1
     if (sig == SIGUSR1) {
       if (on_report) on_report();
       return;
     }
+#endif
     if (stopped_by_signal_) {
       spdlog::info("{} again: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
       exit_removing_files(130);  // a unix: socket file goes too
@@ -98,8 +100,10 @@ std::error_code service_loops::watch_signals(std::function<void()> on_report) {
     }
   };
   auto& loop = *shards_.front().loop;
+#ifdef SIGUSR1
   if (on_report) return loop.on_signals({SIGINT, SIGTERM, SIGUSR1}, handler);
-  return loop.on_signals({SIGINT, SIGTERM}, handler);
+#endif
+  return loop.on_signals({SIGINT, SIGTERM}, handler);  // Windows: Ctrl+C and Ctrl+Break
 }
 
 std::error_code service_loops::run() {

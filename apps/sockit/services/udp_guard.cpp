@@ -2,7 +2,8 @@
 #include "udp_guard.hpp"
 
 #include <algorithm>
-#include <netinet/in.h>
+
+#include "../sys_socket.hpp"
 
 namespace sockit::cli {
 
