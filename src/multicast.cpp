@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#ifndef _WIN32
 #include <net/if.h>
+#endif
 
 #include "detail/net.hpp"
 #include "detail/sockopt.hpp"
@@ -27,8 +29,19 @@ const sockaddr_in6& v6(const endpoint& e) { return *reinterpret_cast<const socka
 // The socket's own family (SO_DOMAIN), which picks IPPROTO_IP or IPPROTO_IPV6 for the sender's
 // options; anything else cannot carry multicast.
 result<int> family_of(const socket& s) {
+#ifdef _WIN32
+  // Winsock has no SO_DOMAIN; the protocol record carries the family.
+  WSAPROTOCOL_INFOW info{};
+  int len = sizeof info;
+  if (::getsockopt(detail::native(s.native_handle()), SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info),
+                   &len) != 0) {
+    return std::error_code(detail::last_socket_error(), detail::socket_category());
+  }
+  result<int> d = info.iAddressFamily;
+#else
   auto d = get_opt<int>(s, SOL_SOCKET, SO_DOMAIN);
   if (!d) return d.error();
+#endif
   if (*d != AF_INET && *d != AF_INET6) return std::errc::address_family_not_supported;
   return *d;
 }
@@ -100,6 +113,10 @@ std::error_code leave_source_group(const socket& s, const endpoint& group, const
 }
 
 std::error_code set_multicast_all(const socket& s, bool on) {
+#ifndef IP_MULTICAST_ALL  // Linux's alone: Windows delivers only the groups a socket joined
+  (void)s, (void)on;
+  return errc::not_supported;
+#else
   auto f = family_of(s);
   if (!f) return f.error();
   if (*f == AF_INET) return set_flag(s, IPPROTO_IP, IP_MULTICAST_ALL, on);
@@ -111,9 +128,14 @@ std::error_code set_multicast_all(const socket& s, bool on) {
 #else
   return std::make_error_code(std::errc::operation_not_supported);
 #endif
+#endif
 }
 
 result<bool> multicast_all(const socket& s) {
+#ifndef IP_MULTICAST_ALL
+  (void)s;
+  return errc::not_supported;
+#else
   auto f = family_of(s);
   if (!f) return f.error();
   if (*f == AF_INET) return get_flag(s, IPPROTO_IP, IP_MULTICAST_ALL);
@@ -121,6 +143,7 @@ result<bool> multicast_all(const socket& s) {
   return get_flag(s, IPPROTO_IPV6, IPV6_MULTICAST_ALL);
 #else
   return std::errc::operation_not_supported;
+#endif
 #endif
 }
 
@@ -158,8 +181,13 @@ std::error_code set_multicast_interface(const socket& s, unsigned ifindex) {
   auto f = family_of(s);
   if (!f) return f.error();
   if (*f == AF_INET) {
+#ifdef _WIN32
+    // Winsock's IP_MULTICAST_IF takes an address, or an index written as the address 0.0.0.index.
+    DWORD m = htonl(ifindex);
+#else
     ip_mreqn m{};  // imr_address 0.0.0.0: the source address comes from the interface
     m.imr_ifindex = static_cast<int>(ifindex);
+#endif
     return set_opt(s, IPPROTO_IP, IP_MULTICAST_IF, m);
   }
   return set_opt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, static_cast<int>(ifindex));
@@ -170,8 +198,12 @@ std::error_code set_multicast_interface(const socket& s, const endpoint& local_a
   if (!f) return f.error();
   if (local_address.family() != *f) return std::make_error_code(std::errc::address_family_not_supported);
   if (*f == AF_INET) {
+#ifdef _WIN32
+    in_addr m = v4(local_address).sin_addr;
+#else
     ip_mreqn m{};
     m.imr_address = v4(local_address).sin_addr;
+#endif
     return set_opt(s, IPPROTO_IP, IP_MULTICAST_IF, m);
   }
   auto idx = interface_with_address(local_address);

@@ -7,13 +7,12 @@
 #include <cstring>
 #include <utility>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
+#include "detail/net.hpp"
 #include "detail/syscall.hpp"
 #include "sockit/base64.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
+#include "sockit/wait.hpp"
 
 namespace sockit {
 namespace {
@@ -88,8 +87,18 @@ bool is_garbage(char c) { return (ubyte(c) < 0x20 && c != '\t' && c != '\r') || 
 // A peek that waits: the bytes stay in the socket until recv takes them.
 result<std::size_t> peek_some(const socket& s, std::span<std::byte> buf, deadline by) {
   for (;;) {
-    auto n = detail::check_size(
-        [&] { return ::recv(s.native_handle(), buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT); });
+#ifdef _WIN32
+    // No MSG_DONTWAIT: ask first whether the peek would wait.
+    if (auto ec = detail::would_wait(s.native_handle(), wait_entry::readable)) {
+      if (ec != errc::would_block) return ec;
+      if (auto w = wait_readable(s.native_handle(), by)) return w;
+      continue;
+    }
+#endif
+    auto n = detail::check_size([&] {
+      return ::recv(detail::native(s.native_handle()), reinterpret_cast<char*>(buf.data()), detail::io_len(buf.size()),
+                    MSG_PEEK | detail::msg_dontwait);
+    });
     if (n && *n == 0) return errc::end_of_stream;
     if (n || n.error() != errc::would_block) return n;
     if (auto ec = wait_readable(s.native_handle(), by)) return ec;

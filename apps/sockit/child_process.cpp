@@ -31,27 +31,6 @@ std::error_code errno_code(int e) { return {e, std::generic_category()}; }
 
 }  // namespace
 
-exec_command split_exec(std::string_view text) {
-  exec_command c;
-  c.text = std::string(text);
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    std::size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-    if (i > start) c.argv.emplace_back(text.substr(start, i - start));
-  }
-  return c;
-}
-
-exec_command shell_exec(std::string_view text) {
-  exec_command c;
-  c.shell = true;
-  c.text = std::string(text);
-  c.argv = {"sh", "-c", std::string(text)};
-  return c;
-}
-
 std::string describe_exit(const child_exit& e) {
   if (e.signal == 0) return fmt::format("exited with status {}", e.code);
   const char* name = ::sigabbrev_np(e.signal);

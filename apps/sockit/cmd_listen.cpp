@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <sys/socket.h>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -22,6 +20,7 @@
 #include "tls_flags.hpp"
 #include "socket_flags.hpp"
 #include "stop_signals.hpp"
+#include "sys_socket.hpp"
 #include "unix_datagram_relay.hpp"
 #include "unix_flags.hpp"
 #include "sockit/error.hpp"

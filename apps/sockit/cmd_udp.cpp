@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -20,6 +19,7 @@
 #include "hexdump.hpp"
 #include "loopback_pair.hpp"
 #include "socket_flags.hpp"
+#include "stdin_port.hpp"
 #include "sockit/error.hpp"
 #include "sockit/interfaces.hpp"
 #include "sockit/multicast.hpp"
@@ -227,8 +227,7 @@ int run_broadcast(const send_args& a, const context& ctx, const endpoint& peer, 
   struct undefer {
     ~undefer() { defer_stop(false); }
   } undefer_at_exit;
-  sigset_t run_mask;
-  ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
+  const sigset_t run_mask = thread_signal_mask();
   datagram_format f = ctx.json ? datagram_format::json : datagram_format::labelled;
   auto buf = std::make_unique<std::byte[]>(max_datagram);
   auto by = deadline::after_seconds(a.wait);
@@ -288,7 +287,7 @@ int run_send(const send_args& given, const context& ctx) {
     payload.clear();
     char buf[8192];
     for (;;) {
-      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(buf)));
+      auto n = read_stdin(std::as_writable_bytes(std::span(buf)));
       if (!n && n.error() == errc::end_of_stream) break;
       if (!n) return fail("read stdin", n.error());
       payload.append(buf, *n);

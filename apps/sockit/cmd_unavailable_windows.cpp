@@ -25,15 +25,6 @@ void unavailable(CLI::App& cmd, context& ctx, const char* why) {
 
 }  // namespace
 
-void setup_connect(CLI::App& cmd, context& ctx) {
-  unavailable(cmd, ctx, "it relays the console, which Winsock cannot wait on; use nc or a Linux sockit");
-}
-void setup_listen(CLI::App& cmd, context& ctx) {
-  unavailable(cmd, ctx, "it relays the console, which Winsock cannot wait on; use nc or a Linux sockit");
-}
-void setup_udp(CLI::App& cmd, context& ctx) {
-  unavailable(cmd, ctx, "it relays the console, which Winsock cannot wait on");
-}
 void setup_mcast(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "the Windows build has no multicast yet"); }
 void setup_ping(CLI::App& cmd, context& ctx) {
   unavailable(cmd, ctx, "raw ICMP sockets are Linux's; Windows would need IcmpSendEcho2");

@@ -9,7 +9,7 @@
 
 #include "cli_fwd.hpp"
 
-#include "child_process.hpp"
+#include "exec_command.hpp"
 #include "listen_gate.hpp"
 #include "loopback_pair.hpp"
 #include "sockit/socket.hpp"

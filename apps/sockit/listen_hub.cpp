@@ -32,6 +32,7 @@
 #include "stop_signals.hpp"
 #include "tls_flags.hpp"
 #include "unix_flags.hpp"
+#include "stdin_port.hpp"
 #include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/io.hpp"
@@ -288,9 +289,9 @@ void hub<Conn>::start_stdin() {
   if (o_.recv_only) return;
   // Only a probe: stdin is watched while it is wanted (update_stdin), since a registration without
   // interest would still report a pipe's hang-up, level-triggered, turn after turn.
-  auto ec = loop_.watch(STDIN_FILENO, io_readable, [this](std::uint32_t) { read_stdin(); });
+  auto ec = loop_.watch(stdin_wait_fd(), io_readable, [this](std::uint32_t) { read_stdin(); });
   if (!ec) {
-    (void)loop_.unwatch(STDIN_FILENO);
+    (void)loop_.unwatch(stdin_wait_fd());
   } else if (ec == std::errc::operation_not_permitted) {  // epoll: a regular file or /dev/null
     stdin_watchable_ = false;
   } else {  // closed (EBADF) or unusable: nothing to send
@@ -312,8 +313,8 @@ void hub<Conn>::update_stdin() {
   stdin_on_ = want;
   if (stdin_watchable_) {
     if (!want) {
-      (void)loop_.unwatch(STDIN_FILENO);
-    } else if (auto ec = loop_.watch(STDIN_FILENO, io_readable, [this](std::uint32_t) { read_stdin(); })) {
+      (void)loop_.unwatch(stdin_wait_fd());
+    } else if (auto ec = loop_.watch(stdin_wait_fd(), io_readable, [this](std::uint32_t) { read_stdin(); })) {
       finish(fail("watch stdin", ec));
     }
     return;
@@ -334,7 +335,7 @@ void hub<Conn>::update_stdin() {
 template <class Conn>
 void hub<Conn>::read_stdin() {
   if (!want_stdin()) return;
-  auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(inbuf_)));
+  auto n = cli::read_stdin(std::as_writable_bytes(std::span(inbuf_)));
   if (!n && n.error() == errc::would_block) return;
   if (!n) {
     if (n.error() != errc::end_of_stream) spdlog::warn("{}", describe("read stdin", n.error()));

@@ -30,7 +30,8 @@ namespace {
 void open_standard_fds() {
 #ifdef _WIN32
   // Windows sockets are handles, never numbers 0-2: nothing of ours can take a closed one's place.
-  // Bytes must leave as they are (the peer's data on stdout): no LF to CRLF translation.
+  // Bytes must pass as they are: no CRLF translation, and no Ctrl+Z (0x1A) read as end of input.
+  ::_setmode(0, _O_BINARY);
   ::_setmode(1, _O_BINARY);
   ::_setmode(2, _O_BINARY);
 #else

@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <pthread.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
 #include "stop_signals.hpp"
+#include "stdin_port.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
@@ -188,8 +188,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     return -1;
   };
 
-  sigset_t run_mask;
-  ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
+  const sigset_t run_mask = thread_signal_mask();
   for (;;) {
     if (stop_requested()) {
       spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
@@ -224,7 +223,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
 
     const socket* socks[3] = {nullptr, &s, also};
     wait_entry fds[3] = {};
-    fds[0].fd = (!stdin_eof_ && !opts.recv_only && pending.empty() && cipher_out.empty()) ? STDIN_FILENO : -1;  // < 0: skipped
+    fds[0].fd = (!stdin_eof_ && !opts.recv_only && pending.empty() && cipher_out.empty()) ? stdin_wait_fd() : -1;  // < 0: skipped
     const bool gated = line_gap && !pending.empty() && clock::now() < next_line;
     fds[0].want = wait_entry::readable;
     for (int k = 1; k < 3; ++k) {
@@ -331,7 +330,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       }
       // -C may double a read (every byte an LF): read half as much where one read is one datagram.
       auto room = std::span(inbuf).first(opts.crlf && opts.udp ? inbuf.size() / 2 : inbuf.size());
-      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(room));
+      auto n = read_stdin(std::as_writable_bytes(room));
       if (!n && n.error() == errc::end_of_stream) {
         stdin_eof_ = true;
         spdlog::debug("stdin: end of file");

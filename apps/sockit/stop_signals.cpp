@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,12 @@ void install_stop_handlers() {
 void defer_stop(bool on) { deferring = on ? 1 : 0; }
 
 bool stop_requested() { return signals_seen > 0; }
+
+sigset_t thread_signal_mask() {
+  sigset_t mask;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+  return mask;
+}
 
 void remove_at_exit(const std::string& path, dev_t dev, ino_t ino) {
   int n = owned_count;

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include "sockit/wait.hpp"  // sigset_t, also on Windows
+
 namespace sockit::cli {
 
 // Installs the handlers. Until a relay runs (connecting, accepting, waiting for the first
@@ -17,6 +19,11 @@ void install_stop_handlers();
 // (its wait is interrupted, as the handlers are installed without SA_RESTART) and ends as at EOF.
 void defer_stop(bool on);
 bool stop_requested();
+
+// The calling thread's signal mask, to hand to wait_any so that a signal ends the wait (the
+// handlers above come without SA_RESTART). Windows has no masks: an empty set, which wait_any
+// ignores there (a console event arrives on a thread of its own).
+sigset_t thread_signal_mask();
 
 // A file this process created (a Unix socket's, `listen unix:/path`) that a signal ending the
 // process must not leave behind: the handlers unlink it before they exit, if the path still names

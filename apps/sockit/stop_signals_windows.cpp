@@ -37,6 +37,8 @@ void defer_stop(bool on) { deferring = on ? 1 : 0; }
 
 bool stop_requested() { return signals_seen > 0; }
 
+sigset_t thread_signal_mask() { return {}; }
+
 void remove_at_exit(const std::string&, dev_t, ino_t) {}
 
 void exit_removing_files(int code) { std::_Exit(code); }

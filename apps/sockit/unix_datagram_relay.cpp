@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -13,9 +12,11 @@
 
 #include "cli.hpp"
 #include "output.hpp"
+#include "stdin_port.hpp"
 #include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
+#include "sockit/options.hpp"
 #include "sockit/wait.hpp"
 
 namespace sockit::cli {
@@ -30,8 +31,7 @@ int relay_any(const socket& s, const unix_address& at, const pump_options& po, t
     ~undefer() { defer_stop(false); }
   } undefer_at_exit;
   if (auto ec = set_nonblocking(s, true)) return fail("set non-blocking", ec);
-  sigset_t run_mask;
-  ::pthread_sigmask(SIG_SETMASK, nullptr, &run_mask);
+  const sigset_t run_mask = thread_signal_mask();
   std::vector<std::byte> netbuf(1 << 16), inbuf(1 << 16);
   std::string pending;
   bool stdin_eof = po.recv_only;
@@ -41,7 +41,7 @@ int relay_any(const socket& s, const unix_address& at, const pump_options& po, t
       return exit_ok;
     }
     wait_entry w[2] = {};
-    w[0].fd = (!stdin_eof && pending.empty() && reply_to) ? STDIN_FILENO : -1;
+    w[0].fd = (!stdin_eof && pending.empty() && reply_to) ? stdin_wait_fd() : -1;
     w[0].want = wait_entry::readable;
     w[1].fd = s.native_handle();
     w[1].want = wait_entry::readable | (pending.empty() ? 0 : wait_entry::writable);
@@ -74,7 +74,7 @@ int relay_any(const socket& s, const unix_address& at, const pump_options& po, t
       }
     }
     if (w[0].fd >= 0 && w[0].ready) {
-      auto n = try_read(STDIN_FILENO, inbuf);
+      auto n = read_stdin(inbuf);
       if ((w[0].ready & wait_entry::invalid) || (!n && n.error() == errc::end_of_stream)) {
         stdin_eof = true;
         if (po.udp_exit_on_stdin_eof || po.send_only) return exit_ok;

@@ -20,6 +20,7 @@
 #include "../printable.hpp"
 #include "../unix_flags.hpp"
 #include "request.hpp"
+#include "../stdin_port.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/error.hpp"
@@ -92,14 +93,6 @@ class session {
       (void)set_tcp_user_timeout(sock_, std::chrono::milliseconds(user_timeout_ms));
     }
     stdin_mode_ = argv_req == nullptr;
-#ifdef _WIN32
-    // The wait below is WSAPoll, which takes sockets only: a console or pipe cannot be in it.
-    if (stdin_mode_) {
-      return fail_message("proto call: commands from stdin are not available on Windows; give one as arguments "
-                          "(e.g. proto call HOST:PORT echo hi --count 5)",
-                          exit_usage);
-    }
-#endif
     tty_ = stdin_mode_ && ::isatty(0);
     if (!stdin_mode_) {
       argv_req_ = *argv_req;
@@ -254,7 +247,7 @@ class session {
 
   void read_stdin() {
     char chunk[4096];
-    auto n = try_read(0, std::as_writable_bytes(std::span(chunk)));
+    auto n = cli::read_stdin(std::as_writable_bytes(std::span(chunk)));
     if (!n && n.error() == errc::end_of_stream) {
       stdin_eof_ = true;
       if (!line_.empty() && !overlong_) take_line(std::exchange(line_, {}));
@@ -458,7 +451,7 @@ class session {
       // output allows (bounded, so a huge script cannot queue unbounded memory).
       bool want_stdin = stdin_mode_ && !stdin_eof_ && !quit_sent_ &&
                         (tty_ ? pending_.empty() : (pending_.size() < 4096 && queued().size() < (1u << 20)));
-      fds[1] = {0, wait_entry::readable, 0};
+      fds[1] = {stdin_wait_fd(), wait_entry::readable, 0};
       auto n = wait_any(std::span(fds, want_stdin ? 2 : 1), deadline::after(std::chrono::milliseconds(timeout_ms)),
                         use_poll_mask_ ? &poll_mask_ : nullptr);
       if (interrupted) return exit_ok;  // run() turns it into the summary and ping's exit status
