@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -91,7 +92,7 @@ TEST(windows_select, the_limit_is_a_count_of_sockets) {
 }
 
 TEST(windows_event_loop, post_from_another_thread_wakes_the_loop) {
-  for (auto e : {engine::wsapoll, engine::select}) {
+  for (auto e : {engine::iocp, engine::wsapoll, engine::select}) {
     auto loop = event_loop::create(e);
     ASSERT_TRUE(loop) << describe("event_loop", loop.error());
     std::atomic<int> ran{0};
@@ -106,13 +107,29 @@ TEST(windows_event_loop, post_from_another_thread_wakes_the_loop) {
   }
 }
 
-TEST(windows_engines, the_table_names_wsapoll_and_select) {
+TEST(windows_engines, the_table_names_iocp_wsapoll_and_select) {
   auto engines = available_engines();
-  ASSERT_EQ(engines.size(), 2u);
-  EXPECT_EQ(engines[0].name, "wsapoll");
-  EXPECT_EQ(engines[1].name, "select");
-  EXPECT_EQ(engines[1].max_fds, 1024u);
+  ASSERT_EQ(engines.size(), 3u);
+  EXPECT_EQ(engines[0].name, "iocp");  // what --engine auto picks
+  EXPECT_EQ(engines[1].name, "wsapoll");
+  EXPECT_EQ(engines[2].name, "select");
+  EXPECT_EQ(engines[2].max_fds, 1024u);
   EXPECT_FALSE(parse_engine("epoll"));
+  // cmake/engines.cmake's SOCKIT_WINDOWS_ENGINES, which the per-engine test runs come from.
+  std::string names;
+  for (const auto& info : engines) names += (names.empty() ? "" : " ") + std::string(info.name);
+  EXPECT_EQ(names, SOCKIT_CMAKE_WINDOWS_ENGINES) << "cmake/engines.cmake and src/poller/engine_table.cpp disagree";
+}
+
+TEST(windows_engines, iocp_parses_and_runs_here) {
+  auto e = parse_engine("iocp");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(*e, engine::iocp);
+  EXPECT_EQ(engine_name(engine::iocp), "iocp");
+  EXPECT_FALSE(engine_status(engine::iocp)) << engine_status(engine::iocp).message();
+  auto p = detail::make_poller(engine::automatic);
+  ASSERT_TRUE(p) << describe("make_poller", p.error());
+  EXPECT_EQ((*p)->name(), "iocp");
 }
 
 }  // namespace
