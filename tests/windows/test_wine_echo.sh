@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Across the platform line, over 127.0.0.1: the Windows build of the event-driven echo server
-# (examples/echo_server, echo_server.exe under Wine) serves Linux peers on each Windows engine —
-# nc with 2 MB of random bytes (byte-exact back), Linux `sockit bench` (echoes, no errors) — and
-# stops gracefully on Ctrl+C (kill -INT on the Wine process: Wine delivers it as CTRL_C_EVENT).
+# (examples/echo_server, echo_server.exe under Wine) serves Linux peers on each Windows engine
+# (iocp, wsapoll, select) — nc with 2 MB of random bytes (byte-exact back), Linux `sockit bench`
+# (echoes, no errors) — and stops gracefully on Ctrl+C (kill -INT on the Wine process: Wine
+# delivers it as CTRL_C_EVENT).
 # Usage: test_wine_echo.sh ECHO_SERVER_EXE [LINUX_SOCKIT]
 set -u
 exe=$1 linux_sockit=${2:-}
@@ -22,7 +23,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out"; exit 1; }
 
 head -c 2000000 /dev/urandom >"$work/in"
-for engine in wsapoll select; do
+for engine in iocp wsapoll select; do
   "$here/wine.sh" "$exe" --engine "$engine" >"$work/out" 2>&1 &
   server=$!
   port=
