@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Windows build under Wine against the same program on Linux: examples/echo_server (the
 # chapter's event-driven echo server on sockit's event loop) built both ways, loaded by the Linux
-# `sockit bench` over 127.0.0.1. Servers: echo_server.exe --engine wsapoll and --engine select
-# under Wine, and the Linux echo_server (epoll) as the reference, started once each;
+# `sockit bench` over 127.0.0.1. Servers: echo_server.exe --engine iocp, wsapoll and select and
+# echo_server.exe --completion (sockit::iocp_echo_server: AcceptEx, WSARecv/WSASend) under Wine,
+# and the Linux echo_server (epoll) as the reference, started once each;
 # repetitions interleaved (the order rotates). Medians of messages/s and p50 latency, and each
 # server's ratio to the Linux reference. Wine is not Windows: this measures sockit's Windows code
 # on Wine's Winsock (each Winsock call is a trip through wineserver), not Windows' network stack.
@@ -21,7 +22,7 @@ while (($#)); do
   case $1 in
     --reps) reps=$2; shift ;;
     --time) secs=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "wine_echo.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,10 +59,12 @@ start() {  # start NAME COMMAND...: runs it, waits for its "listening on" line
   exit 1
 }
 start linux "$LINUX_ECHO" --engine epoll
+start iocp bash tests/windows/wine.sh "$WIN_ECHO" --engine iocp
+start completion bash tests/windows/wine.sh "$WIN_ECHO" --completion
 start wsapoll bash tests/windows/wine.sh "$WIN_ECHO" --engine wsapoll
 start select bash tests/windows/wine.sh "$WIN_ECHO" --engine select
 
-names=(linux wsapoll select)
+names=(linux iocp completion wsapoll select)
 for ((r = 0; r < reps; r++)); do
   for ((i = 0; i < ${#names[@]}; i++)); do
     n=${names[$(((i + r) % ${#names[@]}))]}
@@ -81,7 +84,9 @@ med = {n: (statistics.median(r["msgs_per_s"] for r in runs[n]),
 ref = med["linux"][0]
 print("| server | msgs/s (median) | p50 µs | errors | msgs/s vs Linux epoll |")
 print("|---|---:|---:|---:|---:|")
-label = {"linux": "echo_server, Linux, epoll", "wsapoll": "echo_server.exe under Wine, wsapoll",
+label = {"linux": "echo_server, Linux, epoll", "iocp": "echo_server.exe under Wine, iocp (AFD polls)",
+         "completion": "echo_server.exe --completion under Wine (iocp_echo_server)",
+         "wsapoll": "echo_server.exe under Wine, wsapoll",
          "select": "echo_server.exe under Wine, select"}
 for n in names:
     m, p50, err = med[n]
