@@ -10,6 +10,7 @@
 #
 #   bench/wine_echo.sh                  # 3 reps x 3 s, 4 connections, depth 4, 1 KiB
 #   bench/wine_echo.sh --reps 5 --time 5
+#   bench/wine_echo.sh --conns 100      # many connections: where polling each socket per wait costs
 #
 # Needs build/release (Linux) and build/windows (cmake --preset windows), and wine64.
 set -euo pipefail
@@ -17,12 +18,13 @@ cd "$(dirname "$0")/.."
 SOCKIT=${SOCKIT:-$PWD/build/release/sockit}
 LINUX_ECHO=${LINUX_ECHO:-$PWD/build/release/echo_server}
 WIN_ECHO=${WIN_ECHO:-$PWD/build/windows/echo_server.exe}
-reps=3 secs=3
+reps=3 secs=3 conns=4
 while (($#)); do
   case $1 in
     --reps) reps=$2; shift ;;
     --time) secs=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --conns) conns=$2; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "wine_echo.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +71,7 @@ for ((r = 0; r < reps; r++)); do
   for ((i = 0; i < ${#names[@]}; i++)); do
     n=${names[$(((i + r) % ${#names[@]}))]}
     # A run with errors still prints its JSON (and exits 1): the table counts them.
-    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c 4 -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl" \
+    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c "$conns" -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl" \
       2>>"$dir/$n.err" || true
   done
 done
