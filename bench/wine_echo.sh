@@ -52,7 +52,8 @@ start() {  # start NAME COMMAND...: runs it, waits for its "listening on" line
   "$@" >"$dir/$name.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    port[$name]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/$name.out")
+    # The server may not have created its output file yet (and set -e would end the script).
+    port[$name]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/$name.out" 2>/dev/null || true)
     [ -n "${port[$name]}" ] && return 0
     sleep 0.1
   done
