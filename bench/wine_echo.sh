@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The Windows build under Wine against the same program on Linux: examples/echo_server (the
 # chapter's event-driven echo server on sockit's event loop) built both ways, loaded by the Linux
-# `sockit bench` over 127.0.0.1. Servers: echo_server.exe --engine wsapoll and --engine select
-# under Wine, and the Linux echo_server (epoll) as the reference, started once each;
+# `sockit bench` over 127.0.0.1. Servers: echo_server.exe --engine iocp, wsapoll and select and
+# echo_server.exe --completion (sockit::iocp_echo_server: AcceptEx, WSARecv/WSASend) under Wine,
+# and the Linux echo_server (epoll) as the reference, started once each;
 # repetitions interleaved (the order rotates). Medians of messages/s and p50 latency, and each
 # server's ratio to the Linux reference. Wine is not Windows: this measures sockit's Windows code
 # on Wine's Winsock (each Winsock call is a trip through wineserver), not Windows' network stack.
 #
 #   bench/wine_echo.sh                  # 3 reps x 3 s, 4 connections, depth 4, 1 KiB
 #   bench/wine_echo.sh --reps 5 --time 5
+#   bench/wine_echo.sh --conns 100      # many connections: where polling each socket per wait costs
 #
 # Needs build/release (Linux) and build/windows (cmake --preset windows), and wine64.
 set -euo pipefail
@@ -16,12 +18,13 @@ cd "$(dirname "$0")/.."
 SOCKIT=${SOCKIT:-$PWD/build/release/sockit}
 LINUX_ECHO=${LINUX_ECHO:-$PWD/build/release/echo_server}
 WIN_ECHO=${WIN_ECHO:-$PWD/build/windows/echo_server.exe}
-reps=3 secs=3
+reps=3 secs=3 conns=4
 while (($#)); do
   case $1 in
     --reps) reps=$2; shift ;;
     --time) secs=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --conns) conns=$2; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "wine_echo.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +52,8 @@ start() {  # start NAME COMMAND...: runs it, waits for its "listening on" line
   "$@" >"$dir/$name.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    port[$name]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/$name.out")
+    # The server may not have created its output file yet (and set -e would end the script).
+    port[$name]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/$name.out" 2>/dev/null || true)
     [ -n "${port[$name]}" ] && return 0
     sleep 0.1
   done
@@ -58,15 +62,17 @@ start() {  # start NAME COMMAND...: runs it, waits for its "listening on" line
   exit 1
 }
 start linux "$LINUX_ECHO" --engine epoll
+start iocp bash tests/windows/wine.sh "$WIN_ECHO" --engine iocp
+start completion bash tests/windows/wine.sh "$WIN_ECHO" --completion
 start wsapoll bash tests/windows/wine.sh "$WIN_ECHO" --engine wsapoll
 start select bash tests/windows/wine.sh "$WIN_ECHO" --engine select
 
-names=(linux wsapoll select)
+names=(linux iocp completion wsapoll select)
 for ((r = 0; r < reps; r++)); do
   for ((i = 0; i < ${#names[@]}; i++)); do
     n=${names[$(((i + r) % ${#names[@]}))]}
     # A run with errors still prints its JSON (and exits 1): the table counts them.
-    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c 4 -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl" \
+    "$SOCKIT" bench "127.0.0.1:${port[$n]}" --json -c "$conns" -d 4 -s 1024 -t "$secs" --warmup 0.5 >>"$dir/$n.jsonl" \
       2>>"$dir/$n.err" || true
   done
 done
@@ -81,7 +87,9 @@ med = {n: (statistics.median(r["msgs_per_s"] for r in runs[n]),
 ref = med["linux"][0]
 print("| server | msgs/s (median) | p50 µs | errors | msgs/s vs Linux epoll |")
 print("|---|---:|---:|---:|---:|")
-label = {"linux": "echo_server, Linux, epoll", "wsapoll": "echo_server.exe under Wine, wsapoll",
+label = {"linux": "echo_server, Linux, epoll", "iocp": "echo_server.exe under Wine, iocp (AFD polls)",
+         "completion": "echo_server.exe --completion under Wine (iocp_echo_server)",
+         "wsapoll": "echo_server.exe under Wine, wsapoll",
          "select": "echo_server.exe under Wine, select"}
 for n in names:
     m, p50, err = med[n]

@@ -4,4 +4,4 @@
 # when this list and available_engines() disagree. The first is the default (engine::automatic).
 set(SOCKIT_ENGINES uring epoll poll select)
 # The Windows build's engines, in the order of its table (tests/windows runs the loop suites per engine).
-set(SOCKIT_WINDOWS_ENGINES wsapoll select)
+set(SOCKIT_WINDOWS_ENGINES iocp wsapoll select)

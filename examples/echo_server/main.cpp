@@ -2,8 +2,11 @@
 // Windows) on sockit's portable pieces: event_loop, tcp_acceptor, tcp_connection. It builds and
 // runs the same on Linux and on Windows (cross-built with mingw-w64, run under Wine).
 //   echo_server [--engine NAME] [PORT]   (127.0.0.1; port 0 or none: the system picks one)
+//   echo_server --completion [PORT]      (Windows: sockit::iocp_echo_server, the completion model)
 // Prints "listening on 127.0.0.1:PORT (engine NAME)" once ready; Ctrl+C prints the totals and
 // exits 0.
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,17 +21,65 @@
 #include <sockit/tcp_acceptor.hpp>
 #include <sockit/tcp.hpp>
 #include <sockit/tcp_connection.hpp>
+#ifdef _WIN32
+#include <sockit/iocp_echo.hpp>
+
+namespace {
+
+// The chapter's IOCP server proper: AcceptEx and overlapped WSARecv/WSASend on one completion port
+// (no event loop). Ctrl+C reaches it through the C runtime's SIGINT, which Windows runs on a
+// thread of its own; stop() only posts to the port, so it is safe there.
+std::atomic<sockit::iocp_echo_server*> completion_server{nullptr};
+
+extern "C" void stop_completion_server(int sig) {
+  if (auto* s = completion_server.load()) s->stop();
+  std::signal(sig, stop_completion_server);  // the C runtime resets it to the default each time
+}
+
+int run_completion(std::uint16_t port) {
+  auto at = sockit::endpoint::loopback_v4(port);
+  auto listener = sockit::tcp_listen(at, {.nonblocking = true});
+  if (!listener) return std::fprintf(stderr, "%s\n", sockit::describe("listen " + at.to_string(), listener.error()).c_str()), 1;
+  auto bound = listener->local_endpoint();
+  if (!bound) return std::fprintf(stderr, "%s\n", sockit::describe("getsockname", bound.error()).c_str()), 1;
+  auto server = sockit::iocp_echo_server::open(std::move(*listener));
+  if (!server) return std::fprintf(stderr, "%s\n", sockit::describe("iocp echo", server.error()).c_str()), 1;
+  completion_server = &*server;
+  std::signal(SIGINT, stop_completion_server);
+  std::signal(SIGBREAK, stop_completion_server);
+  std::printf("listening on %s (engine iocp, completions)\n", bound->to_string().c_str());
+  std::fflush(stdout);
+  auto totals = server->run(std::chrono::seconds(2));
+  completion_server = nullptr;
+  if (!totals) return std::fprintf(stderr, "%s\n", sockit::describe("iocp echo", totals.error()).c_str()), 1;
+  std::printf("stopped: %llu connections, %llu bytes echoed\n", static_cast<unsigned long long>(totals->accepted),
+              static_cast<unsigned long long>(totals->bytes_out));
+  return 0;
+}
+
+}  // namespace
+#endif
 
 int main(int argc, char** argv) {
   sockit::engine engine = sockit::engine::automatic;
+  bool completion = false;
   unsigned long port = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "-h" || a == "--help") {
       std::printf("usage: echo_server [--engine NAME] [PORT]\n"
+#ifdef _WIN32
+                  "       echo_server --completion [PORT]   (AcceptEx, WSARecv/WSASend on a completion port)\n"
+#endif
                   "Echoes every byte back, on 127.0.0.1:PORT (0 or none: any free port). Ctrl+C stops it.\n");
       return 0;
     }
+#ifdef _WIN32
+    if (a == "--completion") {
+      completion = true;
+      continue;
+    }
+#endif
     if (a == "--engine" && i + 1 < argc) {
       auto e = sockit::parse_engine(argv[++i]);
       if (!e) return std::fprintf(stderr, "echo_server: unknown engine %s\n", argv[i]), 2;
@@ -41,6 +92,11 @@ int main(int argc, char** argv) {
       }
     }
   }
+#ifdef _WIN32
+  if (completion) return run_completion(static_cast<std::uint16_t>(port));
+#else
+  (void)completion;
+#endif
   auto loop = sockit::event_loop::create(engine);
   if (!loop) return std::fprintf(stderr, "%s\n", sockit::describe("event loop", loop.error()).c_str()), 1;
 

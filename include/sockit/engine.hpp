@@ -13,8 +13,10 @@
 namespace sockit {
 
 // automatic picks the first available row of the table (the fastest backend): uring when the
-// kernel lets this process open a ring, otherwise epoll; on Windows, wsapoll (WSAPoll) or select.
-enum class engine { automatic, uring, epoll, poll, select, wsapoll };
+// kernel lets this process open a ring, otherwise epoll; on Windows, iocp (AFD polls through an
+// I/O completion port), then wsapoll (WSAPoll) and select. Linux's table has no iocp or wsapoll
+// row, Windows' none of uring, epoll or poll: parse_engine refuses those names there.
+enum class engine { automatic, uring, epoll, poll, select, wsapoll, iocp };
 
 struct engine_info {
   engine id;

@@ -21,6 +21,7 @@ std::error_code always() noexcept { return {}; }
 #ifdef _WIN32
 // select's limit is a count of sockets on Windows (its fd_set is an array), a value on Linux.
 constexpr std::array rows{
+    engine_row{engine::iocp, "iocp", 0, always, make_iocp_poller},
     engine_row{engine::wsapoll, "wsapoll", 0, always, make_poll_poller},
     engine_row{engine::select, "select", FD_SETSIZE, always, make_select_poller},
 };

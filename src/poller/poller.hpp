@@ -1,5 +1,5 @@
 // Internal: the one small interface every readiness backend implements (io_uring, epoll, poll and
-// select, one file each, listed in engine_table.cpp). Each backend folds its native flags into
+// select; iocp and WSAPoll on Windows; one file each, listed in engine_table.cpp). Each backend folds its native flags into
 // sockit::io_event.
 #pragma once
 
@@ -47,6 +47,10 @@ result<std::unique_ptr<poller>> make_epoll_poller();
 result<std::unique_ptr<poller>> make_poll_poller();
 // Refuses descriptors >= FD_SETSIZE with errc::fd_out_of_range.
 result<std::unique_ptr<poller>> make_select_poller();
+#ifdef _WIN32
+// Windows: IOCTL_AFD_POLL per socket through an I/O completion port (iocp_poller_windows.cpp).
+result<std::unique_ptr<poller>> make_iocp_poller();
+#endif
 
 // The backend for an engine choice (engine::automatic: the first available row of the table).
 result<std::unique_ptr<poller>> make_poller(engine e);

@@ -42,6 +42,10 @@ TEST(engines, names_and_limits_come_from_one_row) {
   EXPECT_EQ(*parse_engine("auto"), engine::automatic);
   EXPECT_EQ(engine_name(engine::automatic), "auto");
   EXPECT_FALSE(parse_engine("kqueue"));
+  // Windows' rows are not Linux's.
+  EXPECT_FALSE(parse_engine("iocp"));
+  EXPECT_FALSE(parse_engine("wsapoll"));
+  EXPECT_EQ(engine_status(engine::iocp), std::errc::invalid_argument);
   EXPECT_FALSE(parse_engine(""));
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Across the platform line, over 127.0.0.1: the Windows build of the event-driven echo server
-# (examples/echo_server, echo_server.exe under Wine) serves Linux peers on each Windows engine —
-# nc with 2 MB of random bytes (byte-exact back), Linux `sockit bench` (echoes, no errors) — and
-# stops gracefully on Ctrl+C (kill -INT on the Wine process: Wine delivers it as CTRL_C_EVENT).
+# (examples/echo_server, echo_server.exe under Wine) serves Linux peers on each Windows engine
+# (iocp, wsapoll, select) and in its --completion mode (sockit::iocp_echo_server) — nc with 2 MB
+# of random bytes (byte-exact back), Linux `sockit bench` (echoes, no errors) — and stops
+# gracefully on Ctrl+C (kill -INT on the Wine process: Wine delivers it as CTRL_C_EVENT).
 # Usage: test_wine_echo.sh ECHO_SERVER_EXE [LINUX_SOCKIT]
 set -u
 exe=$1 linux_sockit=${2:-}
@@ -22,8 +23,14 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$work/out" ] && sed 's/^/  server: /' "$work/out"; exit 1; }
 
 head -c 2000000 /dev/urandom >"$work/in"
-for engine in wsapoll select; do
-  "$here/wine.sh" "$exe" --engine "$engine" >"$work/out" 2>&1 &
+# "completion" is echo_server --completion: sockit::iocp_echo_server (AcceptEx, WSARecv/WSASend).
+for engine in iocp wsapoll select completion; do
+  if [ "$engine" = completion ]; then
+    args=(--completion) says="(engine iocp, completions)"
+  else
+    args=(--engine "$engine") says="(engine $engine)"
+  fi
+  "$here/wine.sh" "$exe" "${args[@]}" >"$work/out" 2>&1 &
   server=$!
   port=
   for _ in $(seq 100); do
@@ -32,7 +39,7 @@ for engine in wsapoll select; do
     sleep 0.1
   done
   [ -n "$port" ] || fail "$engine: the server never said it was listening"
-  grep -q "(engine $engine)" "$work/out" || fail "$engine: wrong engine"
+  grep -qF "$says" "$work/out" || fail "$engine: wrong engine"
 
   timeout 30 nc -N 127.0.0.1 "$port" <"$work/in" >"$work/back" || fail "$engine: nc failed"
   cmp -s "$work/in" "$work/back" || fail "$engine: 2 MB came back different ($(stat -c %s "$work/back") bytes)"

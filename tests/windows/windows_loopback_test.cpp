@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -91,7 +92,7 @@ TEST(windows_select, the_limit_is_a_count_of_sockets) {
 }
 
 TEST(windows_event_loop, post_from_another_thread_wakes_the_loop) {
-  for (auto e : {engine::wsapoll, engine::select}) {
+  for (auto e : {engine::iocp, engine::wsapoll, engine::select}) {
     auto loop = event_loop::create(e);
     ASSERT_TRUE(loop) << describe("event_loop", loop.error());
     std::atomic<int> ran{0};
@@ -106,13 +107,78 @@ TEST(windows_event_loop, post_from_another_thread_wakes_the_loop) {
   }
 }
 
-TEST(windows_engines, the_table_names_wsapoll_and_select) {
+TEST(windows_engines, the_table_names_iocp_wsapoll_and_select) {
   auto engines = available_engines();
-  ASSERT_EQ(engines.size(), 2u);
-  EXPECT_EQ(engines[0].name, "wsapoll");
-  EXPECT_EQ(engines[1].name, "select");
-  EXPECT_EQ(engines[1].max_fds, 1024u);
+  ASSERT_EQ(engines.size(), 3u);
+  EXPECT_EQ(engines[0].name, "iocp");  // what --engine auto picks
+  EXPECT_EQ(engines[1].name, "wsapoll");
+  EXPECT_EQ(engines[2].name, "select");
+  EXPECT_EQ(engines[2].max_fds, 1024u);
   EXPECT_FALSE(parse_engine("epoll"));
+  // cmake/engines.cmake's SOCKIT_WINDOWS_ENGINES, which the per-engine test runs come from.
+  std::string names;
+  for (const auto& info : engines) names += (names.empty() ? "" : " ") + std::string(info.name);
+  EXPECT_EQ(names, SOCKIT_CMAKE_WINDOWS_ENGINES) << "cmake/engines.cmake and src/poller/engine_table.cpp disagree";
+}
+
+// The iocp engine's own cases: a poll outstanding when its registration changes or goes.
+TEST(windows_iocp, a_removed_registrations_cancelled_poll_never_reaches_the_next_one) {
+  auto made = detail::make_poller(engine::iocp);
+  ASSERT_TRUE(made) << describe("iocp", made.error());
+  auto& p = **made;
+  std::vector<detail::ready_event> out;
+  for (int round = 0; round < 20; ++round) {
+    auto [a, a_peer] = test::tcp_pair();
+    ASSERT_FALSE(p.add(a.native_handle(), io_readable, 100 + round));
+    ASSERT_FALSE(p.wait(out, 0));  // its poll is now outstanding, with nothing to report
+    EXPECT_TRUE(out.empty());
+    ASSERT_FALSE(p.remove(a.native_handle()));
+    (void)a.close();  // Windows reuses the handle value soon: the next socket may get it
+    auto [b, b_peer] = test::tcp_pair();
+    ASSERT_FALSE(p.add(b.native_handle(), io_readable, 200 + round));
+    ASSERT_EQ(test::raw_send(b_peer.native_handle(), "x", 1), 1);
+    std::vector<detail::ready_event> got;
+    auto end = std::chrono::steady_clock::now() + test::quick;
+    while (got.empty() && std::chrono::steady_clock::now() < end) {
+      ASSERT_FALSE(p.wait(out, 50));
+      got.insert(got.end(), out.begin(), out.end());
+    }
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].fd, b.native_handle());
+    EXPECT_EQ(got[0].generation, 200u + round);
+    EXPECT_TRUE(got[0].events & io_readable);
+    ASSERT_FALSE(p.remove(b.native_handle()));
+  }
+}
+
+TEST(windows_iocp, a_wider_interest_is_polled_at_once_not_after_the_old_poll_fires) {
+  auto made = detail::make_poller(engine::iocp);
+  ASSERT_TRUE(made) << describe("iocp", made.error());
+  auto& p = **made;
+  auto [a, peer] = test::tcp_pair();
+  std::vector<detail::ready_event> out;
+  ASSERT_FALSE(p.add(a.native_handle(), io_readable, 5));
+  ASSERT_FALSE(p.wait(out, 0));  // a read poll outstanding; nothing to read
+  ASSERT_TRUE(out.empty());
+  ASSERT_FALSE(p.modify(a.native_handle(), io_readable | io_writable));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_FALSE(p.wait(out, 2000));  // one wait: the cancellation alone must not end it empty
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].generation, 5u);
+  EXPECT_EQ(out[0].events, io_writable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  ASSERT_FALSE(p.remove(a.native_handle()));
+}
+
+TEST(windows_engines, iocp_parses_and_runs_here) {
+  auto e = parse_engine("iocp");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(*e, engine::iocp);
+  EXPECT_EQ(engine_name(engine::iocp), "iocp");
+  EXPECT_FALSE(engine_status(engine::iocp)) << engine_status(engine::iocp).message();
+  auto p = detail::make_poller(engine::automatic);
+  ASSERT_TRUE(p) << describe("make_poller", p.error());
+  EXPECT_EQ((*p)->name(), "iocp");
 }
 
 }  // namespace
