@@ -14,7 +14,10 @@
 namespace sockit {
 
 std::error_code connect_start(const socket& s, const endpoint& to) {
-  return detail::check_ec([&] { return ::connect(detail::native(s.native_handle()), to.data(), to.size()); });
+  auto ec = detail::check_ec([&] { return ::connect(detail::native(s.native_handle()), to.data(), to.size()); });
+  // Winsock says WSAEWOULDBLOCK where Linux says EINPROGRESS: callers test the one value.
+  if (detail::is_windows && ec == errc::would_block) return std::make_error_code(std::errc::operation_in_progress);
+  return ec;
 }
 
 std::error_code connect_finish(const socket& s) { return pending_error(s); }
@@ -26,10 +29,7 @@ result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking, co
     if (auto ec = prepare(*s)) return ec;
   }
   if (auto started = connect_start(*s, to)) {
-    // Winsock says WSAEWOULDBLOCK where Linux says EINPROGRESS.
-    if (started != std::errc::operation_in_progress && !(detail::is_windows && started == errc::would_block)) {
-      return started;
-    }
+    if (started != std::errc::operation_in_progress) return started;
     if (auto ec = wait_writable(s->native_handle(), by)) return ec;
     if (auto ec = connect_finish(*s)) return ec;
   }

@@ -16,11 +16,15 @@ namespace {
 
 void unavailable(CLI::App& cmd, context& ctx, const char* why) {
   cmd.allow_extras();
+  cmd.prefix_command();  // any arguments, options included: they are not looked at
+  cmd.fallthrough(false);  // nor handed up to the global options
   cmd.footer(fmt::format("Not available on Windows: {}.", why));
-  std::string name = cmd.get_name();
-  ctx.run = [name, why] {
-    return fail_message(fmt::format("{}: not available on Windows ({})", name, why), exit_usage);
-  };
+  cmd.callback([&cmd, &ctx, why] {
+    std::string name = cmd.get_name();
+    ctx.run = [name, why] {
+      return fail_message(fmt::format("{}: not available on Windows ({})", name, why), exit_usage);
+    };
+  });
 }
 
 }  // namespace

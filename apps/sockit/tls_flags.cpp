@@ -96,6 +96,10 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
     return true;
   }
   if (refused_with) return usage(exit, fmt::format("{} cannot be used with {}", f.name, refused_with));
+#ifdef _WIN32
+  // Debian has no OpenSSL for mingw-w64: the Windows build has no TLS (src/tls_windows.cpp).
+  return usage(exit, fmt::format("{}: not available on Windows (this build has no OpenSSL)", f.name));
+#endif
   std::vector<std::string> alpn;
   if (f.alpn) {
     auto list = parse_alpn_list(*f.alpn);

@@ -55,7 +55,7 @@ class unix_address {
   // Copies a kernel address (AF_UNIX only; a length of sizeof(sa_family_t) is the unnamed one).
   static result<unix_address> from_sockaddr(const sockaddr* sa, socklen_t len);
 
-  bool is_unnamed() const noexcept { return len_ <= offsetof(sockaddr_un, sun_path); }
+  bool is_unnamed() const noexcept { return len_ <= static_cast<socklen_t>(offsetof(sockaddr_un, sun_path)); }
   bool is_abstract() const noexcept { return !is_unnamed() && addr_.sun_path[0] == '\0'; }
   bool is_path() const noexcept { return !is_unnamed() && !is_abstract(); }
   // The file's path, or the abstract name without its leading NUL; "" when unnamed.

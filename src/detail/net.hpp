@@ -82,6 +82,7 @@ inline constexpr bool is_windows = false;
 inline constexpr int msg_dontwait = MSG_DONTWAIT;
 inline constexpr int msg_nosignal = MSG_NOSIGNAL;
 inline int native(int fd) noexcept { return fd; }
+inline std::size_t io_len(std::size_t n) noexcept { return n; }
 inline int close_socket(int fd) noexcept { return ::close(fd); }
 inline int last_socket_error() noexcept { return errno; }
 inline bool interrupted(int err) noexcept { return err == EINTR; }

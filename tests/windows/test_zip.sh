@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Windows package: the zip CPack makes (cmake --build --preset windows --target package),
-# unpacked into an empty folder, runs there under Wine with nothing else around it (the .exe is
-# statically linked: no DLLs), and holds the library and its headers.
+# unpacked into an empty folder, runs there under Wine with nothing else around it (the .exe files
+# are statically linked: no DLLs), and holds the library and its headers.
 # Usage: test_zip.sh BUILD_DIR
 set -u
 build=$1
@@ -23,4 +23,9 @@ dlls=$(find "$work/empty" -iname '*.dll' | wc -l)
 cp "$exe" "$work/alone.exe"  # alone in a folder of its own: nothing else to load
 out=$(cd "$work" && timeout 60 "$here/wine.sh" ./alone.exe --help 2>&1) || fail "echo_server.exe --help exited $?: $out"
 echo "$out" | grep -q "^usage: echo_server" || fail "unexpected --help output: $out"
-echo "ok: $(basename "$zip") ($(stat -c %s "$zip") bytes), echo_server.exe runs from it alone"
+cli=$(find "$work/empty" -name sockit.exe | head -1)
+[ -n "$cli" ] || fail "sockit.exe not in the zip"
+mkdir "$work/cli" && cp "$cli" "$work/cli/sockit.exe"
+out=$(cd "$work/cli" && timeout 60 "$here/wine.sh" ./sockit.exe --help 2>&1) || fail "sockit.exe --help exited $?: $out"
+echo "$out" | grep -q "^sockit: low-level TCP/UDP networking toolkit" || fail "unexpected sockit.exe --help output: $out"
+echo "ok: $(basename "$zip") ($(stat -c %s "$zip") bytes), echo_server.exe and sockit.exe run from it alone"
