@@ -115,7 +115,7 @@ expect_usage() {
   rc=$?
   [ "$rc" -eq 2 ] || fail "$what: exit $rc, not 2: $out"
   [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "$what: more than one line: $out"
-  echo "$out" | grep -q "$pattern" || fail "$what: '$out' does not say '$pattern'"
+  echo "$out" | grep -q -e "$pattern" || fail "$what: '$out' does not say '$pattern'"
 }
 expect_usage "ping" "ping: not available on Windows" ping -c 3 127.0.0.1
 expect_usage "send" "send: not available on Windows" send 127.0.0.1:9 "$work/in"
