@@ -59,6 +59,17 @@ result<unsigned> interface_with_address(const endpoint& address) {
   return errc::no_such_interface;
 }
 
+endpoint subnet_broadcast(const endpoint& address, int prefix_length) {
+  if (!address.is_v4() || prefix_length < 0 || prefix_length >= 31) return {};
+  sockaddr_in in;
+  std::memcpy(&in, address.data(), sizeof in);
+  std::uint32_t host_bits = prefix_length == 0 ? ~0u : (~0u >> prefix_length);
+  in.sin_addr.s_addr = htonl(ntohl(in.sin_addr.s_addr) | host_bits);
+  in.sin_port = 0;
+  auto b = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in);
+  return b ? *b : endpoint{};
+}
+
 bool is_limited_broadcast(const endpoint& a) noexcept {
   if (!a.is_v4()) return false;
   sockaddr_in in;

@@ -86,14 +86,7 @@ result<std::vector<network_interface>> list_interfaces() {
     }
     // `ip addr add 10.77.9.1/24` sets no brd, yet the kernel routes 10.77.9.255 as the subnet's
     // broadcast (fib_add_ifaddr adds it for every prefix shorter than /31): so do we.
-    if ((i->ifa_flags & IFF_BROADCAST) && sa->sa_family == AF_INET && a.broadcast.empty() && a.prefix_length < 31) {
-      sockaddr_in in;
-      std::memcpy(&in, sa, sizeof in);
-      std::uint32_t host_bits = a.prefix_length == 0 ? ~0u : (~0u >> a.prefix_length);
-      in.sin_addr.s_addr = htonl(ntohl(in.sin_addr.s_addr) | host_bits);
-      in.sin_port = 0;
-      if (auto b = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in)) a.broadcast = *b;
-    }
+    if ((i->ifa_flags & IFF_BROADCAST) && a.broadcast.empty()) a.broadcast = subnet_broadcast(a.address, a.prefix_length);
     it->addresses.push_back(std::move(a));
   }
   std::stable_sort(out.begin(), out.end(),

@@ -68,14 +68,7 @@ result<std::vector<network_interface>> list_interfaces() {
       ia.address = *addr;
       ia.prefix_length = u->OnLinkPrefixLength;
       // Windows reports no broadcast address: it is the subnet's, as the stack routes it.
-      if ((n.flags & IFF_BROADCAST) && sa->sa_family == AF_INET && ia.prefix_length < 31) {
-        sockaddr_in in;
-        std::memcpy(&in, sa, sizeof in);
-        std::uint32_t host_bits = ia.prefix_length == 0 ? ~0u : (~0u >> ia.prefix_length);
-        in.sin_addr.s_addr = htonl(ntohl(in.sin_addr.s_addr) | host_bits);
-        in.sin_port = 0;
-        if (auto b = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in)) ia.broadcast = *b;
-      }
+      if (n.flags & IFF_BROADCAST) ia.broadcast = subnet_broadcast(ia.address, ia.prefix_length);
       n.addresses.push_back(std::move(ia));
     }
     out.push_back(std::move(n));

@@ -165,20 +165,7 @@ struct iocp_echo_server::state {
     post_recv(slot);
   }
 
-  void post_recv(std::size_t slot) {
-    connection& c = *slots[slot];
-    c.have = c.sent = 0;
-    WSABUF b{static_cast<ULONG>(opts.buffer_bytes), c.buf.get()};
-    DWORD flags = 0;
-    std::memset(&c.ov, 0, sizeof c.ov);
-    if (::WSARecv(detail::native(c.sock.native_handle()), &b, 1, nullptr, &flags, &c.ov, nullptr) != 0 &&
-        ::WSAGetLastError() != WSA_IO_PENDING) {
-      close(slot);
-      return;
-    }
-    c.in_flight = connection::op::recv;
-    ++outstanding;
-  }
+  void post_recv(std::size_t slot) { post_read(slot, connection::op::recv); }
 
   // Draining and nothing left to echo: FIN now, then read (and drop) until the peer's EOF.
   void post_discard(std::size_t slot) {
@@ -187,6 +174,12 @@ struct iocp_echo_server::state {
       (void)c.sock.shutdown(shutdown_how::write);
       c.fin_sent = true;
     }
+    post_read(slot, connection::op::discard);
+  }
+
+  // One overlapped WSARecv into the connection's whole buffer; `what` says what its completion means.
+  void post_read(std::size_t slot, connection::op what) {
+    connection& c = *slots[slot];
     c.have = c.sent = 0;
     WSABUF b{static_cast<ULONG>(opts.buffer_bytes), c.buf.get()};
     DWORD flags = 0;
@@ -196,7 +189,7 @@ struct iocp_echo_server::state {
       close(slot);
       return;
     }
-    c.in_flight = connection::op::discard;
+    c.in_flight = what;
     ++outstanding;
   }
 

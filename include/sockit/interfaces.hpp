@@ -56,6 +56,10 @@ result<unsigned> interface_with_address(const endpoint& address);
 // Whether `a` (an IPv4 address, port ignored) is the limited broadcast address 255.255.255.255.
 bool is_limited_broadcast(const endpoint& a) noexcept;
 
+// The directed broadcast address of an IPv4 address's subnet (10.77.9.1 with prefix 24:
+// 10.77.9.255); empty for IPv6 and for /31 and /32, which have none.
+endpoint subnet_broadcast(const endpoint& address, int prefix_length);
+
 // The interface whose subnet `a` is the broadcast address of (10.77.9.255 for 10.77.9.1/24), or
 // nullptr: a directed broadcast to a subnet this machine is on.
 const network_interface* broadcast_owner(const std::vector<network_interface>& interfaces, const endpoint& a);

@@ -65,4 +65,14 @@ TEST(interfaces, broadcast_addresses) {
 }
 
 }  // namespace
+
+TEST(interfaces, subnet_broadcast_is_the_prefix_with_every_host_bit_set) {
+  EXPECT_EQ(subnet_broadcast(*endpoint::numeric("10.77.9.1", 5), 24).to_string(), "10.77.9.255:0");
+  EXPECT_EQ(subnet_broadcast(*endpoint::numeric("172.16.5.4", 0), 12).to_string(), "172.31.255.255:0");
+  EXPECT_EQ(subnet_broadcast(*endpoint::numeric("10.1.2.3", 0), 0).to_string(), "255.255.255.255:0");
+  EXPECT_TRUE(subnet_broadcast(*endpoint::numeric("10.1.2.3", 0), 31).empty());  // point-to-point: none
+  EXPECT_TRUE(subnet_broadcast(*endpoint::numeric("10.1.2.3", 0), 32).empty());
+  EXPECT_TRUE(subnet_broadcast(*endpoint::numeric("fe80::1", 0), 64).empty());
+}
+
 }  // namespace sockit
