@@ -324,7 +324,8 @@ int run_recv(const recv_args& a, const context& ctx) {
     std::string line = describe(fmt::format("join {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label), jec);
     // ENODEV without --iface: no route says which interface the group lives on.
     if (jec == std::errc::no_such_device && ifc.index == 0) line += "; no route to the group: name one with --iface";
-    return fail_message(line);
+    // What the platform lacks (IPv6 source-specific joins under Wine) is a usage answer, exit 2.
+    return fail_message(line, jec == errc::not_supported ? exit_usage : exit_failure);
   }
   spdlog::info("joined {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label);
 
