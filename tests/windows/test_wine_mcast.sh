@@ -8,16 +8,14 @@
 #   - source-specific: `sockit.exe mcast recv --ssm-source 127.0.0.1` keeps the datagram from
 #     127.0.0.1 and not the one sent first from 127.0.0.2;
 #   - usage errors exit 2 with one line.
-# Wine's sockets are made by its wineserver, in the wineserver's namespace: so the test runs its
-# own wineserver inside the namespace, on a copy of the run's prefix (hard links, the registry
-# files copied), and every Wine process of that prefix starts inside the namespace too.
+# Wine's sockets are made by its wineserver, in the wineserver's namespace: so the test makes its
+# own prefix inside the namespace (about 5 s of wineboot; the run's shared prefix has its server
+# outside), and every Wine process of that prefix starts inside the namespace too.
 # Usage: test_wine_mcast.sh SOCKIT_EXE LINUX_SOCKIT
 set -u
 exe=$1 lin=$2
 [ -x "$lin" ] || { echo "SKIP: needs the Linux build's sockit at $lin (cmake --build --preset release first)"; exit 0; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: CI cannot have: network namespaces need root (ip netns add)"; exit 0; }
-src_prefix=${SOCKIT_WINEPREFIX:-}
-[ -d "$src_prefix" ] || { echo "test_wine_mcast.sh: SOCKIT_WINEPREFIX is not a prefix (run through ctest --preset windows)"; exit 1; }
 
 ns=sockit-winmc-$$
 work=$(mktemp -d)
@@ -37,12 +35,12 @@ ip -n "$ns" link set lo up || fail "cannot bring lo up in $ns"
 ip -n "$ns" route add 224.0.0.0/4 dev lo || fail "cannot route 224.0.0.0/4 to lo in $ns"
 ip -n "$ns" addr add 127.0.0.2/8 dev lo 2>/dev/null  # a second source for the SSM case (lo has 127/8 anyway)
 
-# The copy has its own directory, so its own wineserver (Wine keys the server by the prefix's
-# inode); started here inside the namespace and kept up for the whole test.
-cp -al "$src_prefix" "$prefix" || fail "cannot link the prefix"
-for f in "$src_prefix"/*.reg; do cp --remove-destination "$f" "$prefix/" || fail "cannot copy $f"; done
+# A prefix of its own, so a wineserver of its own (Wine keys the server by the prefix), started
+# here inside the namespace and kept up for the whole test.
 export WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
+mkdir -p "$prefix"
 ip netns exec "$ns" /usr/lib/wine/wineserver64 -p 60 || fail "wineserver would not start in $ns"
+ip netns exec "$ns" timeout 120 /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || fail "wineboot failed in $ns"
 
 win() { ip netns exec "$ns" timeout 30 /usr/lib/wine/wine64 "$exe" "$@"; }
 lin() { ip netns exec "$ns" timeout 30 "$lin" "$@"; }
