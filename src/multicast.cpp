@@ -69,12 +69,61 @@ sockaddr_storage bare(const endpoint& e) {
   return ss;
 }
 
+#ifdef _WIN32
+// Wine (8.0, Debian 12) has no MCAST_JOIN_GROUP and friends (WSAENOPROTOOPT); Windows has had
+// them since Vista. There the older options do the same: IPv4's name the interface by one of its
+// addresses (looked up from the index; INADDR_ANY for none), IPv6's by index. IPv6 has no older
+// source-specific option, so that case stays unsupported.
+in_addr interface_v4(unsigned ifindex) {
+  in_addr a{};
+  if (ifindex == 0) return a;
+  if (auto all = list_interfaces()) {
+    for (const auto& i : *all) {
+      if (i.index != ifindex) continue;
+      for (const auto& ad : i.addresses) {
+        if (ad.address.is_v4()) return v4(ad.address).sin_addr;
+      }
+    }
+  }
+  return a;
+}
+
+std::error_code legacy_membership(const socket& s, bool join, const endpoint& group, unsigned ifindex) {
+  if (group.is_v6()) {
+    ipv6_mreq m{};
+    m.ipv6mr_multiaddr = v6(group).sin6_addr;
+    m.ipv6mr_interface = ifindex;
+    return set_opt(s, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, m);
+  }
+  ip_mreq m{};
+  m.imr_multiaddr = v4(group).sin_addr;
+  m.imr_interface = interface_v4(ifindex);
+  return set_opt(s, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, m);
+}
+
+std::error_code legacy_source_membership(const socket& s, bool join, const endpoint& group, const endpoint& source,
+                                         unsigned ifindex) {
+  if (group.is_v6()) return errc::not_supported;
+  ip_mreq_source m{};
+  m.imr_multiaddr = v4(group).sin_addr;
+  m.imr_sourceaddr = v4(source).sin_addr;
+  m.imr_interface = interface_v4(ifindex);
+  return set_opt(s, IPPROTO_IP, join ? IP_ADD_SOURCE_MEMBERSHIP : IP_DROP_SOURCE_MEMBERSHIP, m);
+}
+#endif
+
 std::error_code membership(const socket& s, int name, const endpoint& group, unsigned ifindex) {
   if (!is_multicast(group)) return make_error_code(errc::not_multicast);
   group_req r{};
   r.gr_interface = interface_for(group, ifindex);
   r.gr_group = bare(group);
-  return set_opt(s, level_of(group), name, r);
+  auto ec = set_opt(s, level_of(group), name, r);
+#ifdef _WIN32
+  if (ec == std::errc::no_protocol_option) {
+    return legacy_membership(s, name == MCAST_JOIN_GROUP, group, r.gr_interface);
+  }
+#endif
+  return ec;
 }
 
 std::error_code source_membership(const socket& s, int name, const endpoint& group, const endpoint& source,
@@ -85,7 +134,13 @@ std::error_code source_membership(const socket& s, int name, const endpoint& gro
   r.gsr_interface = interface_for(group, ifindex);
   r.gsr_group = bare(group);
   r.gsr_source = bare(source);
-  return set_opt(s, level_of(group), name, r);
+  auto ec = set_opt(s, level_of(group), name, r);
+#ifdef _WIN32
+  if (ec == std::errc::no_protocol_option) {
+    return legacy_source_membership(s, name == MCAST_JOIN_SOURCE_GROUP, group, source, r.gsr_interface);
+  }
+#endif
+  return ec;
 }
 
 }  // namespace
@@ -183,7 +238,10 @@ std::error_code set_multicast_interface(const socket& s, unsigned ifindex) {
   if (*f == AF_INET) {
 #ifdef _WIN32
     // Winsock's IP_MULTICAST_IF takes an address, or an index written as the address 0.0.0.index.
-    DWORD m = htonl(ifindex);
+    // One of the interface's addresses where it has one: Wine hands the value to Linux, which
+    // reads 0.0.0.index as an address and refuses it (EINVAL).
+    in_addr a = interface_v4(ifindex);
+    DWORD m = a.s_addr != 0 ? a.s_addr : htonl(ifindex);
 #else
     ip_mreqn m{};  // imr_address 0.0.0.0: the source address comes from the interface
     m.imr_ifindex = static_cast<int>(ifindex);

@@ -1,13 +1,17 @@
 // sockit mcast send / recv: datagrams to an IP multicast group, and a group member that prints
 // what the group carries (any-source or from one source), IPv4 and IPv6.
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include <netinet/in.h>
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +27,7 @@
 #include "sockit/options.hpp"
 #include "sockit/udp.hpp"
 #include "stop_signals.hpp"
+#include "sys_socket.hpp"
 
 namespace sockit::cli {
 
@@ -165,6 +170,19 @@ bool parse_target(std::string_view group, const std::string& iface, std::string_
 
 // ---- send ---------------------------------------------------------------------------------------
 
+// One blocking read of stdin (the payload is read whole before anything is sent). Windows' C
+// runtime reads its descriptor 0 with _read (binary mode: main.cpp), not a socket call.
+result<std::size_t> read_stdin_blocking(std::span<char> into) {
+#ifdef _WIN32
+  int n = ::_read(0, into.data(), static_cast<unsigned>(into.size()));
+  if (n < 0) return std::error_code(errno, std::generic_category());
+  if (n == 0) return errc::end_of_stream;
+  return static_cast<std::size_t>(n);
+#else
+  return try_read(STDIN_FILENO, std::as_writable_bytes(into));
+#endif
+}
+
 struct send_args {
   std::string group;
   std::string message;
@@ -199,7 +217,7 @@ int run_send(const send_args& a, const context& ctx) {
     payload.clear();
     char buf[8192];
     for (;;) {
-      auto n = try_read(STDIN_FILENO, std::as_writable_bytes(std::span(buf)));
+      auto n = read_stdin_blocking(buf);
       if (!n && n.error() == errc::end_of_stream) break;
       if (!n) return fail("read stdin", n.error());
       payload.append(buf, *n);
@@ -278,8 +296,14 @@ int run_recv(const recv_args& a, const context& ctx) {
   // Bound to the group itself (not the wildcard): the kernel hands this socket only datagrams
   // sent to the group, never unicast to the port. SO_REUSEADDR shares the port with other
   // receivers (5353 is often held by an mDNS daemon). A link-local group binds with its scope.
+  // Winsock refuses a bind to a group address (WSAEADDRNOTAVAIL): there the socket binds the
+  // wildcard of the group's family, and unicast datagrams to the port reach it too (README).
+#ifdef _WIN32
+  endpoint at = group.is_v6() ? endpoint::any_v6(group.port()) : endpoint::any_v4(group.port());
+#else
   endpoint at = group;
   if (needs_interface(group)) set_scope(at, ifc.index);
+#endif
   udp_bind_options bo;
   bo.reuse_address = true;
   bo.nonblocking = true;
@@ -288,9 +312,10 @@ int run_recv(const recv_args& a, const context& ctx) {
   // Only the groups joined on this socket: with IP_MULTICAST_ALL on (the Linux default) a socket
   // whose bind matches gets a group's datagrams as soon as any socket on the host joined it.
   // A kernel without IPV6_MULTICAST_ALL (before 4.20) says ENOPROTOOPT: the bind to the group
-  // still keeps other groups out, so that is only logged.
+  // still keeps other groups out, so that is only logged. Windows has no such option
+  // (errc::not_supported): it delivers to a socket only the groups that socket joined.
   if (auto ec = set_multicast_all(*s, false)) {
-    if (ec != std::errc::no_protocol_option) return fail("mcast: IP_MULTICAST_ALL", ec);
+    if (ec != std::errc::no_protocol_option && ec != errc::not_supported) return fail("mcast: IP_MULTICAST_ALL", ec);
     spdlog::info("{}", describe("IP_MULTICAST_ALL", ec));
   }
   std::string joined = group.address() + (source.empty() ? "" : " from " + source.address());
@@ -299,7 +324,8 @@ int run_recv(const recv_args& a, const context& ctx) {
     std::string line = describe(fmt::format("join {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label), jec);
     // ENODEV without --iface: no route says which interface the group lives on.
     if (jec == std::errc::no_such_device && ifc.index == 0) line += "; no route to the group: name one with --iface";
-    return fail_message(line);
+    // What the platform lacks (IPv6 source-specific joins under Wine) is a usage answer, exit 2.
+    return fail_message(line, jec == errc::not_supported ? exit_usage : exit_failure);
   }
   spdlog::info("joined {}{}", joined, ifc.label.empty() ? "" : " on " + ifc.label);
 

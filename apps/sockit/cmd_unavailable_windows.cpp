@@ -29,7 +29,6 @@ void unavailable(CLI::App& cmd, context& ctx, const char* why) {
 
 }  // namespace
 
-void setup_mcast(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "the Windows build has no multicast yet"); }
 void setup_ping(CLI::App& cmd, context& ctx) {
   unavailable(cmd, ctx, "raw ICMP sockets are Linux's; Windows would need IcmpSendEcho2");
 }
