@@ -81,6 +81,7 @@ int run_echo(const echo_args& a, bool json) {
   if (!parse_port_option("--port", a.port, port, code, names_for)) return code;
   ho.eng = a.eng;
   ho.json = json;
+  ho.completion_echo = true;  // Windows: TCP on the IOCP completion server when it fits
   if (!apply_server_flags(a.srv, ho, code)) return code;
   bool both = a.srv.tcp == a.srv.udp && !tf.on;
   service_spec spec{"echo", port, "--port", both || a.srv.tcp || tf.on, both || a.srv.udp, echo_open<tcp_connection>,
@@ -112,6 +113,7 @@ void setup_echo(CLI::App& cmd, context& ctx) {
       "  sockit echo --bind :: --udp        # UDP on every IPv4 and IPv6 address\n"
       "  sockit echo --tcp --threads 2      # two loops sharing the port\n"
       "  sockit echo --idle-timeout 10      # close connections silent for 10 s\n"
+      "  sockit.exe echo --engine iocp --tcp   # Windows: the IOCP server (AcceptEx, overlapped WSARecv/WSASend)\n"
       "  nc -N 127.0.0.1 7007 < file        # a client\n"
       "  sockit -v echo --mode 660 unix:/tmp/echo.sock   # a Unix stream socket; -v: each client's pid uid gid\n"
       "  nc -NU /tmp/echo.sock < file                    # its client\n"

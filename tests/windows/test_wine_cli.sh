@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sockit.exe, the Windows CLI, under Wine against Linux peers over 127.0.0.1 (Wine's Winsock is
 # the host's sockets):
-#   - echo on each Windows engine serves nc (2 MB byte-exact) and the Linux `sockit bench`, and
+#   - echo on each Windows engine serves nc (2 MB byte-exact) and the Linux `sockit bench` (iocp:
+#     TCP on completions; with --idle-timeout on readiness, one line says why), and
 #     Ctrl+C (kill -INT on the Wine process, a CTRL_C_EVENT) drains and prints the totals, exit 0;
 #     its UDP side answers the Linux `sockit udp send`;
 #   - proto across the line both ways: Linux `proto serve` called by `sockit.exe proto call`, and
@@ -54,7 +55,7 @@ head -c 2000000 /dev/urandom >"$work/in"
 
 # --- echo on every Windows engine -------------------------------------------------------------
 for engine in iocp wsapoll select; do
-  "$here/wine.sh" "$exe" echo --port 0 --engine "$engine" >"$work/echo.out" 2>"$work/echo.err" &
+  "$here/wine.sh" "$exe" -v echo --port 0 --engine "$engine" >"$work/echo.out" 2>"$work/echo.err" &
   pid=$!
   pids+=("$pid")
   port=$(port_of "$work/echo.err") || fail "$engine: echo never said where it listens"
@@ -65,6 +66,8 @@ for engine in iocp wsapoll select; do
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["errors"]==0 and r["messages"]>100, r' \
     "$work/bench.json" || fail "$engine: bench result $(cat "$work/bench.json")"
   if [ "$engine" = iocp ]; then
+    # The chapter's IOCP server: TCP on completions (AcceptEx, overlapped WSARecv/WSASend).
+    grep -q "TCP echo: completions" "$work/echo.err" || fail "echo --engine iocp did not serve TCP on completions"
     uport=$(port_of "$work/echo.err" udp) || fail "echo never said where UDP listens"
     reply=$(timeout 10 "$lin" udp send "127.0.0.1:$uport" hello-windows 2>&1) || fail "udp send to sockit.exe echo: $reply"
     echo "$reply" | grep -q "hello-windows" || fail "udp echo reply: $reply"
@@ -72,6 +75,17 @@ for engine in iocp wsapoll select; do
   stop_server "$pid" "echo --engine $engine" "$work/echo.out" "^echo +tcp +[1-9][0-9]* "
   echo "ok: sockit.exe echo --engine $engine: nc 2 MB byte-exact, Linux bench $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"])' "$work/bench.json") echoes, Ctrl+C totals"
 done
+# What the completion server lacks (an idle timer) keeps TCP on the readiness engine, and says so.
+"$here/wine.sh" "$exe" -v echo --tcp --port 0 --engine iocp --idle-timeout 30 >"$work/echo.out" 2>"$work/echo.err" &
+pid=$!
+pids+=("$pid")
+port=$(port_of "$work/echo.err") || fail "echo --idle-timeout never said where it listens"
+grep -q "readiness engine, not completions: --idle-timeout" "$work/echo.err" ||
+  fail "echo --engine iocp --idle-timeout did not say why it is not on completions: $(cat "$work/echo.err")"
+out=$(printf 'idle\n' | timeout 10 nc -N 127.0.0.1 "$port") || fail "nc against echo --idle-timeout"
+[ "$out" = idle ] || fail "echo --idle-timeout answered '$out'"
+stop_server "$pid" "echo --idle-timeout" "$work/echo.out" "^echo +tcp +1 "
+echo "ok: sockit.exe echo --engine iocp --idle-timeout: on the readiness engine, one line says why"
 
 # --- sockit.exe as the client of a Linux echo server --------------------------------------------
 "$lin" echo --port 0 >"$work/lecho.out" 2>"$work/lecho.err" &

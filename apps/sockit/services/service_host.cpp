@@ -3,6 +3,7 @@
 #include "service_host.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -14,6 +15,7 @@
 #include "../fd_limit.hpp"
 #include "../sys_socket.hpp"
 #include "bind_plan.hpp"
+#include "completion_echo.hpp"
 #include "service_loops.hpp"
 
 namespace sockit::cli {
@@ -102,6 +104,20 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   }
   bool tcp_logged = false, udp_logged = false;
   bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
+  // The sockets opened on loop 0 (a ::1 twin this host cannot bind is not), and those served by a
+  // completion_echo (Windows) instead of a loop's tcp_service: where each row comes from.
+  std::vector<bool> opened(plan.sockets().size(), false);
+  std::vector<std::function<service_stats()>> outside(plan.sockets().size());
+  bool completion = false;
+#ifdef _WIN32
+  if (opts.completion_echo) {
+    std::string unfit = completion_echo_unfit(opts, n);
+    completion = unfit.empty();
+    if (!completion && opts.eng == engine::iocp) {
+      spdlog::info("TCP echo on the iocp readiness engine, not completions: {} asks for it", unfit);
+    }
+  }
+#endif
   std::vector<std::string> options_json(plan.sockets().size(), "[]");  // loop 0's sockets, for --json
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
@@ -136,6 +152,20 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       auto ec = plan.open(
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
+#ifdef _WIN32
+            if (ps.tcp && completion) {
+              auto c = completion_echo::start(s.name, at, to.prepare, opts.drain_timeout);
+              if (!c) return c.error();
+              auto* raw = c->get();
+              outside[i] = [raw] { return raw->totals(); };
+              endpoint local = raw->totals().local;
+              sh.add(std::unique_ptr<loop_service>(std::move(*c)));
+              if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
+              options_json[i] = applied_json(tcp_applied);
+              opened[i] = true;
+              return local;
+            }
+#endif
             if (ps.tcp) {
               auto t = opts.tls ? tcp_service::create(*sh.loop, s.name, at, s.tls_hooks, *opts.tls, to)
                                 : tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
@@ -144,6 +174,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
               sh.add(std::move(*t));
               if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
               if (k == 0) options_json[i] = applied_json(tcp_applied);
+              opened[i] = true;
               return local;
             }
             auto u = udp_service::create(*sh.loop, s.name, at, guard, s.respond, shared, udp_prepare);
@@ -152,20 +183,37 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
             sh.add(std::move(*u));
             if (!std::exchange(udp_logged, true)) log_applied(udp_applied);
             if (k == 0) options_json[i] = applied_json(udp_applied);
+            opened[i] = true;
             return local;
           },
           tried);
       if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
     }
   }
-  auto rows = loops.front().totals();  // one row per socket, in the plan's order
-  for (std::size_t i = 0; i < rows.size() && i < options_json.size(); ++i) rows[i].socket_options = options_json[i];
-  report.listening(rows);
-  spdlog::info("serving on the {} engine, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(), n,
+  // One row per socket, in the plan's order: the loops' own, with those served outside them
+  // (completion_echo) put back in their places.
+  auto in_order = [&](std::vector<service_stats> loop_rows) {
+    std::vector<service_stats> out;
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
+      if (outside[i]) {
+        out.push_back(outside[i]());
+      } else if (opened[i] && next < loop_rows.size()) {
+        out.push_back(std::move(loop_rows[next++]));
+      } else {
+        continue;
+      }
+      out.back().socket_options = options_json[i];
+    }
+    return out;
+  };
+  report.listening(in_order(loops.front().totals()));
+  spdlog::info("serving on the {} engine{}, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(),
+               completion ? " (TCP echo: completions, AcceptEx and overlapped WSARecv/WSASend)" : "", n,
                n == 1 ? "" : "s");
 
   auto ec = loops.run();
-  report.totals(merge_twins(loops.totals()));
+  report.totals(merge_twins(in_order(loops.totals())));
   if (ec) return fail("event loop", ec);
   return loops.stopped_by_signal() ? exit_ok : exit_failure;
 }

@@ -43,6 +43,9 @@ struct host_options {
   // --tls (echo, proto serve): every TCP service runs its tls_hooks, each client's handshake first.
   // TCP on IP addresses only (the commands refuse UDP and unix: with it).
   const tls_context* tls = nullptr;
+  // Windows, echo: the TCP side on completions (completion_echo.hpp) when the engine is iocp or
+  // auto and nothing asks for what that server lacks; ignored elsewhere.
+  bool completion_echo = false;
 };
 
 // The number of loops for host_options::threads: itself, or one per core for 0.

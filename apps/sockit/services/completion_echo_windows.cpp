@@ -1,0 +1,81 @@
+// The TCP echo on completions (completion_echo.hpp): iocp_echo_server on its own thread.
+#include "completion_echo.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "service_host.hpp"
+#include "sockit/error.hpp"
+#include "sockit/tcp.hpp"
+
+namespace sockit::cli {
+
+result<std::unique_ptr<completion_echo>> completion_echo::start(std::string name, const endpoint& at,
+                                                                const socket_prepare& prepare,
+                                                                std::chrono::milliseconds drain) {
+  listen_options lo;
+  lo.prepare = prepare;
+  auto listener = tcp_listen(at, lo);
+  if (!listener) return listener.error();
+  auto local = listener->local_endpoint();
+  if (!local) return local.error();
+  auto server = iocp_echo_server::open(std::move(*listener));
+  if (!server) return server.error();
+  service_stats row;
+  row.service = std::move(name);
+  row.proto = "tcp";
+  row.local = *local;
+  std::unique_ptr<completion_echo> c(new completion_echo(std::move(*server), std::move(row)));
+  auto* self = c.get();
+  c->thread_ = std::thread([self, drain] {
+    auto r = self->server_.run(drain);
+    if (!r) spdlog::error("{}", describe("iocp echo " + self->row_.local.to_string(), r.error()));
+    self->done_ = true;
+  });
+  return c;
+}
+
+completion_echo::completion_echo(iocp_echo_server server, service_stats row)
+    : server_(std::move(server)), row_(std::move(row)) {}
+
+completion_echo::~completion_echo() { close_all(); }
+
+void completion_echo::begin_drain() { server_.stop(); }
+
+// The server drains itself (cancels receives, lets echoes finish, closes what is done, to its
+// own deadline); the loop waits while it has a connection left or its thread still runs.
+std::size_t completion_echo::sweep_drained() {
+  if (done_) return 0;
+  return std::max<std::size_t>(1, server_.open_connections());
+}
+
+void completion_echo::close_all() {
+  server_.stop();
+  join();
+}
+
+void completion_echo::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+service_stats completion_echo::totals() const {
+  service_stats row = row_;
+  auto s = server_.stats();
+  row.connections = s.accepted;
+  row.bytes_in = s.bytes_in;
+  row.bytes_out = s.bytes_out;
+  return row;
+}
+
+std::string completion_echo_unfit(const host_options& opts, int loops) {
+  if (opts.eng != engine::iocp && opts.eng != engine::automatic) return "another engine was chosen";
+  if (loops > 1) return "--threads (one completion port serves every connection)";
+  if (opts.tls) return "--tls";
+  if (opts.unix_at) return "a unix: address";
+  if (opts.idle_timeout.count() > 0) return "--idle-timeout";
+  if (opts.max_connections) return "--max-connections";
+  return {};
+}
+
+}  // namespace sockit::cli
