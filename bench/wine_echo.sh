@@ -3,7 +3,8 @@
 # chapter's event-driven echo server on sockit's event loop) built both ways, loaded by the Linux
 # `sockit bench` over 127.0.0.1. Servers: echo_server.exe --engine iocp, wsapoll and select and
 # echo_server.exe --completion (sockit::iocp_echo_server: AcceptEx, WSARecv/WSASend) under Wine,
-# and the Linux echo_server (epoll) as the reference, started once each;
+# the CLI's `sockit.exe echo --tcp` on iocp (TCP on completions), wsapoll and select, and the Linux
+# echo_server (epoll) as the reference, started once each;
 # repetitions interleaved (the order rotates). Medians of messages/s and p50 latency, and each
 # server's ratio to the Linux reference. Wine is not Windows: this measures sockit's Windows code
 # on Wine's Winsock (each Winsock call is a trip through wineserver), not Windows' network stack.
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 SOCKIT=${SOCKIT:-$PWD/build/release/sockit}
 LINUX_ECHO=${LINUX_ECHO:-$PWD/build/release/echo_server}
 WIN_ECHO=${WIN_ECHO:-$PWD/build/windows/echo_server.exe}
+WIN_SOCKIT=${WIN_SOCKIT:-$PWD/build/windows/sockit.exe}
 reps=3 secs=3 conns=4
 while (($#)); do
   case $1 in
@@ -29,7 +31,7 @@ while (($#)); do
   esac
   shift
 done
-for f in "$SOCKIT" "$LINUX_ECHO" "$WIN_ECHO" /usr/lib/wine/wine64; do
+for f in "$SOCKIT" "$LINUX_ECHO" "$WIN_ECHO" "$WIN_SOCKIT" /usr/lib/wine/wine64; do
   [ -e "$f" ] || { echo "wine_echo.sh: missing $f" >&2; exit 1; }
 done
 dir=$(mktemp -d /tmp/sockit-wine-bench.XXXXXX)
@@ -53,7 +55,9 @@ start() {  # start NAME COMMAND...: runs it, waits for its "listening on" line
   pids+=($!)
   for _ in $(seq 100); do
     # The server may not have created its output file yet (and set -e would end the script).
-    port[$name]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/$name.out" 2>/dev/null || true)
+    # echo_server says "listening on ...", sockit "sockit: listening on ...".
+    port[$name]=$(sed -n 's/^\(sockit: \)\{0,1\}listening on 127\.0\.0\.1:\([0-9]*\) .*/\2/p' "$dir/$name.out" 2>/dev/null |
+      head -1 || true)
     [ -n "${port[$name]}" ] && return 0
     sleep 0.1
   done
@@ -66,8 +70,11 @@ start iocp bash tests/windows/wine.sh "$WIN_ECHO" --engine iocp
 start completion bash tests/windows/wine.sh "$WIN_ECHO" --completion
 start wsapoll bash tests/windows/wine.sh "$WIN_ECHO" --engine wsapoll
 start select bash tests/windows/wine.sh "$WIN_ECHO" --engine select
+for e in iocp wsapoll select; do
+  start "cli_$e" bash tests/windows/wine.sh "$WIN_SOCKIT" echo --tcp --port 0 --engine "$e"
+done
 
-names=(linux iocp completion wsapoll select)
+names=(linux iocp completion wsapoll select cli_iocp cli_wsapoll cli_select)
 for ((r = 0; r < reps; r++)); do
   for ((i = 0; i < ${#names[@]}; i++)); do
     n=${names[$(((i + r) % ${#names[@]}))]}
@@ -90,7 +97,10 @@ print("|---|---:|---:|---:|---:|")
 label = {"linux": "echo_server, Linux, epoll", "iocp": "echo_server.exe under Wine, iocp (AFD polls)",
          "completion": "echo_server.exe --completion under Wine (iocp_echo_server)",
          "wsapoll": "echo_server.exe under Wine, wsapoll",
-         "select": "echo_server.exe under Wine, select"}
+         "select": "echo_server.exe under Wine, select",
+         "cli_iocp": "sockit.exe echo --tcp under Wine, iocp (TCP on completions)",
+         "cli_wsapoll": "sockit.exe echo --tcp under Wine, wsapoll",
+         "cli_select": "sockit.exe echo --tcp under Wine, select"}
 for n in names:
     m, p50, err = med[n]
     print(f"| {label[n]} | {m:,.0f} | {p50:,.0f} | {err} | {m / ref:.2f}x |")
