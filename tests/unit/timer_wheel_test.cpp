@@ -61,12 +61,12 @@ TEST(TimerWheel, CancelAndRescheduleAreConstantTimeAndExact) {
 TEST(TimerWheel, DeadlinesBeyondOneTurnWaitTheirRound) {
   tp t0{};
   timer_wheel w(100ms, 4, t0);  // one turn: 400 ms
-  item far;
-  w.schedule(far, t0 + 1050ms);
+  item distant;
+  w.schedule(distant, t0 + 1050ms);
   int fired = 0;
   for (auto t = t0; t < t0 + 1050ms; t += 50ms) w.advance(t, [&](auto&) { ++fired; });
   EXPECT_EQ(fired, 0);
-  EXPECT_TRUE(far.scheduled());
+  EXPECT_TRUE(distant.scheduled());
   w.advance(t0 + 1100ms, [&](auto&) { ++fired; });
   EXPECT_EQ(fired, 1);
 }
@@ -162,10 +162,10 @@ TEST(TimerWheel, AdvanceCostTracksTheSlotsPassedNotTheEntriesHeld) {
   timer_wheel w(100ms, 512, t0);
   // 100,000 far-future entries, all in the slot of tick 36000 (36000 % 512 = 160), and ten due at
   // tick 3: fifty ticks of advancing (slots 1..50) must look at the ten and nothing else.
-  std::vector<item> far(100000);
-  for (auto& e : far) w.schedule(e, t0 + 1h);
-  std::vector<item> near(10);
-  for (auto& e : near) w.schedule(e, t0 + 300ms);
+  std::vector<item> distant(100000);
+  for (auto& e : distant) w.schedule(e, t0 + 1h);
+  std::vector<item> soon(10);
+  for (auto& e : soon) w.schedule(e, t0 + 300ms);
   std::size_t fired = 0;
   for (auto t = t0 + 100ms; t <= t0 + 5s; t += 100ms) {
     auto before = w.visited();
