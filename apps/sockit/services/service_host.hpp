@@ -43,6 +43,7 @@ struct host_options {
   // --tls (echo, proto serve): every TCP service runs its tls_hooks, each client's handshake first.
   // TCP on IP addresses only (the commands refuse UDP and unix: with it).
   const tls_context* tls = nullptr;
+  std::chrono::milliseconds tls_handshake_timeout{0};  // with tls: see tcp_service_options
 };
 
 // The number of loops for host_options::threads: itself, or one per core for 0.
