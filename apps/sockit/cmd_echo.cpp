@@ -87,7 +87,10 @@ int run_echo(const echo_args& a, bool json) {
   service_spec spec{"echo", port, "--port", both || a.srv.tcp || tf.on, both || a.srv.udp, echo_open<tcp_connection>,
                     echo_responder(), {}, {}, {}};
   spec.tls_hooks.on_open = echo_open<tls_stream>;
-  if (tf.on) ho.tls = &*tf.ctx;
+  if (tf.on) {
+    ho.tls = &*tf.ctx;
+    ho.tls_handshake_timeout = tf.handshake_limit();
+  }
   return run_services(ho, {spec});
 }
 }  // namespace

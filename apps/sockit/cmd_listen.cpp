@@ -138,9 +138,11 @@ int run_tcp(std::vector<bound_socket>& listeners, const listen_args& a, const co
     po.send_timeout = a.sock.send_timeout.value_or(-1);
     apply_netcat_flags(a.nc, po);
     std::optional<tls_session> ts;
-    if (a.tls.on) {  // the client's hello: no limit but --recv-timeout's
+    if (a.tls.on) {  // the client's hello, within --tls-handshake-timeout (and --recv-timeout)
       int hc = exit_ok;
-      ts = tls_handshake(*c, a.tls, true, "", po.peer_name, po.recv_timeout, hc);
+      double limit = std::chrono::duration<double>(a.tls.handshake_limit()).count();
+      if (po.recv_timeout > 0 && (limit <= 0 || po.recv_timeout < limit)) limit = po.recv_timeout;
+      ts = tls_handshake(*c, a.tls, true, "", po.peer_name, limit, hc);
       if (!ts) return hc;
       po.tls = &*ts;
     }
@@ -160,7 +162,10 @@ int run_hub(std::vector<bound_socket>& listeners, const listen_args& a, const co
   o.crlf = a.nc.crlf;
   o.send_only = a.nc.send_only;
   o.recv_only = a.nc.recv_only;
-  if (a.tls.on) o.tls = &*a.tls.ctx;
+  if (a.tls.on) {
+    o.tls = &*a.tls.ctx;
+    o.tls_handshake_timeout = a.tls.handshake_limit();
+  }
   traffic_dumper dump(ctx.hexdump);
   return run_listen_hub(listeners, o, dump);
 }

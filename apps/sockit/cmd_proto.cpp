@@ -36,7 +36,10 @@ int run_serve(serve_args& a, bool json) {
   if (!check_tls_flags(a.tls, true, a.address.empty() ? nullptr : "a unix: address (proto serve --tls is TCP)", code)) {
     return code;
   }
-  if (a.tls.on) a.opts.tls = &*a.tls.ctx;
+  if (a.tls.on) {
+    a.opts.tls = &*a.tls.ctx;
+    a.opts.tls_handshake_timeout = a.tls.handshake_limit();
+  }
   if (!a.address.empty()) {
     if (!is_unix_address_text(a.address)) {
       return fail_message(fmt::format("bad address '{}': proto serve takes unix:/path or unix:@name here (an IP "

@@ -71,7 +71,7 @@ class hub {
   struct client {
     std::shared_ptr<Conn> conn;
     std::string name;
-    clock::time_point last_recv;
+    clock::time_point last_recv;  // also when it connected, before it sent anything
     clock::time_point progress_at;  // when it last took a byte while over the limit (or got under it)
     std::uint64_t progress_mark = 0;
     bool eof = false;
@@ -272,6 +272,17 @@ void hub<Conn>::on_tick() {
                    o_.stall_seconds, c.conn->output_size());
       drop.push_back(c.conn);
       continue;
+    }
+    if constexpr (std::is_same_v<Conn, tls_stream>) {
+      // A client's first bytes are its hello: until the handshake is done, last_recv is when it
+      // connected, and nothing it sends counts as data.
+      if (!c.conn->handshake_done() && o_.tls_handshake_timeout.count() > 0 &&
+          now - c.last_recv >= o_.tls_handshake_timeout) {
+        notice(fmt::format("TLS handshake with {} failed: no handshake within {} s (--tls-handshake-timeout)", c.name,
+                           std::chrono::duration<double>(o_.tls_handshake_timeout).count()));
+        drop.push_back(c.conn);
+        continue;
+      }
     }
     if (o_.recv_timeout > 0 && !c.eof && now - c.last_recv >= to_ms(o_.recv_timeout)) {
       spdlog::info("dropped {}: nothing received for {} s (--recv-timeout)", c.name, o_.recv_timeout);

@@ -3,6 +3,8 @@
 // others). Private to the CLI.
 #pragma once
 
+#include <chrono>
+
 #include <cstddef>
 #include <vector>
 
@@ -29,6 +31,8 @@ struct hub_options {
   bool send_only = false;      // clients' input is read and dropped
   bool recv_only = false;      // stdin is never read, clients are never half-closed
   const tls_context* tls = nullptr;  // --tls: every client gets a TLS handshake first
+  // --tls-handshake-timeout: a client whose handshake is not done by then is dropped; 0: never.
+  std::chrono::milliseconds tls_handshake_timeout{0};
 };
 
 // Serves the bound TCP `listeners` until a first Ctrl+C/SIGTERM (exit 0; a second one exits 130),

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "args.hpp"
 #include "cli.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
@@ -40,6 +41,14 @@ void add_server_files(CLI::App& cmd, tls_flags& f, const char* group) {
   cmd.add_option("--tls-key", f.key, "The certificate's private key (PEM)")->option_text("FILE")->group(group);
 }
 
+void add_handshake_timeout(CLI::App& cmd, tls_flags& f, const char* name, const char* group) {
+  cmd.add_option(name, f.handshake_timeout,
+                 "Close a client that has not finished its TLS handshake within SECS (default 10); 0: no limit")
+      ->check(seconds_check(true))
+      ->option_text("SECS")
+      ->group(group);
+}
+
 void add_client_trust(CLI::App& cmd, tls_flags& f, const char* group) {
   cmd.add_option("--tls-ca", f.ca, "Trust only the CAs in this PEM file, not the system's")
       ->option_text("FILE")
@@ -53,7 +62,7 @@ void add_client_trust(CLI::App& cmd, tls_flags& f, const char* group) {
 }
 
 void add_alpn(CLI::App& cmd, tls_flags& f, bool server, const char* group) {
-  cmd.add_option("--tls-alpn", f.alpn,
+  cmd.add_option(f.alpn_name, f.alpn,
                  server ? "Protocols to accept, in order of preference (ALPN), e.g. h2,http/1.1"
                         : "Protocols to offer (ALPN), e.g. h2,http/1.1; -v shows the one chosen")
       ->option_text("LIST")
@@ -68,8 +77,12 @@ void add_tls_flags(CLI::App& cmd, tls_flags& f, bool server) {
                server ? "Serve TLS (OpenSSL 3; TLS 1.2 or 1.3) with --tls-cert and --tls-key"
                       : "Speak TLS: verify the server against the system's CAs (or --tls-ca) and its name")
       ->group(group);
-  if (server) add_server_files(cmd, f, group);
-  else add_client_trust(cmd, f, group);
+  if (server) {
+    add_server_files(cmd, f, group);
+    add_handshake_timeout(cmd, f, "--tls-handshake-timeout", group);
+  } else {
+    add_client_trust(cmd, f, group);
+  }
   add_alpn(cmd, f, server, group);
 }
 
@@ -80,6 +93,8 @@ void add_relay_tls_flags(CLI::App& cmd, tls_flags& in, tls_flags& out) {
   cmd.add_flag(in.name, in.on, "Clients speak TLS to the relay (it terminates TLS) with --tls-cert and --tls-key")
       ->group(group);
   add_server_files(cmd, in, group);
+  in.alpn_name = "--tls-in-alpn";
+  add_alpn(cmd, in, true, group);
   cmd.add_flag(out.name, out.on,
                "Speak TLS to TARGET (the relay originates TLS): verify it against the system's CAs (or --tls-ca) "
                "and its name")
@@ -88,10 +103,13 @@ void add_relay_tls_flags(CLI::App& cmd, tls_flags& in, tls_flags& out) {
   add_alpn(cmd, out, false, group);
 }
 
+std::chrono::milliseconds tls_flags::handshake_limit() const { return seconds_to_ms(handshake_timeout.value_or(10)); }
+
 bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& exit) {
   if (!f.on) {
-    const char* given = f.ca ? "--tls-ca" : f.insecure ? "--tls-insecure" : f.alpn ? "--tls-alpn"
-                        : f.sni ? "--tls-sni" : f.cert ? "--tls-cert" : f.key ? "--tls-key" : nullptr;
+    const char* given = f.ca ? "--tls-ca" : f.insecure ? "--tls-insecure" : f.alpn ? f.alpn_name
+                        : f.sni ? "--tls-sni" : f.cert ? "--tls-cert" : f.key ? "--tls-key"
+                        : f.handshake_timeout ? "--tls-handshake-timeout" : nullptr;
     if (given) return usage(exit, fmt::format("{} needs {}", given, f.name));
     return true;
   }
@@ -103,7 +121,7 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
   std::vector<std::string> alpn;
   if (f.alpn) {
     auto list = parse_alpn_list(*f.alpn);
-    if (!list) return usage(exit, fmt::format("bad --tls-alpn '{}': {}", *f.alpn, list.error().message()));
+    if (!list) return usage(exit, fmt::format("bad {} '{}': {}", f.alpn_name, *f.alpn, list.error().message()));
     alpn = std::move(*list);
   }
   if (server) {
@@ -184,7 +202,8 @@ std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bo
   // Ctrl+C ends the wait (the stop handlers exit at once outside a relay).
   auto ec = drive_tls_handshake(s, ts, wait_s > 0 ? deadline::after_seconds(wait_s) : deadline::never());
   if (ec == std::errc::timed_out && wait_s > 0) {
-    exit = fail_message(fmt::format("TLS handshake with {}: no answer within {} s (-w)", peer_name, wait_s));
+    exit = fail_message(fmt::format("TLS handshake with {}: no answer within {} s ({})", peer_name, wait_s,
+                                    server ? "--tls-handshake-timeout or --recv-timeout" : "-w"));
     return std::nullopt;
   }
   if (ec) {

@@ -3,6 +3,7 @@
 // socket with its one-line errors, and the -v line. Private to the CLI.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,12 @@ struct tls_flags {
   std::optional<std::string> sni;     // --tls-sni NAME (clients)
   std::optional<std::string> cert;    // --tls-cert FILE (servers)
   std::optional<std::string> key;     // --tls-key FILE (servers)
+  // --tls-handshake-timeout SECS (servers): a client that has not finished its handshake by then
+  // is closed (one line), so silent or half-speaking clients cannot hold connections; 0: no limit.
+  std::optional<double> handshake_timeout;
+  // The limit in force (10 s unless given).
+  std::chrono::milliseconds handshake_limit() const;
+  const char* alpn_name = "--tls-alpn";  // relay's server side: --tls-in-alpn
 
   std::optional<tls_context> ctx;     // filled by check_tls_flags
 };

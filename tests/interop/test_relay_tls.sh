@@ -45,6 +45,12 @@ out=$( (echo from-s_client; sleep 0.5) | timeout 5 openssl s_client -brief -veri
   -connect "127.0.0.1:$RIN" 2>"$TMP/sc.err")
 expect_eq "$out" from-s_client "--tls-in: s_client round-trip through the relay"
 expect_contains "$TMP/sc.err" "Verification: OK" "--tls-in: s_client verified the relay"
+
+# 1a. --tls-in-alpn: the relay's server side chooses from the client's ALPN offer.
+relay RAL ral "127.0.0.1:$E" "${IN[@]}" --tls-in-alpn h2,http/1.1
+(echo alpn; sleep 0.5) | timeout 5 openssl s_client -CAfile "$CA" -alpn http/1.1 -connect "127.0.0.1:$RAL" \
+  >"$TMP/al.out" 2>/dev/null
+expect_contains "$TMP/al.out" "ALPN protocol: http/1.1" "--tls-in-alpn: the protocol chosen"
 expect_match "$TMP/rin.err" "relay: #1 from 127\.0\.0\.1:[0-9]+: TLS handshake failed: http request$" "--tls-in: the plain client's line"
 
 # 1b. a client that never sends its hello is closed at --connect-timeout, with one line.
@@ -125,6 +131,7 @@ usage() {
 usage "--tls-in without a key" "sockit: --tls-in needs --tls-cert FILE and --tls-key FILE" --tls-in --tls-cert "$CERTS/good.pem"
 usage "--tls-cert without --tls-in" "sockit: --tls-cert needs --tls-in" --tls-cert "$CERTS/good.pem"
 usage "--tls-ca without --tls-out" "sockit: --tls-ca needs --tls-out" --tls-ca "$CA"
+usage "--tls-in-alpn without --tls-in" "sockit: --tls-in-alpn needs --tls-in" --tls-in-alpn h2
 usage "--tls-in --udp" "sockit: --tls-in cannot be used with -u/--udp (TLS relays TCP)" "${IN[@]}" --udp
 usage "--tls-out --delay" "sockit: --delay cannot be used with --tls-out: TLS bytes are copied through the TLS stream" \
   --tls-out --delay 0.1

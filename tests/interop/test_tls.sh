@@ -225,6 +225,34 @@ timeout 10 "$SOCKIT" connect --tls --tls-ca "$CA" localhost "$LP5" </dev/null 2>
 RC=${PIPESTATUS[0]}
 [ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "closed stdout: exit $RC (stderr: $(cat "$TMP/err"))"
 
+# A client that connects and never sends its hello: --tls-handshake-timeout closes it, one line;
+# listen -k serves a client that completes its handshake in time, and keeps it past the limit.
+bg bash -c 'exec "$0" listen -k --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" --tls-handshake-timeout 0.5 0 \
+  < <(sleep 20) >"$2/hk.out" 2>"$2/hk.err"' "$SOCKIT" "$CERTS" "$TMP"
+HK=$BG_PID
+listening_port HKP "$TMP/hk.err" tcp
+got=$(timeout 5 python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); print(len(s.recv(10)))' "$HKP")
+expect_eq "$got" 0 "listen -k --tls-handshake-timeout: a silent client is closed"
+run "$TMP/hk1.out" "$TMP/err" -- "$SOCKIT" connect --tls --tls-ca "$CA" localhost "$HKP" < <(echo in-time; sleep 1)
+expect_rc 0 "listen -k --tls-handshake-timeout: a client in time"
+stop_server "$HK"
+expect_rc 0 "listen -k --tls-handshake-timeout: Ctrl+C"
+expect_contains "$TMP/hk.out" in-time "listen -k --tls-handshake-timeout: the client in time, served past the limit"
+expect_match "$TMP/hk.err" "^sockit: TLS handshake with 127\.0\.0\.1:[0-9]+ failed: no handshake within 0\.5 s \(--tls-handshake-timeout\)$" \
+  "listen -k --tls-handshake-timeout: the line"
+# One client only (no -k): the listener gives up on the silent client, one line, exit 1.
+bg bash -c 'exec "$0" listen --tls --tls-cert "$1/good.pem" --tls-key "$1/good.key" --tls-handshake-timeout 0.5 0 \
+  </dev/null >/dev/null 2>"$2/h1.err"' "$SOCKIT" "$CERTS" "$TMP"
+H1=$BG_PID
+listening_port H1P "$TMP/h1.err" tcp
+bg python3 -c 'import socket, sys, time; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); time.sleep(10)' "$H1P"
+for _ in $(seq 50); do kill -0 "$H1" 2>/dev/null || break; sleep 0.1; done
+wait "$H1"; RC=$?
+cp "$TMP/h1.err" "$TMP/err"
+expect_rc 1 "listen --tls-handshake-timeout, one client"
+expect_match "$TMP/h1.err" "^sockit: TLS handshake with 127\.0\.0\.1:[0-9]+: no answer within 0\.5 s \(--tls-handshake-timeout or --recv-timeout\)$" \
+  "listen --tls-handshake-timeout, one client: the line"
+
 # 10. usage errors: exit 2, one line.
 usage() {
   local text=$1
@@ -245,5 +273,9 @@ usage "--tls cannot be used with --exec/--sh-exec" listen --tls --tls-cert "$CER
 usage "--tls cannot be used with -u (UDP)" listen -u --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" 0
 usage "bad --tls-alpn 'h2,,x': bad ALPN list (names of 1 to 255 bytes, comma-separated)" connect --tls --tls-alpn h2,,x 127.0.0.1 1
 usage "--tls-ca and --tls-insecure contradict each other: choose one" connect --tls --tls-ca "$CA" --tls-insecure 127.0.0.1 1
+usage "--tls-handshake-timeout needs --tls" listen --tls-handshake-timeout 5 0
+run "$TMP/u.out" "$TMP/err" -- "$SOCKIT" listen --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" --tls-handshake-timeout nan 0
+expect_rc 2 "usage: --tls-handshake-timeout nan"
+expect_contains "$TMP/err" "--tls-handshake-timeout" "usage: --tls-handshake-timeout nan: names the flag"
 
 finish

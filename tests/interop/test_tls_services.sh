@@ -16,7 +16,9 @@ CA=$CERTS/ca.pem
 TLS_SERVER=(--tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key")
 
 # --- echo --tls ---------------------------------------------------------------------------------
-bg bash -c 'exec "$0" --json echo "${@:3}" --port 0 >"$1/echo.out" 2>"$2"' "$SOCKIT" "$TMP" "$TMP/echo.err" "${TLS_SERVER[@]}"
+# (--tls-handshake-timeout 60: the silent client of step 2 must outlast a slow run's steps.)
+bg bash -c 'exec "$0" --json echo "${@:3}" --port 0 --tls-handshake-timeout 60 >"$1/echo.out" 2>"$2"' "$SOCKIT" "$TMP" \
+  "$TMP/echo.err" "${TLS_SERVER[@]}"
 E=$BG_PID
 listening_port EP "$TMP/echo.err" tls echo
 
@@ -104,6 +106,23 @@ expect_eq "$got" 0 "echo --tls --idle-timeout: a silent client is closed"
 stop_server "$I"
 expect_rc 0 "echo --tls --idle-timeout: SIGTERM"
 expect_lines <(grep -E "idle for|TLS handshake" "$TMP/idle.err") 1 "echo --tls --idle-timeout: one line for the silent client"
+
+# 7c. --tls-handshake-timeout closes a client that never sends its hello (one line, one error in the
+# totals); a client whose handshake is done in time stays past the limit.
+bg bash -c 'exec "$0" --json echo "${@:3}" --port 0 --tls-handshake-timeout 0.5 >"$1" 2>"$2"' "$SOCKIT" "$TMP/hs.out" \
+  "$TMP/hs.err" "${TLS_SERVER[@]}"
+H=$BG_PID
+listening_port HP "$TMP/hs.err" tls echo
+got=$(timeout 5 python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); print(len(s.recv(10)))' "$HP")
+expect_eq "$got" 0 "echo --tls-handshake-timeout: a silent client is closed"
+out=$( (echo past-the-limit; sleep 1) | timeout 5 openssl s_client -brief -CAfile "$CA" -connect "127.0.0.1:$HP" 2>/dev/null)
+expect_eq "$out" past-the-limit "echo --tls-handshake-timeout: a client in time is served past the limit"
+stop_server "$H"
+expect_rc 0 "echo --tls-handshake-timeout: SIGTERM"
+expect_match "$TMP/hs.err" "echo tls: TLS handshake with 127\.0\.0\.1:[0-9]+ failed: no handshake within 0\.5 s \(--tls-handshake-timeout\)$" \
+  "echo --tls-handshake-timeout: the line"
+expect_eq "$(grep -c 'TLS handshake' "$TMP/hs.err")" 1 "echo --tls-handshake-timeout: one line in all"
+expect_contains "$TMP/hs.out" '"errors":1}' "echo --tls-handshake-timeout: one error in the totals"
 
 # --- proto serve --tls / proto call --tls ------------------------------------------------------
 bg bash -c 'exec "$0" proto serve --v2 "${@:3}" --port 0 >"$1/proto.out" 2>"$2"' "$SOCKIT" "$TMP" "$TMP/proto.err" "${TLS_SERVER[@]}"

@@ -310,6 +310,7 @@ int run_server(const server_options& opts) {
   ho.unix_at = opts.unix_at;
   ho.unix = opts.unix;
   ho.tls = opts.tls;
+  ho.tls_handshake_timeout = opts.tls_handshake_timeout;
   proto_report report(opts, counters);
   return run_services(ho, {spec}, report);
 }

@@ -5,6 +5,7 @@
 // the peer is still sending.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@ struct server_options {
   std::optional<unix_address> unix_at;
   unix_flags unix;
   const tls_context* tls = nullptr;  // --tls: every client's TLS handshake first (TCP on IP only)
+  std::chrono::milliseconds tls_handshake_timeout{0};  // --tls-handshake-timeout; 0: never
 };
 
 // Runs until SIGINT/SIGTERM (the first drains, a second stops at once); prints the listening

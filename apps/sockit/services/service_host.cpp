@@ -122,6 +122,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
   to.idle_timeout = opts.idle_timeout;
+  to.tls_handshake_timeout = opts.tls_handshake_timeout;
   to.reuse_port = shared;
   to.prepare = tcp_prepare;
   unix_socket_file unix_file;  // removed when the run ends (a signal's exit removes it too)

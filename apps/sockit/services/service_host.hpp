@@ -43,6 +43,7 @@ struct host_options {
   // --tls (echo, proto serve): every TCP service runs its tls_hooks, each client's handshake first.
   // TCP on IP addresses only (the commands refuse UDP and unix: with it).
   const tls_context* tls = nullptr;
+  std::chrono::milliseconds tls_handshake_timeout{0};  // with tls: see tcp_service_options
   // Windows, echo: the TCP side on completions (completion_echo.hpp) when the engine is iocp or
   // auto and nothing asks for what that server lacks; ignored elsewhere.
   bool completion_echo = false;

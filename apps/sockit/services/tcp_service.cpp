@@ -37,7 +37,9 @@ class basic_tcp_service final : public tcp_service {
   // A live connection and its idle timer (intrusive: it must not move, hence the unique_ptr).
   struct slot : timer_wheel::entry {
     std::shared_ptr<Conn> conn;
+    event_loop::timer_id handshake_timer = 0;  // TLS: armed until the handshake is done or it closes
   };
+  void arm_handshake_limit(slot& sl);
   void admit(socket s, const endpoint& peer) override;
   void on_idle_tick() override;
   void add_live(service_stats& t) const override;
@@ -89,7 +91,28 @@ void basic_tcp_service<Conn>::closed(Conn& c, std::error_code ec) {
                   c.bytes_out(), ec ? ": " + ec.message() : "");
   }
   if (handler_.on_close) handler_.on_close(c, ec);
+  if (auto it = live_.find(&c); it != live_.end() && it->second->handshake_timer) loop_.cancel(it->second->handshake_timer);
   live_.erase(&c);  // the connection keeps itself alive until close() returns
+}
+
+template <class Conn>
+void basic_tcp_service<Conn>::arm_handshake_limit(slot& sl) {
+  if constexpr (std::is_same_v<Conn, tls_stream>) {
+    const auto limit = opts_.tls_handshake_timeout;
+    if (limit.count() <= 0 || sl.conn->handshake_done()) return;
+    // The timer goes with the connection (closed() cancels it), so `this` and `sl` outlive it.
+    sl.handshake_timer = loop_.run_after(limit, [this, &sl, limit] {
+      sl.handshake_timer = 0;
+      if (sl.conn->closed() || sl.conn->handshake_done()) return;
+      ++stats_.errors;
+      spdlog::warn("{} {}: TLS handshake with {} failed: no handshake within {} s (--tls-handshake-timeout)",
+                   stats_.service, stats_.proto, peer_name(sl.conn->peer()),
+                   std::chrono::duration<double>(limit).count());
+      sl.conn->close(std::make_error_code(std::errc::timed_out));  // timed_out: not logged again
+    });
+  } else {
+    (void)sl;
+  }
 }
 
 template <class Conn>
@@ -117,6 +140,7 @@ void basic_tcp_service<Conn>::admit(socket s, const endpoint& peer) {
   }
   if (conn->closed()) return;  // a TLS hello that failed at once: its close is on its way
   if (idle_wheel_) idle_wheel_->schedule(sl, conn->last_activity() + opts_.idle_timeout);
+  arm_handshake_limit(sl);
   spdlog::debug("{} {}: connection from {} on loop {}", stats_.service, stats_.proto, peer_name(peer), opts_.loop_index);
   handler_.on_open(*conn);
 }

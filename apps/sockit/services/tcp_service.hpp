@@ -24,6 +24,9 @@ namespace sockit::cli {
 struct tcp_service_options {
   std::size_t max_connections = 1000;  // the host passes its own (by default from the fd limit)
   std::chrono::milliseconds idle_timeout{0};  // 0: never
+  // Over TLS: a client whose handshake is not done this long after it connected is closed (one
+  // warning line, counted in errors); 0: never.
+  std::chrono::milliseconds tls_handshake_timeout{0};
   bool reuse_port = false;                    // SO_REUSEPORT: one listener per loop on one port
   std::size_t loop_index = 0;                 // which of the host's loops, for the debug log
   socket_prepare prepare;                     // the listener's socket options (before bind)
