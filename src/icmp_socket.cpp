@@ -226,6 +226,8 @@ const char* kind_name(socket_kind kind, int family) noexcept {
 
 bool may_flood() noexcept { return ::getuid() == 0; }
 
+std::size_t max_echo_payload(int family) noexcept { return family == AF_INET6 ? max_payload_v6 : max_payload_v4; }
+
 std::error_code drop_privileges() {
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();

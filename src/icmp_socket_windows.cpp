@@ -303,6 +303,8 @@ const char* kind_name(socket_kind kind, int family) noexcept {
 
 bool may_flood() noexcept { return false; }
 
+std::size_t max_echo_payload(int) noexcept { return max_request_data; }
+
 result<ping_socket> open_ping_socket(int family, socket_choice choice, std::uint16_t raw_id, bool filter) {
   (void)raw_id;  // the helper call picks the identifier on the wire
   (void)filter;
@@ -366,9 +368,11 @@ result<std::size_t> try_send(const ping_socket& s, std::span<const std::byte> me
   r->seq = static_cast<std::uint16_t>((std::to_integer<unsigned>(message[6]) << 8) | std::to_integer<unsigned>(message[7]));
   r->to = to;
   r->data.assign(message.begin() + header_size, message.end());
-  // Room for the reply structure, the echoed data and an ICMP error's 8 bytes (Microsoft's
-  // documented minimum), plus IP options.
-  r->reply.resize(std::max(sizeof(ICMP_ECHO_REPLY), v6_reply_size) + r->data.size() + 8 + 40);
+  r->data.reserve(1);  // -s 0: still a buffer to point at
+  // Room for the reply structure, the echoed data, an ICMP error's 8 bytes and the
+  // IO_STATUS_BLOCK an asynchronous call keeps there (Microsoft's documented minimum), plus IP
+  // options.
+  r->reply.resize(std::max(sizeof(ICMP_ECHO_REPLY), v6_reply_size) + r->data.size() + 8 + sizeof(IO_STATUS_BLOCK) + 40);
   {
     std::lock_guard lk(s.sender->mu);
     s.sender->to_send.push_back(std::move(r));

@@ -641,7 +641,9 @@ int run_ping(const ping_args& a, const context& ctx) {
     auto t = std::make_unique<target>();
     t->host = host;
     t->addr = eps->front();
-    std::size_t max_payload = t->addr.is_v6() ? icmp::max_payload_v6 : icmp::max_payload_v4;
+    std::size_t max_payload = mode == probe_mode::icmp ? icmp::max_echo_payload(t->addr.family())
+                              : t->addr.is_v6()       ? icmp::max_payload_v6
+                                                      : icmp::max_payload_v4;
     if (static_cast<std::size_t>(a.size) > max_payload) {
       return fail_message(fmt::format("bad -s '{}': at most {} data bytes for {}", a.size, max_payload, t->addr.address()),
                           exit_usage);

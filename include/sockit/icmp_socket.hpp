@@ -60,6 +60,10 @@ enum class socket_choice { automatic, raw, datagram };
 result<ping_socket> open_ping_socket(int family, socket_choice choice = socket_choice::automatic,
                                      std::uint16_t raw_id = 0, bool filter = true);
 
+// The most data bytes one echo request may carry: what fits in an IP datagram (max_payload_v4,
+// max_payload_v6), or 65500 on Windows, the helper calls' limit.
+std::size_t max_echo_payload(int family) noexcept;
+
 // Whether the process may send requests closer together than iputils' 0.2 s floor: root on Linux
 // (as iputils), nobody on Windows (no notion of root there; the floor holds for everyone).
 bool may_flood() noexcept;

@@ -7,8 +7,8 @@
 #     counts;
 #   - Ctrl+C (kill -INT) in an endless ping: the summary, exit 0;
 #   - ::1 replies, or, where Icmp6SendEcho2 is missing (Wine 8.0), one line naming it, exit 2;
-#   - --socket raw (no socket kind to choose on Windows), -i below 0.2 s, a malformed host: one
-#     line, exit 2.
+#   - --socket raw (no socket kind to choose on Windows), -i below 0.2 s, -s above Windows' 65500,
+#     a malformed host: one line, exit 2.
 # Usage: test_wine_ping.sh SOCKIT_EXE
 set -u
 exe=$1
@@ -106,5 +106,6 @@ expect_usage() {
 expect_usage "--socket raw" "ping: --socket raw: not available on Windows (it pings through IcmpSendEcho2)" \
   ping --socket raw -c 1 127.0.0.1
 expect_usage "-i 0.05" "bad -i '0.05'" ping -i 0.05 -c 1 127.0.0.1
+expect_usage "-s 65501" "bad -s '65501': at most 65500 data bytes for 127.0.0.1" ping -s 65501 -c 1 127.0.0.1
 expect_usage "malformed host" "bad host '127.0.0.300'" ping -c 1 127.0.0.300
-echo "ok: --socket raw, -i 0.05 and a malformed host answer one line, exit 2"
+echo "ok: --socket raw, -i 0.05, -s 65501 and a malformed host answer one line, exit 2"
