@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include <netinet/in.h>
+#include "detail/net.hpp"
 
 namespace sockit::icmp {
 namespace {

@@ -215,6 +215,19 @@ result<queued_error> try_receive_error(const ping_socket& s, std::span<std::byte
   return q;
 }
 
+const char* kind_name(socket_kind kind, int family) noexcept {
+  switch (kind) {
+    case socket_kind::raw: return "raw";
+    case socket_kind::datagram: return "datagram";
+    case socket_kind::echo_api: break;  // Windows' (icmp_socket_windows.cpp); never opened here
+  }
+  return family == AF_INET6 ? "Icmp6SendEcho2" : "IcmpSendEcho2";
+}
+
+bool may_flood() noexcept { return ::getuid() == 0; }
+
+std::size_t max_echo_payload(int family) noexcept { return family == AF_INET6 ? max_payload_v6 : max_payload_v4; }
+
 std::error_code drop_privileges() {
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();

@@ -41,6 +41,11 @@ constexpr int default_size = 56;
 // there is no timing (no time= field, no rtt line), as in iputils.
 constexpr std::size_t timing_bytes = 16;
 constexpr std::size_t seq_space = 65536;
+#ifdef SIGQUIT
+constexpr int status_signal = SIGQUIT;  // Ctrl+\: a running status line on stderr
+#else
+constexpr int status_signal = 0;  // Windows has none (its loop ignores 0; Ctrl+Break stops as Ctrl+C)
+#endif
 
 enum class probe_mode { icmp, tcp, udp };
 
@@ -175,7 +180,7 @@ class pinger {
   }
 
   void on_signal(int sig) {
-    if (sig == SIGQUIT) {
+    if (sig == status_signal) {
       for (auto& t : targets_) {
         print_err("{}{}\n", targets_.size() > 1 ? t->addr.address() + ": " : "", status_line(t->stats));
       }
@@ -235,7 +240,7 @@ class pinger {
       json_object o;
       o.add("event", "start").add("host", t.host).add("address", t.addr.address());
       o.add("mode", mode_ == probe_mode::icmp ? "icmp" : mode_ == probe_mode::tcp ? "tcp" : "udp");
-      if (mode_ == probe_mode::icmp) o.add("socket", t.ps.kind == icmp::socket_kind::raw ? "raw" : "datagram");
+      if (mode_ == probe_mode::icmp) o.add("socket", icmp::kind_name(t.ps.kind, t.addr.family()));
       if (mode_ != probe_mode::icmp) o.add("port", static_cast<int>(t.addr.port()));
       if (mode_ != probe_mode::tcp) o.add("data_bytes", a_.size);
       print_json(o);
@@ -599,7 +604,7 @@ class pinger {
 int run_ping(const ping_args& a, const context& ctx) {
   probe_mode mode = a.tcp_port ? probe_mode::tcp : a.udp_port ? probe_mode::udp : probe_mode::icmp;
   // As iputils: an interval below 0.2 s floods, and only root may.
-  if (a.interval < min_user_interval_s && ::getuid() != 0) {
+  if (a.interval < min_user_interval_s && !icmp::may_flood()) {
     return fail_message(fmt::format("bad -i '{}': an interval below {} s needs root (as iputils: cannot flood)",
                                     a.interval, min_user_interval_s),
                         exit_usage);
@@ -636,7 +641,9 @@ int run_ping(const ping_args& a, const context& ctx) {
     auto t = std::make_unique<target>();
     t->host = host;
     t->addr = eps->front();
-    std::size_t max_payload = t->addr.is_v6() ? icmp::max_payload_v6 : icmp::max_payload_v4;
+    std::size_t max_payload = mode == probe_mode::icmp ? icmp::max_echo_payload(t->addr.family())
+                              : t->addr.is_v6()       ? icmp::max_payload_v6
+                                                      : icmp::max_payload_v4;
     if (static_cast<std::size_t>(a.size) > max_payload) {
       return fail_message(fmt::format("bad -s '{}': at most {} data bytes for {}", a.size, max_payload, t->addr.address()),
                           exit_usage);
@@ -651,6 +658,18 @@ int run_ping(const ping_args& a, const context& ctx) {
     if (mode == probe_mode::icmp) {
       auto s = icmp::open_ping_socket(t->addr.family(), choice, static_cast<std::uint16_t>(base_id + index), filter);
       if (!s) {
+        // Only Windows says this: its ICMP helper calls have no socket kind to choose, and
+        // Icmp6CreateFile may be missing (Wine 8.0 does not implement it).
+        if (s.error() == errc::not_supported && choice != icmp::socket_choice::automatic) {
+          return fail_message(fmt::format("ping: --socket {}: not available on Windows (it pings through {})",
+                                          a.socket_kind, icmp::kind_name(icmp::socket_kind::echo_api, t->addr.family())),
+                              exit_usage);
+        }
+        if (s.error() == errc::not_supported) {
+          return fail_message(fmt::format("ping {}: {} is not available on this system", host,
+                                          icmp::kind_name(icmp::socket_kind::echo_api, t->addr.family())),
+                              exit_usage);
+        }
         if (s.error() == std::errc::operation_not_permitted) {
           return fail_message("ping: no permission for ICMP sockets: " + icmp::permission_hint("sockit"), exit_usage);
         }
@@ -672,7 +691,7 @@ int run_ping(const ping_args& a, const context& ctx) {
   if (auto ec = icmp::drop_privileges()) return fail_message(describe("ping: drop privileges", ec), exit_usage);
   spdlog::info("pinging {} host(s), every {} s", p.targets().size(), a.interval);
 
-  if (auto ec = (*loop)->on_signals({SIGINT, SIGTERM, SIGQUIT}, [&p](int sig) { p.on_signal(sig); })) {
+  if (auto ec = (*loop)->on_signals({SIGINT, SIGTERM, status_signal}, [&p](int sig) { p.on_signal(sig); })) {
     return fail("signalfd", ec);
   }
   p.start();
