@@ -1,7 +1,7 @@
 // The files `sockit send` reads, on Windows (see source_file.hpp): the C runtime's _open in
 // binary mode, not inherited by children, and _fstat64 for sizes past 2 GiB. Windows has no Unix
-// mode: the header carries what the C runtime reports (0666, or 0444 for a read-only file, with
-// 0111 for .exe/.bat/.cmd/.com), and the C runtime's errno is reported, as open(2)'s would be.
+// mode: the header carries what the C runtime's _fstat64 reports of a descriptor (0666, or 0444
+// for a read-only file), and the C runtime's errno is reported, as open(2)'s would be.
 #include "source_file.hpp"
 
 #include <cerrno>

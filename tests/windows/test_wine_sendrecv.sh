@@ -103,6 +103,9 @@ cmp -s data.bin lin/data.bin || fail "sockit.exe send -> Linux recv: lin/data.bi
 json_is ws.json '.role + " " + (.files|tostring) + " " + (.bytes|tostring)' "send 1 $size" "sockit.exe send --json"
 json_is ws.json '.items[0].name + " " + .items[0].hash' "data.bin $hash" "sockit.exe send --json item"
 json_is lr.json '.items[0].name' "data.bin" "Linux recv --json name"
+# Windows has no Unix mode: the header says 0666 (the C runtime's view), stored & ~umask.
+mode=$(printf '%o' $((0666 & ~0$(umask))))
+[ "$(stat -c %a lin/data.bin)" = "$mode" ] || fail "sockit.exe send: stored with mode $(stat -c %a lin/data.bin), expected $mode"
 from_win=$(jq -r .mb_per_s ws.json)
 echo "ok: sockit.exe send -> Linux recv, 20 MB byte-exact, named from a Windows path ($from_win MB/s)"
 rm lin/data.bin win/data.bin
