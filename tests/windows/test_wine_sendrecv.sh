@@ -5,12 +5,13 @@
 #   2. `sockit.exe send` -> Linux `recv` (TransmitFile), the file named by a Windows path
 #      (Z:\...\data.bin: the receiver is asked for "data.bin");
 #   3. resume into sockit.exe: a Linux `send --resume` cut off by a relay after 6 MiB of body and
-#      killed, so the Windows `recv --resume` keeps its part file; then both again with --resume:
-#      only the rest crosses;
+#      killed, so the Windows `recv --resume` keeps its part file; then both again with --resume
+#      (and -f over a stale data.bin): only the rest crosses;
 #   4. resume from sockit.exe: `sockit.exe send --resume` to a Linux `recv --resume` that holds
 #      the first 5 MiB: TransmitFile starts at that offset;
-#   5. bad input: a missing file (one line, exit 1), no port (exit 2), and a name Windows cannot
-#      store ("a:b") refused by sockit.exe recv with one line on both sides, nothing stored.
+#   5. bad input: a missing file (one line, exit 1), no port (exit 2), an existing name without
+#      -f, and a name Windows cannot store ("a:b"), refused by sockit.exe recv with one line on
+#      both sides, nothing stored (section 3's second receiver replaced a file under -f);
 #   6. Ctrl+C at sockit.exe send while its chunk waits on a receiver that takes nothing: exit 1,
 #      one line, within a few seconds.
 # Prints the rates the --json summaries report (Linux to Linux in the same run, for a rough
@@ -134,7 +135,8 @@ wait_rc "$rpid" 1 "sockit.exe recv --resume of a killed sender"
 grep -q "transfer truncated at $cut of $size bytes" wr3.err || fail "sockit.exe recv: no 'truncated' line"
 [ -e win/data.bin ] && fail "a truncated transfer left win/data.bin"
 [ "$(stat -c %s "$part" 2>/dev/null)" = "$cut" ] || fail "sockit.exe recv --resume did not keep its $cut bytes"
-"$here/wine.sh" "$exe" --json recv 0 -o win --resume >wr3.json 2>wr3.err &
+head -c 1000 /dev/urandom >win/data.bin  # replaced (MoveFileEx, MOVEFILE_REPLACE_EXISTING) under -f
+"$here/wine.sh" "$exe" --json recv 0 -o win --resume -f >wr3.json 2>wr3.err &
 pid=$!
 pids+=("$pid")
 port=$(port_of wr3.err) || fail "sockit.exe recv --resume (again) never said where it listens"
@@ -170,6 +172,15 @@ win recv >/dev/null 2>bad.err
 rc=$?
 [ "$rc" -eq 2 ] || fail "sockit.exe recv without a port: exit $rc, expected 2"
 [ "$(wc -l <bad.err)" -eq 1 ] || fail "sockit.exe recv without a port: not one line: $(cat bad.err)"
+"$here/wine.sh" "$exe" recv 0 -o win >/dev/null 2>wr5.err &
+pid=$!
+pids+=("$pid")
+port=$(port_of wr5.err) || fail "sockit.exe recv never said where it listens"
+"$lin" send data.bin "127.0.0.1:$port" 2>ls5.err && fail "Linux send over an existing win/data.bin without -f succeeded"
+wait_rc "$pid" 1 "sockit.exe recv refusing an existing name"
+grep -q "^sockit: refused 'data.bin': win/data.bin exists (the receiver needs --force to replace it)" wr5.err ||
+  fail "sockit.exe recv's line for an existing name: $(cat wr5.err)"
+cmp -s data.bin win/data.bin || fail "the refused transfer changed win/data.bin"
 printf 'x' >'a:b'
 "$here/wine.sh" "$exe" recv 0 -o win >/dev/null 2>wr5.err &
 pid=$!
@@ -182,7 +193,7 @@ grep -q "^sockit: receiver: refused 'a:b': the name contains ':'" ls5.err || fai
 wait_rc "$pid" 1 "sockit.exe recv refusing 'a:b'"
 grep -q "^sockit: refused 'a:b': the name contains ':'" wr5.err || fail "sockit.exe recv's line for 'a:b': $(cat wr5.err)"
 [ -z "$(ls -A win | grep -v '^data.bin$')" ] || fail "a refused name left something behind: $(ls -A win)"
-echo "ok: bad input (missing file exit 1, no port exit 2, 'a:b' refused on both sides)"
+echo "ok: bad input (missing file exit 1, no port exit 2; an existing name and 'a:b' refused on both sides)"
 
 # --- 6. Ctrl+C while sockit.exe send waits on a receiver that takes nothing -------------------------
 "$lin" recv 0 -o lin -f >/dev/null 2>lr6.err &
