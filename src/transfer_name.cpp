@@ -1,6 +1,9 @@
 // File name checks for received files.
 #include "sockit/transfer_name.hpp"
 
+#include <array>
+#include <cctype>
+
 #include "sockit/xxh3.hpp"
 
 namespace sockit {
@@ -29,6 +32,37 @@ std::string_view transfer_name_problem(std::string_view name) noexcept {
     return "reserved for partial files (.NAME.sockit-part)";
   }
   return {};
+}
+
+std::string_view windows_name_problem(std::string_view name) noexcept {
+  for (char c : name) {
+    if (c == '\\') return "contains '\\' (a path on Windows, not a name)";
+    if (c == ':') return "contains ':', which Windows does not allow in a name";
+    if (std::string_view("*?\"<>|").find(c) != std::string_view::npos) {
+      return "contains one of * ? \" < > |, which Windows does not allow in a name";
+    }
+  }
+  if (!name.empty() && (name.back() == '.' || name.back() == ' ')) return "ends with a dot or space (Windows drops them)";
+  // The device names stay devices whatever the extension: "nul.txt" is NUL.
+  std::string stem(name.substr(0, name.find('.')));
+  while (!stem.empty() && stem.back() == ' ') stem.pop_back();
+  for (auto& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static constexpr std::array<std::string_view, 4> devices{"CON", "PRN", "AUX", "NUL"};
+  for (auto d : devices) {
+    if (stem == d) return "is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)";
+  }
+  if (stem.size() == 4 && (stem.starts_with("COM") || stem.starts_with("LPT")) && stem[3] >= '1' && stem[3] <= '9') {
+    return "is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)";
+  }
+  return {};
+}
+
+std::string_view local_name_problem(std::string_view name) noexcept {
+  auto why = transfer_name_problem(name);
+#ifdef _WIN32
+  if (why.empty()) why = windows_name_problem(name);
+#endif
+  return why;
 }
 
 std::string partial_name(std::string_view name) {

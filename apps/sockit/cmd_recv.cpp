@@ -62,6 +62,10 @@ class body_sink {
       return {};
     }
     auto p = socket_to_file::open(1 << 20);
+    if (!p && p.error() == errc::not_supported) {  // no splice (Windows): recv + write
+      splice_ = false;
+      return open();
+    }
     if (!p) return p.error();
     pipe_ = std::make_unique<socket_to_file>(std::move(*p));
     return {};
@@ -219,7 +223,7 @@ class receiver {
 
   int receive_file(const wire::file_header& hdr, file_outcome& out) {
     std::string shown = "'" + one_line(hdr.name) + "'";
-    if (auto why = transfer_name_problem(hdr.name); !why.empty()) {
+    if (auto why = local_name_problem(hdr.name); !why.empty()) {
       return refuse(wire::error_code_class::refused, "refused " + shown + ": the name " + std::string(why));
     }
     if (a_.max_size > 0 && hdr.size > static_cast<std::uint64_t>(a_.max_size)) {
@@ -420,7 +424,7 @@ int run_recv(const recv_args& given, const context& ctx) {
   if (!a.raw && !a.name.empty()) return fail_message("--name goes with --raw (files sent by sockit send carry their names)", exit_usage);
   if (a.raw && a.resume) return fail_message("--resume needs the sockit protocol, not --raw", exit_usage);
   if (a.raw) {
-    if (auto why = transfer_name_problem(a.name); !why.empty()) {
+    if (auto why = local_name_problem(a.name); !why.empty()) {
       return fail_message("bad --name '" + one_line(a.name) + "': " + std::string(why), exit_usage);
     }
   }

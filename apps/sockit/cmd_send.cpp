@@ -9,10 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -20,6 +16,7 @@
 #include "socket_flags.hpp"
 #include "commands.hpp"
 #include "json.hpp"
+#include "source_file.hpp"
 #include "stop_signals.hpp"
 #include "transfer_channel.hpp"
 #include "transfer_progress.hpp"
@@ -56,30 +53,24 @@ struct source {
                                 size(o.size), mode(o.mode) {}
   source& operator=(source&&) = delete;
   ~source() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) close_source(fd);
   }
 };
-
-std::string base_name(const std::string& path) {
-  std::string p = path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
 
 int open_sources(const std::vector<std::string>& paths, bool raw, std::vector<source>& out) {
   std::set<std::string> names;
   for (const auto& path : paths) {
     source s;
     s.path = path;
-    s.name = base_name(path);
-    s.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (s.fd < 0) return fail("open " + path, last_error());
-    struct stat st {};
-    if (::fstat(s.fd, &st) != 0) return fail("stat " + path, last_error());
-    if (!S_ISREG(st.st_mode)) return fail_message("cannot send '" + path + "': not a regular file");
-    s.size = static_cast<std::uint64_t>(st.st_size);
-    s.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    s.name = source_base_name(path);
+    auto fd = open_source(path);
+    if (!fd) return fail("open " + path, fd.error());
+    s.fd = *fd;
+    auto st = stat_source(s.fd);
+    if (!st) return fail("stat " + path, st.error());
+    if (!st->regular) return fail_message("cannot send '" + path + "': not a regular file");
+    s.size = st->size;
+    s.mode = st->mode;
     if (!raw) {
       if (auto why = transfer_name_problem(s.name); !why.empty()) {
         return fail_message("cannot send '" + path + "': its name " + std::string(why));

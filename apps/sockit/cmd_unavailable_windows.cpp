@@ -30,7 +30,5 @@ void unavailable(CLI::App& cmd, context& ctx, const char* why) {
 }  // namespace
 
 void setup_relay(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it copies with splice(2), a Linux call"); }
-void setup_send(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it sends with sendfile(2), a Linux call"); }
-void setup_recv(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it pairs with send, which needs sendfile(2)"); }
 
 }  // namespace sockit::cli

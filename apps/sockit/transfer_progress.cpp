@@ -5,8 +5,16 @@
 #include <chrono>
 #include <cmath>
 
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX  // std::min and std::max, not windows.h's macros
+#endif
+#include <io.h>
+#include <windows.h>
+#else
 #include <sys/ioctl.h>
 #include <unistd.h>
+#endif
 
 #include <fmt/core.h>
 
@@ -59,6 +67,20 @@ std::string progress_line(std::string_view name, std::uint64_t done, std::uint64
   return line + tail;
 }
 
+namespace {
+// The terminal's width, or 0 when unknown.
+int stderr_columns() {
+#ifdef _WIN32
+  CONSOLE_SCREEN_BUFFER_INFO info{};
+  if (!::GetConsoleScreenBufferInfo(::GetStdHandle(STD_ERROR_HANDLE), &info)) return 0;
+  return info.srWindow.Right - info.srWindow.Left + 1;
+#else
+  winsize ws{};
+  return ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+#endif
+}
+}  // namespace
+
 bool transfer_progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 void transfer_progress::begin(std::string_view name, std::uint64_t total, std::uint64_t from) {
@@ -87,8 +109,8 @@ void transfer_progress::finish() {
 }
 
 void transfer_progress::draw() {
-  winsize ws{};
-  int width = (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) ? ws.ws_col : 80;
+  int columns = stderr_columns();
+  int width = columns > 20 ? columns : 80;
   double seconds = std::chrono::duration<double>(clock::now() - started_).count();
   // \r and "erase to end of line": a shorter line leaves nothing of the previous one behind.
   write_err("\r" + progress_line(name_, done_, total_, from_, seconds, width) + "\x1b[K");

@@ -15,6 +15,9 @@ namespace sockit {
 // sent. A signal is retried; on a non-blocking socket with a full send buffer the result is
 // errc::would_block (on a blocking socket the call waits, as send(2) would). A file that ends
 // before `count` gives errc::end_of_stream when nothing could be sent.
+// On Windows it is TransmitFile, at most 256 KiB a call: a chunk the peer has not taken within
+// 200 ms stays in flight and the call returns errc::would_block; the next call with the same
+// socket, file and offset collects it (a call with others cancels it first).
 result<std::size_t> try_sendfile(const socket& s, int file_fd, std::uint64_t& offset, std::size_t count);
 
 // Sends `count` bytes of the file from `offset` (advanced as bytes go), waiting for room up to

@@ -27,6 +27,21 @@ TEST(transfer_name, hostile_names_are_refused) {
   }
 }
 
+TEST(transfer_name, windows_refuses_more) {
+  for (const char* n : {"a\\b", "..\\x", "c:x", "s:stream", "a*", "a?", "a\"b", "a<b", "a>b", "a|b", "dot.", "space ",
+                        "CON", "nul.txt", "Aux", "com1", "LPT9.log", "con .txt"}) {
+    EXPECT_NE(sockit::windows_name_problem(n), "") << "accepted: " << n;
+  }
+  for (const char* n : {"a.txt", ".hidden", "console", "com0", "com10", "lpt", "nul_", "ünïcödé.txt", "a..b"}) {
+    EXPECT_EQ(sockit::windows_name_problem(n), "") << n;
+  }
+#ifdef _WIN32
+  EXPECT_NE(sockit::local_name_problem("back\\slash"), "");
+#else
+  EXPECT_EQ(sockit::local_name_problem("back\\slash"), "");  // a name like any other on Linux
+#endif
+}
+
 TEST(transfer_name, partial_names) {
   EXPECT_EQ(partial_name("a.txt"), ".a.txt.sockit-part");
   // ".NAME.sockit-part" would pass 255 bytes: a hash of the name instead, still unique per name.

@@ -8,7 +8,7 @@
 #   - proto across the line both ways: Linux `proto serve` called by `sockit.exe proto call`, and
 #     `sockit.exe proto serve` called by the Linux `proto call`;
 #   - udp send, probe and bench from sockit.exe against the Linux echo server;
-#   - what Windows lacks answers one line and exit 2: send (not available on Windows), a
+#   - what Windows lacks answers one line and exit 2: a
 #     unix: address, --tls, --exec.
 # The 50 MB transfers through connect/listen are test_wine_transfer.sh.
 # Usage: test_wine_cli.sh SOCKIT_EXE LINUX_SOCKIT
@@ -131,8 +131,7 @@ expect_usage() {
   [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "$what: more than one line: $out"
   echo "$out" | grep -q -e "$pattern" || fail "$what: '$out' does not say '$pattern'"
 }
-expect_usage "send" "send: not available on Windows" send 127.0.0.1:9 "$work/in"
 expect_usage "echo unix:" "Unix sockets are not available on Windows" echo unix:/tmp/sockit-win.sock
 expect_usage "echo --tls" "not available on Windows" echo --tls --tls-cert "$work/in" --tls-key "$work/in"
 expect_usage "connect --exec" "--exec: not available on Windows" connect --exec cmd.exe 127.0.0.1 "$lport"
-echo "ok: send, unix:, --tls and --exec answer 'not available on Windows' with exit 2"
+echo "ok: unix:, --tls and --exec answer 'not available on Windows' with exit 2"

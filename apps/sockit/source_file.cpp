@@ -1,0 +1,34 @@
+// The files `sockit send` reads, on Linux (see source_file.hpp).
+#include "source_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sockit/error.hpp"
+
+namespace sockit::cli {
+
+result<int> open_source(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return last_error();
+  return fd;
+}
+
+result<source_info> stat_source(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return last_error();
+  return source_info{static_cast<std::uint64_t>(st.st_size), static_cast<std::uint32_t>(st.st_mode & 07777),
+                     S_ISREG(st.st_mode)};
+}
+
+void close_source(int fd) noexcept { ::close(fd); }
+
+std::string source_base_name(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+}  // namespace sockit::cli
