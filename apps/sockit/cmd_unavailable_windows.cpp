@@ -32,7 +32,6 @@ void unavailable(CLI::App& cmd, context& ctx, const char* why) {
 void setup_ping(CLI::App& cmd, context& ctx) {
   unavailable(cmd, ctx, "raw ICMP sockets are Linux's; Windows would need IcmpSendEcho2");
 }
-void setup_relay(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it copies with splice(2), a Linux call"); }
 void setup_send(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it sends with sendfile(2), a Linux call"); }
 void setup_recv(CLI::App& cmd, context& ctx) { unavailable(cmd, ctx, "it pairs with send, which needs sendfile(2)"); }
 
