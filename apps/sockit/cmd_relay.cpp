@@ -145,6 +145,11 @@ int run_relay(relay_args& a, bool json) {
   if (!unix_in && !parse_listen(a.listen, a.udp, listen_at, code)) return code;
   int threads = 1;
   if (!parse_threads_arg(a.threads, threads, code)) return code;
+#ifdef _WIN32
+  if (threads != 1) {
+    return fail_message("--threads: not available on Windows (each loop listens on the port itself: SO_REUSEPORT)", exit_usage);
+  }
+#endif
   if (unix_in && threads != 1) {
     return fail_message("--threads: a unix: LISTEN is served by one loop (Unix sockets have no SO_REUSEPORT)", exit_usage);
   }

@@ -151,4 +151,5 @@ refused "bad TARGET" relay 0 "127.0.0.1:0"
 refused "--pipe-size: not available on Windows" relay --pipe-size 65536 0 "127.0.0.1:$eport"
 refused "Unix sockets are not available on Windows" relay 0 unix:/tmp/sockit-relay.sock
 refused "--tls-out: not available on Windows" relay 0 "127.0.0.1:$eport" --tls-out
-echo "ok: bad TARGET, --pipe-size, unix: and --tls-out: one line each, exit 2"
+refused "--threads: not available on Windows" relay --threads 2 0 "127.0.0.1:$eport"
+echo "ok: bad TARGET, --pipe-size, unix:, --tls-out and --threads 2: one line each, exit 2"
