@@ -56,6 +56,7 @@ struct relay_args {
   tls_flags tls_in, tls_out;  // --tls-in (with --tls-cert, --tls-key), --tls-out (with --tls-ca...)
   // Options given on the command line, for the TCP-only / UDP-only / not-with-TLS checks.
   std::vector<CLI::Option*> udp_only, tcp_only, splice_only;
+  CLI::Option* pipe_opt = nullptr;
 };
 
 // LISTEN is [ADDR:]PORT: loopback (127.0.0.1) without an address.
@@ -106,6 +107,13 @@ int run_relay(relay_args& a, bool json) {
   for (auto* o : a.tcp_only) {
     if (a.udp && o->count() > 0) return fail_message(fmt::format("{} applies to TCP only (not with --udp)", o->get_name()), exit_usage);
   }
+#ifdef _WIN32
+  // Windows copies with overlapped WSARecv/WSASend (relay_flow_windows.cpp): there is no pipe to size.
+  if (a.pipe_opt->count() > 0) {
+    return fail_message("--pipe-size: not available on Windows (it sizes splice(2)'s pipe; Windows copies with overlapped I/O)",
+                        exit_usage);
+  }
+#endif
   // Either side may be a Unix stream socket (unix:/path, unix:@name): TCP to Unix and back.
   const bool unix_in = is_unix_address_text(a.listen), unix_out = is_unix_address_text(a.target);
   if ((unix_in || unix_out) && a.udp) {
@@ -137,6 +145,11 @@ int run_relay(relay_args& a, bool json) {
   if (!unix_in && !parse_listen(a.listen, a.udp, listen_at, code)) return code;
   int threads = 1;
   if (!parse_threads_arg(a.threads, threads, code)) return code;
+#ifdef _WIN32
+  if (threads != 1) {
+    return fail_message("--threads: not available on Windows (each loop listens on the port itself: SO_REUSEPORT)", exit_usage);
+  }
+#endif
   if (unix_in && threads != 1) {
     return fail_message("--threads: a unix: LISTEN is served by one loop (Unix sockets have no SO_REUSEPORT)", exit_usage);
   }
@@ -179,7 +192,12 @@ int run_relay(relay_args& a, bool json) {
   s.next_id = &next_id;
   // Each relayed TCP connection holds six descriptors: two sockets and two pipes (splice); one
   // with TLS on a side is copied through streams, and holds just its two sockets.
+  // On Windows there are no pipes (overlapped copy): two.
+#ifdef _WIN32
+  const std::uint64_t fds_per_connection = 2;
+#else
   const std::uint64_t fds_per_connection = s.tls_in || s.tls_out ? 2 : 6;
+#endif
   auto lim = raise_fd_limit();
   std::uint64_t per_loop =
       (lim.soft > 128 ? lim.soft - 64 : lim.soft / 2) / fds_per_connection / static_cast<std::uint64_t>(threads);
@@ -336,6 +354,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
   a->udp_only = {idle, maxs, loss, dup, reo};
   a->tcp_only = {copy, pipe, maxc, ct};
   a->splice_only = {copy, pipe, delay, jitter, rate};
+  a->pipe_opt = pipe;
   cmd.footer(
       "TCP bytes move with splice(2) through a pipe per direction; with impairments they wait in a delay\n"
       "line instead; with --tls-in/--tls-out they are copied through the TLS stream. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"

@@ -1,7 +1,7 @@
 // A relayed TCP connection: connect to the target, then two flows until both have finished.
 #include "relay_connection.hpp"
 
-#include <sys/socket.h>
+#include "sys_socket.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -79,6 +79,9 @@ void relay_connection::connected() {
   down.impair = settings_.impair_for(false);
   up.seed = flow_seed(settings_.seed, id_, true);
   down.seed = flow_seed(settings_.seed, id_, false);
+  // Windows' overlapped copy reports its completions through the loop (Linux ignores these).
+  up.loop = down.loop = &loop_;
+  up.on_progress = down.on_progress = [this] { pump(); };
   up_.emplace(client_, target_, up);
   down_.emplace(target_, client_, down);
   up_->start();
@@ -144,8 +147,10 @@ void relay_connection::update() {
   std::uint32_t want_target = (down_->wants_read() ? std::uint32_t{io_readable} : 0u) | (up_->wants_write() ? std::uint32_t{io_writable} : 0u);
   // A side with nothing left to read or write is not watched: a hung-up socket would otherwise
   // report its hang-up at every turn.
-  bool client_done = up_->src_done() && down_->finished();
-  bool target_done = down_->src_done() && up_->finished();
+  // Nor are sockets whose flows complete without readiness (Windows' overlapped copy).
+  const bool self_driven = up_->self_driven() && down_->self_driven();
+  bool client_done = self_driven || (up_->src_done() && down_->finished());
+  bool target_done = self_driven || (down_->src_done() && up_->finished());
   set_interest(client_, client_watched_, client_interest_, want_client, client_done, true);
   if (ended_) return;
   set_interest(target_, target_watched_, target_interest_, want_target, target_done, false);

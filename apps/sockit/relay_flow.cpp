@@ -36,6 +36,10 @@ relay_flow::relay_flow(const socket& src, const socket& dst, const flow_options&
   }
 }
 
+relay_flow::~relay_flow() = default;
+
+bool relay_flow::self_driven() const noexcept { return false; }
+
 void relay_flow::start() {
   if (path_ == path::splice) {
     auto p = splice_pipe::create(pipe_size_);

@@ -10,11 +10,16 @@
 // (wants_read() is false) until dst has taken some, so memory stays bounded whatever the peers do.
 // Half-close: once src is at end of stream and everything held has gone, dst is shut for writing
 // (FIN), and the other direction goes on. Private to the CLI.
+//
+// On Windows (relay_flow_windows.cpp) there is no splice: the copy path is overlapped WSARecv into
+// two chunks and WSASend out of them, completed on a completion port's thread and handed to the
+// loop (on_progress); the timed path is the same as here.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -22,8 +27,11 @@
 
 #include "relay_impairment.hpp"
 #include "relay_timed_queue.hpp"
+#include "sockit/event_loop.hpp"
 #include "sockit/socket.hpp"
+#ifndef _WIN32
 #include "sockit/splice_pipe.hpp"
+#endif
 
 namespace sockit::cli {
 
@@ -32,12 +40,20 @@ struct flow_options {
   std::size_t pipe_size = 0;  // F_SETPIPE_SZ hint; 0: the kernel's default (64 KiB)
   const impairment_config* impair = nullptr;  // set and active: the timed path
   std::uint64_t seed = 0;
+  // Windows' overlapped copy: its completions run on `loop`, then call on_progress (the owner
+  // pumps again). Unused on Linux, where readiness drives every path.
+  event_loop* loop = nullptr;
+  std::function<void()> on_progress;
 };
 
 // Bounds of what one direction holds.
 inline constexpr std::size_t flow_copy_buffer = 256 << 10;  // the copy path's buffer
 inline constexpr std::size_t flow_queue_limit = 4 << 20;    // the timed path's delay line
 inline constexpr std::size_t flow_read_chunk = 64 << 10;    // one read on the timed path
+
+#ifdef _WIN32
+struct overlapped_copy;  // relay_flow_windows.cpp
+#endif
 
 class relay_flow {
  public:
@@ -68,6 +84,12 @@ class relay_flow {
   std::uint64_t bytes_in() const noexcept { return in_; }
   std::uint64_t bytes_out() const noexcept { return out_; }
   path current_path() const noexcept { return path_; }
+  // The flow's I/O completes without readiness events (Windows' overlapped copy): its sockets
+  // need no watching. Always false on Linux.
+  bool self_driven() const noexcept;
+  ~relay_flow();
+  relay_flow(const relay_flow&) = delete;
+  relay_flow& operator=(const relay_flow&) = delete;
 
  private:
   std::error_code read_some(clock::time_point now, bool& moved);
@@ -81,7 +103,18 @@ class relay_flow {
   const socket& src_;
   const socket& dst_;
   path path_;
+#ifdef _WIN32
+  friend struct overlapped_copy;
+  // What the overlapped operations share with the completion thread; outlives the flow while an
+  // operation is in flight (the kernel writes into its chunks until the completion).
+  std::shared_ptr<overlapped_copy> ov_;
+  flow_options opts_;
+  std::error_code failed_;  // a completion's error, returned by the next pump
+  // On the loop's thread: books one overlapped operation's completion, then on_progress.
+  void on_completion(bool send, bool ok, unsigned long bytes);
+#else
   splice_pipe pipe_;
+#endif
   // Copy path: [head_, tail_) of buf_ is held. Allocated when a read needs it (uninitialised: a
   // page costs memory only once bytes land in it) and freed whenever it empties, so an idle
   // connection holds none, as tcp_connection's buffers do.
