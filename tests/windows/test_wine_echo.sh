@@ -36,7 +36,7 @@ for engine in iocp wsapoll select completion; do
   for _ in $(seq 100); do
     # The whole line, closing parenthesis included: Wine may flush it in pieces, and a half line
     # would name half an engine.
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) (engine [^)]*)$/\1/p' "$work/out")
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) (engine [^)]*).*/\1/p' "$work/out")
     [ -n "$port" ] && break
     sleep 0.1
   done
