@@ -22,7 +22,7 @@ namespace sockit::cli {
 
 namespace {
 
-int bind_failure(const service_spec& s, const char* proto, const endpoint& at, std::error_code ec) {
+int service_bind_failure(const service_spec& s, const char* proto, const endpoint& at, std::error_code ec) {
   return cli::bind_failure(fmt::format("bind {} {} {}", s.name, proto, at.to_string()), ec,
                            "choose another with " + s.port_flag);
 }
@@ -188,7 +188,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
             return local;
           },
           tried);
-      if (ec) return bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
+      if (ec) return service_bind_failure(s, ps.tcp ? "tcp" : "udp", tried, ec);
     }
   }
   // One row per socket, in the plan's order: the loops' own, with those served outside them
