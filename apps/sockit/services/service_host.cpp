@@ -206,6 +206,8 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       }
       out.back().socket_options = options_json[i];
     }
+    // Rows of sockets the plan did not open (a unix: address, bound by listen_unix) follow.
+    for (; next < loop_rows.size(); ++next) out.push_back(std::move(loop_rows[next]));
     return out;
   };
   report.listening(in_order(loops.front().totals()));
