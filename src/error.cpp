@@ -47,7 +47,14 @@ class sockit_category_impl final : public std::error_category {
 class resolver_category_impl final : public std::error_category {
  public:
   const char* name() const noexcept override { return "resolver"; }
-  std::string message(int ev) const override { return ::gai_strerror(ev); }
+  std::string message(int ev) const override {
+    std::string out = ::gai_strerror(ev);
+    // Windows' text is a sentence (FormatMessage's "Host not found. "): one clause, as glibc's.
+    while (!out.empty() && (out.back() == ' ' || out.back() == '.' || out.back() == '\r' || out.back() == '\n')) {
+      out.pop_back();
+    }
+    return out;
+  }
 };
 
 }  // namespace
