@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   using namespace sockit::cli;
   context ctx;
   CLI::App app{"sockit: low-level TCP/UDP networking toolkit", "sockit"};
+  // CLI11 reads "/x" as an option on Windows; sockit's options are -x and --xx everywhere, and
+  // "/path/file" stays a path (subcommands inherit this).
+  app.allow_windows_style_options(false);
   app.set_version_flag("--version", "sockit 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();

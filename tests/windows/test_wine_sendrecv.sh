@@ -168,6 +168,11 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "sockit.exe send of a missing file: exit $rc, expected 1"
 [ "$(wc -l <bad.err)" -eq 1 ] && grep -q '^sockit: open missing.bin: No such file or directory' bad.err ||
   fail "sockit.exe send of a missing file: not one clear line: $(cat bad.err)"
+# A path that starts with '/' is a path, not a Windows-style "/option" (CLI11's default there).
+win send /nonexistent/missing.bin 127.0.0.1:9 >/dev/null 2>bad.err
+rc=$?
+[ "$rc" -eq 1 ] && grep -q '^sockit: open /nonexistent/missing.bin: No such file or directory' bad.err ||
+  fail "sockit.exe send /nonexistent/missing.bin: exit $rc, $(cat bad.err)"
 win recv >/dev/null 2>bad.err
 rc=$?
 [ "$rc" -eq 2 ] || fail "sockit.exe recv without a port: exit $rc, expected 2"
