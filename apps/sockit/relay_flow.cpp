@@ -14,17 +14,7 @@ namespace sockit::cli {
 namespace {
 constexpr int max_rounds = 16;  // per wake-up, as tcp_connection caps its reads
 bool would_block(std::error_code ec) { return ec == errc::would_block; }
-bool end_of_stream(std::error_code ec) { return ec == errc::end_of_stream; }
 }  // namespace
-
-const char* path_name(relay_flow::path p) noexcept {
-  switch (p) {
-    case relay_flow::path::splice: return "splice";
-    case relay_flow::path::copy: return "copy";
-    case relay_flow::path::timed: return "timed";
-  }
-  return "?";
-}
 
 relay_flow::relay_flow(const socket& src, const socket& dst, const flow_options& o)
     : src_(src), dst_(dst), path_(o.copy ? path::copy : path::splice), pipe_size_(o.pipe_size) {
@@ -133,27 +123,7 @@ std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
     }
     return read_stopped(n.error(), moved);
   }
-  // timed
-  if (queue_->bytes() >= flow_queue_limit) return {};
-  std::byte chunk[flow_read_chunk];
-  std::size_t want = std::min(flow_read_chunk, flow_queue_limit - queue_->bytes());
-  auto n = try_recv(src_, std::span<std::byte>(chunk, want));
-  if (n) {
-    in_ += *n;
-    queue_->push(impair_->stream_due(now), std::span<const std::byte>(chunk, *n));
-    moved = true;
-    return {};
-  }
-  return read_stopped(n.error(), moved);
-}
-
-std::error_code relay_flow::read_stopped(std::error_code ec, bool& moved) {
-  if (would_block(ec)) return {};
-  if (end_of_stream(ec)) {
-    src_eof_ = moved = true;  // the FIN is news: the pump goes round once more to pass it on
-    return {};
-  }
-  return ec;
+  return read_timed(now, moved);
 }
 
 std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {
@@ -182,23 +152,7 @@ std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {
     if (would_block(n.error())) return {};
     return n.error();
   }
-  // timed: what is due, as fast as the pacer lets it go
-  blocked_ = false;
-  while (!queue_->empty() && queue_->head_due() <= now && pacer_->ready(now)) {
-    auto bytes = queue_->head();
-    if (pacer_->limited() && bytes.size() > pacer_->quantum()) bytes = bytes.first(pacer_->quantum());
-    auto n = try_send(dst_, bytes);
-    if (!n) {
-      if (!would_block(n.error())) return n.error();
-      blocked_ = true;
-      return {};
-    }
-    queue_->consume(*n);
-    pacer_->spent(*n, now);
-    out_ += *n;
-    moved = true;
-  }
-  return {};
+  return write_timed(now, moved);  // what is due, as fast as the pacer lets it go
 }
 
 std::error_code relay_flow::fall_back_to_copy() {

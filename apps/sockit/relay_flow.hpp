@@ -97,6 +97,10 @@ class relay_flow {
   // anything else is returned.
   std::error_code read_stopped(std::error_code ec, bool& moved);
   std::error_code write_some(clock::time_point now, bool& moved);
+  // The timed path (impairments), the same on every platform (relay_flow_timed.cpp): reads into
+  // the delay queue up to its limit, writes what is due as the pacer allows.
+  std::error_code read_timed(clock::time_point now, bool& moved);
+  std::error_code write_timed(clock::time_point now, bool& moved);
   // splice refused: the pipe's bytes move into the copy buffer and the flow copies from now on.
   std::error_code fall_back_to_copy();
 

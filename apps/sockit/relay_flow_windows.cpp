@@ -1,5 +1,5 @@
 // One direction of a relayed connection on Windows: no splice, so the copy path is overlapped
-// I/O, and the timed path (impairments) is relay_flow.cpp's, on readiness.
+// I/O, and the timed path (impairments) is relay_flow_timed.cpp's, on readiness.
 //
 //   src --WSARecv--> [chunk 0 | chunk 1] --WSASend--> dst
 //
@@ -35,9 +35,6 @@ namespace {
 
 constexpr int max_rounds = 16;  // per wake-up, as tcp_connection caps its reads
 constexpr std::size_t chunk_size = flow_copy_buffer / 2;  // two chunks: the copy path's 256 KiB
-
-bool would_block(std::error_code ec) { return ec == errc::would_block; }
-bool end_of_stream(std::error_code ec) { return ec == errc::end_of_stream; }
 
 SOCKET native(const socket& s) { return static_cast<SOCKET>(s.native_handle()); }
 
@@ -114,15 +111,6 @@ void complete_on_loop(OVERLAPPED* ov, bool ok, DWORD bytes) {
   o->owner->completed(*o, ok, bytes);
 }
 }  // namespace
-
-const char* path_name(relay_flow::path p) noexcept {
-  switch (p) {
-    case relay_flow::path::splice: return "splice";
-    case relay_flow::path::copy: return "copy";
-    case relay_flow::path::timed: return "timed";
-  }
-  return "?";
-}
 
 relay_flow::relay_flow(const socket& src, const socket& dst, const flow_options& o)
     : src_(src), dst_(dst), path_(path::copy), opts_(o), pipe_size_(o.pipe_size) {
@@ -277,47 +265,12 @@ void relay_flow::on_completion(bool send, bool ok, unsigned long bytes) {
   if (opts_.on_progress) opts_.on_progress();
 }
 
-// The timed path: as relay_flow.cpp's, on readiness with try_recv/try_send.
+// The timed path (relay_flow_timed.cpp), on readiness: the copy path is driven by completions.
 std::error_code relay_flow::read_some(clock::time_point now, bool& moved) {
-  if (src_eof_ || stop_reading_ || queue_->bytes() >= flow_queue_limit) return {};
-  std::byte chunk[flow_read_chunk];
-  std::size_t want = std::min(flow_read_chunk, flow_queue_limit - queue_->bytes());
-  auto n = try_recv(src_, std::span<std::byte>(chunk, want));
-  if (n) {
-    in_ += *n;
-    queue_->push(impair_->stream_due(now), std::span<const std::byte>(chunk, *n));
-    moved = true;
-    return {};
-  }
-  return read_stopped(n.error(), moved);
+  if (src_eof_ || stop_reading_) return {};
+  return read_timed(now, moved);
 }
 
-std::error_code relay_flow::read_stopped(std::error_code ec, bool& moved) {
-  if (would_block(ec)) return {};
-  if (end_of_stream(ec)) {
-    src_eof_ = moved = true;
-    return {};
-  }
-  return ec;
-}
-
-std::error_code relay_flow::write_some(clock::time_point now, bool& moved) {
-  blocked_ = false;
-  while (!queue_->empty() && queue_->head_due() <= now && pacer_->ready(now)) {
-    auto bytes = queue_->head();
-    if (pacer_->limited() && bytes.size() > pacer_->quantum()) bytes = bytes.first(pacer_->quantum());
-    auto n = try_send(dst_, bytes);
-    if (!n) {
-      if (!would_block(n.error())) return n.error();
-      blocked_ = true;
-      return {};
-    }
-    queue_->consume(*n);
-    pacer_->spent(*n, now);
-    out_ += *n;
-    moved = true;
-  }
-  return {};
-}
+std::error_code relay_flow::write_some(clock::time_point now, bool& moved) { return write_timed(now, moved); }
 
 }  // namespace sockit::cli
