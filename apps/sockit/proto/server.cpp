@@ -262,7 +262,8 @@ class proto_report final : public service_report {
   }
 
   void totals(const std::vector<service_stats>& rows) override {
-    auto connections = rows.front().connections;
+    std::uint64_t connections = 0;  // every row is proto's (merged twins, or one unix: socket)
+    for (const auto& r : rows) connections += r.connections;
     auto requests = counters_.requests.load();
     auto errors = counters_.errors.load();
     if (opts_.json) {
