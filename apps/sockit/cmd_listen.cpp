@@ -244,8 +244,11 @@ int run_listen(const listen_args& a, const context& ctx) {
   if (a.udp && (a.hub.broker || a.hub.any_gate())) {
     return fail_message("--broker, --allow, --deny and --max-conns are for TCP: not with -u", exit_usage);
   }
-  if (on_unix && (a.hub.broker || a.hub.any_gate())) {
-    return fail_message("--broker, --allow, --deny and --max-conns are for TCP: not with a unix: address", exit_usage);
+  if (on_unix && (!a.hub.allow.empty() || !a.hub.deny.empty())) {
+    return fail_message("--allow and --deny filter IP addresses: not with a unix: address", exit_usage);
+  }
+  if (on_unix && uf.dgram && (a.hub.broker || a.hub.max_conns)) {
+    return fail_message("--broker and --max-conns are for stream clients: not with --unix-dgram", exit_usage);
   }
   if (a.hub.broker && a.exec.set()) return fail_message("--broker relays clients to each other: not with --exec", exit_usage);
   socket_flags flags = a.sock;

@@ -16,8 +16,8 @@ bool listen_gate::admit(const endpoint& peer, std::size_t live) const {
     return false;
   }
   if (max_conns > 0 && live >= max_conns) {
-    spdlog::info("refused {}: {} connection{} already (--max-conns {})", peer.to_string(), live, live == 1 ? "" : "s",
-                 max_conns);
+    spdlog::info("refused {}: {} connection{} already (--max-conns {})",
+                 peer.empty() ? "a Unix client" : peer.to_string(), live, live == 1 ? "" : "s", max_conns);
     return false;
   }
   return true;

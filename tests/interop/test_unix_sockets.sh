@@ -84,6 +84,34 @@ kill -TERM "$L"; wait "$L"; RC=$?
 expect_rc 0 "listen -k after SIGTERM"
 wait_gone "$S" || fail "socket file $S left after listen -k's SIGTERM"
 
+# 5c. listen -k --max-conns 1 on a Unix socket: a second client is closed at once (its line never
+# arrives) while the first is served; --broker relays one client's line to the other; --allow and
+# --deny (IP filters) are refused with a unix: address.
+S=$TMP/k5c
+bg sh -c "exec '$SOCKIT' -v listen -k --max-conns 1 'unix:$S' >'$TMP/got5c' </dev/null 2>'$TMP/l5c.err'"; L=$BG_PID
+wait_file "$S"
+bg bash -c "exec timeout 5 nc -N -U '$S' < <(printf 'first\n'; sleep 3) >/dev/null"
+for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5c")" -ge 1 ] && break; sleep 0.1; done
+printf 'second\n' | timeout 3 nc -N -U "$S" >/dev/null 2>&1
+sleep 0.3
+expect_eq "$(cat "$TMP/got5c")" first "listen -k --max-conns 1 on a Unix socket: only the first client"
+expect_match "$TMP/l5c.err" "refused a Unix client: 1 connection already \(--max-conns 1\)" "--max-conns on a Unix socket: the line"
+kill -TERM "$L"; wait "$L"; RC=$?
+expect_rc 0 "listen -k --max-conns on a Unix socket after SIGTERM"
+S=$TMP/b5c
+bg sh -c "exec '$SOCKIT' listen --broker 'unix:$S' >/dev/null </dev/null 2>'$TMP/b5c.err'"; L=$BG_PID
+wait_file "$S"
+bg bash -c "exec timeout 5 nc -U '$S' < <(sleep 2) >'$TMP/b5c.got'"; BB=$BG_PID
+sleep 0.5
+(sleep 0.5; printf 'to-all\n'; sleep 1) | timeout 5 nc -N -U "$S" >/dev/null
+wait "$BB"
+expect_eq "$(cat "$TMP/b5c.got")" to-all "listen --broker on a Unix socket: one client's line reached the other"
+kill -TERM "$L"; wait "$L"; RC=$?
+expect_rc 0 "listen --broker on a Unix socket after SIGTERM"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" listen -k --allow 127.0.0.1 "unix:$TMP/never"
+expect_rc 2 "listen --allow with a unix: address"
+expect_eq "$(cat "$TMP/err")" "sockit: --allow and --deny filter IP addresses: not with a unix: address" "--allow with unix:: the line"
+
 # 6. Abstract names both ways: no file anywhere.
 N="sockit-test-$$"
 bg sh -c "exec timeout 20 '$SOCKIT' -v listen 'unix:@$N' >'$TMP/got6' </dev/null 2>'$TMP/l6.err'"; L=$BG_PID
