@@ -1,24 +1,36 @@
-// Windows: `sockit echo`'s TCP sockets served by sockit::iocp_echo_server, the chapter's IOCP
-// server (AcceptEx posted ahead, overlapped WSARecv/WSASend, one completion port), each on a
-// thread of its own beside the event loop that keeps the UDP side and the signals. The loop drives
-// its graceful stop like any other service's (loop_service). Elsewhere this header declares nothing.
+// `sockit echo`'s TCP sockets served on completions rather than readiness: on Windows by
+// sockit::iocp_echo_server, the chapter's IOCP server (AcceptEx posted ahead, overlapped
+// WSARecv/WSASend, one completion port); on Linux by sockit::uring_echo_server (multishot accept
+// and receive on io_uring, provided buffers, sends completed by the ring). Each listening socket
+// gets one on a thread of its own beside the event loop that keeps the UDP side and the signals;
+// the loop drives its graceful stop like any other service's (loop_service).
 #pragma once
-
-#ifdef _WIN32
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "service_loops.hpp"
 #include "service_stats.hpp"
-#include "sockit/iocp_echo.hpp"
+#include "sockit/engine.hpp"
 #include "sockit/result.hpp"
 #include "sockit/socket.hpp"
+#ifdef _WIN32
+#include "sockit/iocp_echo.hpp"
+#else
+#include "sockit/uring_echo.hpp"
+#endif
 
 namespace sockit::cli {
+
+#ifdef _WIN32
+using completion_echo_server = iocp_echo_server;
+#else
+using completion_echo_server = uring_echo_server;
+#endif
 
 struct host_options;
 
@@ -39,21 +51,25 @@ class completion_echo final : public loop_service {
   service_stats totals() const;
 
  private:
-  completion_echo(iocp_echo_server server, service_stats row);
+  completion_echo(completion_echo_server server, service_stats row);
   void join();
 
-  iocp_echo_server server_;
+  completion_echo_server server_;
   service_stats row_;  // name, proto and address; the counters come from server_
   std::thread thread_;
   std::atomic<bool> done_{false};
 };
 
 // Whether `echo`'s TCP side goes to completion_echo: asked for (host_options::completion_echo),
-// on the iocp engine (or auto, which is iocp here), and nothing asks for what the completion
-// server does not have (its loop's idle timer, connection cap, TLS, several loops). The reason
-// it cannot, for one info line when iocp was chosen by name; empty when it can.
+// on the engine that has it (Windows: iocp or auto; Linux: uring, named), the kernel can run it,
+// and nothing asks for what the completion server does not have (its loop's idle timer,
+// connection cap, TLS, several loops). The reason it cannot, for one info line when that engine
+// was chosen by name; empty when it can.
 std::string completion_echo_unfit(const host_options& opts, int loops);
 
-}  // namespace sockit::cli
+// How the info line names the completion path ("AcceptEx and overlapped WSARecv/WSASend").
+std::string_view completion_echo_mechanism() noexcept;
+// The engine whose name asks for the completion path: iocp on Windows, uring on Linux.
+engine completion_echo_engine() noexcept;
 
-#endif  // _WIN32
+}  // namespace sockit::cli

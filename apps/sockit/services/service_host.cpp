@@ -105,19 +105,18 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   bool tcp_logged = false, udp_logged = false;
   bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
   // The sockets opened on loop 0 (a ::1 twin this host cannot bind is not), and those served by a
-  // completion_echo (Windows) instead of a loop's tcp_service: where each row comes from.
+  // completion_echo instead of a loop's tcp_service: where each row comes from.
   std::vector<bool> opened(plan.sockets().size(), false);
   std::vector<std::function<service_stats()>> outside(plan.sockets().size());
   bool completion = false;
-#ifdef _WIN32
   if (opts.completion_echo) {
     std::string unfit = completion_echo_unfit(opts, n);
     completion = unfit.empty();
-    if (!completion && opts.eng == engine::iocp) {
-      spdlog::info("TCP echo on the iocp readiness engine, not completions: {} asks for it", unfit);
+    if (!completion && opts.eng == completion_echo_engine()) {
+      spdlog::info("TCP echo on the {} readiness engine, not completions: {} asks for it",
+                   engine_name(opts.eng), unfit);
     }
   }
-#endif
   std::vector<std::string> options_json(plan.sockets().size(), "[]");  // loop 0's sockets, for --json
   tcp_service_options to;
   to.max_connections = opts.max_connections ? opts.max_connections : max_connections_for(lim.soft);
@@ -153,7 +152,6 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
       auto ec = plan.open(
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
-#ifdef _WIN32
             if (ps.tcp && completion) {
               auto c = completion_echo::start(s.name, at, to.prepare, opts.drain_timeout);
               if (!c) return c.error();
@@ -166,7 +164,6 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
               opened[i] = true;
               return local;
             }
-#endif
             if (ps.tcp) {
               auto t = opts.tls ? tcp_service::create(*sh.loop, s.name, at, s.tls_hooks, *opts.tls, to)
                                 : tcp_service::create(*sh.loop, s.name, at, s.tcp_hooks(), to);
@@ -212,7 +209,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   };
   report.listening(in_order(loops.front().totals()));
   spdlog::info("serving on the {} engine{}, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(),
-               completion ? " (TCP echo: completions, AcceptEx and overlapped WSARecv/WSASend)" : "", n,
+               completion ? fmt::format(" (TCP echo: completions, {})", completion_echo_mechanism()) : "", n,
                n == 1 ? "" : "s");
 
   auto ec = loops.run();

@@ -44,8 +44,8 @@ struct host_options {
   // TCP on IP addresses only (the commands refuse UDP and unix: with it).
   const tls_context* tls = nullptr;
   std::chrono::milliseconds tls_handshake_timeout{0};  // with tls: see tcp_service_options
-  // Windows, echo: the TCP side on completions (completion_echo.hpp) when the engine is iocp or
-  // auto and nothing asks for what that server lacks; ignored elsewhere.
+  // echo: the TCP side on completions (completion_echo.hpp) when the engine is iocp (or auto) on
+  // Windows, uring on Linux, and nothing asks for what that server lacks.
   bool completion_echo = false;
 };
 

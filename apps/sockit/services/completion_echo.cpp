@@ -1,4 +1,5 @@
-// The TCP echo on completions (completion_echo.hpp): iocp_echo_server on its own thread.
+// The TCP echo on completions (completion_echo.hpp): the platform's completion server on a thread
+// of its own.
 #include "completion_echo.hpp"
 
 #include <algorithm>
@@ -20,7 +21,7 @@ result<std::unique_ptr<completion_echo>> completion_echo::start(std::string name
   if (!listener) return listener.error();
   auto local = listener->local_endpoint();
   if (!local) return local.error();
-  auto server = iocp_echo_server::open(std::move(*listener));
+  auto server = completion_echo_server::open(std::move(*listener));
   if (!server) return server.error();
   service_stats row;
   row.service = std::move(name);
@@ -30,13 +31,13 @@ result<std::unique_ptr<completion_echo>> completion_echo::start(std::string name
   auto* self = c.get();
   c->thread_ = std::thread([self, drain] {
     auto r = self->server_.run(drain);
-    if (!r) spdlog::error("{}", describe("iocp echo " + self->row_.local.to_string(), r.error()));
+    if (!r) spdlog::error("{}", describe("echo " + self->row_.local.to_string(), r.error()));
     self->done_ = true;
   });
   return c;
 }
 
-completion_echo::completion_echo(iocp_echo_server server, service_stats row)
+completion_echo::completion_echo(completion_echo_server server, service_stats row)
     : server_(std::move(server)), row_(std::move(row)) {}
 
 completion_echo::~completion_echo() { close_all(); }
@@ -68,9 +69,26 @@ service_stats completion_echo::totals() const {
   return row;
 }
 
+#ifdef _WIN32
+std::string_view completion_echo_mechanism() noexcept { return "AcceptEx and overlapped WSARecv/WSASend"; }
+engine completion_echo_engine() noexcept { return engine::iocp; }
+#else
+std::string_view completion_echo_mechanism() noexcept {
+  return "io_uring multishot accept and receive, provided buffers";
+}
+engine completion_echo_engine() noexcept { return engine::uring; }
+#endif
+
 std::string completion_echo_unfit(const host_options& opts, int loops) {
+#ifdef _WIN32
   if (opts.eng != engine::iocp && opts.eng != engine::automatic) return "another engine was chosen";
-  if (loops > 1) return "--threads (one completion port serves every connection)";
+#else
+  // auto stays on readiness here: on loopback the completion path measures a tie with epoll
+  // (docs/benchmarks.md), and readiness has every feature.
+  if (opts.eng != engine::uring) return "another engine was chosen";
+  if (auto ec = uring_echo_server::available()) return "this kernel (" + ec.message() + ")";
+#endif
+  if (loops > 1) return "--threads (one completion ring serves every connection)";
   if (opts.tls) return "--tls";
   if (opts.unix_at) return "a unix: address";
   if (opts.idle_timeout.count() > 0) return "--idle-timeout";
