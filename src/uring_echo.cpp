@@ -29,7 +29,16 @@
 namespace sockit {
 namespace {
 
-enum class op : std::uint8_t { accept = 1, recv, recv_own, send, shutdown, discard, close, cancel, wake, retry };
+enum class op : std::uint8_t {
+  accept = 1, shed, shed_close, recv, recv_own, send, shutdown, discard, close, cancel, wake, retry
+};
+
+// What the listener has in flight. A full file table (the connections RLIMIT_NOFILE allows)
+// ends the multishot accept; the connections after it are accepted into the one slot kept out of
+// the table's allocation and closed at once (shed, counted as dropped, as the readiness servers
+// shed at EMFILE) until a connection closes, so they are told at once instead of waiting in the
+// backlog.
+enum class acceptor : std::uint8_t { idle, multishot, shedding, shed_closing, waiting };
 
 // user_data: the operation in the low byte, the slot's generation (24 bits) above it, the slot in
 // the high half. A completion for a slot that was closed and reused since is recognised by its
@@ -94,7 +103,7 @@ struct uring_echo_server::state {
   int wake_fd = -1;
   std::atomic<bool> stop_requested{false};
   bool ran = false;
-  std::atomic<std::uint64_t> accepted{0}, bytes_in{0}, bytes_out{0}, closed{0};
+  std::atomic<std::uint64_t> accepted{0}, bytes_in{0}, bytes_out{0}, closed{0}, dropped{0};
   std::atomic<std::size_t> open_count{0};
 
   // Serving state: run()'s thread only.
@@ -106,8 +115,9 @@ struct uring_echo_server::state {
   unsigned pool_free = 0;
   int returns = 0;  // buffers given back since the last advance
   std::vector<std::unique_ptr<conn>> conns;
-  bool accept_armed = false;
-  bool accept_paused = false;  // the file table is full: re-armed when a connection closes
+  acceptor accepting = acceptor::idle;
+  bool table_full = false;
+  std::uint32_t shed_slot = ~std::uint32_t{0};  // none: this kernel cannot keep a slot out
   bool wake_armed = false;
   bool draining = false;
   std::uint64_t wake_value = 0;
@@ -160,8 +170,40 @@ struct uring_echo_server::state {
     auto* s = sqe();
     io_uring_prep_multishot_accept_direct(s, listener.native_handle(), nullptr, nullptr, 0);
     io_uring_sqe_set_data64(s, tag(op::accept));
-    accept_armed = true;
-    accept_paused = false;
+    accepting = acceptor::multishot;
+  }
+
+  // The listener's next step once nothing of it is in flight.
+  void next_accept() noexcept {
+    if (accepting != acceptor::idle) return;
+    if (draining) return close_listener_when_idle();
+    if (!table_full) return arm_accept();
+    if (shed_slot == ~std::uint32_t{0}) return;  // no slot to shed into: a close re-arms
+    auto* s = sqe();
+    io_uring_prep_accept_direct(s, listener.native_handle(), nullptr, nullptr, 0, shed_slot);
+    io_uring_sqe_set_data64(s, tag(op::shed));
+    accepting = acceptor::shedding;
+  }
+
+  void retry_later() noexcept {
+    auto* s = sqe();
+    io_uring_prep_timeout(s, &retry_ts, 0, 0);
+    io_uring_sqe_set_data64(s, tag(op::retry));
+    accepting = acceptor::waiting;
+  }
+
+  void on_shed(int res) noexcept {
+    accepting = acceptor::idle;
+    if (res >= 0) {
+      bump(dropped, 1);
+      auto* s = sqe();
+      io_uring_prep_close_direct(s, shed_slot);
+      io_uring_sqe_set_data64(s, tag(op::shed_close));
+      accepting = acceptor::shed_closing;
+      return;
+    }
+    if (res != -ECANCELED && res != -ECONNABORTED && res != -EINTR && !draining) return retry_later();
+    next_accept();
   }
 
   void arm_wake() noexcept {
@@ -294,7 +336,7 @@ struct uring_echo_server::state {
   }
 
   void on_accept(const io_uring_cqe& cqe) {
-    if (!(cqe.flags & IORING_CQE_F_MORE)) accept_armed = false;
+    if (!(cqe.flags & IORING_CQE_F_MORE)) accepting = acceptor::idle;
     int res = cqe.res;
     if (res >= 0) {
       auto slot = static_cast<std::uint32_t>(res);
@@ -311,17 +353,14 @@ struct uring_echo_server::state {
         advance(slot, c);
       }
     } else if (res == -ENFILE || res == -EMFILE) {
-      accept_paused = true;  // the table is full; a close makes room
+      table_full = true;  // a close makes room; until then the next ones are shed
     } else if (res == -EINVAL || res == -EBADF || res == -ENOTSOCK || res == -EOPNOTSUPP) {
       fatal = {-res, std::system_category()};
-    } else if (res != -ECANCELED && res != -ECONNABORTED && res != -EINTR && !accept_armed && !draining) {
-      // ENOMEM, ENOBUFS...: try again in a moment rather than at once, forever.
-      auto* s = sqe();
-      io_uring_prep_timeout(s, &retry_ts, 0, 0);
-      io_uring_sqe_set_data64(s, tag(op::retry));
-      accept_paused = true;
+      return;
+    } else if (res != -ECANCELED && res != -ECONNABORTED && res != -EINTR && accepting == acceptor::idle && !draining) {
+      return retry_later();  // ENOMEM, ENOBUFS...: again in a moment rather than at once, forever
     }
-    if (!accept_armed && !accept_paused && !draining && !fatal) arm_accept();
+    next_accept();
   }
 
   void on_recv(std::uint32_t slot, conn& c, const io_uring_cqe& cqe, bool multishot) {
@@ -382,12 +421,22 @@ struct uring_echo_server::state {
     ++c.gen;
     bump(closed, 1);
     open_count.store(open_count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    if (accept_paused && !accept_armed && !draining) arm_accept();
+    table_full = false;
+    if (accepting == acceptor::shedding) return cancel(tag(op::shed));  // its completion re-arms
+    next_accept();
+  }
+
+  // Draining refuses new connections as the readiness servers do: the listener is closed once no
+  // accept holds it (until then the kernel would still complete handshakes into its backlog).
+  void close_listener_when_idle() noexcept {
+    if (draining && accepting == acceptor::idle && listener) (void)listener.close();
   }
 
   void begin_drain() {
     draining = true;
-    if (accept_armed) cancel(tag(op::accept));
+    if (accepting == acceptor::multishot) cancel(tag(op::accept));
+    if (accepting == acceptor::shedding) cancel(tag(op::shed));
+    close_listener_when_idle();
     for (std::uint32_t slot = 0; slot < conns.size(); ++slot) {
       if (conns[slot] && conns[slot]->open) advance(slot, *conns[slot]);
     }
@@ -413,8 +462,11 @@ struct uring_echo_server::state {
         }
         return;
       case op::retry:
-        if (accept_paused && !accept_armed && !draining) arm_accept();
-        return;
+      case op::shed_close:
+        accepting = acceptor::idle;
+        return next_accept();
+      case op::shed:
+        return on_shed(cqe.res);
       case op::cancel:
         return;
       default:
@@ -466,6 +518,11 @@ struct uring_echo_server::state {
     if (int rc = io_uring_register_files_sparse(&ring, static_cast<unsigned>(table)); rc < 0) {
       return {-rc, std::system_category()};
     }
+    // The last slot is kept out of the accept's allocation, for shedding (Linux 6.0; without it
+    // a full table only pauses accepting).
+    if (io_uring_register_file_alloc_range(&ring, 0, static_cast<unsigned>(table - 1)) == 0) {
+      shed_slot = static_cast<std::uint32_t>(table - 1);
+    }
     br_bytes = sizeof(io_uring_buf) * opts.buffers;
     void* mem = ::mmap(nullptr, br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem == MAP_FAILED) return {errno, std::system_category()};
@@ -499,7 +556,7 @@ struct uring_echo_server::state {
     if (stop_requested.load()) {
       begin_drain();
     } else {
-      arm_accept();
+      next_accept();
     }
     std::chrono::steady_clock::time_point deadline{};
     bool forced = false;
@@ -508,7 +565,7 @@ struct uring_echo_server::state {
       if (draining && deadline == std::chrono::steady_clock::time_point{}) {
         deadline = std::chrono::steady_clock::now() + drain_timeout;
       }
-      if (draining && open_count.load(std::memory_order_relaxed) == 0 && !accept_armed) break;
+      if (draining && open_count.load(std::memory_order_relaxed) == 0 && accepting == acceptor::idle) break;
       __kernel_timespec ts{};
       __kernel_timespec* wait_for = nullptr;
       if (draining && !forced) {
@@ -544,7 +601,8 @@ struct uring_echo_server::state {
 
   uring_echo_stats stats_now() const noexcept {
     return {accepted.load(std::memory_order_relaxed), bytes_in.load(std::memory_order_relaxed),
-            bytes_out.load(std::memory_order_relaxed), closed.load(std::memory_order_relaxed)};
+            bytes_out.load(std::memory_order_relaxed), closed.load(std::memory_order_relaxed),
+            dropped.load(std::memory_order_relaxed)};
   }
 };
 

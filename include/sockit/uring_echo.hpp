@@ -25,6 +25,7 @@ struct uring_echo_stats {
   std::uint64_t bytes_in = 0;   // received from clients and echoed or being echoed
   std::uint64_t bytes_out = 0;  // echoed back (a connection that dies drops what it had not sent)
   std::uint64_t closed = 0;     // connections closed; equals `accepted` once run() returned
+  std::uint64_t dropped = 0;    // connections shed at once: the file table (RLIMIT_NOFILE) was full
 };
 
 struct uring_echo_options {

@@ -61,7 +61,8 @@ class completion_echo final : public loop_service {
 };
 
 // Whether `echo`'s TCP side goes to completion_echo: asked for (host_options::completion_echo),
-// on the engine that has it (Windows: iocp or auto; Linux: uring, named), the kernel can run it,
+// on the engine that has it (iocp on Windows, uring on Linux, or auto, which is that engine where
+// it runs), the kernel can run it,
 // and nothing asks for what the completion server does not have (its loop's idle timer,
 // connection cap, TLS, several loops). The reason it cannot, for one info line when that engine
 // was chosen by name; empty when it can.
