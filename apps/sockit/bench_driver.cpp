@@ -4,6 +4,7 @@
 // connection's output is one endless periodic byte stream, so what is still to be written is a
 // count, read straight out of one shared pattern; only a send time per message in flight is kept.
 #include "bench_driver.hpp"
+#include "bench_worker.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -33,28 +34,11 @@ namespace sockit::cli {
 namespace {
 
 using clk = std::chrono::steady_clock;
-constexpr std::size_t pattern_period = 251;  // prime: consecutive messages differ unless SIZE is a multiple
 constexpr std::size_t seq_bytes = 8;          // UDP datagrams start with their sequence number
 constexpr auto stop_poll = std::chrono::milliseconds(50);  // how often loops look at progress.stop
 constexpr std::size_t tls_encrypt_chunk = 64 * 1024;  // plaintext encrypted at once; bounds the ciphertext queued
 
-// The bytes every message is cut from, shared by all connections and threads. Byte i of it is
-// byte i % 251 of a fixed sequence, so any run of `chunk` bytes can start at any stream position:
-//   TCP: stream byte p (message p / size, offset p % size) is stream(p)[0]; a send or a verify
-//        covers up to `chunk` bytes, across message boundaries, whatever SIZE is;
-//   UDP: datagram k carries message(k), SIZE - 8 bytes after its sequence number.
-class pattern {
- public:
-  static constexpr std::size_t chunk = 256 * 1024;  // > the largest UDP payload (65527)
-  pattern() : bytes_(chunk + pattern_period) {
-    for (std::size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<std::byte>(((i % pattern_period) * 7 + 13) & 0xff);
-  }
-  const std::byte* stream(std::uint64_t pos) const { return bytes_.data() + pos % pattern_period; }
-  const std::byte* message(std::uint64_t k) const { return bytes_.data() + k % pattern_period; }
-
- private:
-  std::vector<std::byte> bytes_;
-};
+using pattern = bench_pattern;
 
 struct in_flight {
   std::uint64_t seq;
@@ -85,7 +69,7 @@ struct connection {
   clk::duration interval{};
 };
 
-class worker {
+class worker final : public bench_worker {
  public:
   worker(const bench_config& cfg, const pattern& pat, bench_progress& progress)
       : cfg_(cfg), pat_(pat), progress_(progress), rbuf_(cfg.udp ? 0 : 64 * 1024),
@@ -93,7 +77,7 @@ class worker {
         in_(cfg.udp ? 32 : 1, cfg.udp ? cfg.size : 1), out_(cfg.udp ? 64 : 1, cfg.udp ? cfg.size : 1),
         paced_(cfg.udp && cfg.rate > 0), plain_(cfg.tls ? 64 * 1024 : 0) {}
 
-  std::error_code init() {
+  std::error_code init() override {
     auto l = event_loop::create(cfg_.loop_engine);
     if (!l) return l.error();
     loop_ = std::move(*l);
@@ -101,7 +85,7 @@ class worker {
   }
 
   // quota: UDP datagrams this connection sends (--count); interval: between two of them (--rate).
-  void add(socket s, std::optional<tls_session> tls, std::uint64_t quota, clk::duration interval) {
+  void add(socket s, std::optional<tls_session> tls, std::uint64_t quota, clk::duration interval) override {
     auto c = std::make_unique<connection>();
     c->sock = std::move(s);
     c->tls = std::move(tls);
@@ -112,7 +96,7 @@ class worker {
   }
 
   // Runs until `stop_at`; measures from `measure_at`.
-  void run(clk::time_point measure_at, clk::time_point stop_at) {
+  void run(clk::time_point measure_at, clk::time_point stop_at) override {
     if (cfg_.count > 0) start_window();  // every datagram counts: no warm-up
     auto now = clk::now();
     std::size_t j = 0;
@@ -148,7 +132,7 @@ class worker {
     // What the window left in flight is neither lost nor delivered.
   }
 
-  bench_totals& totals() { return totals_; }
+  bench_totals& totals() override { return totals_; }
 
  private:
   void start_window() {
@@ -547,10 +531,13 @@ double process_cpu_seconds(int pid) {
 bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
   pattern pat;
   int nthreads = std::max(1, std::min(cfg.threads, cfg.connections));
-  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::unique_ptr<bench_worker>> workers;
   bench_totals result;
   for (int t = 0; t < nthreads; ++t) {
-    workers.push_back(std::make_unique<worker>(cfg, pat, progress));
+#ifndef _WIN32
+    if (ring_worker_fits(cfg)) workers.push_back(make_ring_worker(cfg, pat, progress));
+#endif
+    if (workers.size() == static_cast<std::size_t>(t)) workers.push_back(std::make_unique<worker>(cfg, pat, progress));
     if (auto ec = workers.back()->init()) {
       result.first_error = describe("event loop", ec);
       result.errors = 1;
