@@ -89,7 +89,11 @@ TEST(uring_streams, chained_sends_come_back_whole_and_in_order) {
   NEED_URING_COMPLETIONS();
   echo_thread srv;
   constexpr std::size_t n = 3;
-  auto u = uring_streams::open(connect_n(srv.at, n), {.buffer_bytes = 2048, .buffers = 8});
+  // Small send buffers: a 64 KiB piece goes out in parts, each waiting for room, which is where
+  // a later piece could overtake one left half-sent without the link.
+  auto streams = connect_n(srv.at, n);
+  for (auto& s : streams) ASSERT_FALSE(set_send_buffer_size(s, 4096));
+  auto u = uring_streams::open(std::move(streams), {.buffer_bytes = 2048, .buffers = 8});
   ASSERT_TRUE(u) << describe("open", u.error());
   ASSERT_EQ(u->size(), n);
   recorder r(n);
