@@ -14,7 +14,6 @@
 
 #include <liburing.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "detail/uring_buffers.hpp"
 #include "detail/uring_ring.hpp"
 
 namespace sockit {
@@ -108,12 +108,9 @@ struct uring_echo_server::state {
 
   // Serving state: run()'s thread only.
   io_uring ring{};
-  io_uring_buf_ring* br = nullptr;
-  std::size_t br_bytes = 0;
-  std::unique_ptr<std::byte[]> pool;
+  bool ring_open = false;
+  detail::uring_buffers pool;
   std::unique_ptr<std::byte[]> discard_buf;  // the drain's reads land here, never looked at
-  unsigned pool_free = 0;
-  int returns = 0;  // buffers given back since the last advance
   std::vector<std::unique_ptr<conn>> conns;
   acceptor accepting = acceptor::idle;
   bool table_full = false;
@@ -144,21 +141,10 @@ struct uring_echo_server::state {
   }
 
   std::byte* data_of(const conn& c, const piece& p) noexcept {
-    std::byte* base = p.bid == own_buffer ? c.own.get() : pool.get() + std::size_t{p.bid} * opts.buffer_bytes;
+    std::byte* base = p.bid == own_buffer ? c.own.get() : pool.data(p.bid);
     return base + p.off;
   }
 
-  void give_back(std::uint32_t bid) noexcept {
-    io_uring_buf_ring_add(br, pool.get() + std::size_t{bid} * opts.buffer_bytes,
-                          static_cast<unsigned>(opts.buffer_bytes), static_cast<unsigned short>(bid),
-                          io_uring_buf_ring_mask(opts.buffers), returns++);
-  }
-  void flush_returns() noexcept {
-    if (returns == 0) return;
-    io_uring_buf_ring_advance(br, returns);
-    pool_free += static_cast<unsigned>(returns);
-    returns = 0;
-  }
 
   void cancel(std::uint64_t target) noexcept {
     auto* s = sqe();
@@ -266,7 +252,7 @@ struct uring_echo_server::state {
 
   void drop_pending(conn& c) noexcept {
     for (std::size_t i = c.head; i < c.pending.size(); ++i) {
-      if (c.pending[i].bid != own_buffer) give_back(c.pending[i].bid);
+      if (c.pending[i].bid != own_buffer) pool.give_back(c.pending[i].bid);
     }
     c.pending.clear();
     c.head = 0;
@@ -315,7 +301,7 @@ struct uring_echo_server::state {
     }
     if (c.own_mode) {
       if (c.pending_bytes > 0) return;
-      if (pool_free > opts.buffers / 2) {
+      if (pool.free() > opts.buffers / 2) {
         c.own_mode = false;
         c.own.reset();
       }
@@ -367,12 +353,12 @@ struct uring_echo_server::state {
     int res = cqe.res;
     if (!multishot || !(cqe.flags & IORING_CQE_F_MORE)) c.recv_armed = false;
     if (cqe.flags & IORING_CQE_F_BUFFER) {
-      --pool_free;
+      pool.taken();
       auto bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
       if (res > 0 && !c.closing) {
         add_piece(c, {bid, 0, static_cast<std::uint32_t>(res)});
       } else {
-        give_back(bid);
+        pool.give_back(bid);
       }
     } else if (!multishot && res > 0 && !c.closing) {
       add_piece(c, {own_buffer, 0, static_cast<std::uint32_t>(res)});
@@ -404,7 +390,7 @@ struct uring_echo_server::state {
         break;
       }
       left -= p.len;
-      if (p.bid != own_buffer) give_back(p.bid);
+      if (p.bid != own_buffer) pool.give_back(p.bid);
       ++c.head;
     }
     if (c.head == c.pending.size()) {
@@ -477,8 +463,8 @@ struct uring_echo_server::state {
     if (c == nullptr || !c->open || (c->gen & 0xffffffu) != tag_gen(t)) {
       // Stale: its connection is gone. A buffer it carries still goes back to the pool.
       if (cqe.flags & IORING_CQE_F_BUFFER) {
-        --pool_free;
-        give_back(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+        pool.taken();
+        pool.give_back(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
       }
       return;
     }
@@ -505,12 +491,13 @@ struct uring_echo_server::state {
   }
 
   std::error_code setup() {
-    unsigned flags = 0;
     if (auto ec = detail::open_ring(ring, detail::ring_setup{1024, 16384, detail::ring_one_thread,
-                                                             std::size(detail::ring_one_thread)},
-                                    &flags)) {
+                                                             std::size(detail::ring_one_thread)})) {
       return ec;
     }
+    ring_open = true;
+    // This thread's waits then name the ring by index, not by descriptor: no lookup per enter.
+    (void)io_uring_register_ring_fd(&ring);
     rlimit rl{};
     std::uint64_t table = 4096;
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) table = rl.rlim_cur;
@@ -523,28 +510,14 @@ struct uring_echo_server::state {
     if (io_uring_register_file_alloc_range(&ring, 0, static_cast<unsigned>(table - 1)) == 0) {
       shed_slot = static_cast<std::uint32_t>(table - 1);
     }
-    br_bytes = sizeof(io_uring_buf) * opts.buffers;
-    void* mem = ::mmap(nullptr, br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-    if (mem == MAP_FAILED) return {errno, std::system_category()};
-    br = static_cast<io_uring_buf_ring*>(mem);
-    io_uring_buf_ring_init(br);
-    io_uring_buf_reg reg{};
-    reg.ring_addr = reinterpret_cast<std::uintptr_t>(mem);
-    reg.ring_entries = opts.buffers;
-    reg.bgid = pool_group;
-    if (int rc = io_uring_register_buf_ring(&ring, &reg, 0); rc < 0) return {-rc, std::system_category()};
-    // Left untouched until used: the kernel backs only the pages that ever held bytes.
-    pool = std::make_unique_for_overwrite<std::byte[]>(std::size_t{opts.buffers} * opts.buffer_bytes);
+    if (auto ec = pool.open(ring, opts.buffers, opts.buffer_bytes, pool_group)) return ec;
     discard_buf = std::make_unique_for_overwrite<std::byte[]>(opts.buffer_bytes);
-    for (unsigned i = 0; i < opts.buffers; ++i) give_back(i);
-    flush_returns();
     return {};
   }
 
   void teardown() noexcept {
-    io_uring_queue_exit(&ring);  // cancels what is in flight and drops the table's sockets
-    if (br != nullptr) ::munmap(br, br_bytes);
-    br = nullptr;
+    if (ring_open) io_uring_queue_exit(&ring);  // cancels what is in flight and drops the table's sockets
+    ring_open = false;
   }
 
   result<uring_echo_stats> serve(std::chrono::milliseconds drain_timeout) {
@@ -561,7 +534,7 @@ struct uring_echo_server::state {
     std::chrono::steady_clock::time_point deadline{};
     bool forced = false;
     while (!fatal) {
-      flush_returns();
+      pool.publish();
       if (draining && deadline == std::chrono::steady_clock::time_point{}) {
         deadline = std::chrono::steady_clock::now() + drain_timeout;
       }

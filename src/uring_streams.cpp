@@ -2,11 +2,11 @@
 #include "sockit/uring_streams.hpp"
 
 #include <liburing.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 
+#include "detail/uring_buffers.hpp"
 #include "detail/uring_ring.hpp"
 #include "sockit/error.hpp"
 #include "sockit/uring_echo.hpp"
@@ -33,15 +33,15 @@ struct uring_streams::state {
   uring_streams_options opts;
   io_uring ring{};
   bool ring_open = false;
-  io_uring_buf_ring* br = nullptr;
-  std::size_t br_bytes = 0;
-  std::unique_ptr<std::byte[]> pool;
-  int returns = 0;
+  detail::uring_buffers pool;
   std::vector<std::size_t> rearm;  // receives ended for want of a buffer: re-armed after the batch
+  std::error_code broken;          // the ring took no more submissions
 
   ~state() {
+    // The ring's file table keeps each socket open until the kernel tears the ring down, which it
+    // finishes later, in a worker: the streams end now instead, as closing them would.
+    for (auto& s : socks) (void)s.shutdown(shutdown_how::both);
     if (ring_open) io_uring_queue_exit(&ring);
-    if (br != nullptr) ::munmap(br, br_bytes);
   }
 
   std::error_code setup() {
@@ -52,50 +52,34 @@ struct uring_streams::state {
       return ec;
     }
     ring_open = true;
+    // This thread's waits then name the ring by index, not by descriptor: no lookup per enter.
+    (void)io_uring_register_ring_fd(&ring);
     std::vector<int> fds;
     fds.reserve(socks.size());
     for (auto& s : socks) fds.push_back(s.native_handle());
     if (int rc = io_uring_register_files(&ring, fds.data(), static_cast<unsigned>(fds.size())); rc < 0) {
       return {-rc, std::system_category()};
     }
-    br_bytes = sizeof(io_uring_buf) * opts.buffers;
-    void* mem = ::mmap(nullptr, br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-    if (mem == MAP_FAILED) return {errno, std::system_category()};
-    br = static_cast<io_uring_buf_ring*>(mem);
-    io_uring_buf_ring_init(br);
-    io_uring_buf_reg reg{};
-    reg.ring_addr = reinterpret_cast<std::uintptr_t>(mem);
-    reg.ring_entries = opts.buffers;
-    reg.bgid = group;
-    if (int rc = io_uring_register_buf_ring(&ring, &reg, 0); rc < 0) return {-rc, std::system_category()};
-    pool = std::make_unique_for_overwrite<std::byte[]>(std::size_t{opts.buffers} * opts.buffer_bytes);
-    for (unsigned i = 0; i < opts.buffers; ++i) give_back(i);
-    flush_returns();
+    if (auto ec = pool.open(ring, opts.buffers, opts.buffer_bytes, group)) return ec;
     for (std::size_t i = 0; i < streams.size(); ++i) arm_recv(i);
     return {};
   }
 
   io_uring_sqe* sqe() noexcept {
     io_uring_sqe* s = io_uring_get_sqe(&ring);
-    while (s == nullptr) {
-      // Full: hand the queue to the kernel. It takes entries unless the ring itself failed, and
-      // then the next wait() reports that; this retries until the kernel has room.
-      (void)io_uring_submit(&ring);
+    if (s == nullptr) {
+      (void)io_uring_submit(&ring);  // full: hand the queue to the kernel
       s = io_uring_get_sqe(&ring);
+    }
+    if (s == nullptr) {
+      // Still full: the kernel refuses submissions. wait() reports it; the entry is never sent.
+      if (!broken) broken = std::make_error_code(std::errc::no_buffer_space);
+      thread_local io_uring_sqe scratch;
+      s = &scratch;
     }
     return s;
   }
 
-  std::byte* buffer(unsigned bid) noexcept { return pool.get() + std::size_t{bid} * opts.buffer_bytes; }
-  void give_back(unsigned bid) noexcept {
-    io_uring_buf_ring_add(br, buffer(bid), static_cast<unsigned>(opts.buffer_bytes), static_cast<unsigned short>(bid),
-                          io_uring_buf_ring_mask(opts.buffers), returns++);
-  }
-  void flush_returns() noexcept {
-    if (returns == 0) return;
-    io_uring_buf_ring_advance(br, returns);
-    returns = 0;
-  }
 
   void arm_recv(std::size_t i) noexcept {
     auto* s = sqe();
@@ -125,8 +109,9 @@ struct uring_streams::state {
     if (!(cqe.flags & IORING_CQE_F_MORE)) st.recv_armed = false;
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       auto bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
-      if (res > 0 && !st.closed) ev.on_data(i, {buffer(bid), static_cast<std::size_t>(res)});
-      give_back(bid);
+      pool.taken();
+      if (res > 0 && !st.closed) ev.on_data(i, {pool.data(bid), static_cast<std::size_t>(res)});
+      pool.give_back(bid);
     }
     if (st.closed) return;
     if (res == 0) return close(i, make_error_code(errc::end_of_stream), ev);
@@ -184,7 +169,8 @@ std::error_code uring_streams::send(std::size_t i, std::span<const std::span<con
 std::error_code uring_streams::wait(events& ev, std::chrono::nanoseconds timeout) {
   if (!s_) return std::make_error_code(std::errc::bad_file_descriptor);
   auto& s = *s_;
-  s.flush_returns();
+  if (s.broken) return s.broken;
+  s.pool.publish();
   auto ns = std::max<std::int64_t>(0, timeout.count());
   __kernel_timespec ts{ns / 1'000'000'000, ns % 1'000'000'000};
   io_uring_cqe* first = nullptr;
@@ -197,7 +183,7 @@ std::error_code uring_streams::wait(events& ev, std::chrono::nanoseconds timeout
     ++seen;
   }
   io_uring_cq_advance(&s.ring, seen);
-  s.flush_returns();
+  s.pool.publish();
   for (std::size_t i : s.rearm) {
     if (!s.streams[i].closed && !s.streams[i].recv_armed) s.arm_recv(i);
   }
