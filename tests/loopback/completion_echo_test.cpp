@@ -28,8 +28,8 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t buffer_bytes = 16 * 1024;  // both servers' default
 #ifdef _WIN32
-using echo_server = echo_server;
-using echo_stats = echo_stats;
+using echo_server = iocp_echo_server;
+using echo_stats = iocp_echo_stats;
 using echo_options = iocp_echo_options;
 // One buffer per connection, one operation at a time: the most it holds for a stuck peer.
 constexpr std::size_t held_at_most = buffer_bytes;
