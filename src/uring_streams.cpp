@@ -15,7 +15,8 @@ namespace sockit {
 namespace {
 
 enum class op : std::uint8_t { recv = 1, send };
-// user_data: the operation in the low byte, the stream's index above it.
+// user_data: the operation in the low byte, the stream's index above it. No generation is needed:
+// a stream keeps its index for the set's whole life, and no index is ever given to another.
 constexpr std::uint64_t tag(op o, std::size_t i) noexcept { return std::uint64_t{i} << 8 | static_cast<std::uint8_t>(o); }
 constexpr unsigned short group = 0;
 
