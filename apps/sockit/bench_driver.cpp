@@ -1,4 +1,5 @@
-// The load generator. Each worker thread owns an event loop and a share of the connections; a
+// The load generator. Each worker thread owns an event loop (or, for TCP and Unix streams on
+// io_uring, a ring: bench_ring_worker.cpp) and a share of the connections; a
 // connection keeps DEPTH messages in flight and sends the next one as soon as one is echoed back
 // whole and verified. Memory does not grow with DEPTH x SIZE: no message owns a buffer. A TCP
 // connection's output is one endless periodic byte stream, so what is still to be written is a

@@ -1,6 +1,7 @@
-// The load generator behind `sockit bench`: CONNS connections spread over THREADS event loops,
-// DEPTH messages of SIZE bytes in flight on each, every echoed byte verified, latencies recorded
-// in a histogram. Results are merged when all threads are done.
+// The load generator behind `sockit bench`: CONNS connections spread over THREADS workers (event
+// loops, or io_uring rings for TCP and Unix streams), DEPTH messages of SIZE bytes in flight on
+// each, every echoed byte verified, latencies recorded in a histogram. Results are merged when all
+// threads are done.
 #pragma once
 
 #include <atomic>

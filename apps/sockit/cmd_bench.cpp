@@ -315,6 +315,7 @@ void setup_bench(CLI::App& cmd, context& ctx) {
       "Examples:\n"
       "  sockit bench 127.0.0.1:7007                          # 1 connection, depth 1, 64 B, 5 s\n"
       "  sockit bench 127.0.0.1:7007 -c 100 -d 16 -t 10       # 100 connections, 16 in flight each\n"
+      "  sockit bench 127.0.0.1:7007 -c 100 -d 16 --engine epoll   # load from an event loop, not io_uring completions\n"
       "  sockit echo --tcp & sleep 0.5; sockit bench :7007 -s 16384 --server-pid $!   # $!: that echo's PID\n"
       "  sockit bench 127.0.0.1:7007 --udp -c 4 -d 8 --json\n"
       "  sockit echo unix:/tmp/e.sock & sleep 0.5; sockit bench unix:/tmp/e.sock -s 16384   # vs TCP loopback\n"

@@ -116,6 +116,7 @@ void setup_echo(CLI::App& cmd, context& ctx) {
       "  sockit echo --bind :: --udp        # UDP on every IPv4 and IPv6 address\n"
       "  sockit echo --tcp --threads 2      # two loops sharing the port\n"
       "  sockit echo --idle-timeout 10      # close connections silent for 10 s\n"
+      "  sockit -v echo --engine uring --tcp  # Linux: TCP on io_uring completions (the default where the ring opens)\n"
       "  sockit.exe echo --engine iocp --tcp   # Windows: the IOCP server (AcceptEx, overlapped WSARecv/WSASend)\n"
       "  nc -N 127.0.0.1 7007 < file        # a client\n"
       "  sockit -v echo --mode 660 unix:/tmp/echo.sock   # a Unix stream socket; -v: each client's pid uid gid\n"

@@ -36,7 +36,8 @@ struct uring_echo_options {
 
 // Memory is bounded by design. Echoes wait in the pool's buffers; a connection whose unsent echo
 // passes hold_bytes (its peer does not read) has its receive cancelled until the echo drains to
-// half of that. A multishot receive may land a few more buffers before its cancel, and when the
+// half of that. A multishot receive may land more buffers before its cancel (the kernel retries up
+// to 32 receives per wake-up, and a round already queued runs first), and when the
 // pool runs dry, a connection that finds it empty serves itself from one buffer of its own, one
 // receive or one send at a time (the IOCP model). So, at any moment, bytes_in - bytes_out <=
 // buffers * buffer_bytes + open connections * buffer_bytes, and a peer that never reads cannot
