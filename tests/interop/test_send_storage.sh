@@ -26,7 +26,8 @@ expect_contains "$TMP/recv.err" "sockit: .*big.bin.sockit-part: No space left on
 # A file that fits still goes through the same receiver (-k), so the full one left nothing behind.
 run "$TMP/send.out" "$TMP/err" -- "$SOCKIT" send "$TMP/small.bin" "127.0.0.1:$P"
 expect_rc 0 "send of a file that fits"
-ls_out=$(nsenter -t "$RECV" -m ls -A "$mnt" 2>&1)
+# -r: the receiver's root too (entering a mount namespace resets it, which in a chroot is not ours).
+ls_out=$(nsenter -t "$RECV" -m -r ls -A "$mnt" 2>&1)
 expect_eq "$ls_out" "small.bin" "files on the full tmpfs"
 stop_server "$RECV"
 
