@@ -112,7 +112,10 @@ bg tshark -i lo -f "tcp port $P" -w "$TMP/nagle.pcapng" -q >/dev/null 2>"$TMP/ts
 for _ in $(seq 100); do grep -q "Capturing on" "$TMP/tshark.err" && break; sleep 0.1; done
 grep -q "Capturing on" "$TMP/tshark.err" || skip "tshark cannot capture on lo here: $(head -c 200 "$TMP/tshark.err")"
 sleep 0.3
+# The first write waits 0.5 s: bytes written while sockit is still starting (an ASan build takes
+# 0.2-0.3 s) would reach it in one read, and leave as one segment whatever the option.
 trickle() { python3 -c 'import os, time
+time.sleep(0.5)
 for _ in range(100): os.write(1, b"x"); time.sleep(0.003)'; }
 trickle | timeout 20 "$SOCKIT" connect --nodelay 127.0.0.1 "$P" >/dev/null 2>"$TMP/nd.err" || fail "connect --nodelay: $(cat "$TMP/nd.err")"
 trickle | timeout 20 "$SOCKIT" connect 127.0.0.1 "$P" >/dev/null 2>"$TMP/ng.err" || fail "connect (Nagle): $(cat "$TMP/ng.err")"
