@@ -125,20 +125,8 @@ struct uring_echo_server::state {
     if (wake_fd >= 0) ::close(wake_fd);
   }
 
-  io_uring_sqe* sqe() noexcept {
-    io_uring_sqe* s = io_uring_get_sqe(&ring);
-    if (s == nullptr) {
-      (void)io_uring_submit(&ring);
-      s = io_uring_get_sqe(&ring);
-    }
-    if (s == nullptr) {
-      // The queue stays full only when the kernel refuses every submission: stop serving.
-      if (!fatal) fatal = std::make_error_code(std::errc::no_buffer_space);
-      thread_local io_uring_sqe scratch;  // written to and never submitted
-      s = &scratch;
-    }
-    return s;
-  }
+  // The queue stays full only when the kernel refuses every submission: that stops serving.
+  io_uring_sqe* sqe() noexcept { return detail::next_sqe(ring, fatal); }
 
   std::byte* data_of(const conn& c, const piece& p) noexcept {
     std::byte* base = p.bid == own_buffer ? c.own.get() : pool.data(p.bid);
@@ -496,13 +484,8 @@ struct uring_echo_server::state {
   }
 
   std::error_code setup() {
-    if (auto ec = detail::open_ring(ring, detail::ring_setup{1024, 16384, detail::ring_one_thread,
-                                                             std::size(detail::ring_one_thread)})) {
-      return ec;
-    }
+    if (auto ec = detail::open_thread_ring(ring, 1024, 16384)) return ec;
     ring_open = true;
-    // This thread's waits then name the ring by index, not by descriptor: no lookup per enter.
-    (void)io_uring_register_ring_fd(&ring);
     rlimit rl{};
     std::uint64_t table = 4096;
     if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) table = rl.rlim_cur;
@@ -558,19 +541,10 @@ struct uring_echo_server::state {
         ts.tv_nsec = ns % 1'000'000'000;
         wait_for = &ts;
       }
-      io_uring_cqe* first = nullptr;
-      int rc = io_uring_submit_and_wait_timeout(&ring, &first, 1, wait_for, nullptr);
-      if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
-        fatal = {-rc, std::system_category()};
+      if (auto ec = detail::submit_wait_reap(ring, wait_for, [this](const io_uring_cqe& c) { dispatch(c); })) {
+        fatal = ec;
         break;
       }
-      unsigned head = 0, seen = 0;
-      io_uring_cqe* cqe = nullptr;
-      io_uring_for_each_cqe(&ring, head, cqe) {
-        dispatch(*cqe);
-        ++seen;
-      }
-      io_uring_cq_advance(&ring, seen);
     }
     teardown();
     if (fatal) return fatal;

@@ -47,14 +47,8 @@ struct uring_streams::state {
 
   std::error_code setup() {
     // A completion queue as deep as the pool, so a batch's receives do not overflow it.
-    if (auto ec = detail::open_ring(ring,
-                                    detail::ring_setup{4096, std::max(8192u, opts.buffers * 2), detail::ring_one_thread,
-                                                       std::size(detail::ring_one_thread)})) {
-      return ec;
-    }
+    if (auto ec = detail::open_thread_ring(ring, 4096, std::max(8192u, opts.buffers * 2))) return ec;
     ring_open = true;
-    // This thread's waits then name the ring by index, not by descriptor: no lookup per enter.
-    (void)io_uring_register_ring_fd(&ring);
     std::vector<int> fds;
     fds.reserve(socks.size());
     for (auto& s : socks) fds.push_back(s.native_handle());
@@ -66,21 +60,8 @@ struct uring_streams::state {
     return {};
   }
 
-  io_uring_sqe* sqe() noexcept {
-    io_uring_sqe* s = io_uring_get_sqe(&ring);
-    if (s == nullptr) {
-      (void)io_uring_submit(&ring);  // full: hand the queue to the kernel
-      s = io_uring_get_sqe(&ring);
-    }
-    if (s == nullptr) {
-      // Still full: the kernel refuses submissions. wait() reports it; the entry is never sent.
-      if (!broken) broken = std::make_error_code(std::errc::no_buffer_space);
-      thread_local io_uring_sqe scratch;
-      s = &scratch;
-    }
-    return s;
-  }
-
+  // Still full after a submission: the kernel refuses them. wait() reports it.
+  io_uring_sqe* sqe() noexcept { return detail::next_sqe(ring, broken); }
 
   void arm_recv(std::size_t i) noexcept {
     auto* s = sqe();
@@ -174,16 +155,7 @@ std::error_code uring_streams::wait(events& ev, std::chrono::nanoseconds timeout
   s.pool.publish();
   auto ns = std::max<std::int64_t>(0, timeout.count());
   __kernel_timespec ts{ns / 1'000'000'000, ns % 1'000'000'000};
-  io_uring_cqe* first = nullptr;
-  int rc = io_uring_submit_and_wait_timeout(&s.ring, &first, 1, &ts, nullptr);
-  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) return {-rc, std::system_category()};
-  unsigned head = 0, seen = 0;
-  io_uring_cqe* cqe = nullptr;
-  io_uring_for_each_cqe(&s.ring, head, cqe) {
-    s.dispatch(*cqe, ev);
-    ++seen;
-  }
-  io_uring_cq_advance(&s.ring, seen);
+  if (auto ec = detail::submit_wait_reap(s.ring, &ts, [&](const io_uring_cqe& c) { s.dispatch(c, ev); })) return ec;
   s.pool.publish();
   for (std::size_t i : s.rearm) {
     if (!s.streams[i].closed && !s.streams[i].recv_armed) s.arm_recv(i);

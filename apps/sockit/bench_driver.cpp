@@ -292,14 +292,8 @@ class worker final : public bench_worker {
     if (ev & (io_readable | io_error | io_hangup)) cfg_.udp ? read_udp(c) : read_tcp(c);
   }
 
-  void complete(connection& c, clk::time_point sent, clk::time_point now) {
-    if (measuring_) {
-      totals_.latency_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count()));
-      ++totals_.messages;
-      totals_.bytes += cfg_.size;
-      progress_.messages.fetch_add(1, std::memory_order_relaxed);
-    }
-    (void)c;
+  void complete(clk::time_point sent, clk::time_point now) {
+    if (measuring_) record_message(totals_, progress_, cfg_.size, sent, now);
   }
 
   // One non-blocking recv into rbuf_: false when nothing is left to read now, or the connection
@@ -344,24 +338,16 @@ class worker final : public bench_worker {
   // replacements sent. False if the connection failed.
   bool check_echo(connection& c, std::span<const std::byte> got) {
     auto now = clk::now();
-    std::size_t pos = 0;
     std::size_t completed = 0;
-    while (pos < got.size()) {
-      std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
-      std::size_t take = std::min(cfg_.size - offset, got.size() - pos);
-      if (c.count == 0 || std::memcmp(got.data() + pos, pat_.stream(c.received), take) != 0) {
-        fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})", cfg_.target_name(),
-                            c.received / cfg_.size, offset));
-        return false;
-      }
-      pos += take;
-      c.received += take;
-      if (offset + take == cfg_.size) {
-        complete(c, c.ring[c.head].sent, now);
-        c.head = (c.head + 1) % c.ring.size();
-        --c.count;
-        ++completed;
-      }
+    auto bad = verify_echo(c, got, pat_, cfg_, [&] {
+      complete(c.ring[c.head].sent, now);
+      c.head = (c.head + 1) % c.ring.size();
+      --c.count;
+      ++completed;
+    });
+    if (!bad.empty()) {
+      fail(c, std::move(bad));
+      return false;
     }
     for (std::size_t i = 0; i < completed && !c.dead; ++i) send_next(c);
     return !c.dead;
@@ -409,7 +395,7 @@ class worker final : public bench_worker {
       c.highest = k;
       c.echoed_any = true;
     }
-    complete(c, sent, now);
+    complete(sent, now);
   }
 
   void expire_udp() {

@@ -121,31 +121,16 @@ class ring_worker final : public bench_worker, uring_streams::events {
   }
 
   // Echoed stream bytes: verified against what was sent, messages completed, their replacements
-  // queued (bench_driver.cpp's check_echo, minus TLS).
+  // queued.
   void check_echo(ring_conn& c, std::span<const std::byte> got) {
     auto now = clk::now();
-    std::size_t pos = 0;
-    while (pos < got.size()) {
-      std::size_t offset = static_cast<std::size_t>(c.received % cfg_.size);
-      std::size_t take = std::min(cfg_.size - offset, got.size() - pos);
-      if (c.count == 0 || std::memcmp(got.data() + pos, pat_.stream(c.received), take) != 0) {
-        return fail(c, fmt::format("echo from {} does not match what was sent (message {}, offset {})", cfg_.target_name(),
-                                   c.received / cfg_.size, offset));
-      }
-      pos += take;
-      c.received += take;
-      if (offset + take == cfg_.size) {
-        if (measuring_) {
-          totals_.latency_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - c.sent[c.head]).count()));
-          ++totals_.messages;
-          totals_.bytes += cfg_.size;
-          progress_.messages.fetch_add(1, std::memory_order_relaxed);
-        }
-        c.head = (c.head + 1) % c.sent.size();
-        --c.count;
-        queue_message(c);
-      }
-    }
+    auto bad = verify_echo(c, got, pat_, cfg_, [&] {
+      if (measuring_) record_message(totals_, progress_, cfg_.size, c.sent[c.head], now);
+      c.head = (c.head + 1) % c.sent.size();
+      --c.count;
+      queue_message(c);
+    });
+    if (!bad.empty()) fail(c, std::move(bad));
   }
 
   void fail(ring_conn& c, std::string why) {

@@ -3,13 +3,19 @@
 // run_bench.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <system_error>
 #include <vector>
+
+#include <fmt/core.h>
 
 #include "bench_driver.hpp"
 #include "sockit/socket.hpp"
@@ -38,6 +44,37 @@ class bench_pattern {
  private:
   std::vector<std::byte> bytes_;
 };
+
+// Stream echo bytes `got`, which continue `c`'s stream at c.received, checked against the pattern
+// and counted; `c` is either worker's connection (`received`, and `count`: messages awaiting their
+// echo). `done` retires each message the bytes complete, oldest first. Empty when all matched;
+// otherwise what did not, for the run's error line.
+template <class Conn, class Done>
+std::string verify_echo(Conn& c, std::span<const std::byte> got, const bench_pattern& pat, const bench_config& cfg,
+                        Done&& done) {
+  std::size_t pos = 0;
+  while (pos < got.size()) {
+    std::size_t offset = static_cast<std::size_t>(c.received % cfg.size);
+    std::size_t take = std::min(cfg.size - offset, got.size() - pos);
+    if (c.count == 0 || std::memcmp(got.data() + pos, pat.stream(c.received), take) != 0) {
+      return fmt::format("echo from {} does not match what was sent (message {}, offset {})", cfg.target_name(),
+                         c.received / cfg.size, offset);
+    }
+    pos += take;
+    c.received += take;
+    if (offset + take == cfg.size) done();
+  }
+  return {};
+}
+
+// One message echoed, while measuring: its latency and the totals.
+inline void record_message(bench_totals& totals, bench_progress& progress, std::size_t size, bench_clock::time_point sent,
+                           bench_clock::time_point now) {
+  totals.latency_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count()));
+  ++totals.messages;
+  totals.bytes += size;
+  progress.messages.fetch_add(1, std::memory_order_relaxed);
+}
 
 class bench_worker {
  public:

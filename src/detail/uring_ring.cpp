@@ -1,5 +1,7 @@
 #include "detail/uring_ring.hpp"
 
+#include <iterator>
+
 namespace sockit::detail {
 
 std::error_code open_ring(io_uring& ring, const ring_setup& setup, unsigned* flags_used) noexcept {
@@ -19,6 +21,26 @@ std::error_code open_ring(io_uring& ring, const ring_setup& setup, unsigned* fla
     if (rc != -EINVAL) break;
   }
   return {-rc, std::system_category()};
+}
+
+std::error_code open_thread_ring(io_uring& ring, unsigned entries, unsigned cq_entries) noexcept {
+  if (auto ec = open_ring(ring, ring_setup{entries, cq_entries, ring_one_thread, std::size(ring_one_thread)})) return ec;
+  (void)io_uring_register_ring_fd(&ring);  // an optimisation only: without it, waits name the descriptor
+  return {};
+}
+
+io_uring_sqe* next_sqe(io_uring& ring, std::error_code& broken) noexcept {
+  io_uring_sqe* s = io_uring_get_sqe(&ring);
+  if (s == nullptr) {
+    (void)io_uring_submit(&ring);
+    s = io_uring_get_sqe(&ring);
+  }
+  if (s == nullptr) {
+    if (!broken) broken = std::make_error_code(std::errc::no_buffer_space);
+    thread_local io_uring_sqe scratch;  // written to and never submitted
+    s = &scratch;
+  }
+  return s;
 }
 
 std::error_code uring_status() noexcept {

@@ -5,6 +5,7 @@
 
 #include <liburing.h>
 
+#include <cerrno>
 #include <initializer_list>
 #include <system_error>
 
@@ -35,6 +36,34 @@ template <std::size_t N>
 std::error_code open_ring(io_uring& ring, unsigned entries, const unsigned (&flag_sets)[N],
                           unsigned* flags_used = nullptr) noexcept {
   return open_ring(ring, ring_setup{entries, 0, flag_sets, N}, flags_used);
+}
+
+// A ring for the calling thread only (SINGLE_ISSUER and DEFER_TASKRUN where the kernel takes them),
+// its descriptor registered so the thread's waits name the ring by index: no lookup per enter.
+// `cq_entries` 0: the kernel's default.
+std::error_code open_thread_ring(io_uring& ring, unsigned entries, unsigned cq_entries) noexcept;
+
+// The next free submission entry; a full queue is handed to the kernel first. Never null: when the
+// kernel refuses every submission, `broken` is set (once) and a scratch entry that is never
+// submitted comes back, so callers go on without checks and the wait loop reports the error.
+io_uring_sqe* next_sqe(io_uring& ring, std::error_code& broken) noexcept;
+
+// Submits what is queued, waits for one completion or `timeout` (nullptr: no limit), then hands
+// every completion ready to `f` and retires them. Errors: io_uring_enter's, except a timeout and
+// the transient ones (EINTR, EAGAIN, EBUSY), which simply end the wait.
+template <class F>
+std::error_code submit_wait_reap(io_uring& ring, __kernel_timespec* timeout, F&& f) {
+  io_uring_cqe* first = nullptr;
+  int rc = io_uring_submit_and_wait_timeout(&ring, &first, 1, timeout, nullptr);
+  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) return {-rc, std::system_category()};
+  unsigned head = 0, seen = 0;
+  io_uring_cqe* cqe = nullptr;
+  io_uring_for_each_cqe(&ring, head, cqe) {
+    f(*cqe);
+    ++seen;
+  }
+  io_uring_cq_advance(&ring, seen);
+  return {};
 }
 
 // {} when this process can open a ring; otherwise io_uring_setup's error. Probed once per process
