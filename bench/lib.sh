@@ -62,6 +62,10 @@ server_cmd() {   # name port
             server_argv=("$bin" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000)
             [[ -n $SOCKIT_ENGINE ]] && server_argv+=(--engine "$SOCKIT_ENGINE")
             ;;
+        # proto serve (bench/proto_engines.sh), on the engine named; no connection cap, which would
+        # keep it off the completion path.
+        proto_epoll | proto_uring)
+            server_argv=("$SOCKIT" proto serve --bind 127.0.0.1 --port "$2" --engine "${1#proto_}") ;;
         sockit_epoll | sockit_uring)
             server_argv=("$SOCKIT" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000 --engine "${1#sockit_}") ;;
         *) return 1 ;;

@@ -9,7 +9,7 @@
 #include "detail/uring_buffers.hpp"
 #include "detail/uring_ring.hpp"
 #include "sockit/error.hpp"
-#include "sockit/uring_echo.hpp"
+#include "sockit/uring_stream_server.hpp"
 
 namespace sockit {
 namespace {
@@ -113,7 +113,7 @@ result<uring_streams> uring_streams::open(std::vector<socket> streams, const uri
   for (auto& s : streams) {
     if (!s) return std::make_error_code(std::errc::bad_file_descriptor);
   }
-  if (auto ec = uring_echo_server::available()) return ec;
+  if (auto ec = uring_stream_server::available()) return ec;
   auto st = std::make_unique<state>();
   st->socks = std::move(streams);
   st->streams.resize(st->socks.size());

@@ -17,7 +17,7 @@
 
 #include "bench_worker.hpp"
 #include "sockit/error.hpp"
-#include "sockit/uring_echo.hpp"
+#include "sockit/uring_stream_server.hpp"
 #include "sockit/uring_streams.hpp"
 
 namespace sockit::cli {
@@ -42,7 +42,7 @@ class ring_worker final : public bench_worker, uring_streams::events {
   ring_worker(const bench_config& cfg, const bench_pattern& pat, bench_progress& progress)
       : cfg_(cfg), pat_(pat), progress_(progress) {}
 
-  std::error_code init() override { return uring_echo_server::available(); }
+  std::error_code init() override { return uring_stream_server::available(); }
 
   void add(socket s, std::optional<tls_session>, std::uint64_t, clk::duration) override {
     socks_.push_back(std::move(s));
@@ -166,7 +166,7 @@ class ring_worker final : public bench_worker, uring_streams::events {
 bool ring_worker_fits(const bench_config& cfg) {
   if (cfg.udp || cfg.tls != nullptr) return false;
   if (cfg.loop_engine != engine::uring && cfg.loop_engine != engine::automatic) return false;
-  return !uring_echo_server::available();
+  return !uring_stream_server::available();
 }
 
 std::unique_ptr<bench_worker> make_ring_worker(const bench_config& cfg, const bench_pattern& pat, bench_progress& progress) {

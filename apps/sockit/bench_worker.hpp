@@ -89,7 +89,7 @@ class bench_worker {
 
 #ifndef _WIN32
 // Whether a run goes to the io_uring worker: TCP or a unix stream without TLS, on --engine uring
-// or auto, where this kernel has what it uses (sockit::uring_echo_server::available()).
+// or auto, where this kernel has what it uses (sockit::uring_stream_server::available()).
 bool ring_worker_fits(const bench_config& cfg);
 // The io_uring worker (bench_ring_worker.cpp): each connection's echoes read by one multishot
 // receive into provided buffers, its next messages sent by the ring.

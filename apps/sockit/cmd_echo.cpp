@@ -81,7 +81,7 @@ int run_echo(const echo_args& a, bool json) {
   if (!parse_port_option("--port", a.port, port, code, names_for)) return code;
   ho.eng = a.eng;
   ho.json = json;
-  ho.completion_echo = true;  // TCP on the completion server (IOCP, io_uring) when it fits
+  ho.completion = true;  // TCP on the completion server (IOCP, io_uring) when it fits
   if (!apply_server_flags(a.srv, ho, code)) return code;
   bool both = a.srv.tcp == a.srv.udp && !tf.on;
   service_spec spec{"echo", port, "--port", both || a.srv.tcp || tf.on, both || a.srv.udp, echo_open<tcp_connection>,

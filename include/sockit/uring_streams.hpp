@@ -42,7 +42,7 @@ class uring_streams {
 
   // Takes the streams (their index here is their place in the vector) and makes the ring, for
   // use from the calling thread only (the kernel's single-issuer shortcuts where it has them).
-  // Fails as uring_echo_server::available() says, or with the ring's own error.
+  // Fails as uring_stream_server::available() says, or with the ring's own error.
   static result<uring_streams> open(std::vector<socket> streams, const uring_streams_options& opts = {});
 
   uring_streams(uring_streams&&) noexcept;

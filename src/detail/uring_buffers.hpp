@@ -1,6 +1,6 @@
 // Internal: a ring of provided buffers (IORING_REGISTER_PBUF_RING), the pool a multishot receive
 // picks from: `count` buffers of `size` bytes, registered as one group, handed back one by one
-// and published to the kernel in batches. Used by uring_echo_server and uring_streams.
+// and published to the kernel in batches. Used by uring_stream_server and uring_streams.
 #pragma once
 
 #include <liburing.h>

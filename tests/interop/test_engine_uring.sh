@@ -17,10 +17,32 @@ fi
 bg "$SOCKIT" -v echo --port 0 >"$TMP/out" 2>"$TMP/err"
 listening_port port "$TMP/err" tcp echo
 serving_line "$TMP/err"
-expect_contains "$TMP/err" "serving on the uring engine" "auto picks uring"
+expect_contains "$TMP/err" "serving on the uring engine (TCP echo: completions, io_uring multishot accept" "auto picks uring, echo on completions"
 expect_eq "$(printf ring | timeout 5 nc -N 127.0.0.1 "$port")" ring "echo on uring"
 run "$TMP/bout" "$TMP/berr" -- timeout 20 "$SOCKIT" bench --engine uring -c 4 -d 4 -t 0.5 --warmup 0 "127.0.0.1:$port"
 expect_rc 0 "bench --engine uring against the uring echo"
+stop_server "$BG_PID"
+
+# proto serve too: a protocol session per connection on the completion server.
+rm -f "$TMP/err"
+bg "$SOCKIT" -v proto serve --port 0 >"$TMP/out" 2>"$TMP/err"
+listening_port port "$TMP/err" tcp proto
+serving_line "$TMP/err"
+expect_contains "$TMP/err" "serving on the uring engine (TCP proto: completions, io_uring accept into the file table" \
+  "auto picks uring, proto serve on completions"
+expect_eq "$(timeout 10 "$SOCKIT" proto call "127.0.0.1:$port" ping)" "OK PONG" "proto on completions: PING"
+expect_eq "$(printf 'echo one\nping\nquit\n' | timeout 10 "$SOCKIT" proto call "127.0.0.1:$port")" \
+  "$(printf 'OK Echo: one\nOK PONG\nOK Goodbye')" "proto on completions: pipelined, then QUIT"
+stop_server "$BG_PID"
+expect_match "$TMP/out" '^proto: 2 connection\(s\), 4 request\(s\), 0 bad input\(s\)$' "proto on completions: totals"
+# A flag the completion server lacks: the loop on the uring readiness engine, and -v names the flag.
+rm -f "$TMP/err"
+bg "$SOCKIT" -v proto serve --engine uring --idle-timeout 5 --port 0 >"$TMP/out" 2>"$TMP/err"
+listening_port port "$TMP/err" tcp proto
+serving_line "$TMP/err"
+expect_contains "$TMP/err" "TCP proto on the uring readiness engine, not completions: --idle-timeout asks for it" \
+  "proto serve --idle-timeout: readiness"
+expect_eq "$(timeout 10 "$SOCKIT" proto call "127.0.0.1:$port" ping)" "OK PONG" "proto on uring readiness: PING"
 stop_server "$BG_PID"
 
 for errno in ENOSYS EPERM; do
@@ -52,6 +74,13 @@ for errno in ENOSYS EPERM; do
   expect_eq "$(printf "fallback $errno" | timeout 5 nc -N 127.0.0.1 "$port")" "fallback $errno" "$errno: echo on the fallback"
   run "$TMP/bout" "$TMP/berr" -- timeout 20 "${no_uring[@]}" "$SOCKIT" --json bench -c 2 -t 0.3 --warmup 0 "127.0.0.1:$port"
   expect_rc 0 "$errno: bench on auto (epoll)"
+  stop_server "$BG_PID"
+  rm -f "$TMP/err"
+  bg "${no_uring[@]}" "$SOCKIT" -v proto serve --port 0 >"$TMP/out" 2>"$TMP/err"
+  listening_port port "$TMP/err" tcp proto
+  serving_line "$TMP/err"
+  expect_contains "$TMP/err" "serving on the epoll engine, 1 loop" "$errno: proto serve on auto falls back to epoll"
+  expect_eq "$(timeout 10 "$SOCKIT" proto call "127.0.0.1:$port" ping)" "OK PONG" "$errno: proto on the fallback"
   stop_server "$BG_PID"
 done
 finish

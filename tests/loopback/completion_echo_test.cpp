@@ -1,11 +1,11 @@
-// The completion-based echo servers over 127.0.0.1 — Linux's on io_uring (sockit/uring_echo.hpp),
+// The completion-based echo servers over 127.0.0.1 — Linux's on io_uring (sockit/uring_stream_server.hpp),
 // Windows' on a completion port (sockit/iocp_echo.hpp, under Wine): the same interface, the same
 // tests. Many clients byte-exact, a client that never reads, a client that resets, a stop while
 // connections are busy, with the server's totals checked against what the clients saw.
 #ifdef _WIN32
 #include "sockit/iocp_echo.hpp"
 #else
-#include "sockit/uring_echo.hpp"
+#include "sockit/uring_stream_server.hpp"
 #endif
 
 #include <gtest/gtest.h>
@@ -34,14 +34,14 @@ using echo_options = iocp_echo_options;
 // One buffer per connection, one operation at a time: the most it holds for a stuck peer.
 constexpr std::size_t held_at_most = buffer_bytes;
 #else
-using echo_server = uring_echo_server;
-using echo_stats = uring_echo_stats;
-using echo_options = uring_echo_options;
+using echo_server = uring_stream_server;
+using echo_stats = uring_stream_stats;
+using echo_options = uring_stream_options;
 // Its receive is cancelled past hold_bytes; a multishot receive may land more buffers before the
 // cancel does: the kernel retries up to 32 receives per wake-up, and a cancel that finds the
 // receive's work already queued lands after that round (67 buffers seen under ASan). Four rounds
 // here: still an eighth of the 16 MiB pool, which a server without the cancel fills (20 MB held).
-constexpr std::size_t held_at_most = uring_echo_options{}.hold_bytes + 4 * 32 * buffer_bytes;
+const std::size_t held_at_most = uring_stream_options{}.hold_bytes + 4 * 32 * buffer_bytes;
 #endif
 
 // A server running on its own thread; its totals are in `result` once joined.

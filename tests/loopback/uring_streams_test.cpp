@@ -14,7 +14,7 @@
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
-#include "sockit/uring_echo.hpp"
+#include "sockit/uring_stream_server.hpp"
 #include "test_support.hpp"
 
 namespace sockit {
@@ -25,19 +25,19 @@ using namespace std::chrono_literals;
 // Where the kernel cannot run the completion path the tests skip, saying why; CI's kernel can, so
 // there the same is a failure.
 #define NEED_URING_COMPLETIONS()                                                                   \
-  if (auto ec = uring_echo_server::available()) {                                                 \
+  if (auto ec = uring_stream_server::available()) {                                                 \
     if (std::getenv("CI") != nullptr) FAIL() << "io_uring completion path unavailable in CI: " << ec.message(); \
     GTEST_SKIP() << "io_uring completion path unavailable: " << ec.message();                     \
   }
 
 struct echo_thread {
   endpoint at;
-  std::optional<uring_echo_server> server;
+  std::optional<uring_stream_server> server;
   std::thread thread;
   echo_thread() {
     auto l = test::listen_loopback(false, {.nonblocking = true});
     at = l.at;
-    auto s = uring_echo_server::open(std::move(l.sock));
+    auto s = uring_stream_server::open(std::move(l.sock));
     EXPECT_TRUE(s) << describe("open", s.error());
     if (!s) return;
     server.emplace(std::move(*s));

@@ -17,48 +17,33 @@
 #include "../json.hpp"
 #include "../services/service_host.hpp"
 #include "sockit/error.hpp"
-#include "sockit/frame_codec.hpp"
+#include "responder.hpp"
 #include "sockit/tcp_connection.hpp"
 #include "sockit/tls_stream.hpp"
-#include "time_text.hpp"
+#ifdef __linux__
+#include "sockit/uring_stream_server.hpp"
+#endif
 
 namespace sockit::cli::proto {
 
-namespace sp = sockit::proto;
-using std::chrono::steady_clock;
-
 namespace {
-
-std::span<const std::byte> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
 
 // Per connection; the connection owns it (its `context`).
 struct conn_state {
-  bool finishing = false;  // an error or QUIT was answered: FIN sent or pending, input discarded
+  conn_state(const server_options& o, proto_counters& counters, endpoint peer) : proto(o, counters, std::move(peer)) {}
+  responder proto;
   event_loop::timer_id drain_timer = 0;
-  std::uint64_t requests = 0;
-};
-
-// What proto serve counts besides the host's connection totals; shared by every loop.
-struct proto_counters {
-  std::atomic<std::uint64_t> requests{0};  // added per connection when it closes
-  std::atomic<std::uint64_t> errors{0};    // bad inputs and answers too large to send
 };
 
 // The protocol as a per-connection handler of the host's TCP service; Conn is tcp_connection, or
 // tls_stream for proto serve --tls (the same callback contract).
 class handler {
  public:
-  handler(const server_options& o, proto_counters& counters) : opts_(o), counters_(counters) {
-    limits_.max_payload_v1 = o.max_payload;
-    limits_.max_payload_v2 = o.max_payload_v2;
-    limits_.accept_v2 = o.v2;
-  }
+  handler(const server_options& o, proto_counters& counters) : opts_(o), counters_(counters) {}
 
   template <class Conn>
   void open(Conn& c) {
-    c.context = std::make_shared<conn_state>();
+    c.context = std::make_shared<conn_state>(opts_, counters_, c.peer());
     c.on_data([this](Conn& conn, buffer& in) { on_data(conn, in); });
     spdlog::debug("proto: connection from {}", c.peer().to_string());
   }
@@ -69,24 +54,17 @@ class handler {
     auto& st = state(c);
     if (st.drain_timer) c.loop().cancel(st.drain_timer);
     st.drain_timer = 0;
-    counters_.requests.fetch_add(st.requests, std::memory_order_relaxed);
     if constexpr (std::is_same_v<Conn, tls_stream>) {
-      if (!c.handshake_done()) return;  // the service's warning said why
+      if (!c.handshake_done()) return;  // the service's warning said why (and it has no requests)
     }
-    bool normal = !ec || ec == std::errc::connection_reset || ec == std::errc::broken_pipe;
-    if (normal) {
-      spdlog::debug("proto: {} closed after {} request(s){}", c.peer().to_string(), st.requests,
-                    ec ? ": " + ec.message() : "");
-    } else {
-      spdlog::warn("proto: {}", describe(c.peer().to_string(), ec));
-    }
+    st.proto.closed(ec);
   }
 
   // Silent for --idle-timeout: FIN and drain, as after QUIT. One already finishing is left to its
   // drain deadline.
   template <class Conn>
   void idle(Conn& c) {
-    if (state(c).finishing) return;
+    if (state(c).proto.finishing()) return;
     spdlog::info("proto: {}: idle for {} s; closing", c.peer().to_string(), opts_.idle_timeout);
     finish(c);
   }
@@ -98,122 +76,15 @@ class handler {
   template <class Conn>
   void on_data(Conn& c, buffer& in) {
     auto& st = state(c);
-    if (st.finishing) {  // draining: read and discard until EOF or the drain deadline
+    if (st.proto.finishing()) {  // draining: read and discard until EOF or the drain deadline
       in.clear();
       return;
     }
     buffer out;
-    auto bytes = in.readable();
-    std::size_t off = 0;
-    while (!st.finishing) {
-      auto r = sp::parse_frame(bytes.subspan(off), limits_);
-      if (r.kind == sp::parse_result::need_more) break;
-      if (r.kind == sp::parse_result::error) {
-        reject(c, out, r);
-        break;
-      }
-      off += r.consumed;
-      ++st.requests;
-      answer(c, out, r.view);
-    }
-    if (st.finishing) {
-      in.clear();
-    } else {
-      in.consume(off);
-    }
+    in.consume(st.proto.feed(in.readable(), out));
     // One send for everything this read produced: each response is whole inside it.
     if (!out.empty()) c.send(out.readable());
-    if (st.finishing && !c.closed()) finish(c);
-  }
-
-  // Every answer is built here, so the payload limit holds for all of them (the chapter's client
-  // refuses more than it expects). An OK answer that would not fit becomes a RESP_ERROR and the
-  // connection finishes; an error reason that would not fit is cut to the limit.
-  template <class Conn>
-  void reply(Conn& c, buffer& out, const sp::frame_view& req, std::uint8_t status, std::string_view text,
-             std::string_view what = {}) {
-    std::size_t limit = req.version == 2 ? opts_.max_payload_v2 : opts_.max_payload;
-    std::string why;
-    if (text.size() > limit) {
-      if (status == sp::status_ok) {
-        // Named only on this rare path, so an ordinary ECHO formats nothing.
-        auto name = what == "ECHO" ? fmt::format("ECHO of {} bytes", req.payload.size()) : std::string(what);
-        why = fmt::format("Response too large: {} would answer {} bytes (limit {})", name, text.size(), limit);
-        spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
-        counters_.errors.fetch_add(1, std::memory_order_relaxed);
-        state(c).finishing = true;
-        status = sp::status_error;
-        text = why;
-      }
-      text = text.substr(0, limit);
-    }
-    if (req.version == 2) {
-      sp::encode_v2(out, status, 0, req.request_id, bytes_of(text));
-    } else {
-      sp::encode_v1(out, status, bytes_of(text));
-    }
-  }
-
-  template <class Conn>
-  void answer(Conn& c, buffer& out, const sp::frame_view& req) {
-    auto& st = state(c);
-    switch (req.code) {
-      case sp::cmd_echo: {
-        std::string text = "Echo: ";
-        text.append(req.text());
-        reply(c, out, req, sp::status_ok, text, "ECHO");
-        return;
-      }
-      case sp::cmd_time:
-        reply(c, out, req, sp::status_ok, format_time_now(opts_.time_format), "TIME");
-        return;
-      case sp::cmd_ping:
-        reply(c, out, req, sp::status_ok, "PONG", "PING");
-        return;
-      case sp::cmd_quit:
-        reply(c, out, req, sp::status_ok, "Goodbye", "QUIT");
-        st.finishing = true;
-        spdlog::debug("proto: {} sent QUIT", c.peer().to_string());
-        return;
-      default:
-        spdlog::info("proto: {}: unknown command {}", c.peer().to_string(), req.code);
-        reply(c, out, req, sp::status_error, "Unknown command");
-        return;
-    }
-  }
-
-  // A frame the decoder refused: say why in a RESP_ERROR of the frame's own version, then finish.
-  // Everything the reason names comes from the decoder's result, never from the header again.
-  template <class Conn>
-  void reject(Conn& c, buffer& out, const sp::parse_result& r) {
-    auto& st = state(c);
-    counters_.errors.fetch_add(1, std::memory_order_relaxed);
-    std::string why;
-    using fe = sp::frame_errc;
-    auto e = static_cast<fe>(r.ec.value());
-    if (r.ec.category() != sp::frame_category()) {
-      why = r.ec.message();
-    } else if (e == fe::bad_checksum) {
-      why = fmt::format("Bad checksum: header says {}, payload sums to {}", r.declared_check, r.computed_check);
-    } else if (e == fe::payload_too_large) {
-      why = fmt::format("Payload too large: {} bytes (limit {})", r.declared_length,
-                        r.version == 2 ? opts_.max_payload_v2 : opts_.max_payload);
-    } else if (e == fe::bad_version) {
-      why = fmt::format("Unsupported protocol version {}", static_cast<unsigned>(r.version_byte));
-    } else if (e == fe::bad_crc) {
-      why = "Bad CRC32C";
-    } else {
-      why = r.ec.message();
-    }
-    spdlog::warn("proto: {}: {}; closing", c.peer().to_string(), why);
-    sp::frame_view v;
-    v.version = r.version == 2 ? 2 : 1;
-    // The request id is echoed only from a frame whose layout is known: the decoder fills it from
-    // a whole v2 header (a bad CRC or length). An unknown version says nothing about where (or
-    // whether) an id is, so its answer always carries id 0.
-    if (v.version == 2) v.request_id = r.view.request_id;
-    reply(c, out, v, sp::status_error, why);
-    st.finishing = true;
+    if (st.proto.finishing() && !c.closed()) finish(c);
   }
 
   // FIN once the answer is out, then discard what the peer still sends until its EOF (the
@@ -221,7 +92,7 @@ class handler {
   template <class Conn>
   void finish(Conn& c) {
     auto& st = state(c);
-    st.finishing = true;
+    st.proto.set_finishing();
     c.shutdown_write();
     if (c.closed() || st.drain_timer) return;
     std::weak_ptr<Conn> weak = c.shared_from_this();
@@ -236,8 +107,33 @@ class handler {
 
   server_options opts_;
   proto_counters& counters_;
-  sp::frame_limits limits_;
+
+ public:
+  const server_options& options() const noexcept { return opts_; }
+  proto_counters& counters() const noexcept { return counters_; }
 };
+
+#ifdef __linux__
+// The protocol as an io_uring session (proto serve on --engine uring or auto): the ring's server
+// receives, sends, finishes (FIN, then discards to the peer's close or the drain deadline).
+class ring_session final : public stream_session {
+ public:
+  ring_session(const server_options& o, proto_counters& counters, endpoint peer) : proto_(o, counters, std::move(peer)) {
+    spdlog::debug("proto: connection from {}", proto_.peer().to_string());
+  }
+  step on_data(std::span<const std::byte> in, buffer& out) override {
+    std::size_t used = proto_.feed(in, out);
+    return {used, proto_.finishing()};
+  }
+  void on_close(std::error_code ec) noexcept override {
+    // The finish's deadline is an ordinary end here, as the loop's drain timer's close is.
+    proto_.closed(ec == std::errc::timed_out ? std::error_code{} : ec);
+  }
+
+ private:
+  responder proto_;
+};
+#endif
 
 // proto serve's own output: its listening line (with the versions) and its totals line.
 class proto_report final : public service_report {
@@ -312,6 +208,12 @@ int run_server(const server_options& opts) {
   ho.unix = opts.unix;
   ho.tls = opts.tls;
   ho.tls_handshake_timeout = opts.tls_handshake_timeout;
+#ifdef __linux__
+  ho.completion = true;  // on io_uring completions when it fits (Windows' IOCP server only echoes)
+  ho.completion_sessions = [h](const endpoint& peer) -> std::unique_ptr<stream_session> {
+    return std::make_unique<ring_session>(h->options(), h->counters(), peer);
+  };
+#endif
   proto_report report(opts, counters);
   return run_services(ho, {spec}, report);
 }

@@ -15,7 +15,7 @@
 #include "../fd_limit.hpp"
 #include "../sys_socket.hpp"
 #include "bind_plan.hpp"
-#include "completion_echo.hpp"
+#include "completion_server.hpp"
 #include "service_loops.hpp"
 
 namespace sockit::cli {
@@ -105,15 +105,15 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   bool tcp_logged = false, udp_logged = false;
   bind_plan plan(opts.bind, opts.loopback_pair, specs, shared);
   // The sockets opened on loop 0 (a ::1 twin this host cannot bind is not), and those served by a
-  // completion_echo instead of a loop's tcp_service: where each row comes from.
+  // completion_server instead of a loop's tcp_service: where each row comes from.
   std::vector<bool> opened(plan.sockets().size(), false);
   std::vector<std::function<service_stats()>> outside(plan.sockets().size());
   bool completion = false;
-  if (opts.completion_echo) {
-    std::string unfit = completion_echo_unfit(opts, n);
+  if (opts.completion) {
+    std::string unfit = completion_unfit(opts, n);
     completion = unfit.empty();
-    if (!completion && opts.eng == completion_echo_engine()) {
-      spdlog::info("TCP echo on the {} readiness engine, not completions: {} asks for it",
+    if (!completion && opts.eng == completion_engine()) {
+      spdlog::info("TCP {} on the {} readiness engine, not completions: {} asks for it", specs.front().name,
                    engine_name(opts.eng), unfit);
     }
   }
@@ -153,7 +153,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
             if (ps.tcp && completion) {
-              auto c = completion_echo::start(s.name, at, to.prepare, opts.drain_timeout);
+              auto c = completion_server::start(s.name, at, to.prepare, opts.drain_timeout, opts);
               if (!c) return c.error();
               auto* raw = c->get();
               outside[i] = [raw] { return raw->totals(); };
@@ -189,7 +189,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
     }
   }
   // One row per socket, in the plan's order: the loops' own, with those served outside them
-  // (completion_echo) put back in their places.
+  // (completion_server) put back in their places.
   auto in_order = [&](std::vector<service_stats> loop_rows) {
     std::vector<service_stats> out;
     std::size_t next = 0;
@@ -209,7 +209,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   };
   report.listening(in_order(loops.front().totals()));
   spdlog::info("serving on the {} engine{}, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(),
-               completion ? fmt::format(" (TCP echo: completions, {})", completion_echo_mechanism()) : "", n,
+               completion ? fmt::format(" (TCP {}: completions, {})", specs.front().name, completion_mechanism(opts)) : "", n,
                n == 1 ? "" : "s");
 
   auto ec = loops.run();

@@ -18,6 +18,9 @@
 #include "../unix_flags.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/event_loop.hpp"
+#ifdef __linux__
+#include "sockit/uring_stream_server.hpp"
+#endif
 #include "udp_guard.hpp"
 
 namespace sockit::cli {
@@ -44,9 +47,13 @@ struct host_options {
   // TCP on IP addresses only (the commands refuse UDP and unix: with it).
   const tls_context* tls = nullptr;
   std::chrono::milliseconds tls_handshake_timeout{0};  // with tls: see tcp_service_options
-  // echo: the TCP side on completions (completion_echo.hpp) when the engine is iocp (or auto) on
-  // Windows, uring on Linux, and nothing asks for what that server lacks.
-  bool completion_echo = false;
+  // The TCP side on completions (completion_server.hpp) when the engine is iocp (or auto) on
+  // Windows, uring on Linux, and nothing asks for what that server lacks: echo's, and proto
+  // serve's through completion_sessions (Linux).
+  bool completion = false;
+#ifdef __linux__
+  stream_session_factory completion_sessions;  // empty: the completion server echoes
+#endif
 };
 
 // The number of loops for host_options::threads: itself, or one per core for 0.

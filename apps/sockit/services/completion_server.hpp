@@ -1,7 +1,8 @@
-// `sockit echo`'s TCP sockets served on completions rather than readiness: on Windows by
+// TCP sockets served on completions rather than readiness: `sockit echo`'s on Windows by
 // sockit::iocp_echo_server, the chapter's IOCP server (AcceptEx posted ahead, overlapped
-// WSARecv/WSASend, one completion port); on Linux by sockit::uring_echo_server (multishot accept
-// and receive on io_uring, provided buffers, sends completed by the ring). Each listening socket
+// WSARecv/WSASend, one completion port); echo's and proto serve's on Linux by
+// sockit::uring_stream_server (accepts into the ring's file table, multishot receive into provided
+// buffers, sends completed by the ring), which echoes or runs a session per connection. Each listening socket
 // gets one on a thread of its own beside the event loop that keeps the UDP side and the signals;
 // the loop drives its graceful stop like any other service's (loop_service).
 #pragma once
@@ -21,27 +22,29 @@
 #ifdef _WIN32
 #include "sockit/iocp_echo.hpp"
 #else
-#include "sockit/uring_echo.hpp"
+#include "sockit/uring_stream_server.hpp"
 #endif
 
 namespace sockit::cli {
 
 #ifdef _WIN32
-using completion_echo_server = iocp_echo_server;
+using completion_backend = iocp_echo_server;
 #else
-using completion_echo_server = uring_echo_server;
+using completion_backend = uring_stream_server;
 #endif
 
 struct host_options;
 
-class completion_echo final : public loop_service {
+class completion_server final : public loop_service {
  public:
   // Listens at `at` (the socket prepared with `prepare` before bind) and starts serving at once;
-  // `drain` bounds the graceful stop as the loop's deadline does.
-  static result<std::unique_ptr<completion_echo>> start(std::string name, const endpoint& at,
-                                                        const socket_prepare& prepare,
-                                                        std::chrono::milliseconds drain);
-  ~completion_echo() override;
+  // `drain` bounds the graceful stop as the loop's deadline does, and (sessions) the read to a
+  // peer's close after a session finished.
+  static result<std::unique_ptr<completion_server>> start(std::string name, const endpoint& at,
+                                                          const socket_prepare& prepare,
+                                                          std::chrono::milliseconds drain,
+                                                          const host_options& opts);
+  ~completion_server() override;
 
   void begin_drain() override;
   std::size_t sweep_drained() override;
@@ -51,26 +54,26 @@ class completion_echo final : public loop_service {
   service_stats totals() const;
 
  private:
-  completion_echo(completion_echo_server server, service_stats row);
+  completion_server(completion_backend server, service_stats row);
   void join();
 
-  completion_echo_server server_;
+  completion_backend server_;
   service_stats row_;  // name, proto and address; the counters come from server_
   std::thread thread_;
   std::atomic<bool> done_{false};
 };
 
-// Whether `echo`'s TCP side goes to completion_echo: asked for (host_options::completion_echo),
+// Whether the TCP side goes to completion_server: asked for (host_options::completion),
 // on the engine that has it (iocp on Windows, uring on Linux, or auto, which is that engine where
 // it runs), the kernel can run it,
 // and nothing asks for what the completion server does not have (its loop's idle timer,
 // connection cap, TLS, several loops). The reason it cannot, for one info line when that engine
 // was chosen by name; empty when it can.
-std::string completion_echo_unfit(const host_options& opts, int loops);
+std::string completion_unfit(const host_options& opts, int loops);
 
 // How the info line names the completion path ("AcceptEx and overlapped WSARecv/WSASend").
-std::string_view completion_echo_mechanism() noexcept;
+std::string_view completion_mechanism(const host_options& opts) noexcept;
 // The engine whose name asks for the completion path: iocp on Windows, uring on Linux.
-engine completion_echo_engine() noexcept;
+engine completion_engine() noexcept;
 
 }  // namespace sockit::cli

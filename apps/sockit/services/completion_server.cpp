@@ -1,6 +1,6 @@
-// The TCP echo on completions (completion_echo.hpp): the platform's completion server on a thread
-// of its own.
-#include "completion_echo.hpp"
+// The TCP side on completions (completion_server.hpp): the platform's completion server on a
+// thread of its own.
+#include "completion_server.hpp"
 
 #include <algorithm>
 
@@ -25,55 +25,64 @@ std::uint64_t dropped_of(const Stats& s) {
 
 }  // namespace
 
-result<std::unique_ptr<completion_echo>> completion_echo::start(std::string name, const endpoint& at,
+result<std::unique_ptr<completion_server>> completion_server::start(std::string name, const endpoint& at,
                                                                 const socket_prepare& prepare,
-                                                                std::chrono::milliseconds drain) {
+                                                                std::chrono::milliseconds drain,
+                                                                const host_options& opts) {
   listen_options lo;
   lo.prepare = prepare;
   auto listener = tcp_listen(at, lo);
   if (!listener) return listener.error();
   auto local = listener->local_endpoint();
   if (!local) return local.error();
-  auto server = completion_echo_server::open(std::move(*listener));
+#ifdef _WIN32
+  (void)opts;
+  auto server = completion_backend::open(std::move(*listener));
+#else
+  uring_stream_options so;
+  so.sessions = opts.completion_sessions;
+  so.finish_timeout = drain;
+  auto server = completion_backend::open(std::move(*listener), so);
+#endif
   if (!server) return server.error();
   service_stats row;
   row.service = std::move(name);
   row.proto = "tcp";
   row.local = *local;
-  std::unique_ptr<completion_echo> c(new completion_echo(std::move(*server), std::move(row)));
+  std::unique_ptr<completion_server> c(new completion_server(std::move(*server), std::move(row)));
   auto* self = c.get();
   c->thread_ = std::thread([self, drain] {
     auto r = self->server_.run(drain);
-    if (!r) spdlog::error("{}", describe("echo " + self->row_.local.to_string(), r.error()));
+    if (!r) spdlog::error("{}", describe(self->row_.service + " " + self->row_.local.to_string(), r.error()));
     self->done_ = true;
   });
   return c;
 }
 
-completion_echo::completion_echo(completion_echo_server server, service_stats row)
+completion_server::completion_server(completion_backend server, service_stats row)
     : server_(std::move(server)), row_(std::move(row)) {}
 
-completion_echo::~completion_echo() { close_all(); }
+completion_server::~completion_server() { close_all(); }
 
-void completion_echo::begin_drain() { server_.stop(); }
+void completion_server::begin_drain() { server_.stop(); }
 
 // The server drains itself (cancels receives, lets echoes finish, closes what is done, to its
 // own deadline); the loop waits while it has a connection left or its thread still runs.
-std::size_t completion_echo::sweep_drained() {
+std::size_t completion_server::sweep_drained() {
   if (done_) return 0;
   return std::max<std::size_t>(1, server_.open_connections());
 }
 
-void completion_echo::close_all() {
+void completion_server::close_all() {
   server_.stop();
   join();
 }
 
-void completion_echo::join() {
+void completion_server::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-service_stats completion_echo::totals() const {
+service_stats completion_server::totals() const {
   service_stats row = row_;
   auto s = server_.stats();
   row.connections = s.accepted;
@@ -84,22 +93,23 @@ service_stats completion_echo::totals() const {
 }
 
 #ifdef _WIN32
-std::string_view completion_echo_mechanism() noexcept { return "AcceptEx and overlapped WSARecv/WSASend"; }
-engine completion_echo_engine() noexcept { return engine::iocp; }
+std::string_view completion_mechanism(const host_options&) noexcept { return "AcceptEx and overlapped WSARecv/WSASend"; }
+engine completion_engine() noexcept { return engine::iocp; }
 #else
-std::string_view completion_echo_mechanism() noexcept {
+std::string_view completion_mechanism(const host_options& opts) noexcept {
+  if (opts.completion_sessions) return "io_uring accept into the file table, multishot receive, provided buffers";
   return "io_uring multishot accept and receive, provided buffers";
 }
-engine completion_echo_engine() noexcept { return engine::uring; }
+engine completion_engine() noexcept { return engine::uring; }
 #endif
 
-std::string completion_echo_unfit(const host_options& opts, int loops) {
+std::string completion_unfit(const host_options& opts, int loops) {
 #ifdef _WIN32
   if (opts.eng != engine::iocp && opts.eng != engine::automatic) return "another engine was chosen";
 #else
   // auto is uring where the ring opens (the engine table's first row), so it takes this path too.
   if (opts.eng != engine::uring && opts.eng != engine::automatic) return "another engine was chosen";
-  if (auto ec = uring_echo_server::available()) return "this kernel (" + ec.message() + ")";
+  if (auto ec = uring_stream_server::available()) return "this kernel (" + ec.message() + ")";
 #endif
   if (loops > 1) return "--threads (one completion ring serves every connection)";
   if (opts.tls) return "--tls";

@@ -1,4 +1,4 @@
-// The completion echo on io_uring (sockit/uring_echo.hpp).
+// The completion server on io_uring (sockit/uring_stream_server.hpp).
 //
 // One thread owns the ring (SINGLE_ISSUER | DEFER_TASKRUN when the kernel takes them: completions
 // are then run in the thread's own io_uring_enter, in batches, with no cross-CPU wake-ups). Every
@@ -9,8 +9,12 @@
 // their echo is sent from it; the buffer then goes back to the pool.
 //
 // A connection has at most one send in flight (stream order, and a short send resumes where it
-// stopped) and one receive armed; what it received and has not sent yet is its list of pieces.
-#include "sockit/uring_echo.hpp"
+// stopped) and one receive armed. Echoing, what it received and has not sent yet is its list of
+// pieces. With sessions, received bytes go to the connection's session at once and their buffer
+// back to the pool; the replies wait in two buffers of the connection's own: one being sent (left
+// untouched while the kernel reads it) and one the session appends to, swapped when the first is
+// sent.
+#include "sockit/uring_stream_server.hpp"
 
 #include <liburing.h>
 #include <sys/eventfd.h>
@@ -21,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <deque>
 #include <vector>
 
 #include "detail/uring_buffers.hpp"
@@ -72,11 +77,18 @@ struct conn {
   bool shut = false;         // draining: shut for writing, reading to the peer's close
   bool closing = false;      // no new operations; close once none is in flight
   bool close_sent = false;
+  bool finishing = false;    // its session finished: input is discarded, the replies leave, then FIN
+  bool held = false;         // input waits in `carry` unanswered: the output was over hold_bytes
+  std::error_code error;     // why it closes, for the session
   std::uint64_t recv_tag = 0;
   std::vector<piece> pending;  // received, not yet sent; pending[head..] in stream order
   std::size_t head = 0;
   std::size_t pending_bytes = 0;
   std::unique_ptr<std::byte[]> own;
+  std::unique_ptr<stream_session> session;
+  buffer carry;    // received, not yet consumed by the session
+  buffer sending;  // replies in the send in flight (or its unsent rest)
+  buffer queued;   // replies after those
   iovec iov[max_iov]{};
   msghdr msg{};
 
@@ -84,7 +96,7 @@ struct conn {
     std::uint32_t g = gen;
     std::vector<piece> keep = std::move(pending);
     keep.clear();
-    *this = conn{};
+    *this = conn();
     gen = g;
     pending = std::move(keep);
   }
@@ -97,14 +109,15 @@ void bump(std::atomic<std::uint64_t>& a, std::uint64_t n) noexcept {
 
 }  // namespace
 
-struct uring_echo_server::state {
+struct uring_stream_server::state {
   socket listener;
-  uring_echo_options opts;
+  uring_stream_options opts;
   int wake_fd = -1;
   std::atomic<bool> stop_requested{false};
   bool ran = false;
   std::atomic<std::uint64_t> accepted{0}, bytes_in{0}, bytes_out{0}, closed{0}, dropped{0};
   std::atomic<std::size_t> open_count{0};
+  bool sessions = false;  // opts.sessions is set: not an echo
 
   // Serving state: run()'s thread only.
   io_uring ring{};
@@ -120,6 +133,16 @@ struct uring_echo_server::state {
   std::uint64_t wake_value = 0;
   __kernel_timespec retry_ts{0, 50'000'000};
   std::error_code fatal;
+  // Sessions: the one accept in flight writes its peer here.
+  sockaddr_storage peer_addr{};
+  socklen_t peer_len = 0;
+  // Connections whose session finished, oldest first (one timeout for all keeps it in order): at
+  // its deadline, one that is still open is closed.
+  struct finish_deadline {
+    std::chrono::steady_clock::time_point at;
+    std::uint32_t slot, gen;
+  };
+  std::deque<finish_deadline> finish_deadlines;
 
   ~state() {
     if (wake_fd >= 0) ::close(wake_fd);
@@ -142,7 +165,15 @@ struct uring_echo_server::state {
 
   void arm_accept() noexcept {
     auto* s = sqe();
-    io_uring_prep_multishot_accept_direct(s, listener.native_handle(), nullptr, nullptr, 0);
+    if (sessions) {
+      peer_len = sizeof peer_addr;
+      // "Allocate a slot", spelt as liburing 2.3 needs it (it adds one to the index; later ones
+      // take this spelling too).
+      io_uring_prep_accept_direct(s, listener.native_handle(), reinterpret_cast<sockaddr*>(&peer_addr), &peer_len, 0,
+                                  IORING_FILE_INDEX_ALLOC - 1);
+    } else {
+      io_uring_prep_multishot_accept_direct(s, listener.native_handle(), nullptr, nullptr, 0);
+    }
     io_uring_sqe_set_data64(s, tag(op::accept));
     accepting = acceptor::multishot;
   }
@@ -212,6 +243,16 @@ struct uring_echo_server::state {
   }
 
   void send(std::uint32_t slot, conn& c) noexcept {
+    if (sessions) {
+      if (c.sending.empty()) std::swap(c.sending, c.queued);
+      auto out = c.sending.readable();
+      auto* s = sqe();
+      io_uring_prep_send(s, static_cast<int>(slot), out.data(), out.size(), MSG_NOSIGNAL);
+      s->flags |= IOSQE_FIXED_FILE;
+      io_uring_sqe_set_data64(s, tag(op::send, slot, c.gen));
+      c.send_inflight = true;
+      return;
+    }
     std::size_t n = std::min<std::size_t>(max_iov, c.pending.size() - c.head);
     auto* s = sqe();
     if (n == 1) {
@@ -238,6 +279,71 @@ struct uring_echo_server::state {
     bump(bytes_in, p.len);
   }
 
+  // Sessions: bytes received go to the session (after what it left unconsumed), its replies to
+  // the output. While the output is over hold_bytes (a peer that does not read), what still
+  // arrives is held back instead, and answered as the output drains (answer_held).
+  void feed(std::uint32_t slot, conn& c, std::span<const std::byte> got) {
+    bump(bytes_in, got.size());
+    if (c.finishing || !c.session) return;  // finished: what still comes is discarded
+    if (c.held || c.pending_bytes >= opts.hold_bytes) {
+      c.carry.append(got);
+      c.held = true;
+      return;
+    }
+    if (c.carry.empty()) {
+      std::size_t used = answer(slot, c, got);
+      if (used < got.size() && !c.finishing) c.carry.append(got.subspan(used));
+    } else {
+      c.carry.append(got);
+      c.carry.consume(answer(slot, c, c.carry.readable()));
+    }
+  }
+
+  // Held input, a receive's worth at a time (so that what the session writes stays near
+  // hold_bytes however much it amplifies), while the output is under hold_bytes.
+  void answer_held(std::uint32_t slot, conn& c) {
+    while (c.held && !c.finishing && c.pending_bytes < opts.hold_bytes) {
+      auto all = c.carry.readable();
+      auto slice = all.first(std::min(all.size(), opts.buffer_bytes));
+      std::size_t used = answer(slot, c, slice);
+      if (used == 0 && slice.size() < all.size() && !c.finishing) used = answer(slot, c, all);  // a longer frame
+      if (c.finishing) break;
+      c.carry.consume(used);
+      if (used == 0 || c.carry.empty()) c.held = false;  // the rest is a request still arriving
+    }
+  }
+
+  // The session's answer to `in`; returns the bytes it used (all of them once it finished).
+  std::size_t answer(std::uint32_t slot, conn& c, std::span<const std::byte> in) {
+    std::size_t before = c.queued.size();
+    auto st = c.session->on_data(in, c.queued);
+    c.pending_bytes += c.queued.size() - before;
+    if (st.finish) {
+      finish(slot, c);
+      return in.size();
+    }
+    return std::min(st.consumed, in.size());
+  }
+
+  void finish(std::uint32_t slot, conn& c) {
+    c.finishing = true;
+    c.held = false;
+    c.carry.clear();
+    finish_deadlines.push_back({std::chrono::steady_clock::now() + opts.finish_timeout, slot, c.gen});
+  }
+
+  // Connections past their finish deadline: closed, whatever they still had to send or read.
+  void expire_finished(std::chrono::steady_clock::time_point now) noexcept {
+    while (!finish_deadlines.empty() && finish_deadlines.front().at <= now) {
+      auto d = finish_deadlines.front();
+      finish_deadlines.pop_front();
+      conn* c = d.slot < conns.size() ? conns[d.slot].get() : nullptr;
+      if (c == nullptr || !c->open || c->gen != d.gen || c->closing) continue;
+      if (!c->error) c->error = std::make_error_code(std::errc::timed_out);
+      begin_close(d.slot, *c);
+    }
+  }
+
   void drop_pending(conn& c) noexcept {
     for (std::size_t i = c.head; i < c.pending.size(); ++i) {
       if (c.pending[i].bid != own_buffer) pool.give_back(c.pending[i].bid);
@@ -245,6 +351,9 @@ struct uring_echo_server::state {
     c.pending.clear();
     c.head = 0;
     c.pending_bytes = 0;
+    c.carry.clear();
+    c.sending.clear();
+    c.queued.clear();
   }
 
   void begin_close(std::uint32_t slot, conn& c) noexcept {
@@ -263,12 +372,13 @@ struct uring_echo_server::state {
   }
 
   // What a connection does next, from its state; called after every completion that changed it.
-  void advance(std::uint32_t slot, conn& c) noexcept {
+  void advance(std::uint32_t slot, conn& c) {
     if (c.closing) return maybe_close(slot, c);
     if (c.failed) return begin_close(slot, c);
+    if (c.held) answer_held(slot, c);
     if (!c.send_inflight && c.pending_bytes > 0) send(slot, c);
     if (c.shut) return;
-    if (c.read_ended || draining) {
+    if (c.read_ended || draining || c.finishing) {
       if (c.recv_armed) return cancel_recv(c);
       if (c.send_inflight || c.pending_bytes > 0) return;
       if (c.read_ended) return begin_close(slot, c);
@@ -288,14 +398,13 @@ struct uring_echo_server::state {
       return;
     }
     if (c.own_mode) {
-      if (c.pending_bytes > 0) return;
+      if (!sessions && c.pending_bytes > 0) return;  // the echo is still in the own buffer
       if (pool.free() > opts.buffers / 2) {
         c.own_mode = false;
         c.own.reset();
       }
-    } else if (c.pending_bytes > opts.hold_bytes / 2) {
-      return;
     }
+    if (c.pending_bytes > opts.hold_bytes / 2) return;
     arm_recv(slot, c);
   }
 
@@ -321,6 +430,11 @@ struct uring_echo_server::state {
       c.open = true;
       bump(accepted, 1);
       open_count.store(open_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (sessions) {
+        auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
+        c.session = opts.sessions(peer ? *peer : endpoint{});
+        if (!c.session) c.failed = true;  // the factory refused it: closed at once
+      }
       if (draining) {
         begin_close(slot, c);
       } else {
@@ -343,13 +457,20 @@ struct uring_echo_server::state {
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       pool.taken();
       auto bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
-      if (res > 0 && !c.closing) {
+      if (res > 0 && !c.closing && sessions) {
+        feed(slot, c, {pool.data(bid), static_cast<std::size_t>(res)});
+        pool.give_back(bid);
+      } else if (res > 0 && !c.closing) {
         add_piece(c, {bid, 0, static_cast<std::uint32_t>(res)});
       } else {
         pool.give_back(bid);
       }
     } else if (!multishot && res > 0 && !c.closing) {
-      add_piece(c, {own_buffer, 0, static_cast<std::uint32_t>(res)});
+      if (sessions) {
+        feed(slot, c, {c.own.get(), static_cast<std::size_t>(res)});
+      } else {
+        add_piece(c, {own_buffer, 0, static_cast<std::uint32_t>(res)});
+      }
     }
     if (res == 0) {
       c.read_ended = true;
@@ -357,6 +478,7 @@ struct uring_echo_server::state {
       c.own_mode = true;  // the pool is dry: this connection serves itself until it refills
     } else if (res < 0 && res != -ECANCELED) {
       c.failed = true;  // ECONNRESET and the like: what was not echoed is lost with the peer
+      c.error = {-res, std::system_category()};
     }
     advance(slot, c);
   }
@@ -364,12 +486,19 @@ struct uring_echo_server::state {
   void on_send(std::uint32_t slot, conn& c, int res) {
     c.send_inflight = false;
     if (res < 0) {
-      if (res != -ECANCELED) c.failed = true;
+      if (res != -ECANCELED) {
+        c.failed = true;
+        c.error = {-res, std::system_category()};
+      }
       return advance(slot, c);
     }
     auto left = static_cast<std::size_t>(res);
     bump(bytes_out, left);
     c.pending_bytes -= left;
+    if (sessions) {
+      c.sending.consume(left);
+      return advance(slot, c);
+    }
     while (left > 0) {
       piece& p = c.pending[c.head];
       if (left < p.len) {
@@ -394,6 +523,10 @@ struct uring_echo_server::state {
   }
 
   void on_close(conn& c) {
+    if (c.session) {
+      c.session->on_close(c.error);
+      c.session.reset();
+    }
     drop_pending(c);
     c.own.reset();
     c.open = false;
@@ -423,7 +556,10 @@ struct uring_echo_server::state {
 
   void close_all() {
     for (std::uint32_t slot = 0; slot < conns.size(); ++slot) {
-      if (conns[slot] && conns[slot]->open && !conns[slot]->closing) begin_close(slot, *conns[slot]);
+      conn* c = conns[slot].get();
+      if (c == nullptr || !c->open || c->closing) continue;
+      if (!c->error) c->error = std::make_error_code(std::errc::timed_out);
+      begin_close(slot, *c);
     }
   }
 
@@ -508,7 +644,7 @@ struct uring_echo_server::state {
     ring_open = false;
   }
 
-  result<uring_echo_stats> serve(std::chrono::milliseconds drain_timeout) {
+  result<uring_stream_stats> serve(std::chrono::milliseconds drain_timeout) {
     if (auto ec = setup()) {
       teardown();
       return ec;
@@ -529,14 +665,26 @@ struct uring_echo_server::state {
       if (draining && open_count.load(std::memory_order_relaxed) == 0 && accepting == acceptor::idle) break;
       __kernel_timespec ts{};
       __kernel_timespec* wait_for = nullptr;
+      // The clock is read only when a deadline is running: an echo at full load never asks it.
+      std::chrono::steady_clock::time_point now{}, until{};
+      if (draining || !finish_deadlines.empty()) {
+        now = std::chrono::steady_clock::now();
+        expire_finished(now);
+      }
       if (draining && !forced) {
-        auto left = deadline - std::chrono::steady_clock::now();
-        if (left <= std::chrono::steady_clock::duration::zero()) {
+        if (deadline <= now) {
           close_all();  // the drain's deadline: close whatever remains, echoes unsent or not
           forced = true;
           continue;
         }
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        until = deadline;
+      }
+      if (!finish_deadlines.empty() && (until == std::chrono::steady_clock::time_point{} || finish_deadlines.front().at < until)) {
+        until = finish_deadlines.front().at;
+      }
+      if (until != std::chrono::steady_clock::time_point{}) {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now).count();
+        ns = std::max<std::int64_t>(ns, 0);
         ts.tv_sec = ns / 1'000'000'000;
         ts.tv_nsec = ns % 1'000'000'000;
         wait_for = &ts;
@@ -551,14 +699,14 @@ struct uring_echo_server::state {
     return stats_now();
   }
 
-  uring_echo_stats stats_now() const noexcept {
+  uring_stream_stats stats_now() const noexcept {
     return {accepted.load(std::memory_order_relaxed), bytes_in.load(std::memory_order_relaxed),
             bytes_out.load(std::memory_order_relaxed), closed.load(std::memory_order_relaxed),
             dropped.load(std::memory_order_relaxed)};
   }
 };
 
-std::error_code uring_echo_server::available() noexcept {
+std::error_code uring_stream_server::available() noexcept {
   static const std::error_code status = []() -> std::error_code {
     if (auto ec = detail::uring_status()) return ec;
     // Multishot receive and accept into the file table came with Linux 6.0, as did SEND_ZC; the
@@ -571,43 +719,45 @@ std::error_code uring_echo_server::available() noexcept {
   return status;
 }
 
-result<uring_echo_server> uring_echo_server::open(socket listener, const uring_echo_options& opts) {
+result<uring_stream_server> uring_stream_server::open(socket listener, const uring_stream_options& opts) {
   if (!listener) return std::make_error_code(std::errc::bad_file_descriptor);
   unsigned b = opts.buffers;
   if (b == 0 || b > 32768 || (b & (b - 1)) != 0 || opts.buffer_bytes == 0 || opts.buffer_bytes > (1u << 20) ||
       opts.hold_bytes < opts.buffer_bytes) {
     return std::make_error_code(std::errc::invalid_argument);
   }
+  if (opts.finish_timeout.count() < 0) return std::make_error_code(std::errc::invalid_argument);
   if (auto ec = available()) return ec;
   auto s = std::make_unique<state>();
   s->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (s->wake_fd < 0) return std::error_code{errno, std::system_category()};
   s->listener = std::move(listener);
   s->opts = opts;
-  return uring_echo_server(std::move(s));
+  s->sessions = static_cast<bool>(opts.sessions);
+  return uring_stream_server(std::move(s));
 }
 
-uring_echo_server::uring_echo_server(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
-uring_echo_server::uring_echo_server(uring_echo_server&&) noexcept = default;
-uring_echo_server& uring_echo_server::operator=(uring_echo_server&&) noexcept = default;
-uring_echo_server::~uring_echo_server() = default;
+uring_stream_server::uring_stream_server(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
+uring_stream_server::uring_stream_server(uring_stream_server&&) noexcept = default;
+uring_stream_server& uring_stream_server::operator=(uring_stream_server&&) noexcept = default;
+uring_stream_server::~uring_stream_server() = default;
 
-result<uring_echo_stats> uring_echo_server::run(std::chrono::milliseconds drain_timeout) {
+result<uring_stream_stats> uring_stream_server::run(std::chrono::milliseconds drain_timeout) {
   if (!s_ || s_->ran) return std::make_error_code(std::errc::bad_file_descriptor);
   s_->ran = true;
   return s_->serve(drain_timeout);
 }
 
-void uring_echo_server::stop() noexcept {
+void uring_stream_server::stop() noexcept {
   if (!s_) return;
   s_->stop_requested.store(true);
   std::uint64_t one = 1;
   (void)!::write(s_->wake_fd, &one, sizeof one);
 }
 
-uring_echo_stats uring_echo_server::stats() const noexcept { return s_ ? s_->stats_now() : uring_echo_stats{}; }
+uring_stream_stats uring_stream_server::stats() const noexcept { return s_ ? s_->stats_now() : uring_stream_stats{}; }
 
-std::size_t uring_echo_server::open_connections() const noexcept {
+std::size_t uring_stream_server::open_connections() const noexcept {
   return s_ ? s_->open_count.load(std::memory_order_relaxed) : 0;
 }
 

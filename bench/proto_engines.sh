@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `sockit proto serve` on each engine: the event loop on epoll (readiness) against io_uring
+# completions (sockit::uring_stream_server with a session per connection), the server pinned to
+# CPU 0 and started fresh for each run, the load (bench/proto_load.py: CONNS connections, DEPTH v1
+# requests in flight on each, every answer checked) from CPU 1. The criterion is the server's CPU
+# time per request (user + system, over the measured window); the Python load generator saturates
+# its own core long before the server does, so requests per second say little. Runs are
+# interleaved (epoll, uring, then uring, epoll, ...); medians over the repetitions, and uring's
+# ratio to epoll.
+#
+#   bench/proto_engines.sh                             # 5 reps x 3 s: c1_d1 c100_d1 c100_d16 c10_d4_1k
+#   bench/proto_engines.sh --reps 3 --time 2 --cases c100_d16
+#
+# Case names: cCONNS_dDEPTH, PING requests; a _1k suffix: ECHO of 1 KiB. Traffic stays on 127.0.0.1.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+cd "$bench_repo"
+reps=5 secs=3
+cases="c1_d1 c100_d1 c100_d16 c10_d4_1k"
+while (($#)); do
+    case $1 in
+        --reps) reps=$2; shift ;;
+        --time) secs=$2; shift ;;
+        --cases) cases=${2//,/ }; shift ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "proto_engines.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+command -v jq >/dev/null || { echo "proto_engines.sh: needs jq" >&2; exit 1; }
+[ -x "$SOCKIT" ] || { echo "proto_engines.sh: no sockit binary at $SOCKIT (build the release preset)" >&2; exit 1; }
+trap bench_cleanup EXIT
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "| case | epoll: server CPU µs/request | uring: server CPU µs/request | uring / epoll | per-rep ratios | requests/s epoll, uring |"
+echo "|---|---:|---:|---:|---|---|"
+for c in $cases; do
+    IFS=_ read -r conns depth text <<<"$c"
+    conns=${conns#c} depth=${depth#d} text=${text/1k/1024}
+    declare -a ep=() ur=() epr=() urr=() ratios=()
+    for ((r = 1; r <= reps; r++)); do
+        order="epoll uring"
+        ((r % 2 == 0)) && order="uring epoll"
+        declare -A cpu=()
+        for eng in $order; do
+            port=$(pick_port)
+            start_server "proto_$eng" "$port" 0
+            out=$(taskset -c 1 python3 "$here/proto_load.py" "$port" --conns "$conns" --depth "$depth" \
+                ${text:+--text "$text"} --time "$secs" --pid "$server_pid") ||
+                { echo "proto_engines.sh: the load against proto serve --engine $eng failed ($c)" >&2; exit 1; }
+            stop_server "$server_pid"
+            cpu[$eng]=$(jq -r .server_cpu_us_per_request <<<"$out")
+            rate=$(jq -r .requests_per_s <<<"$out")
+            echo "proto_engines: $c rep $r $eng ${cpu[$eng]} us/request, $rate requests/s" >&2
+            if [ "$eng" = epoll ]; then ep+=("${cpu[$eng]}") epr+=("$rate"); else ur+=("${cpu[$eng]}") urr+=("$rate"); fi
+        done
+        ratios+=("$(awk -v a="${cpu[uring]}" -v b="${cpu[epoll]}" 'BEGIN { printf "%.2f", a / b }')")
+    done
+    me=$(printf '%s\n' "${ep[@]}" | median)
+    mu=$(printf '%s\n' "${ur[@]}" | median)
+    printf '| %s | %.3f | %.3f | %.2f× | %s | %.0f, %.0f |\n' "$c" "$me" "$mu" "$(awk -v a="$mu" -v b="$me" 'BEGIN { print a / b }')" \
+        "${ratios[*]}" "$(printf '%s\n' "${epr[@]}" | median)" "$(printf '%s\n' "${urr[@]}" | median)"
+done
