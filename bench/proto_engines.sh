@@ -8,7 +8,7 @@
 # interleaved (epoll, uring, then uring, epoll, ...); medians over the repetitions, and uring's
 # ratio to epoll.
 #
-#   bench/proto_engines.sh                             # 5 reps x 3 s: c1_d1 c100_d1 c100_d16 c10_d4_1k
+#   bench/proto_engines.sh                             # 5 reps x 3 s: c1_d1 c100_d1 c100_d16 c10_d4_1k c1000_d1
 #   bench/proto_engines.sh --reps 3 --time 2 --cases c100_d16
 #
 # Case names: cCONNS_dDEPTH, PING requests; a _1k suffix: ECHO of 1 KiB. Traffic stays on 127.0.0.1.
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
 cd "$bench_repo"
 reps=5 secs=3
-cases="c1_d1 c100_d1 c100_d16 c10_d4_1k"
+cases="c1_d1 c100_d1 c100_d16 c10_d4_1k c1000_d1"
 while (($#)); do
     case $1 in
         --reps) reps=$2; shift ;;
@@ -32,6 +32,7 @@ done
 command -v jq >/dev/null || { echo "proto_engines.sh: needs jq" >&2; exit 1; }
 [ -x "$SOCKIT" ] || { echo "proto_engines.sh: no sockit binary at $SOCKIT (build the release preset)" >&2; exit 1; }
 trap bench_cleanup EXIT
+ulimit -n 8192 2>/dev/null || true  # the load's c1000 case
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "| case | epoll: server CPU µs/request | uring: server CPU µs/request | uring / epoll | per-rep ratios | requests/s epoll, uring |"

@@ -33,7 +33,9 @@ class Load(asyncio.Protocol):
 
     def connection_made(self, transport):
         self.transport = transport
-        transport.write(self.req * self.depth)
+
+    def start(self):
+        self.transport.write(self.req * self.depth)
 
     def data_received(self, data):
         self.buf += data
@@ -74,15 +76,17 @@ async def main(a):
     run = Run()
     loop = asyncio.get_running_loop()
     conns = []
+    # Every connection first, then the traffic: the first ones would keep the loop busy meanwhile.
     for _ in range(a.conns):
-        t, _ = await loop.create_connection(lambda: Load(run, req, resp, a.depth), "127.0.0.1", a.port)
-        conns.append(t)
+        conns.append(await loop.create_connection(lambda: Load(run, req, resp, a.depth), "127.0.0.1", a.port))
+    for _, proto in conns:
+        proto.start()
     await asyncio.sleep(a.warmup)
     n0, c0, t0 = run.answered, cpu_seconds(a.pid) if a.pid else 0.0, time.monotonic()
     await asyncio.sleep(a.time)
     n1, c1, t1 = run.answered, cpu_seconds(a.pid) if a.pid else 0.0, time.monotonic()
     run.stopping = True
-    for t in conns:
+    for t, _ in conns:
         t.close()
     if run.error:
         print(f"proto_load: {run.error}", file=sys.stderr)
