@@ -2,11 +2,12 @@
 //
 // One thread owns the ring (SINGLE_ISSUER | DEFER_TASKRUN when the kernel takes them: completions
 // are then run in the thread's own io_uring_enter, in batches, with no cross-CPU wake-ups). Every
-// connection lives in the ring's file table: the multishot accept installs it there and answers
-// with its index (its "slot"), receive, send, shutdown and close name that index, so the kernel
+// connection lives in the ring's file table: the accept (multishot for the echo, one at a time with
+// the peer's address for sessions) installs it there and answers with its index (its "slot");
+// receive, send, shutdown and close name that index, so the kernel
 // never looks a descriptor up per operation (the `fget` that dominated an earlier attempt's
-// profile at 10k connections). Received bytes stay in the provided buffer they landed in until
-// their echo is sent from it; the buffer then goes back to the pool.
+// profile at 10k connections). Echoing, received bytes stay in the provided buffer they landed in
+// until their echo is sent from it; the buffer then goes back to the pool.
 //
 // A connection has at most one send in flight (stream order, and a short send resumes where it
 // stopped) and one receive armed. Echoing, what it received and has not sent yet is its list of
@@ -39,11 +40,11 @@ enum class op : std::uint8_t {
 };
 
 // What the listener has in flight. A full file table (the connections RLIMIT_NOFILE allows)
-// ends the multishot accept; the connections after it are accepted into the one slot kept out of
+// ends the accept (a multishot one too); the connections after it are accepted into the one slot kept out of
 // the table's allocation and closed at once (shed, counted as dropped, as the readiness servers
 // shed at EMFILE) until a connection closes, so they are told at once instead of waiting in the
 // backlog.
-enum class acceptor : std::uint8_t { idle, multishot, shedding, shed_closing, waiting };
+enum class acceptor : std::uint8_t { idle, armed, shedding, shed_closing, waiting };
 
 // user_data: the operation in the low byte, the slot's generation (24 bits) above it, the slot in
 // the high half. A completion for a slot that was closed and reused since is recognised by its
@@ -156,7 +157,6 @@ struct uring_stream_server::state {
     return base + p.off;
   }
 
-
   void cancel(std::uint64_t target) noexcept {
     auto* s = sqe();
     io_uring_prep_cancel64(s, target, 0);
@@ -175,7 +175,7 @@ struct uring_stream_server::state {
       io_uring_prep_multishot_accept_direct(s, listener.native_handle(), nullptr, nullptr, 0);
     }
     io_uring_sqe_set_data64(s, tag(op::accept));
-    accepting = acceptor::multishot;
+    accepting = acceptor::armed;
   }
 
   // The listener's next step once nothing of it is in flight.
@@ -546,7 +546,7 @@ struct uring_stream_server::state {
 
   void begin_drain() {
     draining = true;
-    if (accepting == acceptor::multishot) cancel(tag(op::accept));
+    if (accepting == acceptor::armed) cancel(tag(op::accept));
     if (accepting == acceptor::shedding) cancel(tag(op::shed));
     close_listener_when_idle();
     for (std::uint32_t slot = 0; slot < conns.size(); ++slot) {
