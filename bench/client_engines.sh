@@ -28,14 +28,12 @@ while (($#)); do
     esac
     shift
 done
-command -v jq >/dev/null || { echo "client_engines.sh: needs jq" >&2; exit 1; }
-[ -x "$SOCKIT" ] || { echo "client_engines.sh: no sockit binary at $SOCKIT (build the release preset)" >&2; exit 1; }
+need_tools client_engines.sh
 [ -x "$bench_refs/epoll_echo" ] || bash "$here/build-refs.sh" >&2
 trap bench_cleanup EXIT
 
 port=$(pick_port)
 start_server epoll_ref "$port" 0
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "| case | bench --engine epoll (msgs/s) | bench --engine uring (msgs/s) | uring / epoll | per-rep ratios |"
 echo "|---|---:|---:|---:|---|"
 for c in $cases; do

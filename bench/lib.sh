@@ -139,6 +139,15 @@ stop_server() {   # pid
     server_status=$status
 }
 
+# The median of the numbers on stdin (one per line, or separated by spaces).
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# need_tools SCRIPT: one line and exit 1 unless jq is installed and $SOCKIT is built.
+need_tools() {
+    command -v jq >/dev/null || { echo "$1: needs jq" >&2; exit 1; }
+    [ -x "$SOCKIT" ] || { echo "$1: no sockit binary at $SOCKIT (build the release preset)" >&2; exit 1; }
+}
+
 # A port below the ephemeral range (32768+ by default), so a load generator's own source ports never
 # collide with it.
 pick_port() { echo $((20000 + RANDOM % 12000)); }

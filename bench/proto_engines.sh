@@ -29,12 +29,10 @@ while (($#)); do
     esac
     shift
 done
-command -v jq >/dev/null || { echo "proto_engines.sh: needs jq" >&2; exit 1; }
-[ -x "$SOCKIT" ] || { echo "proto_engines.sh: no sockit binary at $SOCKIT (build the release preset)" >&2; exit 1; }
+need_tools proto_engines.sh
 trap bench_cleanup EXIT
 ulimit -n 8192 2>/dev/null || true  # the load's c1000 case
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "| case | epoll: server CPU µs/request | uring: server CPU µs/request | uring / epoll | per-rep ratios | requests/s epoll, uring |"
 echo "|---|---:|---:|---:|---|---|"
 for c in $cases; do

@@ -25,12 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define NEED_URING_COMPLETIONS()                                                                   \
-  if (auto ec = uring_stream_server::available()) {                                                 \
-    if (std::getenv("CI") != nullptr) FAIL() << "io_uring completion path unavailable in CI: " << ec.message(); \
-    GTEST_SKIP() << "io_uring completion path unavailable: " << ec.message();                     \
-  }
-
 // What the sessions saw, from the serving thread.
 struct journal {
   std::mutex m;

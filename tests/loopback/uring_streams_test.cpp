@@ -22,14 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Where the kernel cannot run the completion path the tests skip, saying why; CI's kernel can, so
-// there the same is a failure.
-#define NEED_URING_COMPLETIONS()                                                                   \
-  if (auto ec = uring_stream_server::available()) {                                                 \
-    if (std::getenv("CI") != nullptr) FAIL() << "io_uring completion path unavailable in CI: " << ec.message(); \
-    GTEST_SKIP() << "io_uring completion path unavailable: " << ec.message();                     \
-  }
-
 struct echo_thread {
   endpoint at;
   std::optional<uring_stream_server> server;
