@@ -55,6 +55,9 @@ head -c 2000000 /dev/urandom >"$work/in"
 
 # --- echo on every Windows engine -------------------------------------------------------------
 for engine in iocp wsapoll select; do
+  # The last run's file goes first: the redirection below truncates it only once the child runs,
+  # and port_of could read the last server's port before that.
+  rm -f "$work/echo.out" "$work/echo.err"
   "$here/wine.sh" "$exe" -v echo --port 0 --engine "$engine" >"$work/echo.out" 2>"$work/echo.err" &
   pid=$!
   pids+=("$pid")
@@ -76,6 +79,7 @@ for engine in iocp wsapoll select; do
   echo "ok: sockit.exe echo --engine $engine: nc 2 MB byte-exact, Linux bench $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"])' "$work/bench.json") echoes, Ctrl+C totals"
 done
 # What the completion server lacks (an idle timer) keeps TCP on the readiness engine, and says so.
+rm -f "$work/echo.out" "$work/echo.err"
 "$here/wine.sh" "$exe" -v echo --tcp --port 0 --engine iocp --idle-timeout 30 >"$work/echo.out" 2>"$work/echo.err" &
 pid=$!
 pids+=("$pid")
