@@ -16,8 +16,8 @@
 #include "../cli.hpp"
 #include "../json.hpp"
 #include "../services/service_host.hpp"
-#include "sockit/error.hpp"
 #include "responder.hpp"
+#include "sockit/error.hpp"
 #include "sockit/tcp_connection.hpp"
 #include "sockit/tls_stream.hpp"
 #ifdef __linux__
@@ -40,6 +40,8 @@ struct conn_state {
 class handler {
  public:
   handler(const server_options& o, proto_counters& counters) : opts_(o), counters_(counters) {}
+  const server_options& options() const noexcept { return opts_; }
+  proto_counters& counters() const noexcept { return counters_; }
 
   template <class Conn>
   void open(Conn& c) {
@@ -107,10 +109,6 @@ class handler {
 
   server_options opts_;
   proto_counters& counters_;
-
- public:
-  const server_options& options() const noexcept { return opts_; }
-  proto_counters& counters() const noexcept { return counters_; }
 };
 
 #ifdef __linux__

@@ -26,9 +26,8 @@ std::uint64_t dropped_of(const Stats& s) {
 }  // namespace
 
 result<std::unique_ptr<completion_server>> completion_server::start(std::string name, const endpoint& at,
-                                                                const socket_prepare& prepare,
-                                                                std::chrono::milliseconds drain,
-                                                                const host_options& opts) {
+                                                                    const socket_prepare& prepare,
+                                                                    const host_options& opts) {
   listen_options lo;
   lo.prepare = prepare;
   auto listener = tcp_listen(at, lo);
@@ -36,12 +35,11 @@ result<std::unique_ptr<completion_server>> completion_server::start(std::string 
   auto local = listener->local_endpoint();
   if (!local) return local.error();
 #ifdef _WIN32
-  (void)opts;
   auto server = completion_backend::open(std::move(*listener));
 #else
   uring_stream_options so;
   so.sessions = opts.completion_sessions;
-  so.finish_timeout = drain;
+  so.finish_timeout = opts.drain_timeout;
   auto server = completion_backend::open(std::move(*listener), so);
 #endif
   if (!server) return server.error();
@@ -51,7 +49,7 @@ result<std::unique_ptr<completion_server>> completion_server::start(std::string 
   row.local = *local;
   std::unique_ptr<completion_server> c(new completion_server(std::move(*server), std::move(row)));
   auto* self = c.get();
-  c->thread_ = std::thread([self, drain] {
+  c->thread_ = std::thread([self, drain = opts.drain_timeout] {
     auto r = self->server_.run(drain);
     if (!r) spdlog::error("{}", describe(self->row_.service + " " + self->row_.local.to_string(), r.error()));
     self->done_ = true;

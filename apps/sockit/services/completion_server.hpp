@@ -2,9 +2,9 @@
 // sockit::iocp_echo_server, the chapter's IOCP server (AcceptEx posted ahead, overlapped
 // WSARecv/WSASend, one completion port); echo's and proto serve's on Linux by
 // sockit::uring_stream_server (accepts into the ring's file table, multishot receive into provided
-// buffers, sends completed by the ring), which echoes or runs a session per connection. Each listening socket
-// gets one on a thread of its own beside the event loop that keeps the UDP side and the signals;
-// the loop drives its graceful stop like any other service's (loop_service).
+// buffers, sends completed by the ring), which echoes or runs a session per connection. Each
+// listening socket gets one on a thread of its own beside the event loop that keeps the UDP side
+// and the signals; the loop drives its graceful stop like any other service's (loop_service).
 #pragma once
 
 #include <atomic>
@@ -37,13 +37,11 @@ struct host_options;
 
 class completion_server final : public loop_service {
  public:
-  // Listens at `at` (the socket prepared with `prepare` before bind) and starts serving at once;
-  // `drain` bounds the graceful stop as the loop's deadline does, and (sessions) the read to a
-  // peer's close after a session finished.
+  // Listens at `at` (the socket prepared with `prepare` before bind) and starts serving at once,
+  // echoing or with opts.completion_sessions; opts.drain_timeout bounds the graceful stop as the
+  // loop's deadline does, and (sessions) the read to a peer's close after a session finished.
   static result<std::unique_ptr<completion_server>> start(std::string name, const endpoint& at,
-                                                          const socket_prepare& prepare,
-                                                          std::chrono::milliseconds drain,
-                                                          const host_options& opts);
+                                                          const socket_prepare& prepare, const host_options& opts);
   ~completion_server() override;
 
   void begin_drain() override;

@@ -153,7 +153,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
             if (ps.tcp && completion) {
-              auto c = completion_server::start(s.name, at, to.prepare, opts.drain_timeout, opts);
+              auto c = completion_server::start(s.name, at, to.prepare, opts);
               if (!c) return c.error();
               auto* raw = c->get();
               outside[i] = [raw] { return raw->totals(); };
@@ -209,8 +209,9 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   };
   report.listening(in_order(loops.front().totals()));
   spdlog::info("serving on the {} engine{}, {} loop{}; Ctrl+C stops", loops.front().loop->engine_name(),
-               completion ? fmt::format(" (TCP {}: completions, {})", specs.front().name, completion_mechanism(opts)) : "", n,
-               n == 1 ? "" : "s");
+               completion ? fmt::format(" (TCP {}: completions, {})", specs.front().name, completion_mechanism(opts))
+                          : "",
+               n, n == 1 ? "" : "s");
 
   auto ec = loops.run();
   report.totals(merge_twins(in_order(loops.totals())));
