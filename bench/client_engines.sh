@@ -18,16 +18,7 @@ source "$here/lib.sh"
 cd "$bench_repo"
 reps=5 secs=3
 cases="c1_d1_64 c100_d16_64 c10_d4_16k"
-while (($#)); do
-    case $1 in
-        --reps) reps=$2; shift ;;
-        --time) secs=$2; shift ;;
-        --cases) cases=${2//,/ }; shift ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "client_engines.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-    shift
-done
+rep_args "$here/client_engines.sh" 13 "$@"
 need_tools client_engines.sh
 [ -x "$bench_refs/epoll_echo" ] || bash "$here/build-refs.sh" >&2
 trap bench_cleanup EXIT

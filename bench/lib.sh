@@ -142,6 +142,23 @@ stop_server() {   # pid
 # The median of the numbers on stdin (one per line, or separated by spaces).
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# rep_args SCRIPT HELP_LINES ARGS...: --reps N, --time SECS, --cases A,B (into reps, secs and cases, which
+# keep the caller's defaults otherwise) and -h/--help (the script's comment lines 2..HELP_LINES).
+rep_args() {
+    local script=$1 help=$2
+    shift 2
+    while (($#)); do
+        case $1 in
+            --reps) reps=$2; shift ;;
+            --time) secs=$2; shift ;;
+            --cases) cases=${2//,/ }; shift ;;
+            -h|--help) sed -n "2,${help}p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            *) echo "$(basename "$script"): unknown argument $1" >&2; exit 2 ;;
+        esac
+        shift
+    done
+}
+
 # need_tools SCRIPT: one line and exit 1 unless jq is installed and $SOCKIT is built.
 need_tools() {
     command -v jq >/dev/null || { echo "$1: needs jq" >&2; exit 1; }

@@ -19,16 +19,7 @@ source "$here/lib.sh"
 cd "$bench_repo"
 reps=5 secs=3
 cases="c1_d1 c100_d1 c100_d16 c10_d4_1k c1000_d1"
-while (($#)); do
-    case $1 in
-        --reps) reps=$2; shift ;;
-        --time) secs=$2; shift ;;
-        --cases) cases=${2//,/ }; shift ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "proto_engines.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-    shift
-done
+rep_args "$here/proto_engines.sh" 14 "$@"
 need_tools proto_engines.sh
 trap bench_cleanup EXIT
 ulimit -n 8192 2>/dev/null || true  # the load's c1000 case
