@@ -112,6 +112,7 @@ void setup_serve_sub(CLI::App& cmd, context& ctx) {
       "  sockit proto serve --time-format '%-d-%-m-%y %H:%M:%S'   # the chapter's TIME text\n"
       "  sockit proto serve --threads auto --max-conns 10000      # one loop per core\n"
       "  sockit proto serve --drain-timeout 5             # Ctrl+C: answers leave, 5 s at most\n"
+      "  sockit -v proto serve --engine uring             # Linux: TCP on io_uring completions (the default where the ring opens)\n"
       "  sockit proto serve --tls --tls-cert cert.pem --tls-key key.pem   # over TLS (proto call --tls)\n"
       "  printf '\\x04\\x00\\x00\\x00\\x00\\x00\\x00\\x00' | nc -N 127.0.0.1 8080 | od -An -tx1");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_serve(*a, ctx.json); }; });
