@@ -46,15 +46,13 @@ enum class op : std::uint8_t {
 // backlog.
 enum class acceptor : std::uint8_t { idle, armed, shedding, shed_closing, waiting };
 
-// user_data: the operation in the low byte, the slot's generation (24 bits) above it, the slot in
-// the high half. A completion for a slot that was closed and reused since is recognised by its
-// generation and dropped, never applied to the connection that now has the slot.
+// user_data: detail::op_tag (the slot's generation in it drops stale completions).
 constexpr std::uint64_t tag(op o, std::uint32_t slot = 0, std::uint32_t gen = 0) noexcept {
-  return std::uint64_t{slot} << 32 | std::uint64_t{gen & 0xffffffu} << 8 | static_cast<std::uint8_t>(o);
+  return detail::op_tag(o, slot, gen);
 }
-constexpr op tag_op(std::uint64_t t) noexcept { return static_cast<op>(t & 0xffu); }
-constexpr std::uint32_t tag_gen(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 8) & 0xffffffu; }
-constexpr std::uint32_t tag_slot(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 32); }
+constexpr op tag_op(std::uint64_t t) noexcept { return detail::tag_op<op>(t); }
+using detail::tag_gen;
+using detail::tag_slot;
 
 constexpr std::uint32_t own_buffer = ~std::uint32_t{0};  // a piece in the connection's own buffer
 constexpr unsigned max_iov = 16;                          // pieces gathered into one sendmsg

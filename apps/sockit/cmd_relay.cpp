@@ -22,6 +22,7 @@
 #include "fd_limit.hpp"
 #include "json.hpp"
 #include "relay_report.hpp"
+#include "relay_ring.hpp"
 #include "relay_service.hpp"
 #include "relay_settings.hpp"
 #include "socket_flags.hpp"
@@ -190,13 +191,23 @@ int run_relay(relay_args& a, bool json) {
   s.max_sessions = a.max_sessions;
   std::atomic<std::uint64_t> next_id{0};
   s.next_id = &next_id;
+  // TCP on io_uring completions (--engine uring, or auto where the ring opens) unless something
+  // asks for what only the readiness relay has; -v says why when uring was named.
+  bool ring = false;
+#ifndef _WIN32
+  if (!a.udp && (a.eng == engine::uring || a.eng == engine::automatic)) {
+    auto why = ring_relay_unfit(s, unix_in || unix_out, threads, a.pipe_opt->count() > 0);
+    ring = why.empty();
+    if (!ring && a.eng == engine::uring) spdlog::info("relaying on uring readiness, not completions: {}", why);
+  }
+#endif
   // Each relayed TCP connection holds six descriptors: two sockets and two pipes (splice); one
-  // with TLS on a side is copied through streams, and holds just its two sockets.
+  // with TLS on a side is copied through streams, and one on completions has no pipes: two.
   // On Windows there are no pipes (overlapped copy): two.
 #ifdef _WIN32
   const std::uint64_t fds_per_connection = 2;
 #else
-  const std::uint64_t fds_per_connection = s.tls_in || s.tls_out ? 2 : 6;
+  const std::uint64_t fds_per_connection = s.tls_in || s.tls_out || ring ? 2 : 6;
 #endif
   auto lim = raise_fd_limit();
   std::uint64_t per_loop =
@@ -243,6 +254,12 @@ int run_relay(relay_args& a, bool json) {
       auto t = tcp_relay::adopt(*sh.loop, std::move(unix_bound.front().sock), s);
       if (!t) return fail("watch " + header.listen_name(), t.error());
       r = std::move(*t);
+#ifndef _WIN32
+    } else if (ring) {
+      auto t = ring_relay::start(listen_at, s, loops.drain_timeout());
+      if (t) r = std::move(*t);
+      else ec = t.error();
+#endif
     } else if (a.udp) {
       auto u = udp_relay::create(*sh.loop, listen_at, s, shared);
       if (u) r = std::move(*u);
@@ -273,9 +290,15 @@ int run_relay(relay_args& a, bool json) {
   if (s.impair.active()) {
     notice(fmt::format("impairments on ({}; seed {})", a.impair_dir == "both" ? "both ways" : a.impair_dir, s.seed));
   }
-  spdlog::info("relaying {}{} {} -> {}{} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
-               header.proto, tls_in.on ? " (TLS)" : "", header.listen_name(), header.target_name(),
-               tls_out.on ? " (TLS)" : "", loops.front().loop->engine_name(), threads, threads == 1 ? "" : "s");
+  if (ring) {
+    spdlog::info("relaying {} {} -> {} on the uring engine (completions: io_uring accept and connect, receives "
+                 "into provided buffers, sends completed by the ring); SIGUSR1 prints statistics, Ctrl+C stops",
+                 header.proto, header.listen_name(), header.target_name());
+  } else {
+    spdlog::info("relaying {}{} {} -> {}{} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
+                 header.proto, tls_in.on ? " (TLS)" : "", header.listen_name(), header.target_name(),
+                 tls_out.on ? " (TLS)" : "", loops.front().loop->engine_name(), threads, threads == 1 ? "" : "s");
+  }
 
   auto ec = loops.run();
   relay_snapshot sum;

@@ -6,6 +6,7 @@
 #include <liburing.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <initializer_list>
 #include <system_error>
 
@@ -65,6 +66,20 @@ std::error_code submit_wait_reap(io_uring& ring, __kernel_timespec* timeout, F&&
   io_uring_cq_advance(&ring, seen);
   return {};
 }
+
+// A completion's user_data: the operation (an enum of the user's, in the low byte), the slot's
+// generation (24 bits) above it, the slot in the high half. A completion for a slot that was closed
+// and reused since is recognised by its generation and dropped, never applied to what now has the slot.
+template <class Op>
+constexpr std::uint64_t op_tag(Op o, std::uint32_t slot = 0, std::uint32_t gen = 0) noexcept {
+  return std::uint64_t{slot} << 32 | std::uint64_t{gen & 0xffffffu} << 8 | static_cast<std::uint8_t>(o);
+}
+template <class Op>
+constexpr Op tag_op(std::uint64_t t) noexcept {
+  return static_cast<Op>(t & 0xffu);
+}
+constexpr std::uint32_t tag_gen(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 8) & 0xffffffu; }
+constexpr std::uint32_t tag_slot(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 32); }
 
 // {} when this process can open a ring; otherwise io_uring_setup's error. Probed once per process
 // (a seccomp filter or the sysctl cannot be lifted from inside it).

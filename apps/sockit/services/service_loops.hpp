@@ -74,6 +74,7 @@ class service_loops {
   std::error_code watch_signals(std::function<void()> on_report = {});
 
   std::size_t size() const noexcept { return shards_.size(); }
+  std::chrono::milliseconds drain_timeout() const noexcept { return drain_timeout_; }
   shard& operator[](std::size_t k) { return shards_[k]; }
   const shard& front() const { return shards_.front(); }
 
