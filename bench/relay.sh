@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One TCP stream measured with iperf3 through each relay, on 127.0.0.1: direct (no relay), sockit
-# relay (splice), sockit relay --copy (read/write), and socat TCP-LISTEN:...,fork TCP:... All
+# relay on readiness (--engine epoll: splice), sockit relay --engine uring (io_uring completions:
+# receives into provided buffers, sends from them), sockit relay --copy (read/write), and socat
+# TCP-LISTEN:...,fork TCP:... All
 # processes share the same cores (CPUS, default 0,1: iperf3 client, iperf3 server and the relay
 # compete for them, as on a 2-core machine); runs are interleaved (each repetition runs every
 # variant, in an order that rotates), each relay is started fresh, and the median of the
@@ -51,8 +53,10 @@ steal_pct() {  # steal time over one second, in percent of all CPU time
   echo $(( tot > 0 ? 100 * (b[8] - a[8]) / tot : 0 ))
 }
 
-variants=(direct sockit sockit_copy socat)
-declare -A label=([direct]="direct (no relay)" [sockit]="sockit relay (splice)" [sockit_copy]="sockit relay --copy (read/write)" [socat]="socat TCP-LISTEN,fork TCP")
+variants=(direct sockit sockit_uring sockit_copy socat)
+declare -A label=([direct]="direct (no relay)" [sockit]="sockit relay --engine epoll (splice)"
+                  [sockit_uring]="sockit relay --engine uring (completions)"
+                  [sockit_copy]="sockit relay --engine epoll --copy (read/write)" [socat]="socat TCP-LISTEN,fork TCP")
 declare -A results cpus
 
 run_one() {  # variant -> prints "Gbit/s relay-CPU-seconds-per-GB" (the CPU figure "-" for direct)
@@ -63,9 +67,11 @@ run_one() {  # variant -> prints "Gbit/s relay-CPU-seconds-per-GB" (the CPU figu
   wait_port "$sp"
   rp=$sp
   case $v in
-    sockit|sockit_copy)
+    sockit|sockit_uring|sockit_copy)
       rp=$(free_port)
-      local extra=(); [ "$v" = sockit_copy ] && extra=(--copy)
+      local extra=(--engine epoll)
+      [ "$v" = sockit_copy ] && extra+=(--copy)
+      [ "$v" = sockit_uring ] && extra=(--engine uring)
       # shellcheck disable=SC2086
       taskset -c "$CPUS" "$SOCKIT" relay "$rp" "127.0.0.1:$sp" "${extra[@]}" $RELAY_EXTRA >/dev/null 2>&1 & relay_pid=$!
       ;;

@@ -179,9 +179,11 @@ struct uring_relay::state {
 
   void start(int client) {
     ++totals.accepted;
-    if (opts.max_connections != 0 && open_count.load(std::memory_order_relaxed) >= opts.max_connections) {
+    auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
+    if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
-      ::close(client);
+      ::close(client);  // before the target is asked: the client sees its connection end at once
+      if (opts.on_refused) opts.on_refused(peer ? *peer : endpoint{}, n);
       return;
     }
     std::uint32_t slot;
@@ -199,7 +201,6 @@ struct uring_relay::state {
     c.open = true;
     c.client = client;
     c.row.id = ++next_id;
-    auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (peer) c.row.client = *peer;
     c.row.started = clock::now();
     open_count.store(open_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

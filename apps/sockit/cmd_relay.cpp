@@ -191,14 +191,15 @@ int run_relay(relay_args& a, bool json) {
   s.max_sessions = a.max_sessions;
   std::atomic<std::uint64_t> next_id{0};
   s.next_id = &next_id;
-  // TCP on io_uring completions (--engine uring, or auto where the ring opens) unless something
-  // asks for what only the readiness relay has; -v says why when uring was named.
+  // TCP on io_uring completions with --engine uring, unless something asks for what only the
+  // readiness relay has (-v says what). auto stays on readiness: splice moves a bulk stream with
+  // half the completion relay's CPU per byte (docs/benchmarks.md).
   bool ring = false;
 #ifndef _WIN32
-  if (!a.udp && (a.eng == engine::uring || a.eng == engine::automatic)) {
+  if (!a.udp && a.eng == engine::uring) {
     auto why = ring_relay_unfit(s, unix_in || unix_out, threads, a.pipe_opt->count() > 0);
     ring = why.empty();
-    if (!ring && a.eng == engine::uring) spdlog::info("relaying on uring readiness, not completions: {}", why);
+    if (!ring) spdlog::info("relaying on uring readiness, not completions: {}", why);
   }
 #endif
   // Each relayed TCP connection holds six descriptors: two sockets and two pipes (splice); one

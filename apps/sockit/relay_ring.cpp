@@ -50,6 +50,9 @@ result<std::unique_ptr<ring_relay>> ring_relay::start(const endpoint& at, const 
   o.connect_timeout = s.connect_timeout;
   o.max_connections = s.max_connections;
   o.on_end = [self](const uring_relay_connection& c, uring_relay_outcome oc, std::error_code ec) { self->ended(c, oc, ec); };
+  o.on_refused = [self](const endpoint& peer, std::size_t open) {
+    self->warnings_.warn(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open));
+  };
   auto relay = uring_relay::open(std::move(*listener), o);
   if (!relay) return relay.error();
   r->relay_ = std::make_unique<uring_relay>(std::move(*relay));

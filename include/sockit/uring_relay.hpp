@@ -64,11 +64,16 @@ struct uring_relay_options {
   std::chrono::milliseconds connect_timeout{10000};
   std::size_t max_connections = 0;       // open at once; more are closed as accepted. 0: no limit
   std::size_t buffer_bytes = 64 * 1024;  // each provided buffer (at most 1 MiB)
-  unsigned buffers = 256;                // the shared pool (a power of two): 16 MiB by default
+  // The shared pool (a power of two), 1 MiB by default: small enough to stay in the caches as it
+  // cycles (16 MiB cost a bulk stream a third more CPU per byte, docs/benchmarks.md).
+  unsigned buffers = 16;
   std::size_t hold_bytes = 256 * 1024;   // per direction, received and not yet sent: above it, not read
   // Runs on the relay's thread when a connection has ended (both its sockets closed), with its
   // last row and, for reset and target_failed, the error (the target's for target_failed).
   std::function<void(const uring_relay_connection&, uring_relay_outcome, std::error_code)> on_end;
+  // Runs on the relay's thread when a connection is refused for max_connections, with the
+  // client's address and how many are open.
+  std::function<void(const endpoint&, std::size_t)> on_refused;
 };
 
 // Memory is bounded: a direction reads only while what it holds is under hold_bytes, and all
