@@ -182,8 +182,8 @@ struct uring_relay::state {
     auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
-      ::close(client);  // before the target is asked: the client sees its connection end at once
       if (opts.on_refused) opts.on_refused(peer ? *peer : endpoint{}, n);
+      ::close(client);  // before the target is asked: the client sees its connection end at once
       return;
     }
     std::uint32_t slot;

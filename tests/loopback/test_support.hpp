@@ -229,6 +229,28 @@ inline void bidirectional_transfer(std::size_t size, std::chrono::steady_clock::
   EXPECT_EQ(more.error(), make_error_code(errc::end_of_stream));
 }
 
+// A blocking connection to `at` (a failed expectation and an empty socket when it fails).
+inline socket connect_to(const endpoint& at) {
+  auto s = tcp_connect(at, deadline::after(quick));
+  EXPECT_TRUE(s) << describe("connect", s.error());
+  return s ? std::move(*s) : socket{};
+}
+
+// Everything until the peer's FIN (or `bound`); `ec` says how it ended (end_of_stream: a FIN).
+inline std::string read_to_end(const socket& s, std::error_code& ec, std::chrono::steady_clock::duration bound = quick) {
+  std::string got;
+  char buf[64 * 1024];
+  auto by = deadline::after(bound);
+  for (;;) {
+    auto n = recv_some(s, std::as_writable_bytes(std::span(buf)), by);
+    if (!n) {
+      ec = n.error();
+      return got;
+    }
+    got.append(buf, *n);
+  }
+}
+
 }  // namespace sockit::test
 
 #ifdef __linux__

@@ -108,27 +108,6 @@ struct session_server {
   }
 };
 
-socket connect_to(const endpoint& at) {
-  auto s = tcp_connect(at, deadline::after(test::quick));
-  EXPECT_TRUE(s) << describe("connect", s.error());
-  return s ? std::move(*s) : socket{};
-}
-
-// Everything until the peer's FIN (or `bound`); `ec` says how it ended.
-std::string read_to_end(const socket& s, std::error_code& ec, std::chrono::steady_clock::duration bound = test::quick) {
-  std::string got;
-  char buf[64 * 1024];
-  auto by = deadline::after(bound);
-  for (;;) {
-    auto n = recv_some(s, std::as_writable_bytes(std::span(buf)), by);
-    if (!n) {
-      ec = n.error();
-      return got;
-    }
-    got.append(buf, *n);
-  }
-}
-
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
@@ -141,7 +120,7 @@ TEST(uring_sessions, requests_split_and_pipelined_across_receives_are_answered_i
   std::vector<socket> clients;
   std::vector<std::string> sent(n), want(n);
   for (std::size_t i = 0; i < n; ++i) {
-    clients.push_back(connect_to(srv.at));
+    clients.push_back(test::connect_to(srv.at));
     for (std::size_t k = 0; k < 300; ++k) sent[i] += "client " + std::to_string(i) + " line " + std::to_string(k) + " abc\n";
     want[i] = upper(sent[i]);
   }
@@ -159,7 +138,7 @@ TEST(uring_sessions, requests_split_and_pipelined_across_receives_are_answered_i
   for (std::size_t i = 0; i < n; ++i) {
     ASSERT_FALSE(clients[i].shutdown(shutdown_how::write));
     std::error_code ec;
-    EXPECT_EQ(read_to_end(clients[i], ec), want[i]) << "client " << i;
+    EXPECT_EQ(test::read_to_end(clients[i], ec), want[i]) << "client " << i;
     EXPECT_EQ(ec, errc::end_of_stream) << "client " << i;
   }
   ASSERT_TRUE(srv.wait_closes(n));
@@ -181,14 +160,14 @@ TEST(uring_sessions, requests_split_and_pipelined_across_receives_are_answered_i
 TEST(uring_sessions, a_finish_sends_the_replies_then_fin_and_discards_to_the_peers_close) {
   NEED_URING_COMPLETIONS();
   session_server srv;
-  auto c = connect_to(srv.at);
+  auto c = test::connect_to(srv.at);
   ASSERT_TRUE(send_all(c, std::string_view("one\nQUIT\nnever answered\n")));
   char buf[64];
   auto got = recv_exact(c, std::as_writable_bytes(std::span(buf, 8)), deadline::after(test::quick));
   ASSERT_TRUE(got) << describe("recv", got.ec);
   EXPECT_EQ(std::string_view(buf, 8), "ONE\nBYE\n");
   std::error_code ec;
-  EXPECT_EQ(read_to_end(c, ec), "");
+  EXPECT_EQ(test::read_to_end(c, ec), "");
   EXPECT_EQ(ec, errc::end_of_stream) << "a FIN after the replies";
   // The server still reads (and drops) what comes: no reset for a peer that goes on sending.
   std::string more(256 * 1024, 'm');
@@ -206,11 +185,11 @@ TEST(uring_sessions, a_finished_peer_that_never_closes_is_closed_at_the_finish_t
   uring_stream_options o;
   o.finish_timeout = 300ms;
   session_server srv(o);
-  auto c = connect_to(srv.at);
+  auto c = test::connect_to(srv.at);
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(send_all(c, std::string_view("QUIT\n")));
   std::error_code ec;
-  EXPECT_EQ(read_to_end(c, ec), "BYE\n");
+  EXPECT_EQ(test::read_to_end(c, ec), "BYE\n");
   EXPECT_EQ(ec, errc::end_of_stream);
   ASSERT_TRUE(srv.wait_closes(1, 5s)) << "still open after its finish deadline";
   auto took = std::chrono::steady_clock::now() - t0;
@@ -219,17 +198,17 @@ TEST(uring_sessions, a_finished_peer_that_never_closes_is_closed_at_the_finish_t
   EXPECT_EQ(srv.j.closes_now()[0], std::errc::timed_out);
   EXPECT_EQ(srv.server->open_connections(), 0u);
   // Another client is served as before.
-  auto d = connect_to(srv.at);
+  auto d = test::connect_to(srv.at);
   ASSERT_TRUE(send_all(d, std::string_view("x\n")));
   ASSERT_FALSE(d.shutdown(shutdown_how::write));
-  EXPECT_EQ(read_to_end(d, ec), "X\n");
+  EXPECT_EQ(test::read_to_end(d, ec), "X\n");
 }
 
 TEST(uring_sessions, a_peer_that_never_reads_holds_back_input_and_nothing_is_lost) {
   NEED_URING_COMPLETIONS();
   constexpr std::size_t amplify = 16;
   session_server srv({}, amplify);
-  auto c = connect_to(srv.at);
+  auto c = test::connect_to(srv.at);
   ASSERT_FALSE(set_nonblocking(c, true));
   std::string line(63, 'q');
   line += '\n';
@@ -273,7 +252,7 @@ TEST(uring_sessions, a_peer_that_never_reads_holds_back_input_and_nothing_is_los
     (void)c.shutdown(shutdown_how::write);
   });
   std::error_code ec;
-  std::string got = read_to_end(c, ec, 30s);
+  std::string got = test::read_to_end(c, ec, 30s);
   writer.join();
   EXPECT_EQ(ec, errc::end_of_stream);
   EXPECT_EQ(got.size(), data.size() * amplify);
@@ -286,15 +265,15 @@ TEST(uring_sessions, a_peer_that_never_reads_holds_back_input_and_nothing_is_los
 TEST(uring_sessions, a_factory_that_refuses_closes_only_that_connection) {
   NEED_URING_COMPLETIONS();
   session_server srv({}, 1, 1);
-  auto refused = connect_to(srv.at);
+  auto refused = test::connect_to(srv.at);
   (void)send_all(refused, std::string_view("hello\n"));
   std::error_code ec;
-  EXPECT_EQ(read_to_end(refused, ec), "");
+  EXPECT_EQ(test::read_to_end(refused, ec), "");
   EXPECT_TRUE(ec == errc::end_of_stream || ec == std::errc::connection_reset) << ec.message();
-  auto ok = connect_to(srv.at);
+  auto ok = test::connect_to(srv.at);
   ASSERT_TRUE(send_all(ok, std::string_view("hello\n")));
   ASSERT_FALSE(ok.shutdown(shutdown_how::write));
-  EXPECT_EQ(read_to_end(ok, ec), "HELLO\n");
+  EXPECT_EQ(test::read_to_end(ok, ec), "HELLO\n");
   auto st = srv.stop();
   EXPECT_EQ(st.accepted, 2u);
   EXPECT_EQ(st.closed, 2u);
