@@ -45,6 +45,31 @@ expect_contains "$TMP/err" "TCP proto on the uring readiness engine, not complet
 expect_eq "$(timeout 10 "$SOCKIT" proto call "127.0.0.1:$port" ping)" "OK PONG" "proto on uring readiness: PING"
 stop_server "$BG_PID"
 
+# relay --engine uring: TCP on the completion relay (auto keeps splice), bytes through to socat and
+# back, its rows in the --json statistics; --copy keeps the readiness relay and -v says so.
+need socat jq
+bg_on_free_port SP tcp socat "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork" PIPE
+rm -f "$TMP/err"
+bg "$SOCKIT" -v --json relay --engine uring 0 "127.0.0.1:$SP" >"$TMP/out" 2>"$TMP/err"
+RELAY=$BG_PID
+listening_port port "$TMP/err" tcp
+expect_eq "$(printf 'through the ring' | timeout 5 nc -N 127.0.0.1 "$port")" "through the ring" "relay on completions: nc -> relay -> socat"
+head -c 3000000 /dev/urandom >"$TMP/blob"
+timeout 20 socat -t 5 - "TCP:127.0.0.1:$port" <"$TMP/blob" >"$TMP/back" 2>/dev/null
+cmp -s "$TMP/blob" "$TMP/back" || fail "relay on completions: 3 MB through socat came back as $(stat -c %s "$TMP/back") bytes"
+stop_server "$RELAY"
+expect_contains "$TMP/err" "on the uring engine (completions: io_uring accept and connect" "relay --engine uring: on completions"
+jq -e -s '[.[] | select(.event == "stats")] | .[0] | .final == true and .totals.connections == 2 and .totals.bytes_up == 3000016
+          and .totals.bytes_down == 3000016 and ([.connections[] | .path] | unique) == ["uring"]
+          and ([.connections[] | .state] | unique) == ["closed"]' "$TMP/out" >/dev/null \
+  || fail "relay on completions: --json final stats: $(tail -1 "$TMP/out")"
+rm -f "$TMP/err"
+bg "$SOCKIT" -v relay --engine uring --copy 0 "127.0.0.1:$SP" >"$TMP/out" 2>"$TMP/err"
+listening_port port "$TMP/err" tcp
+expect_eq "$(printf 'copied' | timeout 5 nc -N 127.0.0.1 "$port")" "copied" "relay --copy on uring readiness"
+stop_server "$BG_PID"
+expect_contains "$TMP/err" "relaying on uring readiness, not completions: --copy" "relay --engine uring --copy: readiness, with the reason"
+
 for errno in ENOSYS EPERM; do
   case $errno in
     ENOSYS) why="Function not implemented \\(a kernel without io_uring, or a seccomp filter denies it; --engine auto falls back to epoll\\)" ;;
