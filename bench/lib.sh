@@ -66,6 +66,9 @@ server_cmd() {   # name port
         # keep it off the completion path.
         proto_epoll | proto_uring)
             server_argv=("$SOCKIT" proto serve --bind 127.0.0.1 --port "$2" --engine "${1#proto_}") ;;
+        # sockit relay to the echo server on 127.0.0.1:$relay_target (bench/relay_engines.sh).
+        relay_epoll | relay_uring)
+            server_argv=("$SOCKIT" relay --engine "${1#relay_}" --max-conns 1000000 "$2" "127.0.0.1:$relay_target") ;;
         sockit_epoll | sockit_uring)
             server_argv=("$SOCKIT" echo --tcp --bind 127.0.0.1 --port "$2" --max-connections 1000000 --engine "${1#sockit_}") ;;
         *) return 1 ;;

@@ -17,6 +17,8 @@
 #include "sockit/uring_relay.hpp"
 
 #include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,6 +62,7 @@ struct direction {
   bool eof = false;           // `from` sent FIN (or, draining, is no longer read)
   bool shut = false;          // FIN passed on to `to`
   bool own_mode = false;      // the pool was empty: one receive or one send at a time, own buffer
+  bool more = false;          // the last receive left bytes in the socket (IORING_CQE_F_SOCK_NONEMPTY)
   std::unique_ptr<std::byte[]> own;
 };
 
@@ -83,6 +86,12 @@ using clock = std::chrono::steady_clock;
 __kernel_timespec to_timespec(clock::duration d) noexcept {
   auto ns = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
   return {ns / 1'000'000'000, ns % 1'000'000'000};
+}
+
+// A relay adds no Nagle delay of its own: each side's segments leave as they come.
+void no_delay(int fd) noexcept {
+  int one = 1;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 void reset_on_close(int fd) noexcept {
@@ -213,6 +222,8 @@ struct uring_relay::state {
       return begin_close(slot, c);
     }
     c.target = t->release();
+    no_delay(c.client);
+    no_delay(c.target);
     c.up.from = c.down.to = c.client;
     c.up.to = c.down.from = c.target;
     // The connect and its timeout are one link: both entries go in the same submission.
@@ -250,6 +261,9 @@ struct uring_relay::state {
       s->flags |= IOSQE_BUFFER_SELECT;
       s->buf_group = pool_group;
     }
+    // The socket was left empty (no SOCK_NONEMPTY on the last receive): wait for data before
+    // trying, rather than fail a receive first. Small messages cost half as much CPU this way.
+    if (!d.more) s->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data64(s, tag(o, slot, c.gen));
     d.recv_armed = true;
     d.recv_cancelled = false;
@@ -313,6 +327,7 @@ struct uring_relay::state {
   void on_recv(std::uint32_t slot, rconn& c, direction& d, const io_uring_cqe& cqe) {
     int res = cqe.res;
     d.recv_armed = false;
+    d.more = (cqe.flags & IORING_CQE_F_SOCK_NONEMPTY) != 0;
     std::uint32_t bid = own_buffer;
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       pool.taken();

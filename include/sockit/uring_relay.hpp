@@ -76,6 +76,7 @@ struct uring_relay_options {
   std::function<void(const endpoint&, std::size_t)> on_refused;
 };
 
+// Both sockets of a connection get TCP_NODELAY: a relay adds no Nagle delay of its own.
 // Memory is bounded: a direction reads only while what it holds is under hold_bytes, and all
 // directions share the pool; a direction that finds the pool empty waits until a send gives a
 // buffer back. So a peer that never reads holds at most hold_bytes plus one buffer of the other
