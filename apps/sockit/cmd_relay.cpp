@@ -381,7 +381,8 @@ void setup_relay(CLI::App& cmd, context& ctx) {
   a->pipe_opt = pipe;
   cmd.footer(
       "TCP bytes move with splice(2) through a pipe per direction; with impairments they wait in a delay\n"
-      "line instead; with --tls-in/--tls-out they are copied through the TLS stream. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"
+      "line instead; with --tls-in/--tls-out they are copied through the TLS stream; with --engine uring\n"
+      "they go through io_uring's provided buffers, on completions. SIGUSR1 prints statistics; Ctrl+C delivers what is held, closes, prints the totals.\n"
       "Examples:\n"
       "  sockit relay 8080 127.0.0.1:80               # 127.0.0.1:8080 -> 127.0.0.1:80\n"
       "  sockit relay 0.0.0.0:2222 10.0.0.5:22 --threads 2\n"
@@ -391,6 +392,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       "  sockit relay --mode 660 unix:/tmp/db.sock 127.0.0.1:5432   # a Unix socket -> TCP\n"
       "  sockit relay 8443 127.0.0.1:8080 --tls-in --tls-cert cert.pem --tls-key key.pem   # terminates TLS\n"
       "  sockit relay 8080 example.com:443 --tls-out      # plain in, TLS out (verified as example.com)\n"
+      "  sockit -v relay --engine uring 8080 127.0.0.1:80 # io_uring completions: for many connections\n"
       "  kill -USR1 $(pidof sockit)                    # statistics so far\n"
       "  sockit --json relay 0 127.0.0.1:7007          # a free port; JSON statistics");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_relay(*a, ctx.json); }; });
