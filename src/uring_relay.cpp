@@ -16,8 +16,10 @@
 // once nothing of it is in flight (cancels first), so a close never races an operation.
 #include "sockit/uring_relay.hpp"
 
+#include <fcntl.h>
 #include <liburing.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -121,6 +123,7 @@ struct uring_relay::state {
   bool ring_open = false;
   detail::uring_buffers pool;
   std::vector<std::uint32_t> free_slots;
+  int reserve_fd = -1;  // a descriptor kept free for shedding at EMFILE
   bool accept_armed = false, retry_armed = false, draining = false;
   bool forced = false;  // everything was closed at once: the drain's deadline, or abort()
   std::uint64_t wake_value = 0;
@@ -137,6 +140,7 @@ struct uring_relay::state {
 
   ~state() {
     if (wake_fd >= 0) ::close(wake_fd);
+    if (reserve_fd >= 0) ::close(reserve_fd);
   }
 
   io_uring_sqe* sqe() noexcept { return detail::next_sqe(ring, fatal); }
@@ -169,6 +173,34 @@ struct uring_relay::state {
     retry_armed = true;
   }
 
+  // Out of descriptors: the reserve is freed, the waiting connection taken off the queue and
+  // closed (refused, as the readiness relay sheds), and the reserve taken back. False when there
+  // is no reserve or nothing was waiting after all.
+  bool shed(int err) {
+    if (reserve_fd < 0) return false;
+    ::close(reserve_fd);
+    reserve_fd = -1;
+    bool done = false;
+    pollfd p{listener.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1) {  // the listener blocks: accept only what is there
+      peer_len = sizeof peer_addr;
+      int fd = ::accept4(listener.native_handle(), reinterpret_cast<sockaddr*>(&peer_addr), &peer_len, SOCK_CLOEXEC);
+      if (fd >= 0) {
+        ++totals.accepted;
+        ++totals.refused;
+        auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
+        if (opts.on_refused) {
+          opts.on_refused(peer ? *peer : endpoint{}, open_count.load(std::memory_order_relaxed),
+                          std::error_code{err, std::system_category()});
+        }
+        ::close(fd);
+        done = true;
+      }
+    }
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return done;
+  }
+
   std::byte* data_of(const direction& d, const piece& p) const noexcept {
     return (p.bid == own_buffer ? d.own.get() : pool.data(p.bid)) + p.off;
   }
@@ -177,6 +209,8 @@ struct uring_relay::state {
     accept_armed = false;
     if (res >= 0) {
       start(res);
+    } else if ((res == -EMFILE || res == -ENFILE) && shed(-res)) {
+      // The client was told at once (closed) rather than left waiting in the backlog.
     } else if (res == -EMFILE || res == -ENFILE || res == -ENOMEM || res == -ENOBUFS) {
       return retry_later();  // no descriptor now: again in a moment, not at once forever
     } else if (res == -EBADF || res == -EINVAL || res == -ENOTSOCK || res == -EOPNOTSUPP) {
@@ -191,7 +225,7 @@ struct uring_relay::state {
     auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
-      if (opts.on_refused) opts.on_refused(peer ? *peer : endpoint{}, n);
+      if (opts.on_refused) opts.on_refused(peer ? *peer : endpoint{}, n, {});
       ::close(client);  // before the target is asked: the client sees its connection end at once
       return;
     }
@@ -519,6 +553,7 @@ struct uring_relay::state {
     ring_open = true;
     if (auto ec = pool.open(ring, opts.buffers, opts.buffer_bytes, pool_group)) return ec;
     connect_ts = to_timespec(opts.connect_timeout);
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     return {};
   }
 

@@ -50,8 +50,13 @@ result<std::unique_ptr<ring_relay>> ring_relay::start(const endpoint& at, const 
   o.connect_timeout = s.connect_timeout;
   o.max_connections = s.max_connections;
   o.on_end = [self](const uring_relay_connection& c, uring_relay_outcome oc, std::error_code ec) { self->ended(c, oc, ec); };
-  o.on_refused = [self](const endpoint& peer, std::size_t open) {
-    self->warnings_.warn(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open));
+  o.on_refused = [self](const endpoint& peer, std::size_t open, std::error_code why) {
+    if (why) {
+      self->warnings_.warn(fmt::format("relay: refusing {}: {} with {} connections open (RLIMIT_NOFILE)", peer.to_string(),
+                                       describe("accept", why), open));
+    } else {
+      self->warnings_.warn(fmt::format("relay: refusing {}: {} connections already open (--max-conns)", peer.to_string(), open));
+    }
   };
   auto relay = uring_relay::open(std::move(*listener), o);
   if (!relay) return relay.error();

@@ -49,7 +49,7 @@ enum class uring_relay_outcome : std::uint8_t {
 
 struct uring_relay_stats {
   std::uint64_t accepted = 0;         // connections taken from the listener
-  std::uint64_t refused = 0;          // closed at once: max_connections open, or no descriptor left
+  std::uint64_t refused = 0;          // closed at once: max_connections open, or no descriptor left (shed)
   std::uint64_t target_failures = 0;  // outcome::target_failed
   std::uint64_t resets = 0;           // outcome::reset
   std::uint64_t closed = 0;           // ended, whatever the outcome (refused ones not counted)
@@ -71,9 +71,11 @@ struct uring_relay_options {
   // Runs on the relay's thread when a connection has ended (both its sockets closed), with its
   // last row and, for reset and target_failed, the error (the target's for target_failed).
   std::function<void(const uring_relay_connection&, uring_relay_outcome, std::error_code)> on_end;
-  // Runs on the relay's thread when a connection is refused for max_connections, with the
-  // client's address and how many are open.
-  std::function<void(const endpoint&, std::size_t)> on_refused;
+  // Runs on the relay's thread when a connection is refused, with the client's address, how many
+  // are open, and why: {} for max_connections, EMFILE or ENFILE when no descriptor was left (the
+  // connection is then taken with a descriptor kept in reserve and closed, as the loop's acceptor
+  // sheds, instead of waiting in the backlog).
+  std::function<void(const endpoint&, std::size_t, std::error_code)> on_refused;
 };
 
 // Both sockets of a connection get TCP_NODELAY: a relay adds no Nagle delay of its own.

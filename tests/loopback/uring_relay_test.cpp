@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,6 +41,7 @@ struct relay_under_test {
   std::mutex m;
   std::vector<ending> ends;
   std::vector<std::size_t> refusals;  // how many were open at each
+  std::vector<std::error_code> refusal_reasons;
   std::optional<uring_relay> relay;
   std::thread thread;
   std::optional<result<uring_relay_stats>> outcome;
@@ -50,9 +55,10 @@ struct relay_under_test {
       std::lock_guard g(m);
       ends.push_back({c, o, ec});
     };
-    opts.on_refused = [this](const endpoint&, std::size_t open) {
+    opts.on_refused = [this](const endpoint&, std::size_t open, std::error_code why) {
       std::lock_guard g(m);
       refusals.push_back(open);
+      refusal_reasons.push_back(why);
     };
     auto r = uring_relay::open(std::move(l.sock), opts);
     EXPECT_TRUE(r) << describe("open", r.error());
@@ -314,6 +320,7 @@ TEST(uring_relay, past_max_connections_a_client_is_closed_at_once) {
     std::lock_guard g(r.m);
     ASSERT_EQ(r.refusals.size(), 1u);
     EXPECT_EQ(r.refusals.front(), 1u);
+    EXPECT_FALSE(r.refusal_reasons.front()) << "the cap, not a lack of descriptors";
   }
   // The first one still works.
   ASSERT_TRUE(send_all(first, std::string_view("still here")).ok());
@@ -322,6 +329,81 @@ TEST(uring_relay, past_max_connections_a_client_is_closed_at_once) {
   auto st = r.stop();
   EXPECT_EQ(st.accepted, 2u);
   EXPECT_EQ(st.refused, 1u);
+}
+
+// Restores RLIMIT_NOFILE, and closes the descriptors that filled the gaps below the highest one
+// open (a new descriptor takes the lowest free number, so only a process without gaps runs out at
+// the limit), when the test ends, however it ends.
+struct fd_limit_guard {
+  rlimit saved{};
+  std::vector<int> fillers;
+  fd_limit_guard() { ::getrlimit(RLIMIT_NOFILE, &saved); }
+  ~fd_limit_guard() {
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    for (int fd : fillers) ::close(fd);
+  }
+  // Fills the gaps and sets the limit `room` descriptors above the highest one open.
+  bool leave_room(int room) {
+    int highest = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+      highest = std::max(highest, std::stoi(e.path().filename()));
+    }
+    for (;;) {
+      int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+      if (fd > highest) {
+        ::close(fd);
+        break;
+      }
+      fillers.push_back(fd);
+    }
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(highest + 1 + room);
+    return ::setrlimit(RLIMIT_NOFILE, &low) == 0;
+  }
+};
+
+TEST(uring_relay, out_of_descriptors_a_client_is_told_at_once_not_left_waiting) {
+  NEED_URING_COMPLETIONS();
+  // Each relayed connection takes three descriptors of this process in turn: the test's client,
+  // the relay's accepted socket, the relay's socket to the target. With room for 6, 7 and 8 more,
+  // the first one refused is, in some order, the client's connect, the relay's accept (shed: the
+  // reserve freed, the connection taken and closed) and the target's socket (the client reset).
+  bool shed = false, target_out = false;
+  for (int room = 6; room <= 8; ++room) {
+    target_listener t;  // never accepts: its connections wait in its backlog
+    relay_under_test r(t.l.at);
+    std::this_thread::sleep_for(50ms);  // the relay's ring and reserve are open
+    fd_limit_guard guard;
+    ASSERT_TRUE(guard.leave_room(room));
+    std::vector<socket> clients;
+    bool told = false, client_out = false;
+    for (int i = 0; i < 6 && !told && !client_out; ++i) {
+      auto c = tcp_connect(r.at, deadline::after(test::quick));
+      if (!c) {
+        client_out = true;  // this process's own side ran out first
+        break;
+      }
+      char one;
+      auto n = recv_some(*c, std::as_writable_bytes(std::span(&one, 1)), deadline::after(1s));
+      if (!n && n.error() != std::errc::timed_out) told = true;  // closed by the relay at once
+      clients.push_back(std::move(*c));
+    }
+    ::setrlimit(RLIMIT_NOFILE, &guard.saved);
+    ASSERT_TRUE(told || client_out) << "room " << room << ": a client was left waiting";
+    // Told how: a refusal is reported before its close, an end after the relay's batch.
+    for (auto end = clk::now() + 2s; told && clk::now() < end; std::this_thread::sleep_for(5ms)) {
+      std::lock_guard g(r.m);
+      if (!r.refusal_reasons.empty() || !r.ends.empty()) break;
+    }
+    std::lock_guard g(r.m);
+    for (auto why : r.refusal_reasons) shed = shed || why == std::errc::too_many_files_open;
+    for (const auto& e : r.ends) {
+      target_out = target_out || (e.outcome == uring_relay_outcome::target_failed && e.ec == std::errc::too_many_files_open);
+    }
+  }
+  EXPECT_TRUE(shed) << "no connection was shed at EMFILE";
+  EXPECT_TRUE(target_out) << "no target socket failed with EMFILE";
 }
 
 TEST(uring_relay, stop_delivers_what_is_held_then_fins_both_ways) {
