@@ -243,7 +243,7 @@ struct uring_relay::state {
     c.gen = gen;
     c.open = true;
     c.client = client;
-    c.row.id = ++next_id;
+    c.row.id = opts.next_id ? opts.next_id() : ++next_id;
     if (peer) c.row.client = *peer;
     c.row.started = clock::now();
     open_count.store(open_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

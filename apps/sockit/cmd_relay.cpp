@@ -197,7 +197,7 @@ int run_relay(relay_args& a, bool json) {
   bool ring = false;
 #ifndef _WIN32
   if (!a.udp && a.eng == engine::uring) {
-    auto why = ring_relay_unfit(s, unix_in || unix_out, threads, a.pipe_opt->count() > 0);
+    auto why = ring_relay_unfit(s, unix_in || unix_out, a.pipe_opt->count() > 0);
     ring = why.empty();
     if (!ring) spdlog::info("relaying on uring readiness, not completions: {}", why);
   }
@@ -257,7 +257,7 @@ int run_relay(relay_args& a, bool json) {
       r = std::move(*t);
 #ifndef _WIN32
     } else if (ring) {
-      auto t = ring_relay::start(listen_at, s, loops.drain_timeout());
+      auto t = ring_relay::start(listen_at, s, loops.drain_timeout(), shared);
       if (t) r = std::move(*t);
       else ec = t.error();
 #endif
@@ -293,8 +293,9 @@ int run_relay(relay_args& a, bool json) {
   }
   if (ring) {
     spdlog::info("relaying {} {} -> {} on the uring engine (completions: io_uring accept and connect, receives "
-                 "into provided buffers, sends completed by the ring); SIGUSR1 prints statistics, Ctrl+C stops",
-                 header.proto, header.listen_name(), header.target_name());
+                 "into provided buffers, sends completed by the ring), {} ring{}; SIGUSR1 prints statistics, "
+                 "Ctrl+C stops",
+                 header.proto, header.listen_name(), header.target_name(), threads, threads == 1 ? "" : "s");
   } else {
     spdlog::info("relaying {}{} {} -> {}{} on the {} engine, {} loop{}; SIGUSR1 prints statistics, Ctrl+C stops",
                  header.proto, tls_in.on ? " (TLS)" : "", header.listen_name(), header.target_name(),

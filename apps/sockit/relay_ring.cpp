@@ -32,9 +32,10 @@ relay_row row_of(const uring_relay_connection& c, std::chrono::steady_clock::tim
 }  // namespace
 
 result<std::unique_ptr<ring_relay>> ring_relay::start(const endpoint& at, const relay_settings& s,
-                                                      std::chrono::milliseconds drain_timeout) {
+                                                      std::chrono::milliseconds drain_timeout, bool reuse_port) {
   listen_options lo;
   lo.prepare = s.listen_prepare;
+  lo.reuse_port = reuse_port;
   lo.v6_only = false;
   auto listener = tcp_listen(at, lo);
   if (!listener) return listener.error();
@@ -49,6 +50,7 @@ result<std::unique_ptr<ring_relay>> ring_relay::start(const endpoint& at, const 
   o.target_prepare = s.target_prepare;
   o.connect_timeout = s.connect_timeout;
   o.max_connections = s.max_connections;
+  o.next_id = [ids = s.next_id] { return ids->fetch_add(1) + 1; };  // one sequence for every loop
   o.on_end = [self](const uring_relay_connection& c, uring_relay_outcome oc, std::error_code ec) { self->ended(c, oc, ec); };
   o.on_refused = [self](const endpoint& peer, std::size_t open, std::error_code why) {
     if (why) {
@@ -125,9 +127,8 @@ void ring_relay::close_all() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string ring_relay_unfit(const relay_settings& s, bool unix_side, int threads, bool pipe_size_given) {
+std::string ring_relay_unfit(const relay_settings& s, bool unix_side, bool pipe_size_given) {
   if (auto ec = uring_relay::available()) return "this kernel (" + ec.message() + ")";
-  if (threads > 1) return "--threads (one completion ring relays every connection)";
   if (unix_side) return "a unix: side";
   if (s.tls_in || s.tls_out) return s.tls_in ? "--tls-in" : "--tls-out";
   if (s.impair.active()) return "impairments (--delay, --jitter, --rate)";

@@ -22,9 +22,9 @@ namespace sockit::cli {
 
 class ring_relay final : public relay_service {
  public:
-  // Listens at `at` and starts relaying at once.
+  // Listens at `at` (with SO_REUSEPORT when several loops each run one) and starts relaying at once.
   static result<std::unique_ptr<ring_relay>> start(const endpoint& at, const relay_settings& s,
-                                                   std::chrono::milliseconds drain_timeout);
+                                                   std::chrono::milliseconds drain_timeout, bool reuse_port);
   ~ring_relay() override;
 
   const endpoint& local_endpoint() const noexcept override { return local_; }
@@ -50,9 +50,9 @@ class ring_relay final : public relay_service {
 };
 
 // Why `sockit relay` with these settings cannot run on the completion relay (empty: it can): it
-// has none of the readiness relay's byte paths (splice, --copy, impairments, TLS), no Unix
-// sockets, and one ring serves every connection (no --threads).
-std::string ring_relay_unfit(const relay_settings& s, bool unix_side, int threads, bool pipe_size_given);
+// has none of the readiness relay's byte paths (splice, --copy, impairments, TLS) and no Unix
+// sockets.
+std::string ring_relay_unfit(const relay_settings& s, bool unix_side, bool pipe_size_given);
 
 }  // namespace sockit::cli
 

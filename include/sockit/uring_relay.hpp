@@ -31,7 +31,7 @@ struct uring_relay_connection {
     half_closed,  // one side sent FIN (passed on); the other direction goes on
     draining,     // stop(): nothing more is read, what is held is delivered, then FIN both ways
   };
-  std::uint64_t id = 0;  // 1, 2, ... in accept order
+  std::uint64_t id = 0;  // 1, 2, ... in accept order (or uring_relay_options::next_id's)
   endpoint client;
   phase state = phase::connecting;
   std::uint64_t bytes_up = 0;    // client -> target, delivered (sent to the target)
@@ -68,6 +68,8 @@ struct uring_relay_options {
   // cycles (16 MiB cost a bulk stream a third more CPU per byte, docs/benchmarks.md).
   unsigned buffers = 16;
   std::size_t hold_bytes = 256 * 1024;   // per direction, received and not yet sent: above it, not read
+  // Numbers the connections (several relays sharing a sequence); empty: 1, 2, ... of this relay.
+  std::function<std::uint64_t()> next_id;
   // Runs on the relay's thread when a connection has ended (both its sockets closed), with its
   // last row and, for reset and target_failed, the error (the target's for target_failed).
   std::function<void(const uring_relay_connection&, uring_relay_outcome, std::error_code)> on_end;

@@ -63,6 +63,20 @@ jq -e -s '[.[] | select(.event == "stats")] | .[0] | .final == true and .totals.
           and .totals.bytes_down == 3000016 and ([.connections[] | .path] | unique) == ["uring"]
           and ([.connections[] | .state] | unique) == ["closed"]' "$TMP/out" >/dev/null \
   || fail "relay on completions: --json final stats: $(tail -1 "$TMP/out")"
+# --threads 2: a ring per loop, each with its own SO_REUSEPORT listener; one id sequence, summed totals.
+rm -f "$TMP/err"
+bg "$SOCKIT" -v --json relay --engine uring --threads 2 0 "127.0.0.1:$SP" >"$TMP/out" 2>"$TMP/err"
+RELAY=$BG_PID
+listening_port port "$TMP/err" tcp
+expect_eq "$(ss -tlnH "sport = :$port" | grep -c "127\.0\.0\.1:$port")" "2" "relay --threads 2 on completions: two listeners"
+ncs=()
+for i in $(seq 20); do printf "c$i" | timeout 5 nc -N 127.0.0.1 "$port" >>"$TMP/threads.got" & ncs+=($!); done
+for p in "${ncs[@]}"; do wait "$p"; done
+stop_server "$RELAY"
+expect_eq "$(wc -c <"$TMP/threads.got")" "$(for i in $(seq 20); do printf "c$i"; done | wc -c)" "relay --threads 2 on completions: 20 clients echoed"
+expect_contains "$TMP/err" "sends completed by the ring), 2 rings" "relay --threads 2: two rings"
+jq -e -s '[.[] | select(.event == "stats")] | .[0] | .totals.connections == 20 and ([.connections[] | .id] | sort) == [range(1; 21)]' \
+  "$TMP/out" >/dev/null || fail "relay --threads 2 on completions: totals or ids: $(tail -1 "$TMP/out")"
 rm -f "$TMP/err"
 bg "$SOCKIT" -v relay --engine uring --copy 0 "127.0.0.1:$SP" >"$TMP/out" 2>"$TMP/err"
 listening_port port "$TMP/err" tcp

@@ -27,9 +27,10 @@ std::uint64_t dropped_of(const Stats& s) {
 
 result<std::unique_ptr<completion_server>> completion_server::start(std::string name, const endpoint& at,
                                                                     const socket_prepare& prepare,
-                                                                    const host_options& opts) {
+                                                                    const host_options& opts, bool reuse_port) {
   listen_options lo;
   lo.prepare = prepare;
+  lo.reuse_port = reuse_port;
   auto listener = tcp_listen(at, lo);
   if (!listener) return listener.error();
   auto local = listener->local_endpoint();
@@ -90,6 +91,18 @@ service_stats completion_server::totals() const {
   return row;
 }
 
+service_stats completion_totals(const std::vector<const completion_server*>& servers) {
+  service_stats sum = servers.front()->totals();
+  for (std::size_t k = 1; k < servers.size(); ++k) {
+    auto t = servers[k]->totals();
+    sum.connections += t.connections;
+    sum.bytes_in += t.bytes_in;
+    sum.bytes_out += t.bytes_out;
+    sum.dropped += t.dropped;
+  }
+  return sum;
+}
+
 #ifdef _WIN32
 std::string_view completion_mechanism(const host_options&) noexcept { return "AcceptEx and overlapped WSARecv/WSASend"; }
 engine completion_engine() noexcept { return engine::iocp; }
@@ -109,7 +122,11 @@ std::string completion_unfit(const host_options& opts, int loops) {
   if (opts.eng != engine::uring && opts.eng != engine::automatic) return "another engine was chosen";
   if (auto ec = uring_stream_server::available()) return "this kernel (" + ec.message() + ")";
 #endif
-  if (loops > 1) return "--threads (one completion ring serves every connection)";
+#ifdef _WIN32
+  if (loops > 1) return "--threads (one completion port serves every connection)";
+#else
+  (void)loops;  // each loop gets its own ring and its own SO_REUSEPORT listener
+#endif
   if (opts.tls) return "--tls";
   if (opts.unix_at) return "a unix: address";
   if (opts.idle_timeout.count() > 0) return "--idle-timeout";

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "service_loops.hpp"
 #include "service_stats.hpp"
@@ -40,8 +41,11 @@ class completion_server final : public loop_service {
   // Listens at `at` (the socket prepared with `prepare` before bind) and starts serving at once,
   // echoing or with opts.completion_sessions; opts.drain_timeout bounds the graceful stop as the
   // loop's deadline does, and (sessions) the read to a peer's close after a session finished.
+  // With `reuse_port` (--threads: one server per loop) each listens with SO_REUSEPORT and the
+  // kernel spreads the connections over them.
   static result<std::unique_ptr<completion_server>> start(std::string name, const endpoint& at,
-                                                          const socket_prepare& prepare, const host_options& opts);
+                                                          const socket_prepare& prepare, const host_options& opts,
+                                                          bool reuse_port = false);
   ~completion_server() override;
 
   void begin_drain() override;
@@ -61,11 +65,15 @@ class completion_server final : public loop_service {
   std::atomic<bool> done_{false};
 };
 
+// The row of one listening address served by several completion servers (one per loop): their
+// counters summed.
+service_stats completion_totals(const std::vector<const completion_server*>& servers);
+
 // Whether the TCP side goes to completion_server: asked for (host_options::completion),
 // on the engine that has it (iocp on Windows, uring on Linux, or auto, which is that engine where
 // it runs), the kernel can run it,
 // and nothing asks for what the completion server does not have (its loop's idle timer,
-// connection cap, TLS, several loops). The reason it cannot, for one info line when that engine
+// connection cap, TLS; on Windows several loops). The reason it cannot, for one info line when that engine
 // was chosen by name; empty when it can.
 std::string completion_unfit(const host_options& opts, int loops);
 

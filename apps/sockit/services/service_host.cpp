@@ -107,7 +107,7 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
   // The sockets opened on loop 0 (a ::1 twin this host cannot bind is not), and those served by a
   // completion_server instead of a loop's tcp_service: where each row comes from.
   std::vector<bool> opened(plan.sockets().size(), false);
-  std::vector<std::function<service_stats()>> outside(plan.sockets().size());
+  std::vector<std::vector<const completion_server*>> outside(plan.sockets().size());  // one per loop
   bool completion = false;
   if (opts.completion) {
     std::string unfit = completion_unfit(opts, n);
@@ -153,14 +153,14 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
           k, i,
           [&](const endpoint& at) -> result<endpoint> {
             if (ps.tcp && completion) {
-              auto c = completion_server::start(s.name, at, to.prepare, opts);
+              auto c = completion_server::start(s.name, at, to.prepare, opts, shared);
               if (!c) return c.error();
               auto* raw = c->get();
-              outside[i] = [raw] { return raw->totals(); };
+              outside[i].push_back(raw);
               endpoint local = raw->totals().local;
               sh.add(std::unique_ptr<loop_service>(std::move(*c)));
               if (!std::exchange(tcp_logged, true)) log_applied(tcp_applied);
-              options_json[i] = applied_json(tcp_applied);
+              if (k == 0) options_json[i] = applied_json(tcp_applied);
               opened[i] = true;
               return local;
             }
@@ -194,8 +194,8 @@ int run_services(const host_options& opts, const std::vector<service_spec>& spec
     std::vector<service_stats> out;
     std::size_t next = 0;
     for (std::size_t i = 0; i < plan.sockets().size(); ++i) {
-      if (outside[i]) {
-        out.push_back(outside[i]());
+      if (!outside[i].empty()) {
+        out.push_back(completion_totals(outside[i]));
       } else if (opened[i] && next < loop_rows.size()) {
         out.push_back(std::move(loop_rows[next++]));
       } else {
