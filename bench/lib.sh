@@ -176,3 +176,30 @@ pick_port() { echo $((20000 + RANDOM % 12000)); }
 proc_kb() {   # pid field
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true
 }
+
+# engine_pairs FMT: for each case in $cases, $reps runs on each engine, epoll then uring, the order
+# swapped every repetition, each run `measure ENGINE CASE` (the caller's: one fresh run, setting
+# m_cpu and m_rate; it runs in this shell, so the servers it starts are waited for). Prints a table
+# row per case: the medians of m_cpu (printf FMT), uring / epoll, the per-rep ratios, the median
+# rates.
+engine_pairs() {
+    local fmt=$1 c r eng
+    for c in $cases; do
+        local ep=() ur=() epr=() urr=() ratios=()
+        for ((r = 1; r <= reps; r++)); do
+            local order="epoll uring" cpu_epoll="" cpu_uring=""
+            ((r % 2 == 0)) && order="uring epoll"
+            for eng in $order; do
+                measure "$eng" "$c"
+                echo "$c rep $r $eng: CPU $m_cpu us, $m_rate per second" >&2
+                if [ "$eng" = epoll ]; then cpu_epoll=$m_cpu ep+=("$m_cpu") epr+=("$m_rate"); else cpu_uring=$m_cpu ur+=("$m_cpu") urr+=("$m_rate"); fi
+            done
+            ratios+=("$(awk -v a="$cpu_uring" -v b="$cpu_epoll" 'BEGIN { printf "%.2f", a / b }')")
+        done
+        local me mu
+        me=$(printf '%s\n' "${ep[@]}" | median)
+        mu=$(printf '%s\n' "${ur[@]}" | median)
+        printf "| %s | $fmt | $fmt | %.2f× | %s | %.0f, %.0f |\n" "$c" "$me" "$mu" "$(awk -v a="$mu" -v b="$me" 'BEGIN { print a / b }')" \
+            "${ratios[*]}" "$(printf '%s\n' "${epr[@]}" | median)" "$(printf '%s\n' "${urr[@]}" | median)"
+    done
+}

@@ -26,30 +26,17 @@ ulimit -n 8192 2>/dev/null || true  # the load's c1000 case
 
 echo "| case | epoll: server CPU µs/request | uring: server CPU µs/request | uring / epoll | per-rep ratios | requests/s epoll, uring |"
 echo "|---|---:|---:|---:|---|---|"
-for c in $cases; do
-    IFS=_ read -r conns depth text <<<"$c"
+measure() {   # engine case
+    local conns depth text out
+    IFS=_ read -r conns depth text <<<"$2"
     conns=${conns#c} depth=${depth#d} text=${text/1k/1024}
-    declare -a ep=() ur=() epr=() urr=() ratios=()
-    for ((r = 1; r <= reps; r++)); do
-        order="epoll uring"
-        ((r % 2 == 0)) && order="uring epoll"
-        declare -A cpu=()
-        for eng in $order; do
-            port=$(pick_port)
-            start_server "proto_$eng" "$port" 0
-            out=$(taskset -c 1 python3 "$here/proto_load.py" "$port" --conns "$conns" --depth "$depth" \
-                ${text:+--text "$text"} --time "$secs" --pid "$server_pid") ||
-                { echo "proto_engines.sh: the load against proto serve --engine $eng failed ($c)" >&2; exit 1; }
-            stop_server "$server_pid"
-            cpu[$eng]=$(jq -r .server_cpu_us_per_request <<<"$out")
-            rate=$(jq -r .requests_per_s <<<"$out")
-            echo "proto_engines: $c rep $r $eng ${cpu[$eng]} us/request, $rate requests/s" >&2
-            if [ "$eng" = epoll ]; then ep+=("${cpu[$eng]}") epr+=("$rate"); else ur+=("${cpu[$eng]}") urr+=("$rate"); fi
-        done
-        ratios+=("$(awk -v a="${cpu[uring]}" -v b="${cpu[epoll]}" 'BEGIN { printf "%.2f", a / b }')")
-    done
-    me=$(printf '%s\n' "${ep[@]}" | median)
-    mu=$(printf '%s\n' "${ur[@]}" | median)
-    printf '| %s | %.3f | %.3f | %.2f× | %s | %.0f, %.0f |\n' "$c" "$me" "$mu" "$(awk -v a="$mu" -v b="$me" 'BEGIN { print a / b }')" \
-        "${ratios[*]}" "$(printf '%s\n' "${epr[@]}" | median)" "$(printf '%s\n' "${urr[@]}" | median)"
-done
+    port=$(pick_port)
+    start_server "proto_$1" "$port" 0
+    out=$(taskset -c 1 python3 "$here/proto_load.py" "$port" --conns "$conns" --depth "$depth" \
+        ${text:+--text "$text"} --time "$secs" --pid "$server_pid") ||
+        { echo "proto_engines.sh: the load against proto serve --engine $1 failed ($2)" >&2; exit 1; }
+    stop_server "$server_pid"
+    m_cpu=$(jq -r .server_cpu_us_per_request <<<"$out")
+    m_rate=$(jq -r .requests_per_s <<<"$out")
+}
+engine_pairs %.3f

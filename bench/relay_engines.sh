@@ -25,35 +25,21 @@ ulimit -n 16384 2>/dev/null || true  # c1000: two sockets per connection in the 
 
 echo "| case | epoll (splice): relay CPU µs/message | uring (completions): relay CPU µs/message | uring / epoll | per-rep ratios | messages/s epoll, uring |"
 echo "|---|---:|---:|---:|---|---|"
-for c in $cases; do
-    IFS=_ read -r conns depth size <<<"$c"
+measure() {   # engine case
+    local conns depth size out echo_pid
+    IFS=_ read -r conns depth size <<<"$2"
     conns=${conns#c} depth=${depth#d} size=${size/16k/16384}
-    size=${size:-64}
-    declare -a ep=() ur=() epr=() urr=() ratios=()
-    for ((r = 1; r <= reps; r++)); do
-        order="epoll uring"
-        ((r % 2 == 0)) && order="uring epoll"
-        declare -A cpu=()
-        for eng in $order; do
-            relay_target=$(pick_port)
-            start_server sockit_epoll "$relay_target" 1
-            echo_pid=$server_pid
-            port=$(pick_port)
-            start_server "relay_$eng" "$port" 0
-            out=$(taskset -c 1 "$SOCKIT" --json bench -c "$conns" -d "$depth" -s "$size" -t "$secs" --warmup 0.5 \
-                --server-pid "$server_pid" "127.0.0.1:$port" | tail -1) ||
-                { echo "relay_engines.sh: bench through relay --engine $eng failed ($c)" >&2; exit 1; }
-            stop_server "$server_pid"
-            stop_server "$echo_pid"
-            cpu[$eng]=$(jq -r .server_cpu_us_per_msg <<<"$out")
-            rate=$(jq -r .msgs_per_s <<<"$out")
-            echo "relay_engines: $c rep $r $eng ${cpu[$eng]} us/message, $rate messages/s" >&2
-            if [ "$eng" = epoll ]; then ep+=("${cpu[$eng]}") epr+=("$rate"); else ur+=("${cpu[$eng]}") urr+=("$rate"); fi
-        done
-        ratios+=("$(awk -v a="${cpu[uring]}" -v b="${cpu[epoll]}" 'BEGIN { printf "%.2f", a / b }')")
-    done
-    me=$(printf '%s\n' "${ep[@]}" | median)
-    mu=$(printf '%s\n' "${ur[@]}" | median)
-    printf '| %s | %.2f | %.2f | %.2f× | %s | %.0f, %.0f |\n' "$c" "$me" "$mu" "$(awk -v a="$mu" -v b="$me" 'BEGIN { print a / b }')" \
-        "${ratios[*]}" "$(printf '%s\n' "${epr[@]}" | median)" "$(printf '%s\n' "${urr[@]}" | median)"
-done
+    relay_target=$(pick_port)
+    start_server sockit_epoll "$relay_target" 1
+    echo_pid=$server_pid
+    port=$(pick_port)
+    start_server "relay_$1" "$port" 0
+    out=$(taskset -c 1 "$SOCKIT" --json bench -c "$conns" -d "$depth" -s "${size:-64}" -t "$secs" --warmup 0.5 \
+        --server-pid "$server_pid" "127.0.0.1:$port" | tail -1) ||
+        { echo "relay_engines.sh: bench through relay --engine $1 failed ($2)" >&2; exit 1; }
+    stop_server "$server_pid"
+    stop_server "$echo_pid"
+    m_cpu=$(jq -r .server_cpu_us_per_msg <<<"$out")
+    m_rate=$(jq -r .msgs_per_s <<<"$out")
+}
+engine_pairs %.2f

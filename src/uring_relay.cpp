@@ -21,7 +21,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <netinet/tcp.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,7 +105,7 @@ void reset_on_close(int fd) noexcept {
 struct uring_relay::state {
   socket listener;
   uring_relay_options opts;
-  int wake_fd = -1;
+  detail::ring_waker waker;
   std::atomic<bool> stop_requested{false}, abort_requested{false};
   std::atomic<std::size_t> open_count{0};
   bool ran = false;
@@ -126,7 +125,6 @@ struct uring_relay::state {
   int reserve_fd = -1;  // a descriptor kept free for shedding at EMFILE
   bool accept_armed = false, retry_armed = false, draining = false;
   bool forced = false;  // everything was closed at once: the drain's deadline, or abort()
-  std::uint64_t wake_value = 0;
   sockaddr_storage peer_addr{};
   socklen_t peer_len = 0;
   __kernel_timespec connect_ts{}, retry_ts{0, 50'000'000};
@@ -139,7 +137,6 @@ struct uring_relay::state {
   std::error_code fatal;
 
   ~state() {
-    if (wake_fd >= 0) ::close(wake_fd);
     if (reserve_fd >= 0) ::close(reserve_fd);
   }
 
@@ -151,11 +148,7 @@ struct uring_relay::state {
     io_uring_sqe_set_data64(s, tag(op::cancel));
   }
 
-  void arm_wake() noexcept {
-    auto* s = sqe();
-    io_uring_prep_read(s, wake_fd, &wake_value, sizeof wake_value, 0);
-    io_uring_sqe_set_data64(s, tag(op::wake));
-  }
+  void arm_wake() noexcept { waker.arm(sqe(), tag(op::wake)); }
 
   void arm_accept() noexcept {
     if (accept_armed || retry_armed || draining) return;
@@ -622,15 +615,13 @@ std::error_code uring_relay::available() noexcept { return uring_stream_server::
 
 result<uring_relay> uring_relay::open(socket listener, const uring_relay_options& opts) {
   if (!listener) return std::make_error_code(std::errc::bad_file_descriptor);
-  unsigned b = opts.buffers;
-  if (b == 0 || b > 32768 || (b & (b - 1)) != 0 || opts.buffer_bytes == 0 || opts.buffer_bytes > (1u << 20) ||
-      opts.hold_bytes < opts.buffer_bytes || opts.connect_timeout.count() <= 0 || opts.target.empty()) {
+  if (!detail::valid_pool(opts.buffers, opts.buffer_bytes, opts.hold_bytes) || opts.connect_timeout.count() <= 0 ||
+      opts.target.empty()) {
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (auto ec = available()) return ec;
   auto s = std::make_unique<state>();
-  s->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s->wake_fd < 0) return std::error_code{errno, std::system_category()};
+  if (auto ec = s->waker.open()) return ec;
   s->listener = std::move(listener);
   s->opts = opts;
   return uring_relay(std::move(s));
@@ -650,8 +641,7 @@ result<uring_relay_stats> uring_relay::run(std::chrono::milliseconds drain_timeo
 void uring_relay::stop() noexcept {
   if (!s_) return;
   s_->stop_requested.store(true);
-  std::uint64_t one = 1;
-  (void)!::write(s_->wake_fd, &one, sizeof one);
+  s_->waker.wake();
 }
 
 void uring_relay::abort() noexcept {

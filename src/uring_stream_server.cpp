@@ -18,7 +18,6 @@
 #include "sockit/uring_stream_server.hpp"
 
 #include <liburing.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -111,7 +110,7 @@ void bump(std::atomic<std::uint64_t>& a, std::uint64_t n) noexcept {
 struct uring_stream_server::state {
   socket listener;
   uring_stream_options opts;
-  int wake_fd = -1;
+  detail::ring_waker waker;
   std::atomic<bool> stop_requested{false};
   bool ran = false;
   std::atomic<std::uint64_t> accepted{0}, bytes_in{0}, bytes_out{0}, closed{0}, dropped{0};
@@ -129,7 +128,6 @@ struct uring_stream_server::state {
   std::uint32_t shed_slot = ~std::uint32_t{0};  // none: this kernel cannot keep a slot out
   bool wake_armed = false;
   bool draining = false;
-  std::uint64_t wake_value = 0;
   __kernel_timespec retry_ts{0, 50'000'000};
   std::error_code fatal;
   // Sessions: the one accept in flight writes its peer here.
@@ -142,10 +140,6 @@ struct uring_stream_server::state {
     std::uint32_t slot, gen;
   };
   std::deque<finish_deadline> finish_deadlines;
-
-  ~state() {
-    if (wake_fd >= 0) ::close(wake_fd);
-  }
 
   // The queue stays full only when the kernel refuses every submission: that stops serving.
   io_uring_sqe* sqe() noexcept { return detail::next_sqe(ring, fatal); }
@@ -209,12 +203,7 @@ struct uring_stream_server::state {
     next_accept();
   }
 
-  void arm_wake() noexcept {
-    auto* s = sqe();
-    io_uring_prep_read(s, wake_fd, &wake_value, sizeof wake_value, 0);
-    io_uring_sqe_set_data64(s, tag(op::wake));
-    wake_armed = true;
-  }
+  void arm_wake() noexcept { waker.arm(sqe(), tag(op::wake)); }
 
   void arm_recv(std::uint32_t slot, conn& c) noexcept {
     auto* s = sqe();
@@ -719,16 +708,13 @@ std::error_code uring_stream_server::available() noexcept {
 
 result<uring_stream_server> uring_stream_server::open(socket listener, const uring_stream_options& opts) {
   if (!listener) return std::make_error_code(std::errc::bad_file_descriptor);
-  unsigned b = opts.buffers;
-  if (b == 0 || b > 32768 || (b & (b - 1)) != 0 || opts.buffer_bytes == 0 || opts.buffer_bytes > (1u << 20) ||
-      opts.hold_bytes < opts.buffer_bytes) {
+  if (!detail::valid_pool(opts.buffers, opts.buffer_bytes, opts.hold_bytes)) {
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (opts.finish_timeout.count() < 0) return std::make_error_code(std::errc::invalid_argument);
   if (auto ec = available()) return ec;
   auto s = std::make_unique<state>();
-  s->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s->wake_fd < 0) return std::error_code{errno, std::system_category()};
+  if (auto ec = s->waker.open()) return ec;
   s->listener = std::move(listener);
   s->opts = opts;
   s->sessions = static_cast<bool>(opts.sessions);
@@ -749,8 +735,7 @@ result<uring_stream_stats> uring_stream_server::run(std::chrono::milliseconds dr
 void uring_stream_server::stop() noexcept {
   if (!s_) return;
   s_->stop_requested.store(true);
-  std::uint64_t one = 1;
-  (void)!::write(s_->wake_fd, &one, sizeof one);
+  s_->waker.wake();
 }
 
 uring_stream_stats uring_stream_server::stats() const noexcept { return s_ ? s_->stats_now() : uring_stream_stats{}; }

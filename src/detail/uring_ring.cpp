@@ -1,5 +1,8 @@
 #include "detail/uring_ring.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <iterator>
 
 namespace sockit::detail {
@@ -21,6 +24,25 @@ std::error_code open_ring(io_uring& ring, const ring_setup& setup, unsigned* fla
     if (rc != -EINVAL) break;
   }
   return {-rc, std::system_category()};
+}
+
+ring_waker::~ring_waker() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::error_code ring_waker::open() noexcept {
+  fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  return fd_ < 0 ? std::error_code{errno, std::system_category()} : std::error_code{};
+}
+
+void ring_waker::arm(io_uring_sqe* sqe, std::uint64_t user_data) noexcept {
+  io_uring_prep_read(sqe, fd_, &value_, sizeof value_, 0);
+  io_uring_sqe_set_data64(sqe, user_data);
+}
+
+void ring_waker::wake() noexcept {
+  std::uint64_t one = 1;
+  (void)!::write(fd_, &one, sizeof one);
 }
 
 std::error_code open_thread_ring(io_uring& ring, unsigned entries, unsigned cq_entries) noexcept {

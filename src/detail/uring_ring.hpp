@@ -6,6 +6,7 @@
 #include <liburing.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <system_error>
@@ -80,6 +81,30 @@ constexpr Op tag_op(std::uint64_t t) noexcept {
 }
 constexpr std::uint32_t tag_gen(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 8) & 0xffffffu; }
 constexpr std::uint32_t tag_slot(std::uint64_t t) noexcept { return static_cast<std::uint32_t>(t >> 32); }
+
+// How another thread wakes a ring's thread: an eventfd whose read the ring keeps armed (arm()
+// after each of its completions, tagged by the caller), written by wake(). Thread-safe wake().
+class ring_waker {
+ public:
+  ring_waker() = default;
+  ring_waker(const ring_waker&) = delete;
+  ring_waker& operator=(const ring_waker&) = delete;
+  ~ring_waker();
+  std::error_code open() noexcept;
+  void arm(io_uring_sqe* sqe, std::uint64_t user_data) noexcept;
+  void wake() noexcept;
+
+ private:
+  int fd_ = -1;
+  std::uint64_t value_ = 0;  // where the armed read lands
+};
+
+// The provided-buffer pool both completion servers take: a power-of-two count up to 32768 of
+// buffers of at most 1 MiB, and a per-connection hold of at least one buffer.
+constexpr bool valid_pool(unsigned buffers, std::size_t buffer_bytes, std::size_t hold_bytes) noexcept {
+  return buffers != 0 && buffers <= 32768 && (buffers & (buffers - 1)) == 0 && buffer_bytes != 0 &&
+         buffer_bytes <= (std::size_t{1} << 20) && hold_bytes >= buffer_bytes;
+}
 
 // {} when this process can open a ring; otherwise io_uring_setup's error. Probed once per process
 // (a seccomp filter or the sysctl cannot be lifted from inside it).
