@@ -193,7 +193,7 @@ int run_relay(relay_args& a, bool json) {
   s.next_id = &next_id;
   // TCP on io_uring completions with --engine uring, unless something asks for what only the
   // readiness relay has (-v says what). auto stays on readiness: splice moves a bulk stream with
-  // half the completion relay's CPU per byte (docs/benchmarks.md).
+  // 0.4x the completion relay's CPU per byte (docs/benchmarks.md).
   bool ring = false;
 #ifndef _WIN32
   if (!a.udp && a.eng == engine::uring) {
