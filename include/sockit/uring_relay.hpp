@@ -65,7 +65,7 @@ struct uring_relay_options {
   std::size_t max_connections = 0;       // open at once; more are closed as accepted. 0: no limit
   std::size_t buffer_bytes = 64 * 1024;  // each provided buffer (at most 1 MiB)
   // The shared pool (a power of two), 1 MiB by default: small enough to stay in the caches as it
-  // cycles (16 MiB cost a bulk stream a third more CPU per byte, docs/benchmarks.md).
+  // cycles (16 MiB cost a bulk stream 1.5x the CPU per byte, docs/benchmarks.md).
   unsigned buffers = 16;
   std::size_t hold_bytes = 256 * 1024;   // per direction, received and not yet sent: above it, not read
   // Numbers the connections (several relays sharing a sequence); empty: 1, 2, ... of this relay.
