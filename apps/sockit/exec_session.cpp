@@ -106,8 +106,8 @@ int run_exec_connect(socket s, const std::string& peer_name, const exec_command&
   if (auto ec = hand_over(s)) return fail("set blocking", ec);
   const char* failed = nullptr;
   auto pid = spawn_on_descriptor(cmd, s.native_handle(), &failed);
+  if (!pid) return fail(spawn_failure("", failed, cmd), pid.error());  // the line before the close
   (void)s.close();  // the child has its copy
-  if (!pid) return fail(spawn_failure("", failed, cmd), pid.error());
   const std::string who = "peer " + peer_name;
   spdlog::info("{}: started child {}: {}", who, *pid, cmd.text);
   child_table children;
@@ -179,12 +179,14 @@ int run_exec_listen(std::vector<bound_socket>& listeners, bool keep_open, const 
       if (!keep_open) listeners.clear();  // one peer only: later clients are refused
       const char* failed = nullptr;
       auto pid = spawn_on_descriptor(cmd, c->native_handle(), &failed);
-      (void)c->close();  // the child has its copy; ours would keep the connection open after it ends
       if (!pid) {
+        // The line first, then the close: whoever sees the peer's EOF finds the reason written.
         int code = fail(spawn_failure(who, failed, cmd), pid.error());
+        (void)c->close();
         if (!keep_open) return code;
         continue;
       }
+      (void)c->close();  // the child has its copy; ours would keep the connection open after it ends
       spdlog::info("{}: started child {}: {}", who, *pid, cmd.text);
       children.add(*pid, who);
       if (!keep_open) only_child = *pid;
