@@ -134,6 +134,13 @@ struct uring_relay::state {
     std::error_code ec;
   };
   std::vector<ended> ended_batch;  // reported once `mu` is released
+  struct refused {
+    endpoint peer;
+    std::size_t open;
+    std::error_code why;
+    int fd;  // closed once reported, so the client's EOF comes after its report
+  };
+  std::vector<refused> refused_batch;  // the same: a callback never runs under `mu`
   std::error_code fatal;
 
   ~state() {
@@ -181,17 +188,17 @@ struct uring_relay::state {
       if (fd >= 0) {
         ++totals.accepted;
         ++totals.refused;
-        auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
-        if (opts.on_refused) {
-          opts.on_refused(peer ? *peer : endpoint{}, open_count.load(std::memory_order_relaxed),
-                          std::error_code{err, std::system_category()});
-        }
-        ::close(fd);
+        refuse(fd, open_count.load(std::memory_order_relaxed), {err, std::system_category()});
         done = true;
       }
     }
-    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (!done) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // else once `fd` is closed
     return done;
+  }
+
+  void refuse(int fd, std::size_t open, std::error_code why) {
+    auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
+    refused_batch.push_back({peer ? *peer : endpoint{}, open, why, fd});
   }
 
   std::byte* data_of(const direction& d, const piece& p) const noexcept {
@@ -218,8 +225,7 @@ struct uring_relay::state {
     auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
-      if (opts.on_refused) opts.on_refused(peer ? *peer : endpoint{}, n, {});
-      ::close(client);  // before the target is asked: the client sees its connection end at once
+      refuse(client, n, {});  // closed after this batch, before any target is asked
       return;
     }
     std::uint32_t slot;
@@ -533,7 +539,18 @@ struct uring_relay::state {
     }
   }
 
-  void report_ended() {
+  // After each batch of completions, outside `mu` (a callback may call stats() or stop()). Only
+  // the relay's thread touches the batches and the reserve descriptor.
+  void report() {
+    if (!refused_batch.empty()) {
+      auto batch = std::move(refused_batch);
+      refused_batch.clear();
+      for (const auto& r : batch) {
+        if (opts.on_refused) opts.on_refused(r.peer, r.open, r.why);
+        ::close(r.fd);
+      }
+      if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
     if (ended_batch.empty()) return;
     auto batch = std::move(ended_batch);
     ended_batch.clear();
@@ -601,7 +618,7 @@ struct uring_relay::state {
         std::lock_guard g(mu);
         dispatch(cqe);
       });
-      report_ended();
+      report();
       if (ec) fatal = ec;
     }
     std::lock_guard g(mu);

@@ -76,7 +76,9 @@ struct uring_relay_options {
   // Runs on the relay's thread when a connection is refused, with the client's address, how many
   // are open, and why: {} for max_connections, EMFILE or ENFILE when no descriptor was left (the
   // connection is then taken with a descriptor kept in reserve and closed, as the loop's acceptor
-  // sheds, instead of waiting in the backlog).
+  // sheds, instead of waiting in the backlog). Both callbacks run after the batch of completions
+  // that decided them, outside the relay's lock (they may call stats() or stop()); a refused
+  // client is closed once its callback has returned.
   std::function<void(const endpoint&, std::size_t, std::error_code)> on_refused;
 };
 

@@ -42,6 +42,7 @@ struct relay_under_test {
   std::vector<ending> ends;
   std::vector<std::size_t> refusals;  // how many were open at each
   std::vector<std::error_code> refusal_reasons;
+  std::vector<std::uint64_t> refused_in_stats;  // stats().refused, asked from inside on_refused
   std::optional<uring_relay> relay;
   std::thread thread;
   std::optional<result<uring_relay_stats>> outcome;
@@ -51,14 +52,18 @@ struct relay_under_test {
     auto l = test::listen_loopback();
     at = l.at;
     opts.target = target;
+    // The callbacks ask the relay for its stats: they run outside its lock, so this cannot deadlock.
     opts.on_end = [this](const uring_relay_connection& c, uring_relay_outcome o, std::error_code ec) {
+      (void)relay->stats();
       std::lock_guard g(m);
       ends.push_back({c, o, ec});
     };
     opts.on_refused = [this](const endpoint&, std::size_t open, std::error_code why) {
+      auto refused = relay->stats().refused;
       std::lock_guard g(m);
       refusals.push_back(open);
       refusal_reasons.push_back(why);
+      refused_in_stats.push_back(refused);
     };
     auto r = uring_relay::open(std::move(l.sock), opts);
     EXPECT_TRUE(r) << describe("open", r.error());
@@ -321,6 +326,7 @@ TEST(uring_relay, past_max_connections_a_client_is_closed_at_once) {
     ASSERT_EQ(r.refusals.size(), 1u);
     EXPECT_EQ(r.refusals.front(), 1u);
     EXPECT_FALSE(r.refusal_reasons.front()) << "the cap, not a lack of descriptors";
+    EXPECT_EQ(r.refused_in_stats.front(), 1u) << "stats() from inside on_refused";
   }
   // The first one still works.
   ASSERT_TRUE(send_all(first, std::string_view("still here")).ok());
