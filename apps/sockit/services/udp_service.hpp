@@ -51,7 +51,7 @@ class udp_service {
   socket socket_;
   udp_guard& guard_;
   responder respond_;
-  datagram_batch in_;                  // what one wake-up reads: 32 datagrams of up to 64 KiB
+  datagram_batch in_;                  // what one wake-up reads: 64 datagrams of up to 64 KiB
   datagram_batch out_;                 // the replies, pointing into replies_
   std::vector<std::string> replies_;
   std::vector<udp_guard::verdict> verdicts_;
