@@ -225,7 +225,7 @@ struct uring_relay::state {
     auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
-      refuse(client, n, {});  // closed after this batch, before any target is asked
+      refuse(client, n, {});  // no target is asked for it; closed once reported, after this batch
       return;
     }
     std::uint32_t slot;
