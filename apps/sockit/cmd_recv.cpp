@@ -147,10 +147,10 @@ class receiver {
  private:
   // A failure we report to both ends: one line here, the same text in an error message to the
   // sender; the partial file goes unless `keep` (a --resume receiver keeps what an interrupted
-  // transfer left).
+  // transfer left). The sender is told last, so when it exits the partial file is settled and
+  // our line is written.
   int refuse(wire::error_code_class code, const std::string& text, bool keep = false) {
     progress_.finish();
-    (void)ch_.send(wire::error_message{code, text});
     if (part_open_) {
       if (keep) {
         spdlog::info("keeping {} bytes in {} for --resume", done_, dir_.part_name());
@@ -160,8 +160,10 @@ class receiver {
       }
       part_open_ = false;
     }
+    int code_here = fail_message(text);
+    (void)ch_.send(wire::error_message{code, text});
     ch_.linger_close();
-    return fail_message(text);
+    return code_here;
   }
 
   int protocol_error(const std::string& what) {
@@ -298,8 +300,8 @@ class receiver {
     }
     part_open_ = false;
     progress_.finish();
-    if (auto ec = ch_.send(wire::ack{hdr.size, got})) return fail("acknowledge " + shown + " to " + peer_, ec);
     spdlog::info("{}: stored as {} ({} bytes, xxh3-128 {})", shown, where(hdr.name), hdr.size, got.hex());
+    if (auto ec = ch_.send(wire::ack{hdr.size, got})) return fail("acknowledge " + shown + " to " + peer_, ec);
     out.name = hdr.name;
     out.size = hdr.size;
     out.resumed_from = offset;
