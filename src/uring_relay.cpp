@@ -222,7 +222,6 @@ struct uring_relay::state {
 
   void start(int client) {
     ++totals.accepted;
-    auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     if (std::size_t n = open_count.load(std::memory_order_relaxed); opts.max_connections != 0 && n >= opts.max_connections) {
       ++totals.refused;
       refuse(client, n, {});  // no target is asked for it; closed once reported, after this batch
@@ -243,7 +242,7 @@ struct uring_relay::state {
     c.open = true;
     c.client = client;
     c.row.id = opts.next_id ? opts.next_id() : ++next_id;
-    if (peer) c.row.client = *peer;
+    if (auto peer = endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len)) c.row.client = *peer;
     c.row.started = clock::now();
     open_count.store(open_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     auto t = socket::open(opts.target.family(), SOCK_STREAM);
