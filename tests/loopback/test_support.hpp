@@ -251,6 +251,17 @@ inline std::string read_to_end(const socket& s, std::error_code& ec, std::chrono
   }
 }
 
+// What a new connection to `at` reads until its end, for a server that may close or reset it at
+// once: such a reset can arrive while the connect is still being confirmed, and then the connect
+// reports it (`ec`: how the read ended, or that reset; any other connect error fails the test).
+inline std::string read_to_end_of_new(const endpoint& at, std::error_code& ec) {
+  auto s = tcp_connect(at, deadline::after(quick));
+  if (s) return read_to_end(*s, ec);
+  ec = s.error();
+  EXPECT_EQ(ec, std::errc::connection_reset) << describe("connect", ec);
+  return {};
+}
+
 }  // namespace sockit::test
 
 #ifdef __linux__
