@@ -85,6 +85,16 @@ grep -Eq '^OK [0-9]{1,2}-[0-9]{1,2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' "$TMP/
 c proto call "127.0.0.1:$P1" --v2 -w 3 ping;  expect_rc 1 "v2 client, v1-only server"
 expect_contains "$TMP/err" "answered in v1 (a server without --v2?): ERROR Payload too large: 19283 bytes (limit 4096)" \
   "v2 client shows the v1-only server's own reason"
+# A TIME text longer than strftime's first buffer is answered whole; past the frame's limit, refused.
+long=$(printf 'x%.0s' $(seq 600))
+bg "$SOCKIT" proto serve --port 0 --time-format "$long %Y" >/dev/null 2>"$TMP/server2.err"
+listening_port P2 "$TMP/server2.err" tcp proto
+c proto call "127.0.0.1:$P2" time; expect_rc 0 "a 605-byte TIME text"
+grep -Eq "^OK $long [0-9]{4}\$" "$TMP/out" || fail "long --time-format: $(head -c 100 "$TMP/out")"
+bg "$SOCKIT" proto serve --port 0 --time-format "$long$long$long$long$long$long$long" >/dev/null 2>"$TMP/server3.err"
+listening_port P3 "$TMP/server3.err" tcp proto
+c proto call "127.0.0.1:$P3" time; expect_rc 1 "a TIME text over the limit"
+expect_contains "$TMP/out" "ERROR Response too large: TIME would answer 4200 bytes (limit 4096)" "the refusal says why"
 
 kill -0 "$SERVER" 2>/dev/null || fail "server died"
 finish

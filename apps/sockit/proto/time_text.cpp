@@ -23,9 +23,17 @@ std::string format_time(std::string_view pattern, std::time_t when) {
   std::string fmt(pattern);
   // strftime returns 0 both for "too long" and for an empty result: the marker tells them apart.
   fmt += '\x01';
-  std::size_t n = std::strftime(out.data(), out.size(), fmt.c_str(), &tm);
-  if (n == 0) return {};
-  return std::string(out.data(), n - 1);
+  // A long pattern gives a long text: the buffer grows until it fits (the reply then says whether
+  // the text fits a frame), bounded since no conversion expands a character more than ~100 times.
+  std::string text(out.size(), '\0');
+  for (std::size_t cap = 128 * fmt.size() + out.size(); text.size() <= cap; text.resize(text.size() * 2)) {
+    std::size_t n = std::strftime(text.data(), text.size(), fmt.c_str(), &tm);
+    if (n > 0) {
+      text.resize(n - 1);
+      return text;
+    }
+  }
+  return {};
 }
 
 std::string format_time_now(std::string_view pattern) { return format_time(pattern, std::time(nullptr)); }
