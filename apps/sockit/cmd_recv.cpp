@@ -425,6 +425,9 @@ int run_recv(const recv_args& given, const context& ctx) {
   if (a.raw && a.name.empty()) return fail_message("--raw needs --name NAME: the file to store the bytes as", exit_usage);
   if (!a.raw && !a.name.empty()) return fail_message("--name goes with --raw (files sent by sockit send carry their names)", exit_usage);
   if (a.raw && a.resume) return fail_message("--resume needs the sockit protocol, not --raw", exit_usage);
+  if (a.raw && a.keep_open) {
+    return fail_message("-k goes with files from sockit send: --raw stores one stream as --name", exit_usage);
+  }
   if (a.raw) {
     if (auto why = local_name_problem(a.name); !why.empty()) {
       return fail_message("bad --name '" + one_line(a.name) + "': " + std::string(why), exit_usage);

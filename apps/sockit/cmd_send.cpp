@@ -43,7 +43,7 @@ struct send_args {
 
 // A file to send, open from the start so a missing one fails before anything is sent.
 struct source {
-  std::string path;
+  std::string path;  // as messages show it: one line, control characters escaped
   std::string name;  // what the receiver is asked to call it
   int fd = -1;
   std::uint64_t size = 0;
@@ -61,25 +61,56 @@ int open_sources(const std::vector<std::string>& paths, bool raw, std::vector<so
   std::set<std::string> names;
   for (const auto& path : paths) {
     source s;
-    s.path = path;
+    s.path = one_line(path);
     s.name = source_base_name(path);
     auto fd = open_source(path);
-    if (!fd) return fail("open " + path, fd.error());
+    if (!fd) return fail("open " + s.path, fd.error());
     s.fd = *fd;
     auto st = stat_source(s.fd);
-    if (!st) return fail("stat " + path, st.error());
-    if (!st->regular) return fail_message("cannot send '" + path + "': not a regular file");
+    if (!st) return fail("stat " + s.path, st.error());
+    if (!st->regular) return fail_message("cannot send '" + s.path + "': not a regular file");
     s.size = st->size;
     s.mode = st->mode;
     if (!raw) {
       if (auto why = transfer_name_problem(s.name); !why.empty()) {
-        return fail_message("cannot send '" + path + "': its name " + std::string(why));
+        return fail_message("cannot send '" + s.path + "': its name " + std::string(why));
       }
-      if (!names.insert(s.name).second) return fail_message("two files named '" + s.name + "' in one transfer");
+      if (!names.insert(s.name).second) return fail_message("two files named '" + one_line(s.name) + "' in one transfer");
     }
     out.push_back(std::move(s));
   }
   return exit_ok;
+}
+
+// tcp_connect over the candidates, waiting in slices so that Ctrl+C ends a connect that hangs (a
+// receiver whose accept queue is full) at once rather than after -w: the signal handlers only
+// raise a flag while a send runs.
+result<socket> connect_interruptibly(std::span<const endpoint> candidates, deadline by, endpoint& connected_to,
+                                     const socket_prepare& prepare) {
+  std::error_code last = make_error_code(errc::no_addresses);
+  for (const auto& ep : candidates) {
+    auto s = socket::open(ep.family(), SOCK_STREAM);
+    if (!s) return s.error();
+    if (auto ec = set_nonblocking(*s, true)) return ec;
+    if (prepare) {
+      if (auto ec = prepare(*s)) return ec;
+    }
+    auto ec = connect_start(*s, ep);
+    while (ec == std::errc::operation_in_progress) {
+      if (stop_requested()) return std::make_error_code(std::errc::operation_canceled);
+      auto slice = deadline::after(std::chrono::milliseconds(200));
+      ec = wait_writable(s->native_handle(), by.is_never() || slice.when() < by.when() ? slice : by);
+      if (ec == std::errc::timed_out && !by.expired()) ec = std::make_error_code(std::errc::operation_in_progress);
+      if (!ec) ec = connect_finish(*s);
+    }
+    if (!ec) {
+      connected_to = ep;
+      return std::move(*s);
+    }
+    last = ec;
+    if (by.expired()) break;
+  }
+  return last;
 }
 
 class sender {
@@ -185,7 +216,7 @@ class sender {
       if (auto ec = ch_.send(wire::start{offset})) return link_failure("send " + f.path, ec);
     }
     out.resumed_from = offset;
-    progress_.begin(f.name, f.size, offset);
+    progress_.begin(one_line(f.name), f.size, offset);
     if (int code = send_body(f, offset); code != exit_ok) return code;
     (void)set_tcp_cork(ch_.sock(), false);  // the body's last partial segment goes now
     auto m = ch_.receive();
@@ -200,7 +231,7 @@ class sender {
   }
 
   int send_raw(source& f) {
-    progress_.begin(f.name, f.size, 0);
+    progress_.begin(one_line(f.name), f.size, 0);
     if (int code = send_body(f, 0); code != exit_ok) return code;
     progress_.finish();
     return exit_ok;
@@ -254,6 +285,7 @@ int run_send(const send_args& a, const context& ctx) {
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, true, code)) return code;
   if (hp->port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  if (a.raw && a.resume) return fail_message("--resume needs the sockit protocol, not --raw", exit_usage);
 
   std::vector<source> files;
   if (int oc = open_sources(paths, a.raw, files); oc != exit_ok) return oc;
@@ -270,10 +302,10 @@ int run_send(const send_args& a, const context& ctx) {
   std::string failed;
   socket_prepare prepare;
   if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
-  auto s = tcp_connect(*eps, deadline::after_seconds(a.wait), &peer, prepare);
+  auto s = connect_interruptibly(*eps, deadline::after_seconds(a.wait), peer, prepare);
+  if (!s && s.error() == std::errc::operation_canceled) return fail_message("interrupted: connect " + target + " did not finish");
   if (!s) return prepare_failure("connect " + target, failed, s.error());
   log_applied(applied);
-  if (auto ec = set_nonblocking(*s, true)) return fail("set non-blocking", ec);
   spdlog::info("connected to {}", peer.to_string());
 
   transfer_totals totals;

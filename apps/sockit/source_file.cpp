@@ -10,8 +10,11 @@
 namespace sockit::cli {
 
 result<int> open_source(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before stat_source can say it is
+  // not a regular file. Taken off again; it means nothing to a regular file's reads anyway.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return last_error();
+  if (int fl = ::fcntl(fd, F_GETFL); fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   return fd;
 }
 

@@ -38,15 +38,53 @@ usage 2 recv 0 --raw
 usage 2 recv 0 --name x
 usage 2 recv 0 --raw --name ../x
 usage 2 recv 0 --raw --resume --name x
+usage 2 recv 0 --raw --name x -k  # every stream after the first would be lost (or replace the last)
+usage 2 send --raw --resume "$TMP/a.bin" 127.0.0.1:9
 usage 1 recv 0 -o "$TMP/missing"
 expect_contains "$TMP/err" "output directory .*missing: No such file or directory (ENOENT)" "missing -o"
-# A file whose name a receiver would refuse is refused before connecting.
+# A file whose name a receiver would refuse is refused before connecting; the line shows the name
+# escaped, on one line (no raw newline or terminal escape).
 printf x >"$TMP/dir/.n.sockit-part"
 usage 1 send "$TMP/dir/.n.sockit-part" 127.0.0.1:9
+mkdir "$TMP/odd"
+printf x >"$TMP/odd/a
+b"
+usage 1 send "$TMP/odd/a
+b" 127.0.0.1:9
+expect_contains "$TMP/err" 'odd/a.x0ab' "a newline in a name, escaped"
+printf x >"$TMP/odd/e$(printf '\033')[31m"
+usage 1 send "$TMP/odd/e$(printf '\033')[31m" 127.0.0.1:9
+grep -q "$(printf '\033')" "$TMP/err" && fail "a terminal escape reached stderr raw"
+# A FIFO is not a regular file: said at once, not after waiting for a writer.
+mkfifo "$TMP/fifo"
+usage 1 send "$TMP/fifo" 127.0.0.1:9
+expect_contains "$TMP/err" "not a regular file" "a FIFO"
 # Nobody listening.
 run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send "$TMP/a.bin" "127.0.0.1:$(free_port)"
 expect_rc 1 "send with nobody listening"
 expect_contains "$TMP/err" "Connection refused (ECONNREFUSED)" "refused connection"
+
+# Ctrl+C while the connect hangs (a listener whose accept queue is full drops the SYN): exit 1 at
+# once, not after -w.
+cat >"$TMP/full.py" <<'PY'
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+c = socket.create_connection(l.getsockname())  # fills the queue of one
+print(l.getsockname()[1], flush=True)
+time.sleep(30)
+PY
+bg python3 "$TMP/full.py" >"$TMP/full.port"
+FULL=$BG_PID
+wait_nonempty "$TMP/full.port"
+bg "$SOCKIT" send -w 20 "$TMP/a.bin" "127.0.0.1:$(cat "$TMP/full.port")" 2>"$TMP/send.err"
+SEND=$BG_PID
+sleep 0.5
+kill -0 "$SEND" 2>/dev/null || fail "send did not wait for the connect: $(cat "$TMP/send.err")"
+kill -INT "$SEND"
+wait_exit "$SEND" 3
+expect_rc 1 "sender interrupted while connecting"
+expect_contains "$TMP/send.err" "^sockit: interrupted: connect 127.0.0.1:.* did not finish" "the connect's Ctrl+C line"
+kill "$FULL" 2>/dev/null
 
 hdr=$((6 + 31 + 7))
 # Ctrl+C at the sender while the relay holds the body back.
