@@ -81,7 +81,7 @@ bool parse_target(const std::string& text, bool udp, endpoint& out, std::string&
   host_port hp;
   if (!parse_address_arg(text, hp, code, udp ? transport::udp : transport::tcp)) return false;
   if (hp.port == 0) {
-    code = usage_error("bad TARGET", text, make_error_code(errc::bad_port));
+    code = fail_message("bad TARGET '" + text + "': cannot connect to port 0", exit_usage);
     return false;
   }
   std::string host = hp.host.empty() ? "127.0.0.1" : hp.host;
@@ -185,7 +185,9 @@ int run_relay(relay_args& a, bool json) {
   s.impair = a.impair;
   s.impair_up = a.impair_dir != "down";
   s.impair_down = a.impair_dir != "up";
-  s.seed = a.seed ? static_cast<std::uint64_t>(*a.seed) : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  // A random seed has 63 bits, so that --seed (0 to 2^63-1) takes back any seed printed.
+  s.seed = a.seed ? static_cast<std::uint64_t>(*a.seed)
+                  : ((std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()) & 0x7fff'ffff'ffff'ffffu;
   s.connect_timeout = seconds_to_ms(a.connect_timeout);
   s.idle = seconds_to_ms(a.idle);
   s.max_sessions = a.max_sessions;

@@ -30,13 +30,32 @@ done <<'CASES'
 0 127.0.0.1:7 --udp --copy|--copy applies to TCP only
 0 127.0.0.1:7 --impair sideways|--impair
 0 127.0.0.1:7 --seed -1|--seed
+0 127.0.0.1:7 --seed 9223372036854775808|at most 9223372036854775807
 0 127.0.0.1:7 --pipe-size 99999999999999|--pipe-size
 0 127.0.0.1:7 --max-conns 0|--max-conns
 70000 127.0.0.1:7|LISTEN
-0 127.0.0.1:0|TARGET
+0 127.0.0.1:0|bad TARGET '127.0.0.1:0': cannot connect to port 0
 0 127.1:7|127.1
 0|TARGET
 CASES
+
+# --- a random seed is one --seed takes back (0 to 2^63-1): half of them were not, once ---
+for i in $(seq 8); do
+  bg "$SOCKIT" --json relay 0 127.0.0.1:7 --delay 0.01 >"$TMP/seed.out" 2>"$TMP/seed.err"
+  SEEDER=$BG_PID
+  for _ in $(seq 50); do grep -q '"seed"' "$TMP/seed.out" && break; sleep 0.1; done
+  stop_server "$SEEDER"
+  # python, not jq: jq reads numbers as doubles, and a 63-bit seed does not fit one.
+  seed=$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("event") == "listening": print(o["seed"]); break' "$TMP/seed.out")
+  [ -n "$seed" ] || fail "no seed in the listening line: $(head -c 300 "$TMP/seed.out")"
+  python3 -c "import sys; sys.exit(0 if 0 <= int(sys.argv[1]) < 2**63 else 1)" "$seed" || fail "random seed $seed is past 2^63-1"
+done
+run "$TMP/o" "$TMP/err" -- "$SOCKIT" relay 0 127.0.0.1:7 --seed "$seed" --delay 0.01 --max-conns 0
+expect_contains "$TMP/err" "--max-conns" "a printed seed parses (the run stops at the next option)"
+grep -q -- "--seed" "$TMP/err" && fail "--seed $seed refused: $(cat "$TMP/err")"
 
 # --- a port in use ---
 bg "$SOCKIT" relay 0 127.0.0.1:7 >/dev/null 2>"$TMP/first.err"
