@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -136,8 +137,9 @@ class prober {
   int run_tcp() {
     std::vector<wait_entry> fds;
     while (printed_ < results_.size()) {
-      while (active_.size() < static_cast<std::size_t>(concurrency_) && next_ < results_.size()) {
-        start(next_++, 0, deadline::after_seconds(wait_s_));
+      while (active_.size() < static_cast<std::size_t>(concurrency_) && (!deferred_.empty() || next_ < results_.size())) {
+        auto [index, addr_i] = next_start();
+        start(index, addr_i, deadline::after_seconds(wait_s_));
       }
       print_ready();
       if (stdout_error()) break;  // stop with the status so far; main reports it (output.hpp)
@@ -188,8 +190,9 @@ class prober {
     std::vector<wait_entry> fds;
     std::vector<std::byte> buf(2048);
     while (printed_ < results_.size()) {
-      while (udp_active_.size() < static_cast<std::size_t>(concurrency_) && next_ < results_.size()) {
-        start_udp(next_++, 0, deadline::after_seconds(wait_s_));
+      while (udp_active_.size() < static_cast<std::size_t>(concurrency_) && (!deferred_.empty() || next_ < results_.size())) {
+        auto [index, addr_i] = next_start();
+        start_udp(index, addr_i, deadline::after_seconds(wait_s_));
       }
       print_ready();
       if (stdout_error()) break;
@@ -265,7 +268,7 @@ class prober {
       auto started = clock::now();
       auto s = udp_open(to.family(), true);
       if (!s) {
-        finish(r, port_state::error, s.error(), started);
+        if (!defer_if_out_of_descriptors(index, addr_i, s.error(), udp_active_.size())) finish(r, port_state::error, s.error(), started);
         return;
       }
       // Every ICMP error comes back, host and network unreachable too (filtered, as nmap says).
@@ -316,7 +319,7 @@ class prober {
       auto started = clock::now();
       auto s = socket::open(to.family(), SOCK_STREAM | SOCK_NONBLOCK);
       if (!s) {
-        finish(r, port_state::error, s.error(), started);
+        if (!defer_if_out_of_descriptors(index, addr_i, s.error(), active_.size())) finish(r, port_state::error, s.error(), started);
         return;
       }
       auto ec = connect_start(*s, to);
@@ -334,6 +337,29 @@ class prober {
       }
       spdlog::debug("{}: {}; trying the next address", to.to_string(), ec.message());
     }
+  }
+
+  // The next port to start: one put back for want of a descriptor first, then the next new one.
+  std::pair<std::size_t, std::size_t> next_start() {
+    if (deferred_.empty()) return {next_++, 0};
+    auto d = deferred_.front();
+    deferred_.pop_front();
+    return d;
+  }
+
+  // Out of descriptors (inherited ones count too) with attempts in flight: the port waits for one
+  // of them to end instead of being reported as an error, and no more than are in flight now run
+  // at once from here on. With nothing in flight there is nothing to wait for: an error.
+  bool defer_if_out_of_descriptors(std::size_t index, std::size_t addr_i, std::error_code ec, std::size_t in_flight) {
+    if ((ec != std::errc::too_many_files_open && ec != std::errc::too_many_files_open_in_system) || in_flight == 0) {
+      return false;
+    }
+    deferred_.emplace_back(index, addr_i);
+    if (in_flight < static_cast<std::size_t>(concurrency_)) {
+      concurrency_ = static_cast<int>(in_flight);
+      spdlog::info("out of descriptors: {} at a time from now on", concurrency_);
+    }
+    return true;
   }
 
   void settle(attempt a, std::error_code ec, bool answered) {
@@ -417,6 +443,7 @@ class prober {
   std::vector<port_result> results_;
   std::vector<attempt> active_;
   std::vector<udp_attempt> udp_active_;
+  std::deque<std::pair<std::size_t, std::size_t>> deferred_;  // (port index, address index) to start again
   std::size_t next_ = 0;
   std::size_t printed_ = 0;
 };

@@ -65,6 +65,14 @@ run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe --open -w 0.3 1
 expect_rc 1 "probe --open without an open port"
 expect_lines "$TMP/out" 0 "probe --open without an open port"
 
+# Out of descriptors (a soft limit of 16, most of it taken by connects in flight): the ports that
+# find none wait for one instead of being reported as errors.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" bash -c "ulimit -n 16 && exec \"\$0\" -v probe -w 2 127.0.0.1 21000-21199,$OPEN" "$SOCKIT"
+expect_rc 0 "probe under ulimit -n 16"
+expect_lines "$TMP/out" 201 "probe under ulimit -n 16"
+expect_eq "$(grep -c ' closed ' "$TMP/out")" 200 "closed ports under ulimit -n 16 ($(grep -v ' closed ' "$TMP/out" | head -3))"
+grep -Eq "^127\.0\.0\.1 port $OPEN/tcp open " "$TMP/out" || fail "the open port under ulimit -n 16: $(tail -2 "$TMP/out")"
+
 # The connect deadline: -w 0.5 against the dropped port gives up in about 0.5 s, one line, exit 1.
 start=$(date +%s%N)
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" connect -w 0.5 127.0.0.1 "$DROPPED"
