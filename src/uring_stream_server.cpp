@@ -77,6 +77,7 @@ struct conn {
   bool close_sent = false;
   bool finishing = false;    // its session finished: input is discarded, the replies leave, then FIN
   bool held = false;         // input waits in `carry` unanswered: the output was over hold_bytes
+  bool slow = false;         // was held once: one receive at a time from then on (see arm_recv)
   std::error_code error;     // why it closes, for the session
   std::uint64_t recv_tag = 0;
   std::vector<piece> pending;  // received, not yet sent; pending[head..] in stream order
@@ -211,6 +212,14 @@ struct uring_stream_server::state {
       if (!c.own) c.own = std::make_unique_for_overwrite<std::byte[]>(opts.buffer_bytes);
       io_uring_prep_recv(s, static_cast<int>(slot), c.own.get(), opts.buffer_bytes, 0);
       c.recv_tag = tag(op::recv_own, slot, c.gen);
+    } else if (c.slow) {
+      // A peer that does not read: a multishot receive would land up to its cancel (several
+      // rounds of 32 buffers) into `carry`, megabytes held per connection. One buffer at a time
+      // keeps what waits unanswered within one receive, as the kernel keeps the rest.
+      io_uring_prep_recv(s, static_cast<int>(slot), nullptr, opts.buffer_bytes, 0);
+      s->flags |= IOSQE_BUFFER_SELECT;
+      s->buf_group = pool_group;
+      c.recv_tag = tag(op::recv, slot, c.gen);
     } else {
       io_uring_prep_recv_multishot(s, static_cast<int>(slot), nullptr, 0, 0);
       s->flags |= IOSQE_BUFFER_SELECT;
@@ -275,6 +284,7 @@ struct uring_stream_server::state {
     if (c.held || c.pending_bytes >= opts.hold_bytes) {
       c.carry.append(got);
       c.held = true;
+      c.slow = true;
       return;
     }
     if (c.carry.empty()) {
@@ -298,6 +308,7 @@ struct uring_stream_server::state {
       c.carry.consume(used);
       if (used == 0 || c.carry.empty()) c.held = false;  // the rest is a request still arriving
     }
+    c.carry.release_if_empty();  // what a multishot landed before its cancel may have grown it
   }
 
   // The session's answer to `in`; returns the bytes it used (all of them once it finished).

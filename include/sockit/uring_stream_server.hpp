@@ -74,7 +74,9 @@ struct uring_stream_options {
 // buffers * buffer_bytes + open connections * buffer_bytes, and a peer that never reads cannot
 // stall the others. With sessions, a receive's bytes go to the session at once; its replies wait
 // in the connection's output, held to hold_bytes in the same way (plus what the receives already
-// under way make the session write).
+// under way make the session write); what a multishot receive lands before its cancel waits
+// unanswered in the connection, and a connection held once receives one buffer at a time from
+// then on, so that a peer that never reads ends up holding about one receive of input.
 class uring_stream_server {
  public:
   // Takes a listening socket. Fails with operation_not_supported when the kernel lacks what the

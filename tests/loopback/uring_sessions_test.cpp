@@ -262,6 +262,41 @@ TEST(uring_sessions, a_peer_that_never_reads_holds_back_input_and_nothing_is_los
   EXPECT_TRUE(all_same);
 }
 
+TEST(uring_sessions, a_peer_that_never_reads_leaves_at_most_a_receive_unanswered) {
+  NEED_URING_COMPLETIONS();
+  // Echo-sized answers: the output drains into the kernel for a while, then stops. Each time it
+  // drained, a multishot receive landed up to its cancel (rounds of 32 buffers) into the held
+  // input; one receive at a time once held, what waits unanswered at the end is one receive's worth.
+  session_server srv({}, 1);
+  auto c = test::connect_to(srv.at);
+  ASSERT_FALSE(set_nonblocking(c, true));
+  std::string data;
+  while (data.size() < 64 * 1024 * 1024) data += std::string(63, 'w') + '\n';
+  std::size_t sent = 0;
+  auto start = std::chrono::steady_clock::now(), last = start;
+  while (sent < data.size() && std::chrono::steady_clock::now() - last < 300ms &&
+         std::chrono::steady_clock::now() - start < test::quick) {
+    auto n = try_send(c, as_bytes(std::string_view(data).substr(sent)));
+    if (n) {
+      sent += *n;
+      last = std::chrono::steady_clock::now();
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  std::uint64_t seen_in = ~std::uint64_t{0}, seen_answered = ~std::uint64_t{0};
+  for (auto t = std::chrono::steady_clock::now(), end = t + test::quick; t < end; t = std::chrono::steady_clock::now()) {
+    std::this_thread::sleep_for(300ms);
+    auto in = srv.server->stats().bytes_in, answered = srv.j.answered.load();
+    if (in == seen_in && answered == seen_answered) break;
+    seen_in = in;
+    seen_answered = answered;
+  }
+  auto in = srv.server->stats().bytes_in, answered = srv.j.answered.load();
+  ASSERT_GT(answered, 2 * uring_stream_options{}.hold_bytes) << "the output never drained: nothing measured";
+  EXPECT_LE(in - answered, 2 * uring_stream_options{}.buffer_bytes) << "took " << in << " bytes, answered " << answered;
+}
+
 TEST(uring_sessions, a_factory_that_refuses_closes_only_that_connection) {
   NEED_URING_COMPLETIONS();
   session_server srv({}, 1, 1);
