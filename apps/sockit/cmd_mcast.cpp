@@ -151,6 +151,13 @@ bool parse_unicast(std::string_view flag, const std::string& text, const endpoin
     exit = fail_message(fmt::format("bad {} '{}': a multicast address cannot be a source", flag, text), exit_usage);
     return false;
   }
+  // The kernel takes these as SSM sources, and the join then waits for datagrams none can send.
+  if (flag == "--ssm-source" && (a->is_unspecified() || a->address() == "255.255.255.255")) {
+    exit = fail_message(fmt::format("bad {} '{}': {} address cannot be a source", flag, text,
+                                    a->is_unspecified() ? "the unspecified" : "the broadcast"),
+                        exit_usage);
+    return false;
+  }
   out = *a;
   return true;
 }

@@ -96,6 +96,8 @@ bad 1 "interface 4242: no network interface has index 4242" send --iface 4242 "$
 bad 1 "interface 10.1.1.1: no network interface here has that address" send --iface 10.1.1.1 "$G:5000" x
 bad 2 "bad --ssm-source 'fd77:9::1': an IPv6 address for an IPv4 group" recv --ssm-source fd77:9::1 "$G:5000"
 bad 2 "bad --ssm-source '239.1.1.1': a multicast address cannot be a source" recv --ssm-source 239.1.1.1 "$G:5000"
+bad 2 "bad --ssm-source '0.0.0.0': the unspecified address cannot be a source" recv --ssm-source 0.0.0.0 "$G:5000"
+bad 2 "bad --ssm-source '255.255.255.255': the broadcast address cannot be a source" recv --ssm-source 255.255.255.255 "$G:5000"
 bad 2 "bad --iface 'fd77:9::1': an IPv6 address for an IPv4 group" send --iface fd77:9::1 "$G:5000" x
 bad 2 "message" send "$G:5000"
 head -c 70000 /dev/zero >"$TMP/big"
