@@ -145,7 +145,7 @@ int run_connect(const connect_args& a, const context& ctx) {
   auto eps = resolve(host, port, ro);
   if (!eps) {
     if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
-    return fail("resolve " + host, eps.error());
+    return fail(a.v4 || a.v6 ? "resolve " + host : lookup_what("resolve", host, flags), eps.error());
   }
   for (const auto& ep : *eps) spdlog::debug("{} resolves to {}", host, ep.to_string());
 

@@ -295,7 +295,7 @@ int run_send(const send_args& a, const context& ctx) {
   auto eps = resolve(host, hp->port, ro);
   if (!eps) {
     if (code_for(eps.error()) == exit_usage) return usage_error("bad host", host, eps.error());
-    return fail("resolve " + host, eps.error());
+    return fail(lookup_what("resolve", host, flags), eps.error());
   }
   endpoint peer;
   std::vector<applied_option> applied;

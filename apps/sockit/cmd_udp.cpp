@@ -311,7 +311,10 @@ int run_send(const send_args& given, const context& ctx) {
                         exit_usage);
   }
   if (!addrs && code_for(addrs.error()) == exit_usage) return usage_error("bad host", hp.host, addrs.error());
-  if (!addrs) return fail("resolve " + (hp.host.empty() ? std::string("localhost") : hp.host), addrs.error());
+  if (!addrs) {
+    std::string host = hp.host.empty() ? std::string("localhost") : hp.host;
+    return fail(a.v4 || a.v6 || a.broadcast ? "resolve " + host : lookup_what("resolve", host, a.sock), addrs.error());
+  }
   if (addrs->empty()) return fail("resolve " + hp.host, make_error_code(errc::no_addresses));
   const endpoint& peer = addrs->front();
   if (payload.size() > max_udp_payload(peer)) {

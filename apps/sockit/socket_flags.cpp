@@ -194,6 +194,12 @@ ip_family source_family(const socket_flags& f) {
   return f.source_at->is_v6() ? ip_family::v6 : ip_family::v4;
 }
 
+std::string lookup_what(const std::string& verb, const std::string& host, const socket_flags& f) {
+  auto family = source_family(f);
+  if (family == ip_family::any) return verb + " " + host;
+  return fmt::format("{} {} as {} (the family of -s {})", verb, host, family == ip_family::v6 ? "IPv6" : "IPv4", f.source);
+}
+
 bool no_socket_flags(const socket_flags& f) {
   return !f.nodelay && !f.keepalive && !f.sndbuf && !f.rcvbuf && !f.ttl && !f.tos && !f.mss && !f.linger &&
          !f.reuseport && f.bind_dev.empty() && f.source.empty() && f.source_port.empty() && !f.recv_timeout &&

@@ -60,6 +60,9 @@ bool check_socket_flags(socket_flags& f, bool tcp, int& exit);
 // The family a client must connect with when -s names an address (a socket binds only to an
 // address of its own family), else ip_family::any.
 ip_family source_family(const socket_flags& f);
+// What a lookup (or connect) of `host` failed at, naming the family -s imposed when it did: an
+// IPv4 target with -s ::1 otherwise only reads "Address family for hostname not supported".
+std::string lookup_what(const std::string& verb, const std::string& host, const socket_flags& f);
 
 // Applies the flags to a fresh socket (socket_prepare for tcp_connect, listen_options, ...) and
 // records what the kernel made of each in `applied` (replacing what an earlier attempt left).

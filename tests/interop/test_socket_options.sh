@@ -236,4 +236,15 @@ expect_rc 1 "connect -s with an address this host does not have"
 expect_match "$TMP/err" "^sockit: set source 192\\.0\\.2\\.1:0: .*\\(EADDRNOTAVAIL\\)$" "connect -s foreign address line"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -6 -s 127.0.0.1 ::1 9
 expect_rc 2 "connect -6 -s v4"
+# Without -4/-6, an -s of the other family than the target says so, on each client.
+printf x >"$TMP/one.txt"
+for cmd in "connect -s ::1 127.0.0.1 9" "udp send -s ::1 127.0.0.1:9 x" "send -s ::1 $TMP/one.txt 127.0.0.1:9"; do
+  # shellcheck disable=SC2086
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" $cmd
+  expect_rc 1 "$cmd"
+  expect_contains "$TMP/err" "^sockit: resolve 127.0.0.1 as IPv6 (the family of -s ::1): " "$cmd"
+done
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" proto call -s ::1 127.0.0.1:9 ping
+expect_rc 1 "proto call -s ::1 to an IPv4 target"
+expect_contains "$TMP/err" "^sockit: connect 127.0.0.1:9 as IPv6 (the family of -s ::1): " "proto call -s ::1"
 finish

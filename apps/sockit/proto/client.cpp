@@ -566,7 +566,7 @@ int run_client(const client_options& o) {
   if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
   endpoint connected;
   auto s = tcp_connect(hp.host, hp.port, source_family(flags), deadline::after_seconds(o.timeout), &connected, prepare);
-  if (!s) return prepare_failure(fmt::format("connect {}:{}", hp.host, hp.port), failed, s.error());
+  if (!s) return prepare_failure(lookup_what("connect", fmt::format("{}:{}", hp.host, hp.port), flags), failed, s.error());
   log_applied(applied);
   std::optional<tls_session> ts;
   if (tf.on) {  // verified against hp.host (or --tls-sni) within --timeout, one line if it fails
