@@ -220,6 +220,13 @@ class sender {
     if (int code = send_body(f, offset); code != exit_ok) return code;
     (void)set_tcp_cork(ch_.sock(), false);  // the body's last partial segment goes now
     auto m = ch_.receive();
+    if (!m && m.error() == std::errc::timed_out) {
+      // All of it may sit in the kernel's buffers of a receiver busy elsewhere (recv -k serves one
+      // sender at a time): "took nothing" would not be true, and it may yet store the file.
+      progress_.finish();
+      return fail_message(fmt::format("{}: sent, but {} did not acknowledge it within {} s (not confirmed stored)",
+                                      f.path, peer_, a_.wait));
+    }
     auto* ack = m ? std::get_if<wire::ack>(&*m) : nullptr;
     if (!ack) return unexpected("send " + f.path, m);
     progress_.finish();
@@ -253,6 +260,10 @@ class sender {
       if (r.error() == errc::end_of_stream) return exit_ok;
       if (r.error() != errc::would_block) return fail("receive from " + peer_, r.error());
       auto w = ch_.wait(wait_entry::readable);
+      if (!w && w.error() == std::errc::timed_out) {
+        progress_.finish();
+        return fail_message(fmt::format("all sent, but {} did not close within {} s (nc -l closes at our end)", peer_, a_.wait));
+      }
       if (!w) return link_failure("wait for " + peer_ + " to close", w.error());
     }
   }

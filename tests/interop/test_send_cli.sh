@@ -136,6 +136,29 @@ else:  # a sender that resets in the middle of a body
     time.sleep(0.3)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()
 PY
+# A receiver that reads everything and never answers (nor closes): the sender's line says the file
+# went out unconfirmed, not that nothing was taken; in --raw, that the peer did not close.
+cat >"$TMP/mute.py" <<'PY'
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4); print(l.getsockname()[1], flush=True)
+end = time.time() + 20
+while time.time() < end:
+    c, _ = l.accept(); c.settimeout(3)
+    try:
+        while c.recv(65536): pass
+    except OSError: pass
+PY
+bg python3 "$TMP/mute.py" >"$TMP/mute.port"
+MUTE=$BG_PID
+wait_nonempty "$TMP/mute.port"
+run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send -w 1 "$TMP/a.bin" "127.0.0.1:$(cat "$TMP/mute.port")"
+expect_rc 1 "sender to a receiver that never acknowledges"
+expect_contains "$TMP/err" "a.bin: sent, but 127.0.0.1:[0-9]* did not acknowledge it within 1 s (not confirmed stored)" "no ack"
+run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send --raw -w 1 "$TMP/a.bin" "127.0.0.1:$(cat "$TMP/mute.port")"
+expect_rc 1 "raw sender to a peer that never closes"
+expect_contains "$TMP/err" "all sent, but 127.0.0.1:[0-9]* did not close within 1 s" "no close"
+kill "$MUTE" 2>/dev/null
+
 bg python3 "$TMP/rst.py" recv >"$TMP/rst.port"
 wait_nonempty "$TMP/rst.port"
 run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send "$TMP/big.bin" "127.0.0.1:$(cat "$TMP/rst.port")"
