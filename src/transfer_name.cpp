@@ -14,9 +14,9 @@ constexpr std::size_t name_max = 255;
 }  // namespace
 
 std::string_view transfer_name_problem(std::string_view name) noexcept {
-  if (name.empty()) return "empty name";
-  if (name == "." || name == "..") return "'.' and '..' name directories";
-  if (name.size() > name_max) return "longer than 255 bytes";
+  if (name.empty()) return "is empty";
+  if (name == "." || name == "..") return "is '.' or '..' (a directory)";
+  if (name.size() > name_max) return "is longer than 255 bytes";
   for (std::size_t i = 0; i < name.size(); ++i) {
     auto c = static_cast<unsigned char>(name[i]);
     if (c == '/') return "contains '/' (a path, not a name)";
@@ -29,7 +29,7 @@ std::string_view transfer_name_problem(std::string_view name) noexcept {
     }
   }
   if (name.size() > part_suffix.size() + 1 && name.front() == '.' && name.ends_with(part_suffix)) {
-    return "reserved for partial files (.NAME.sockit-part)";
+    return "is reserved for partial files (.NAME.sockit-part)";
   }
   return {};
 }

@@ -200,7 +200,7 @@ class receiver {
       if (n) {
         if (auto ec = sink_.settle(dir_, done_, h, false)) return storage_error("hash " + where(dir_.part_name()), ec);
         progress_.update(done_);
-        if (stop_requested()) return link_failure("receiving " + shown, std::make_error_code(std::errc::operation_canceled));
+        if (stop_requested()) return link_failure("receive " + shown, std::make_error_code(std::errc::operation_canceled));
         continue;
       }
       if (n.error() == errc::end_of_stream) {
@@ -430,7 +430,7 @@ int run_recv(const recv_args& given, const context& ctx) {
   }
   if (a.raw) {
     if (auto why = local_name_problem(a.name); !why.empty()) {
-      return fail_message("bad --name '" + one_line(a.name) + "': " + std::string(why), exit_usage);
+      return fail_message("bad --name '" + one_line(a.name) + "': the name " + std::string(why), exit_usage);
     }
   }
   auto dir = part_file::open_directory(a.dir);

@@ -8,7 +8,8 @@
 
 namespace sockit {
 
-// Why `name` must be refused, or "" when it is acceptable. Refused: empty, "." and "..", longer
+// Why `name` must be refused, or "" when it is acceptable; the reason reads after "the name"
+// ("is empty", "contains a NUL byte"). Refused: empty, "." and "..", longer
 // than 255 bytes, any '/' (so no absolute path), NUL, C0 control characters and DEL, the C1
 // controls U+0080-U+009F in UTF-8, and names of the form ".X.sockit-part" (partial files).
 std::string_view transfer_name_problem(std::string_view name) noexcept;
