@@ -90,4 +90,19 @@ expect_contains "$TMP/server.err" "Response too large: TIME would answer 25 byte
 expect_contains "$TMP/server.err" "Payload too large: 9 bytes (limit 8); closing" "log: v1 length"
 expect_contains "$TMP/server.err" "Payload too large: 5 bytes (limit 4); closing" "log: v2 length"
 kill -0 "$SERVER" 2>/dev/null || fail "the server died"
+
+# Our client against a server announcing an answer past its own limit: the line names both.
+cat >"$TMP/big.py" <<'PYEOF'
+import socket, time
+from proto_frames import v2
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1); print(l.getsockname()[1], flush=True)
+c, _ = l.accept(); c.recv(100)
+c.sendall(v2(0, 1, length=2 * 1024 * 1024))  # RESP_OK, 2 MiB to come
+time.sleep(2)
+PYEOF
+bg python3 "$TMP/big.py" >"$TMP/big.port"
+wait_nonempty "$TMP/big.port"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" proto call --v2 -w 5 "127.0.0.1:$(cat "$TMP/big.port")" ping
+expect_rc 1 "an oversize answer"
+expect_contains "$TMP/err" "payload too large (2097152 bytes announced, limit 1048576: --max-payload-v2)" "the client's oversize line"
 finish

@@ -374,7 +374,13 @@ class session {
       auto r = sp::parse_frame(in_.readable(), limits_);
       if (r.kind == sp::parse_result::need_more) break;
       if (r.kind == sp::parse_result::error) {
-        rc_ = fail_message(describe("bad response from " + peer_, r.ec));
+        std::string why = describe("bad response from " + peer_, r.ec);
+        if (r.ec == sp::frame_errc::payload_too_large) {
+          bool v2 = r.version == 2;
+          why += fmt::format(" ({} bytes announced, limit {}: {})", r.declared_length,
+                             v2 ? limits_.max_payload_v2 : limits_.max_payload_v1, v2 ? "--max-payload-v2" : "--max-payload");
+        }
+        rc_ = fail_message(why);
         return false;
       }
       handle_response(r.view);
