@@ -13,7 +13,8 @@ std::string summary_json(const transfer_totals& t) {
   for (const auto& f : t.files) {
     bytes += f.size - std::min(f.resumed_from, f.size);
     json_object o;
-    o.add("name", f.name).add("size", f.size).add("resumed_from", f.resumed_from).add("hash", f.hash.hex());
+    // A name that is not UTF-8 (a byte string on Linux) as name_base64: JSON text cannot carry it.
+    o.add_bytes("name", f.name).add("size", f.size).add("resumed_from", f.resumed_from).add("hash", f.hash.hex());
     if (items.size() > 1) items += ",";
     items += o.str();
   }

@@ -52,6 +52,10 @@ TEST(transfer_summary, shape) {
             "{\"name\":\"a\",\"size\":1000000,\"resumed_from\":0,\"hash\":\"00000000000000010000000000000002\"},"
             "{\"name\":\"b\\\"q\",\"size\":3000000,\"resumed_from\":1000000,\"hash\":"
             "\"00000000000000030000000000000004\"}],\"socket_options\":[]}");
+  // A name that is not UTF-8 (bytes ff fe 41) goes out as base64, not as two other characters.
+  transfer_totals odd;
+  odd.files.push_back({"\xff\xfe" "A", 1, 0, {0, 0}});
+  EXPECT_NE(summary_json(odd).find("{\"name_base64\":\"//5B\",\"size\":1,"), std::string::npos) << summary_json(odd);
   transfer_totals none;
   none.role = "recv";
   EXPECT_NE(summary_json(none).find("\"files\":0,\"bytes\":0,\"seconds\":0,\"mb_per_s\":0,\"items\":[]"),
