@@ -3,6 +3,7 @@
 // nmap -sU reports them (open, closed on ICMP port unreachable, open|filtered on silence).
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "args.hpp"
+#include "fd_limit.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "netcat_pump.hpp"
@@ -351,9 +353,10 @@ class prober {
   // of them to end instead of being reported as an error, and no more than are in flight now run
   // at once from here on. With nothing in flight there is nothing to wait for: an error.
   bool defer_if_out_of_descriptors(std::size_t index, std::size_t addr_i, std::error_code ec, std::size_t in_flight) {
-    if ((ec != std::errc::too_many_files_open && ec != std::errc::too_many_files_open_in_system) || in_flight == 0) {
-      return false;
-    }
+    // By value, not `ec == std::errc::...`: that comparison is a virtual call, which UBSan checks by
+    // opening a pipe (none can be had here), turning a sanitized run into a false report.
+    bool out_of_fds = ec.category() == std::system_category() && (ec.value() == EMFILE || ec.value() == ENFILE);
+    if (!out_of_fds || in_flight == 0) return false;
     deferred_.emplace_back(index, addr_i);
     if (in_flight < static_cast<std::size_t>(concurrency_)) {
       concurrency_ = static_cast<int>(in_flight);
@@ -472,14 +475,19 @@ int run_probe(const probe_args& a, const context& ctx) {
     return fail("resolve " + host, eps.error());
   }
 
-  // Each connect in flight holds a descriptor: stay well inside RLIMIT_NOFILE.
+  // Each connect in flight holds a descriptor: stay inside RLIMIT_NOFILE, counting those already
+  // open (inherited ones too), with a few to spare (a sanitizer's checks open pipes). Should the
+  // count be off, a port that finds no descriptor waits for one (defer_if_out_of_descriptors).
   int concurrency = a.concurrency;
 #ifndef _WIN32  // Windows has no such limit on sockets
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-    auto cap = static_cast<int>(std::max<rlim_t>(rl.rlim_cur, 32) - 16);
+    constexpr rlim_t spare = 4;
+    rlim_t used = open_fd_count() + spare;
+    auto cap = static_cast<int>(rl.rlim_cur > used + 1 ? std::min<rlim_t>(rl.rlim_cur - used, 65535) : 1);
     if (concurrency > cap) {
-      spdlog::info("concurrency {} lowered to {} (open files limit {})", concurrency, cap, rl.rlim_cur);
+      spdlog::info("concurrency {} lowered to {} (open files limit {}, {} open)", concurrency, cap, rl.rlim_cur,
+                   used - spare);
       concurrency = cap;
     }
   }

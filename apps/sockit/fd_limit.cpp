@@ -1,6 +1,7 @@
 // Raising RLIMIT_NOFILE: see fd_limit.hpp.
 #include "fd_limit.hpp"
 
+#include <dirent.h>
 #include <sys/resource.h>
 
 #include <fstream>
@@ -27,6 +28,17 @@ fd_limits raise_fd_limit(std::uint64_t wanted) {
     (void)::getrlimit(RLIMIT_NOFILE, &rl);
   }
   return {as_u64(rl.rlim_cur), as_u64(rl.rlim_max)};
+}
+
+std::uint64_t open_fd_count() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return 0;
+  std::uint64_t n = 0;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n > 0 ? n - 1 : 0;  // the directory's own descriptor
 }
 
 }  // namespace sockit::cli

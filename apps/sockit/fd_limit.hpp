@@ -17,4 +17,8 @@ struct fd_limits {
 // Harmless for the select engine: it refuses descriptors >= FD_SETSIZE on its own.
 fd_limits raise_fd_limit(std::uint64_t wanted = 0);
 
+// The descriptors this process holds now (inherited ones included), from /proc/self/fd; 0 where
+// that cannot be read, and on Windows.
+std::uint64_t open_fd_count();
+
 }  // namespace sockit::cli

@@ -65,8 +65,8 @@ run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe --open -w 0.3 1
 expect_rc 1 "probe --open without an open port"
 expect_lines "$TMP/out" 0 "probe --open without an open port"
 
-# Out of descriptors (a soft limit of 16, most of it taken by connects in flight): the ports that
-# find none wait for one instead of being reported as errors.
+# A soft limit of 16 descriptors: the connects in flight fit what is free (it used to start 16 and
+# report the ports that found no descriptor as errors).
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" bash -c "ulimit -n 16 && exec \"\$0\" -v probe -w 2 127.0.0.1 21000-21199,$OPEN" "$SOCKIT"
 expect_rc 0 "probe under ulimit -n 16"
 expect_lines "$TMP/out" 201 "probe under ulimit -n 16"

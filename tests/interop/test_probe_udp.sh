@@ -85,8 +85,7 @@ expect_lines "$TMP/out" 200 "probe -u range"
 [ "$(grep -c ' open ' "$TMP/out")" -eq 1 ] || fail "probe -u range: expected one open port: $(grep -v closed "$TMP/out")"
 [ "$(grep -c ' closed ' "$TMP/out")" -eq 199 ] || fail "probe -u range: expected 199 closed ports"
 [ "$elapsed" -lt 2000 ] || fail "probe -u over 200 closed ports took ${elapsed} ms"
-# The same with -c 100 under a soft limit of 12 descriptors: ports wait for a free one, none is
-# reported as an error.
+# The same with -c 100 under a soft limit of 12 descriptors: none is reported as an error.
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" bash -c "ulimit -n 12 && exec \"\$0\" probe -u -c 100 -w 2 127.0.0.1 $((OPEN - 49))-$OPEN" "$SOCKIT"
 expect_rc 0 "probe -u under ulimit -n 12"
 expect_eq "$(grep -c ' closed ' "$TMP/out")" 49 "closed ports under ulimit -n 12 ($(grep -v ' closed ' "$TMP/out" | head -3))"
