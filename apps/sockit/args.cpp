@@ -271,7 +271,9 @@ CLI::Validator int_check(long long min, long long max, std::string what) {
         long long v = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (!text.empty() && ec == std::errc{} && end == text.data() + text.size() && v >= min && v <= max) return "";
-        if (ec == std::errc::result_out_of_range && text[0] != '-') return fmt::format("bad value '{}': {}, at most {}", text, why, max);
+        if (ec == std::errc::result_out_of_range && text[0] != '-' && max == no_upper_bound) {
+          return fmt::format("bad value '{}': {}, at most {}", text, why, max);  // "at least 0" alone misleads
+        }
         return fmt::format("bad value '{}': {}", text, why);
       },
       // The help text's "INT:..." type column, as CLI::Range had it.
