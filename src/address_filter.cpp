@@ -1,6 +1,7 @@
 // Address prefixes and the allow/deny filter (see address_filter.hpp).
 #include "sockit/address_filter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -56,6 +57,14 @@ std::error_code add_all(std::string_view list, std::vector<address_prefix>& to) 
   return {};
 }
 
+// Clears the bits past the length, so contains() and to_string() see the network.
+void clear_host_bits(address_prefix& p) noexcept {
+  const int max = p.family == AF_INET ? 32 : 128;
+  for (int bit = p.length; bit < max; ++bit) {
+    p.bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  }
+}
+
 bool matches(const std::vector<address_prefix>& list, const endpoint& e) {
   for (const auto& p : list) {
     if (p.contains(e)) return true;
@@ -88,10 +97,17 @@ result<address_prefix> address_prefix::parse(std::string_view text) {
     }
     p.length = n;
   }
-  // Clear the bits past the length, so contains() and to_string() see the network.
-  for (int bit = p.length; bit < max; ++bit) {
-    p.bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  // An IPv4-mapped rule (::ffff:10.0.0.0/104) is the IPv4 one (10.0.0.0/8): clients are matched
+  // as IPv4 (address_of), so kept as IPv6 it would never match. Shorter than /96 it would also
+  // name IPv6 addresses that are not mapped: refused, as ambiguous.
+  if (p.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(reinterpret_cast<const in6_addr*>(p.bytes.data()))) {
+    if (p.length < 96) return make_error_code(errc::bad_address);
+    std::memmove(p.bytes.data(), p.bytes.data() + 12, 4);
+    std::fill(p.bytes.begin() + 4, p.bytes.end(), std::uint8_t{0});
+    p.family = AF_INET;
+    p.length -= 96;
   }
+  clear_host_bits(p);
   return p;
 }
 

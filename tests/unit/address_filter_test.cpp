@@ -51,6 +51,24 @@ TEST(address_prefix, contains_by_family_and_length) {
   EXPECT_FALSE(p.contains(endpoint{}));
 }
 
+TEST(address_prefix, an_ipv4_mapped_rule_is_the_ipv4_one) {
+  // Clients are matched as IPv4 whichever way they came: the rule must be too, or it never matches.
+  auto p = address_prefix::parse("::ffff:127.0.0.0/104");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->to_string(), "127.0.0.0/8");
+  EXPECT_TRUE(p->contains(at("127.0.0.1")));
+  EXPECT_TRUE(p->contains(at("::ffff:127.0.0.1")));
+  EXPECT_FALSE(p->contains(at("10.0.0.1")));
+  EXPECT_EQ(address_prefix::parse("::ffff:10.1.2.3")->to_string(), "10.1.2.3/32");
+  // Shorter than /96 it would also name IPv6 addresses that are not mapped.
+  EXPECT_EQ(address_prefix::parse("::ffff:0:0/95").error(), errc::bad_address);
+  address_filter f;
+  ASSERT_FALSE(f.deny("::ffff:127.0.0.0/104"));
+  EXPECT_FALSE(f.permits(at("127.0.0.1")));
+  EXPECT_FALSE(f.permits(at("::ffff:127.0.0.2")));
+  EXPECT_TRUE(f.permits(at("::1")));
+}
+
 TEST(address_filter, allow_list_then_deny) {
   address_filter f;
   EXPECT_TRUE(f.empty());
