@@ -8,6 +8,8 @@ namespace sockit {
 
 namespace {
 
+constexpr std::size_t alpn_wire_max = 32 * 1024;
+
 result<std::vector<unsigned char>> alpn_wire(const std::vector<std::string>& names) {
   std::vector<unsigned char> wire;
   for (const auto& n : names) {
@@ -51,11 +53,15 @@ result<std::shared_ptr<ssl_ctx_st>> new_ctx(bool server) {
 
 result<std::vector<std::string>> parse_alpn_list(const std::string& text) {
   std::vector<std::string> names;
-  std::size_t start = 0;
+  std::size_t start = 0, wire = 0;
   for (;;) {
     auto comma = text.find(',', start);
     auto name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (name.empty() || name.size() > 255) return make_error_code(tls_errc::bad_alpn_list);
+    // The list travels in one ClientHello extension (16-bit lengths, shared with the others):
+    // past this, the handshake would fail with only "internal error".
+    wire += 1 + name.size();
+    if (wire > alpn_wire_max) return make_error_code(tls_errc::bad_alpn_list);
     names.push_back(name);
     if (comma == std::string::npos) break;
     start = comma + 1;

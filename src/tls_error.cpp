@@ -19,7 +19,7 @@ class tls_category_impl final : public std::error_category {
       case tls_errc::bad_certificate_file: return "cannot load the certificate file";
       case tls_errc::bad_key_file: return "cannot load the private key file, or it does not match the certificate";
       case tls_errc::no_certificate: return "a TLS server needs a certificate and a key";
-      case tls_errc::bad_alpn_list: return "bad ALPN list (names of 1 to 255 bytes, comma-separated)";
+      case tls_errc::bad_alpn_list: return "bad ALPN list (names of 1 to 255 bytes, comma-separated, 32 KiB in all)";
       case tls_errc::not_ready: return "the TLS handshake has not finished";
     }
     return "unknown TLS error " + std::to_string(ev);

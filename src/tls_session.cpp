@@ -52,7 +52,9 @@ result<tls_session> tls_session::client(const tls_context& ctx, std::string_view
   SSL* ssl = t.ssl_.get();
   SSL_set_connect_state(ssl);
   std::string name(sni.empty() ? host : sni);
-  if (!name.empty() && !is_ip_literal(name)) SSL_set_tlsext_host_name(ssl, name.c_str());  // RFC 6066: no IP in SNI
+  if (!name.empty() && !is_ip_literal(name) && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {  // RFC 6066: no IP in SNI
+    return std::make_error_code(std::errc::invalid_argument);  // over 255 bytes: rather than no SNI at all
+  }
   if (!ctx.insecure() && !t.host_.empty()) {
     // Checked by OpenSSL inside the chain verification: a mismatch is X509_V_ERR_HOSTNAME_MISMATCH.
     int ok = is_ip_literal(t.host_) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t.host_.c_str())

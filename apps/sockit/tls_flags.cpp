@@ -9,6 +9,7 @@
 
 #include "args.hpp"
 #include "cli.hpp"
+#include "printable.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
@@ -138,6 +139,14 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
   }
   if (f.ca && f.insecure) return usage(exit, "--tls-ca and --tls-insecure contradict each other: choose one");
   if (f.sni && f.sni->empty()) return usage(exit, "bad --tls-sni '': a name is needed");
+  // RFC 6066: a DNS host name. OpenSSL would send control characters as they are, and silently
+  // send no SNI at all past 255 bytes.
+  if (f.sni && (f.sni->size() > 253 ||
+                f.sni->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+                    std::string::npos)) {
+    return usage(exit, fmt::format("bad --tls-sni '{}': a host name is letters, digits, '-', '_' and '.', at most 253 bytes",
+                                   printable(f.sni->substr(0, 80))));
+  }
   if (f.ca && !readable_file("--tls-ca", *f.ca, exit)) return false;
   auto ctx = tls_context::client({.ca_file = f.ca.value_or(""), .insecure = f.insecure, .alpn = alpn});
   if (!ctx) {

@@ -274,7 +274,19 @@ usage "--tls cannot be used with -u (UDP)" connect --tls -u 127.0.0.1 1
 usage "--tls cannot be used with --unix-dgram" connect --tls --unix-dgram unix:/tmp/nothing-here
 usage "--tls cannot be used with --exec/--sh-exec" listen --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" --exec cat 0
 usage "--tls cannot be used with -u (UDP)" listen -u --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" 0
-usage "bad --tls-alpn 'h2,,x': bad ALPN list (names of 1 to 255 bytes, comma-separated)" connect --tls --tls-alpn h2,,x 127.0.0.1 1
+usage "bad --tls-alpn 'h2,,x': bad ALPN list (names of 1 to 255 bytes, comma-separated, 32 KiB in all)" connect --tls --tls-alpn h2,,x 127.0.0.1 1
+long_alpn=$(python3 -c "print(','.join(['a' * 255] * 200))")  # 51,200 bytes on the wire
+usage_says() {  # usage error whose one line contains TEXT
+  local text=$1
+  shift
+  run "$TMP/u.out" "$TMP/err" -- "$SOCKIT" "$@"
+  expect_rc 2 "usage: ${*:0:80}"
+  expect_lines "$TMP/err" 1 "usage: ${*:0:80}"
+  expect_contains "$TMP/err" "$text" "usage: ${*:0:80}"
+}
+usage_says "32 KiB in all" connect --tls --tls-alpn "$long_alpn" 127.0.0.1 1
+usage_says "bad --tls-sni 'a b': a host name is letters" connect --tls --tls-sni 'a b' 127.0.0.1 1
+usage_says "at most 253 bytes" connect --tls --tls-sni "$(printf 'b%.0s' $(seq 300))" 127.0.0.1 1
 usage "--tls-ca and --tls-insecure contradict each other: choose one" connect --tls --tls-ca "$CA" --tls-insecure 127.0.0.1 1
 usage "--tls-handshake-timeout needs --tls" listen --tls-handshake-timeout 5 0
 run "$TMP/u.out" "$TMP/err" -- "$SOCKIT" listen --tls --tls-cert "$CERTS/good.pem" --tls-key "$CERTS/good.key" --tls-handshake-timeout nan 0
