@@ -94,6 +94,16 @@ void add_socket_flags(CLI::App& cmd, socket_flags& f, socket_flag_set which) {
     cmd.add_option("--keepalive", f.keepalive,
                    "SO_KEEPALIVE, with TCP_KEEPIDLE,TCP_KEEPINTVL,TCP_KEEPCNT if given (e.g. --keepalive=60,10,5)")
         ->expected(0, 1)
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+              // Checked here, at once: a bare --keepalive takes the next word ("--keepalive HOST
+              // PORT"), and the error would otherwise name the argument that went missing.
+              if (text.empty() || parse_keepalive(text)) return "";
+              return fmt::format("bad value '{}': expected IDLE,INTVL,CNT such as 60,10,5 (a bare --keepalive takes "
+                                 "the next word: write --keepalive=IDLE,INTVL,CNT, or put it last)",
+                                 text);
+            },
+            ""))
         ->option_text("[=IDLE,INTVL,CNT]")
         ->group(group);
     cmd.add_option("--mss", f.mss, "TCP_MAXSEG: the largest segment sent and announced, in bytes")

@@ -228,6 +228,10 @@ for bad in "--ttl 0" "--ttl 256" "--tos -1" "--mss 10" "--sndbuf 0" "--rcvbuf na
     expect_rc 2 "listen $bad"
     expect_lines "$TMP/err" 1 "listen $bad"
 done
+# A bare --keepalive before HOST PORT takes HOST as its value: the line names --keepalive.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect --keepalive 127.0.0.1 9
+expect_rc 2 "connect --keepalive HOST PORT"
+expect_contains "$TMP/err" "^sockit: --keepalive: bad value '127.0.0.1': expected IDLE,INTVL,CNT" "a bare --keepalive's line"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u --nodelay 127.0.0.1 9
 expect_rc 2 "connect -u --nodelay"
 expect_contains "$TMP/err" "--nodelay is a TCP option" "connect -u --nodelay"
