@@ -275,6 +275,10 @@ class pinger {
 
   void send_probe(target& t) {
     if (t.finished || t.sending_done) return;
+    // As iputils: nothing is sent at -w's deadline (the interval timer and the deadline fall due
+    // together at -w 1 -i 1); a request sent then could not be answered and would count as lost.
+    constexpr std::int64_t slack_ns = 1'000'000;
+    if (a_.deadline > 0 && now_ns() - t.start_ns + slack_ns >= static_cast<std::int64_t>(a_.deadline * 1e9)) return;
     auto seq = static_cast<std::uint16_t>((t.stats.transmitted + 1) & 0xffff);
     std::int64_t sent = now_ns();
     // Counted as sent before the send: a TCP connect can be answered (refused) inside it.

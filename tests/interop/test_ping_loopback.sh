@@ -88,4 +88,15 @@ run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping -s 65510 -c 1 127.0.0.1
 expect_rc 2 "-s 65510 over IPv4"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping --tcp 1 --udp 1 127.0.0.1
 expect_rc 2 "--tcp with --udp"
+
+# -w: as iputils, nothing is sent at the deadline, so a perfect link shows no loss (a request sent
+# as the deadline fell due was counted lost: "2 transmitted, 1 received, 50% packet loss").
+for args in "-w 1" "-w 1 -i 0.2"; do
+  # shellcheck disable=SC2086
+  run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping $args 127.0.0.1
+  expect_rc 0 "ping $args"
+  line=$(grep 'packets transmitted' "$TMP/out")
+  tx=$(echo "$line" | awk '{print $1}') rx=$(echo "$line" | awk '{print $4}')
+  [ -n "$tx" ] && [ "$tx" = "$rx" ] || fail "ping $args: $line"
+done
 finish
