@@ -395,7 +395,7 @@ class pinger {
       error_line(t, t.addr, seq, ec.message());
       return;
     }
-    reply(t, seq, (now - started) / 1000, true, 0, -1, fmt::format("{}:{}", t.addr.address(), t.addr.port()), false, false);
+    reply(t, seq, (now - started) / 1000, true, 0, -1, t.addr.to_string(), false, false);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -491,7 +491,7 @@ class pinger {
       auto seq = static_cast<std::uint16_t>((std::to_integer<unsigned>(p[8]) << 8) | std::to_integer<unsigned>(p[9]));
       auto stamped = static_cast<std::int64_t>(get_be64(p, 0));
       if (t.sent_at(seq) == 0 || stamped != t.sent_at(seq)) continue;  // not an echo of ours
-      reply(t, seq, (now - stamped) / 1000, true, d->size, -1, fmt::format("{}:{}", t.addr.address(), t.addr.port()),
+      reply(t, seq, (now - stamped) / 1000, true, d->size, -1, t.addr.to_string(),
             false, d->truncated());
     }
   }

@@ -42,4 +42,8 @@ expect_match "$TMP/out" '"event":"summary".*"transmitted":3,"received":3,' "--ud
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" ping --udp 9 -c 2 -i 0.2 -W 1 127.0.0.1
 expect_rc 1 "--udp closed"
 expect_match "$TMP/out" '^From 127.0.0.1 udp_seq=[12] Connection refused$' "--udp closed"
+# IPv6: the address and port as everywhere else, [::1]:PORT.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" ping --tcp "$P" -c 1 ::1
+expect_rc 0 "--tcp ::1"
+expect_match "$TMP/out" "^handshake with \[::1\]:$P: tcp_seq=1 time=[0-9.]+ ms\$" "--tcp ::1 reply line"
 finish
