@@ -100,6 +100,18 @@ struct session_server {
   ~session_server() {
     if (thread.joinable()) stop();
   }
+  // Until the server has taken and answered all it will (nothing moves for 300 ms): on a busy
+  // machine it may still be at it when the client is done.
+  void wait_settled() {
+    std::uint64_t seen_in = ~std::uint64_t{0}, seen_answered = ~std::uint64_t{0};
+    for (auto t = std::chrono::steady_clock::now(), end = t + test::quick; t < end; t = std::chrono::steady_clock::now()) {
+      std::this_thread::sleep_for(300ms);
+      auto in = server->stats().bytes_in, answered = j.answered.load();
+      if (in == seen_in && answered == seen_answered) return;
+      seen_in = in;
+      seen_answered = answered;
+    }
+  }
   // Waits (bounded) until `n` sessions have closed.
   bool wait_closes(std::size_t n, std::chrono::steady_clock::duration bound = test::quick) {
     auto end = std::chrono::steady_clock::now() + bound;
@@ -107,6 +119,24 @@ struct session_server {
     return j.closes_now().size() >= n;
   }
 };
+
+// Sends `data` without reading until the peer stops taking bytes (nothing taken for 300 ms);
+// returns how much it took.
+std::size_t send_until_refused(const socket& c, const std::string& data) {
+  std::size_t sent = 0;
+  auto start = std::chrono::steady_clock::now(), last = start;
+  while (sent < data.size() && std::chrono::steady_clock::now() - last < 300ms &&
+         std::chrono::steady_clock::now() - start < test::quick) {
+    auto n = try_send(c, as_bytes(std::string_view(data).substr(sent)));
+    if (n) {
+      sent += *n;
+      last = std::chrono::steady_clock::now();
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  return sent;
+}
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -214,29 +244,8 @@ TEST(uring_sessions, a_peer_that_never_reads_holds_back_input_and_nothing_is_los
   line += '\n';
   std::string data;
   while (data.size() < 2 * 1024 * 1024) data += line;
-  // Send without reading until the server stops taking bytes.
-  std::size_t sent = 0;
-  auto start = std::chrono::steady_clock::now(), last = start;
-  while (sent < data.size() && std::chrono::steady_clock::now() - last < 300ms &&
-         std::chrono::steady_clock::now() - start < test::quick) {
-    auto n = try_send(c, as_bytes(std::string_view(data).substr(sent)));
-    if (n) {
-      sent += *n;
-      last = std::chrono::steady_clock::now();
-    } else {
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  // Until the server has taken and answered all it will (nothing moves for 300 ms): on a busy
-  // machine it may still be at it when the client is done.
-  std::uint64_t seen_in = ~std::uint64_t{0}, seen_answered = ~std::uint64_t{0};
-  for (auto t = std::chrono::steady_clock::now(), end = t + test::quick; t < end; t = std::chrono::steady_clock::now()) {
-    std::this_thread::sleep_for(300ms);
-    auto in = srv.server->stats().bytes_in, answered = srv.j.answered.load();
-    if (in == seen_in && answered == seen_answered) break;
-    seen_in = in;
-    seen_answered = answered;
-  }
+  std::size_t sent = send_until_refused(c, data);
+  srv.wait_settled();
   ASSERT_GT(srv.server->stats().bytes_in, 0u);
   // The replies the server made and could not send: near hold_bytes, however much came in (without
   // holding the input back, 16 x all of it: 32 MiB).
@@ -272,26 +281,8 @@ TEST(uring_sessions, a_peer_that_never_reads_leaves_at_most_a_receive_unanswered
   ASSERT_FALSE(set_nonblocking(c, true));
   std::string data;
   while (data.size() < 64 * 1024 * 1024) data += std::string(63, 'w') + '\n';
-  std::size_t sent = 0;
-  auto start = std::chrono::steady_clock::now(), last = start;
-  while (sent < data.size() && std::chrono::steady_clock::now() - last < 300ms &&
-         std::chrono::steady_clock::now() - start < test::quick) {
-    auto n = try_send(c, as_bytes(std::string_view(data).substr(sent)));
-    if (n) {
-      sent += *n;
-      last = std::chrono::steady_clock::now();
-    } else {
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  std::uint64_t seen_in = ~std::uint64_t{0}, seen_answered = ~std::uint64_t{0};
-  for (auto t = std::chrono::steady_clock::now(), end = t + test::quick; t < end; t = std::chrono::steady_clock::now()) {
-    std::this_thread::sleep_for(300ms);
-    auto in = srv.server->stats().bytes_in, answered = srv.j.answered.load();
-    if (in == seen_in && answered == seen_answered) break;
-    seen_in = in;
-    seen_answered = answered;
-  }
+  send_until_refused(c, data);
+  srv.wait_settled();
   auto in = srv.server->stats().bytes_in, answered = srv.j.answered.load();
   ASSERT_GT(answered, 2 * uring_stream_options{}.hold_bytes) << "the output never drained: nothing measured";
   EXPECT_LE(in - answered, 2 * uring_stream_options{}.buffer_bytes) << "took " << in << " bytes, answered " << answered;
