@@ -422,6 +422,13 @@ class worker final : public bench_worker {
   void expire_udp() {
     auto now = clk::now();
     auto limit = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg_.udp_timeout));
+    // --count without an end of its own: against a server that answers nothing, N datagrams lost
+    // one timeout after another would take N/(connections x depth) timeouts. Three timeouts
+    // without a single echo say enough.
+    if (cfg_.count > 0 && measuring_ && now - window_start_ > 3 * limit &&
+        std::none_of(conns_.begin(), conns_.end(), [](const auto& c) { return c->echoed_any; })) {
+      return end_window();
+    }
     for (auto& c : conns_) {
       if (c->dead) continue;
       if (past_end()) return end_window();  // a long pass must not hold -t's end or Ctrl+C back

@@ -57,14 +57,15 @@ constexpr std::uint64_t max_in_flight = 1u << 24;
 constexpr std::uint64_t high_udp_loss_percent = 10;
 
 // Why a run without errors measured nothing.
-std::string nothing_measured(const bench_config& cfg) {
+// `seconds`: how long the run really lasted (--count and -t can end it before warm-up + -t).
+std::string nothing_measured(const bench_config& cfg, double seconds) {
   if (cfg.udp) {
-    return fmt::format("nothing measured: no datagram sent to {} came back in {:g} s (every one lost; is it an echo server?)",
-                       cfg.target_name(), cfg.warmup + cfg.seconds);
+    return fmt::format("nothing measured: no datagram sent to {} came back in {:.1f} s (every one lost; is it an echo server?)",
+                       cfg.target_name(), seconds);
   }
-  return fmt::format("nothing measured: {} echoed nothing back in {:g} s (is it an echo server? a discard port or a "
+  return fmt::format("nothing measured: {} echoed nothing back in {:.1f} s (is it an echo server? a discard port or a "
                      "listener that never writes measures nothing)",
-                     cfg.target_name(), cfg.warmup + cfg.seconds);
+                     cfg.target_name(), seconds);
 }
 
 std::string us(std::uint64_t ns) { return fmt::format("{:.1f}us", static_cast<double>(ns) / 1000.0); }
@@ -230,7 +231,10 @@ int run(const bench_options& o, context& ctx) {
   // still gets its object, with first_error set). Without an error, the server took the bytes and
   // sent nothing back: a discard port, a listener that never echoes, or UDP losing every datagram.
   if (t.messages == 0) {
-    if (t.first_error.empty()) t.first_error = interrupted ? "interrupted before anything was measured" : nothing_measured(cfg);
+    if (t.first_error.empty()) {
+      t.first_error = interrupted ? "interrupted before anything was measured"
+                                  : nothing_measured(cfg, std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+    }
     fail_message(t.first_error);
     if (!ctx.json) return exit_failure;
   }
