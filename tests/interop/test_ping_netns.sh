@@ -114,4 +114,12 @@ expect_rc 0 "unprivileged"
 run "$TMP/out" "$TMP/err" -- "${NOBODY[@]}" "$SOCKIT" ping -c 2 -i 0.5 -W 2 10.61.0.9
 expect_rc 1 "unprivileged, unowned address"
 expect_match "$TMP/out" '^From 10.61.0.1 icmp_seq=[12] Destination Host Unreachable$' "unprivileged, unowned address (error queue)"
+# An IPv4-mapped address is pinged as the IPv4 host it names (inside A: ICMPv6 to it went
+# nowhere, "Network is unreachable" after the header); with -6, a usage error.
+run "$TMP/out" "$TMP/err" -- ip netns exec "$A" "$SOCKIT" ping -c 1 ::ffff:10.61.0.2
+expect_rc 0 "an IPv4-mapped address"
+expect_match "$TMP/out" '^64 bytes from 10\.61\.0\.2: icmp_seq=1 ttl=64 ' "an IPv4-mapped address, pinged over IPv4"
+run "$TMP/out" "$TMP/err" -- ip netns exec "$A" "$SOCKIT" ping -6 -c 1 ::ffff:10.61.0.2
+expect_rc 2 "-6 with an IPv4-mapped address"
+expect_contains "$TMP/err" "an IPv4-mapped address is an IPv4 host (without -6)" "-6 with an IPv4-mapped address"
 finish
