@@ -133,11 +133,12 @@ class worker final : public bench_worker {
   bench_totals& totals() override { return totals_; }
 
  private:
+  // The window's end is due, or Ctrl+C asked for it: for loops long enough to hold the timers back.
+  bool past_end() const { return clk::now() >= stop_at_ || progress_.stop.load(std::memory_order_relaxed); }
+
   // Each connection's first sends (its whole depth), one connection per turn of the loop: with
   // thousands of connections times a deep pipeline they are seconds of kernel work (1024 x 4096
   // messages of 4 KiB: over 300 MB through loopback), and -t's end and Ctrl+C must still be seen.
-  bool past_end() const { return clk::now() >= stop_at_ || progress_.stop.load(std::memory_order_relaxed); }
-
   void first_sends(std::size_t i) {
     if (i >= conns_.size()) return;
     connection& c = *conns_[i];
