@@ -424,9 +424,9 @@ class worker final : public bench_worker {
     auto now = clk::now();
     auto limit = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg_.udp_timeout));
     // --count without an end of its own: against a server that answers nothing, N datagrams lost
-    // one timeout after another would take N/(connections x depth) timeouts. Three timeouts
-    // without a single echo say enough.
-    if (cfg_.count > 0 && measuring_ && now - window_start_ > 3 * limit &&
+    // one timeout after another would take N/(connections x depth) timeouts. Three of them lost
+    // per connection, and not a single echo, say enough (at a low --rate, that takes longer).
+    if (cfg_.count > 0 && measuring_ && now - window_start_ > 3 * limit && totals_.udp_lost >= 3 * conns_.size() &&
         std::none_of(conns_.begin(), conns_.end(), [](const auto& c) { return c->echoed_any; })) {
       return end_window();
     }

@@ -278,7 +278,10 @@ class pinger {
     // As iputils: nothing is sent at -w's deadline (the interval timer and the deadline fall due
     // together at -w 1 -i 1); a request sent then could not be answered and would count as lost.
     constexpr std::int64_t slack_ns = 1'000'000;
-    if (a_.deadline > 0 && now_ns() - t.start_ns + slack_ns >= static_cast<std::int64_t>(a_.deadline * 1e9)) return;
+    if (a_.deadline > 0 && t.stats.transmitted > 0 &&
+        now_ns() - t.start_ns + slack_ns >= static_cast<std::int64_t>(a_.deadline * 1e9)) {
+      return;
+    }
     auto seq = static_cast<std::uint16_t>((t.stats.transmitted + 1) & 0xffff);
     std::int64_t sent = now_ns();
     // Counted as sent before the send: a TCP connect can be answered (refused) inside it.
@@ -647,7 +650,9 @@ int run_ping(const ping_args& a, const context& ctx) {
     t->addr = eps->front();
     // An IPv4-mapped address (::ffff:127.0.0.1) names an IPv4 host: echo requests in ICMPv6 to it
     // go nowhere useful (out the default route, or "unreachable"), so it is pinged over IPv4.
-    if (auto text = t->addr.address(); t->addr.is_v6() && text.starts_with("::ffff:") && text.find('.') != std::string::npos) {
+    // (--tcp and --udp reach it over IPv6 sockets as they are.)
+    if (auto text = t->addr.address();
+        mode == probe_mode::icmp && t->addr.is_v6() && text.starts_with("::ffff:") && text.find('.') != std::string::npos) {
       if (a.v6) return fail_message("bad host '" + host + "': an IPv4-mapped address is an IPv4 host (without -6)", exit_usage);
       if (auto v4 = endpoint::numeric(text.substr(7), t->addr.port())) t->addr = *v4;
     }

@@ -90,7 +90,10 @@ result<socket> connect_interruptibly(std::span<const endpoint> candidates, deadl
   std::error_code last = make_error_code(errc::no_addresses);
   for (const auto& ep : candidates) {
     auto s = socket::open(ep.family(), SOCK_STREAM);
-    if (!s) return s.error();
+    if (!s) {  // this family is not available here (IPv6 disabled): the next address may be
+      last = s.error();
+      continue;
+    }
     if (auto ec = set_nonblocking(*s, true)) return ec;
     if (prepare) {
       if (auto ec = prepare(*s)) return ec;

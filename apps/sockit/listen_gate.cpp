@@ -48,10 +48,11 @@ bool make_listen_gate(const hub_flags& f, listen_gate& out, int& exit) {
     for (const auto& list : lists) {
       auto ec = allow ? out.filter.allow(list) : out.filter.deny(list);
       if (!ec) continue;
-      exit = fail_message(fmt::format("{}: bad item '{}' in '{}': expected ADDR or ADDR/PREFIX, IPv4 or IPv6 "
-                                      "(names are not resolved)",
-                                      flag, address_filter::first_bad(list), list),
-                          exit_usage);
+      auto item = address_filter::first_bad(list);
+      const char* why = item.starts_with("::ffff:") && item.find('.') != std::string::npos
+                            ? "an IPv4-mapped prefix is read as IPv4, so it needs /96 or longer"
+                            : "expected ADDR or ADDR/PREFIX, IPv4 or IPv6 (names are not resolved)";
+      exit = fail_message(fmt::format("{}: bad item '{}' in '{}': {}", flag, item, list, why), exit_usage);
       return false;
     }
     return true;

@@ -99,6 +99,9 @@ void add_socket_flags(CLI::App& cmd, socket_flags& f, socket_flag_set which) {
               // Checked here, at once: a bare --keepalive takes the next word ("--keepalive HOST
               // PORT"), and the error would otherwise name the argument that went missing.
               if (text.empty() || parse_keepalive(text)) return "";
+              if (text.find(',') != std::string::npos) {
+                return fmt::format("bad value '{}': IDLE,INTVL,CNT (seconds 1-32767, seconds 1-32767, probes 1-127)", text);
+              }
               return fmt::format("bad value '{}': expected IDLE,INTVL,CNT such as 60,10,5 (a bare --keepalive takes "
                                  "the next word: write --keepalive=IDLE,INTVL,CNT, or put it last)",
                                  text);

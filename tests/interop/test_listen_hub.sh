@@ -117,6 +117,10 @@ wait_grep "$TMP/out4" '^six$'
 expect_eq "$(cat "$TMP/out4")" "six" "--deny 127.0.0.0/8 served ::1 only"
 expect_contains "$TMP/err4" "denied 127.0.0.1:" "--deny logged the refusal"
 kill "$L"; wait "$L" 2>/dev/null
+# An IPv4-mapped item is read as IPv4: shorter than /96 it is refused, saying so.
+run "$TMP/o" "$TMP/err" -- "$SOCKIT" listen --deny ::ffff:10.0.0.0/90 0
+expect_rc 2 "--deny ::ffff:10.0.0.0/90"
+expect_contains "$TMP/err" "an IPv4-mapped prefix is read as IPv4, so it needs /96 or longer" "--deny ::ffff:10.0.0.0/90"
 
 # 5. --max-conns 2: a third client is closed at once; once one leaves, a new one is served.
 bg nofds sh -c "exec timeout 30 '$SOCKIT' -v listen -k --max-conns 2 0 </dev/null >'$TMP/out5' 2>'$TMP/err5'"; L=$BG_PID

@@ -232,6 +232,9 @@ done
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect --keepalive 127.0.0.1 9
 expect_rc 2 "connect --keepalive HOST PORT"
 expect_contains "$TMP/err" "^sockit: --keepalive: bad value '127.0.0.1': expected IDLE,INTVL,CNT" "a bare --keepalive's line"
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect --keepalive=60,10,500 127.0.0.1 9
+expect_rc 2 "--keepalive=60,10,500"
+expect_contains "$TMP/err" "bad value '60,10,500': IDLE,INTVL,CNT (seconds 1-32767, seconds 1-32767, probes 1-127)" "--keepalive's ranges"
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -u --nodelay 127.0.0.1 9
 expect_rc 2 "connect -u --nodelay"
 expect_contains "$TMP/err" "--nodelay is a TCP option" "connect -u --nodelay"

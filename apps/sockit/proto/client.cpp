@@ -572,7 +572,12 @@ int run_client(const client_options& o) {
   if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
   endpoint connected;
   auto s = tcp_connect(hp.host, hp.port, source_family(flags), deadline::after_seconds(o.timeout), &connected, prepare);
-  if (!s) return prepare_failure(lookup_what("connect", fmt::format("{}:{}", hp.host, hp.port), flags), failed, s.error());
+  if (!s) {
+    // The family -s imposed is named when the lookup is what failed, not for a refusal or a timeout.
+    std::string what = fmt::format("{}:{}", hp.host, hp.port);
+    what = s.error().category() == resolver_category() ? lookup_what("connect", what, flags) : "connect " + what;
+    return prepare_failure(what, failed, s.error());
+  }
   log_applied(applied);
   std::optional<tls_session> ts;
   if (tf.on) {  // verified against hp.host (or --tls-sni) within --timeout, one line if it fails
