@@ -28,6 +28,8 @@ bool parse_count(std::string_view text, long long& out) {
 }
 
 // "IDLE,INTVL,CNT": seconds, seconds, probes (Linux: 1..32767, 1..32767, 1..127).
+constexpr const char* keepalive_ranges = "IDLE,INTVL,CNT (seconds 1-32767, seconds 1-32767, probes 1-127)";
+
 std::optional<keepalive_config> parse_keepalive(std::string_view text) {
   keepalive_config k;
   k.enabled = true;
@@ -100,7 +102,7 @@ void add_socket_flags(CLI::App& cmd, socket_flags& f, socket_flag_set which) {
               // PORT"), and the error would otherwise name the argument that went missing.
               if (text.empty() || parse_keepalive(text)) return "";
               if (text.find(',') != std::string::npos) {
-                return fmt::format("bad value '{}': IDLE,INTVL,CNT (seconds 1-32767, seconds 1-32767, probes 1-127)", text);
+                return fmt::format("bad value '{}': {}", text, keepalive_ranges);
               }
               return fmt::format("bad value '{}': expected IDLE,INTVL,CNT such as 60,10,5 (a bare --keepalive takes "
                                  "the next word: write --keepalive=IDLE,INTVL,CNT, or put it last)",
@@ -176,9 +178,8 @@ bool check_socket_flags(socket_flags& f, bool tcp, int& exit) {
   if (f.keepalive) {
     f.keepalive_cfg = parse_keepalive(*f.keepalive);
     if (!f.keepalive_cfg) {
-      exit = fail_message(fmt::format("bad --keepalive '{}': IDLE,INTVL,CNT (seconds 1-32767, seconds 1-32767, "
-                                      "probes 1-127), or no value for the kernel's timers",
-                                      *f.keepalive),
+      exit = fail_message(fmt::format("bad --keepalive '{}': {}, or no value for the kernel's timers", *f.keepalive,
+                                      keepalive_ranges),
                           exit_usage);
       return false;
     }
