@@ -63,7 +63,8 @@ std::chrono::milliseconds to_ms(double seconds) {
 template <class Conn>
 class hub {
  public:
-  hub(event_loop& loop, const hub_options& o, traffic_dumper& dump) : loop_(loop), o_(o), dump_(dump) {}
+  hub(event_loop& loop, const hub_options& o, traffic_dumper& dump, std::uint64_t fd_limit)
+      : loop_(loop), o_(o), dump_(dump), fd_limit_(fd_limit) {}
 
   int run(std::vector<bound_socket>& listeners);
 
@@ -101,6 +102,8 @@ class hub {
   std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
   std::map<std::uint64_t, client> clients_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t fd_limit_;       // the soft RLIMIT_NOFILE, for the line about shed clients
+  std::uint64_t shed_told_ = 0;  // clients refused at descriptor exhaustion, as last logged
   std::vector<char> inbuf_ = std::vector<char>(stdin_chunk);
 
   // stdin: watched by the loop, or (a regular file or /dev/null, which epoll refuses and which
@@ -261,6 +264,13 @@ void hub<Conn>::on_close(std::uint64_t id, std::error_code ec) {
 template <class Conn>
 void hub<Conn>::on_tick() {
   const auto now = clock::now();
+  std::uint64_t shed = 0;
+  for (const auto& a : acceptors_) shed += a->shed();
+  if (shed > shed_told_) {  // at most one line a tick, however many were refused
+    spdlog::warn("refused {} client{}: out of file descriptors (this process may hold {}: ulimit -n)",
+                 shed - shed_told_, shed - shed_told_ == 1 ? "" : "s", fd_limit_);
+    shed_told_ = shed;
+  }
   std::vector<std::shared_ptr<Conn>> drop;
   for (auto& [id, c] : clients_) {
     if (c.conn->closed()) continue;
@@ -468,16 +478,17 @@ void hub<Conn>::update_flow() {
 }  // namespace
 
 int run_listen_hub(std::vector<bound_socket>& listeners, const hub_options& o, traffic_dumper& dump) {
-  raise_fd_limit();  // a stock soft limit of 1024 would cap the clients (fd_limit.hpp)
+  // A stock soft limit of 1024 would cap the clients (fd_limit.hpp).
+  const std::uint64_t fd_limit = raise_fd_limit().soft;
   auto loop = event_loop::create(engine::automatic);
   if (!loop) return fail("event loop", loop.error());
   spdlog::info("serving clients at once{} on the {} engine", o.broker ? " (broker: each one's input to the others)" : "",
                (*loop)->engine_name());
   if (o.tls) {
-    hub<tls_stream> h(**loop, o, dump);
+    hub<tls_stream> h(**loop, o, dump, fd_limit);
     return h.run(listeners);
   }
-  hub<tcp_connection> h(**loop, o, dump);
+  hub<tcp_connection> h(**loop, o, dump, fd_limit);
   return h.run(listeners);
 }
 
