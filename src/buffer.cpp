@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #ifdef _WIN32
 #include "detail/net.hpp"
 #else
@@ -21,7 +22,10 @@ void buffer::reserve_writable(std::size_t n) {
     // Enough room once the consumed front is reclaimed, and cheap to move.
     std::memmove(data_.get(), data_.get() + read_index_, used);
   } else {
-    std::size_t cap = std::max({used + n, capacity_ * 2, std::size_t{256}});
+    // As std::vector::reserve: a size no allocation could give throws rather than wrapping round
+    // to a buffer smaller than asked for.
+    if (n > max_size() - used) throw std::length_error("sockit::buffer: size too large");
+    std::size_t cap = std::max({used + n, std::min(capacity_ * 2, max_size()), std::size_t{256}});
     auto fresh = std::make_unique_for_overwrite<std::byte[]>(cap);
     if (used) std::memcpy(fresh.get(), data_.get() + read_index_, used);
     data_ = std::move(fresh);

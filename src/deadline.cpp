@@ -5,6 +5,13 @@
 
 namespace sockit {
 
+clock::time_point clock_after(clock::duration d) noexcept {
+  const auto now = clock::now();
+  if (d > clock::duration::zero() && d > clock::time_point::max() - now) return clock::time_point::max();
+  if (d < clock::duration::zero() && d < clock::time_point::min() - now) return clock::time_point::min();
+  return now + d;
+}
+
 deadline deadline::after_seconds(double seconds) noexcept {
   if (!(seconds >= 0)) return never();  // negative or NaN: no deadline
   // Clamp so a huge value cannot overflow the clock's representation.
@@ -16,8 +23,9 @@ deadline deadline::after_seconds(double seconds) noexcept {
 
 int deadline::poll_timeout_ms() const noexcept {
   if (!set_) return -1;
-  auto left = when_ - clock::now();
-  if (left <= clock::duration::zero()) return 0;
+  const auto now = clock::now();
+  if (when_ <= now) return 0;  // compared, not subtracted: a saturated past would wrap
+  auto left = when_ - now;
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
   if (ms > std::numeric_limits<int>::max()) return std::numeric_limits<int>::max();
   return static_cast<int>(ms);

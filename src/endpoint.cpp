@@ -68,7 +68,9 @@ result<endpoint> endpoint::numeric(std::string_view host, std::uint16_t port) {
   resolve_options o;
   o.numeric_only = true;
   auto r = resolve(host, port, o);
-  if (!r) return r.error();
+  // Refused by AI_NUMERICHOST, the resolver's words ("Name or service not known") would suggest a
+  // lookup that never happened: the text is simply not an address.
+  if (!r) return errc::bad_host;
   return r->front();
 }
 

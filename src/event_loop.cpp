@@ -240,8 +240,11 @@ std::size_t event_loop::watched_count() const noexcept {
 
 event_loop::timer_id event_loop::run_after(duration d, task fn) {
   impl_->check_thread("run_after");
+  // A past time runs at the next turn, as zero does: not before the I/O of this one, however often
+  // it re-arms itself.
+  if (d < duration::zero()) d = duration::zero();
   auto id = impl_->next_timer++;
-  auto when = clock::now() + d;
+  auto when = clock_after(d);
   impl_->timers.emplace(id, timer{when, duration::zero(), std::move(fn)});
   impl_->heap.push({when, id});
   return id;
@@ -251,7 +254,7 @@ event_loop::timer_id event_loop::run_every(duration period, task fn) {
   impl_->check_thread("run_every");
   if (period <= duration::zero()) period = std::chrono::milliseconds(1);
   auto id = impl_->next_timer++;
-  auto when = clock::now() + period;
+  auto when = clock_after(period);
   impl_->timers.emplace(id, timer{when, period, std::move(fn)});
   impl_->heap.push({when, id});
   return id;

@@ -16,11 +16,25 @@ namespace sockit {
 namespace {
 
 std::error_code wait_for(int fd, unsigned want, deadline by) {
+  // wait_any skips a negative entry; here it is the only one, so waiting would only time out.
+  if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   wait_entry e{fd, want, 0};
   auto n = wait_any({&e, 1}, by);
   if (!n) return n.error();
   if (*n == 0) return std::make_error_code(std::errc::timed_out);
   return {};  // ready, or in error: the next call says which
+}
+
+// What recv's 0 means: a stream's end, or on a datagram socket an empty datagram (asked only on
+// that rare path).
+result<std::size_t> zero_received(const socket& s) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(detail::native(s.native_handle()), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len) == 0 &&
+      type == SOCK_DGRAM) {
+    return std::size_t{0};
+  }
+  return errc::end_of_stream;
 }
 
 // The loop send_all and recv_exact share: step(rest) moves some of what is left until all of
@@ -64,7 +78,7 @@ result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
   auto n = detail::check_size([&] {
     return ::recv(detail::native(s.native_handle()), reinterpret_cast<char*>(data.data()), detail::io_len(data.size()), 0);
   });
-  if (n && *n == 0 && !data.empty()) return errc::end_of_stream;
+  if (n && *n == 0 && !data.empty()) return zero_received(s);
   return n;
 }
 
@@ -94,7 +108,7 @@ result<std::size_t> try_send(const socket& s, std::span<const std::byte> data) {
 
 result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
   auto n = detail::check_size([&] { return ::recv(s.native_handle(), data.data(), data.size(), MSG_DONTWAIT); });
-  if (n && *n == 0 && !data.empty()) return errc::end_of_stream;
+  if (n && *n == 0 && !data.empty()) return zero_received(s);
   return n;
 }
 

@@ -116,9 +116,15 @@ result<socket> tcp_accept(const socket& listener, const accept_options& opts) {
 #else
     if (ec.category() != std::system_category()) return ec;
     switch (ec.value()) {
-      case ECONNABORTED: case EPROTO: case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN:
-      case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+      case ECONNABORTED: case EPROTO: case ENETDOWN: case EHOSTDOWN: case ENONET: case EHOSTUNREACH:
+      case ENETUNREACH:
         continue;
+      case ENOPROTOOPT: case EOPNOTSUPP: {
+        // Also what a socket that cannot accept at all says (a UDP socket): retrying that would
+        // spin for ever, so only a socket that really listens tries again.
+        if (detail::is_listening(listener.native_handle())) continue;
+        return ec;
+      }
       default:
         return ec;
     }

@@ -35,6 +35,9 @@ result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::create(event_loop& loop, con
 
 result<std::unique_ptr<tcp_acceptor>> tcp_acceptor::adopt(event_loop& loop, socket listener,
                                                           connection_handler on_connection) {
+  // Anything else (a UDP socket, a connected one) would fail every accept: its readiness would
+  // keep the loop retrying for ever.
+  if (!detail::is_listening(listener.native_handle())) return std::make_error_code(std::errc::invalid_argument);
   if (auto ec = set_nonblocking(listener, true)) return ec;
   // A Unix stream listener accepts the same way; it has no IP endpoint (local_endpoint() stays
   // empty, as does each accepted peer's).

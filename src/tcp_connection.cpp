@@ -62,7 +62,7 @@ std::shared_ptr<tcp_connection> tcp_connection::create(event_loop& loop, socket 
 }
 
 tcp_connection::tcp_connection(event_loop& loop, socket s, endpoint peer, limits l)
-    : loop_(loop), socket_(std::move(s)), limits_(l), peer_(peer) {}
+    : loop_(loop), socket_(std::move(s)), limits_(effective(l)), peer_(peer) {}
 
 tcp_connection::~tcp_connection() {
   if (!closed_ && started_) loop_.unwatch(socket_.native_handle());

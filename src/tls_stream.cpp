@@ -23,7 +23,7 @@ std::shared_ptr<tls_stream> tls_stream::create(event_loop& loop, socket s, endpo
 }
 
 tls_stream::tls_stream(event_loop& loop, socket s, endpoint peer, tls_session session, limits l)
-    : loop_(loop), socket_(std::move(s)), session_(std::move(session)), limits_(l), peer_(peer) {}
+    : loop_(loop), socket_(std::move(s)), session_(std::move(session)), limits_(effective(l)), peer_(peer) {}
 
 tls_stream::~tls_stream() {
   if (!closed_ && started_) loop_.unwatch(socket_.native_handle());

@@ -57,26 +57,42 @@ xxh3_128::~xxh3_128() = default;
 xxh3_128::xxh3_128(xxh3_128&&) noexcept = default;
 xxh3_128& xxh3_128::operator=(xxh3_128&&) noexcept = default;
 
-xxh3_128::xxh3_128(const xxh3_128& other) : state_(new_state()) { XXH3_copyState(state_.get(), other.state_.get()); }
+// A moved-from hasher is a fresh one: it hashes from the start again, rather than dereferencing
+// the state it gave away.
+xxh3_128::xxh3_128(const xxh3_128& other) : state_(new_state()) {
+  if (other.state_) XXH3_copyState(state_.get(), other.state_.get());
+}
 
 xxh3_128& xxh3_128::operator=(const xxh3_128& other) {
   if (this != &other) {
     if (!state_) state_.reset(new_state());
-    XXH3_copyState(state_.get(), other.state_.get());
+    if (other.state_) {
+      XXH3_copyState(state_.get(), other.state_.get());
+    } else {
+      XXH3_128bits_reset(state_.get());
+    }
   }
   return *this;
 }
 
 void xxh3_128::update(std::span<const std::byte> data) noexcept {
-  if (!data.empty()) XXH3_128bits_update(state_.get(), data.data(), data.size());
+  if (data.empty()) return;
+  if (!state_) state_.reset(new_state());
+  XXH3_128bits_update(state_.get(), data.data(), data.size());
 }
 
 hash128 xxh3_128::digest() const noexcept {
-  XXH128_hash_t d = XXH3_128bits_digest(state_.get());
+  XXH128_hash_t d = state_ ? XXH3_128bits_digest(state_.get()) : XXH3_128bits(nullptr, 0);
   return {d.high64, d.low64};
 }
 
-void xxh3_128::reset() noexcept { XXH3_128bits_reset(state_.get()); }
+void xxh3_128::reset() noexcept {
+  if (state_) {
+    XXH3_128bits_reset(state_.get());
+  } else {
+    state_.reset(new_state());
+  }
+}
 
 hash128 xxh3_128_of(std::span<const std::byte> data) noexcept {
   XXH128_hash_t d = XXH3_128bits(data.data(), data.size());

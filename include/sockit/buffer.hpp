@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -42,6 +43,8 @@ class buffer {
   std::size_t size() const noexcept { return write_index_ - read_index_; }
   bool empty() const noexcept { return size() == 0; }
   std::size_t capacity() const noexcept { return capacity_; }
+  // The most it can hold, as for std::vector; growing past it throws std::length_error.
+  static constexpr std::size_t max_size() noexcept { return static_cast<std::size_t>(PTRDIFF_MAX); }
 
   std::span<const std::byte> readable() const noexcept { return {data_.get() + read_index_, size()}; }
   std::string_view view() const noexcept {
@@ -54,7 +57,8 @@ class buffer {
   void consume(std::size_t n) noexcept;
   void clear() noexcept { consume(size()); }
 
-  // Room to write at least n bytes; the caller then calls commit(k) for k <= n.
+  // Room to write at least n bytes; the caller then calls commit(k) for k <= n. Memory is
+  // allocated as by std::vector (std::bad_alloc, std::length_error past max_size()).
   std::span<std::byte> prepare(std::size_t n);
   void commit(std::size_t n) noexcept { write_index_ += n; }
 

@@ -8,12 +8,15 @@ namespace sockit {
 
 using clock = std::chrono::steady_clock;
 
+// now + d, saturated at the clock's ends: a duration::max() means "never" instead of wrapping.
+clock::time_point clock_after(clock::duration d) noexcept;
+
 class deadline {
  public:
   // No deadline: wait forever.
   constexpr deadline() noexcept = default;
   static constexpr deadline never() noexcept { return deadline{}; }
-  static deadline after(clock::duration d) noexcept { return deadline{clock::now() + d}; }
+  static deadline after(clock::duration d) noexcept { return deadline{clock_after(d)}; }
   static constexpr deadline at(clock::time_point t) noexcept { return deadline{t}; }
   // A deadline from seconds; a negative value means none (the CLI's "no -w given").
   static deadline after_seconds(double seconds) noexcept;

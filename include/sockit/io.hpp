@@ -22,13 +22,15 @@ transfer send_all(const socket& s, std::string_view text, deadline by = {});
 transfer recv_exact(const socket& s, std::span<std::byte> data, deadline by = {});
 
 // One send/recv of at least one byte. recv_some reports an orderly close as errc::end_of_stream,
-// never as 0 bytes; a deadline that passes gives std::errc::timed_out.
+// never as 0 bytes (on a datagram socket 0 bytes is an empty datagram); a deadline that passes
+// gives std::errc::timed_out.
 result<std::size_t> send_some(const socket& s, std::span<const std::byte> data, deadline by = {});
 result<std::size_t> recv_some(const socket& s, std::span<std::byte> data, deadline by = {});
 
 // The non-blocking calls: one send/recv that never waits. Nothing to do now is
 // errc::would_block (on a blocking socket too: MSG_DONTWAIT), a signal is retried, and try_recv
-// on a stream socket reports an orderly close as errc::end_of_stream, never as 0 bytes.
+// on a stream socket reports an orderly close as errc::end_of_stream, never as 0 bytes (on a
+// datagram socket, 0 bytes is an empty datagram).
 result<std::size_t> try_send(const socket& s, std::span<const std::byte> data);
 result<std::size_t> try_recv(const socket& s, std::span<std::byte> data);
 
@@ -39,7 +41,8 @@ result<std::size_t> try_read(int fd, std::span<std::byte> data);
 // writes; it waits only as the descriptor's own blocking mode makes it.
 transfer write_all(int fd, std::span<const std::byte> data);
 
-// Waits until fd is readable / writable (or in error, which the next call will report).
+// Waits until fd is readable / writable (or in error, which the next call will report); a
+// negative fd is std::errc::bad_file_descriptor at once.
 std::error_code wait_readable(int fd, deadline by);
 std::error_code wait_writable(int fd, deadline by);
 

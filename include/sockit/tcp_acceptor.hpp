@@ -26,6 +26,7 @@ class tcp_acceptor {
   // Takes over a socket that already listens (bound and announced by the caller, as the CLI's
   // listen does for 127.0.0.1 and ::1 on one port); it is made non-blocking. A Unix stream
   // listener (unix_listen) works too: its local_endpoint() and its peers' endpoints are empty.
+  // A socket that does not listen is refused (std::errc::invalid_argument).
   static result<std::unique_ptr<tcp_acceptor>> adopt(event_loop& loop, socket listener,
                                                       connection_handler on_connection);
   ~tcp_acceptor();

@@ -21,8 +21,15 @@ namespace sockit {
 struct connection_limits {
   std::size_t high_water = 1 << 20;   // output bytes queued before reading pauses
   std::size_t low_water = 256 << 10;  // output bytes under which reading resumes
-  int max_reads_per_wakeup = 16;      // fairness: one busy peer cannot starve the others
+  int max_reads_per_wakeup = 16;      // fairness: one busy peer cannot starve the others (at least 1)
 };
+
+// The limits as a connection applies them: max_reads_per_wakeup below 1 would never read while
+// the socket stays readable (a busy loop), so it counts as 1.
+inline connection_limits effective(connection_limits l) noexcept {
+  if (l.max_reads_per_wakeup < 1) l.max_reads_per_wakeup = 1;
+  return l;
+}
 
 class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
  public:

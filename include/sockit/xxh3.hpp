@@ -31,7 +31,7 @@ class xxh3_128 {
  public:
   xxh3_128();  // ready to hash; allocation failure aborts, as std::bad_alloc would
   ~xxh3_128();
-  xxh3_128(xxh3_128&&) noexcept;
+  xxh3_128(xxh3_128&&) noexcept;  // the moved-from hasher starts again from nothing
   xxh3_128& operator=(xxh3_128&&) noexcept;
   xxh3_128(const xxh3_128& other);  // a copy continues independently from the same point
   xxh3_128& operator=(const xxh3_128& other);

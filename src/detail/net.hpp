@@ -97,4 +97,11 @@ inline std::size_t kernel_unsent(int fd) noexcept {
 }
 #endif
 
+// Whether fd is a socket that listens (SO_ACCEPTCONN); false on any error.
+inline bool is_listening(int fd) noexcept {
+  int on = 0;
+  socklen_t len = sizeof on;
+  return ::getsockopt(native(fd), SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<char*>(&on), &len) == 0 && on != 0;
+}
+
 }  // namespace sockit::detail
