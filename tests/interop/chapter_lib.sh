@@ -50,3 +50,37 @@ chapter_server() {
 
 # alive PID WHAT: the test fails if PID has exited.
 alive() { kill -0 "$1" 2>/dev/null || fail "$2: exited (it should still serve)"; }
+
+# capture_start NAME FILTER FIELD...: tshark on lo in $NS, one line per packet matching the
+# capture FILTER with the FIELDs, tab-separated, in $TMP/NAME.cap (read it with capture_lines);
+# its PID in CAPTURE. Returns once tshark really captures: "Capturing on" comes before packets are
+# seen, so it knocks on 127.0.0.1:9 (TCP; nothing listens in the namespace: a SYN and a RST, no
+# ICMP) until a knock shows up in the capture.
+capture_start() {
+  local name=$1 filter=$2 f; shift 2
+  local fields=(-e tcp.srcport)
+  for f in "$@"; do fields+=(-e "$f"); done
+  bg "${IN[@]}" timeout 20 tshark -i lo -n -l -f "($filter) or (tcp port 9)" -T fields "${fields[@]}" \
+    >"$TMP/$name.raw" 2>"$TMP/$name.err"
+  CAPTURE=$BG_PID
+  for _ in $(seq 100); do
+    grep -q '^[0-9]' "$TMP/$name.raw" && return 0
+    kill -0 "$CAPTURE" 2>/dev/null || break
+    "${IN[@]}" timeout 2 "$SOCKIT" connect -w 1 127.0.0.1 9 </dev/null >/dev/null 2>&1
+    sleep 0.1
+  done
+  die "tshark captures nothing on lo in $NS: $(head -c 300 "$TMP/$name.err")"
+}
+
+# capture_lines NAME N: waits up to 10 s for N captured packets other than the knocks, stops
+# tshark, and prints their lines (without the knocks' column).
+capture_lines() {
+  local name=$1 n=$2
+  for _ in $(seq 100); do
+    [ "$(grep -c -v '^[0-9]' "$TMP/$name.raw")" -ge "$n" ] && break
+    sleep 0.1
+  done
+  kill "$CAPTURE" 2>/dev/null
+  wait "$CAPTURE" 2>/dev/null
+  grep -v '^[0-9]' "$TMP/$name.raw" | cut -f2-
+}
