@@ -7,6 +7,7 @@
 # returns, so an echo the socket buffer cannot take at once is lost (0.7 MB of a 4 MiB echo to a
 # slow reader), and a client's reset mid-burst can kill it by SIGPIPE (6.7). Each echo here is at
 # most 4 KiB, one recv and one send, far below the socket buffer.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 need python3

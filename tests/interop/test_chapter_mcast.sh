@@ -5,6 +5,7 @@
 # MulticastSender's "Message multicast de test" (25 bytes, from 127.0.0.1) reaches
 # `sockit mcast recv`, and IP_MULTICAST_TTL 32 is on the wire (tshark); `sockit mcast send`'s
 # datagrams reach MulticastReceiver, which prints each with its sender.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 need script tshark

@@ -5,6 +5,7 @@
 # PONG, Echo: Bonjour serveur!, the time (sockit's default ISO 8601 with the offset, then the
 # chapter's own d-m-yy hh:nn:ss with --time-format) and Goodbye. The server counts one connection,
 # four requests and no bad input, and serves on afterwards.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 chapter_build CustomProtocolClient

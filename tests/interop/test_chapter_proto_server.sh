@@ -6,6 +6,7 @@
 # in the hex dump (PROTOCOL.md section 2). The server sends each answer as two segments, header
 # then payload (PROTOCOL.md 6.15), which our client must put together.
 # Not tested: the server's one-recv reads (6.1), and 4096-byte payloads (6.5), flaws of the server.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 chapter_build CustomProtocolServer

@@ -9,6 +9,7 @@
 # bench window reaches 1024 bytes (bench depth 1, 64-byte messages); its 64 client slots are never
 # reused (the 65th connection since start is written past the array), so the test opens far
 # fewer; and its fpSend result is ignored, fine for echoes this small.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 need python3

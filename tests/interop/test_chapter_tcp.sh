@@ -5,6 +5,7 @@
 # `sockit connect` sends all 256 byte values to the chapter's server on 8080 and gets them back
 # byte for byte, then a second client is served by the same server (its accept loop).
 # The chapter's server echoes only its first recv (PROTOCOL.md 6.6): each message here is one write.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 chapter_build SimpleTCPClient SimpleTCPServer

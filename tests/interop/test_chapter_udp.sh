@@ -4,6 +4,7 @@
 # where `sockit echo --udp` answers from port 9000 (the client prints the reply and its source);
 # `sockit udp send` sends text and 1000 random bytes to the chapter's server on 9000 and gets each
 # back byte for byte, from port 9000.
+# labels: chapter
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/chapter_lib.sh"
 chapter_build SimpleUDPClient SimpleUDPServer
