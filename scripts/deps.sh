@@ -11,7 +11,10 @@ test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables ip
            iperf3  # the relay's UDP test and bench/relay.sh
            libseccomp-dev  # tests/tools/no_uring: io_uring_setup denied, for the engine's fallback tests
            openssl ca-certificates  # TLS: certificates the tests make, s_server/s_client, the trust store
-           netbase)  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it
+           netbase  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it
+           # The chapter's FreePascal programs (tests/interop/chapter): fpc 3.2.2; SysUtils, BaseUnix,
+           # Linux and Sockets are in the RTL units, netdb in the FCL's; script (bsdutils) gives one a terminal.
+           fp-compiler-3.2.2 fp-units-rtl-3.2.2 fp-units-fcl-3.2.2 bsdutils)
 
 # The Windows cross-build and its tests under Wine: mingw-w64 (POSIX threads), Wine's 64-bit
 # loader, GoogleTest's sources (built for the target), and the host's header-only libraries.
