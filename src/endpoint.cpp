@@ -68,9 +68,7 @@ result<endpoint> endpoint::numeric(std::string_view host, std::uint16_t port) {
   resolve_options o;
   o.numeric_only = true;
   auto r = resolve(host, port, o);
-  // Refused by AI_NUMERICHOST, the resolver's words ("Name or service not known") would suggest a
-  // lookup that never happened: the text is simply not an address.
-  if (!r) return errc::bad_host;
+  if (!r) return r.error();
   return r->front();
 }
 

@@ -396,7 +396,7 @@ void setup_relay(CLI::App& cmd, context& ctx) {
       "  sockit relay 8443 127.0.0.1:8080 --tls-in --tls-cert cert.pem --tls-key key.pem   # terminates TLS\n"
       "  sockit relay 8080 example.com:443 --tls-out      # plain in, TLS out (verified as example.com)\n"
       "  sockit -v relay --engine uring 8080 127.0.0.1:80 # io_uring completions: for many connections\n"
-      "  kill -USR1 $(pidof sockit)                    # statistics so far\n"
+      "  kill -USR1 RELAY_PID                          # statistics so far (only relay takes SIGUSR1)\n"
       "  sockit --json relay 0 127.0.0.1:7007          # a free port; JSON statistics");
   cmd.callback([a, &ctx] { ctx.run = [a, &ctx] { return run_relay(*a, ctx.json); }; });
 }

@@ -36,7 +36,8 @@ class endpoint {
   static result<endpoint> from_sockaddr(const sockaddr* sa, socklen_t len);
   // A numeric address ("127.0.0.1", "::1", "fe80::1%lo"); never resolves a name. An empty host,
   // inet_aton shorthand ("127.1") or a malformed address is errc::bad_host (resolve() is the one
-  // that gives "" a meaning).
+  // that gives "" a meaning); text that could be a name ("localhost") is the resolver's EAI_NONAME
+  // ("Name or service not known", though nothing was asked), which tells the two apart.
   static result<endpoint> numeric(std::string_view host, std::uint16_t port);
   static endpoint loopback_v4(std::uint16_t port) noexcept;
   static endpoint loopback_v6(std::uint16_t port) noexcept;
