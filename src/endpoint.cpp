@@ -105,6 +105,21 @@ bool endpoint::is_loopback() const noexcept {
   return false;
 }
 
+bool endpoint::is_v4_mapped() const noexcept {
+  return is_v6() && IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr);
+}
+
+endpoint endpoint::unmapped() const noexcept {
+  if (!is_v4_mapped()) return *this;
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port());
+  std::memcpy(&sin.sin_addr, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr.s6_addr[12], 4);
+  endpoint e;
+  std::memcpy(&e.storage_, &sin, sizeof sin);
+  return e;
+}
+
 bool endpoint::is_unspecified() const noexcept {
   if (is_v4()) return reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr == INADDR_ANY;
   if (is_v6()) {

@@ -12,6 +12,7 @@
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include "bench_driver.hpp"
 #include "args.hpp"
@@ -58,7 +59,11 @@ constexpr std::uint64_t high_udp_loss_percent = 10;
 
 // Why a run without errors measured nothing.
 // `seconds`: how long the run really lasted (--count and -t can end it before warm-up + -t).
-std::string nothing_measured(const bench_config& cfg, double seconds) {
+std::string nothing_measured(const bench_config& cfg, double seconds, std::uint64_t udp_sent) {
+  if (cfg.udp && udp_sent == 0 && cfg.rate > 0) {
+    return fmt::format("nothing measured: no datagram was due in the window at --rate {:g} per second (raise --rate or -t)",
+                       cfg.rate);
+  }
   if (cfg.udp) {
     return fmt::format("nothing measured: no datagram sent to {} came back in {:.1f} s (every one lost; is it an echo server?)",
                        cfg.target_name(), seconds);
@@ -223,6 +228,9 @@ int run(const bench_options& o, context& ctx) {
   }
   runner.join();
   if (tty) print_err("\r{:60}\r", "");
+  if (cfg.recv_buffer > 0 && t.recv_buffer > 0) {  // as -v says of every other socket option
+    spdlog::info("socket option SO_RCVBUF: asked {}, kernel has {}", cfg.recv_buffer, 2 * static_cast<std::int64_t>(t.recv_buffer));
+  }
   if (cfg.recv_buffer > 0 && t.recv_buffer > 0 && t.recv_buffer < cfg.recv_buffer) {
     notice(fmt::format("bench: --rcvbuf {}: the kernel allowed {} bytes (net.core.rmem_max caps it)", cfg.recv_buffer, t.recv_buffer));
   }
@@ -233,7 +241,8 @@ int run(const bench_options& o, context& ctx) {
   if (t.messages == 0) {
     if (t.first_error.empty()) {
       t.first_error = interrupted ? "interrupted before anything was measured"
-                                  : nothing_measured(cfg, std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+                                  : nothing_measured(cfg, std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count(),
+                                                     t.udp_sent);
     }
     fail_message(t.first_error);
     if (!ctx.json) return exit_failure;
@@ -246,8 +255,12 @@ int run(const bench_options& o, context& ctx) {
   auto p = [&](double q) { return static_cast<double>(h.percentile(q)) / 1000.0; };
 
   if (ctx.json) {
-    json_object lat;
-    lat.add("p50", p(50)).add("p90", p(90)).add("p99", p(99)).add("p999", p(99.9)).add("max", static_cast<double>(h.max()) / 1000.0);
+    json_object lat;  // nothing measured: null, not a latency of 0
+    if (t.messages == 0) {
+      for (const char* k : {"p50", "p90", "p99", "p999", "max"}) lat.add_null(k);
+    } else {
+      lat.add("p50", p(50)).add("p90", p(90)).add("p99", p(99)).add("p999", p(99.9)).add("max", static_cast<double>(h.max()) / 1000.0);
+    }
     json_object j;
     j.add("target", cfg.target_name()).add("proto", cfg.proto()).add("connections", cfg.connections).add("connected", t.connected).add("sources", t.sources)
         .add("depth", cfg.depth).add("size", static_cast<std::uint64_t>(cfg.size)).add("threads", cfg.threads)

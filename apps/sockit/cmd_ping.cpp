@@ -651,10 +651,9 @@ int run_ping(const ping_args& a, const context& ctx) {
     // An IPv4-mapped address (::ffff:127.0.0.1) names an IPv4 host: echo requests in ICMPv6 to it
     // go nowhere useful (out the default route, or "unreachable"), so it is pinged over IPv4.
     // (--tcp and --udp reach it over IPv6 sockets as they are.)
-    if (auto text = t->addr.address();
-        mode == probe_mode::icmp && t->addr.is_v6() && text.starts_with("::ffff:") && text.find('.') != std::string::npos) {
+    if (mode == probe_mode::icmp && t->addr.is_v4_mapped()) {
       if (a.v6) return fail_message("bad host '" + host + "': an IPv4-mapped address is an IPv4 host (without -6)", exit_usage);
-      if (auto v4 = endpoint::numeric(text.substr(7), t->addr.port())) t->addr = *v4;
+      t->addr = t->addr.unmapped();
     }
     std::size_t max_payload = mode == probe_mode::icmp ? icmp::max_echo_payload(t->addr.family())
                               : t->addr.is_v6()       ? icmp::max_payload_v6

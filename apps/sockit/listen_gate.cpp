@@ -12,12 +12,12 @@ namespace sockit::cli {
 
 bool listen_gate::admit(const endpoint& peer, std::size_t live) const {
   if (!filter.permits(peer)) {
-    spdlog::info("denied {}", peer.to_string());
+    spdlog::info("denied {}", peer.unmapped().to_string());
     return false;
   }
   if (max_conns > 0 && live >= max_conns) {
     spdlog::info("refused {}: {} connection{} already (--max-conns {})",
-                 peer.empty() ? "a Unix client" : peer.to_string(), live, live == 1 ? "" : "s", max_conns);
+                 peer.empty() ? "a Unix client" : peer.unmapped().to_string(), live, live == 1 ? "" : "s", max_conns);
     return false;
   }
   return true;

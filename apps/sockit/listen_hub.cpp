@@ -168,7 +168,7 @@ void hub<Conn>::take_client(socket s, const endpoint& peer) {
   const std::uint64_t id = next_id_++;
   // A Unix client has no address (usually unnamed): the socket's name and a number tell clients
   // apart, and -v says who it is (SO_PEERCRED).
-  std::string name = peer.to_string();
+  std::string name = peer.unmapped().to_string();
   if (peer.empty()) {
     name = fmt::format("{} #{}", accepted_peer_name(s, peer), id);
     log_peer_credentials(s);

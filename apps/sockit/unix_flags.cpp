@@ -162,7 +162,7 @@ void log_peer_credentials(const socket& s) {
 }
 
 std::string accepted_peer_name(const socket& accepted, const endpoint& peer) {
-  if (!peer.empty()) return peer.to_string();
+  if (!peer.empty()) return peer.unmapped().to_string();  // a dual-stack listener's IPv4 client as IPv4
   if (auto local = unix_local_address(accepted)) return local->to_string();
   return peer.to_string();
 }

@@ -20,6 +20,8 @@ expect_rc 1 "bench --json against a TCP discard service"
 expect_lines "$TMP/out" 1 "bench --json against a discard: still one object"
 expect_contains "$TMP/out" '"messages":0,' "bench --json against a discard: no messages"
 expect_contains "$TMP/out" '"first_error":"nothing measured' "bench --json against a discard: first_error says why"
+expect_contains "$TMP/out" '"latency_us":{"p50":null,"p90":null,"p99":null,"p999":null,"max":null}' \
+  "bench --json against a discard: no latency measured is null, not 0"
 expect_lines "$TMP/err" 1 "bench --json against a TCP discard: one error line"
 
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --udp -c 2 -d 4 -t 0.5 --warmup 0

@@ -74,6 +74,10 @@ expect_contains "$TMP/big.err" "^sockit: --rcvbuf 1073741824: the kernel allowed
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$B" --udp -n 5 --rcvbuf 1073741824
 expect_rc 0 "bench --rcvbuf above the cap"
 expect_contains "$TMP/err" "^sockit: bench: --rcvbuf 1073741824: the kernel allowed [0-9]* bytes" "bench --rcvbuf above the cap"
+# -v says what the kernel made of it, as of every other socket option (the raw, doubled value).
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" -v bench "127.0.0.1:$B" --udp -n 5 --rcvbuf 40000
+expect_rc 0 "bench -v --rcvbuf 40000"
+expect_contains "$TMP/err" "socket option SO_RCVBUF: asked 40000, kernel has 80000" "bench -v --rcvbuf 40000"
 
 while read -r args; do
   # shellcheck disable=SC2086

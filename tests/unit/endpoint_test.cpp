@@ -303,6 +303,23 @@ TEST(endpoint, properties) {
   EXPECT_NE(endpoint::loopback_v4(1), endpoint::loopback_v6(1));
 }
 
+TEST(endpoint, a_v4_mapped_endpoint_unmaps_to_the_ipv4_host) {
+  auto mapped = endpoint::numeric("::ffff:10.1.2.3", 8080);
+  ASSERT_TRUE(mapped);
+  EXPECT_TRUE(mapped->is_v4_mapped());
+  auto v4 = mapped->unmapped();
+  EXPECT_TRUE(v4.is_v4());
+  EXPECT_EQ(v4.to_string(), "10.1.2.3:8080");
+  EXPECT_EQ(v4, *endpoint::numeric("10.1.2.3", 8080));
+  for (const char* other : {"::1", "10.1.2.3", "::ffff:0:a01:203", "64:ff9b::a01:203"}) {
+    auto e = endpoint::numeric(other, 9);
+    ASSERT_TRUE(e) << other;
+    EXPECT_FALSE(e->is_v4_mapped()) << other;
+    EXPECT_EQ(e->unmapped(), *e) << other;
+  }
+  EXPECT_TRUE(endpoint().unmapped().empty());
+}
+
 TEST(endpoint, from_sockaddr_refuses_other_families_and_short_lengths) {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
