@@ -7,8 +7,10 @@ namespace sockit {
 
 clock::time_point clock_after(clock::duration d) noexcept {
   const auto now = clock::now();
-  if (d > clock::duration::zero() && d > clock::time_point::max() - now) return clock::time_point::max();
-  if (d < clock::duration::zero() && d < clock::time_point::min() - now) return clock::time_point::min();
+  const auto since = now.time_since_epoch();
+  // Each bound is computed on the side that cannot overflow itself (max - d for d > 0, min - d for d < 0).
+  if (d > clock::duration::zero() && since > clock::duration::max() - d) return clock::time_point::max();
+  if (d < clock::duration::zero() && since < clock::duration::min() - d) return clock::time_point::min();
   return now + d;
 }
 
