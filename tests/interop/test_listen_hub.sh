@@ -6,9 +6,8 @@
 # 127.0.0.1, 127.0.0.0/8 vs ::1), --max-conns 2 closes a third client. A client that never reads
 # is dropped (--send-timeout) while the others get all of 200 MB, with RSS under 100 MB. Ctrl+C
 # exits 0, a second one (stdout blocked) 130. --exec: --deny and --max-conns (counted in running
-# children) close clients before any child starts. Bad flag values exit 2. Out of descriptors
-# (ulimit -n 16), the excess clients are closed with one line saying so, and once the others
-# leave a new client is served.
+# children) close clients before any child starts. Bad flag values exit 2. (Descriptor
+# exhaustion: test_listen_fd_exhaustion.sh.)
 . "$SOCKIT_TEST_LIB"
 need nc ncat python3 timeout
 
@@ -210,41 +209,4 @@ for args in "--max-conns 0" "--max-conns -1" "--max-conns nan" "--max-conns 9999
   expect_rc 2 "listen -k $args"
   expect_lines "$TMP/err" 1 "listen -k $args: one line"
 done
-# 9. Out of descriptors: 24 clients against a hard limit of 16. The excess are closed at once
-# (EOF, never a hang), stderr says how many and why, and the listener keeps draining: once the
-# first clients leave, a new one is served.
-bg bash -c 'ulimit -n 16 && exec "$0" listen -k 127.0.0.1 0 </dev/null >"$1" 2>"$2"' "$SOCKIT" "$TMP/out9" "$TMP/err9"
-L=$BG_PID
-listening_port P "$TMP/err9" tcp
-timeout 20 python3 - "$P" >"$TMP/py9" 2>&1 <<'PY'
-import socket, sys, time
-port = int(sys.argv[1])
-held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(24)]
-time.sleep(0.5)
-closed = 0
-for s in held:  # a shed client reads EOF; a served one too (stdin is empty: half-closed), so count resets
-    s.settimeout(2)
-    try:
-        s.recv(1)
-        closed += 1
-    except OSError:
-        pass
-print("clients that saw EOF:", closed)
-for s in held:
-    s.close()
-time.sleep(0.5)
-late = socket.create_connection(("127.0.0.1", port), timeout=5)
-late.sendall(b"after the storm\n")
-late.shutdown(socket.SHUT_WR)
-late.settimeout(5)
-print("late client EOF:", late.recv(1) == b"")
-PY
-cat "$TMP/py9"
-expect_contains "$TMP/py9" "clients that saw EOF: 24" "ulimit 16: every client ends (EOF, no hang)"
-expect_contains "$TMP/py9" "late client EOF: True" "ulimit 16: a client after the others left"
-wait_grep "$TMP/out9" "after the storm" || fail "ulimit 16: the late client's line never reached stdout: $(head -c 300 "$TMP/out9")"
-expect_match "$TMP/err9" "refused [0-9]+ clients?: out of file descriptors \(this process may hold 16: ulimit -n\)" \
-  "ulimit 16: the shed clients are told on stderr"
-kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
-
 finish
