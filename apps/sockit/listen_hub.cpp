@@ -83,6 +83,7 @@ class hub {
   void on_peer_eof(std::uint64_t id, Conn& c);
   void on_close(std::uint64_t id, std::error_code ec);
   void on_tick();
+  void start_quit_clock();
 
   void start_stdin();
   void read_stdin();
@@ -113,6 +114,7 @@ class hub {
   event_loop::timer_id stdin_timer_ = 0;
   bool stdin_eof_ = false;
   bool stdin_finished_ = false;  // EOF seen and its last bytes sent: clients half-closed
+  bool quit_waiting_ = false;    // -q: stdin has ended; its clock starts once every queue is empty
   std::string pending_;         // -i: lines read, not yet sent
   clock::time_point next_line_ = clock::time_point::min();
   event_loop::timer_id line_timer_ = 0;
@@ -264,6 +266,7 @@ void hub<Conn>::on_close(std::uint64_t id, std::error_code ec) {
 template <class Conn>
 void hub<Conn>::on_tick() {
   const auto now = clock::now();
+  start_quit_clock();
   std::uint64_t shed = 0;
   for (const auto& a : acceptors_) shed += a->shed();
   if (shed > shed_told_) {  // at most one line a tick, however many were refused
@@ -432,15 +435,26 @@ void hub<Conn>::stdin_done() {
     for (auto& [id, c] : clients_) all.push_back(c.conn);
     for (auto& c : all) c->shutdown_write();  // may close (the peer had closed too): handlers erase
   }
-  if (o_.quit_after_eof >= 0) {
-    loop_.run_after(o_.quit_after_eof > 0 ? std::chrono::duration_cast<event_loop::duration>(to_ms(o_.quit_after_eof))
-                                          : event_loop::duration(0),
-                    [this] {
-                      spdlog::info("{} s after stdin's end (-q): closing {} connection{}", o_.quit_after_eof,
-                                   clients_.size(), clients_.size() == 1 ? "" : "s");
-                      finish(exit_ok);
-                    });
+  quit_waiting_ = o_.quit_after_eof >= 0;
+  start_quit_clock();
+}
+
+// -q counts from when stdin's bytes are sent: every client's queue handed to the kernel (a client
+// that stops taking them is dropped by --send-timeout), so a slow reader still gets the end of it.
+template <class Conn>
+void hub<Conn>::start_quit_clock() {
+  if (!quit_waiting_) return;
+  for (const auto& [id, c] : clients_) {
+    if (!c.conn->closed() && c.conn->output_size() > 0) return;
   }
+  quit_waiting_ = false;
+  loop_.run_after(o_.quit_after_eof > 0 ? std::chrono::duration_cast<event_loop::duration>(to_ms(o_.quit_after_eof))
+                                        : event_loop::duration(0),
+                  [this] {
+                    spdlog::info("{} s after stdin's end (-q): closing {} connection{}", o_.quit_after_eof,
+                                 clients_.size(), clients_.size() == 1 ? "" : "s");
+                    finish(exit_ok);
+                  });
 }
 
 // ---- flow --------------------------------------------------------------------------------------
@@ -464,6 +478,7 @@ bool hub<Conn>::blocked() const {
 
 template <class Conn>
 void hub<Conn>::update_flow() {
+  start_quit_clock();
   if (o_.broker) {
     const bool hold = blocked();
     if (hold != held_) {

@@ -6,7 +6,8 @@
 # 127.0.0.1, 127.0.0.0/8 vs ::1), --max-conns 2 closes a third client. A client that never reads
 # is dropped (--send-timeout) while the others get all of 200 MB, with RSS under 100 MB. Ctrl+C
 # exits 0, a second one (stdout blocked) 130. --exec: --deny and --max-conns (counted in running
-# children) close clients before any child starts. Bad flag values exit 2. (Descriptor
+# children) close clients before any child starts. -k -q 0: a slow client still gets all of
+# stdin. Bad flag values exit 2. (Descriptor
 # exhaustion: test_listen_fd_exhaustion.sh.)
 . "$SOCKIT_TEST_LIB"
 need nc ncat python3 timeout
@@ -201,7 +202,32 @@ wait_lines "$TMP/e1.out" 1; expect_eq "$(cat "$TMP/e1.out")" "e1 line" "--exec s
 exec {IN_e1}>&-
 kill -INT "$L"; wait "$L" 2>/dev/null
 
-# 9. Usage errors: one line, exit 2.
+# 9. -k -q 0 with stdin a 20 MB file and a client that reads slowly: it gets all of it (the
+# clock starts once the bytes are sent, not when stdin ends with megabytes still queued).
+head -c 20000000 /dev/urandom >"$TMP/q.bin"
+bg sh -c "exec '$SOCKIT' listen -k -q 0 127.0.0.1 0 <'$TMP/q.bin' >/dev/null 2>'$TMP/errq'"; L=$BG_PID
+listening_port P "$TMP/errq" tcp
+timeout 30 python3 - "$P" >"$TMP/pyq" 2>&1 <<'PY'
+import hashlib, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.settimeout(20)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+h, n = hashlib.sha256(), 0
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+    time.sleep(0.002)
+print(n, h.hexdigest())
+PY
+wait "$L"; RC=$?
+expect_rc 0 "listen -k -q 0 < 20 MB file"
+expect_eq "$(cat "$TMP/pyq")" "20000000 $(sha256sum <"$TMP/q.bin" | cut -d' ' -f1)" "listen -k -q 0: a slow client gets all of stdin"
+
+# 10. Usage errors: one line, exit 2.
 for args in "--max-conns 0" "--max-conns -1" "--max-conns nan" "--max-conns 99999999999999999999" \
             "--allow 127.0.0.1/33" "--allow localhost" "--deny 10.0.0.0/8,," "-u --broker" "-u -k --allow ::1" \
             "--broker --exec cat"; do
