@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.hpp"
+#include "output.hpp"
 #include "stop_signals.hpp"
 #include "stdin_port.hpp"
 #include "sockit/buffer.hpp"
@@ -166,6 +167,26 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
     return -1;
   };
 
+  // Stdout is written blocking, yet a write that blocks (nobody reads it) still gives way to the
+  // first Ctrl+C and to -w (nothing moved for SECS; a byte stdout took counts as a move). Returns
+  // an exit code, or -1 to go on; a stdout that failed ends the session as at EOF (main reports
+  // it, output.hpp).
+  auto put_out = [&](std::string_view data) -> int {
+    auto ec = write_out_interruptibly(data, [&](bool progressed) {
+      const auto now = clock::now();
+      if (progressed) last_event = now;
+      return !stop_requested() && !(idle && now - last_event >= *idle);
+    });
+    if (!ec) return -1;
+    if (ec != std::errc::interrupted) return exit_ok;
+    if (stop_requested()) {
+      spdlog::info("interrupted: closing the connection to {}", opts.peer_name);
+    } else {
+      spdlog::info("idle for {} s (stdout took nothing): closing the connection to {}", opts.idle_seconds, opts.peer_name);
+    }
+    return exit_ok;
+  };
+
   // TLS: hands the plaintext the session holds to stdout; the peer's close_notify is its EOF.
   // Returns an exit code, or -1 to go on.
   auto drain_tls = [&]() -> int {
@@ -181,7 +202,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
       std::string_view data(reinterpret_cast<const char*>(plain.data()), *n);
       dump_.received(data);
       if (opts.send_only) continue;
-      if (write_out(data)) return exit_ok;
+      if (int code = put_out(data); code >= 0) return code;
     }
     // Reading may have made something to send (a key update's answer).
     if (auto ec = flush_cipher()) return fail("send to " + opts.peer_name, ec);
@@ -311,7 +332,7 @@ int netcat_pump::relay(const socket& s, const pump_options& opts, endpoint* repl
         dump_.received(data);
         if (opts.send_only) continue;  // read so the peer is not stalled, and dropped
         // Stdout failed: stop as at EOF; main reports it by the one stdout rule (output.hpp).
-        if (write_out(data)) return exit_ok;
+        if (int code = put_out(data); code >= 0) return code;
       }
     }
 

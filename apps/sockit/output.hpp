@@ -3,6 +3,7 @@
 // for a stdout that cannot be written, applied by main once the command is done.
 #pragma once
 
+#include <functional>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -15,6 +16,13 @@ namespace sockit::cli {
 // first failure is kept: from then on nothing more is written and that error is returned again,
 // so a command that streams can stop at its next write.
 std::error_code write_out(std::string_view data);
+
+// write_out for a stream that must not block for ever on a stdout nobody reads: while it writes, a
+// SIGALRM ticks every 0.2 s (a handler without SA_RESTART, as the stop handlers), so a blocked
+// write(2) returns; after each write that stopped short it asks keep_going(progressed), where
+// `progressed` says whether any bytes went out. false ends it with std::errc::interrupted, which
+// is not a stdout error (nothing is kept). Windows: write_out (keep_going is never asked).
+std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool progressed)>& keep_going);
 
 // Writes all of `data` to stderr. A failure is dropped: there is nowhere left to report it.
 void write_err(std::string_view data);

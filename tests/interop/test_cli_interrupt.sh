@@ -56,15 +56,17 @@ for sig in INT TERM; do
   expect_eq "$(cat "$TMP/peer-in")" "<EOF>" "what the peer saw after connect's SIG$sig"
 done
 
-# A second signal while the first cannot finish yet (stdout is a pipe nobody reads, full): 130.
-P=$(free_port tcp)
-tcp_peer "$P" flood "$TMP/peer-in"
-wait_listen "$P" tcp
-mkfifo "$TMP/stuck"; exec 4<>"$TMP/stuck"
-bg_in "$SOCKIT" connect 127.0.0.1 "$P" >"$TMP/stuck" 2>"$TMP/err"
-C=$BG_PID
-# Wait until the FIFO is full (64 KiB unread), so connect is stuck in its write to stdout.
-python3 - "$TMP/stuck" <<'PY' || fail "connect's stdout never filled up"
+# A write to stdout that blocks (a pipe nobody reads, full) gives way: to the first signal (exit 0
+# at once, as at EOF), and to -w once nothing has moved for SECS (exit 0, as an idle session).
+stuck_connect() {  # stuck_connect ARGS...: connect to a flooding peer, its stdout a full FIFO; PID in $C
+  P=$(free_port tcp)
+  tcp_peer "$P" flood "$TMP/peer-in"
+  wait_listen "$P" tcp
+  rm -f "$TMP/stuck"; mkfifo "$TMP/stuck"; exec 4<>"$TMP/stuck"
+  bg_in "$SOCKIT" -v connect "$@" 127.0.0.1 "$P" >"$TMP/stuck" 2>"$TMP/err"
+  C=$BG_PID
+  # Wait until the FIFO is full (64 KiB unread), so connect is stuck in its write to stdout.
+  python3 - "$TMP/stuck" <<'PY' || fail "connect's stdout never filled up"
 import array, fcntl, os, sys, termios, time
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
 for _ in range(100):
@@ -73,13 +75,18 @@ for _ in range(100):
     time.sleep(0.1)
 sys.exit(1)
 PY
+}
+stuck_connect
 sleep 0.2
 kill -INT "$C"
-sleep 0.3
-kill -0 "$C" 2>/dev/null || fail "connect blocked on a full stdout ended at the first SIGINT"
-kill -INT "$C"
 stop_within "$C" 3
-expect_rc 130 "connect after a second SIGINT"
+expect_rc 0 "connect blocked on a full stdout, after one SIGINT"
+expect_contains "$TMP/err" "interrupted: closing the connection" "connect blocked on a full stdout, after one SIGINT"
+exec 4>&-
+stuck_connect -w 1
+stop_within "$C" 5
+expect_rc 0 "connect -w 1 blocked on a full stdout"
+expect_contains "$TMP/err" "idle for 1 s (stdout took nothing)" "connect -w 1 blocked on a full stdout"
 exec 4>&-
 
 # listen: waiting for a peer, the first signal ends it (exit 0); with a peer, it ends the session
