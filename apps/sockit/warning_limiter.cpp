@@ -7,13 +7,17 @@ namespace sockit::cli {
 
 void warning_limiter::warn(const std::string& line) {
   auto now = std::chrono::steady_clock::now();
-  if (last_ != std::chrono::steady_clock::time_point{} && now - last_ < std::chrono::seconds(1)) {
+  if (window_ == std::chrono::steady_clock::time_point{} || now - window_ >= std::chrono::seconds(1)) {
+    window_ = now;
+    in_window_ = 0;
+  }
+  if (in_window_ >= per_second_) {
     ++unlogged_;
     return;
   }
+  ++in_window_;
   std::string more = unlogged_ ? fmt::format(" (and {} more since the last one)", unlogged_) : "";
   spdlog::warn("{}{}", line, more);
-  last_ = now;
   unlogged_ = 0;
 }
 

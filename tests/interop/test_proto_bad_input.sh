@@ -7,7 +7,8 @@
 # server (its v1 answer says what it made of the magic). Each gets a RESP_ERROR frame with the
 # reason, then a clean close (EOF, never a RST, even though the peer's extra bytes were still
 # arriving), one log line with the reason, and the server keeps serving.
-# Also: --idle-timeout closes a silent client but not one that PINGs often enough.
+# Also: --idle-timeout closes a silent client but not one that PINGs often enough; a flood of bad
+# frames is logged at most 20 lines a second.
 . "$SOCKIT_TEST_LIB"
 need python3
 bg "$SOCKIT" -v proto serve --port 0 --v2 --max-payload-v2 1000 --idle-timeout 1 >"$TMP/server.out" 2>"$TMP/server.err"
@@ -187,6 +188,36 @@ done
 expect_contains "$TMP/server.err" "unknown command 99" "log: unknown command (-v)"
 expect_contains "$TMP/server.err" "idle for 1 s; closing" "log: idle client (-v)"
 expect_contains "$TMP/server1.err" "Payload too large: 19283 bytes (limit 4096); closing" "log: v1-only server"
+
+# A flood of bad frames is not a flood of stderr: 300 connections each claiming 65535 bytes get
+# their RESP_ERROR, and at most 20 lines a second reach the log; after a pause, the next line
+# says how many were held back.
+lines_before=$(wc -l <"$TMP/server1.err")
+timeout 60 python3 - "$P1" >"$TMP/flood.out" 2>&1 <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+answered = 0
+for _ in range(300):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(bytes([4, 0xff, 0xff, 0, 0, 0, 0, 0]))
+    if s.recv(1) == b"\x01":  # RESP_ERROR
+        answered += 1
+    s.close()
+time.sleep(1.2)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(bytes([4, 0xff, 0xff, 0, 0, 0, 0, 0]))
+s.recv(1)
+s.close()
+print("answered", answered)
+PY
+expect_contains "$TMP/flood.out" "answered 300" "flood: every bad frame answered"
+logged=$(( $(wc -l <"$TMP/server1.err") - lines_before ))
+# 301 bad frames over a few seconds: 20 a second at most, plus the line after the pause.
+[ "$logged" -le 120 ] || fail "flood: $logged log lines for 301 bad frames (at most 20 a second)"
+wait_nonempty "$TMP/server1.err"
+for _ in $(seq 20); do grep -q "more since the last one" "$TMP/server1.err" && break; sleep 0.1; done
+expect_match "$TMP/server1.err" "Payload too large: 65535 bytes \(limit 4096\); closing \(and [0-9]+ more since the last one\)" \
+  "flood: the line after the pause counts those held back"
 kill -TERM "$SERVER"
 wait "$SERVER"; RC=$?
 expect_rc 0 "server exits 0 on SIGTERM"

@@ -9,6 +9,7 @@
 
 #include "sockit/error.hpp"
 #include "time_text.hpp"
+#include "../warning_limiter.hpp"
 
 namespace sockit::cli::proto {
 
@@ -18,6 +19,13 @@ namespace {
 
 std::span<const std::byte> bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// At most 20 lines a second per loop thread, however many peers send bad input (each is still
+// answered and counted in the totals): a flood of bad frames must not become a flood of stderr.
+void warn_limited(const std::string& line) {
+  thread_local warning_limiter limiter(20);
+  limiter.warn(line);
 }
 
 }  // namespace
@@ -52,7 +60,7 @@ void responder::closed(std::error_code ec) {
   if (normal) {
     spdlog::debug("proto: {} closed after {} request(s){}", peer_.to_string(), requests_, ec ? ": " + ec.message() : "");
   } else {
-    spdlog::warn("proto: {}", describe(peer_.to_string(), ec));
+    warn_limited("proto: " + describe(peer_.to_string(), ec));
   }
 }
 
@@ -68,7 +76,7 @@ void responder::reply(buffer& out, const sp::frame_view& req, std::uint8_t statu
       // Named only on this rare path, so an ordinary ECHO formats nothing.
       auto name = what == "ECHO" ? fmt::format("ECHO of {} bytes", req.payload.size()) : std::string(what);
       why = fmt::format("Response too large: {} would answer {} bytes (limit {})", name, text.size(), limit);
-      spdlog::warn("proto: {}: {}; closing", peer_.to_string(), why);
+      warn_limited(fmt::format("proto: {}: {}; closing", peer_.to_string(), why));
       counters_.errors.fetch_add(1, std::memory_order_relaxed);
       finishing_ = true;
       status = sp::status_error;
@@ -130,7 +138,7 @@ void responder::reject(buffer& out, const sp::parse_result& r) {
   } else {
     why = r.ec.message();
   }
-  spdlog::warn("proto: {}: {}; closing", peer_.to_string(), why);
+  warn_limited(fmt::format("proto: {}: {}; closing", peer_.to_string(), why));
   sp::frame_view v;
   v.version = r.version == 2 ? 2 : 1;
   // The request id is echoed only from a frame whose layout is known: the decoder fills it from
