@@ -178,6 +178,11 @@ class receiver {
     if (ec == std::errc::operation_canceled) {
       return refuse(wire::error_code_class::aborted, "interrupted: " + what + " did not finish", a_.resume);
     }
+    if (ec == std::errc::timed_out && ch_.message_late()) {
+      return refuse(wire::error_code_class::aborted,
+                    fmt::format("{}: {} did not finish a message within {} s of its first byte", what, peer_, a_.wait),
+                    a_.resume);
+    }
     if (ec == std::errc::timed_out) {
       return refuse(wire::error_code_class::aborted,
                     fmt::format("{}: {} sent nothing for {} s", what, peer_, a_.wait), a_.resume);
@@ -505,7 +510,7 @@ void setup_recv(CLI::App& cmd, context& ctx) {
                "(send --resume)");
   cmd.add_flag("--raw", a->raw, "Take plain bytes (from nc -N), no header, until the sender closes; store them as --name");
   cmd.add_option("--name", a->name, "With --raw: the file name to store the bytes under")->type_name("NAME");
-  cmd.add_option("-w,--wait", a->wait, "Seconds a connected sender may stay silent before the transfer fails (default 30)")
+  cmd.add_option("-w,--wait", a->wait, "Seconds a connected sender may stay silent, or take over one message, before the transfer fails (default 30)")
       ->check(seconds_check(false));
   cmd.add_option("--copy", a->copy, "")->check(CLI::IsMember({"splice", "read"}))->group("");  // bench/transfer.sh
   cmd.footer(

@@ -19,6 +19,9 @@ constexpr auto slice = std::chrono::milliseconds(200);
 
 result<unsigned> transfer_channel::wait(unsigned want) {
   auto idle_until = idle_seconds_ > 0 ? deadline::after_seconds(idle_seconds_) : deadline::never();
+  const bool for_message = !message_by_.is_never() && (idle_until.is_never() || message_by_.when() < idle_until.when());
+  if (for_message) idle_until = message_by_;
+  message_late_ = false;
   for (;;) {
     if (stop_requested()) return std::errc::operation_canceled;
     wait_entry e{s_.native_handle(), want, 0};
@@ -28,7 +31,10 @@ result<unsigned> transfer_channel::wait(unsigned want) {
     if (tick_) tick_();
     if (!n) return n.error();
     if (*n > 0) return e.ready;
-    if (idle_until.expired()) return std::errc::timed_out;
+    if (idle_until.expired()) {
+      message_late_ = for_message;
+      return std::errc::timed_out;
+    }
   }
 }
 
@@ -54,6 +60,7 @@ std::error_code transfer_channel::read_exact(std::byte* to, std::size_t n, bool 
     auto r = try_recv(s_, {to + got, n - got});
     if (r) {
       got += *r;
+      if (first && message_by_.is_never() && idle_seconds_ > 0) message_by_ = deadline::after_seconds(idle_seconds_);
       first = false;
       continue;
     }
@@ -72,6 +79,11 @@ result<wire::message> transfer_channel::receive() {
   // in the socket for splice.
   std::vector<std::byte> buf;
   buf.reserve(64);
+  message_by_ = deadline::never();  // set by the message's first byte (read_exact)
+  struct clear_deadline {
+    deadline& d;
+    ~clear_deadline() { d = deadline::never(); }
+  } clear{message_by_};
   for (;;) {
     auto need = wire::needed(buf);
     if (!need) return need.error();

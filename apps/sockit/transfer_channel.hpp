@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include "sockit/deadline.hpp"
 #include "sockit/result.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/transfer_wire.hpp"
@@ -23,6 +24,8 @@ class transfer_channel {
 
   // Called about five times a second while waiting, and after each wait (the progress bar).
   void on_tick(std::function<void()> f) { tick_ = std::move(f); }
+  // Whether the last std::errc::timed_out was a message that began but did not finish in time.
+  bool message_late() const noexcept { return message_late_; }
 
   // Waits until the socket is ready for `want` (wait_entry::readable / writable; error and
   // hang-up count as ready) and returns what it is ready for. The first Ctrl+C gives
@@ -46,6 +49,10 @@ class transfer_channel {
   std::error_code read_exact(std::byte* to, std::size_t n, bool first);
   const socket& s_;
   double idle_seconds_;
+  // A message must be whole within idle_seconds of its first byte, not merely never silent that
+  // long: a peer dribbling a byte a second would otherwise hold a `recv -k` for good.
+  deadline message_by_;
+  bool message_late_ = false;
   std::function<void()> tick_;
 };
 

@@ -2,7 +2,8 @@
 # sockit recv against hostile senders: names that climb out of the directory, absolute paths,
 # control characters, NUL, empty, '.', over 255 bytes are refused with one line on both sides and
 # create nothing; garbage instead of a header (printf garbage | nc), a newer protocol version, a
-# header cut short, and a sender that lies about the file count are reported, exit 1.
+# header cut short, and a sender that lies about the file count are reported, exit 1. A header
+# dribbled a byte a second is cut off -w after its first byte, so it cannot hold recv -k.
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/send_lib.sh"
 need nc python3
@@ -75,6 +76,37 @@ expect_contains "$TMP/recv.err" "file name length out of range" "long name"
 expect_contains "$TMP/recv.err" "transfer truncated" "header cut short"
 expect_contains "$TMP/recv.err" "not a sockit transfer" "garbage"
 grep -q $'\x1b' "$TMP/recv.err" && fail "an escape character reached the receiver's stderr"
+
+# A sender dribbling its header a byte a second never goes silent, yet cannot hold recv -k: the
+# header must be whole within -w of its first byte, and a real sender waiting behind it is served.
+start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$out" -k -w 2
+timeout 20 python3 - "$P" >"$TMP/dribble.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+t0 = time.time()
+try:
+    for b in b"SKXF\x01H" + bytes(40):
+        s.send(bytes([b]))
+        time.sleep(1)
+        if time.time() - t0 > 15:
+            break
+    print("never cut")
+except OSError as e:
+    print("cut after %.1f s" % (time.time() - t0))
+PY
+DRIBBLE=$!
+sleep 0.5
+printf 'real\n' >"$TMP/real.txt"
+t0=$(date +%s)
+run "$TMP/send.out" "$TMP/send.err" -- "$SOCKIT" send -w 20 "$TMP/real.txt" "127.0.0.1:$P"
+expect_rc 0 "a real sender behind a dribbling one"
+[ $(( $(date +%s) - t0 )) -le 8 ] || fail "the real sender waited $(( $(date +%s) - t0 )) s behind a dribbling header (-w 2)"
+wait "$DRIBBLE"
+expect_contains "$TMP/dribble.out" "cut after" "the dribbling sender is cut off"
+expect_contains "$TMP/recv.err" "did not finish a message within 2 s of its first byte" "the receiver says why"
+expect_eq "$(cat "$out/real.txt" 2>/dev/null)" "real" "the real sender's file"
+stop_server "$RECV"
+rm -f "$out/real.txt"
 
 # Without -k, garbage ends the receiver with exit 1 and one line.
 start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$out"
