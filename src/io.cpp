@@ -84,6 +84,12 @@ result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
 
 result<std::size_t> try_read(int, std::span<std::byte>) { return errc::not_supported; }
 
+result<std::size_t> write_once(int fd, std::span<const std::byte> data) {
+  int n = ::_write(fd, data.data(), static_cast<unsigned>(std::min<std::size_t>(data.size(), 1u << 30)));
+  if (n < 0) return std::error_code(errno, std::generic_category());
+  return static_cast<std::size_t>(n);
+}
+
 // A C runtime descriptor (stdout, stderr, a file): _write takes an unsigned int length, and says
 // why it failed in errno.
 transfer write_all(int fd, std::span<const std::byte> data) {
@@ -110,6 +116,12 @@ result<std::size_t> try_recv(const socket& s, std::span<std::byte> data) {
   auto n = detail::check_size([&] { return ::recv(s.native_handle(), data.data(), data.size(), MSG_DONTWAIT); });
   if (n && *n == 0 && !data.empty()) return zero_received(s);
   return n;
+}
+
+result<std::size_t> write_once(int fd, std::span<const std::byte> data) {
+  const ssize_t n = ::write(fd, data.data(), data.size());
+  if (n < 0) return std::error_code(errno, std::system_category());  // EINTR too: the caller's to see
+  return static_cast<std::size_t>(n);
 }
 
 result<std::size_t> try_read(int fd, std::span<std::byte> data) {

@@ -3,14 +3,15 @@
 
 #include <unistd.h>
 #ifndef _WIN32
-#include <sys/time.h>
+#include <pthread.h>
 
-#include <cerrno>
 #include <csignal>
+#include <ctime>
 #endif
 
 #include "cli.hpp"
 #include "sockit/error.hpp"
+#include "sockit/io.hpp"
 
 namespace sockit::cli {
 
@@ -32,36 +33,60 @@ std::error_code write_out(std::string_view data) {
 std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>&) { return write_out(data); }
 #else
 namespace {
-void on_tick_alarm(int) {}  // only there to interrupt a blocked write(2)
-}  // namespace
 
-std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>& keep_going) {
-  if (first_stdout_error) return first_stdout_error;
-  static const bool handled = [] {
+void on_tick_alarm(int) {}  // only there to interrupt a blocked write(2)
+
+// A timer of the calling thread's own (SIGEV_THREAD_ID: no other thread gets its SIGALRM), made on
+// first use, with SIGALRM unblocked in this thread (a parent may have blocked it, and masks are
+// inherited). Between writes it is disarmed; a stray tick only interrupts a wait, which retries.
+struct write_ticker {
+  timer_t id{};
+  bool ok = false;
+
+  write_ticker() {
     struct sigaction sa {};
     sa.sa_handler = on_tick_alarm;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;  // no SA_RESTART: the point is to interrupt
-    return ::sigaction(SIGALRM, &sa, nullptr) == 0;
-  }();
-  if (!handled) return write_out(data);
-  static constexpr itimerval tick{{0, 200000}, {0, 200000}};
-  static constexpr itimerval off{};
-  ::setitimer(ITIMER_REAL, &tick, nullptr);
+    if (::sigaction(SIGALRM, &sa, nullptr) != 0) return;
+    sigevent sev{};
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGALRM;
+    sev._sigev_un._tid = ::gettid();  // sigev_notify_thread_id, which glibc 2.36 does not name
+    if (::timer_create(CLOCK_MONOTONIC, &sev, &id) != 0) return;
+    sigset_t alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    ok = ::pthread_sigmask(SIG_UNBLOCK, &alarm, nullptr) == 0;
+  }
+  void arm(bool on) const noexcept {
+    static constexpr itimerspec tick{{0, 200'000'000}, {0, 200'000'000}};
+    static constexpr itimerspec off{};
+    ::timer_settime(id, 0, on ? &tick : &off, nullptr);
+  }
+};
+
+}  // namespace
+
+std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>& keep_going) {
+  if (first_stdout_error) return first_stdout_error;
+  thread_local const write_ticker ticker;
+  if (!ticker.ok) return write_out(data);
+  ticker.arm(true);
   std::error_code ec;
   while (!data.empty()) {
-    const ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
-    if (n < 0 && errno != EINTR) {
-      ec = first_stdout_error = std::error_code(errno, std::system_category());
+    auto n = write_once(STDOUT_FILENO, as_bytes(data));
+    if (!n && n.error() != std::errc::interrupted) {
+      ec = first_stdout_error = n.error();
       break;
     }
-    if (n > 0) data.remove_prefix(static_cast<std::size_t>(n));
-    if (!data.empty() && !keep_going(n > 0)) {
+    if (n) data.remove_prefix(*n);
+    if (!data.empty() && !keep_going(n && *n > 0)) {
       ec = std::make_error_code(std::errc::interrupted);
       break;
     }
   }
-  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ticker.arm(false);
   return ec;
 }
 #endif

@@ -18,8 +18,8 @@ namespace sockit::cli {
 std::error_code write_out(std::string_view data);
 
 // write_out for a stream that must not block for ever on a stdout nobody reads: while it writes, a
-// SIGALRM ticks every 0.2 s (a handler without SA_RESTART, as the stop handlers), so a blocked
-// write(2) returns; after each write that stopped short it asks keep_going(progressed), where
+// SIGALRM ticks every 0.2 s at the writing thread alone (a handler without SA_RESTART, as the stop
+// handlers), so a blocked write(2) returns; after each write that stopped short it asks keep_going(progressed), where
 // `progressed` says whether any bytes went out. false ends it with std::errc::interrupted, which
 // is not a stdout error (nothing is kept). Windows: write_out (keep_going is never asked).
 std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool progressed)>& keep_going);

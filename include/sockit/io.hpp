@@ -40,6 +40,10 @@ result<std::size_t> try_read(int fd, std::span<std::byte> data);
 // Writes all of data to any descriptor (stdout, a pipe) with write(2), looping over partial
 // writes; it waits only as the descriptor's own blocking mode makes it.
 transfer write_all(int fd, std::span<const std::byte> data);
+// One write(2) of what fd takes now (blocking as its mode makes it). Unlike write_all, a signal
+// that interrupts it before anything is written is not retried but reported,
+// std::errc::interrupted, for a caller that must look at what its handler recorded.
+result<std::size_t> write_once(int fd, std::span<const std::byte> data);
 
 // Waits until fd is readable / writable (or in error, which the next call will report); a
 // negative fd is std::errc::bad_file_descriptor at once.
