@@ -115,6 +115,7 @@ class hub {
   bool stdin_eof_ = false;
   bool stdin_finished_ = false;  // EOF seen and its last bytes sent: clients half-closed
   bool quit_waiting_ = false;    // -q: stdin has ended; its clock starts once every queue is empty
+  clock::time_point stdin_done_at_{};
   std::string pending_;         // -i: lines read, not yet sent
   clock::time_point next_line_ = clock::time_point::min();
   event_loop::timer_id line_timer_ = 0;
@@ -436,16 +437,20 @@ void hub<Conn>::stdin_done() {
     for (auto& c : all) c->shutdown_write();  // may close (the peer had closed too): handlers erase
   }
   quit_waiting_ = o_.quit_after_eof >= 0;
+  stdin_done_at_ = clock::now();
   start_quit_clock();
 }
 
-// -q counts from when stdin's bytes are sent: every client's queue handed to the kernel (a client
-// that stops taking them is dropped by --send-timeout), so a slow reader still gets the end of it.
+// -q counts from when stdin's bytes are sent: every client's queue handed to the kernel, so a
+// slow reader still gets the end of it; but not past --send-timeout after stdin's end, so a client
+// that takes nothing cannot hold the exit up.
 template <class Conn>
 void hub<Conn>::start_quit_clock() {
   if (!quit_waiting_) return;
-  for (const auto& [id, c] : clients_) {
-    if (!c.conn->closed() && c.conn->output_size() > 0) return;
+  if (clock::now() - stdin_done_at_ < to_ms(o_.stall_seconds)) {
+    for (const auto& [id, c] : clients_) {
+      if (!c.conn->closed() && c.conn->output_size() > 0) return;
+    }
   }
   quit_waiting_ = false;
   loop_.run_after(o_.quit_after_eof > 0 ? std::chrono::duration_cast<event_loop::duration>(to_ms(o_.quit_after_eof))

@@ -226,6 +226,19 @@ PY
 wait "$L"; RC=$?
 expect_rc 0 "listen -k -q 0 < 20 MB file"
 expect_eq "$(cat "$TMP/pyq")" "20000000 $(sha256sum <"$TMP/q.bin" | cut -d' ' -f1)" "listen -k -q 0: a slow client gets all of stdin"
+# ... but a client that takes nothing does not hold -q up past --send-timeout after stdin's end
+# (2 MB: what the kernel buffers do not take stays queued, under the 1 MiB that drops a client).
+head -c 2000000 "$TMP/q.bin" >"$TMP/q2.bin"
+bg sh -c "exec '$SOCKIT' listen -k -q 0.5 --send-timeout 1 127.0.0.1 0 <'$TMP/q2.bin' >/dev/null 2>'$TMP/errq2'"; L=$BG_PID
+listening_port P "$TMP/errq2" tcp
+bg timeout 20 python3 -c "
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(('127.0.0.1', int(sys.argv[1]))); time.sleep(15)" "$P"
+t0=$(date +%s)
+wait "$L"; RC=$?
+expect_rc 0 "listen -k -q 0.5 --send-timeout 1 with a client that never reads"
+[ $(( $(date +%s) - t0 )) -le 8 ] || fail "listen -k -q 0.5 --send-timeout 1 waited $(( $(date +%s) - t0 )) s for a client that never reads"
 
 # 10. Usage errors: one line, exit 2.
 for args in "--max-conns 0" "--max-conns -1" "--max-conns nan" "--max-conns 99999999999999999999" \
