@@ -19,6 +19,18 @@ interrupt() {
   shift
   bg "$SOCKIT" "$@" >"$TMP/out" 2>"$TMP/err"
   pid=$BG_PID
+  # Until bench has taken SIGINT over (blocked in the thread that waits for it), a signal meets
+  # what a script's background job inherits (SIGINT ignored): wait for that, up to 10 s, as a slow
+  # sanitized start on a busy machine can take a while.
+  local blk taken
+  for _ in $(seq 100); do
+    taken=0
+    for blk in $(awk '/^SigBlk:/ {print $2}' /proc/"$pid"/task/*/status 2>/dev/null); do
+      (( 16#$blk & 2 )) && taken=1
+    done
+    [ "$taken" = 1 ] && break
+    sleep 0.1
+  done
   sleep "$after"
   t0=$(date +%s%N)
   for s in "${sigs[@]}"; do kill -s "$s" "$pid"; done

@@ -30,6 +30,9 @@ for engine in iocp wsapoll select completion; do
   else
     args=(--engine "$engine") says="(engine $engine)"
   fi
+  # Emptied here, not by the child's redirect: the loop below could otherwise read the previous
+  # engine's line (its port, its engine) before the new server's shell truncates the file.
+  : >"$work/out"
   "$here/wine.sh" "$exe" "${args[@]}" >"$work/out" 2>&1 &
   server=$!
   port=
