@@ -132,6 +132,7 @@ echo "data segments for 100 one-byte writes: --nodelay ${nodelay:-0}, Nagle ${na
 # json_listening N CMD...: runs sockit --json CMD until N listening events are out, into j.out.
 json_listening() {
     local n=$1; shift
+    : >"$TMP/j.out"  # emptied first: the previous command's events must not pass for this one's
     bg sh -c "exec timeout 20 '$SOCKIT' --json $* >'$TMP/j.out' 2>/dev/null"; local J=$BG_PID
     for _ in $(seq 100); do [ "$(grep -c '"event":"listening"' "$TMP/j.out")" -ge "$n" ] && break; sleep 0.1; done
     kill -INT "$J" 2>/dev/null; wait "$J" 2>/dev/null
