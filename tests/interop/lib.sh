@@ -189,8 +189,44 @@ make_lan() {
   done
 }
 
-# wait_nonempty FILE: waits up to 5 s for FILE to have something in it (then the caller checks it).
-wait_nonempty() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 0; }
+# wait_nonempty FILE: waits up to 10 s for FILE to have something in it (then the caller checks it).
+wait_nonempty() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 0; }
+# wait_match FILE ERE [SECS]: waits up to SECS (default 10) until a line of FILE matches ERE;
+# returns 1 if none did (the caller's own check then says what is missing).
+wait_match() {
+  local n=$(( ${3:-10} * 10 ))
+  for _ in $(seq "$n"); do grep -Eq -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+# wait_accepted PORT [N]: waits up to 10 s until N (default 1) TCP connections to local PORT have
+# been accepted: established there, less those still queued on its listeners (their Recv-Q), which
+# a server stopped then would never count or serve. Returns 1 if not.
+wait_accepted() {
+  local port=$1 n=${2:-1} est queued
+  for _ in $(seq 100); do
+    est=$(ss -tnH state established "sport = :$port" 2>/dev/null | wc -l)
+    queued=$(ss -tlnH "sport = :$port" 2>/dev/null | awk '{ q += $2 } END { print q + 0 }')
+    [ $((est - queued)) -ge "$n" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# wait_signal_taken PID [SIGNUM]: waits up to 10 s until PID has taken signal SIGNUM (default 2,
+# SIGINT) over: a handler of its own, or the signal blocked in one of its threads (signalfd, or
+# sigwait). A script's background job starts with SIGINT ignored: a SIGINT sent before is lost.
+wait_signal_taken() {
+  local pid=$1 bit=$(( 1 << (${2:-2} - 1) )) m shell
+  shell=$(readlink /proc/$$/exe)
+  for _ in $(seq 100); do
+    # Still this shell's fork, before its exec: what it shows is the shell's, not the program's.
+    [ "$(readlink /proc/"$pid"/exe 2>/dev/null)" = "$shell" ] && { sleep 0.1; continue; }
+    for m in $(awk '/^Sig(Cgt|Blk):/ {print $2}' /proc/"$pid"/task/*/status 2>/dev/null); do
+      (( 16#$m & bit )) && return 0
+    done
+    sleep 0.1
+  done
+  return 1
+}
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }

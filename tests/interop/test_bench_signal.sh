@@ -70,6 +70,7 @@ expect_contains "$TMP/err" "interrupted before anything was measured" "interrupt
 # (both took 7-10 s, and blamed the server: "nothing measured").
 bg "$SOCKIT" echo --udp --port "$P"
 UDP_ECHO=$BG_PID
+wait_listen "$P" udp
 for proto in "--engine epoll" "-u"; do
   # shellcheck disable=SC2086
   interrupt 1.5 INT -- bench "127.0.0.1:$P" $proto -c 1024 -d 4096 -t 30 --warmup 0

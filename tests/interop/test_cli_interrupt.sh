@@ -48,7 +48,7 @@ for sig in INT TERM; do
   wait_nonempty "$TMP/out"
   kill -0 "$C" 2>/dev/null || fail "connect ended before SIG$sig (its stdin is still open)"
   kill -"$sig" "$C"
-  stop_within "$C" 3
+  stop_within "$C" 10
   expect_rc 0 "connect after one SIG$sig"
   expect_eq "$(cat "$TMP/out")" "hello" "connect's output before SIG$sig"
   [ -s "$TMP/err" ] && fail "connect wrote to stderr on SIG$sig: $(head -c 300 "$TMP/err")"
@@ -79,12 +79,12 @@ PY
 stuck_connect
 sleep 0.2
 kill -INT "$C"
-stop_within "$C" 3
+stop_within "$C" 10
 expect_rc 0 "connect blocked on a full stdout, after one SIGINT"
 expect_contains "$TMP/err" "interrupted: closing the connection" "connect blocked on a full stdout, after one SIGINT"
 exec 4>&-
 stuck_connect -w 1
-stop_within "$C" 5
+stop_within "$C" 10
 expect_rc 0 "connect -w 1 blocked on a full stdout"
 expect_contains "$TMP/err" "idle for 1 s (stdout took nothing)" "connect -w 1 blocked on a full stdout"
 exec 4>&-
@@ -96,7 +96,7 @@ bg_in "$SOCKIT" listen "$P" >"$TMP/out" 2>"$TMP/err"
 L=$BG_PID
 wait_listen "$P" tcp
 kill -INT "$L"
-stop_within "$L" 3
+stop_within "$L" 10
 expect_rc 0 "listen with no peer after SIGINT"
 for k in "" -k; do
   P=$(free_port tcp)
@@ -120,7 +120,7 @@ except OSError:
   wait_nonempty "$TMP/out"
   kill -0 "$L" 2>/dev/null || fail "listen $k ended before SIGTERM (its stdin is still open)"
   kill -TERM "$L"
-  stop_within "$L" 3
+  stop_within "$L" 10
   expect_rc 0 "listen $k with a peer after SIGTERM"
   expect_eq "$(cat "$TMP/out")" "hi" "listen $k output before SIGTERM"
   wait "$CL" 2>/dev/null

@@ -11,6 +11,8 @@ for eng in $(engines); do
   bg "$SOCKIT" echo --port 0 --engine "$eng" >"$TMP/out" 2>"$TMP/err"
   SERVER=$BG_PID
   listening_port P "$TMP/err" tcp echo; listening_port U "$TMP/err" udp echo
+  # The table goes to stdout after the stderr listening lines: wait for it too.
+  wait_match "$TMP/out" "^echo +udp +127\.0\.0\.1:$U$" || true
   grep -Eq "^echo +tcp +127\.0\.0\.1:$P$" "$TMP/out" || fail "$eng: no tcp line in the table: $(cat "$TMP/out")"
   grep -Eq "^echo +udp +127\.0\.0\.1:$U$" "$TMP/out" || fail "$eng: no udp line in the table: $(cat "$TMP/out")"
 

@@ -55,7 +55,7 @@ kill -0 "$L" 2>/dev/null || fail "listen -k exited after its peers"
 
 # 6. Port 0: the kernel picks; "listening on 127.0.0.1:N (tcp)" on stderr tells which.
 bg sh -c "exec timeout 20 '$SOCKIT' listen 0 >'$TMP/got6' 2>'$TMP/err6' </dev/null"
-for _ in $(seq 50); do grep -q 'listening on' "$TMP/err6" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q 'listening on' "$TMP/err6" 2>/dev/null && break; sleep 0.1; done
 N=$(sed -n 's/^sockit: listening on 127\.0\.0\.1:\([0-9]*\) (tcp)$/\1/p' "$TMP/err6")
 if [ -z "$N" ]; then fail "no 'listening on' line for port 0: $(cat "$TMP/err6")"; else
   printf 'zero' | timeout 10 nc -N 127.0.0.1 "$N" >/dev/null

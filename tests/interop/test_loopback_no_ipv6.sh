@@ -13,7 +13,7 @@ ip link set lo up || { echo "cannot bring lo up"; exit 1; }
 echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6 || { echo "cannot disable IPv6 on lo"; exit 1; }
 port() {  # ERRFILE PROTO [SERVICE]: the port of the first 127.0.0.1 listening line
   local p=
-  for _ in $(seq 50); do
+  for _ in $(seq 100); do
     p=$(sed -n -E "s/^sockit: listening on 127\.0\.0\.1:([0-9]+) \($2\)${3:+ $3}$/\1/p" "$1" | head -1)
     [ -n "$p" ] && break; sleep 0.1
   done

@@ -61,6 +61,9 @@ finished "$SA" "send after Ctrl+C" 0
 expect_match "$TMP/send.err" "^sockit: sent [1-9][0-9]? of 1000 datagrams to $G:5303\$" "send's line after Ctrl+C"
 
 # A reader that goes away (| head -1): recv stops at its next write, quietly, and leaves the group.
+# Its stderr is opened by the background subshell, maybe after listening_port looked: gone first,
+# or the last receiver's listening line would pass for this one's and the datagrams go unheard.
+rm -f "$TMP/RB.err"
 ( ip netns exec "$LAN_B" timeout 10 "$SOCKIT" mcast recv --count 5 --timeout 5 "$G:5305" 2>"$TMP/RB.err" | head -n 1 >"$TMP/RB.out"
   echo "${PIPESTATUS[0]}" >"$TMP/RB.rc" ) &
 PIPE=$!

@@ -43,7 +43,7 @@ expect_lines "$TMP/RA.out" 0 "--no-loop looped back on A"
 
 # 4. Source-specific: only A's datagram, though C sends first.
 S=232.77.9.11
-mrecv "$LAN_B" RB --ssm-source 10.77.9.1 --count 2 --timeout 3 "$S:5003"
+mrecv "$LAN_B" RB --ssm-source 10.77.9.1 --count 2 --timeout 6 "$S:5003"
 msend "$LAN_C" "$S:5003" from-c
 msend "$LAN_A" "$S:5003" from-a
 finished "$RB" "SSM receiver (2 wanted, 1 allowed)" 1
@@ -52,8 +52,8 @@ expect_match "$TMP/RB.out" '^10\.77\.9\.1:[0-9]+ \([0-9]+ bytes\): from-a$' "SSM
 
 # 5. Two groups on one port, one receiver each on B: neither hears the other's.
 G2=239.77.9.12
-mrecv "$LAN_B" R1 --count 2 --timeout 3 "$G:5004"
-mrecv "$LAN_B" R2 --count 2 --timeout 3 "$G2:5004"
+mrecv "$LAN_B" R1 --count 2 --timeout 6 "$G:5004"
+mrecv "$LAN_B" R2 --count 2 --timeout 6 "$G2:5004"
 msend "$LAN_A" "$G2:5004" second
 msend "$LAN_A" "$G:5004" first
 finished "$R1" "receiver of the first group" 1

@@ -53,7 +53,7 @@ expect_match "$TMP/RA.out" 'hops0$' "hop limit 0 looped back on A"
 expect_lines "$TMP/RB.out" 0 "hop limit 0 reached B"
 
 # 4. Source-specific (ff3e::/32): only A's datagram, though C sends first.
-mrecv "$LAN_B" RB --ssm-source fd77:9::1 --count 2 --timeout 3 "[ff3e::77:9:12]:6030"
+mrecv "$LAN_B" RB --ssm-source fd77:9::1 --count 2 --timeout 6 "[ff3e::77:9:12]:6030"
 msend "$LAN_C" "[ff3e::77:9:12]:6030" from-c
 msend "$LAN_A" "[ff3e::77:9:12]:6030" from-a
 finished "$RB" "IPv6 SSM receiver (2 wanted, 1 allowed)" 1

@@ -27,7 +27,7 @@ open(out, "w").write("\n".join(got) + "\n")
 time.sleep(0.5)
 EOF
     _PIDS+=("$!"); REC=$!
-    for _ in $(seq 50); do [ -s "$1.port" ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ -s "$1.port" ] && break; sleep 0.1; done
 }
 
 # 1. -C -i 0.3: three lines, CRLF each (b's CR kept single), about 0.3 s apart.

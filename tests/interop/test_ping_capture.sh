@@ -14,7 +14,12 @@ grep -q "Capturing on" "$TMP/tshark.err" || skip "tshark cannot capture on lo he
 sleep 0.3
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" ping -c 3 -i 0.25 127.0.0.1
 expect_rc 0 "ping inside the namespace"
-sleep 0.3
+# Until the six packets are in the file (dumpcap writes each as it comes; a fixed pause could stop
+# it with the last ones still unwritten on a loaded machine), up to 10 s.
+for _ in $(seq 20); do
+  [ "$(tshark -r "$TMP/cap.pcapng" -Y icmp 2>/dev/null | wc -l)" -ge 6 ] && break
+  sleep 0.5
+done
 kill -INT "$TSHARK"; wait "$TSHARK" 2>/dev/null
 tshark -r "$TMP/cap.pcapng" -T fields -e icmp.type -e icmp.checksum.status -e icmp.ident -e icmp.seq -e data.data \
   2>/dev/null >"$TMP/fields"

@@ -62,9 +62,13 @@ if command -v jq >/dev/null; then jq -e . "$TMP/out" >/dev/null || fail "--json:
 # SIGQUIT: the running line on stderr, pinging goes on; SIGINT: the statistics, exit 0.
 bg "$SOCKIT" ping -i 0.2 127.0.0.1 >"$TMP/int.out" 2>"$TMP/int.err"
 P=$BG_PID
-sleep 0.7
+# A background job starts with SIGINT and SIGQUIT ignored until ping takes them over (before its
+# first request), and the Ctrl+C counts need two replies: wait for the second reply line, not a
+# fixed pause. Then SIGINT only once the status line is out: both pending at once, the lower
+# number (SIGINT) is read first and the status line never comes.
+wait_match "$TMP/int.out" 'icmp_seq=2 ' || fail "Ctrl+C: no second reply within 10 s: $(cat "$TMP/int.out")"
 kill -QUIT "$P"
-sleep 0.3
+wait_match "$TMP/int.err" ' packets, [0-9]+% loss' || fail "SIGQUIT: no status line within 10 s: $(cat "$TMP/int.err")"
 kill -INT "$P"
 for _ in $(seq 50); do kill -0 "$P" 2>/dev/null || break; sleep 0.1; done
 wait "$P"; RC=$?

@@ -15,6 +15,9 @@ NOBODY=(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 check_dropped() {
   local bin=$1 what=$2 pid st
+  # Emptied first: the background command opens it later, and the last call's "bytes from" would
+  # end the wait below before this ping has dropped anything.
+  : >"$TMP/out"
   "${NOBODY[@]}" "$bin" ping -c 4 -i 0.3 127.0.0.1 >"$TMP/out" 2>"$TMP/err" &
   pid=$!
   _PIDS+=("$pid")

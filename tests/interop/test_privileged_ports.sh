@@ -46,7 +46,7 @@ else
   ss -tlnH 'sport = :7' | grep -q . && skip "CI cannot have: port 7 is taken on this machine and the sysctl lets anyone bind it"
   bg "${BIN[@]}" listen 7 </dev/null >/dev/null 2>"$TMP/err"
   wait_listen 7
-  kill "$BG_PID"
+  kill "$BG_PID"; wait "$BG_PID" 2>/dev/null  # gone, port 7 free again, before serve binds it
   run "$TMP/out" "$TMP/err" -- timeout 2 "${BIN[@]}" serve --standard-ports --services echo --tcp
   [ "$RC" -eq 124 ] || fail "serve --standard-ports with ip_unprivileged_port_start=$start: exit $RC ($(cat "$TMP/err"))"
 fi

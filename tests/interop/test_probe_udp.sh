@@ -44,7 +44,7 @@ expect_match "$TMP/out" "^127\.0\.0\.1 port $NETUNR/udp filtered \(Network is un
 [ "$elapsed" -ge 900 ] && [ "$elapsed" -lt 3000 ] || fail "probe -u -w 1 took ${elapsed} ms"
 [ -s "$TMP/err" ] && fail "probe -u wrote to stderr: $(cat "$TMP/err")"
 # The silent listener got the first datagram and one retransmission, both empty.
-for _ in $(seq 20); do [ "$(wc -l <"$TMP/silent.out")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(wc -l <"$TMP/silent.out")" -ge 2 ] && break; sleep 0.1; done
 expect_lines "$TMP/silent.out" 2 "datagrams at the silent port (one retry)"
 expect_contains "$TMP/silent.out" '"size":0' "the probe datagram is empty"
 
@@ -53,7 +53,7 @@ expect_contains "$TMP/silent.out" '"size":0' "the probe datagram is empty"
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" probe -u --retries 3 -w 0.8 127.0.0.1 "$SILENT"
 expect_rc 0 "probe -u --retries 3 (open|filtered counts, as nc -zu)"
 expect_contains "$TMP/out" "4 datagrams" "--retries 3 text"
-for _ in $(seq 20); do [ "$(wc -l <"$TMP/silent.out")" -ge 4 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(wc -l <"$TMP/silent.out")" -ge 4 ] && break; sleep 0.1; done
 expect_lines "$TMP/silent.out" 4 "datagrams at the silent port (three retries)"
 
 # --open: open and open|filtered only, as nmap --open.

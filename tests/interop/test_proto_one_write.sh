@@ -18,7 +18,11 @@ for cmd in "ping" "echo abc" "echo $big" "time" "raw 99" "quit"; do
   # One connection per command, one request in flight: nothing can coalesce two answers.
   timeout 10 "$SOCKIT" proto call "127.0.0.1:$P" $cmd >/dev/null 2>&1
 done
-sleep 0.5
+# Until the six responses are in the file (dumpcap writes each as it comes), up to 10 s.
+for _ in $(seq 20); do
+  [ "$(tshark -r "$TMP/cap.pcapng" -Y "tcp.srcport == $P && tcp.len > 0" 2>/dev/null | wc -l)" -ge 6 ] && break
+  sleep 0.5
+done
 kill -INT "$TSHARK"; wait "$TSHARK" 2>/dev/null
 tshark -r "$TMP/cap.pcapng" -Y "tcp.srcport == $P && tcp.len > 0" -T fields -e tcp.len >"$TMP/lens" 2>/dev/null
 # ping 8+4, echo abc 8+9, echo 3000 8+3006, time 8+25 (ISO 8601 with offset), raw 99 8+15, quit 8+7

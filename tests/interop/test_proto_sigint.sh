@@ -13,10 +13,14 @@ interrupt() {
   bg "$SOCKIT" proto call "$addr" ping -c 1000 -i 0.1 >"$out" 2>"$err"
   local pid=$BG_PID i=0
   # Let it run until two answers are printed (bounded: 10 s, for a slow sanitizer build on a busy
-  # machine); a silent server prints none, so that case waits 0.6 s.
+  # machine); a silent server prints none, so that case waits for the handler, then 0.6 s.
   if [ "${4:-}" = answered ]; then
     while [ "$(grep -c '^OK PONG' "$out" 2>/dev/null)" -lt 2 ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
   else
+    # Nothing is printed before an answer: wait until the client has taken SIGINT over (a
+    # background job starts with it ignored, and a slow start would lose the signal), then a little
+    # more so some requests go out.
+    wait_signal_taken "$pid" || fail "the client never took SIGINT over"
     sleep 0.6
   fi
   kill -INT "$pid"

@@ -73,6 +73,7 @@ RELAY=$BG_PID
 listening_port R "$TMP/refused.err" tcp
 got=$(timeout 10 python3 "$PROBE" tcp-expect-reset "$R" | jq -r .outcome)
 expect_eq "$got" "reset" "a client relayed to a closed port"
+wait_match "$TMP/refused.err" "client reset" || true  # logged as the connection ends, maybe after the reset
 n=$(grep -c "connect 127.0.0.1:$CLOSED: Connection refused (ECONNREFUSED); client reset" "$TMP/refused.err")
 expect_eq "$n" "1" "one warning line for the refused target"
 stop_server "$RELAY"
@@ -95,6 +96,7 @@ NFT
   got=$(timeout 10 ip netns exec "$NS" python3 "$PROBE" tcp-expect-reset "$R" | jq -r .outcome)
   t1=$(date +%s.%N)
   expect_eq "$got" "reset" "a target that never answers: the client is reset"
+  wait_match "$TMP/silent.err" "client reset" || true  # logged as the connection ends, maybe after the reset
   awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.45 && b - a < 5) }' || fail "a target that never answers: reset after $(echo "$t1 - $t0" | bc) s, not --connect-timeout 0.5"
   expect_contains "$TMP/silent.err" "connect 127.0.0.1:9: Connection timed out (ETIMEDOUT); client reset" "a target that never answers: the warning"
   stop_server "$RELAY"
@@ -183,6 +185,8 @@ RELAY=$BG_PID
 listening_port R "$TMP/int.err" tcp
 mkfifo "$TMP/never"; exec 3<>"$TMP/never"
 bg socat -u "OPEN:$TMP/never" "TCP:127.0.0.1:$R"   # connects, never reads
+# Something is held only once the relay has the client (then 1 s of chargen at 10 kB/s out).
+wait_accepted "$R" 1 || fail "the relay did not accept the client that never reads"
 sleep 1
 kill -INT "$RELAY"; sleep 0.5
 kill -0 "$RELAY" 2>/dev/null || fail "the first Ctrl+C did not wait for the held bytes (drain)"

@@ -4,11 +4,11 @@
 . "$SOCKIT_TEST_LIB"
 need nc socat jq
 
-stop_and_wait() {  # PID SIGNAL: sends it, waits up to 3 s, sets RC
+stop_and_wait() {  # PID SIGNAL: sends it, waits up to 10 s, sets RC
   local start=$SECONDS
   kill -"$2" "$1"
-  for _ in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$1" 2>/dev/null; then fail "serve still running 3 s after SIG$2"; kill -9 "$1"; fi
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then fail "serve still running 10 s after SIG$2"; kill -9 "$1"; fi
   wait "$1"; RC=$?
 }
 
@@ -23,7 +23,8 @@ printf '12345678' | timeout 5 socat -t 1 - "UDP:127.0.0.1:$DU" >/dev/null
 # A client left connected (idle) must not hold the shutdown up.
 mkfifo "$TMP/idle"; exec 3<>"$TMP/idle"
 bg nc 127.0.0.1 "$E" <"$TMP/idle" >/dev/null 2>&1
-sleep 0.3
+# Counted only once serve has accepted it (not a fixed pause: a slow nc was still in the backlog).
+wait_accepted "$E" 1 || fail "serve did not accept the idle client"
 stop_and_wait "$SERVE" INT
 expect_rc 0 "serve after SIGINT"
 row() { awk -v s="$1" -v p="$2" 'NF == 8 && $1 == s && $2 == p' "$TMP/out"; }
@@ -61,12 +62,14 @@ SERVE=$BG_PID
 listening_port C "$TMP/err2" tcp chargen
 bg python3 -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(20)' "$C"
 HOLD=$BG_PID
+# The drain is busy only once the client is accepted and chargen's output queued for it.
+wait_accepted "$C" 1 || fail "serve did not accept the client that never reads"
 sleep 0.5
 kill -INT "$SERVE"; sleep 1
 if kill -0 "$SERVE" 2>/dev/null; then
   kill -INT "$SERVE"
-  for _ in $(seq 30); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVE" 2>/dev/null; then fail "serve still running 3 s after a second SIGINT"; kill -9 "$SERVE"; fi
+  for _ in $(seq 100); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SERVE" 2>/dev/null; then fail "serve still running 10 s after a second SIGINT"; kill -9 "$SERVE"; fi
   wait "$SERVE"; RC=$?
   expect_rc 130 "serve after a second SIGINT during the drain"
 else

@@ -172,6 +172,8 @@ while True:
 print(got)
 PY
 READER=$!; _PIDS+=("$READER")
+# Accepted first (a slow python start was still connecting when SIGTERM closed the listener).
+wait_accepted "$C" 1 || fail "chargen did not accept the reader"
 sleep 1
 start=$(date +%s.%N)
 kill -TERM "$SERVER"; sleep 0.2; touch "$TMP/go"

@@ -14,6 +14,7 @@ make_netns
 bg ip netns exec "$NS" "$SOCKIT" -v listen 127.0.0.1 http-alt >"$TMP/listen.out" 2>"$TMP/listen.err"
 LISTEN=$BG_PID
 wait_listen 8080 tcp "$NS"
+wait_match "$TMP/listen.err" "listening on 127\.0\.0\.1:8080" || true  # printed just after listen(2)
 expect_contains "$TMP/listen.err" "listening on 127.0.0.1:8080" "listen prints the number"
 # --source-port by name too: telnet is 23/tcp, seen by the listener as the peer's port.
 run "$TMP/out" "$TMP/err" -- ip netns exec "$NS" "$SOCKIT" connect -w 5 --source-port telnet 127.0.0.1 http-alt <<<"by name"

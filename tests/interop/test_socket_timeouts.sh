@@ -120,7 +120,11 @@ for _ in range(100): os.write(1, b"x"); time.sleep(0.003)'; }
 trickle | timeout 20 "$SOCKIT" connect --nodelay 127.0.0.1 "$P" >/dev/null 2>"$TMP/nd.err" || fail "connect --nodelay: $(cat "$TMP/nd.err")"
 trickle | timeout 20 "$SOCKIT" connect 127.0.0.1 "$P" >/dev/null 2>"$TMP/ng.err" || fail "connect (Nagle): $(cat "$TMP/ng.err")"
 wait "$SLOW" 2>/dev/null
-sleep 0.3
+# Until both connections' ends (two FINs each) are in the file, up to 10 s, not a fixed pause.
+for _ in $(seq 20); do
+  [ "$(tshark -r "$TMP/nagle.pcapng" -Y "tcp.flags.fin == 1" 2>/dev/null | wc -l)" -ge 4 ] && break
+  sleep 0.5
+done
 kill -INT "$TSHARK"; wait "$TSHARK" 2>/dev/null
 tshark -r "$TMP/nagle.pcapng" -Y "tcp.dstport == $P && tcp.len > 0" -T fields -e tcp.stream 2>/dev/null | sort -n | uniq -c >"$TMP/segs"
 nodelay=$(awk '$2 == 0 { print $1 }' "$TMP/segs"); nagle=$(awk '$2 == 1 { print $1 }' "$TMP/segs")

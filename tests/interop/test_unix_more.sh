@@ -15,9 +15,17 @@ need nc socat cmp head timeout stat python3
 
 head -c 256K /dev/urandom >"$TMP/data"
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
-wait_file() { for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done; fail "no socket file $1 after 5 s"; }
+# wait_file PATH: up to 10 s for a socket file to appear and, for a stream socket, to listen: bind
+# makes the file, and a connect between it and listen(2) is refused.
+wait_file() {
+  for _ in $(seq 100); do
+    [ -S "$1" ] && ss -xanH 2>/dev/null | awk -v p="$1" '$5 == p && ($2 == "LISTEN" || $1 == "u_dgr") { f = 1 } END { exit !f }' && return 0
+    sleep 0.1
+  done
+  fail "no listening socket file $1 after 10 s"
+}
 wait_gone() { for _ in $(seq 50); do [ -e "$1" ] || return 0; sleep 0.1; done; return 1; }
-wait_line() { for _ in $(seq 50); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_line() { for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 ABS="sockit-test-$$-$RANDOM"
 
 # 1. echo unix:/path: nc -U and socat UNIX-CONNECT get their bytes back; -v credentials; --json
@@ -25,6 +33,8 @@ ABS="sockit-test-$$-$RANDOM"
 S=$TMP/e1
 bg sh -c "exec '$SOCKIT' --json -v echo --mode 600 'unix:$S' >'$TMP/e1.out' 2>'$TMP/e1.err'"; E=$BG_PID
 wait_file "$S"
+wait_line "$TMP/e1.err" "listening on unix:" || true  # printed after the bind that made the file
+wait_line "$TMP/e1.out" '"event":"listening"' || true
 expect_contains "$TMP/e1.err" "listening on unix:$S (unix stream) echo" "echo listening line"
 expect_contains "$TMP/e1.out" "\"event\":\"listening\",\"service\":\"echo\",\"proto\":\"unix stream\",\"address\":\"unix:$S\"" "echo --json listening event"
 expect_eq "$(stat -c %a "$S")" "600" "echo --mode 600"

@@ -11,10 +11,26 @@ need nc socat cmp head timeout stat python3
 head -c 1M /dev/urandom >"$TMP/data"
 head -c 1M /dev/urandom >"$TMP/data2"
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
-# wait_file PATH: up to 5 s for a socket file to appear.
-wait_file() { for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.1; done; fail "no socket file $1 after 5 s"; }
+# wait_file PATH: up to 10 s for a socket file to appear and, for a stream socket, to listen: bind
+# makes the file, and a connect between it and listen(2) is refused.
+wait_file() {
+  for _ in $(seq 100); do
+    [ -S "$1" ] && ss -xanH 2>/dev/null | awk -v p="$1" '$5 == p && ($2 == "LISTEN" || $1 == "u_dgr") { f = 1 } END { exit !f }' && return 0
+    sleep 0.1
+  done
+  fail "no listening socket file $1 after 10 s"
+}
 wait_gone() { for _ in $(seq 50); do [ -e "$1" ] || return 0; sleep 0.1; done; return 1; }
-wait_line() { for _ in $(seq 50); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_line() { for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# wait_unix_accepted PATH N: up to 10 s until the server on PATH has accepted N clients (an
+# established socket named PATH; one still in the backlog has none yet).
+wait_unix_accepted() {
+  for _ in $(seq 100); do
+    [ "$(ss -xanH 2>/dev/null | awk -v p="$1" '$5 == p && $2 == "ESTAB"' | wc -l)" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 # 1. nc -U -> sockit listen, 1 MiB; the file is ours and is removed when listen exits.
 S=$TMP/s1
@@ -93,7 +109,8 @@ wait_file "$S"
 bg bash -c "exec timeout 5 nc -N -U '$S' < <(printf 'first\n'; sleep 3) >/dev/null"
 for _ in $(seq 50); do [ "$(wc -l <"$TMP/got5c")" -ge 1 ] && break; sleep 0.1; done
 printf 'second\n' | timeout 3 nc -N -U "$S" >/dev/null 2>&1
-sleep 0.3
+wait_line "$TMP/l5c.err" "refused a Unix client" || true  # may be logged after the close nc saw
+sleep 0.3  # (and the refused line, were it printed, would be there by now)
 expect_eq "$(cat "$TMP/got5c")" first "listen -k --max-conns 1 on a Unix socket: only the first client"
 expect_match "$TMP/l5c.err" "refused a Unix client: 1 connection already \(--max-conns 1\)" "--max-conns on a Unix socket: the line"
 kill -TERM "$L"; wait "$L"; RC=$?
@@ -102,7 +119,8 @@ S=$TMP/b5c
 bg sh -c "exec '$SOCKIT' listen --broker 'unix:$S' >/dev/null </dev/null 2>'$TMP/b5c.err'"; L=$BG_PID
 wait_file "$S"
 bg bash -c "exec timeout 5 nc -U '$S' < <(sleep 2) >'$TMP/b5c.got'"; BB=$BG_PID
-sleep 0.5
+# The broker relays only to the clients it has: wait for its accept (a slow nc missed the line).
+wait_unix_accepted "$S" 1 || fail "listen --broker did not accept the first Unix client"
 (sleep 0.5; printf 'to-all\n'; sleep 1) | timeout 5 nc -N -U "$S" >/dev/null
 wait "$BB"
 expect_eq "$(cat "$TMP/b5c.got")" to-all "listen --broker on a Unix socket: one client's line reached the other"
@@ -133,6 +151,7 @@ expect_eq "$(cat "$TMP/got6b")" "to socat" "socat ABSTRACT-LISTEN output"
 S=$TMP/d7
 bg bash -c "exec '$SOCKIT' -v listen --unix-dgram 'unix:$S' >'$TMP/got7' 2>'$TMP/l7.err' < <(printf 'pong\n'; sleep 3)"; L=$BG_PID
 wait_file "$S"
+wait_line "$TMP/l7.err" "(unix dgram)" || true  # printed after the bind that made the file
 expect_contains "$TMP/l7.err" "(unix dgram)" "dgram listening line"
 (printf 'ping\n'; sleep 1.5) | timeout 3 nc -uU "$S" >"$TMP/got7nc" 2>/dev/null
 wait_line "$TMP/got7" ping || true
