@@ -35,6 +35,7 @@ std::size_t fixed_size(char type) noexcept {
     case 'A': return 8 + 16;
     case 'E': return 1 + 2;
     case 'Z': return 8;
+    case 'T': return 16;
     default: return 0;
   }
 }
@@ -111,6 +112,9 @@ std::vector<std::byte> encode(const message& m) {
   } else if (auto* z = std::get_if<end>(&m)) {
     put_prefix(out, 'Z');
     put_be(out, z->files, 8);
+  } else if (auto* t = std::get_if<trailer>(&m)) {
+    put_prefix(out, 'T');
+    put_hash(out, t->hash);
   }
   return out;
 }
@@ -131,7 +135,7 @@ result<std::size_t> needed(std::span<const std::byte> in) {
   const std::byte* f = in.data() + prefix_size;
   std::size_t var = 0;
   if (type == 'H') {
-    if ((std::to_integer<std::uint8_t>(f[0]) & ~flag_resume) != 0) return errc::bad_flags;
+    if ((std::to_integer<std::uint8_t>(f[0]) & ~known_flags) != 0) return errc::bad_flags;
     var = get_be(f + 1 + 4 + 8 + 16, 2);
     if (var == 0 || var > max_name_bytes) return errc::name_too_long;
   } else if (type == 'E') {
@@ -169,6 +173,7 @@ result<message> parse(std::span<const std::byte> in) {
       return message{std::move(e)};
     }
     case 'Z': return message{end{get_be(f, 8)}};
+    case 'T': return message{trailer{get_hash(f)}};
     default: return errc::bad_type;  // not reached: needed() checked the type
   }
 }

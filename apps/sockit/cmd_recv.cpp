@@ -289,11 +289,35 @@ class receiver {
     sink_.reset(offset);
     progress_.begin(hdr.name, hdr.size, offset);
     if (int code = receive_body(shown, hdr.size, h); code != exit_ok) return code;
+    hash128 want = hdr.hash;
+    if (hdr.hash_after()) {
+      auto m = ch_.receive();
+      if (!m) {
+        if (m.error() == errc::end_of_stream || m.error() == std::errc::connection_aborted) {
+          return refuse(wire::error_code_class::aborted,
+                        fmt::format("{}: transfer truncated: {} closed the connection before the file's hash", shown, peer_),
+                        a_.resume);
+        }
+        return link_failure("receive the hash of " + shown, m.error());
+      }
+      auto* t = std::get_if<wire::trailer>(&*m);
+      if (!t) {
+        if (auto* e = std::get_if<wire::error_message>(&*m)) {
+          progress_.finish();
+          if (a_.resume) dir_.close_part();
+          else (void)dir_.discard();
+          part_open_ = false;
+          return fail_message(peer_error_line("sender", *e));
+        }
+        return protocol_error("expected the hash of " + shown + " after its body");
+      }
+      want = t->hash;
+    }
     hash128 got = h.digest();
-    if (got != hdr.hash) {
+    if (got != want) {
       return refuse(wire::error_code_class::integrity,
                     fmt::format("{}: content hash mismatch (received {}, sender says {}): changed in transit, not stored",
-                                shown, got.hex(), hdr.hash.hex()));
+                                shown, got.hex(), want.hex()));
     }
     std::uint32_t mode = hdr.mode & 0777 & ~umask_;
     if (auto ec = dir_.commit(mode, a_.force)) {

@@ -1,10 +1,11 @@
 // sockit send FILE... HOST:PORT: files to a `sockit recv`, each as a small header (name, size,
-// mode, XXH3-128) corked together with the start of its body, the body by sendfile(2); exits 0
-// only once the receiver has acknowledged every file as stored, checked and synced. --raw sends
-// the bytes alone (to nc -l). Protocol: sockit/transfer_wire.hpp, docs/commands/send.md.
+// mode) corked together with the start of its body, the body by sendfile(2), then its XXH3-128
+// (hashed meanwhile on a second thread); exits 0 only once the receiver has acknowledged every
+// file as stored, checked and synced. --raw sends the bytes alone (to nc -l). Protocol: sockit/transfer_wire.hpp, docs/commands/send.md.
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "args.hpp"
+#include "background_hash.hpp"
 #include "socket_flags.hpp"
 #include "commands.hpp"
 #include "json.hpp"
@@ -190,14 +192,23 @@ class sender {
   }
 
   int send_one(source& f, file_outcome& out) {
-    xxh3_128 h;
-    if (auto ec = hash_file_range(f.fd, 0, f.size, h)) return fail("read " + f.path, ec);
-    out.hash = h.digest();
+    // Without --resume the hash follows the body (flag_hash_after), computed on a second thread
+    // while sendfile runs: the body starts at once rather than after a pass over the whole file.
+    // A resume needs the whole file's hash before the offer is judged, so it hashes first.
+    std::optional<background_hash> hashing;
     wire::file_header hdr;
-    hdr.flags = a_.resume ? wire::flag_resume : 0;
+    if (a_.resume) {
+      xxh3_128 h;
+      if (auto ec = hash_file_range(f.fd, 0, f.size, h)) return fail("read " + f.path, ec);
+      out.hash = h.digest();
+      hdr.flags = wire::flag_resume;
+      hdr.hash = out.hash;
+    } else {
+      hashing.emplace(f.fd, f.size);
+      hdr.flags = wire::flag_hash_after;
+    }
     hdr.mode = f.mode;
     hdr.size = f.size;
-    hdr.hash = out.hash;
     hdr.name = f.name;
     // Corked: the header leaves in the same segment as the start of the body.
     (void)set_tcp_cork(ch_.sock(), true);
@@ -221,6 +232,16 @@ class sender {
     out.resumed_from = offset;
     progress_.begin(one_line(f.name), f.size, offset);
     if (int code = send_body(f, offset); code != exit_ok) return code;
+    if (hashing) {
+      auto h = hashing->get();
+      if (!h) {
+        progress_.finish();
+        if (h.error() == errc::end_of_stream) return fail_message(f.path + " shrank while being sent");
+        return fail("read " + f.path, h.error());
+      }
+      out.hash = *h;
+      if (auto ec = ch_.send(wire::trailer{out.hash})) return link_failure("send " + f.path, ec);
+    }
     (void)set_tcp_cork(ch_.sock(), false);  // the body's last partial segment goes now
     auto m = ch_.receive();
     if (!m && m.error() == std::errc::timed_out) {

@@ -8,7 +8,7 @@
 //   +-------+-----+------+-----------------------+-------------------+
 //   | SKXF  | ver | type | fixed part (per type) | name / text bytes |
 //   +-------+-----+------+-----------------------+-------------------+
-//   magic   1     'H' 'O' 'S' 'A' 'E' 'Z'
+//   magic   1     'H' 'O' 'S' 'A' 'E' 'Z' 'T'
 //
 //   H header  (sender)   flags u8, mode u32, size u64, hash 16, name_len u16 | name
 //   O offer   (receiver) have u64, hash of those bytes 16
@@ -16,10 +16,13 @@
 //   A ack     (receiver) size u64, hash 16               (stored, synced, renamed)
 //   E error   (either)   code u8, text_len u16 | text
 //   Z end     (sender)   files u64                       (no more files)
+//   T trailer (sender)   hash 16                         (after a body whose H had flag_hash_after)
 //
 // Integers are big-endian; hashes are XXH3-128 in canonical form (high half first). The body of a
 // file follows its H directly, unless H's flag asks to resume: then the receiver answers O with
-// what it already holds, and the body follows the sender's S.
+// what it already holds, and the body follows the sender's S. With flag_hash_after, H's hash is
+// zero and the whole file's hash follows its body in T, so a sender can hash while it sends
+// instead of reading the whole file before its first byte leaves.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +43,8 @@ inline constexpr std::size_t prefix_size = 6;        // magic, version, type
 inline constexpr std::size_t max_name_bytes = 255;   // as NAME_MAX
 inline constexpr std::size_t max_text_bytes = 1024;  // an error's text
 inline constexpr std::uint8_t flag_resume = 1;       // header flags: wait for an offer
+inline constexpr std::uint8_t flag_hash_after = 2;   // header flags: the hash comes in T after the body
+inline constexpr std::uint8_t known_flags = flag_resume | flag_hash_after;
 
 struct file_header {
   std::uint8_t flags = 0;
@@ -48,6 +53,7 @@ struct file_header {
   hash128 hash;
   std::string name;  // as sent: parse() checks only its length; see transfer_name.hpp
   bool resume() const noexcept { return (flags & flag_resume) != 0; }
+  bool hash_after() const noexcept { return (flags & flag_hash_after) != 0; }
 };
 struct offer {
   std::uint64_t have = 0;
@@ -75,8 +81,11 @@ struct error_message {
 struct end {
   std::uint64_t files = 0;
 };
+struct trailer {
+  hash128 hash;  // of the whole file
+};
 
-using message = std::variant<file_header, offer, start, ack, error_message, end>;
+using message = std::variant<file_header, offer, start, ack, error_message, end, trailer>;
 
 // Why bytes are not a message (its own category; message() names the problem).
 enum class errc {

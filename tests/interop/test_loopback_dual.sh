@@ -12,10 +12,17 @@ both_lines() {
   local got; got=$(grep 'listening on' "$1")
   expect_eq "$got" "$(printf 'sockit: listening on 127.0.0.1:%s (%s)\nsockit: listening on [::1]:%s (%s)' "$3" "$2" "$3" "$2")" "$4 listening lines"
 }
-# bound_on PROTO PORT: the local addresses of the sockets on PORT, sorted, one line.
+# bound_on PROTO PORT: the local addresses of this test's server's sockets on PORT ($L, or the
+# sockit that its timeout runs), sorted, one line. Only its own: a test running alongside may hold
+# the same port number on the other address.
 bound_on() {
-  local flag; [ "$1" = udp ] && flag=-ulnH || flag=-tlnH
-  ss $flag "sport = :$2" | awk '{print $4}' | sort | tr '\n' ' '
+  local flag pids line p; [ "$1" = udp ] && flag=-ulnpH || flag=-tlnpH
+  pids="$L $(cat /proc/"$L"/task/*/children 2>/dev/null)"
+  ss $flag "sport = :$2" | while read -r line; do
+    for p in $pids; do
+      case $line in *"pid=$p,"*) echo "$line" | awk '{print $4}'; break ;; esac
+    done
+  done | sort | tr '\n' ' '
 }
 wait_lines() { for _ in $(seq 50); do [ "$(grep -c 'listening on' "$1" 2>/dev/null)" -ge "$2" ] && return; sleep 0.1; done; }
 

@@ -130,7 +130,7 @@ bg sh -c "exec timeout 20 '$SOCKIT' echo -t --port 0 --rcvbuf 70000 --tos 16 --k
 listening_port EP "$TMP/e.err" tcp echo
 peer_hold "$EP" 4 >/dev/null &
 HOLD=$!
-sleep 0.5
+wait_accepted "$EP" || fail "echo did not accept the holding client within 10 s"
 ss -tnoim --tos state established "( sport = :$EP )" >"$TMP/sse"
 expect_match "$TMP/sse" "rb140000[,)]" "echo --rcvbuf 70000 on an accepted connection"
 expect_match "$TMP/sse" "tos:0x10" "echo --tos 16 on an accepted connection"

@@ -261,7 +261,12 @@ TEST(completion_echo, stop_before_run_returns_at_once_and_run_runs_once) {
 // Stuck clients that never read, each pushing bytes until the server stops taking them.
 std::vector<client> stuck_clients(const endpoint& at, std::size_t n) {
   std::vector<client> stuck;
-  for (std::size_t i = 0; i < n; ++i) stuck.push_back(connect_client(at, 16 * 1024 * 1024, static_cast<std::uint32_t>(200 + i)));
+  for (std::size_t i = 0; i < n; ++i) {
+    stuck.push_back(connect_client(at, 16 * 1024 * 1024, static_cast<std::uint32_t>(200 + i)));
+    // A fixed small receive buffer: autotuned (tcp_rmem's maximum is 32 MiB here) it could take
+    // in the whole echo of 16 MiB, and the client would never be stuck at all.
+    EXPECT_FALSE(set_recv_buffer_size(stuck.back().sock, 64 * 1024));
+  }
   auto start = std::chrono::steady_clock::now();
   auto last_progress = start;
   while (std::chrono::steady_clock::now() - last_progress < 300ms && std::chrono::steady_clock::now() - start < test::quick) {

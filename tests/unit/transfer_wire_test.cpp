@@ -86,6 +86,10 @@ TEST(transfer_wire, every_message_round_trips) {
   EXPECT_EQ(e.code, wire::error_code_class::storage);
   EXPECT_EQ(e.text, "disk full");
   EXPECT_EQ(std::get<wire::end>(round_trip(wire::end{3})).files, 3u);
+  EXPECT_EQ(std::get<wire::trailer>(round_trip(wire::trailer{{7, 8}})).hash, (hash128{7, 8}));
+  auto ha = std::get<wire::file_header>(round_trip(wire::file_header{wire::flag_hash_after, 0644, 1, {}, "x"}));
+  EXPECT_TRUE(ha.hash_after());
+  EXPECT_FALSE(ha.resume());
   // An error text over the limit is cut to it, never refused by our own parser.
   auto long_e = std::get<wire::error_message>(
       round_trip(wire::error_message{wire::error_code_class::refused, std::string(5000, 'x')}));
@@ -117,6 +121,10 @@ TEST(transfer_wire, garbage_is_refused_early) {
   auto h = wire::encode(wire::file_header{0, 0, 0, {}, "x"});
   h[6] = std::byte{0x80};
   EXPECT_EQ(wire::needed(h).error(), wire::errc::bad_flags);
+  h[6] = std::byte{4};  // the first bit no version knows
+  EXPECT_EQ(wire::needed(h).error(), wire::errc::bad_flags);
+  h[6] = std::byte{3};  // resume and hash after: both known
+  EXPECT_TRUE(wire::needed(h));
   h[6] = std::byte{0};
   h[35] = std::byte{0x01};  // name length 256 + 1
   EXPECT_EQ(wire::needed(h).error(), wire::errc::name_too_long);
