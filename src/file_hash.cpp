@@ -3,9 +3,14 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <mutex>
 #include <span>
+#include <thread>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "detail/syscall.hpp"
@@ -35,6 +40,11 @@ std::error_code hash_mapped_range(int fd, std::uint64_t offset, std::uint64_t le
     std::uint64_t base = offset & ~(page - 1);
     std::uint64_t skip = offset - base;
     std::uint64_t take = std::min(length, window - skip);
+    // Past the end a mapping's pages raise SIGBUS when read: a range the file does not hold (yet,
+    // or any more) is an error here instead.
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return last_error();
+    if (static_cast<std::uint64_t>(st.st_size) < offset + take) return errc::end_of_stream;
     auto map_len = static_cast<std::size_t>(skip + take);
     void* p = ::mmap(nullptr, map_len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, static_cast<off_t>(base));
     if (p == MAP_FAILED) return last_error();
@@ -44,6 +54,85 @@ std::error_code hash_mapped_range(int fd, std::uint64_t offset, std::uint64_t le
     offset += take;
     length -= take;
   }
+  return {};
+}
+
+}  // namespace sockit
+
+namespace sockit {
+
+struct file_hash_follower::impl {
+  impl(int own_fd, std::uint64_t from, xxh3_128 hash) : fd(own_fd), hashed(from), target(from), h(std::move(hash)) {}
+  ~impl() { ::close(fd); }
+
+  void run() noexcept {
+    constexpr std::uint64_t chunk = 8u << 20;
+    std::unique_lock lock(m);
+    for (;;) {
+      cv.wait(lock, [&] { return stop || closing || target > hashed; });
+      if (stop || (target == hashed && closing)) return;
+      std::uint64_t at = hashed;
+      std::uint64_t n = std::min(chunk, target - at);
+      lock.unlock();
+      auto err = hash_mapped_range(fd, at, n, h);
+      lock.lock();
+      if (err) {
+        ec = err;
+        return;
+      }
+      hashed = at + n;
+    }
+  }
+
+  int fd;
+  std::mutex m;
+  std::condition_variable cv;
+  std::uint64_t hashed;
+  std::uint64_t target;
+  bool closing = false;
+  bool stop = false;
+  std::error_code ec;
+  xxh3_128 h;
+  std::thread thread;
+};
+
+result<std::unique_ptr<file_hash_follower>> file_hash_follower::start(int fd, std::uint64_t from, xxh3_128 h) {
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return last_error();
+  auto p = std::make_unique<impl>(own, from, std::move(h));
+  p->thread = std::thread([raw = p.get()] { raw->run(); });
+  return std::unique_ptr<file_hash_follower>(new file_hash_follower(std::move(p)));
+}
+
+file_hash_follower::file_hash_follower(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+
+file_hash_follower::~file_hash_follower() {
+  {
+    std::lock_guard lock(impl_->m);
+    impl_->stop = true;
+  }
+  impl_->cv.notify_one();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void file_hash_follower::advance(std::uint64_t to) {
+  {
+    std::lock_guard lock(impl_->m);
+    if (to <= impl_->target) return;
+    impl_->target = to;
+  }
+  impl_->cv.notify_one();
+}
+
+std::error_code file_hash_follower::finish(xxh3_128& out) {
+  {
+    std::lock_guard lock(impl_->m);
+    impl_->closing = true;
+  }
+  impl_->cv.notify_one();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->ec) return impl_->ec;
+  out = std::move(impl_->h);
   return {};
 }
 

@@ -50,3 +50,37 @@ std::error_code hash_mapped_range(int fd, std::uint64_t offset, std::uint64_t le
 }
 
 }  // namespace sockit
+
+namespace sockit {
+
+// No thread here: advance() hashes at once, with the caller's descriptor, which it needs only
+// during the call.
+struct file_hash_follower::impl {
+  int fd;
+  std::uint64_t hashed;
+  xxh3_128 h;
+  std::error_code ec;
+};
+
+result<std::unique_ptr<file_hash_follower>> file_hash_follower::start(int fd, std::uint64_t from, xxh3_128 h) {
+  return std::unique_ptr<file_hash_follower>(
+      new file_hash_follower(std::make_unique<impl>(impl{fd, from, std::move(h), {}})));
+}
+
+file_hash_follower::file_hash_follower(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+
+file_hash_follower::~file_hash_follower() = default;
+
+void file_hash_follower::advance(std::uint64_t to) {
+  if (impl_->ec || to <= impl_->hashed) return;
+  impl_->ec = hash_file_range(impl_->fd, impl_->hashed, to - impl_->hashed, impl_->h);
+  if (!impl_->ec) impl_->hashed = to;
+}
+
+std::error_code file_hash_follower::finish(xxh3_128& out) {
+  if (impl_->ec) return impl_->ec;
+  out = std::move(impl_->h);
+  return {};
+}
+
+}  // namespace sockit

@@ -87,22 +87,36 @@ class body_sink {
     done += *n;
     return n;
   }
-  // Hashes (splice: from the page cache) and starts writeback of what arrived since the last call,
-  // when a step's worth has or `all`.
-  std::error_code settle(part_file& part, std::uint64_t done, xxh3_128& h, bool all) {
-    if (done < settled_ + (all ? 1 : hash_step)) return {};
-    if (splice_) {
-      if (auto ec = hash_mapped_range(part.fd(), settled_, done - settled_, h)) return ec;
-    }
-    (void)part.start_writeback(settled_, done - settled_);
-    settled_ = done;
+  // A file's body starts at `from`, `h` holding the bytes before it. With splice the bytes are
+  // hashed from the page cache by a follower thread, on a copy of `h` that settle(..., true)
+  // puts back.
+  std::error_code begin(part_file& part, std::uint64_t from, const xxh3_128& h) {
+    settled_ = from;
+    follower_.reset();
+    if (!splice_) return {};
+    auto f = file_hash_follower::start(part.fd(), from, h);
+    if (!f) return f.error();
+    follower_ = std::move(*f);
     return {};
   }
-  void reset(std::uint64_t from) { settled_ = from; }
+  // Hands what arrived since the last call to the hash and starts its writeback, when a step's
+  // worth has or `all`; `all` also waits for the hash to be complete, into `h`.
+  std::error_code settle(part_file& part, std::uint64_t done, xxh3_128& h, bool all) {
+    if (done >= settled_ + (all ? 1 : hash_step)) {
+      if (follower_) follower_->advance(done);
+      (void)part.start_writeback(settled_, done - settled_);
+      settled_ = done;
+    }
+    if (!all || !follower_) return {};
+    auto ec = follower_->finish(h);
+    follower_.reset();
+    return ec;
+  }
 
  private:
   bool splice_;
   std::unique_ptr<socket_to_file> pipe_;
+  std::unique_ptr<file_hash_follower> follower_;
   std::vector<std::byte> buf_;
   std::uint64_t settled_ = 0;
 };
@@ -286,7 +300,7 @@ class receiver {
     }
     if (auto ec = dir_.reserve(hdr.size)) return storage_error("allocate " + where(dir_.part_name()), ec);
     done_ = offset;
-    sink_.reset(offset);
+    if (auto ec = sink_.begin(dir_, offset, h)) return storage_error("hash " + where(dir_.part_name()), ec);
     progress_.begin(hdr.name, hdr.size, offset);
     if (int code = receive_body(shown, hdr.size, h); code != exit_ok) return code;
     hash128 want = hdr.hash;
@@ -349,6 +363,7 @@ class receiver {
     xxh3_128 h;
     auto limit = a_.max_size > 0 ? static_cast<std::uint64_t>(a_.max_size) : ~std::uint64_t{0} - 1;
     done_ = 0;
+    if (auto ec = sink_.begin(dir_, 0, h)) return fail("hash " + where(dir_.part_name()), ec);
     progress_.begin(a_.name, 0, 0);
     for (;;) {
       auto n = sink_.move(ch_.sock(), dir_, done_, limit + 1 - done_, h);

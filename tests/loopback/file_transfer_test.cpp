@@ -113,6 +113,46 @@ TEST(file_transfer, sendfile_then_splice_moves_a_file_byte_exact) {
 
 // A file that refuses splice (O_APPEND does, as a file system without splice_write would) still
 // gets every byte: socket_to_file copies through a buffer from then on, the pipe's bytes first.
+TEST(file_transfer, a_hash_follower_hashes_what_the_writer_hands_it_on_its_own_descriptor) {
+  temp_dir d;
+  auto data = random_bytes(3 * 8 * 1024 * 1024 + 12345, 17);
+  xxh3_128 whole;
+  whole.update(data);
+  xxh3_128 prefix;
+  prefix.update(std::span<const std::byte>(data).first(1000));
+  int fd = ::open((d / "f").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(write_all(fd, std::span<const std::byte>(data).first(1000)).ok());
+  // From byte 1000 on, written in pieces, each handed over as it lands; the caller's descriptor
+  // closes before the end: the follower reads through its own.
+  auto f = file_hash_follower::start(fd, 1000, prefix);
+  ASSERT_TRUE(f) << describe("start", f.error());
+  std::size_t at = 1000;
+  while (at < data.size()) {
+    std::size_t n = std::min<std::size_t>(5 * 1024 * 1024 + 7, data.size() - at);
+    ASSERT_TRUE(write_all(fd, std::span<const std::byte>(data).subspan(at, n)).ok());
+    at += n;
+    (*f)->advance(at);
+  }
+  ::close(fd);
+  xxh3_128 got;
+  EXPECT_FALSE((*f)->finish(got));
+  EXPECT_EQ(got.digest(), whole.digest());
+  // Dropped mid-way (a failed transfer): it stops without finishing, nothing waits for it.
+  fd = ::open((d / "f").c_str(), O_RDONLY | O_CLOEXEC);
+  auto g = file_hash_follower::start(fd, 0, xxh3_128{});
+  ASSERT_TRUE(g);
+  (*g)->advance(data.size());
+  g->reset();
+  // Told about bytes the file does not have: an error, not a crash.
+  auto h = file_hash_follower::start(fd, 0, xxh3_128{});
+  ASSERT_TRUE(h);
+  (*h)->advance(data.size() + 1);
+  xxh3_128 untouched;
+  EXPECT_TRUE((*h)->finish(untouched));
+  ::close(fd);
+}
+
 TEST(file_transfer, splice_refused_by_the_file_falls_back_to_copying) {
   temp_dir d;
   auto data = random_bytes(3 * 1024 * 1024 + 77, 11);
