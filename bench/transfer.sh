@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # File to file on loopback: `sockit send`/`sockit recv` (hash checked, fsynced, renamed) against
 # `nc -l 127.0.0.1 PORT > out` / `nc -N 127.0.0.1 PORT < in` in the same run, interleaved (the
-# order rotates every repetition), medians over the repetitions. Also `sockit recv --copy read`
-# (recv + write instead of splice), to show which receive path is faster.
+# order rotates every repetition), medians over the repetitions, and the median of the
+# per-repetition ratios (nc's time over the method's in the same repetition), the steadier figure
+# on a noisy machine. Also `sockit recv --copy read` (recv + write instead of splice), to show
+# which receive path is faster.
 #
 #   bench/transfer.sh                         # 5 reps of a 1 GiB file in a directory on the /tmp disk
 #   bench/transfer.sh --reps 7 --mib 1024 --dir /dev/shm   # on tmpfs: no disk under the fsync
@@ -82,8 +84,9 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else pr
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) commit $(git -C "$repo" rev-parse --short HEAD) $(uptime | sed 's/.*load/load/')"
 echo "# $mib MiB, $reps reps, in $base ($(df -T "$base" | awk 'NR==2 {print $2}')), methods: $methods"
 read -r -a order <<<"$methods"
-declare -A times rcpus scpus checked
+declare -A times rcpus scpus checked ratios
 for rep in $(seq "$reps"); do
+  declare -A this=()
   n=${#order[@]}
   for i in $(seq 0 $((n - 1))); do
     m=${order[$(( (i + rep) % n ))]}
@@ -93,18 +96,25 @@ for rep in $(seq "$reps"); do
       checked[$m]=1
     fi
     times[$m]="${times[$m]:-} $s"
+    this[$m]=$s
     rcpus[$m]="${rcpus[$m]:-} $rc"
     scpus[$m]="${scpus[$m]:-} $sc"
     printf 'rep %d %-12s %6.3f s  %7.1f MB/s  cpu recv %.2f s send %.2f s\n' "$rep" "$m" "$s" \
       "$(echo "$bytes / $s / 1000000" | bc -l)" "$rc" "$sc"
   done
+  # nc's time over each method's in the same repetition: the two ran seconds apart, so a slow
+  # spell of this shared machine weighs on both sides of the ratio.
+  if [ -n "${this[nc]:-}" ]; then
+    for m in "${order[@]}"; do ratios[$m]="${ratios[$m]:-} $(echo "${this[nc]} / ${this[$m]}" | bc -l)"; done
+  fi
 done
 echo
-printf '%-12s %10s %10s %8s %14s %14s\n' method median_s MB/s vs_nc recv_cpu_s send_cpu_s
+printf '%-12s %10s %10s %8s %12s %14s %14s\n' method median_s MB/s vs_nc paired_vs_nc recv_cpu_s send_cpu_s
 nc_med=$(tr ' ' '\n' <<<"${times[nc]:-}" | grep . | median || true)
 for m in "${order[@]}"; do
   med=$(tr ' ' '\n' <<<"${times[$m]}" | grep . | median)
   ratio=-; [ -n "$nc_med" ] && ratio=$(printf '%.2fx' "$(echo "$nc_med / $med" | bc -l)")
-  printf '%-12s %10.3f %10.1f %8s %14.2f %14.2f\n' "$m" "$med" "$(echo "$bytes / $med / 1000000" | bc -l)" "$ratio" \
+  paired=-; [ -n "${ratios[$m]:-}" ] && paired=$(printf '%.2fx' "$(tr ' ' '\n' <<<"${ratios[$m]}" | grep . | median)")
+  printf '%-12s %10.3f %10.1f %8s %12s %14.2f %14.2f\n' "$m" "$med" "$(echo "$bytes / $med / 1000000" | bc -l)" "$ratio" "$paired" \
     "$(tr ' ' '\n' <<<"${rcpus[$m]}" | grep . | median)" "$(tr ' ' '\n' <<<"${scpus[$m]}" | grep . | median)"
 done

@@ -9,6 +9,7 @@ build_pkgs=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev libspdlog-d
 test_pkgs=(googletest libgtest-dev libgmock-dev netcat-openbsd socat nftables iproute2 util-linux procps
            tshark jq python3 ncat clang libclang-rt-14-dev iputils-ping  # captures, JSON checks, byte-level test peers, libFuzzer
            iperf3  # the relay's UDP test and bench/relay.sh
+           xxhash  # xxh128sum: the transfer's hashes checked by an implementation not ours
            libseccomp-dev  # tests/tools/no_uring: io_uring_setup denied, for the engine's fallback tests
            openssl ca-certificates  # TLS: certificates the tests make, s_server/s_client, the trust store
            netbase  # /etc/services, for ports by name ("ssh"); a bare Debian image lacks it

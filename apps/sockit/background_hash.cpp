@@ -16,10 +16,13 @@ background_hash::background_hash(int fd, std::uint64_t size) {
 #ifdef _WIN32
   // Windows' positioned read moves the handle's file pointer and puts it back, which a
   // TransmitFile running meanwhile on the same handle must not see: hash first, there.
-  run(fd, size);
+  constexpr bool concurrent = false;
 #else
-  thread_ = std::thread([this, fd, size] { run(fd, size); });
+  constexpr bool concurrent = true;
 #endif
+  // A small file hashes in less time than a thread takes to start and join.
+  if (concurrent && size >= chunk) thread_ = std::thread([this, fd, size] { run(fd, size); });
+  else run(fd, size);
 }
 
 background_hash::~background_hash() {
