@@ -3,8 +3,8 @@
 # `nc -l 127.0.0.1 PORT > out` / `nc -N 127.0.0.1 PORT < in` in the same run, interleaved (the
 # order rotates every repetition), medians over the repetitions, and the median of the
 # per-repetition ratios (nc's time over the method's in the same repetition), the steadier figure
-# on a noisy machine. Also `sockit recv --copy read` (recv + write instead of splice), to show
-# which receive path is faster.
+# on a noisy machine. Also `sockit_splice`, `sockit recv --copy splice` (socket -> pipe -> file
+# instead of recv + hash + write), to show which receive path is faster.
 #
 #   bench/transfer.sh                         # 5 reps of a 1 GiB file in a directory on the /tmp disk
 #   bench/transfer.sh --reps 7 --mib 1024 --dir /dev/shm   # on tmpfs: no disk under the fsync
@@ -20,14 +20,14 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 SOCKIT=${SOCKIT:-$repo/build/release/sockit}
-reps=5 mib=1024 base=/tmp methods="nc sockit sockit_read"
+reps=5 mib=1024 base=/tmp methods="nc sockit sockit_splice"
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) reps=$2; shift 2 ;;
     --mib) mib=$2; shift 2 ;;
     --dir) base=$2; shift 2 ;;
     --methods) methods=${2//,/ }; shift 2 ;;
-    *) echo "usage: $0 [--reps N] [--mib MIB] [--dir DIR] [--methods nc,sockit,sockit_read]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--reps N] [--mib MIB] [--dir DIR] [--methods nc,sockit,sockit_splice]" >&2; exit 2 ;;
   esac
 done
 command -v nc >/dev/null || { echo "transfer.sh: needs nc (netcat-openbsd)" >&2; exit 1; }
@@ -65,8 +65,8 @@ run_one() {
       /usr/bin/time -f "%U %S" -o "$work/rcpu" nc -l 127.0.0.1 "$port" >"$out" & rpid=$!; pids+=("$rpid")
       wait_listen "$port" || { echo "nc -l did not listen" >&2; exit 1; }
       t0=$(now); /usr/bin/time -f "%U %S" -o "$work/scpu" nc -N 127.0.0.1 "$port" <"$in"; wait "$rpid"; t1=$(now) ;;
-    sockit|sockit_read)
-      local copy=splice; [ "$m" = sockit_read ] && copy=read
+    sockit|sockit_splice)
+      local copy=read; [ "$m" = sockit_splice ] && copy=splice
       rm -f "$work/recv.err"; port=
       /usr/bin/time -f "%U %S" -o "$work/rcpu" "$SOCKIT" recv 0 -o "$work/out" --copy "$copy" 2>"$work/recv.err" & rpid=$!; pids+=("$rpid")
       for _ in $(seq 100); do

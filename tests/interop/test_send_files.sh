@@ -35,13 +35,15 @@ jq -e '.seconds > 0 and .mb_per_s >= 0' "$TMP/send.json" >/dev/null || fail "sec
 # On a terminal, a progress line per file (script(1) gives the sender one).
 expect_eq "$(grep -c . "$TMP/recv.err")" 2 "receiver's stderr (the two listening lines) when it is not a terminal"
 mkdir "$TMP/out4"
-start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$TMP/out4"
+start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$TMP/out4" --copy splice  # the other receive path
 timeout 20 script -qec "\"$SOCKIT\" send \"$src/f3.bin\" \"$src/empty\" 127.0.0.1:$P" /dev/null >"$TMP/tty.out" 2>&1
 RC=$?
 expect_rc 0 "send on a terminal"
 expect_match "$TMP/tty.out" "f3\.bin \[=+\] 100% .* / .*  [0-9.]+ MB/s  ETA done" "progress line of f3.bin"
 expect_match "$TMP/tty.out" "empty .*100% 0 B / 0 B" "progress line of the empty file"
 wait_exit "$RECV" 10
+expect_rc 0 "recv --copy splice"
+cmp -s "$src/f3.bin" "$TMP/out4/f3.bin" || fail "recv --copy splice: f3.bin differs"
 
 # The umask applies to the sender's mode.
 mkdir "$TMP/out2"

@@ -25,8 +25,9 @@ wait_exit "$SEND" 10
 expect_rc 1 "sender whose receiver was killed"
 expect_no_file "$out/data.bin" "final name after the receiver was killed"
 expect_eq "$(stat -c %a "$part")" 600 "partial file mode"
-# 2. A new receiver with --resume, a sender with --resume: only the rest crosses.
-start_recv P "$TMP/recv.err" "$TMP/recv.json" --json recv 0 -o "$out" --resume
+# 2. A new receiver with --resume, a sender with --resume: only the rest crosses. This receiver
+# splices (--copy splice): its hash thread continues from the offered prefix's hash.
+start_recv P "$TMP/recv.err" "$TMP/recv.json" --json recv 0 -o "$out" --resume --copy splice
 run "$TMP/send.json" "$TMP/err" -- "$SOCKIT" --json send --resume "$src" "127.0.0.1:$P"
 expect_rc 0 "resumed send"
 wait_exit "$RECV" 10
