@@ -1,6 +1,6 @@
 // sockit recv [ADDR:]PORT [-o DIR]: receives files from `sockit send` into DIR. Each file arrives
-// in DIR/.NAME.sockit-part (0600), spliced from the socket into the file; once its size and
-// XXH3-128 match the header it is synced, given the sender's mode (& 0777 & ~umask), renamed to
+// in DIR/.NAME.sockit-part (0600), received, hashed and written (or spliced, --copy splice);
+// once its size and XXH3-128 match the sender's it is synced, given the sender's mode (& 0777 & ~umask), renamed to
 // DIR/NAME and acknowledged. Binds loopback unless ADDR is given; one sender unless -k. --raw
 // stores one plain byte stream (from nc -N) as --name.
 #include <sys/stat.h>
@@ -53,8 +53,8 @@ struct recv_args {
 // Hashing and early writeback run every this many bytes of body.
 constexpr std::uint64_t hash_step = 8u << 20;
 
-// The body's bytes from the socket into the partial file, hashed on the way: by splice (hashing
-// what reached the page cache through a mapping) or, with --copy read, recv + write.
+// The body's bytes from the socket into the partial file, hashed on the way: recv + hash + write
+// or, with --copy splice, by splice (a thread hashing what reached the page cache).
 class body_sink {
  public:
   body_sink(bool use_splice) : splice_(use_splice) {}
