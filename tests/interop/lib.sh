@@ -227,6 +227,28 @@ wait_signal_taken() {
   done
   return 1
 }
+# wait_file PATH: up to 10 s for a socket file to appear and, for a stream socket, to listen: bind
+# makes the file, and a connect between it and listen(2) is refused.
+wait_file() {
+  for _ in $(seq 100); do
+    [ -S "$1" ] && ss -xanH 2>/dev/null | awk -v p="$1" '$5 == p && ($2 == "LISTEN" || $1 == "u_dgr") { f = 1 } END { exit !f }' && return 0
+    sleep 0.1
+  done
+  fail "no listening socket file $1 after 10 s"
+}
+# wait_fifo_full FIFO: waits up to 10 s until FIFO holds 64 KiB unread (a pipe's capacity), so
+# whatever writes into it is blocked; returns 1 if it never fills.
+wait_fifo_full() {
+  python3 - "$1" <<'PY'
+import array, fcntl, os, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+for _ in range(100):
+    n = array.array("i", [0]); fcntl.ioctl(fd, termios.FIONREAD, n)
+    if n[0] >= 65536: sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+}
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr: $(head -c 300 "$TMP/err" 2>/dev/null))"; }
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }

@@ -66,15 +66,7 @@ stuck_connect() {  # stuck_connect ARGS...: connect to a flooding peer, its stdo
   bg_in "$SOCKIT" -v connect "$@" 127.0.0.1 "$P" >"$TMP/stuck" 2>"$TMP/err"
   C=$BG_PID
   # Wait until the FIFO is full (64 KiB unread), so connect is stuck in its write to stdout.
-  python3 - "$TMP/stuck" <<'PY' || fail "connect's stdout never filled up"
-import array, fcntl, os, sys, termios, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
-for _ in range(100):
-    n = array.array("i", [0]); fcntl.ioctl(fd, termios.FIONREAD, n)
-    if n[0] >= 65536: sys.exit(0)
-    time.sleep(0.1)
-sys.exit(1)
-PY
+  wait_fifo_full "$TMP/stuck" || fail "connect's stdout never filled up"
 }
 stuck_connect
 sleep 0.2

@@ -183,15 +183,7 @@ exec {HOLD}<>"$TMP/stdout7"  # opened, never read: the pipe fills
 listening_port P "$TMP/err7" tcp
 bg nofds sh -c "head -c 2000000 /dev/zero | exec timeout 10 nc -N 127.0.0.1 $P >/dev/null 2>&1"
 # Until the FIFO is full (64 KiB unread) stdout is not blocked, and the first Ctrl+C ends it at once.
-python3 - "$TMP/stdout7" <<'PY' || fail "listen's stdout never filled up"
-import array, fcntl, os, sys, termios, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
-for _ in range(100):
-    n = array.array("i", [0]); fcntl.ioctl(fd, termios.FIONREAD, n)
-    if n[0] >= 65536: sys.exit(0)
-    time.sleep(0.1)
-sys.exit(1)
-PY
+wait_fifo_full "$TMP/stdout7" || fail "listen's stdout never filled up"
 kill -INT "$L"; sleep 0.3
 kill -0 "$L" 2>/dev/null || fail "a first Ctrl+C with stdout blocked should wait"
 kill -INT "$L"; wait "$L"; RC=$?

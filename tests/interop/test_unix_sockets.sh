@@ -11,15 +11,6 @@ need nc socat cmp head timeout stat python3
 head -c 1M /dev/urandom >"$TMP/data"
 head -c 1M /dev/urandom >"$TMP/data2"
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
-# wait_file PATH: up to 10 s for a socket file to appear and, for a stream socket, to listen: bind
-# makes the file, and a connect between it and listen(2) is refused.
-wait_file() {
-  for _ in $(seq 100); do
-    [ -S "$1" ] && ss -xanH 2>/dev/null | awk -v p="$1" '$5 == p && ($2 == "LISTEN" || $1 == "u_dgr") { f = 1 } END { exit !f }' && return 0
-    sleep 0.1
-  done
-  fail "no listening socket file $1 after 10 s"
-}
 wait_gone() { for _ in $(seq 50); do [ -e "$1" ] || return 0; sleep 0.1; done; return 1; }
 wait_line() { for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # wait_unix_accepted PATH N: up to 10 s until the server on PATH has accepted N clients (an

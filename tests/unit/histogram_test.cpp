@@ -138,5 +138,17 @@ TEST(Histogram, EmptyAndReset) {
   EXPECT_EQ(h.percentile(99), 0u);
 }
 
+TEST(Histogram, MeanOfHugeValuesDoesNotWrap) {
+  histogram h;
+  h.record(UINT64_MAX);
+  h.record(UINT64_MAX);
+  h.record(UINT64_MAX - 2);
+  EXPECT_NEAR(h.mean(), 1.8446744073709552e19, 1e6);
+  histogram m;
+  m.merge(h);
+  m.merge(h);
+  EXPECT_NEAR(m.mean(), 1.8446744073709552e19, 1e6);
+}
+
 }  // namespace
 }  // namespace sockit
