@@ -39,6 +39,6 @@ for rep in $(seq "$reps"); do
 done
 for b in "$@"; do
   printf '%s: median %.3f s; runs %s\n' "$b" \
-    "$(grep -F "$b " "$work/times" | awk '{print $2}' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
-    "$(grep -F "$b " "$work/times" | awk '{printf "%.3f ", $2}')"
+    "$(awk -v b="$b" '$1 == b {print $2}' "$work/times" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+    "$(awk -v b="$b" '$1 == b {printf "%.3f ", $2}' "$work/times")"
 done

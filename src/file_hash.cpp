@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <span>
+#include <system_error>
 #include <thread>
 
 #include <fcntl.h>
@@ -100,8 +101,15 @@ result<std::unique_ptr<file_hash_follower>> file_hash_follower::start(int fd, st
   int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) return last_error();
   auto p = std::make_unique<impl>(own, from, std::move(h));
-  p->thread = std::thread([raw = p.get()] { raw->run(); });
-  return std::unique_ptr<file_hash_follower>(new file_hash_follower(std::move(p)));
+  auto* raw = p.get();
+  // The owner first: should the thread not start, its destructor still closes the descriptor.
+  std::unique_ptr<file_hash_follower> f(new file_hash_follower(std::move(p)));
+  try {
+    raw->thread = std::thread([raw] { raw->run(); });
+  } catch (const std::system_error& e) {  // no thread to be had (EAGAIN)
+    return e.code();
+  }
+  return f;
 }
 
 file_hash_follower::file_hash_follower(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}

@@ -34,7 +34,7 @@ std::uint64_t histogram::bucket_high(std::size_t i) noexcept {
 void histogram::record(std::uint64_t v) noexcept {
   ++counts_[bucket_of(v)];
   ++count_;
-  sum_ += static_cast<long double>(v);
+  sum_ += static_cast<double>(v);
   min_ = std::min(min_, v);
   max_ = std::max(max_, v);
 }

@@ -3,12 +3,13 @@
 
 #include <algorithm>
 
+#include "stop_signals.hpp"
 #include "sockit/file_hash.hpp"
 
 namespace sockit::cli {
 
 namespace {
-// A chunk between looks at stop_: small enough that a failed send is not kept waiting long.
+// A chunk between looks at stop_ and Ctrl+C: small enough that neither waits long.
 constexpr std::uint64_t chunk = 8u << 20;
 }  // namespace
 
@@ -21,8 +22,14 @@ background_hash::background_hash(int fd, std::uint64_t size) {
   constexpr bool concurrent = true;
 #endif
   // A small file hashes in less time than a thread takes to start and join.
-  if (concurrent && size >= chunk) thread_ = std::thread([this, fd, size] { run(fd, size); });
-  else run(fd, size);
+  if (concurrent && size >= chunk) {
+    try {
+      thread_ = std::thread([this, fd, size] { run(fd, size); });
+      return;
+    } catch (const std::system_error&) {  // no thread to be had (EAGAIN): hash here instead
+    }
+  }
+  run(fd, size);
 }
 
 background_hash::~background_hash() {
@@ -32,9 +39,15 @@ background_hash::~background_hash() {
 
 void background_hash::run(int fd, std::uint64_t size) noexcept {
   for (std::uint64_t at = 0; at < size && !stop_;) {
+    if (stop_requested()) {
+      ec_ = std::make_error_code(std::errc::operation_canceled);
+      failed_ = true;
+      return;
+    }
     auto n = std::min(chunk, size - at);
     if (auto ec = hash_file_range(fd, at, n, hash_)) {
       ec_ = ec;
+      failed_ = true;
       return;
     }
     at += n;

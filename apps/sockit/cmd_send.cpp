@@ -168,11 +168,21 @@ class sender {
     return fail_message(what + ": the receiver answered out of turn (protocol error)");
   }
 
-  // Sends [offset, size) of f with sendfile; a message from the receiver meanwhile (an error)
-  // stops it.
-  int send_body(source& f, std::uint64_t offset) {
+  // The file's hash could not be had: the transfer stops there (the receiver sees a close where
+  // the trailer belongs, and keeps nothing).
+  int hash_failure(source& f, std::error_code ec) {
+    progress_.finish();
+    if (ec == std::errc::operation_canceled) return link_failure("sending " + f.path, ec);
+    if (ec == errc::end_of_stream) return fail_message(f.path + " shrank while being sent");
+    return fail("read " + f.path, ec);
+  }
+
+  // Sends [offset, size) of f with sendfile; a message from the receiver meanwhile (an error), or
+  // the hash thread failing, stops it.
+  int send_body(source& f, std::uint64_t offset, background_hash* hashing = nullptr) {
     done_ = offset;
     while (done_ < f.size) {
+      if (hashing && hashing->failed()) return hash_failure(f, hashing->get().error());
       auto n = try_sendfile(ch_.sock(), f.fd, done_, static_cast<std::size_t>(std::min<std::uint64_t>(f.size - done_, 16u << 20)));
       if (n) {
         progress_.update(done_);
@@ -205,6 +215,7 @@ class sender {
       hdr.hash = out.hash;
     } else {
       hashing.emplace(f.fd, f.size);
+      if (hashing->failed()) return hash_failure(f, hashing->get().error());  // hashed already: small
       hdr.flags = wire::flag_hash_after;
     }
     hdr.mode = f.mode;
@@ -231,15 +242,14 @@ class sender {
     }
     out.resumed_from = offset;
     progress_.begin(one_line(f.name), f.size, offset);
-    if (int code = send_body(f, offset); code != exit_ok) return code;
+    if (int code = send_body(f, offset, hashing ? &*hashing : nullptr); code != exit_ok) return code;
     if (hashing) {
       auto h = hashing->get();
-      if (!h) {
-        progress_.finish();
-        if (h.error() == errc::end_of_stream) return fail_message(f.path + " shrank while being sent");
-        return fail("read " + f.path, h.error());
-      }
+      if (!h) return hash_failure(f, h.error());
       out.hash = *h;
+      // Where there is no cork (Windows), Nagle would hold this small message back until the
+      // body's last segment is acknowledged.
+      if (set_tcp_cork(ch_.sock(), true)) (void)set_tcp_nodelay(ch_.sock(), true);
       if (auto ec = ch_.send(wire::trailer{out.hash})) return link_failure("send " + f.path, ec);
     }
     (void)set_tcp_cork(ch_.sock(), false);  // the body's last partial segment goes now

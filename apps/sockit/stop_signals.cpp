@@ -15,7 +15,9 @@ namespace sockit::cli {
 
 namespace {
 
-volatile std::sig_atomic_t signals_seen = 0;
+// Read by other threads too (send's hash thread): an atomic, lock-free and so safe in a handler.
+std::atomic<int> signals_seen{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 volatile std::sig_atomic_t deferring = 0;
 
 constexpr int exit_interrupted = 130;  // 128 + SIGINT, what a shell reports for Ctrl+C
@@ -43,8 +45,7 @@ void remove_owned_files() {
 // Only async-signal-safe calls here: _exit, no stdio. Our output is written unbuffered with
 // write(2) and spdlog flushes every line, so exiting from here loses nothing already printed.
 extern "C" void on_stop_signal(int) {
-  signals_seen = signals_seen + 1;  // C++20 deprecates ++ on a volatile
-  if (signals_seen > 1) {
+  if (signals_seen.fetch_add(1) + 1 > 1) {
     remove_owned_files();
     ::_exit(exit_interrupted);
   }

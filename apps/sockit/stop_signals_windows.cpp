@@ -4,6 +4,7 @@
 // at their next turn. No Unix socket files exist here, so there is nothing to remove.
 #include "stop_signals.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 
@@ -13,14 +14,15 @@ namespace sockit::cli {
 
 namespace {
 
-volatile std::sig_atomic_t signals_seen = 0;
+// Read by other threads too (send's hash thread): an atomic, lock-free and so safe in a handler.
+std::atomic<int> signals_seen{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 volatile std::sig_atomic_t deferring = 0;
 
 constexpr int exit_interrupted = 130;  // what a POSIX shell reports for Ctrl+C; kept for scripts
 
 extern "C" void on_stop_signal(int sig) {
-  signals_seen = signals_seen + 1;
-  if (signals_seen > 1) std::_Exit(exit_interrupted);
+  if (signals_seen.fetch_add(1) + 1 > 1) std::_Exit(exit_interrupted);
   if (!deferring) std::_Exit(exit_ok);
   std::signal(sig, on_stop_signal);  // the CRT resets a handler to SIG_DFL before calling it
 }

@@ -25,7 +25,8 @@ std::error_code hash_mapped_range(int fd, std::uint64_t offset, std::uint64_t le
 // has reached the file (advance), through a mapping as hash_mapped_range: so the writing thread
 // only moves bytes, and the hash runs on the other core meanwhile. It keeps a descriptor of its
 // own, so the caller may close or discard the file at any time. On Windows it hashes in
-// advance(), on the calling thread.
+// advance(), on the calling thread, through the caller's descriptor, which must stay open until
+// the last advance().
 class file_hash_follower {
  public:
   // Follows `fd` from byte `from`; `h` is the hash of the bytes before it.

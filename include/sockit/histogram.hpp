@@ -17,7 +17,7 @@ class histogram {
   std::uint64_t count() const noexcept { return count_; }
   std::uint64_t min() const noexcept { return count_ ? min_ : 0; }
   std::uint64_t max() const noexcept { return max_; }
-  double mean() const noexcept { return count_ ? static_cast<double>(sum_ / static_cast<long double>(count_)) : 0.0; }
+  double mean() const noexcept { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
   // The value at percentile p (0..100): the midpoint of the bucket holding it, clamped to
   // [min, max]. 0 when empty.
   std::uint64_t percentile(double p) const noexcept;
@@ -31,7 +31,7 @@ class histogram {
  private:
   std::array<std::uint64_t, bucket_count> counts_{};
   std::uint64_t count_ = 0;
-  long double sum_ = 0;  // not an integer: a few huge values (UINT64_MAX ns) would wrap one
+  double sum_ = 0;  // not an integer: a few huge values (UINT64_MAX ns) would wrap one
   std::uint64_t min_ = UINT64_MAX;
   std::uint64_t max_ = 0;
 };

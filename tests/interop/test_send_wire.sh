@@ -6,7 +6,8 @@
 #   - `sockit recv` stores a file whose hash comes in the header (flag 0) or after the body
 #     (flag 2); refuses a wrong trailer (integrity, E3), a sender that closes where the trailer
 #     belongs (truncated), and another message in its place (protocol, E4); nothing is left
-#     under the final name by the three failures.
+#     under the final name by the three failures;
+#   - a file that shrinks while `sockit send` sends it ends the transfer with one line, exit 1.
 . "$SOCKIT_TEST_LIB"
 . "$(dirname "$SOCKIT_TEST_LIB")/send_lib.sh"
 need python3 xxh128sum
@@ -112,4 +113,39 @@ wait_match "$TMP/recv.err" "closed the connection before the file's hash" ||
 kill -0 "$RECV" 2>/dev/null || fail "recv -k died"
 stop_server "$RECV"
 expect_eq "$(cd "$out" && ls -A | sort | tr '\n' ' ')" "after.bin before.bin " "files stored (and no partial file left)"
+
+# 3. A file cut short while it is being sent (the receiver holds the body back meanwhile): the
+# sender says so, exit 1, and sends no trailer for bytes it never had.
+random_file "$TMP/shrinks.bin" $((64 * 1024 * 1024))
+cat >"$TMP/slow.py" <<'PY'
+import os, socket, sys, time
+go = sys.argv[1]
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+print(l.getsockname()[1], flush=True)
+l.settimeout(20)
+c, _ = l.accept(); c.settimeout(20)
+c.recv(6 + 31 + 11)  # the header of shrinks.bin
+print("header", flush=True)
+for _ in range(200):
+    if os.path.exists(go): break
+    time.sleep(0.1)
+n = 0
+while True:
+    d = c.recv(1 << 20)
+    if not d: break
+    n += len(d)
+print("got", n, flush=True)
+PY
+bg python3 "$TMP/slow.py" "$TMP/go" >"$TMP/slow.out" 2>"$TMP/slow.err"; SLOW=$BG_PID
+for _ in $(seq 100); do [ -s "$TMP/slow.out" ] && break; sleep 0.1; done
+SP=$(head -1 "$TMP/slow.out")
+[ -n "$SP" ] || die "the slow receiver did not start: $(cat "$TMP/slow.err")"
+bg "$SOCKIT" send "$TMP/shrinks.bin" "127.0.0.1:$SP" 2>"$TMP/shrink.err"; SEND=$BG_PID
+wait_match "$TMP/slow.out" '^header$' || fail "the slow receiver got no header"
+truncate -s $((1024 * 1024)) "$TMP/shrinks.bin"
+touch "$TMP/go"
+wait "$SEND"; RC=$?
+expect_rc 1 "send of a file that shrank"
+expect_contains "$TMP/shrink.err" "shrinks.bin shrank while being sent" "the sender's line"
+wait "$SLOW"
 finish

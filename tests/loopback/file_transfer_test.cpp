@@ -111,8 +111,8 @@ TEST(file_transfer, sendfile_then_splice_moves_a_file_byte_exact) {
   ::close(dst);
 }
 
-// A file that refuses splice (O_APPEND does, as a file system without splice_write would) still
-// gets every byte: socket_to_file copies through a buffer from then on, the pipe's bytes first.
+// recv --copy splice's hash: a thread reading the page cache behind the writer, through a
+// descriptor of its own.
 TEST(file_transfer, a_hash_follower_hashes_what_the_writer_hands_it_on_its_own_descriptor) {
   temp_dir d;
   auto data = random_bytes(3 * 8 * 1024 * 1024 + 12345, 17);
@@ -153,6 +153,8 @@ TEST(file_transfer, a_hash_follower_hashes_what_the_writer_hands_it_on_its_own_d
   ::close(fd);
 }
 
+// A file that refuses splice (O_APPEND does, as a file system without splice_write would) still
+// gets every byte: socket_to_file copies through a buffer from then on, the pipe's bytes first.
 TEST(file_transfer, splice_refused_by_the_file_falls_back_to_copying) {
   temp_dir d;
   auto data = random_bytes(3 * 1024 * 1024 + 77, 11);
