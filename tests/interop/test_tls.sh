@@ -56,13 +56,17 @@ bad wronghost "$WRONG" "certificate is for another host (wanted localhost)" --tl
 bad unknown-ca "$UNKNOWN" "unknown CA (self-signed or untrusted issuer)"
 
 # 3. --tls-insecure: an expired certificate passes, still encrypted.
-# (stdin ends after s_server had time to send: its first read of the socket may be our close_notify)
-run "$TMP/insec.out" "$TMP/err" -- "$SOCKIT" connect --tls --tls-insecure 127.0.0.1 "$INSEC" < <(sleep 0.3)
+# (stdin ends once s_server's line is out, not before: its first read of the socket may be our
+# close_notify, and a slow s_server then resets the connection before sending.)
+# until_out FILE: an stdin that ends once FILE has s_server's line (or after 10 s).
+until_out() { for _ in $(seq 100); do grep -q from-s_server "$1" 2>/dev/null && break; sleep 0.1; done; }
+rm -f "$TMP/insec.out" "$TMP/ip.out"
+run "$TMP/insec.out" "$TMP/err" -- "$SOCKIT" connect --tls --tls-insecure 127.0.0.1 "$INSEC" < <(until_out "$TMP/insec.out")
 expect_rc 0 "--tls-insecure"
 expect_contains "$TMP/insec.out" from-s_server "--tls-insecure: data"
 
 # 4. by address: the certificate's IP SAN is what is checked; no ALPN offered, none chosen.
-run "$TMP/ip.out" "$TMP/err" -- "$SOCKIT" -v connect --tls --tls-ca "$CA" 127.0.0.1 "$ALPN0" < <(sleep 0.3)
+run "$TMP/ip.out" "$TMP/err" -- "$SOCKIT" -v connect --tls --tls-ca "$CA" 127.0.0.1 "$ALPN0" < <(until_out "$TMP/ip.out")
 expect_rc 0 "by address"
 expect_contains "$TMP/err" "ALPN none" "no ALPN"
 
@@ -204,10 +208,11 @@ expect_rc 1 "silent server with -w"
 expect_contains "$TMP/err" "no answer within 0.5 s" "silent server: the line"
 bg "$SOCKIT" connect --tls 127.0.0.1 "$MUTE" </dev/null >/dev/null 2>"$TMP/int.err"
 C=$BG_PID
+wait_signal_taken "$C" || fail "connect --tls never took SIGINT over"
 sleep 0.5
 kill -0 "$C" 2>/dev/null || fail "connect --tls to a silent server without -w ended by itself: $(cat "$TMP/int.err")"
 kill -INT "$C"
-for _ in $(seq 20); do kill -0 "$C" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do kill -0 "$C" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$C" 2>/dev/null && fail "Ctrl+C did not end the handshake wait"
 wait "$C"; RC=$?
 expect_rc 0 "Ctrl+C during the handshake"
