@@ -26,7 +26,7 @@ background_hash::background_hash(int fd, std::uint64_t size) {
     try {
       thread_ = std::thread([this, fd, size] { run(fd, size); });
       return;
-    } catch (const std::system_error&) {  // no thread to be had (EAGAIN): hash here instead
+    } catch (const std::system_error&) {  // no thread to be had (out of them): hash here instead
     }
   }
   run(fd, size);
