@@ -1,6 +1,7 @@
 // sockit recv [ADDR:]PORT [-o DIR]: receives files from `sockit send` into DIR. Each file arrives
 // in DIR/.NAME.sockit-part (0600), received, hashed and written (or spliced, --copy splice);
-// once its size and XXH3-128 match the sender's it is synced, given the sender's mode (& 0777 & ~umask), renamed to
+// once its size and XXH3-128 match the sender's it is synced, given the sender's mode
+// (& 0777 & ~umask), renamed to
 // DIR/NAME and acknowledged. Binds loopback unless ADDR is given; one sender unless -k. --raw
 // stores one plain byte stream (from nc -N) as --name.
 #include <sys/stat.h>
@@ -244,6 +245,32 @@ class receiver {
     return exit_ok;
   }
 
+  // flag_hash_after: the T message after the body, its hash into `want`.
+  int receive_trailer(const std::string& shown, hash128& want) {
+    auto m = ch_.receive();
+    if (!m) {
+      if (m.error() == errc::end_of_stream || m.error() == std::errc::connection_aborted) {
+        return refuse(wire::error_code_class::aborted,
+                      fmt::format("{}: transfer truncated: {} closed the connection before the file's hash", shown, peer_),
+                      a_.resume);
+      }
+      return link_failure("receive the hash of " + shown, m.error());
+    }
+    auto* t = std::get_if<wire::trailer>(&*m);
+    if (!t) {
+      if (auto* e = std::get_if<wire::error_message>(&*m)) {
+        progress_.finish();
+        if (a_.resume) dir_.close_part();
+        else (void)dir_.discard();
+        part_open_ = false;
+        return fail_message(peer_error_line("sender", *e));
+      }
+      return protocol_error("expected the hash of " + shown + " after its body");
+    }
+    want = t->hash;
+    return exit_ok;
+  }
+
   int receive_file(const wire::file_header& hdr, file_outcome& out) {
     std::string shown = "'" + one_line(hdr.name) + "'";
     if (auto why = local_name_problem(hdr.name); !why.empty()) {
@@ -307,27 +334,7 @@ class receiver {
     if (int code = receive_body(shown, hdr.size, h); code != exit_ok) return code;
     hash128 want = hdr.hash;
     if (hdr.hash_after()) {
-      auto m = ch_.receive();
-      if (!m) {
-        if (m.error() == errc::end_of_stream || m.error() == std::errc::connection_aborted) {
-          return refuse(wire::error_code_class::aborted,
-                        fmt::format("{}: transfer truncated: {} closed the connection before the file's hash", shown, peer_),
-                        a_.resume);
-        }
-        return link_failure("receive the hash of " + shown, m.error());
-      }
-      auto* t = std::get_if<wire::trailer>(&*m);
-      if (!t) {
-        if (auto* e = std::get_if<wire::error_message>(&*m)) {
-          progress_.finish();
-          if (a_.resume) dir_.close_part();
-          else (void)dir_.discard();
-          part_open_ = false;
-          return fail_message(peer_error_line("sender", *e));
-        }
-        return protocol_error("expected the hash of " + shown + " after its body");
-      }
-      want = t->hash;
+      if (int code = receive_trailer(shown, want); code != exit_ok) return code;
     }
     hash128 got = h.digest();
     if (got != want) {
