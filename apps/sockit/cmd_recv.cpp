@@ -311,7 +311,8 @@ class receiver {
       if (!st) {
         if (auto* e = std::get_if<wire::error_message>(&*m)) {
           progress_.finish();
-          dir_.close_part();
+          if (keep) dir_.close_part();  // kept for a later --resume
+          else (void)dir_.discard();
           part_open_ = false;
           return fail_message(peer_error_line("sender", *e));
         }

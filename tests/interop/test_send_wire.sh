@@ -66,9 +66,24 @@ import socket, struct, sys
 port, name, how, path, sum_hex = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3], sys.argv[4], sys.argv[5]
 body = open(path, "rb").read()
 s = socket.create_connection(("127.0.0.1", port), timeout=20)
-flags = 0 if how == "before" else 2
-field = bytes.fromhex(sum_hex) if how == "before" else bytes(16)
-s.sendall(b"SKXF\x01H" + struct.pack(">BIQ", flags, 0o644, len(body)) + field + struct.pack(">H", len(name)) + name + body)
+flags = {"before": 0, "refuse": 1}.get(how, 2)
+field = bytes.fromhex(sum_hex) if how in ("before", "refuse") else bytes(16)
+head = b"SKXF\x01H" + struct.pack(">BIQ", flags, 0o644, len(body)) + field + struct.pack(">H", len(name)) + name
+if how == "refuse":
+    # asks to resume, takes the offer, then refuses to go on (as a sender whose file vanished)
+    s.sendall(head)
+    offer = b""
+    while len(offer) < 30:
+        d = s.recv(30 - len(offer))
+        if not d: break
+        offer += d
+    text = b"gave up"
+    s.sendall(b"SKXF\x01E" + bytes([2]) + struct.pack(">H", len(text)) + text)
+    s.shutdown(socket.SHUT_WR)
+    print("offer %s %d" % (offer[5:6].decode("ascii", "replace"), offer[:6] == b"SKXF\x01O"), flush=True)
+    while s.recv(4096): pass
+    sys.exit(0)
+s.sendall(head + body)
 if how in ("before",):
     pass
 elif how == "after":
@@ -110,6 +125,11 @@ grep -q '^E4 .*expected the hash of' "$TMP/tx.other" || fail "another message fo
 tx close.bin close
 wait_match "$TMP/recv.err" "closed the connection before the file's hash" ||
   fail "no trailer before the close: $(cat "$TMP/recv.err")"
+# A sender that asks to resume, takes the offer, then refuses: a receiver without --resume keeps
+# no partial file of it.
+tx refused.bin refuse
+expect_eq "$(cat "$TMP/tx.refuse")" "offer O 1" "the offer to a sender asking to resume"
+wait_match "$TMP/recv.err" "sender.*gave up" || fail "the sender's refusal: $(cat "$TMP/recv.err")"
 kill -0 "$RECV" 2>/dev/null || fail "recv -k died"
 stop_server "$RECV"
 expect_eq "$(cd "$out" && ls -A | sort | tr '\n' ' ')" "after.bin before.bin " "files stored (and no partial file left)"
