@@ -124,7 +124,10 @@ bool endpoint::is_unspecified() const noexcept {
   if (is_v4()) return reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr.s_addr == INADDR_ANY;
   if (is_v6()) {
     const auto& a = reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
-    return IN6_IS_ADDR_UNSPECIFIED(&a);
+    if (IN6_IS_ADDR_UNSPECIFIED(&a)) return true;
+    // ::ffff:0.0.0.0 is 0.0.0.0 seen through a dual-stack socket.
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 0 && a.s6_addr[13] == 0 && a.s6_addr[14] == 0 &&
+           a.s6_addr[15] == 0;
   }
   return false;
 }
@@ -149,7 +152,21 @@ std::string endpoint::to_string() const {
   return "(none)";
 }
 
+// Address, port and (IPv6) scope: not the padding of a sockaddr_in nor an IPv6 flow label, which
+// two spellings of the same peer may differ in.
 bool operator==(const endpoint& a, const endpoint& b) noexcept {
+  if (a.family() != b.family()) return false;
+  if (a.is_v4()) {
+    const auto* x = reinterpret_cast<const sockaddr_in*>(a.data());
+    const auto* y = reinterpret_cast<const sockaddr_in*>(b.data());
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a.is_v6()) {
+    const auto* x = reinterpret_cast<const sockaddr_in6*>(a.data());
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(b.data());
+    return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

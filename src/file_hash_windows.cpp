@@ -30,7 +30,9 @@ std::error_code hash_file_range(int fd, std::uint64_t offset, std::uint64_t leng
     ov.OffsetHigh = static_cast<DWORD>(offset >> 32);
     DWORD n = 0;
     if (!::ReadFile(file, buf.data(), want, &n, &ov)) {
-      ec = detail::last_file_error();  // ERROR_HANDLE_EOF: the file shrank
+      // A read at or past the end fails with ERROR_HANDLE_EOF on an overlapped offset: the file
+      // is shorter than the range, which callers know as end_of_stream (as on Linux).
+      ec = ::GetLastError() == ERROR_HANDLE_EOF ? make_error_code(errc::end_of_stream) : detail::last_file_error();
       break;
     }
     if (n == 0) {

@@ -2,6 +2,7 @@
 #include "sockit/tcp.hpp"
 
 #include <cerrno>
+#include <chrono>
 
 #include "detail/net.hpp"
 #include "detail/bound_socket.hpp"
@@ -22,46 +23,76 @@ std::error_code connect_start(const socket& s, const endpoint& to) {
 
 std::error_code connect_finish(const socket& s) { return pending_error(s); }
 
-result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking, const socket_prepare& prepare) {
+namespace {
+
+// Waits for a pending handshake within `by`, in slices when `stop` is given so that it is asked
+// at least every 200 ms.
+std::error_code wait_connected(const socket& s, deadline by, const std::function<bool()>& stop) {
+  if (!stop) return wait_writable(s.native_handle(), by);
+  for (;;) {
+    if (stop()) return std::make_error_code(std::errc::operation_canceled);
+    auto slice = deadline::after(std::chrono::milliseconds(200));
+    auto ec = wait_writable(s.native_handle(), by.is_never() || slice.when() < by.when() ? slice : by);
+    if (ec != std::errc::timed_out || by.expired()) return ec;
+  }
+}
+
+// One address. A failed `prepare` sets `prepare_failed`: its error is not the address's.
+result<socket> connect_one(const endpoint& to, const connect_options& o, bool& prepare_failed) {
   auto s = socket::open(to.family(), SOCK_STREAM | SOCK_NONBLOCK);
   if (!s) return s.error();
-  if (prepare) {
-    if (auto ec = prepare(*s)) return ec;
+  if (o.prepare) {
+    if (auto ec = o.prepare(*s)) {
+      prepare_failed = true;
+      return ec;
+    }
   }
   if (auto started = connect_start(*s, to)) {
     if (started != std::errc::operation_in_progress) return started;
-    if (auto ec = wait_writable(s->native_handle(), by)) return ec;
+    if (auto ec = wait_connected(*s, o.by, o.stop)) return ec;
     if (auto ec = connect_finish(*s)) return ec;
   }
-  if (!nonblocking) {
+  if (!o.nonblocking) {
     if (auto ec = set_nonblocking(*s, false)) return ec;
   }
   return std::move(*s);
 }
 
-result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, endpoint* connected_to,
-                           const socket_prepare& prepare) {
+}  // namespace
+
+result<socket> tcp_connect(std::span<const endpoint> candidates, const connect_options& opts) {
   std::error_code last = make_error_code(errc::no_addresses);
   for (const auto& ep : candidates) {
     bool prepare_failed = false;
-    socket_prepare step;
-    if (prepare) {
-      step = [&](const socket& fresh) {
-        auto ec = prepare(fresh);
-        prepare_failed = static_cast<bool>(ec);
-        return ec;
-      };
-    }
-    auto s = tcp_connect(ep, by, false, step);
+    auto s = connect_one(ep, opts, prepare_failed);
     if (s) {
-      if (connected_to) *connected_to = ep;
+      if (opts.connected_to) *opts.connected_to = ep;
       return s;
     }
-    if (prepare_failed) return s.error();
+    // A failed prepare or Ctrl+C ends the whole call; an address's own failure moves on.
+    if (prepare_failed || s.error() == std::errc::operation_canceled) return s.error();
     last = s.error();
-    if (by.expired()) break;
+    if (opts.by.expired()) break;
   }
   return last;
+}
+
+result<socket> tcp_connect(const endpoint& to, deadline by, bool nonblocking, const socket_prepare& prepare) {
+  connect_options o;
+  o.by = by;
+  o.nonblocking = nonblocking;
+  o.prepare = prepare;
+  bool prepare_failed = false;
+  return connect_one(to, o, prepare_failed);
+}
+
+result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by, endpoint* connected_to,
+                           const socket_prepare& prepare) {
+  connect_options o;
+  o.by = by;
+  o.connected_to = connected_to;
+  o.prepare = prepare;
+  return tcp_connect(candidates, o);
 }
 
 result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family, deadline by,

@@ -84,40 +84,6 @@ int open_sources(const std::vector<std::string>& paths, bool raw, std::vector<so
   return exit_ok;
 }
 
-// tcp_connect over the candidates, waiting in slices so that Ctrl+C ends a connect that hangs (a
-// receiver whose accept queue is full) at once rather than after -w: the signal handlers only
-// raise a flag while a send runs.
-result<socket> connect_interruptibly(std::span<const endpoint> candidates, deadline by, endpoint& connected_to,
-                                     const socket_prepare& prepare) {
-  std::error_code last = make_error_code(errc::no_addresses);
-  for (const auto& ep : candidates) {
-    auto s = socket::open(ep.family(), SOCK_STREAM);
-    if (!s) {  // this family is not available here (IPv6 disabled): the next address may be
-      last = s.error();
-      continue;
-    }
-    if (auto ec = set_nonblocking(*s, true)) return ec;
-    if (prepare) {
-      if (auto ec = prepare(*s)) return ec;
-    }
-    auto ec = connect_start(*s, ep);
-    while (ec == std::errc::operation_in_progress) {
-      if (stop_requested()) return std::make_error_code(std::errc::operation_canceled);
-      auto slice = deadline::after(std::chrono::milliseconds(200));
-      ec = wait_writable(s->native_handle(), by.is_never() || slice.when() < by.when() ? slice : by);
-      if (ec == std::errc::timed_out && !by.expired()) ec = std::make_error_code(std::errc::operation_in_progress);
-      if (!ec) ec = connect_finish(*s);
-    }
-    if (!ec) {
-      connected_to = ep;
-      return std::move(*s);
-    }
-    last = ec;
-    if (by.expired()) break;
-  }
-  return last;
-}
-
 class sender {
  public:
   sender(const socket& s, const send_args& a, const std::string& peer)
@@ -347,7 +313,15 @@ int run_send(const send_args& a, const context& ctx) {
   std::string failed;
   socket_prepare prepare;
   if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
-  auto s = connect_interruptibly(*eps, deadline::after_seconds(a.wait), peer, prepare);
+  // The signal handlers only raise a flag while a send runs: the connect asks it, so Ctrl+C ends
+  // a connect that hangs (a receiver whose accept queue is full) at once rather than after -w.
+  connect_options co;
+  co.by = deadline::after_seconds(a.wait);
+  co.nonblocking = true;
+  co.connected_to = &peer;
+  co.prepare = prepare;
+  co.stop = [] { return stop_requested(); };
+  auto s = tcp_connect(*eps, co);
   if (!s && s.error() == std::errc::operation_canceled) return fail_message("interrupted: connect " + target + " did not finish");
   if (!s) return prepare_failure("connect " + target, failed, s.error());
   log_applied(applied);

@@ -49,7 +49,7 @@ class endpoint {
   bool is_v6() const noexcept { return family() == AF_INET6; }
   bool empty() const noexcept { return family() == AF_UNSPEC; }
   bool is_loopback() const noexcept;
-  bool is_unspecified() const noexcept;  // 0.0.0.0 or ::
+  bool is_unspecified() const noexcept;  // 0.0.0.0, :: or ::ffff:0.0.0.0
   bool is_v4_mapped() const noexcept;    // ::ffff:a.b.c.d, an IPv4 peer of a dual-stack socket
   // The IPv4 endpoint an IPv4-mapped one names (same port), so it prints as 127.0.0.1:80 rather
   // than [::ffff:127.0.0.1]:80; any other endpoint as it is.

@@ -1,6 +1,7 @@
 // sockit/tcp.hpp: TCP connect with a deadline, listen and accept.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -29,6 +30,20 @@ std::error_code connect_finish(const socket& s);
 // attempt's socket before it connects (its error ends the whole call: it is not the address's).
 result<socket> tcp_connect(std::span<const endpoint> candidates, deadline by = {},
                            endpoint* connected_to = nullptr, const socket_prepare& prepare = {});
+
+// Everything a connect may be told; the overloads above are shorthands for it.
+struct connect_options {
+  deadline by;                       // shared by all the candidates
+  bool nonblocking = false;          // leave the connected socket non-blocking
+  endpoint* connected_to = nullptr;  // receives the address that answered
+  socket_prepare prepare;            // runs on each attempt's socket before it connects
+  // Asked before each wait of at most 200 ms while a handshake is pending: true ends the call
+  // with std::errc::operation_canceled. For a caller whose signal handlers only raise a flag
+  // (Ctrl+C must not wait for the deadline behind a port that drops SYNs).
+  std::function<bool()> stop;
+};
+
+result<socket> tcp_connect(std::span<const endpoint> candidates, const connect_options& opts);
 
 // Resolves host (see resolve()) and connects to the first address that answers.
 result<socket> tcp_connect(std::string_view host, std::uint16_t port, ip_family family = ip_family::any,

@@ -4,12 +4,15 @@
 // kernel drop further SYNs, exactly as a filtering firewall does.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "sockit/deadline.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/error.hpp"
+#include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
 
 namespace sockit {
@@ -88,6 +91,62 @@ TEST(tcp_connect_deadline, budget_spent_on_a_dropped_address_is_not_renewed_for_
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error(), std::errc::timed_out);
   EXPECT_LT(took, 2.0);
+}
+
+// connect_options::stop: a flag raised elsewhere (a signal handler in the CLI) ends a connect that
+// would otherwise wait for its deadline behind a dropping port, and later candidates are not tried.
+TEST(tcp_connect_deadline, stop_ends_a_pending_connect_well_before_the_deadline) {
+  auto d = make_dropping_port(endpoint::loopback_v4(0));
+  if (d.where.empty()) GTEST_SKIP() << "this kernel does not drop SYNs to a full accept queue";
+  auto good = tcp_listen(endpoint::loopback_v4(0));
+  ASSERT_TRUE(good) << good.error().message();
+  std::vector<endpoint> candidates{d.where, *good->local_endpoint()};
+  std::atomic<bool> flag{false};
+  int asked = 0;
+  connect_options o;
+  o.by = deadline::after(30s);
+  o.stop = [&] {
+    ++asked;
+    return flag.load();
+  };
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(300ms);
+    flag = true;
+  });
+  auto start = clock::now();
+  auto s = tcp_connect(candidates, o);
+  auto took = secs(clock::now() - start).count();
+  raiser.join();
+  ASSERT_FALSE(s) << "went on to the next candidate after the stop";
+  EXPECT_EQ(s.error(), std::errc::operation_canceled) << s.error().message();
+  EXPECT_GE(asked, 2);    // asked again while waiting, not only once before
+  EXPECT_LT(took, 10.0);  // generous: a loaded machine; without the stop it would wait 30 s
+}
+
+TEST(tcp_connect_deadline, options_leave_the_socket_nonblocking_and_say_who_answered) {
+  auto good = tcp_listen(endpoint::loopback_v4(0));
+  ASSERT_TRUE(good) << good.error().message();
+  endpoint answered;
+  int prepared = 0;
+  connect_options o;
+  o.by = deadline::after(5s);
+  o.nonblocking = true;
+  o.connected_to = &answered;
+  o.prepare = [&](const socket&) {
+    ++prepared;
+    return std::error_code{};
+  };
+  o.stop = [] { return false; };
+  std::vector<endpoint> candidates{*good->local_endpoint()};
+  auto s = tcp_connect(candidates, o);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(answered, *good->local_endpoint());
+  EXPECT_EQ(prepared, 1);
+  auto nb = nonblocking(*s);
+  if (nb || nb.error() != errc::not_supported) {  // Winsock cannot say
+    ASSERT_TRUE(nb) << nb.error().message();
+    EXPECT_TRUE(*nb);
+  }
 }
 
 }  // namespace

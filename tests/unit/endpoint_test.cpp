@@ -320,6 +320,52 @@ TEST(endpoint, a_v4_mapped_endpoint_unmaps_to_the_ipv4_host) {
   EXPECT_TRUE(endpoint().unmapped().empty());
 }
 
+TEST(endpoint, the_mapped_unspecified_address_is_unspecified) {
+  auto mapped_any = endpoint::numeric("::ffff:0.0.0.0", 1);
+  ASSERT_TRUE(mapped_any);
+  EXPECT_TRUE(mapped_any->is_unspecified());
+  auto mapped_host = endpoint::numeric("::ffff:0.0.0.1", 1);
+  ASSERT_TRUE(mapped_host);
+  EXPECT_FALSE(mapped_host->is_unspecified());
+  EXPECT_TRUE(endpoint::numeric("::", 1)->is_unspecified());
+}
+
+// Equality is the peer (address, port, IPv6 scope), not the sockaddr's bytes: padding and a flow
+// label do not make two endpoints differ.
+TEST(endpoint, equality_ignores_padding_and_flow_label) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(7);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in dirty = sin;
+  dirty.sin_zero[3] = 0x55;
+  auto a = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  auto b = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&dirty), sizeof dirty);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+
+  sockaddr_in6 six{};
+  six.sin6_family = AF_INET6;
+  six.sin6_port = htons(7);
+  six.sin6_addr = in6addr_loopback;
+  sockaddr_in6 labelled = six;
+  labelled.sin6_flowinfo = htonl(0x12345);
+  sockaddr_in6 scoped = six;
+  scoped.sin6_scope_id = 2;
+  sockaddr_in6 other_port = six;
+  other_port.sin6_port = htons(8);
+  auto x = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&six), sizeof six);
+  auto y = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&labelled), sizeof labelled);
+  auto z = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&scoped), sizeof scoped);
+  auto w = endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&other_port), sizeof other_port);
+  ASSERT_TRUE(x && y && z && w);
+  EXPECT_EQ(*x, *y);
+  EXPECT_NE(*x, *z);
+  EXPECT_NE(*x, *w);
+  EXPECT_NE(*a, *x);
+  EXPECT_EQ(endpoint(), endpoint());
+}
+
 TEST(endpoint, from_sockaddr_refuses_other_families_and_short_lengths) {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;

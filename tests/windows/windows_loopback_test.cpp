@@ -3,12 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <io.h>
+
 #include "poller/poller.hpp"
 #include "sockit/event_loop.hpp"
+#include "sockit/file_hash.hpp"
 #include "sockit/io.hpp"
 #include "sockit/options.hpp"
 #include "sockit/tcp.hpp"
@@ -179,6 +184,30 @@ TEST(windows_engines, iocp_parses_and_runs_here) {
   auto p = detail::make_poller(engine::automatic);
   ASSERT_TRUE(p) << describe("make_poller", p.error());
   EXPECT_EQ((*p)->name(), "iocp");
+}
+
+// ReadFile at an offset past the end fails with ERROR_HANDLE_EOF; callers (recv's resume, the
+// sender's hash) take a file shorter than the range as end_of_stream, as on Linux.
+TEST(windows_files, hashing_past_the_end_says_end_of_stream) {
+  const std::string path = "sockit_hash_range_test.bin";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::string data(100000, 'x');
+  ASSERT_EQ(std::fwrite(data.data(), 1, data.size(), f), data.size());
+  std::fclose(f);
+  int fd = ::_open(path.c_str(), _O_RDONLY | _O_BINARY);
+  ASSERT_GE(fd, 0);
+  xxh3_128 whole;
+  EXPECT_FALSE(hash_file_range(fd, 0, data.size(), whole));
+  xxh3_128 expected;
+  expected.update(std::as_bytes(std::span<const char>(data)));
+  EXPECT_EQ(whole.digest(), expected.digest());
+  xxh3_128 past;
+  EXPECT_EQ(hash_file_range(fd, 0, data.size() + 1, past), errc::end_of_stream);
+  xxh3_128 beyond;
+  EXPECT_EQ(hash_mapped_range(fd, data.size() + 10, 5, beyond), errc::end_of_stream);
+  ::_close(fd);
+  std::remove(path.c_str());
 }
 
 }  // namespace
