@@ -342,6 +342,7 @@ int run_recv(const recv_args& a, const context& ctx) {
   bool interrupted = false;
   if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&](int) {
         interrupted = true;
+        note_stop_signal();
         loop.stop();
       })) {
     return fail("signalfd", ec);

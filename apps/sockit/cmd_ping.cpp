@@ -22,6 +22,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "ping_stats.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/event_loop.hpp"
 #include "sockit/icmp.hpp"
@@ -186,6 +187,7 @@ class pinger {
       }
       return;
     }
+    note_stop_signal();  // the summary then gives way to a stdout nobody reads (write_out)
     for (auto& t : targets_) finish(*t);
   }
 

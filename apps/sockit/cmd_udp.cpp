@@ -374,7 +374,10 @@ int run_recv(const recv_args& given, const context& ctx) {
   auto loop_r = event_loop::create(a.eng);
   if (!loop_r) return fail("event loop", loop_r.error());
   auto& loop = **loop_r;
-  if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&loop](int) { loop.stop(); })) return fail("signalfd", ec);
+  if (auto ec = loop.on_signals({SIGINT, SIGTERM}, [&loop](int) {
+        note_stop_signal();
+        loop.stop();
+      })) return fail("signalfd", ec);
 
   datagram_format f = ctx.json ? datagram_format::json : a.raw ? datagram_format::raw : datagram_format::labelled;
   traffic_dumper dump(ctx.hexdump);

@@ -10,6 +10,7 @@
 #endif
 
 #include "cli.hpp"
+#include "stop_signals.hpp"
 #include "sockit/error.hpp"
 #include "sockit/io.hpp"
 
@@ -25,12 +26,18 @@ std::error_code first_stdout_error;
 
 std::error_code write_out(std::string_view data) {
   if (first_stdout_error) return first_stdout_error;
-  first_stdout_error = write_fd(STDOUT_FILENO, data);
-  return first_stdout_error;
+  // A signal the command takes later (a flag, or blocked until its loop reads it) must not wait
+  // behind a stdout that takes nothing; one that still moves is written out.
+  return write_out_interruptibly(
+      data, [](bool progressed) { return progressed || !(stop_requested() || stop_signal_pending()); });
 }
 
 #ifdef _WIN32
-std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>&) { return write_out(data); }
+std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>&) {
+  if (first_stdout_error) return first_stdout_error;
+  first_stdout_error = write_fd(STDOUT_FILENO, data);
+  return first_stdout_error;
+}
 #else
 namespace {
 
@@ -71,7 +78,10 @@ struct write_ticker {
 std::error_code write_out_interruptibly(std::string_view data, const std::function<bool(bool)>& keep_going) {
   if (first_stdout_error) return first_stdout_error;
   thread_local const write_ticker ticker;
-  if (!ticker.ok) return write_out(data);
+  if (!ticker.ok) {
+    first_stdout_error = write_fd(STDOUT_FILENO, data);
+    return first_stdout_error;
+  }
   ticker.arm(true);
   std::error_code ec;
   while (!data.empty()) {

@@ -14,7 +14,9 @@ namespace sockit::cli {
 
 // Writes all of `data` to stdout with write(2), unbuffered (a pipe sees each piece at once). The
 // first failure is kept: from then on nothing more is written and that error is returned again,
-// so a command that streams can stop at its next write.
+// so a command that streams can stop at its next write. A write that blocks (nobody reads stdout)
+// gives way to Ctrl+C or SIGTERM, once stdout has taken nothing for 0.2 s: it returns
+// std::errc::interrupted (not kept, not a stdout error) and the command goes on to stop.
 std::error_code write_out(std::string_view data);
 
 // write_out for a stream that must not block for ever on a stdout nobody reads: while it writes, a

@@ -64,11 +64,21 @@ void install_stop_handlers() {
   sa.sa_flags = 0;  // no SA_RESTART: a blocked wait must be interrupted and look at the flag
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup {};
+  if (::sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) ::sigaction(SIGHUP, &sa, nullptr);
 }
 
 void defer_stop(bool on) { deferring = on ? 1 : 0; }
 
 bool stop_requested() { return signals_seen > 0; }
+
+void note_stop_signal() { signals_seen.fetch_add(1); }
+
+bool stop_signal_pending() {
+  sigset_t pending;
+  if (::sigpending(&pending) != 0) return false;
+  return ::sigismember(&pending, SIGINT) == 1 || ::sigismember(&pending, SIGTERM) == 1;
+}
 
 sigset_t thread_signal_mask() {
   sigset_t mask;

@@ -11,14 +11,26 @@
 
 namespace sockit::cli {
 
-// Installs the handlers. Until a relay runs (connecting, accepting, waiting for the first
-// datagram) there is nothing to finish, so the first signal exits 0 at once.
+// Installs the handlers (SIGINT, SIGTERM, and SIGHUP unless it is ignored, as under nohup: a
+// closed terminal stops a command the same way). Until a relay runs (connecting, accepting,
+// waiting for the first datagram) there is nothing to finish, so the first signal exits 0 at once.
 void install_stop_handlers();
 
 // While a relay runs, the first signal only raises a flag: the relay sees it on its next turn
 // (its wait is interrupted, as the handlers are installed without SA_RESTART) and ends as at EOF.
 void defer_stop(bool on);
 bool stop_requested();
+
+// For the commands that take SIGINT/SIGTERM themselves (an event loop's signalfd, proto call's
+// handler): counts one, so that stop_requested() says so and a later write to a stdout nobody
+// reads (the final statistics) gives way instead of blocking for ever. Async-signal-safe.
+void note_stop_signal();
+
+// Whether SIGINT or SIGTERM waits blocked on this thread: the commands whose event loop takes them
+// through a signalfd (udp recv, ping, the servers) or only inside its wait (proto call) cannot see
+// them while a write to a stdout nobody reads blocks; write_out asks this to give way. Windows:
+// false (its console handler runs on a thread of its own).
+bool stop_signal_pending();
 
 // The calling thread's signal mask, to hand to wait_any so that a signal ends the wait (the
 // handlers above come without SA_RESTART). Windows has no masks: an empty set, which wait_any

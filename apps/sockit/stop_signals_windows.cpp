@@ -39,6 +39,10 @@ void defer_stop(bool on) { deferring = on ? 1 : 0; }
 
 bool stop_requested() { return signals_seen > 0; }
 
+void note_stop_signal() { signals_seen.fetch_add(1); }
+
+bool stop_signal_pending() { return false; }
+
 sigset_t thread_signal_mask() { return {}; }
 
 void remove_at_exit(const std::string&, dev_t, ino_t) {}

@@ -21,6 +21,7 @@
 #include "../unix_flags.hpp"
 #include "request.hpp"
 #include "../stdin_port.hpp"
+#include "../stop_signals.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/endpoint.hpp"
 #include "sockit/error.hpp"
@@ -44,10 +45,16 @@ std::chrono::nanoseconds secs(double s) {
 }
 double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
 
-// Ctrl+C during --count: stop and print the statistics, as ping does. SIGINT stays blocked except
-// inside wait_any (ppoll), so a signal can only land while the loop sleeps there (no lost wake-up).
+// Ctrl+C or SIGTERM: stop as at the end of input (with --count, print the statistics, as ping
+// does); a second one exits 130 at once. Both stay blocked except inside wait_any (ppoll), so the
+// first can only land while the loop sleeps there (no lost wake-up); a write to a stdout nobody
+// reads gives way to it meanwhile (write_out).
 volatile std::sig_atomic_t interrupted = 0;
-extern "C" void on_sigint(int) { interrupted = 1; }
+extern "C" void on_sigint(int) {
+  if (interrupted) ::_exit(130);  // 128 + SIGINT, what a shell reports for Ctrl+C
+  interrupted = 1;
+  note_stop_signal();
+}
 
 struct pending {
   std::string name;
@@ -105,31 +112,37 @@ class session {
 #ifdef _WIN32
     // The C runtime calls the handler on a thread of its own: the wait is not interrupted, but it
     // wakes at least once a second and looks at the flag.
-    if (o_.count_given) std::signal(SIGINT, on_sigint);
+    std::signal(SIGINT, on_sigint);
 #else
     sigset_t old_mask;
-    if (o_.count_given) {
+    {
       struct sigaction sa {};
       sa.sa_handler = on_sigint;
       ::sigemptyset(&sa.sa_mask);
       ::sigaction(SIGINT, &sa, nullptr);
+      ::sigaction(SIGTERM, &sa, nullptr);
       sigset_t block;
       ::sigemptyset(&block);
       ::sigaddset(&block, SIGINT);
+      ::sigaddset(&block, SIGTERM);
       ::sigprocmask(SIG_BLOCK, &block, &old_mask);
       poll_mask_ = old_mask;
       ::sigdelset(&poll_mask_, SIGINT);
+      ::sigdelset(&poll_mask_, SIGTERM);
       use_poll_mask_ = true;
     }
 #endif
     int rc = loop();
-    if (interrupted) {
+    if (interrupted && o_.count_given) {
       // As iputils ping: interrupted, the run succeeded if anything was answered.
       rc = received_ > 0 && !had_error_status_ ? exit_ok : exit_failure;
-    } else if (rc == exit_ok && refused_lines_) {
-      rc = exit_usage;
-    } else if (rc == exit_ok && had_error_status_) {
-      rc = exit_failure;
+    } else {
+      if (interrupted) rc = interrupted_status();
+      if (rc == exit_ok && refused_lines_) {
+        rc = exit_usage;
+      } else if (rc == exit_ok && had_error_status_) {
+        rc = exit_failure;
+      }
     }
     if (o_.count_given) print_summary();
     if (tls_ && !tls_->close_notify_sent()) {  // best effort: the server sees a clean end, not a truncation
@@ -144,6 +157,14 @@ class session {
   }
 
  private:
+  // Interrupted without --count: as at the end of input, unless a request is still unanswered.
+  int interrupted_status() {
+    auto unanswered = std::count_if(pending_.begin(), pending_.end(), [](const pending& p) { return !p.heartbeat; });
+    if (unanswered == 0) return exit_ok;
+    return fail_message(fmt::format("interrupted: {} request{} to {} unanswered", unanswered,
+                                    unanswered == 1 ? "" : "s", peer_));
+  }
+
   void prompt() {
     print_err("proto> ");
     std::fflush(stderr);

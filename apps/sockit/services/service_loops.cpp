@@ -93,6 +93,7 @@ std::error_code service_loops::watch_signals(std::function<void()> on_report) {
       exit_removing_files(130);  // a unix: socket file goes too
     }
     stopped_by_signal_ = true;
+    note_stop_signal();  // the final report then gives way to a stdout nobody reads (write_out)
     spdlog::info("{}: stopping (draining connections)", sig == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& sh : shards_) {
       shard* p = &sh;
