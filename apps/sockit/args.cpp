@@ -357,7 +357,35 @@ std::string parse_error_line(const CLI::App& root, const CLI::ParseError& e, con
   if (wants_command && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
     return fmt::format("'{}' needs a command ({})", path, command_list(last));
   }
-  return parse_error_text(e);
+  std::string text = parse_error_text(e);
+  // CLI11's wording for an option given twice, and for a value outside a list, said plainly.
+  if (auto at = text.find(": At Most 1 required but received "); at != std::string::npos) {
+    return text.substr(0, at) + ": given more than once";
+  }
+  if (auto at = text.find(" not in {"); at != std::string::npos && text.ends_with("}")) {
+    auto colon = text.find(": ");
+    if (colon != std::string::npos && colon < at) {
+      std::string choices = text.substr(at + 9, text.size() - at - 10);
+      std::replace(choices.begin(), choices.end(), ',', ' ');
+      return fmt::format("{}: bad value '{}': not one of {}", text.substr(0, colon), text.substr(colon + 2, at - colon - 2),
+                         choices);
+    }
+  }
+  return text;
+}
+
+std::string empty_option_value(const CLI::App& root) {
+  std::vector<const CLI::App*> chain{&root};
+  while (!chain.back()->get_subcommands().empty()) chain.push_back(chain.back()->get_subcommands().front());
+  for (const auto* app : chain) {
+    for (const CLI::Option* o : app->get_options()) {
+      if (!o->nonpositional() || o->get_type_size_max() == 0) continue;  // words, and flags
+      for (const auto& r : o->results()) {
+        if (r.empty()) return fmt::format("{}: empty value (leave the option out for its default)", o->get_name());
+      }
+    }
+  }
+  return "";
 }
 
 std::string unknown_global_option(const CLI::App& root, std::string_view arg) {

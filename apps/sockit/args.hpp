@@ -103,6 +103,9 @@ std::string parse_error_text(const CLI::ParseError& e);
 // reads as a number ("-5"), or that the command line `args` (when given) has only after "--", is
 // a value, never an option.
 std::string parse_error_line(const CLI::App& root, const CLI::ParseError& e, const std::vector<std::string>& args = {});
+// After a successful parse: the usage line for an option given an empty value ("-w ''", "-o ''"),
+// which CLI11 would take as the option's default without a word; "" when there is none.
+std::string empty_option_value(const CLI::App& root);
 // For a word before the command word, whose options all take no value: "" when `arg` is one of
 // root's own options ("--json", "-v", "-vx"), else the "unknown option '-q' for 'sockit'" line.
 std::string unknown_global_option(const CLI::App& root, std::string_view arg);

@@ -94,6 +94,7 @@ int run(const bench_options& o, context& ctx) {
   std::vector<endpoint> eps;
   if (!on_unix) {
     if (!parse_address_arg(o.target, hp, code, udp ? transport::udp : transport::tcp)) return code;
+    if (hp.port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
     resolve_options ro;
     ro.socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
     auto r = resolve(hp.host, hp.port, ro);

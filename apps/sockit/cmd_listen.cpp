@@ -35,6 +35,7 @@ namespace {
 struct listen_args {
   std::string addr;  // "" without ADDR
   std::string port;
+  const CLI::Option* port_word = nullptr;  // given: two words were typed (ADDR PORT), even an empty PORT
   bool udp = false;
   bool keep_open = false;
   bool v4 = false;
@@ -213,8 +214,13 @@ int run_listen(const listen_args& a, const context& ctx) {
   install_stop_handlers();
   int code = exit_ok;
   // One word is PORT, two are ADDR PORT (see setup_listen).
-  std::string addr = a.port.empty() ? std::string() : a.addr;
-  std::string port_text = a.port.empty() ? a.addr : a.port;
+  const bool two_words = a.port_word && a.port_word->count() > 0;
+  std::string addr = two_words ? a.addr : std::string();
+  std::string port_text = two_words ? a.port : a.addr;
+  if (two_words && port_text.empty()) return fail_message("bad port '': empty (usage: sockit listen [ADDR] PORT)", exit_usage);
+  if (two_words && addr.empty()) {
+    return fail_message("bad address '': empty (leave ADDR out for 127.0.0.1 and ::1)", exit_usage);
+  }
   if (port_text.empty()) return fail_message("port is required (usage: sockit listen [ADDR] PORT)", exit_usage);
   // A Unix socket: one word, unix:/path or unix:@name (unix_flags.hpp).
   const bool on_unix = is_unix_address_text(port_text) || is_unix_address_text(addr);
@@ -297,7 +303,7 @@ void setup_listen(CLI::App& cmd, context& ctx) {
   // as PORT; the usage line says what a user types.
   cmd.add_option("ADDR", a->addr,
                  "Address to bind (default 127.0.0.1 and ::1; 0.0.0.0 or :: for all), or unix:/path, unix:@name");
-  cmd.add_option("PORT", a->port, "Port, a number or a service name (0: the kernel picks one, printed on stderr)");
+  a->port_word = cmd.add_option("PORT", a->port, "Port, a number or a service name (0: the kernel picks one, printed on stderr)");
   cmd.formatter(std::make_shared<listen_usage>());
   cmd.add_flag("-u,--udp", a->udp, "Use UDP: print datagrams from the first peer, send stdin back to it");
   cmd.add_flag("-k,--keep-open", a->keep_open,

@@ -201,6 +201,7 @@ int split_command(std::vector<std::string> rest, proto::client_options& a, conte
   } catch (const CLI::ParseError& e) {
     return fail_message(parse_error_line(opts, e), exit_usage);
   }
+  if (auto line = empty_option_value(opts); !line.empty()) return fail_message(line, exit_usage);
   a.words.insert(a.words.end(), stray.begin(), stray.end());
   ctx.hexdump = ctx.hexdump || hexdump;
   ctx.json = ctx.json || json;

@@ -30,6 +30,7 @@
 #include "sockit/sendfile.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/transfer_name.hpp"
+#include "sockit/unix.hpp"
 #include "sockit/wait.hpp"
 
 namespace sockit::cli {
@@ -71,6 +72,10 @@ int open_sources(const std::vector<std::string>& paths, bool raw, std::vector<so
     auto st = stat_source(s.fd);
     if (!st) return fail("stat " + s.path, st.error());
     if (!st->regular) return fail_message("cannot send '" + s.path + "': not a regular file");
+    if (st->size_unknown) {
+      return fail_message("cannot send '" + s.path + "': its size says 0 but it has content (a /proc or /sys file?): " +
+                          "copy it to a regular file first");
+    }
     s.size = st->size;
     s.mode = st->mode;
     if (!raw) {
@@ -139,7 +144,9 @@ class sender {
   int hash_failure(source& f, std::error_code ec) {
     progress_.finish();
     if (ec == std::errc::operation_canceled) return link_failure("sending " + f.path, ec);
-    if (ec == errc::end_of_stream) return fail_message(f.path + " shrank while being sent");
+    if (ec == errc::end_of_stream) {
+      return fail_message(fmt::format("{} shrank while being sent ({} bytes when it began)", f.path, f.size));
+    }
     return fail("read " + f.path, ec);
   }
 
@@ -283,15 +290,13 @@ int run_send(const send_args& a, const context& ctx) {
   }
   std::vector<std::string> paths(a.words.begin(), a.words.end() - 1);
   const std::string& target = a.words.back();
-  if (target.find(':') == std::string::npos) {
-    return fail_message("bad destination '" + target + "': expected HOST:PORT as the last argument", exit_usage);
+  if (is_unix_address_text(target)) {
+    return fail_message("bad destination '" + target + "': send takes no unix: address (HOST:PORT)", exit_usage);
   }
   auto hp = parse_host_port(target, transport::tcp);
-  if (!hp || hp->host.empty()) {
-    return address_usage_error("bad destination", target, hp ? make_error_code(errc::bad_host) : hp.error());
-  }
+  if (!hp) return address_usage_error("bad destination", target, hp.error());
   int code = exit_ok;
-  std::string host = hp->host;
+  std::string host = hp->host.empty() ? "127.0.0.1" : hp->host;  // ":PORT" or "PORT": this machine
   if (!check_host_arg(host, code)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, true, code)) return code;

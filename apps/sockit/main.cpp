@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
     print_err("sockit: {}\n", parse_error_line(app, e, std::vector<std::string>(argv + 1, argv + argc)));
     return exit_usage;
   }
+  if (auto line = empty_option_value(app); !line.empty()) {
+    print_err("sockit: {}\n", line);
+    return exit_usage;
+  }
   setup_logging(ctx.verbosity);
   if (!hexdump_file.empty()) {
     if (auto ec = open_hexdump_file(hexdump_file)) return fail("open " + hexdump_file, ec);

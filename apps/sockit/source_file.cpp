@@ -21,8 +21,13 @@ result<int> open_source(const std::string& path) {
 result<source_info> stat_source(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return last_error();
-  return source_info{static_cast<std::uint64_t>(st.st_size), static_cast<std::uint32_t>(st.st_mode & 07777),
-                     S_ISREG(st.st_mode)};
+  source_info info{static_cast<std::uint64_t>(st.st_size), static_cast<std::uint32_t>(st.st_mode & 07777),
+                    S_ISREG(st.st_mode)};
+  if (info.regular && info.size == 0) {
+    char probe;
+    info.size_unknown = ::pread(fd, &probe, 1, 0) == 1;
+  }
+  return info;
 }
 
 void close_source(int fd) noexcept { ::close(fd); }

@@ -14,6 +14,9 @@ struct source_info {
   std::uint64_t size = 0;
   std::uint32_t mode = 0;  // permission bits (& 07777); on Windows what the C runtime makes of them
   bool regular = false;
+  // A regular file whose size says 0 but which has bytes to read (procfs, sysfs): its length is
+  // not known until it is read, and the header must say it first.
+  bool size_unknown = false;
 };
 
 // A C runtime descriptor for `path`, or the error as open(2) gives it.

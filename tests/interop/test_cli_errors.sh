@@ -24,6 +24,18 @@ check "probe bad list" 2 "^sockit: bad ports '80,,90'" "$SOCKIT" probe 127.0.0.1
 check "probe reversed range" 2 "^sockit: bad ports '90-80'" "$SOCKIT" probe 127.0.0.1 90-80
 check "probe range to 70000" 2 "^sockit: bad ports '1-70000'" "$SOCKIT" probe 127.0.0.1 1-70000
 check "connect port 0" 2 "^sockit: bad port '0'" "$SOCKIT" connect 127.0.0.1 0
+check "listen empty port" 2 "^sockit: bad port '': empty" "$SOCKIT" listen 127.0.0.1 ''
+check "listen empty address" 2 "^sockit: bad address '': empty" "$SOCKIT" listen '' 0
+check "connect -w ''" 2 "^sockit: --wait: empty value" "$SOCKIT" connect -w '' 127.0.0.1 1
+check "recv -o ''" 2 "^sockit: --output: empty value" "$SOCKIT" recv 0 -o ''
+check "--hex-dump ''" 2 "^sockit: --hex-dump: empty value" "$SOCKIT" --hex-dump '' connect 127.0.0.1 1
+check "an option twice" 2 "^sockit: --port: given more than once$" "$SOCKIT" echo -p 0 -p 1
+check "serve -s ''" 2 "^sockit: --services: bad value '': not one of echo discard daytime chargen$" "$SOCKIT" serve -s ''
+check "bench port 0" 2 "^sockit: bad port '0': cannot connect to port 0$" "$SOCKIT" bench 127.0.0.1:0
+check "proto call port 0" 2 "^sockit: bad port '0': cannot connect to port 0$" "$SOCKIT" proto call :0 ping
+check "send port 0" 2 "^sockit: bad port '0': cannot connect to port 0$" "$SOCKIT" send "$SOCKIT_TEST_LIB" :0
+check "send to unix:" 2 "^sockit: bad destination 'unix:/tmp/x': send takes no unix: address" "$SOCKIT" send "$SOCKIT_TEST_LIB" unix:/tmp/x
+check "send a /proc file" 1 "^sockit: cannot send '/proc/self/status': its size says 0 but it has content" "$SOCKIT" send /proc/self/status 127.0.0.1:9
 check "connect port text" 2 "^sockit: bad port 'nosuch': not a port number \\(1-65535\\) nor a service name in /etc/services$" "$SOCKIT" connect 127.0.0.1 nosuch
 check "connect malformed host" 2 "^sockit: bad host 'not a host'" "$SOCKIT" connect 'not a host' 80
 check "connect malformed v6" 2 "^sockit: bad host '1:2:zz'" "$SOCKIT" connect 1:2:zz 80

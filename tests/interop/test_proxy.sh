@@ -146,8 +146,8 @@ refused proxy_down 1 "^sockit: connect 127\.0\.0\.1:1: Connection refused" "${S5
 # ---- usage errors (exit 2) ---------------------------------------------------------------------
 refused u_addr 2 "bad --proxy address '127\.1:80'" --proxy 127.1:80 localhost "$E"
 refused u_addr6 2 "bad --proxy address" --proxy ::1:80 localhost "$E"
-refused u_empty 2 "bad --proxy address ''" --proxy "" localhost "$E"
-refused u_emptyauth 2 "bad --proxy-auth: a user is needed" --proxy 127.0.0.1:1080 --proxy-auth "" localhost "$E"
+refused u_empty 2 "--proxy: empty value" --proxy "" localhost "$E"
+refused u_emptyauth 2 "--proxy-auth: empty value" --proxy 127.0.0.1:1080 --proxy-auth "" localhost "$E"
 refused u_nohost 2 "bad --proxy address ':1080': a proxy host is needed" --proxy :1080 localhost "$E"
 refused u_port0 2 "bad --proxy address '127.0.0.1:0'" --proxy 127.0.0.1:0 localhost "$E"
 refused u_port 2 "bad --proxy address '127.0.0.1:99999'" --proxy 127.0.0.1:99999 localhost "$E"

@@ -64,6 +64,20 @@ run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send "$TMP/a.bin" "127.0.0.1:$(free_p
 expect_rc 1 "send with nobody listening"
 expect_contains "$TMP/err" "Connection refused (ECONNREFUSED)" "refused connection"
 
+# The destination as every non-netcat command takes it: PORT and :PORT are this machine.
+start_recv P "$TMP/recv.err" "$TMP/recv.out" recv 0 -o "$TMP/out" -k
+cp "$TMP/a.bin" "$TMP/bare.bin"; cp "$TMP/a.bin" "$TMP/colon.bin"
+run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send "$TMP/bare.bin" "$P"
+expect_rc 0 "send to PORT"
+run "$TMP/out.txt" "$TMP/err" -- "$SOCKIT" send "$TMP/colon.bin" ":$P"
+expect_rc 0 "send to :PORT"
+cmp -s "$TMP/a.bin" "$TMP/out/bare.bin" && cmp -s "$TMP/a.bin" "$TMP/out/colon.bin" || fail "PORT / :PORT: files not stored"
+stop_server "$RECV"
+rm -f "$TMP/out/bare.bin" "$TMP/out/colon.bin"
+# A file whose size says 0 but has content (procfs) would arrive empty: refused.
+usage 1 send /proc/self/status 127.0.0.1:9
+expect_contains "$TMP/err" "its size says 0 but it has content" "a /proc file"
+
 # Ctrl+C while the connect hangs (a listener whose accept queue is full drops the SYN): exit 1 at
 # once, not after -w.
 cat >"$TMP/full.py" <<'PY'

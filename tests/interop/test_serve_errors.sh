@@ -28,7 +28,7 @@ one_line_error "echo on a port in use" "^sockit: bind echo udp 127\.0\.0\.1:$EU:
 for b in 999.1.1.1 1.2.3.4.5 "::1::2" "[::1" "bad host!" ""; do
   run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --bind "$b" --echo-port 0 --discard-port 0 --daytime-port 0 --chargen-port 0
   expect_rc 2 "serve --bind '$b'"
-  one_line_error "serve --bind '$b'" "^sockit: bad --bind address"
+  one_line_error "serve --bind '$b'" "^sockit: (bad --bind address|--bind: empty value)"
 done
 run "$TMP/out" "$TMP/err" -- "$SOCKIT" serve --echo-port 70000
 expect_rc 2 "serve --echo-port 70000"
