@@ -40,18 +40,7 @@ sent=$(sed -n 's/^\([0-9]*\) requests sent.*/\1/p' "$TMP/out")
 expect_contains "$TMP/out" "rtt min/avg/max/p50/p90/p99 = " "rtt line"
 
 # A server that never answers: nothing received, exit 1, still a summary.
-cat >"$TMP/mute.py" <<'PYEOF'
-import socket, sys, time
-s = socket.socket()
-s.bind(('127.0.0.1', 0))
-s.listen(5)
-print(s.getsockname()[1], flush=True)
-conns = []
-while True:
-    c, _ = s.accept()
-    conns.append(c)  # held open, never read or answered
-PYEOF
-bg python3 "$TMP/mute.py" >"$TMP/mute.port"
+bg python3 "$(dirname "$SOCKIT_TEST_LIB")/mute_server.py" >"$TMP/mute.port"
 wait_nonempty "$TMP/mute.port"
 MP=$(cat "$TMP/mute.port")
 interrupt "$TMP/out2" "$TMP/err2" "127.0.0.1:$MP"

@@ -70,18 +70,7 @@ expect_rc 0 "proto call -c blocked on a full stdout, after one SIGINT (answers c
 exec 4>&-
 
 # 3. proto call with one request to a server that accepts and never answers.
-cat >"$TMP/mute.py" <<'PY'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(5)
-print(s.getsockname()[1], flush=True)
-conns = []
-while True:
-    c, _ = s.accept()
-    conns.append(c)  # held open, never read or answered
-PY
-bg python3 "$TMP/mute.py" >"$TMP/mute.port"
+bg python3 "$(dirname "$SOCKIT_TEST_LIB")/mute_server.py" >"$TMP/mute.port"
 wait_nonempty "$TMP/mute.port"
 MP=$(cat "$TMP/mute.port")
 for sig in INT TERM; do
