@@ -22,7 +22,7 @@ volatile std::sig_atomic_t child_ended = 0;
 // Only there so that a child's end interrupts the wait (reaping happens outside).
 extern "C" void on_child_signal(int) { child_ended = 1; }
 
-constexpr int child_signals[] = {SIGINT, SIGTERM, SIGCHLD};
+constexpr int child_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD};
 // What sockit changes (ignores, handles or blocks) and a child must not inherit. Handled signals
 // go back to the default at exec anyway; an ignored one (SIGPIPE) would not.
 constexpr int reset_in_child[] = {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD};

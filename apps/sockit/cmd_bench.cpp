@@ -179,7 +179,8 @@ int run(const bench_options& o, context& ctx) {
   // SIGINT/SIGTERM are taken here, by this thread, from a mask every thread started below
   // inherits: the first one ends the run early with what it measured (as `proto call --count`),
   // a second one exits 130 at once. The mask is never lifted: a signal that comes after the run is
-  // over stays pending and cannot cut the results short.
+  // over stays pending and cannot cut the results short (unless stdout takes nothing for 0.2 s:
+  // a blocked write gives way to it, output.hpp).
 #ifdef _WIN32
   // Windows: the C runtime's handler thread counts Ctrl+C (stop_signals_windows.cpp); the second
   // one exits 130 from there.
@@ -190,6 +191,8 @@ int run(const bench_options& o, context& ctx) {
   ::sigemptyset(&stop_signals);
   ::sigaddset(&stop_signals, SIGINT);
   ::sigaddset(&stop_signals, SIGTERM);
+  struct sigaction hup {};  // a closed terminal, as SIGTERM, unless ignored (nohup)
+  if (::sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) ::sigaddset(&stop_signals, SIGHUP);
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 #endif
 
@@ -214,7 +217,7 @@ int run(const bench_options& o, context& ctx) {
 #else
     timespec tick{0, 100'000'000};
     int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) {
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
       if (interrupted) std::_Exit(128 + SIGINT);  // 130, the status of a Ctrl+C, whichever signal it was
       interrupted = true;
       progress.stop = true;

@@ -369,7 +369,9 @@ int run_recv(const recv_args& a, const context& ctx) {
       std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
       dump.received(data);
       ++received;
-      if (print_datagram(f, d->from, data, d->wire_size) || (a.count && received >= a.count)) {
+      auto ec = print_datagram(f, d->from, data, d->wire_size);
+      if (ec == std::errc::interrupted) return;  // a blocked stdout gave way: the signal's callback stops us
+      if (ec || (a.count && received >= a.count)) {
         done = true;  // a stdout failure: main reports it (output.hpp)
         loop.stop();
       }

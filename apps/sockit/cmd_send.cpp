@@ -4,6 +4,7 @@
 // file as stored, checked and synced. --raw sends the bytes alone (to nc -l). Protocol: sockit/transfer_wire.hpp, docs/commands/send.md.
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -295,6 +296,12 @@ int run_send(const send_args& a, const context& ctx) {
   }
   auto hp = parse_host_port(target, transport::tcp);
   if (!hp) return address_usage_error("bad destination", target, hp.error());
+  if (std::error_code no; target.find(':') == std::string::npos && std::filesystem::exists(target, no)) {
+    // "sockit send notes echo": a forgotten destination must not send the files to port 7.
+    return fail_message("bad destination '" + target + "': a file of that name is here too; write :" + target +
+                            " for the port, or give HOST:PORT",
+                        exit_usage);
+  }
   int code = exit_ok;
   std::string host = hp->host.empty() ? "127.0.0.1" : hp->host;  // ":PORT" or "PORT": this machine
   if (!check_host_arg(host, code)) return code;

@@ -409,8 +409,11 @@ int run_recv(const recv_args& given, const context& ctx) {
       }
       std::string_view data = as_text(std::span<const std::byte>(buf.get(), d->size));
       dump.received(data);
-      if (print_datagram(f, d->from, data, d->wire_size)) {  // stop; main reports it (output.hpp)
-        done = true;
+      if (auto ec = print_datagram(f, d->from, data, d->wire_size)) {
+        // A blocked stdout gave way to Ctrl+C: the signal's own callback stops the loop (it must
+        // read the signal, which would otherwise kill us once the loop unblocks it).
+        if (ec == std::errc::interrupted) return;
+        done = true;  // stdout failed: stop; main reports it (output.hpp)
         loop.stop();
         return;
       }

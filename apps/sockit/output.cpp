@@ -1,6 +1,8 @@
 // The CLI's writes to stdout and stderr (see output.hpp).
 #include "output.hpp"
 
+#include <chrono>
+
 #include <unistd.h>
 #ifndef _WIN32
 #include <pthread.h>
@@ -27,9 +29,24 @@ std::error_code first_stdout_error;
 std::error_code write_out(std::string_view data) {
   if (first_stdout_error) return first_stdout_error;
   // A signal the command takes later (a flag, or blocked until its loop reads it) must not wait
-  // behind a stdout that takes nothing; one that still moves is written out.
-  return write_out_interruptibly(
-      data, [](bool progressed) { return progressed || !(stop_requested() || stop_signal_pending()); });
+  // behind a stdout that takes nothing for 0.2 s; one that still moves is written out. Once a
+  // write has given way, the next ones do at once while the stop stands: a command with many
+  // lines to print before it looks at the signal again must not pay 0.2 s for each.
+  static bool gave_way = false;
+  const auto stopping = [] { return stop_requested() || stop_signal_pending(); };
+  if (gave_way && stopping()) return std::make_error_code(std::errc::interrupted);
+  std::chrono::steady_clock::time_point stuck_since{};
+  auto ec = write_out_interruptibly(data, [&](bool progressed) {
+    if (progressed || !stopping()) {
+      stuck_since = {};
+      return true;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (stuck_since == std::chrono::steady_clock::time_point{}) stuck_since = now;
+    return now - stuck_since < std::chrono::milliseconds(200);
+  });
+  if (ec == std::errc::interrupted) gave_way = true;
+  return ec;
 }
 
 #ifdef _WIN32

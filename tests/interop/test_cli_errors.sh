@@ -29,6 +29,9 @@ check "listen empty address" 2 "^sockit: bad address '': empty" "$SOCKIT" listen
 check "connect -w ''" 2 "^sockit: --wait: empty value" "$SOCKIT" connect -w '' 127.0.0.1 1
 check "recv -o ''" 2 "^sockit: --output: empty value" "$SOCKIT" recv 0 -o ''
 check "--hex-dump ''" 2 "^sockit: --hex-dump: empty value" "$SOCKIT" --hex-dump '' connect 127.0.0.1 1
+# An option whose value may be left out is not "empty" when it is: --keepalive last, bare.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" connect -w 0.2 127.0.0.1 1 --keepalive </dev/null
+expect_rc 1 "connect ... --keepalive (bare, last): a refused connection, not a usage error"
 check "an option twice" 2 "^sockit: --port: given more than once$" "$SOCKIT" echo -p 0 -p 1
 check "serve -s ''" 2 "^sockit: --services: bad value '': not one of echo discard daytime chargen$" "$SOCKIT" serve -s ''
 check "bench port 0" 2 "^sockit: bad port '0': cannot connect to port 0$" "$SOCKIT" bench 127.0.0.1:0

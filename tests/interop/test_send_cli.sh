@@ -74,6 +74,11 @@ expect_rc 0 "send to :PORT"
 cmp -s "$TMP/a.bin" "$TMP/out/bare.bin" && cmp -s "$TMP/a.bin" "$TMP/out/colon.bin" || fail "PORT / :PORT: files not stored"
 stop_server "$RECV"
 rm -f "$TMP/out/bare.bin" "$TMP/out/colon.bin"
+# A last word that is both a file here and a port (a forgotten destination) is refused.
+sockit_abs=$(realpath "$SOCKIT")
+(cd "$TMP" && cp a.bin echo && run "$TMP/out.txt" "$TMP/err" -- "$sockit_abs" send a.bin echo; echo "$RC" >"$TMP/rc")
+expect_eq "$(cat "$TMP/rc")" 2 "send a.bin echo (a file named echo here)"
+expect_contains "$TMP/err" "bad destination 'echo': a file of that name is here too" "send a.bin echo"
 # A file whose size says 0 but has content (procfs) would arrive empty: refused.
 usage 1 send /proc/self/status 127.0.0.1:9
 expect_contains "$TMP/err" "its size says 0 but it has content" "a /proc file"

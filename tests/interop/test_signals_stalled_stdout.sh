@@ -39,11 +39,20 @@ sys.exit(1)
 PY
 }
 
-# 1. udp recv: datagrams fill its stdout, then one SIGINT.
+# 1. udp recv: datagrams fill its stdout, then one SIGTERM (SIGINT: a shell starts background jobs
+# with it ignored, which would hide a signal that kills instead of stopping), then the same with
+# SIGINT at its default disposition.
+for sig in TERM INT; do
 stalled_fifo
-bg "$SOCKIT" udp recv 0 >"$TMP/stuck" 2>"$TMP/udp.err"; U=$BG_PID
+rm -f "$TMP/udp.err"
+if [ "$sig" = INT ]; then
+  bg python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$SOCKIT" udp recv 0 >"$TMP/stuck" 2>"$TMP/udp.err"
+else
+  bg "$SOCKIT" udp recv 0 >"$TMP/stuck" 2>"$TMP/udp.err"
+fi
+U=$BG_PID
 listening_port UP "$TMP/udp.err" udp
-wait_signal_taken "$U" || fail "udp recv never took SIGINT over"
 python3 - "$UP" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -52,10 +61,11 @@ for _ in range(200):  # 200 x 1 KiB: three times the pipe
     time.sleep(0.001)
 PY
 fifo_stuck || fail "udp recv's stdout never filled up"
-kill -INT "$U"
+kill -"$sig" "$U"
 stop_within "$U" 10
-expect_rc 0 "udp recv blocked on a full stdout, after one SIGINT"
+expect_rc 0 "udp recv blocked on a full stdout, after one SIG$sig"
 exec 4>&-
+done
 
 # 2. proto call --count against proto serve, its stdout full, then one SIGINT: the statistics
 # cannot be written either, and it still ends.
@@ -67,6 +77,17 @@ fifo_stuck || fail "proto call's stdout never filled up: $(cat "$TMP/call.err")"
 kill -INT "$C"
 stop_within "$C" 10
 expect_rc 0 "proto call -c blocked on a full stdout, after one SIGINT (answers came: 0, as ping)"
+exec 4>&-
+
+# 2b. proto call reading 20000 requests from a file, stdout full: one SIGTERM ends it (each line
+# left to print gives way at once, not 0.2 s each).
+yes ping | head -n 20000 >"$TMP/pings"
+stalled_fifo
+"$SOCKIT" proto call "127.0.0.1:$P" <"$TMP/pings" >"$TMP/stuck" 2>"$TMP/call.err" & C=$!; _PIDS+=("$C")
+fifo_stuck || fail "proto call's stdout never filled up (stdin mode): $(cat "$TMP/call.err")"
+kill -TERM "$C"
+stop_within "$C" 10
+[ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "proto call (stdin mode) blocked on a full stdout, after SIGTERM: exit $RC"
 exec 4>&-
 
 # 3. proto call with one request to a server that accepts and never answers.
