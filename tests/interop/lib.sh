@@ -254,10 +254,12 @@ expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr:
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }
 expect_lines() { local n; n=$(wc -l <"$1"); [ "$n" -eq "$2" ] || fail "$3: expected $2 line(s) in $(basename "$1"), got $n: $(head -c 300 "$1")"; }
 
-# stop_server PID: SIGTERM, then up to 5 s for PID to exit, then waits for it; sets RC to its status.
+# stop_server PID: SIGTERM, then up to 30 s for PID to exit (else a failure and SIGKILL); sets RC to its status.
 stop_server() {
   kill -TERM "$1"
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  # Bounded: a server that ignores SIGTERM fails here instead of holding the test to its timeout.
+  if kill -0 "$1" 2>/dev/null; then fail "PID $1 still running 30 s after SIGTERM"; kill -9 "$1"; fi
   wait "$1"; RC=$?
 }
 
