@@ -6,6 +6,12 @@
 # on a noisy machine. Also `sockit_splice`, `sockit recv --copy splice` (socket -> pipe -> file
 # instead of recv + hash + write), to show which receive path is faster.
 #
+# Two floors, not tools (nothing is stored, so their output is not compared): `floor_copy`,
+# `sockit send --raw` into `nc -l > /dev/null` (the receiver's one copy out of the socket and no
+# file), and `floor_splice`, the same sender into a receiver that splices the socket into
+# /dev/null (no copy at all); `floor_nc`, nc's sender (read + write) into that splicing receiver.
+# They bound what any receiver that stores the file can reach here.
+#
 #   bench/transfer.sh                         # 5 reps of a 1 GiB file in a directory on the /tmp disk
 #   bench/transfer.sh --reps 7 --mib 1024 --dir /dev/shm   # on tmpfs: no disk under the fsync
 #
@@ -27,7 +33,7 @@ while [ $# -gt 0 ]; do
     --mib) mib=$2; shift 2 ;;
     --dir) base=$2; shift 2 ;;
     --methods) methods=${2//,/ }; shift 2 ;;
-    *) echo "usage: $0 [--reps N] [--mib MIB] [--dir DIR] [--methods nc,sockit,sockit_splice]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--reps N] [--mib MIB] [--dir DIR] [--methods nc,sockit,sockit_splice,floor_copy,floor_splice,floor_nc]" >&2; exit 2 ;;
   esac
 done
 command -v nc >/dev/null || { echo "transfer.sh: needs nc (netcat-openbsd)" >&2; exit 1; }
@@ -74,6 +80,22 @@ run_one() {
       done
       [ -n "$port" ] || { echo "sockit recv did not listen: $(cat "$work/recv.err")" >&2; exit 1; }
       t0=$(now); /usr/bin/time -f "%U %S" -o "$work/scpu" "$SOCKIT" send "$in" "127.0.0.1:$port"; wait "$rpid"; t1=$(now) ;;
+    floor_copy|floor_splice|floor_nc)
+      port=$(free_port)
+      if [ "$m" = floor_copy ]; then  # nc's receiver, minus its file
+        /usr/bin/time -f "%U %S" -o "$work/rcpu" nc -l 127.0.0.1 "$port" >/dev/null & rpid=$!
+      else
+        /usr/bin/time -f "%U %S" -o "$work/rcpu" python3 "$here/splice_sink.py" "$port" & rpid=$!
+      fi
+      pids+=("$rpid")
+      wait_listen "$port" || { echo "$m: the receiver did not listen" >&2; exit 1; }
+      t0=$(now)
+      if [ "$m" = floor_nc ]; then
+        /usr/bin/time -f "%U %S" -o "$work/scpu" nc -N 127.0.0.1 "$port" <"$in"
+      else
+        /usr/bin/time -f "%U %S" -o "$work/scpu" "$SOCKIT" send --raw "$in" "127.0.0.1:$port"
+      fi
+      wait "$rpid"; t1=$(now) ;;
   esac
   # wall seconds, then the receiver's and the sender's CPU seconds (user + system)
   echo "$(echo "$t1 - $t0" | bc -l) $(awk '{print $1 + $2}' "$work/rcpu") $(awk '{print $1 + $2}' "$work/scpu")"
@@ -91,7 +113,7 @@ for rep in $(seq "$reps"); do
   for i in $(seq 0 $((n - 1))); do
     m=${order[$(( (i + rep) % n ))]}
     read -r s rc sc <<<"$(run_one "$m")"
-    if [ -z "${checked[$m]:-}" ]; then
+    if [ -z "${checked[$m]:-}" ] && [ "${m#floor_}" = "$m" ]; then
       cmp -s "$in" "$work/out/data.bin" || { echo "transfer.sh: $m: output differs from input" >&2; exit 1; }
       checked[$m]=1
     fi

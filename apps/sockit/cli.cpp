@@ -40,6 +40,8 @@ int fail_message(std::string_view message, int code) {
   return code;
 }
 
+int refuse_port_zero() { return fail_message("bad port '0': cannot connect to port 0", exit_usage); }
+
 int usage_error(std::string_view what, std::string_view text, std::error_code ec) {
   print_err("sockit: {} '{}': {}\n", what, text, ec.message());
   return exit_usage;

@@ -40,6 +40,8 @@ int fail(std::string_view what, std::error_code ec);
 void notice(std::string_view message);
 // Prints "sockit: <message>" to stderr and returns the code.
 int fail_message(std::string_view message, int code = exit_failure);
+// A client given port 0 (which no server can listen on): "bad port '0': ..." and exit_usage.
+int refuse_port_zero();
 // Every server, once a socket is bound, says where on stderr, one line per socket:
 // "sockit: listening on ADDR:PORT (tcp|udp) [SERVICE]", so scripts can start it on port 0 and
 // read the port back.

@@ -94,7 +94,7 @@ int run(const bench_options& o, context& ctx) {
   std::vector<endpoint> eps;
   if (!on_unix) {
     if (!parse_address_arg(o.target, hp, code, udp ? transport::udp : transport::tcp)) return code;
-    if (hp.port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+    if (hp.port == 0) return refuse_port_zero();
     resolve_options ro;
     ro.socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
     auto r = resolve(hp.host, hp.port, ro);
@@ -191,8 +191,7 @@ int run(const bench_options& o, context& ctx) {
   ::sigemptyset(&stop_signals);
   ::sigaddset(&stop_signals, SIGINT);
   ::sigaddset(&stop_signals, SIGTERM);
-  struct sigaction hup {};  // a closed terminal, as SIGTERM, unless ignored (nohup)
-  if (::sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) ::sigaddset(&stop_signals, SIGHUP);
+  if (!sighup_ignored()) ::sigaddset(&stop_signals, SIGHUP);
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 #endif
 

@@ -116,7 +116,7 @@ int run_connect(const connect_args& a, const context& ctx) {
       !parse_port_arg(a.port, port, code, a.udp ? transport::udp : transport::tcp)) {
     return code;
   }
-  if (port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  if (port == 0) return refuse_port_zero();
   const std::string target_host = host;  // without brackets: what a TLS certificate must name
   if (!a.wait.empty() && !parse_seconds_arg("wait", a.wait, wait_s, code, false)) return code;
   exec_command ex;

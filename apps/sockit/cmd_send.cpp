@@ -307,7 +307,7 @@ int run_send(const send_args& a, const context& ctx) {
   if (!check_host_arg(host, code)) return code;
   socket_flags flags = a.sock;
   if (!check_socket_flags(flags, true, code)) return code;
-  if (hp->port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  if (hp->port == 0) return refuse_port_zero();
   if (a.raw && a.resume) return fail_message("--resume needs the sockit protocol, not --raw", exit_usage);
 
   std::vector<source> files;

@@ -64,8 +64,12 @@ void install_stop_handlers() {
   sa.sa_flags = 0;  // no SA_RESTART: a blocked wait must be interrupted and look at the flag
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  if (!sighup_ignored()) ::sigaction(SIGHUP, &sa, nullptr);
+}
+
+bool sighup_ignored() {
   struct sigaction hup {};
-  if (::sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) ::sigaction(SIGHUP, &sa, nullptr);
+  return ::sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler == SIG_IGN;
 }
 
 void defer_stop(bool on) { deferring = on ? 1 : 0; }

@@ -32,6 +32,10 @@ void note_stop_signal();
 // false (its console handler runs on a thread of its own).
 bool stop_signal_pending();
 
+// Whether SIGHUP is ignored (started under nohup; POSIX only): otherwise a closed terminal stops a command as
+// SIGTERM does.
+bool sighup_ignored();
+
 // The calling thread's signal mask, to hand to wait_any so that a signal ends the wait (the
 // handlers above come without SA_RESTART). Windows has no masks: an empty set, which wait_any
 // ignores there (a console event arrives on a thread of its own).

@@ -587,7 +587,7 @@ int run_client(const client_options& o) {
     return rc;
   }
   if (hp.host.empty()) hp.host = "127.0.0.1";
-  if (hp.port == 0) return fail_message("bad port '0': cannot connect to port 0", exit_usage);
+  if (hp.port == 0) return refuse_port_zero();
   std::vector<applied_option> applied;
   std::string failed;
   socket_prepare prepare;
