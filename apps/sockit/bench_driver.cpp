@@ -517,13 +517,19 @@ result<socket> open_connection(const bench_config& cfg, const endpoint* source, 
 
 // --tls: the handshake on a connected socket, 10 s at most (as the connect); `why` gets the line
 // the report shows.
-std::optional<tls_session> tls_connection(const bench_config& cfg, const socket& s, std::string& why) {
+std::optional<tls_session> tls_connection(const bench_config& cfg, const socket& s, std::string& why,
+                                          const std::atomic<bool>& stop) {
   auto made = tls_session::client(*cfg.tls, cfg.tls_host);
   if (!made) {
     why = describe("TLS setup for " + cfg.target_name(), made.error());
     return std::nullopt;
   }
-  if (auto ec = drive_tls_handshake(s, *made, deadline::after_seconds(10))) {
+  auto ec = drive_tls_handshake(s, *made, deadline::after_seconds(10), [&stop] { return stop.load(std::memory_order_relaxed); });
+  if (ec == std::errc::timed_out) {
+    why = fmt::format("TLS handshake with {}: no answer within 10 s", cfg.target_name());
+    return std::nullopt;
+  }
+  if (ec) {
     why = fmt::format("TLS handshake with {} failed: {}", cfg.target_name(), tls_why(ec, &*made));
     return std::nullopt;
   }
@@ -604,7 +610,8 @@ bench_totals run_bench(const bench_config& cfg, bench_progress& progress) {
     std::optional<tls_session> tls;
     if (cfg.tls) {
       std::string why;
-      tls = tls_connection(cfg, *s, why);
+      tls = tls_connection(cfg, *s, why, progress.stop);
+      if (!tls && progress.stop) break;  // cut short, not failed
       if (!tls) {
         ++result.connect_failures;
         ++result.errors;

@@ -21,6 +21,7 @@
 #include "fd_limit.hpp"
 #include "json.hpp"
 #include "stop_signals.hpp"
+#include "sockit/engine.hpp"
 #include "sockit/error.hpp"
 #include "sockit/udp.hpp"
 #include "tls_flags.hpp"
@@ -158,6 +159,14 @@ int run(const bench_options& o, context& ctx) {
   // Fail up front, with the numbers, rather than with thousands of EMFILE connect errors.
   // Each load generator thread's loop holds descriptors of its own (poller, wake-up eventfd).
   const std::uint64_t needed = static_cast<std::uint64_t>(cfg.connections) + fd_slack + 2 * static_cast<std::uint64_t>(cfg.threads);
+  for (const auto& e : available_engines()) {  // select: descriptors below FD_SETSIZE only
+    if (e.id == cfg.loop_engine && e.max_fds != 0 && needed > e.max_fds) {
+      return fail_message(fmt::format("bench: --engine {} watches descriptors below {} only; -c {} needs up to {} "
+                                      "(use epoll or poll, or lower -c)",
+                                      e.name, e.max_fds, cfg.connections, needed),
+                          exit_usage);
+    }
+  }
   if (auto lim = raise_fd_limit(needed); lim.soft < needed) {
     return fail_message(fmt::format("bench: -c {} needs {} descriptors; RLIMIT_NOFILE allows {} (hard limit {}); "
                                     "lower -c, or raise the hard limit (limits.conf, systemd LimitNOFILE=, or as root)",
@@ -250,9 +259,10 @@ int run(const bench_options& o, context& ctx) {
     fail_message(t.first_error);
     if (!ctx.json) return exit_failure;
   }
-  double secs = t.measured_seconds > 0 ? t.measured_seconds : cfg.seconds;
-  double rate = static_cast<double>(t.messages) / secs;
-  double mbps = static_cast<double>(t.bytes) / secs / 1e6;
+  // Interrupted before the window opened (connecting, warming up): nothing was measured, 0 s.
+  double secs = t.measured_seconds > 0 || interrupted ? t.measured_seconds : cfg.seconds;
+  double rate = secs > 0 ? static_cast<double>(t.messages) / secs : 0;
+  double mbps = secs > 0 ? static_cast<double>(t.bytes) / secs / 1e6 : 0;
   double cpu_per_msg = t.server_cpu_seconds >= 0 && t.messages ? t.server_cpu_seconds * 1e6 / static_cast<double>(t.messages) : -1;
   const auto& h = t.latency_ns;
   auto p = [&](double q) { return static_cast<double>(h.percentile(q)) / 1000.0; };

@@ -24,6 +24,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "netcat_pump.hpp"
+#include "stop_signals.hpp"
 #include "sys_socket.hpp"
 #include "sockit/deadline.hpp"
 #include "sockit/error.hpp"
@@ -153,7 +154,8 @@ class prober {
         fds.push_back({a.sock.native_handle(), wait_entry::writable, 0});
         if (!a.by.is_never() && (first.is_never() || a.by.when() < first.when())) first = a.by;
       }
-      if (auto rc = wait_any(fds, first); !rc) return fail("poll", rc.error());
+      if (auto rc = wait_any(fds, soon(first)); !rc) return fail("poll", rc.error());
+      if (stop_requested()) return cut_short();
       // Settle what answered or ran out of time; restarts for the next address join the back.
       std::vector<attempt> still;
       std::vector<attempt> finished;
@@ -180,10 +182,7 @@ class prober {
         settle(std::move(a), ec, answered);
       }
     }
-    bool any_open = std::any_of(results_.begin(), results_.end(), [](const port_result& r) {
-      return r.state == port_state::open;
-    });
-    return any_open ? exit_ok : exit_failure;
+    return status();
   }
 
   // The UDP scan: each port gets a datagram, and another every wait/(retries+1) seconds while it
@@ -206,7 +205,8 @@ class prober {
         fds.push_back({a.sock.native_handle(), wait_entry::readable, 0});
         if (first.is_never() || a.resend.when() < first.when()) first = a.resend;
       }
-      if (auto rc = wait_any(fds, first); !rc) return fail("poll", rc.error());
+      if (auto rc = wait_any(fds, soon(first)); !rc) return fail("poll", rc.error());
+      if (stop_requested()) return cut_short();
       std::vector<udp_attempt> still;
       std::vector<std::pair<udp_attempt, std::error_code>> finished;  // ec: the answer (none: a reply)
       for (std::size_t i = 0; i < fds.size(); ++i) {
@@ -244,11 +244,39 @@ class prober {
       udp_active_ = std::move(still);
       for (auto& [a, ec] : finished) settle_udp(std::move(a), ec);
     }
-    // As nc -zu, silence counts: a port that drew no ICMP error may well be listening.
-    bool any_open = std::any_of(results_.begin(), results_.end(), [](const port_result& r) {
-      return r.state == port_state::open || r.state == port_state::open_filtered;
+    return status();
+  }
+
+  // 0 when a port is open; with UDP, as nc -zu, silence counts: a port that drew no ICMP error
+  // may well be listening.
+  int status() const {
+    bool any_open = std::any_of(results_.begin(), results_.end(), [this](const port_result& r) {
+      return r.state == port_state::open || (udp_ && r.state == port_state::open_filtered);
     });
     return any_open ? exit_ok : exit_failure;
+  }
+
+  // The stop handlers only raise a flag (and poll retries an interrupted wait): waits last 200 ms
+  // at most, so Ctrl+C ends a scan of silent ports at once rather than after -w.
+  static deadline soon(deadline by) {
+    auto t = clock_after(std::chrono::milliseconds(200));
+    return by.is_never() || t < by.when() ? deadline::at(t) : by;
+  }
+
+  // Ctrl+C or SIGTERM: what is known goes out (the ports after one still pending too, out of
+  // order), then how many were left unknown; the exit status is the usual one.
+  int cut_short() {
+    std::size_t unknown = 0;
+    for (; printed_ < results_.size(); ++printed_) {
+      const auto& r = results_[printed_];
+      if (r.state == port_state::pending) {
+        ++unknown;
+      } else if (!only_open_ || r.state == port_state::open || r.state == port_state::open_filtered) {
+        print(r);
+      }
+    }
+    notice(fmt::format("interrupted: {} of {} port(s) not probed", unknown, results_.size()));
+    return status();
   }
 
   // nmap sends an empty datagram to ports it has no payload for; so do we, to every port: it
@@ -501,6 +529,8 @@ int run_probe(const probe_args& a, const context& ctx) {
   ps.udp = a.udp;
   ps.retries = a.retries;
   ps.only_open = a.only_open;
+  install_stop_handlers();
+  defer_stop(true);  // the first signal only raises the flag: the scan prints what it knows
   prober p(host, std::move(*eps), *ports, ps);
   return p.run();
 }

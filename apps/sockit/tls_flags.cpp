@@ -165,7 +165,8 @@ std::string tls_why(std::error_code ec, const tls_session* session) {
   return why;
 }
 
-std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by) {
+std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by,
+                                    const std::function<bool()>& stop) {
   if (auto ec = set_nonblocking(s, true)) return ec;
   buffer out;
   std::vector<std::byte> in(16 * 1024);
@@ -187,9 +188,18 @@ std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const dead
     wait_entry w[1];
     w[0].fd = s.native_handle();
     w[0].want = (hs ? wait_entry::readable : 0u) | (out.empty() ? 0u : wait_entry::writable);
-    auto rc = wait_any(w, by);
+    deadline slice = by;
+    if (stop) {
+      auto soon = clock_after(std::chrono::milliseconds(200));
+      if (by.is_never() || soon < by.when()) slice = deadline::at(soon);
+    }
+    auto rc = wait_any(w, slice);
     if (!rc) return rc.error();
-    if (*rc == 0) return std::make_error_code(std::errc::timed_out);
+    if (*rc == 0) {
+      if (by.expired()) return std::make_error_code(std::errc::timed_out);
+      if (stop()) return std::make_error_code(std::errc::operation_canceled);
+      continue;
+    }
     if (hs && (w[0].ready & (wait_entry::readable | wait_entry::error | wait_entry::hangup))) {
       auto n = try_recv(s, in);
       if (!n && n.error() == errc::end_of_stream) return ts.transport_closed();

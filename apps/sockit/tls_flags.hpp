@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -54,8 +55,11 @@ std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bo
 
 // The handshake of `ts` on the connected socket `s` (made non-blocking), waiting by `by`: {} once
 // done, std::errc::timed_out at the deadline, or why it failed (tls_why renders it). Prints
-// nothing: for callers that report errors their own way (bench).
-std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by);
+// nothing: for callers that report errors their own way (bench). `stop`, when given, is asked at
+// least every 200 ms while the peer is silent: true ends the wait with std::errc::operation_canceled
+// (a caller whose signals only raise a flag).
+std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const deadline& by,
+                                    const std::function<bool()>& stop = {});
 
 // Why a handshake failed, for "TLS handshake with PEER failed: WHY": the error's text without the
 // category's "handshake failed: ", with what the session knows (the host wanted) if given.

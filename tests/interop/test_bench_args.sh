@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sockit bench's duration options refuse what is not a finite number of seconds in range (nan, inf,
 # negative, zero for -t) with the one-line error every command uses for seconds, exit 2, before
-# anything is connected (the target is a port nobody listens on: had it been tried, exit 1).
+# anything is connected (the target is a port nobody listens on: had it been tried, exit 1); and
+# --engine select with more connections than it can watch.
 . "$SOCKIT_TEST_LIB"
 
 P=$(free_port)
@@ -25,5 +26,13 @@ CASES
 # The same wording as another command's seconds option.
 run "$TMP/out" "$TMP/err2" -- "$SOCKIT" udp recv 0 -w nan
 expect_contains "$TMP/err2" "must be a number of seconds from 0 to" "udp recv -w nan (the shared wording)"
+
+# More connections than select can watch (FD_SETSIZE): refused before connecting, not 82 errors
+# "descriptor too large for this backend" after a run.
+run "$TMP/out" "$TMP/err" -- "$SOCKIT" bench "127.0.0.1:$P" --engine select -c 1100
+expect_rc 2 "bench --engine select -c 1100"
+expect_lines "$TMP/err" 1 "bench --engine select -c 1100: one error line"
+expect_contains "$TMP/err" "^sockit: bench: --engine select watches descriptors below 1024 only; -c 1100 needs" \
+  "bench --engine select -c 1100 names the limit"
 
 finish

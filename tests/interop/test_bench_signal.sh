@@ -64,6 +64,21 @@ interrupt 0.5 INT -- bench "127.0.0.1:$P" -t 30 --warmup 20
 expect_rc 1 "bench interrupted during the warm-up"
 expect_lines "$TMP/err" 1 "interrupted during the warm-up: one line"
 expect_contains "$TMP/err" "interrupted before anything was measured" "interrupted during the warm-up says so"
+# The same in --json: nothing measured is 0 s, not the -t asked for.
+interrupt 0.5 INT -- --json bench "127.0.0.1:$P" -t 30 --warmup 20
+expect_rc 1 "bench --json interrupted during the warm-up"
+expect_contains "$TMP/out" '"duration_s":0,"messages":0,"msgs_per_s":0,' "bench --json interrupted during the warm-up: 0 s measured"
+
+# 3a. --tls against a server that never answers the handshake (a discard port): SIGINT ends the
+# handshake's wait (10 s at most) at once, as it ends a connect's.
+bg "$SOCKIT" serve --discard-port 0 --echo-port 0 --daytime-port 0 --chargen-port 0 >/dev/null 2>"$TMP/serve.err"
+DISCARD=$BG_PID
+listening_port DP "$TMP/serve.err" tcp discard
+interrupt 1 INT -- bench --tls --tls-insecure "127.0.0.1:$DP" -t 0.5 --warmup 0
+expect_rc 1 "bench --tls interrupted in a stalled handshake"
+[ "$STOP_SECS" -lt 2000 ] || fail "bench --tls took $STOP_SECS ms to stop in a stalled handshake"
+expect_contains "$TMP/err" "interrupted before anything was measured" "bench --tls interrupted in a stalled handshake says so"
+kill "$DISCARD" 2>/dev/null
 
 # 3b. A load of 1024 connections x depth 4096 (TCP on epoll, and UDP): the first sends and the
 # refills are seconds of kernel work, yet SIGINT is seen at once, and -t 1 ends in about 1 s

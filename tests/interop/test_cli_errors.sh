@@ -63,6 +63,7 @@ for h in 127.1 0x7f.1 1.2.3 1.2.3.4.5 01.2.3.4 999.1.1.1 2130706433; do
   check "probe host $h" 2 "^sockit: bad host '$h'" "$SOCKIT" probe "$h" 1
   check "listen addr $h" 2 "^sockit: bad host '$h'" "$SOCKIT" listen "$h" 0
   check "udp send host $h" 2 "^sockit: bad host '$h'" "$SOCKIT" udp send "$h:1" hi
+  check "proto call host $h" 2 "^sockit: bad host '$h'" "$SOCKIT" proto call "$h:1" ping
   check "udp recv addr $h" 2 "^sockit: bad address '$h'" "$SOCKIT" udp recv "$h:0"
   check "echo --bind $h" 2 "^sockit: bad --bind address '$h'" "$SOCKIT" echo --bind "$h"
 done

@@ -48,7 +48,11 @@ stop_server "$BG_PID"
 # relay --engine uring: TCP on the completion relay (auto keeps splice), bytes through to socat and
 # back, its rows in the --json statistics; --copy keeps the readiness relay and -v says so.
 need socat jq
-bg_on_free_port SP tcp socat "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork" PIPE
+# -b 4096: socat's PIPE echo writes its pipe blocking, up to -b bytes once poll says "room" (one free
+# page); 8 KiB (the default) can then block for ever on its own full pipe, with 150 KB of the echo
+# never sent back (3 times in 30 runs of 3 MB through the relay on a loaded machine; socat stuck in
+# anon_pipe_write, the relay waiting for it).
+bg_on_free_port SP tcp socat -b 4096 "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork" PIPE
 rm -f "$TMP/err"
 bg "$SOCKIT" -v --json relay --engine uring 0 "127.0.0.1:$SP" >"$TMP/out" 2>"$TMP/err"
 RELAY=$BG_PID

@@ -82,4 +82,23 @@ expect_lines "$TMP/err" 1 "connect timeout"
 expect_contains "$TMP/err" "^sockit: connect 127.0.0.1:$DROPPED: Connection timed out (ETIMEDOUT)$" "connect timeout"
 [ "$elapsed" -ge 450 ] && [ "$elapsed" -lt 2500 ] || fail "connect -w 0.5 took ${elapsed} ms"
 
+# Ctrl+C mid-scan: the scan stops at once and prints what it knows, the ports held back behind
+# the still silent one included; one line says how many were left; the usual exit status.
+bg ip netns exec "$NS" "$SOCKIT" probe -w 10 127.0.0.1 "$DROPPED,$CLOSED,$OPEN" >"$TMP/int.out" 2>"$TMP/int.err"
+ipid=$BG_PID
+wait_signal_taken "$ipid" || fail "probe never took SIGINT over"
+sleep 0.5
+start=$(date +%s%N)
+kill -INT "$ipid"
+for _ in $(seq 50); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$ipid" 2>/dev/null && { fail "probe still running 5 s after SIGINT"; kill -9 "$ipid"; }
+wait "$ipid"; RC=$?
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "probe interrupted with an open port found"
+[ "$elapsed" -lt 2000 ] || fail "probe took ${elapsed} ms to stop after SIGINT"
+expect_lines "$TMP/int.out" 2 "probe interrupted: the two ports it knows"
+expect_contains "$TMP/int.out" "^127\.0\.0\.1 port $CLOSED/tcp closed" "probe interrupted: the closed port"
+expect_contains "$TMP/int.out" "^127\.0\.0\.1 port $OPEN/tcp open" "probe interrupted: the open port"
+expect_contains "$TMP/int.err" "^sockit: interrupted: 1 of 3 port(s) not probed$" "probe interrupted: says what was left"
+
 finish

@@ -3,7 +3,7 @@
 # the statistics are printed, and the exit status is 0 if anything was answered, 1 otherwise
 # (iputils). The second case talks to a server that accepts but never answers.
 . "$SOCKIT_TEST_LIB"
-need python3
+need python3 jq
 bg "$SOCKIT" proto serve --port 0 >/dev/null 2>"$TMP/server.err"
 listening_port P "$TMP/server.err" tcp proto
 
@@ -46,4 +46,47 @@ MP=$(cat "$TMP/mute.port")
 interrupt "$TMP/out2" "$TMP/err2" "127.0.0.1:$MP"
 expect_rc 1 "interrupted with nothing answered"
 grep -Eq '^[0-9]+ requests sent, 0 answered, 100% lost$' "$TMP/out2" || fail "silent server summary: $(cat "$TMP/out2")"
+
+# A stdin that is always readable (/dev/zero: one endless line, refused and skipped): every ppoll
+# returns at once with stdin ready, which does not let a blocked signal in. SIGTERM must still stop
+# the client (it spun for ever before, until SIGKILL).
+bg sh -c 'exec "$@" </dev/zero >/dev/null 2>"$0"' "$TMP/zero.err" "$SOCKIT" proto call "127.0.0.1:$P"
+ZP=$BG_PID
+wait_signal_taken "$ZP" 15 || fail "proto call < /dev/zero never took SIGTERM over"
+wait_match "$TMP/zero.err" "over the limit" || fail "proto call < /dev/zero: no refused line: $(cat "$TMP/zero.err")"
+stop_server "$ZP"
+expect_eq "$RC" 2 "proto call < /dev/zero stopped by SIGTERM: the refused line's status"
+
+# SIGINT while the connect waits (a listener whose backlog is full drops the SYN): the connect
+# gives up at once, one line, exit 1; with --count also the statistics of nothing sent, as ping.
+bg python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+print(s.getsockname()[1], flush=True)
+held = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(s.getsockname()); held.append(c)
+time.sleep(60)' >"$TMP/full.port"
+wait_nonempty "$TMP/full.port"
+FP=$(cat "$TMP/full.port")
+for mode in plain count; do
+  extra=(); [ "$mode" = count ] && extra=(-c 3)
+  rm -f "$TMP/c.out" "$TMP/c.err"
+  bg "$SOCKIT" --json proto call "${extra[@]}" "127.0.0.1:$FP" ping >"$TMP/c.out" 2>"$TMP/c.err"
+  cp=$BG_PID
+  wait_signal_taken "$cp" || fail "connecting proto call ($mode) never took SIGINT over"
+  sleep 0.5  # into the connect's wait
+  kill -INT "$cp"
+  for _ in $(seq 50); do kill -0 "$cp" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$cp" 2>/dev/null && { fail "proto call ($mode) still connecting 5 s after SIGINT"; kill -9 "$cp"; }
+  wait "$cp"; RC=$?
+  expect_eq "$RC" 1 "proto call ($mode) interrupted while connecting"
+  expect_contains "$TMP/c.err" "interrupted: connect 127.0.0.1:$FP did not finish" "proto call ($mode) interrupted while connecting"
+  if [ "$mode" = count ]; then
+    jq -e '.event == "summary" and .sent == 0 and .received == 0' "$TMP/c.out" >/dev/null \
+      || fail "proto call -c 3 interrupted while connecting: no summary: $(cat "$TMP/c.out")"
+  else
+    expect_eq "$(wc -c <"$TMP/c.out")" 0 "proto call interrupted while connecting: nothing on stdout"
+  fi
+done
 finish

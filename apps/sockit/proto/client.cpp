@@ -481,6 +481,9 @@ class session {
       fds[1] = {stdin_wait_fd(), wait_entry::readable, 0};
       auto n = wait_any(std::span(fds, want_stdin ? 2 : 1), deadline::after(std::chrono::milliseconds(timeout_ms)),
                         use_poll_mask_ ? &poll_mask_ : nullptr);
+      // A ppoll that finds a descriptor ready returns without letting a pending signal in: with a
+      // stdin that is always readable (/dev/zero, a huge file) it never would. Let it in here.
+      if (use_poll_mask_ && stop_signal_pending()) take_pending_signal();
       if (interrupted) return exit_ok;  // run() turns it into the summary and ping's exit status
       if (!n) {
         if (n.error() == std::errc::interrupted) continue;
@@ -493,6 +496,15 @@ class session {
       if (want_stdin && (fds[1].ready & in_or_down)) read_stdin();
     }
     return rc_;
+  }
+
+  // Unblocks SIGINT/SIGTERM for a moment: the pending one runs its handler on the way back.
+  void take_pending_signal() {
+#ifndef _WIN32
+    sigset_t was;
+    ::pthread_sigmask(SIG_SETMASK, &poll_mask_, &was);
+    ::pthread_sigmask(SIG_SETMASK, &was, nullptr);
+#endif
   }
 
   // The oldest request must see a byte from the peer within one heartbeat interval.
@@ -550,6 +562,8 @@ class session {
 
  public:
   bool bad_lines() const { return bad_lines_; }
+  // --count interrupted before the connection was up: the statistics of nothing sent, as ping.
+  void summary_of_nothing() { print_summary(); }
 };
 
 }  // namespace
@@ -593,17 +607,40 @@ int run_client(const client_options& o) {
   socket_prepare prepare;
   if (!no_socket_flags(flags)) prepare = socket_preparer(flags, true, applied, failed);
   endpoint connected;
-  auto s = tcp_connect(hp.host, hp.port, source_family(flags), deadline::after_seconds(o.timeout), &connected, prepare);
-  if (!s) {
-    // The family -s imposed is named when the lookup is what failed, not for a refusal or a timeout.
-    std::string what = fmt::format("{}:{}", hp.host, hp.port);
-    what = s.error().category() == resolver_category() ? lookup_what("connect", what, flags) : "connect " + what;
-    return prepare_failure(what, failed, s.error());
-  }
+  const std::string target = fmt::format("{}:{}", hp.host, hp.port);
+  resolve_options ro;
+  ro.family = source_family(flags);
+  auto eps = resolve(hp.host, hp.port, ro);
+  if (!eps && code_for(eps.error()) == exit_usage) return usage_error("bad host", hp.host, eps.error());
+  if (!eps) return fail(lookup_what("connect", target, flags), eps.error());  // names -s's family
+  // Ctrl+C while the connect (or the TLS handshake) waits: the handler only raises the flag, which
+  // the connect asks every 200 ms; the session blocks the signals later, around its own waits.
+#ifdef _WIN32
+  std::signal(SIGINT, on_sigint);
+#else
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+#endif
+  auto cut_short = [&] {
+    if (o.count_given) session(o, target).summary_of_nothing();
+    return fail_message("interrupted: connect " + target + " did not finish");
+  };
+  connect_options co;
+  co.by = deadline::after_seconds(o.timeout);
+  co.connected_to = &connected;
+  co.prepare = prepare;
+  co.stop = [] { return interrupted != 0; };
+  auto s = tcp_connect(*eps, co);
+  if (!s && s.error() == std::errc::operation_canceled) return cut_short();
+  if (!s) return prepare_failure("connect " + target, failed, s.error());
   log_applied(applied);
   std::optional<tls_session> ts;
   if (tf.on) {  // verified against hp.host (or --tls-sni) within --timeout, one line if it fails
     ts = tls_handshake(*s, tf, false, hp.host, connected.to_string(), o.timeout, code);
+    if (!ts && interrupted) return cut_short();
     if (!ts) return code;
   }
   session sess(o, connected.to_string());
