@@ -86,6 +86,7 @@ bad() {  # bad CODE PATTERN ARGS...
 bad 2 "'10.77.9.2' is not a multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8)" send 10.77.9.2:5000 x
 bad 2 "'fd77:9::2' is not a multicast group" recv "[fd77:9::2]:5000"
 bad 2 "bad group 'localhost:5000'" send localhost:5000 x
+bad 2 "bad group '\[ff02::1%no-such0\]:5000': no interface 'no-such0' here" send "[ff02::1%no-such0]:5000" x
 bad 2 "bad port '0'" recv "$G:0"
 bad 2 "bad address" send "$G" x
 for v in 256 -1 nan 1.5 1e3; do bad 2 "$v" send --ttl "$v" "$G:5000" x; done
