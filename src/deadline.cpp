@@ -23,6 +23,11 @@ deadline deadline::after_seconds(double seconds) noexcept {
   return after(d);
 }
 
+deadline deadline::within(clock::duration d) const noexcept {
+  auto soon = clock_after(d);
+  return set_ && when_ <= soon ? *this : at(soon);
+}
+
 int deadline::poll_timeout_ms() const noexcept {
   if (!set_) return -1;
   const auto now = clock::now();

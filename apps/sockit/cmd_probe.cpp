@@ -258,10 +258,7 @@ class prober {
 
   // The stop handlers only raise a flag (and poll retries an interrupted wait): waits last 200 ms
   // at most, so Ctrl+C ends a scan of silent ports at once rather than after -w.
-  static deadline soon(deadline by) {
-    auto t = clock_after(std::chrono::milliseconds(200));
-    return by.is_never() || t < by.when() ? deadline::at(t) : by;
-  }
+  static deadline soon(deadline by) { return by.within(std::chrono::milliseconds(200)); }
 
   // Ctrl+C or SIGTERM: what is known goes out (the ports after one still pending too, out of
   // order), then how many were left unknown; the exit status is the usual one.

@@ -188,12 +188,7 @@ std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const dead
     wait_entry w[1];
     w[0].fd = s.native_handle();
     w[0].want = (hs ? wait_entry::readable : 0u) | (out.empty() ? 0u : wait_entry::writable);
-    deadline slice = by;
-    if (stop) {
-      auto soon = clock_after(std::chrono::milliseconds(200));
-      if (by.is_never() || soon < by.when()) slice = deadline::at(soon);
-    }
-    auto rc = wait_any(w, slice);
+    auto rc = wait_any(w, stop ? by.within(std::chrono::milliseconds(200)) : by);
     if (!rc) return rc.error();
     if (*rc == 0) {
       if (by.expired()) return std::make_error_code(std::errc::timed_out);

@@ -24,6 +24,9 @@ class deadline {
   bool is_never() const noexcept { return !set_; }
   bool expired() const noexcept { return set_ && clock::now() >= when_; }
   clock::time_point when() const noexcept { return when_; }
+  // The earlier of this deadline and now + d: one slice of a wait that must also look at a flag
+  // (a stop request) every d.
+  deadline within(clock::duration d) const noexcept;
 
   // Milliseconds left for poll(2): -1 when there is no deadline, 0 once expired,
   // rounded up so a 0.5 ms remainder does not turn into a busy poll(0).

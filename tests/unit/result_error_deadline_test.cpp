@@ -156,6 +156,24 @@ TEST(deadline, sub_millisecond_remainder_rounds_up) {
   EXPECT_TRUE(m == 3 || m == 2) << m;
 }
 
+TEST(deadline, within_takes_the_earlier) {
+  // No deadline: the slice.
+  auto a = deadline::never().within(200ms);
+  EXPECT_FALSE(a.is_never());
+  EXPECT_GT(a.poll_timeout_ms(), 100);
+  EXPECT_LE(a.poll_timeout_ms(), 200);
+  // A later deadline: the slice.
+  auto b = deadline::after(10s).within(200ms);
+  EXPECT_LE(b.poll_timeout_ms(), 200);
+  // An earlier one, or one already past: itself.
+  auto soon = deadline::after(50ms);
+  EXPECT_EQ(soon.within(200ms).when(), soon.when());
+  auto past = deadline::at(clock::now() - 1s);
+  EXPECT_TRUE(past.within(200ms).expired());
+  // A huge slice saturates instead of wrapping into the past.
+  EXPECT_FALSE(deadline::never().within(clock::duration::max()).expired());
+}
+
 TEST(deadline, after_seconds) {
   EXPECT_TRUE(deadline::after_seconds(-1).is_never());
   EXPECT_TRUE(deadline::after_seconds(std::nan("")).is_never());
