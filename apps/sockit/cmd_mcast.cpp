@@ -58,8 +58,9 @@ bool parse_group(std::string_view text, endpoint& out, int& exit) {
   host_port hp;
   if (!parse_address_arg(text, hp, exit, transport::udp)) return false;
   auto e = endpoint::numeric(hp.host, hp.port);
-  if (auto pct = hp.host.find('%'); !e && pct != std::string::npos && endpoint::numeric(hp.host.substr(0, pct), hp.port)) {
-    // A good address with a zone that names no interface here (ff02::1%eht0).
+  if (auto pct = hp.host.find('%'); !e && pct != std::string::npos && hp.host.find(':') != std::string::npos &&
+                                     endpoint::numeric(hp.host.substr(0, pct), hp.port)) {
+    // A good IPv6 address with a zone that names no interface here (ff02::1%eht0).
     exit = fail_message(fmt::format("bad group '{}': no interface '{}' here (the zone after '%')", text, hp.host.substr(pct + 1)),
                         exit_usage);
     return false;

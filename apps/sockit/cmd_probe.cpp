@@ -526,8 +526,8 @@ int run_probe(const probe_args& a, const context& ctx) {
   ps.udp = a.udp;
   ps.retries = a.retries;
   ps.only_open = a.only_open;
-  install_stop_handlers();
   defer_stop(true);  // the first signal only raises the flag: the scan prints what it knows
+  install_stop_handlers();
   prober p(host, std::move(*eps), *ports, ps);
   return p.run();
 }

@@ -32,9 +32,11 @@ void note_stop_signal();
 // false (its console handler runs on a thread of its own).
 bool stop_signal_pending();
 
-// Whether SIGHUP is ignored (started under nohup; POSIX only): otherwise a closed terminal stops a command as
+#ifndef _WIN32
+// Whether SIGHUP is ignored (started under nohup): otherwise a closed terminal stops a command as
 // SIGTERM does.
 bool sighup_ignored();
+#endif
 
 // The calling thread's signal mask, to hand to wait_any so that a signal ends the wait (the
 // handlers above come without SA_RESTART). Windows has no masks: an empty set, which wait_any

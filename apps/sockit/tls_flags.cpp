@@ -192,7 +192,7 @@ std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const dead
     if (!rc) return rc.error();
     if (*rc == 0) {
       if (by.expired()) return std::make_error_code(std::errc::timed_out);
-      if (stop()) return std::make_error_code(std::errc::operation_canceled);
+      if (stop && stop()) return std::make_error_code(std::errc::operation_canceled);
       continue;
     }
     if (hs && (w[0].ready & (wait_entry::readable | wait_entry::error | wait_entry::hangup))) {
@@ -205,7 +205,8 @@ std::error_code drive_tls_handshake(const socket& s, tls_session& ts, const dead
 }
 
 std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
-                                         const std::string& peer_name, double wait_s, int& exit) {
+                                         const std::string& peer_name, double wait_s, int& exit,
+                                         const std::function<bool()>& stop) {
   auto made = server ? tls_session::server(*f.ctx) : tls_session::client(*f.ctx, f.sni.value_or(host));
   if (!made) {
     exit = fail("TLS setup for " + peer_name, made.error());
@@ -214,7 +215,11 @@ std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bo
   tls_session ts = std::move(*made);
   // No deadline unless -w: a server that never answers waits as long as a plain connect would;
   // Ctrl+C ends the wait (the stop handlers exit at once outside a relay).
-  auto ec = drive_tls_handshake(s, ts, wait_s > 0 ? deadline::after_seconds(wait_s) : deadline::never());
+  auto ec = drive_tls_handshake(s, ts, wait_s > 0 ? deadline::after_seconds(wait_s) : deadline::never(), stop);
+  if (ec == std::errc::operation_canceled) {  // `stop` said so: the caller reports it
+    exit = exit_failure;
+    return std::nullopt;
+  }
   if (ec == std::errc::timed_out && wait_s > 0) {
     exit = fail_message(fmt::format("TLS handshake with {}: no answer within {} s ({})", peer_name, wait_s,
                                     server ? "--tls-handshake-timeout or --recv-timeout" : "-w"));

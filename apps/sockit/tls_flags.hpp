@@ -50,8 +50,11 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
 // Runs the handshake on the connected socket `s` (made non-blocking) within wait_s seconds
 // (-w; <= 0: no limit). A client verifies `host` (the name typed, or --tls-sni's). Returns the
 // session, or prints "TLS handshake with PEER failed: WHY" and sets `exit` (1).
+// `stop`, when given, is asked at least every 200 ms while the peer is silent: true ends the
+// handshake with nothing printed and `exit` 1 (the caller says it was interrupted).
 std::optional<tls_session> tls_handshake(const socket& s, const tls_flags& f, bool server, const std::string& host,
-                                         const std::string& peer_name, double wait_s, int& exit);
+                                         const std::string& peer_name, double wait_s, int& exit,
+                                         const std::function<bool()>& stop = {});
 
 // The handshake of `ts` on the connected socket `s` (made non-blocking), waiting by `by`: {} once
 // done, std::errc::timed_out at the deadline, or why it failed (tls_why renders it). Prints

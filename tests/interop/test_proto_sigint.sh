@@ -62,10 +62,11 @@ expect_eq "$RC" 2 "proto call < /dev/zero stopped by SIGTERM: the refused line's
 bg python3 -c '
 import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-print(s.getsockname()[1], flush=True)
 held = []
 for _ in range(3):
     c = socket.socket(); c.setblocking(False); c.connect_ex(s.getsockname()); held.append(c)
+time.sleep(0.2)  # the handshakes done: the backlog is full before anyone learns the port
+print(s.getsockname()[1], flush=True)
 time.sleep(60)' >"$TMP/full.port"
 wait_nonempty "$TMP/full.port"
 FP=$(cat "$TMP/full.port")
@@ -89,4 +90,22 @@ for mode in plain count; do
     expect_eq "$(wc -c <"$TMP/c.out")" 0 "proto call interrupted while connecting: nothing on stdout"
   fi
 done
+
+# The same while a --tls handshake waits (a discard port never answers it): at once, not after -w.
+bg "$SOCKIT" serve --discard-port 0 --echo-port 0 --daytime-port 0 --chargen-port 0 >/dev/null 2>"$TMP/serve.err"
+listening_port DP "$TMP/serve.err" tcp discard
+bg "$SOCKIT" proto call --tls --tls-insecure -w 20 "127.0.0.1:$DP" ping >"$TMP/t.out" 2>"$TMP/t.err"
+tp=$BG_PID
+wait_signal_taken "$tp" || fail "proto call --tls never took SIGINT over"
+sleep 0.5  # into the handshake's wait
+start=$(date +%s%N)
+kill -INT "$tp"
+for _ in $(seq 50); do kill -0 "$tp" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$tp" 2>/dev/null && { fail "proto call --tls still in its handshake 5 s after SIGINT"; kill -9 "$tp"; }
+wait "$tp"; RC=$?
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "$RC" 1 "proto call --tls interrupted in the handshake"
+[ "$elapsed" -lt 2000 ] || fail "proto call --tls took $elapsed ms to stop in its handshake"
+expect_contains "$TMP/t.err" "^sockit: interrupted: TLS handshake with 127.0.0.1:$DP did not finish$" "proto call --tls interrupted in the handshake"
+expect_lines "$TMP/t.err" 1 "proto call --tls interrupted in the handshake: one line"
 finish

@@ -624,9 +624,9 @@ int run_client(const client_options& o) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 #endif
-  auto cut_short = [&] {
+  auto cut_short = [&](const std::string& what) {
     if (o.count_given) session(o, target).summary_of_nothing();
-    return fail_message("interrupted: connect " + target + " did not finish");
+    return fail_message("interrupted: " + what + " did not finish");
   };
   connect_options co;
   co.by = deadline::after_seconds(o.timeout);
@@ -634,15 +634,16 @@ int run_client(const client_options& o) {
   co.prepare = prepare;
   co.stop = [] { return interrupted != 0; };
   auto s = tcp_connect(*eps, co);
-  if (!s && s.error() == std::errc::operation_canceled) return cut_short();
+  if (!s && s.error() == std::errc::operation_canceled) return cut_short("connect " + target);
   if (!s) return prepare_failure("connect " + target, failed, s.error());
   log_applied(applied);
   std::optional<tls_session> ts;
   if (tf.on) {  // verified against hp.host (or --tls-sni) within --timeout, one line if it fails
-    ts = tls_handshake(*s, tf, false, hp.host, connected.to_string(), o.timeout, code);
-    if (!ts && interrupted) return cut_short();
+    ts = tls_handshake(*s, tf, false, hp.host, connected.to_string(), o.timeout, code, [] { return interrupted != 0; });
+    if (!ts && interrupted) return cut_short("TLS handshake with " + connected.to_string());
     if (!ts) return code;
   }
+  if (interrupted) return cut_short("connect " + target);  // came in just as the connect finished
   session sess(o, connected.to_string());
   int rc = sess.run(std::move(*s), o.words.empty() ? nullptr : &argv_req, ts ? &*ts : nullptr);
   if (rc == exit_ok && sess.bad_lines()) rc = exit_failure;
