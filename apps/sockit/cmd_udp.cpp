@@ -319,7 +319,7 @@ int run_send(const send_args& given, const context& ctx) {
   const endpoint& peer = addrs->front();
   if (payload.size() > max_udp_payload(peer)) {
     return fail_message(fmt::format("udp send: message of {}{} bytes is longer than a UDP datagram to {} can carry ({} bytes)",
-                                    cut ? "more than " : "", cut ? max_udp_payload_v6 : payload.size(),
+                                    cut ? "more than " : "", cut ? max_udp_payload(peer) : payload.size(),
                                     peer.to_string(), max_udp_payload(peer)),
                         exit_usage);
   }

@@ -122,7 +122,10 @@ bool check_tls_flags(tls_flags& f, bool server, const char* refused_with, int& e
   std::vector<std::string> alpn;
   if (f.alpn) {
     auto list = parse_alpn_list(*f.alpn);
-    if (!list) return usage(exit, fmt::format("bad {} '{}': {}", f.alpn_name, *f.alpn, list.error().message()));
+    if (!list) {  // the value as far as one line can show it (--tls-sni's 80 bytes)
+      return usage(exit, fmt::format("bad {} '{}{}': {}", f.alpn_name, printable(f.alpn->substr(0, 80)),
+                                     f.alpn->size() > 80 ? "..." : "", list.error().message()));
+    }
     alpn = std::move(*list);
   }
   if (server) {

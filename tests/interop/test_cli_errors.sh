@@ -193,7 +193,7 @@ check "udp recv port in use" 1 "^sockit: bind udp 127\.0\.0\.1:$P: Address alrea
 check "udp send over IPv4's datagram limit" 2 "^sockit: udp send: message of 65510 bytes is longer than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
   "$SOCKIT" udp send 127.0.0.1:9 "$(head -c 65510 /dev/zero | tr '\0' a)"
 # From stdin, longer than any datagram: reading stops, and the limit named is IPv4's.
-check "udp send, 70000 bytes of stdin to IPv4" 2 "^sockit: udp send: message of more than 65527 bytes is longer than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
+check "udp send, 70000 bytes of stdin to IPv4" 2 "^sockit: udp send: message of more than 65507 bytes is longer than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
   sh -c "head -c 70000 /dev/zero | \"\$1\" udp send 127.0.0.1:9" sh "$SOCKIT"
 check "bench --udp over IPv4's datagram limit" 2 "^sockit: bench: --udp --size 65510 is larger than a UDP datagram to 127\.0\.0\.1:9 can carry \(65507 bytes\)$" \
   "$SOCKIT" bench --udp -s 65510 127.0.0.1:9

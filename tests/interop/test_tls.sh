@@ -290,6 +290,9 @@ usage_says() {  # usage error whose one line contains TEXT
   expect_contains "$TMP/err" "$text" "usage: ${*:0:80}"
 }
 usage_says "32 KiB in all" connect --tls --tls-alpn "$long_alpn" 127.0.0.1 1
+# The line shows the first 80 bytes of such a value, not all 51,200.
+[ "$(wc -c <"$TMP/err")" -lt 300 ] || fail "bad --tls-alpn echoes the whole value: $(wc -c <"$TMP/err") bytes"
+expect_contains "$TMP/err" "^sockit: bad --tls-alpn '$(printf 'a%.0s' $(seq 80))\.\.\.': " "bad --tls-alpn shows 80 bytes then ..."
 usage_says "bad --tls-sni 'a b': a host name is letters" connect --tls --tls-sni 'a b' 127.0.0.1 1
 usage_says "at most 253 bytes" connect --tls --tls-sni "$(printf 'b%.0s' $(seq 300))" 127.0.0.1 1
 usage "--tls-ca and --tls-insecure contradict each other: choose one" connect --tls --tls-ca "$CA" --tls-insecure 127.0.0.1 1
