@@ -254,14 +254,20 @@ expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: expected exit $1, got $RC (stderr:
 expect_contains() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; }
 expect_lines() { local n; n=$(wc -l <"$1"); [ "$n" -eq "$2" ] || fail "$3: expected $2 line(s) in $(basename "$1"), got $n: $(head -c 300 "$1")"; }
 
-# stop_server PID: SIGTERM, then up to 30 s for PID to exit (else a failure and SIGKILL); sets RC to its status.
-stop_server() {
-  kill -TERM "$1"
-  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  # Bounded: a server that ignores SIGTERM fails here instead of holding the test to its timeout.
-  if kill -0 "$1" 2>/dev/null; then fail "PID $1 still running 30 s after SIGTERM"; kill -9 "$1"; fi
-  wait "$1"; RC=$?
+# signal_wait SIG PID [SECS]: sends SIG, then waits up to SECS (default 5) for PID to exit (else a
+# failure and SIGKILL); sets RC to its status and ELAPSED_MS to the time from the signal to the exit.
+signal_wait() {
+  local sig=$1 pid=$2 secs=${3:-5} t0
+  t0=$(date +%s%N)
+  kill -"$sig" "$pid"
+  for _ in $(seq $((secs * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # Bounded: a process that ignores the signal fails here instead of holding the test to its timeout.
+  if kill -0 "$pid" 2>/dev/null; then fail "PID $pid still running $secs s after SIG$sig"; kill -9 "$pid"; fi
+  wait "$pid"; RC=$?
+  ELAPSED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
+# stop_server PID: SIGTERM, then up to 30 s for PID to exit; sets RC to its status.
+stop_server() { signal_wait TERM "$1" 30; }
 
 # udp_dropped VAR FILE: sets VAR to the replies dropped by the UDP services, summed from the
 # totals line of a --json server's stdout in FILE (the test fails if there is none). Returns 1
